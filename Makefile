@@ -1,0 +1,146 @@
+# edgelstm - top-level build.
+#
+#   make              build build/edgelstm (optimized) and build/libedgelstm.a
+#   make test         install what is missing, build (incl. AddressSanitizer/UBSan build), run all tests
+#   make demo         install what is missing, build, run the end-to-end demo on real data
+#   make fuzz         run the libFuzzer targets for a while (FUZZ_SECONDS per target)
+#   make bench        run the benchmark scripts in bench/
+#   make install PREFIX=/usr/local
+#
+# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- cli.
+# Every .c file in a layer folder is part of libedgelstm; cli/*.c make the executable.
+
+VERSION   := 0.1.0
+CC        ?= cc
+PREFIX    ?= /usr/local
+BUILD     := build
+ASAN      := $(BUILD)/asan
+PYTHON    := .venv/bin/python
+FUZZ_SECONDS ?= 60
+
+# Vectorized host kernels are chosen at build time: AVX2+FMA when this machine has them.
+HAVE_AVX2 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo 1)
+ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,)
+
+WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wvla -Wformat=2
+CPPFLAGS  := -Iinclude -Iruntime -DELSTM_VERSION=\"$(VERSION)\" -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+HOSTSTD   := -std=c11
+RTSTD     := -std=c99 -pedantic
+OPT       := -O2 -g
+ASANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LIBS      := -lcsv -lzip -ljansson -lopenblas -lpthread -lm
+
+LIB_DIRS  := io data train codegen
+RT_SRC    := $(sort $(wildcard runtime/*.c))
+LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+GEN_SRC   := $(BUILD)/gen/runtime_sources.c
+
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+RT_OBJ     := $(call obj,$(BUILD),$(RT_SRC))
+LIB_OBJ    := $(call obj,$(BUILD),$(LIB_SRC)) $(BUILD)/obj/gen/runtime_sources.o
+CLI_OBJ    := $(call obj,$(BUILD),$(CLI_SRC))
+ART_OBJ    := $(call obj,$(ASAN),$(RT_SRC))
+ALIB_OBJ   := $(call obj,$(ASAN),$(LIB_SRC)) $(ASAN)/obj/gen/runtime_sources.o
+ACLI_OBJ   := $(call obj,$(ASAN),$(CLI_SRC))
+TEST_BIN   := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(TEST_SRC))
+
+.PHONY: all asan tests test demo fuzz bench install clean deps venv venv-bench check-runtime
+
+all: $(BUILD)/edgelstm
+
+$(BUILD)/libedgelstm.a: $(RT_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/edgelstm: $(CLI_OBJ) $(BUILD)/libedgelstm.a
+	$(CC) $(OPT) $(ARCHFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libedgelstm.a $(LIBS)
+
+$(ASAN)/libedgelstm.a: $(ART_OBJ) $(ALIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
+	$(CC) $(ASANFLAGS) $(ARCHFLAGS) -o $@ $(ACLI_OBJ) $(ASAN)/libedgelstm.a $(LIBS)
+
+asan: $(ASAN)/edgelstm
+
+tests: $(TEST_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
+
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
+
+# The runtime is the device code: C99, pedantic, no host headers.
+$(BUILD)/obj/runtime/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	$(CC) $(RTSTD) $(OPT) $(WARN) $(ARCHFLAGS) -Iinclude -MMD -MP -c -o $@ $<
+$(ASAN)/obj/runtime/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	$(CC) $(RTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) -Iinclude -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(OPT) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+$(ASAN)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# The device-runtime sources are embedded in the executable so that `deploy` can copy
+# them into generated libraries (installed binaries do not need the source tree).
+$(GEN_SRC): tools/embed_sources.sh $(wildcard runtime/*.c runtime/*.h) include/edgelstm/lstm.h include/edgelstm/status.h
+	@mkdir -p $(@D)
+	sh tools/embed_sources.sh $@ include/edgelstm/status.h include/edgelstm/lstm.h $(sort $(wildcard runtime/*.h runtime/*.c))
+$(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(OPT) $(CPPFLAGS) -c -o $@ $<
+$(ASAN)/obj/gen/runtime_sources.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# ---- set-up on a fresh machine ------------------------------------------------
+deps:
+	@sh tools/deps.sh
+
+venv: deps
+	@sh tools/venv.sh test
+
+venv-bench: deps
+	@sh tools/venv.sh bench
+
+# ---- the two commands of the README --------------------------------------------
+test: venv
+	@$(MAKE) --no-print-directory -j2 tests
+	@sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory -j2 all
+	@sh tools/demo.sh
+
+# ---- fuzzing (clang libFuzzer) ---------------------------------------------------
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_SRC := $(RT_SRC) $(LIB_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(GEN_SRC)
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(GEN_SRC) $(LIBS)
+fuzz: deps $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+bench: venv-bench all
+	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/edgelstm $(DESTDIR)$(PREFIX)/lib
+	install -m 755 $(BUILD)/edgelstm $(DESTDIR)$(PREFIX)/bin/edgelstm
+	install -m 644 include/edgelstm/*.h $(DESTDIR)$(PREFIX)/include/edgelstm/
+	install -m 644 $(BUILD)/libedgelstm.a $(DESTDIR)$(PREFIX)/lib/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,103 @@
+/*
+ * cli.h - the command-line layer: the only code that prints to the user and exits.
+ *
+ * Each subcommand lives in cli/cmd_NAME.c and defines one `const cli_command
+ * cli_cmd_NAME` (name, usage, help text, option table, run function); main.c lists
+ * them. Options are parsed generically (cli_parse) against the command's table, so
+ * an unknown option, a missing value or a bad number is a usage error (exit 2)
+ * without any code in the command.
+ *
+ * Exit statuses: 0 success, 1 failure (bad input, I/O, ...), 2 usage error.
+ * Errors are one sentence on stderr: "edgelstm: FILE:LINE: what is wrong ...".
+ */
+#ifndef EDGELSTM_CLI_H
+#define EDGELSTM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgelstm/data.h"
+#include "edgelstm/diag.h"
+
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_MAX_OPTS 48
+#define CLI_MAX_POS  8
+
+typedef struct cli_opt {
+    const char *name;     /* "--steps" */
+    const char *alias;    /* "-o", or NULL */
+    const char *arg;      /* value placeholder ("N", "FILE"); NULL for a flag */
+    const char *help;     /* one line */
+} cli_opt;
+
+struct cli_ctx;
+
+typedef struct cli_command {
+    const char *name;         /* "data" */
+    const char *usage;        /* "FILE [data options] [--json]" */
+    const char *summary;      /* one line for `edgelstm --help` */
+    const char *description;  /* paragraph(s) for `edgelstm help NAME` */
+    int min_pos, max_pos;     /* positional arguments accepted */
+    const cli_opt *const *opt_groups;  /* NULL-terminated list of NULL-name-terminated tables */
+    int (*run)(struct cli_ctx *ctx);
+} cli_command;
+
+typedef struct cli_ctx {
+    const cli_command *cmd;
+    int npos;
+    const char *pos[CLI_MAX_POS];
+    int nopts;
+    const cli_opt *opt[CLI_MAX_OPTS];   /* options given, in order */
+    const char *val[CLI_MAX_OPTS];      /* their values (NULL for flags) */
+} cli_ctx;
+
+/* Parse argv (after the command name). Returns 0 or CLI_EXIT_USAGE (message printed). */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_ctx *ctx);
+
+/* Option access (name is the long form, e.g. "--steps"); the last occurrence wins. */
+int cli_has(const cli_ctx *ctx, const char *name);
+const char *cli_get(const cli_ctx *ctx, const char *name);
+
+/* Typed getters: return 0 on success (value stored, or default kept when absent),
+ * CLI_EXIT_USAGE after printing a usage error. */
+int cli_get_int(const cli_ctx *ctx, const char *name, long lo, long hi, long *out);
+int cli_get_double(const cli_ctx *ctx, const char *name, double lo, double hi, double *out);
+int cli_get_u64(const cli_ctx *ctx, const char *name, uint64_t *out);
+
+/* Print "edgelstm CMD: <msg>" + "Try 'edgelstm help CMD'." to stderr; return 2. */
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Print "edgelstm: <diag message>" (or the status text) to stderr; return the exit
+ * status for `s` (2 for ELSTM_ERR_ARG, 1 otherwise). */
+int cli_fail(elstm_status s, const elstm_diag *diag);
+
+/* Print "edgelstm: <msg>" to stderr; return 1. */
+int cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Shared option tables. */
+extern const cli_opt cli_data_opts[];    /* --time --time-format --skip-rows --target --features
+                                            --time-features --steps --horizon --split --max-gap */
+extern const cli_opt cli_json_opt[];     /* --json */
+
+/* Fill data options from the command line (defaults first). Returns 0 or 2. */
+int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o);
+
+/* Print a JSON value (jansson json_t*) on stdout as one object + newline, and
+ * release it. Returns 0, or 1 if it could not be printed. */
+int cli_print_json(void *json_t_value);
+
+extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
+    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench;
+
+#endif /* EDGELSTM_CLI_H */

@@ -1,0 +1,216 @@
+/* common.c - option parsing, error printing and JSON output shared by all commands. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_opt cli_json_opt[] = {
+    {"--json", NULL, NULL, "print the result as one JSON object on stdout"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const cli_opt cli_data_opts[] = {
+    {"--time", NULL, "COL[,COL...]", "time column(s): one datetime column or year,month,day,hour[,minute]"},
+    {"--time-format", NULL, "FMT", "strptime-style format for layouts not detected automatically"},
+    {"--skip-rows", NULL, "N", "lines to skip before the header (default 0)"},
+    {"--target", NULL, "COL", "column to forecast"},
+    {"--features", NULL, "COL[,COL...]", "input columns (default: every numeric or compass column)"},
+    {"--time-features", NULL, "LIST", "add calendar inputs as sin/cos pairs: hour,doy,weekday,month"},
+    {"--steps", NULL, "N", "time steps per window (default 168)"},
+    {"--horizon", NULL, "N", "forecast N steps after the window's last row (default 1)"},
+    {"--split", NULL, "TRAIN,VAL", "chronological split fractions, rest is test (default 0.7,0.2)"},
+    {"--max-gap", NULL, "N", "fill gaps of up to N missing steps by interpolation (default: see docs/data.md)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const cli_opt *find_opt(const cli_command *cmd, const char *arg, size_t len)
+{
+    if (!cmd->opt_groups) return NULL;
+    for (const cli_opt *const *g = cmd->opt_groups; *g; g++)
+        for (const cli_opt *o = *g; o->name; o++) {
+            if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0) return o;
+            if (o->alias && strlen(o->alias) == len && strncmp(o->alias, arg, len) == 0) return o;
+        }
+    return NULL;
+}
+
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "edgelstm %s: ", ctx->cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'edgelstm help %s')\n", ctx->cmd->name);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->cmd = cmd;
+    int only_pos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_pos && strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        if (!only_pos && a[0] == '-' && a[1] != '\0') {
+            const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+            size_t len = eq ? (size_t)(eq - a) : strlen(a);
+            const cli_opt *o = find_opt(cmd, a, len);
+            if (!o) return cli_usage_error(ctx, "unknown option '%.*s'", (int)len, a);
+            const char *v = NULL;
+            if (o->arg) {
+                if (eq) v = eq + 1;
+                else if (i + 1 < argc) v = argv[++i];
+                else return cli_usage_error(ctx, "option '%s' needs a value (%s)", o->name, o->arg);
+            } else if (eq) {
+                return cli_usage_error(ctx, "option '%s' takes no value", o->name);
+            }
+            if (ctx->nopts >= CLI_MAX_OPTS) return cli_usage_error(ctx, "too many options");
+            ctx->opt[ctx->nopts] = o;
+            ctx->val[ctx->nopts] = v;
+            ctx->nopts++;
+            continue;
+        }
+        if (ctx->npos >= CLI_MAX_POS || ctx->npos >= cmd->max_pos)
+            return cli_usage_error(ctx, "unexpected argument '%s'", a);
+        ctx->pos[ctx->npos++] = a;
+    }
+    if (ctx->npos < cmd->min_pos)
+        return cli_usage_error(ctx, "missing argument; usage: edgelstm %s %s", cmd->name, cmd->usage);
+    return 0;
+}
+
+int cli_has(const cli_ctx *ctx, const char *name)
+{
+    for (int i = 0; i < ctx->nopts; i++)
+        if (strcmp(ctx->opt[i]->name, name) == 0) return 1;
+    return 0;
+}
+
+const char *cli_get(const cli_ctx *ctx, const char *name)
+{
+    const char *v = NULL;
+    for (int i = 0; i < ctx->nopts; i++)
+        if (strcmp(ctx->opt[i]->name, name) == 0) v = ctx->val[i];
+    return v;
+}
+
+int cli_get_int(const cli_ctx *ctx, const char *name, long lo, long hi, long *out)
+{
+    const char *v = cli_get(ctx, name);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi)
+        return cli_usage_error(ctx, "option '%s' must be an integer from %ld to %ld, not '%s'", name,
+                               lo, hi, v);
+    *out = x;
+    return 0;
+}
+
+int cli_get_u64(const cli_ctx *ctx, const char *name, uint64_t *out)
+{
+    const char *v = cli_get(ctx, name);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-')
+        return cli_usage_error(ctx, "option '%s' must be a non-negative integer, not '%s'", name, v);
+    *out = (uint64_t)x;
+    return 0;
+}
+
+int cli_get_double(const cli_ctx *ctx, const char *name, double lo, double hi, double *out)
+{
+    const char *v = cli_get(ctx, name);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi)
+        return cli_usage_error(ctx, "option '%s' must be a number from %g to %g, not '%s'", name, lo,
+                               hi, v);
+    *out = x;
+    return 0;
+}
+
+int cli_fail(elstm_status s, const elstm_diag *diag)
+{
+    if (diag && diag->status != ELSTM_OK && diag->msg[0])
+        fprintf(stderr, "edgelstm: %s\n", diag->msg);
+    else
+        fprintf(stderr, "edgelstm: %s\n", elstm_status_str(s));
+    return s == ELSTM_ERR_ARG ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+}
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "edgelstm: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return CLI_EXIT_FAIL;
+}
+
+int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
+{
+    elstm_data_opts_default(o);
+    o->path = path;
+    o->time_cols = cli_get(ctx, "--time");
+    o->time_format = cli_get(ctx, "--time-format");
+    o->target = cli_get(ctx, "--target");
+    o->features = cli_get(ctx, "--features");
+    o->time_features = cli_get(ctx, "--time-features");
+    long v;
+    v = o->skip_rows;
+    if (cli_get_int(ctx, "--skip-rows", 0, 1000000, &v)) return CLI_EXIT_USAGE;
+    o->skip_rows = (int)v;
+    v = o->steps;
+    if (cli_get_int(ctx, "--steps", 1, 100000, &v)) return CLI_EXIT_USAGE;
+    o->steps = (int)v;
+    v = o->horizon;
+    if (cli_get_int(ctx, "--horizon", 1, 100000, &v)) return CLI_EXIT_USAGE;
+    o->horizon = (int)v;
+    v = o->max_gap;
+    if (cli_get_int(ctx, "--max-gap", 0, 1000000, &v)) return CLI_EXIT_USAGE;
+    o->max_gap = (int)v;
+    const char *split = cli_get(ctx, "--split");
+    if (split) {
+        char *end;
+        double a = strtod(split, &end), b = -1;
+        if (*end == ',') b = strtod(end + 1, &end);
+        if (*end || !(a > 0 && a < 1) || !(b >= 0 && b < 1) || a + b >= 1.0)
+            return cli_usage_error(ctx,
+                                   "option '--split' must be TRAIN,VAL fractions with TRAIN > 0, "
+                                   "VAL >= 0 and TRAIN + VAL < 1 (e.g. 0.7,0.2), not '%s'",
+                                   split);
+        o->split_train = a;
+        o->split_val = b;
+    }
+    return 0;
+}
+
+int cli_print_json(void *value)
+{
+    json_t *j = value;
+    if (!j) return cli_error("out of memory");
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
+    json_decref(j);
+    if (!s) return cli_error("out of memory");
+    puts(s);
+    free(s);
+    return 0;
+}

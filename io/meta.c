@@ -1,0 +1,212 @@
+/* meta.c - the model metadata as JSON text (jansson), and the min-max scaler maths. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgelstm/meta.h"
+
+double elstm_meta_normalize(double x, double min, double max)
+{
+    return max > min ? (x - min) / (max - min) : 0.0;
+}
+
+double elstm_meta_denormalize(double x_norm, double min, double max)
+{
+    return max > min ? x_norm * (max - min) + min : min;
+}
+
+static const char *const enc_names[] = {"numeric", "compass_sin", "compass_cos", "time_sin",
+                                        "time_cos"};
+static const char *const tf_names[] = {"none", "hour", "doy", "weekday", "month"};
+
+const char *elstm_encoding_name(elstm_encoding e)
+{
+    return (unsigned)e < sizeof enc_names / sizeof enc_names[0] ? enc_names[e] : "unknown";
+}
+
+const char *elstm_time_feature_name(elstm_time_feature t)
+{
+    return (unsigned)t < sizeof tf_names / sizeof tf_names[0] ? tf_names[t] : "unknown";
+}
+
+static int lookup(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return -1;
+}
+
+elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag *diag)
+{
+    *json_out = NULL;
+    json_t *o = json_object();
+    json_t *inputs = json_array();
+    if (!o || !inputs) goto nomem;
+    json_object_set_new(o, "version", json_integer(m->version));
+    json_object_set_new(o, "tool_version", json_string(m->tool_version));
+    json_object_set_new(o, "time_cols", json_string(m->time_cols));
+    json_object_set_new(o, "time_format", json_string(m->time_format));
+    json_object_set_new(o, "time_layout", json_string(m->time_layout));
+    json_object_set_new(o, "skip_rows", json_integer(m->skip_rows));
+    json_object_set_new(o, "interval_s", json_integer(m->interval_s));
+    json_object_set_new(o, "max_gap", json_integer(m->max_gap));
+    json_object_set_new(o, "steps", json_integer(m->steps));
+    json_object_set_new(o, "horizon", json_integer(m->horizon));
+    json_object_set_new(o, "split_train", json_real(m->split_train));
+    json_object_set_new(o, "split_val", json_real(m->split_val));
+    json_object_set_new(o, "target", json_string(m->target));
+    json_object_set_new(o, "target_input", json_integer(m->target_input));
+    json_object_set_new(o, "target_min", json_real(m->target_min));
+    json_object_set_new(o, "target_max", json_real(m->target_max));
+    for (int i = 0; i < m->n_inputs; i++) {
+        const elstm_meta_input *in = &m->inputs[i];
+        json_t *e = json_object();
+        if (!e) goto nomem;
+        json_object_set_new(e, "name", json_string(in->name));
+        json_object_set_new(e, "source", json_string(in->source));
+        json_object_set_new(e, "encoding", json_string(elstm_encoding_name(in->enc)));
+        json_object_set_new(e, "time_feature", json_string(elstm_time_feature_name(in->tf)));
+        json_object_set_new(e, "min", json_real(in->min));
+        json_object_set_new(e, "max", json_real(in->max));
+        json_array_append_new(inputs, e);
+    }
+    json_object_set_new(o, "inputs", inputs);
+    inputs = NULL;
+    /* 17 significant digits: doubles round-trip exactly. */
+    *json_out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    if (!*json_out) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    return ELSTM_OK;
+nomem:
+    json_decref(inputs);
+    json_decref(o);
+    return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+}
+
+/* Field readers: each reports "WHAT: metadata field 'KEY' ..." on failure. */
+typedef struct {
+    const char *what;
+    elstm_diag *diag;
+    elstm_status st;
+} reader;
+
+static json_t *field(reader *r, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v && r->st == ELSTM_OK)
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata lacks the field '%s'", key);
+    return v;
+}
+
+static void get_str(reader *r, json_t *o, const char *key, char *dst, size_t n)
+{
+    json_t *v = field(r, o, key);
+    if (!v) return;
+    if (!json_is_string(v) || json_string_length(v) >= n) {
+        if (r->st == ELSTM_OK)
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field '%s' must be a string of at most %zu bytes",
+                                   key, n - 1);
+        return;
+    }
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+}
+
+static long long get_int(reader *r, json_t *o, const char *key, long long lo, long long hi)
+{
+    json_t *v = field(r, o, key);
+    if (!v) return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        if (r->st == ELSTM_OK)
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field '%s' must be an integer in [%lld, %lld]",
+                                   key, lo, hi);
+        return 0;
+    }
+    return json_integer_value(v);
+}
+
+static double get_num(reader *r, json_t *o, const char *key)
+{
+    json_t *v = field(r, o, key);
+    if (!v) return 0.0;
+    if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+        if (r->st == ELSTM_OK)
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field '%s' must be a finite number", key);
+        return 0.0;
+    }
+    return json_number_value(v);
+}
+
+elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what, elstm_meta *m,
+                                  elstm_diag *diag)
+{
+    memset(m, 0, sizeof *m);
+    json_error_t err;
+    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, what, 0,
+                              "edgelstm metadata is not a valid JSON object (%s)",
+                              o ? "not an object" : err.text);
+    }
+    reader r = {what, diag, ELSTM_OK};
+    m->version = (int)get_int(&r, o, "version", 1, 1000000);
+    if (r.st == ELSTM_OK && m->version > ELSTM_META_VERSION) {
+        r.st = elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, what, 0,
+                              "edgelstm metadata version %d is newer than this edgelstm reads "
+                              "(%d); upgrade edgelstm", m->version, ELSTM_META_VERSION);
+    }
+    get_str(&r, o, "tool_version", m->tool_version, sizeof m->tool_version);
+    get_str(&r, o, "time_cols", m->time_cols, sizeof m->time_cols);
+    get_str(&r, o, "time_format", m->time_format, sizeof m->time_format);
+    get_str(&r, o, "time_layout", m->time_layout, sizeof m->time_layout);
+    m->skip_rows = (int)get_int(&r, o, "skip_rows", 0, 1000000000);
+    m->interval_s = get_int(&r, o, "interval_s", 0, 100LL * 366 * 86400);
+    m->max_gap = (int)get_int(&r, o, "max_gap", 0, 1000000000);
+    m->steps = (int)get_int(&r, o, "steps", 1, 1000000000);
+    m->horizon = (int)get_int(&r, o, "horizon", 1, 1000000000);
+    m->split_train = get_num(&r, o, "split_train");
+    m->split_val = get_num(&r, o, "split_val");
+    get_str(&r, o, "target", m->target, sizeof m->target);
+    m->target_min = get_num(&r, o, "target_min");
+    m->target_max = get_num(&r, o, "target_max");
+    json_t *inputs = field(&r, o, "inputs");
+    size_t n = inputs && json_is_array(inputs) ? json_array_size(inputs) : 0;
+    if (r.st == ELSTM_OK && (!json_is_array(inputs) || n < 1 || n > ELSTM_META_MAX_INPUTS))
+        r.st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, what, 0,
+                              "edgelstm metadata field 'inputs' must be a list of 1 to %d inputs",
+                              ELSTM_META_MAX_INPUTS);
+    m->target_input = (int)get_int(&r, o, "target_input", -1, (long long)n - 1);
+    for (size_t i = 0; r.st == ELSTM_OK && i < n; i++) {
+        json_t *e = json_array_get(inputs, i);
+        elstm_meta_input *in = &m->inputs[i];
+        char enc[32] = "", tf[32] = "";
+        if (!json_is_object(e)) {
+            r.st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, what, 0,
+                                  "edgelstm metadata input %zu is not an object", i);
+            break;
+        }
+        get_str(&r, e, "name", in->name, sizeof in->name);
+        get_str(&r, e, "source", in->source, sizeof in->source);
+        get_str(&r, e, "encoding", enc, sizeof enc);
+        get_str(&r, e, "time_feature", tf, sizeof tf);
+        in->min = get_num(&r, e, "min");
+        in->max = get_num(&r, e, "max");
+        int ei = lookup(enc, enc_names, (int)(sizeof enc_names / sizeof enc_names[0]));
+        int ti = lookup(tf, tf_names, (int)(sizeof tf_names / sizeof tf_names[0]));
+        if (r.st == ELSTM_OK && (ei < 0 || ti < 0))
+            r.st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, what, 0,
+                                  "edgelstm metadata input '%s' has an unknown encoding '%s' or "
+                                  "time feature '%s'", in->name, enc, tf);
+        in->enc = (elstm_encoding)(ei < 0 ? 0 : ei);
+        in->tf = (elstm_time_feature)(ti < 0 ? 0 : ti);
+    }
+    m->n_inputs = (int)n;
+    json_decref(o);
+    if (r.st != ELSTM_OK) memset(m, 0, sizeof *m);
+    return r.st;
+}
