@@ -13,7 +13,7 @@
 VERSION   := 0.1.0
 CC        ?= cc
 PREFIX    ?= /usr/local
-BUILD     := build
+BUILD     ?= build
 ASAN      := $(BUILD)/asan
 PYTHON    := .venv/bin/python
 FUZZ_SECONDS ?= 60
@@ -113,7 +113,7 @@ venv-bench: deps
 # ---- the two commands of the README --------------------------------------------
 test: venv
 	@$(MAKE) --no-print-directory -j2 tests
-	@sh tests/run.sh
+	@BUILD=$(BUILD) sh tests/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory -j2 all

@@ -11,8 +11,9 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export ELSTM_ROOT="$ROOT"
-export ELSTM="$ROOT/build/asan/edgelstm"
-export ELSTM_FAST="$ROOT/build/edgelstm"
+: "${BUILD:=build}"
+export ELSTM="$ROOT/$BUILD/asan/edgelstm"
+export ELSTM_FAST="$ROOT/$BUILD/edgelstm"
 : "${ELSTM_SHARED:=$(cd "$ROOT/.." && pwd)/shared}"
 export ELSTM_SHARED
 export PY="$ROOT/.venv/bin/python"
@@ -39,7 +40,7 @@ run_suite() {
   [ "$f" -gt 0 ] && failed_suites="$failed_suites $name"
   echo "# $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
 }
-for t in build/asan/tests/test_*; do
+for t in "$BUILD"/asan/tests/test_*; do
   [ -x "$t" ] && run_suite "$t" "$t"
 done
 for t in tests/*/test_*.sh; do

@@ -36,6 +36,21 @@
 #define ELSTM_API
 #endif
 
+/* Which `_opt` kernel this build compiles (a build-time choice, never a run-time one):
+ *   ELSTM_KERNEL_AVX2     x86-64 with AVX2 + FMA enabled in the compiler flags (runtime/lstm_opt.c)
+ *   ELSTM_KERNEL_CORTEXM  Armv7E-M with a single-precision FPU (Cortex-M4F/M7; runtime/lstm_opt_cortexm.c)
+ *   ELSTM_KERNEL_GENERIC  plain C everywhere else (runtime/lstm_opt.c)
+ * Define ELSTM_FORCE_GENERIC to get the plain C kernel on any machine (tests do). */
+#if defined(ELSTM_FORCE_GENERIC)
+#define ELSTM_KERNEL_GENERIC 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#define ELSTM_KERNEL_AVX2 1
+#elif defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4)
+#define ELSTM_KERNEL_CORTEXM 1
+#else
+#define ELSTM_KERNEL_GENERIC 1
+#endif
+
 /* Gate order, as in Keras kernels and TFLite operator inputs 1-4 / 5-8 / 12-15. */
 enum { ELSTM_GATE_I = 0, ELSTM_GATE_F = 1, ELSTM_GATE_C = 2, ELSTM_GATE_O = 3, ELSTM_GATES = 4 };
 

@@ -1,0 +1,49 @@
+/*
+ * edgelstm/model.h - a forecaster model file: LSTM (+ last step) + dense, with metadata.
+ *
+ * This is the high-level contract between the layers that make models (train), use
+ * them (eval, predict, bench, deploy) and the TFLite flatbuffer code in io/:
+ *
+ *   elstm_forecaster_save()  writes a standard float32 .tflite the way the TensorFlow
+ *       converter lays out Keras LSTM(units) + Dense(out): UNIDIRECTIONAL_SEQUENCE_LSTM
+ *       -> STRIDED_SLICE (last step) -> FULLY_CONNECTED, input [1, steps, I], plus the
+ *       edgelstm metadata entry (meta.h) when `meta` is not NULL. Atomic.
+ *   elstm_forecaster_load()  reads such a file, ours or TensorFlow-converted, whose graph
+ *       is a float32 single-layer LSTM followed by the last time step and a dense layer;
+ *       anything else is refused with a message naming what is unsupported (the general
+ *       graph executor for `run`/`inspect` is in tflite.h).
+ *
+ * Host only (C11).
+ */
+#ifndef EDGELSTM_MODEL_H
+#define EDGELSTM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "edgelstm/diag.h"
+#include "edgelstm/lstm.h"
+#include "edgelstm/meta.h"
+
+typedef struct elstm_forecaster {
+    elstm_lstm_f32 lstm;   /* weight pointers point into `storage` */
+    int32_t steps;         /* time steps of the input tensor [1, steps, n_input] */
+    int has_meta;          /* 1 if the file carried edgelstm metadata */
+    elstm_meta meta;       /* valid when has_meta */
+    void *storage;         /* owned (weights, aligned); freed by elstm_forecaster_free */
+} elstm_forecaster;
+
+/* Write `m` (+ `meta`, may be NULL) to `path` atomically as a .tflite file. */
+elstm_status elstm_forecaster_save(const char *path, const elstm_lstm_f32 *m, int32_t steps,
+                                   const elstm_meta *meta, elstm_diag *diag);
+
+/* The same, into a malloc'd buffer (caller frees *out). */
+elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
+                                        const elstm_meta *meta, uint8_t **out, size_t *out_len,
+                                        elstm_diag *diag);
+
+/* Load a forecaster .tflite (see above). On failure `f` is empty (safe to free). */
+elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_diag *diag);
+
+void elstm_forecaster_free(elstm_forecaster *f);
+
+#endif /* EDGELSTM_MODEL_H */
