@@ -46,6 +46,8 @@ ART_OBJ    := $(call obj,$(ASAN),$(RT_SRC))
 ALIB_OBJ   := $(call obj,$(ASAN),$(LIB_SRC)) $(ASAN)/obj/gen/runtime_sources.o
 ACLI_OBJ   := $(call obj,$(ASAN),$(CLI_SRC))
 TEST_BIN   := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(TEST_SRC))
+REPLAY_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(ASAN)/tests/replay_%,$(REPLAY_SRC))
 
 .PHONY: all asan tests test demo fuzz bench install clean deps venv venv-bench check-runtime
 
@@ -67,7 +69,13 @@ $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
 
 asan: $(ASAN)/edgelstm
 
-tests: $(TEST_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
+tests: $(TEST_BIN) $(REPLAY_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
+
+# Fuzz targets are also built with gcc + sanitizers and a replay main(), so that
+# `make test` replays their committed corpus (tests/fuzz/corpus/fuzz_NAME/).
+$(ASAN)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(ASAN)/libedgelstm.a
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -o $@ $< tests/fuzz/replay_main.c $(ASAN)/libedgelstm.a $(LIBS)
 
 $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
 	@mkdir -p $(@D)

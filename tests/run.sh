@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test suite and report. Suites:
 #   build/asan/tests/test_*        C unit tests (AddressSanitizer + UBSan build)
+#   build/asan/tests/replay_fuzz_* fuzz targets replayed over tests/fuzz/corpus/fuzz_NAME/
 #   tests/*/test_*.sh              shell suites (CLI behaviour, bad input, end-to-end)
 #   tests/*/test_*.py              Python suites (oracles from .venv: TFLite, TFLM, numpy)
 # Each suite prints "ok - ..." / "not ok - ..." lines; a suite that exits non-zero
@@ -42,6 +43,11 @@ run_suite() {
 }
 for t in "$BUILD"/asan/tests/test_*; do
   [ -x "$t" ] && run_suite "$t" "$t"
+done
+for t in "$BUILD"/asan/tests/replay_fuzz_*; do
+  [ -x "$t" ] || continue
+  n=${t##*/replay_}
+  run_suite "$t" "$t" "tests/fuzz/corpus/$n"
 done
 for t in tests/*/test_*.sh; do
   [ -f "$t" ] && run_suite "$t" sh "$t"
