@@ -3,7 +3,7 @@
  *
  *   exp(x):      x = n ln2 + r, |r| <= ln2/2, exp(r) by a degree-7 polynomial (Cephes
  *                coefficients), times 2^n built in the exponent bits; x clamped to
- *                [-87.3, 88.3] so 2^n never overflows or goes subnormal.
+ *                [-87.3, 88.3] so 2^n never overflows or goes subnormal; NaN stays NaN.
  *   sigmoid(x) = 1 / (1 + exp(-x))
  *   tanh(x)    = sign(x) (1 - e) / (1 + e),  e = exp(-2|x|)   (no overflow for any x)
  *
@@ -36,7 +36,8 @@
 
 static inline __m256 tact_exp8(__m256 x)
 {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(TACT_XMIN)), _mm256_set1_ps(TACT_XMAX));
+    /* operand order keeps NaN: max/min return their second operand when either is NaN */
+    x = _mm256_min_ps(_mm256_set1_ps(TACT_XMAX), _mm256_max_ps(_mm256_set1_ps(TACT_XMIN), x));
     __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(TACT_LOG2E)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(TACT_C1), x);
@@ -88,7 +89,8 @@ TACT_ARRAY_FN(tact_tanh, tact_tanh8)
 
 static inline float tact_exp1(float x)
 {
-    x = fminf(fmaxf(x, TACT_XMIN), TACT_XMAX);
+    if (x != x) return x; /* NaN propagates */
+    x = x < TACT_XMIN ? TACT_XMIN : (x > TACT_XMAX ? TACT_XMAX : x);
     float fx = nearbyintf(x * TACT_LOG2E);
     float r = x - fx * TACT_C1;
     r = r - fx * TACT_C2;

@@ -153,6 +153,10 @@ static void check_activations(void)
     TEST_TRUE("sigmoid of +huge is 1", ext[3] == 1.0f && ext[2] == 1.0f);
     TEST_TRUE("tanh of -huge/+huge is -1/+1", ext2[0] == -1.0f && ext2[3] == 1.0f);
     TEST_TRUE("sigmoid(0) = 0.5 and tanh(0) = 0", ext[4] == 0.5f && ext2[4] == 0.0f);
+    float nan1[3] = {NAN, 1.0f, NAN}, nan2[3] = {NAN, 1.0f, NAN};
+    tact_sigmoid(nan1, 3);
+    tact_tanh(nan2, 3);
+    TEST_TRUE("NaN stays NaN through sigmoid and tanh", isnan(nan1[0]) && isnan(nan1[2]) && isnan(nan2[0]) && !isnan(nan2[1]));
 }
 
 static void check_init(void)
