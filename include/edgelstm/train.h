@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "edgelstm/data.h"
 #include "edgelstm/diag.h"
 #include "edgelstm/lstm.h"
 
@@ -162,5 +163,34 @@ typedef struct elstm_errors {
 /* Errors of pred[i] against actual[i] over i in [0, n). NAN entries in pred are skipped
  * (they count as unavailable; e.n tells how many were used). */
 void elstm_errors_compute(const double *pred, const double *actual, size_t n, elstm_errors *e);
+
+/* ---- forecasts and evaluation with a trained model (the runtime kernel) ------------ */
+
+/* Normalized forecasts of the windows starting at rows starts[0..n) of x ([rows][I]),
+ * each `steps` long, with the optimized runtime kernel, split over `threads` threads
+ * (each window is independent: the result does not depend on the thread count). */
+elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
+                                    const size_t *starts, size_t n, int threads, float *out,
+                                    elstm_diag *diag);
+
+/* Metrics of a model on one split (ELSTM_SPLIT_*, or -1 for all windows) of a dataset
+ * loaded with the model's metadata, in the target's units, beside two baselines on the
+ * same windows: persistence (the target's value at the window's last row) and seasonal
+ * (the target's value one day before the target time; only when the interval divides a
+ * day, otherwise seasonal_ok = 0 and `note` says why). docs/training.md has the rules. */
+typedef struct elstm_eval_result {
+    const char *split;     /* "train", "val", "test" or "all" */
+    size_t n;              /* windows evaluated */
+    elstm_errors model, persistence, seasonal;
+    int seasonal_ok;
+    char note[160];
+} elstm_eval_result;
+
+elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                              int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* Normalized target of every row of a dataset (NAN where the target is missing):
+ * malloc'd [ds->rows], caller frees. NULL when out of memory. */
+float *elstm_dataset_targets_norm(const elstm_dataset *ds);
 
 #endif /* EDGELSTM_TRAIN_H */
