@@ -17,6 +17,7 @@
 #ifndef EDGELSTM_TRAIN_H
 #define EDGELSTM_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "edgelstm/data.h"
@@ -54,7 +55,7 @@ typedef struct elstm_train_opts {
     uint64_t seed;         /* initial weights and shuffling (--seed) */
     int threads;           /* worker threads (--threads), 1..ELSTM_MAX_THREADS */
     const char *checkpoint;        /* checkpoint file written after each epoch; NULL = none */
-    const volatile int *stop;      /* polled between batches; nonzero = stop (signal) */
+    const volatile sig_atomic_t *stop; /* polled between batches; nonzero = stop (signal) */
 } elstm_train_opts;
 
 void elstm_train_opts_default(elstm_train_opts *o);
