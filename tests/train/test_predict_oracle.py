@@ -27,7 +27,7 @@ with open(csv_path, "w") as f:
         a = math.sin(2 * math.pi * r / 24) + 0.1 * math.cos(r * 0.37)
         b = 1000 + 5 * math.cos(2 * math.pi * r / 100)
         y = 10 + 8 * math.sin(2 * math.pi * (r - 3) / 24)
-                f.write("%s,%.4f,%.3f,%.3f\n" % ((t0 + datetime.timedelta(hours=r)).strftime("%Y-%m-%d %H:%M:%S"), a, b, y))
+        f.write("%s,%.4f,%.3f,%.3f\n" % ((t0 + datetime.timedelta(hours=r)).strftime("%Y-%m-%d %H:%M:%S"), a, b, y))
 
 
 def run(*args, exe=ELSTM):
