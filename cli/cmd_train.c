@@ -67,6 +67,7 @@ typedef struct progress {
     int stop_after, poison_after;
     float *x;                 /* training inputs (the poison hook writes here) */
     int quiet;
+    void *epoch_seconds;      /* json array of the epochs run in this process */
 } progress;
 
 static void on_batch(void *user, int epoch, size_t batch, size_t batches, double loss)
@@ -98,6 +99,7 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
         if (s != ELSTM_OK) return s;
         p->saved_epoch = e->epoch;
     }
+    json_array_append_new(p->epoch_seconds, json_real(e->seconds));
     char secs[16], lb[24], vb[24];
     fmt_secs(e->seconds, secs, sizeof secs);
     if (!p->quiet) {
@@ -189,6 +191,7 @@ static int run(cli_ctx *ctx)
     float *tg[ELSTM_SPLITS] = {0};
     char ckpt[1100] = "";
     elstm_trainer *tr = NULL;
+    progress pr = {0};
     if (!yn) { rc = cli_error("out of memory"); goto done; }
     if (exp) { rc = export_windows(exp, &ds, yn); goto done; }
     if (ds.n_win[ELSTM_SPLIT_TRAIN] == 0) {
@@ -217,13 +220,13 @@ static int run(cli_ctx *ctx)
         rc = cli_fail(s, &diag);
         goto done;
     }
-    progress pr = {0};
     pr.tty = isatty(STDERR_FILENO);
     pr.model_path = out;
     pr.ds = &ds;
     pr.stop_after = env_int("ELSTM_TEST_STOP_AFTER_EPOCH");
     pr.poison_after = env_int("ELSTM_TEST_POISON_AFTER_EPOCH");
     pr.x = ds.x;
+    pr.epoch_seconds = json_array();
     if (resume) pr.saved_epoch = -1; /* from the earlier run; the checkpoint says which */
     fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d steps x %d inputs (validation %zu, "
                     "test %zu), batch %d, %d thread%s%s\n",
@@ -279,7 +282,8 @@ static int run(cli_ctx *ctx)
     double wps = res.train_seconds > 0 ? (double)res.windows_trained / res.train_seconds : 0.0;
     char secs[16];
     fmt_secs(res.train_seconds, secs, sizeof secs);
-    fprintf(stderr, "Wrote %s (%d epochs in %s, %.0f windows/s)\n", out, res.epochs_run, secs, wps);
+    fprintf(stderr, "Wrote %s (%d epoch%s in %s, %.0f windows/s)\n", out, res.epochs_run,
+            res.epochs_run == 1 ? "" : "s", secs, wps);
 
     json_t *test = NULL;
     if (ds.n_win[ELSTM_SPLIT_TEST] > 0) {
@@ -297,13 +301,18 @@ static int run(cli_ctx *ctx)
                               "val_loss", isfinite(res.best_val_loss) && wva.n ? json_real(res.best_val_loss) : json_null(),
                               "train_seconds", res.train_seconds, "windows_per_second", wps,
                               "early_stopped", res.early_stopped, "resumed_from", res.resumed_from);
-        if (o) json_object_set_new(o, "test", test ? test : json_null());
-        else json_decref(test);
+        if (o) {
+            json_object_set_new(o, "test", test ? test : json_null());
+            json_object_set(o, "epoch_seconds", pr.epoch_seconds);
+        } else {
+            json_decref(test);
+        }
         rc = cli_print_json(o);
     } else {
         json_decref(test);
     }
 done:
+    json_decref(pr.epoch_seconds);
     elstm_trainer_free(tr);
     for (int sp = 0; sp < ELSTM_SPLITS; sp++) free(tg[sp]);
     free(yn);
