@@ -5,8 +5,9 @@
  *   numeric  more numbers than other texts (any text in it is an error once it is used)
  *   compass  no numbers and mostly 16-point compass tokens (N, NNE, ... NNW, any case;
  *            calm/variable markers C, CALM, CV, VRB, VAR count as compass)
- *   index    numeric, no missing cell, 0,1,2,... or 1,2,3,...: a row counter (pandas'
- *            unnamed index, the Beijing files' "No"); never a default input
+ *   index    numeric, no missing cell, 0,1,2,... or 1,2,3,..., unnamed or named No,
+ *            index, idx, id, row, # or n: a row counter (pandas' unnamed index, the
+ *            Beijing files' "No"); never a default input
  *   time     a time column
  *   text     anything else (station names, quality flags); never an input
  * Inputs: a numeric column as it is; a compass column as the pair NAME_sin, NAME_cos of
@@ -70,9 +71,15 @@ static int is_time_col(const series *s, int c)
     return 0;
 }
 
+/* A row counter: 0,1,2,... or 1,2,3,... in a column that is unnamed or named like an
+ * index. (A ramp series named "x" stays a feature.) */
 static int is_counter(const csv_column *col, size_t n)
 {
-    if (n < 2 || col->n_num != n) return 0;
+    static const char *const index_names[] = {"no", "no.", "index", "idx", "id", "row", "#", "n"};
+    int named = col->unnamed;
+    for (size_t i = 0; i < sizeof index_names / sizeof index_names[0]; i++)
+        named |= text_ieq(col->name, index_names[i]);
+    if (!named || n < 2 || col->n_num != n) return 0;
     double first = col->cell[0].num;
     if (first != 0.0 && first != 1.0) return 0;
     for (size_t r = 1; r < n; r++)
@@ -399,8 +406,8 @@ void columns_fill_input(const elstm_dataset *ds, const csv_table *t, const serie
 {
     const elstm_meta_input *in = &ds->meta.inputs[k];
     if (in->enc == ELSTM_ENC_TIME_SIN || in->enc == ELSTM_ENC_TIME_COS) {
-        for (size_t g = 0; g < s->rows; g++) {
-            double a = TWO_PI * time_feature_phase(in->tf, s->time[g]);
+        for (size_t g = 0; g < ds->rows; g++) {
+            double a = TWO_PI * time_feature_phase(in->tf, ds->time[g]);
             out[g] = clean(in->enc == ELSTM_ENC_TIME_SIN ? sin(a) : cos(a));
         }
         return;

@@ -432,10 +432,10 @@ static void feed(reader *r, const char *buf, size_t len)
         } else {
             parse(r, buf + i, seg);
             if (r->st == ELSTM_OK && csv_get_buffer_size(&r->p) > CSV_MAX_LINE)
-                r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->line,
-                                       "a quoted field that starts on line %ld runs on for more "
-                                       "than %u bytes; is its closing quote missing?",
-                                       r->last_end_line + 1, CSV_MAX_LINE);
+                r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->last_end_line + 1,
+                                       "a quoted field that starts on this line runs on for more "
+                                       "than %u bytes (to line %ld); is its closing quote missing?",
+                                       CSV_MAX_LINE, r->line);
         }
         if (nl) {
             r->line++;
@@ -454,13 +454,13 @@ static void finish(reader *r)
     if (!r->parsing && r->skip == 0 && r->hdr_len) start_parser(r), parse(r, r->hdr, r->hdr_len);
     if (r->st != ELSTM_OK) return;
     if (r->parser_ready && csv_fini(&r->p, on_field, on_record, r) != 0 && r->st == ELSTM_OK)
-        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->line,
-                               "the file ends inside a quoted field that starts on line %ld; a "
-                               "closing quote (\") is missing", r->last_end_line + 1);
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->last_end_line + 1,
+                               "the file ends inside a quoted field that starts on this line; a "
+                               "closing quote (\") is missing");
     if (r->st == ELSTM_OK && r->parser_ready && csv_error(&r->p) == CSV_EPARSE)
-        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->line,
-                               "the file ends inside a quoted field that starts on line %ld; a "
-                               "closing quote (\") is missing", r->last_end_line + 1);
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->last_end_line + 1,
+                               "the file ends inside a quoted field that starts on this line; a "
+                               "closing quote (\") is missing");
     if (r->st != ELSTM_OK) return;
     if (!r->have_header) {
         if (r->skip_rows > 0 && r->line <= r->skip_rows + 1 && r->skip > 0)

@@ -142,18 +142,6 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     if (st == ELSTM_OK)
         st = series_build(&s, &t, o->time_cols, o->time_format, max_gap,
                           model ? model->interval_s : 0, diag);
-    size_t need = (size_t)o->steps + (model ? 0 : (size_t)o->horizon);
-    if (st == ELSTM_OK && s.rows < need) {
-        if (model)
-            st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
-                                "%zu rows are too few: the model reads windows of %d rows; use a "
-                                "longer file", s.rows, o->steps);
-        else
-            st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
-                                "%zu rows are too few: one window needs %zu rows (--steps %d + "
-                                "--horizon %d); use a longer file or a smaller --steps",
-                                s.rows, need, o->steps, o->horizon);
-    }
     if (st != ELSTM_OK) goto done;
 
     ds->file_rows = t.nrows;
@@ -168,6 +156,18 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     else fill_meta(&ds->meta, o, &s, max_gap);
     st = columns_describe(ds, &t, &s, diag);
     if (st == ELSTM_OK) st = columns_select(ds, &t, o, model != NULL, diag);
+    size_t need = (size_t)o->steps + (model ? 0 : (size_t)o->horizon);
+    if (st == ELSTM_OK && ds->rows < need) {
+        if (model)
+            st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
+                                "%zu rows are too few: the model reads windows of %d rows; use a "
+                                "longer file", ds->rows, o->steps);
+        else
+            st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
+                                "%zu rows are too few: one window needs %zu rows (--steps %d + "
+                                "--horizon %d); use a longer file or a smaller --steps",
+                                ds->rows, need, o->steps, o->horizon);
+    }
     if (st != ELSTM_OK) goto done;
 
     size_t b[2];

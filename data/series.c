@@ -29,6 +29,7 @@ typedef struct resolver {
     char fmt_name[64];          /* the layout, for messages */
     int user_format;            /* fmt came from --time-format */
     int mdy;                    /* month-first date layout (hint for day-first files) */
+    char qcols[320];            /* the time columns quoted for messages: 'a', 'b' */
 } resolver;
 
 static int part_of(const char *name)
@@ -61,11 +62,14 @@ static const char *cell_text(const csv_table *t, int c, size_t r, char *buf, siz
     }
 }
 
-static void add_col(series *s, int c, const csv_table *t)
+static void add_col(resolver *rv, int c)
 {
+    series *s = rv->s;
+    const char *name = rv->t->col[c].name;
     s->col[s->ncols++] = c;
-    size_t len = strlen(s->cols);
-    snprintf(s->cols + len, sizeof s->cols - len, "%s%s", len ? "," : "", t->col[c].name);
+    size_t len = strlen(s->cols), qlen = strlen(rv->qcols);
+    snprintf(s->cols + len, sizeof s->cols - len, "%s%s", len ? "," : "", name);
+    snprintf(rv->qcols + qlen, sizeof rv->qcols - qlen, "%s'%s'", qlen ? ", " : "", name);
 }
 
 static elstm_status no_time_column(resolver *rv)
@@ -138,7 +142,7 @@ static elstm_status integer_columns(resolver *rv)
         return elstm_diag_set(rv->diag, ELSTM_ERR_DATA, rv->t->path, 0,
                               "time columns %s: integer time columns must be year, month, day and "
                               "optionally hour, minute, second (in that order, or named so)",
-                              s->cols);
+                              rv->qcols);
     rv->integer = 1;
     snprintf(rv->fmt_name, sizeof rv->fmt_name, "integer columns");
     return ELSTM_OK;
@@ -178,7 +182,7 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
                 if (s->col[i] == c)
                     return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0,
                                           "--time names column '%s' twice", t->col[c].name);
-            add_col(s, c, t);
+            add_col(rv, c);
             p = e ? e + 1 : p + len;
         }
         if (s->ncols == 0)
@@ -197,7 +201,7 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
             if (text_ieq(t->col[c].name, part_names[p]) && t->col[c].n_text == 0) found[p] = c;
     }
     if (found[PART_YEAR] >= 0 && found[PART_MONTH] >= 0 && found[PART_DAY] >= 0 && !rv->user_format) {
-        for (int p = 0; p < PARTS && found[p] >= 0; p++) add_col(s, found[p], t);
+        for (int p = 0; p < PARTS && found[p] >= 0; p++) add_col(rv, found[p]);
         return integer_columns(rv);
     }
     /* ... else the first text column whose first value is a date (and time) */
@@ -208,7 +212,7 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
         time_fields f;
         time_fields_init(&f);
         if (rv->user_format ? time_parse(rv->fmt, v, &f) != 0 : !time_detect_datetime(v)) continue;
-        add_col(s, c, t);
+        add_col(rv, c);
         if (rv->user_format) return ELSTM_OK;
         if (time_detect_datetime(v)->date_only) {
             /* a time of day in another column: the next one first (TMY3: Date, Time) */
@@ -217,7 +221,7 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
                 size_t r2 = first_present(t, c2);
                 if (c2 == c || r2 == SIZE_MAX || t->col[c2].state[r2] != CELL_TEXT) continue;
                 if (time_detect_time_of_day(csv_text(t, c2, r2), 0)) {
-                    add_col(s, c2, t);
+                    add_col(rv, c2);
                     break;
                 }
             }
@@ -265,7 +269,7 @@ static elstm_status integer_time(resolver *rv, size_t r, int64_t *out)
     char why[160];
     if (time_from_fields(&f, out, why, sizeof why) != 0)
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
-                              "time columns %s = %s: not a valid time: %s", s->cols, vals, why);
+                              "time columns %s = %s: not a valid time: %s", rv->qcols, vals, why);
     return ELSTM_OK;
 }
 
@@ -288,17 +292,17 @@ static elstm_status text_time(resolver *rv, size_t r, size_t r_first, int64_t *o
     if (time_parse(rv->fmt, joined, &f) != 0) {
         if (rv->user_format)
             return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
-                                  "time %s %s: %s does not match --time-format '%s'", what, s->cols,
+                                  "time %s %s: %s does not match --time-format '%s'", what, rv->qcols,
                                   text_quote(joined, q, sizeof q), rv->fmt);
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
                               "time %s %s: %s does not match the layout %s of line %ld; write every "
                               "time the same way, or give the layout with --time-format",
-                              what, s->cols, text_quote(joined, q, sizeof q), rv->fmt_name,
+                              what, rv->qcols, text_quote(joined, q, sizeof q), rv->fmt_name,
                               t->line[r_first]);
     }
     if (time_from_fields(&f, out, why, sizeof why) != 0)
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
-                              "time %s %s: %s is not a valid time: %s%s", what, s->cols,
+                              "time %s %s: %s is not a valid time: %s%s", what, rv->qcols,
                               text_quote(joined, q, sizeof q), why,
                               rv->mdy && strstr(why, "month ") == why
                                   ? " (this layout is month/day/year; for day/month/year give "
