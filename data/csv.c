@@ -329,17 +329,17 @@ static void on_record(int term, void *arg)
         return;
     }
     if (nf != t->ncols) {
-        if (t->nrows == 0 && nf > t->ncols)
+        if (t->nrows == 0)
             FAIL(r, ELSTM_ERR_FORMAT, r->rec_line,
-                 "the first data row has %d fields but the header on line %ld has %d; if the "
+                 "the first data row has %d field%s but the header on line %ld has %d; if the "
                  "header is not the first line (TMY3 files start with a station line), pass "
                  "--skip-rows with the number of lines before it",
-                 nf, t->header_line, t->ncols);
+                 nf, nf == 1 ? "" : "s", t->header_line, t->ncols);
         else
             FAIL(r, ELSTM_ERR_FORMAT, r->rec_line,
-                 "this row has %d fields but the header on line %ld has %d; every row needs one "
+                 "this row has %d field%s but the header on line %ld has %d; every row needs one "
                  "value per column (quote values that contain '%s')",
-                 nf, t->header_line, t->ncols, t->delim == '\t' ? "\\t" : (char[2]){t->delim, 0});
+                 nf, nf == 1 ? "" : "s", t->header_line, t->ncols, t->delim == '\t' ? "\\t" : (char[2]){t->delim, 0});
         return;
     }
     t->line[t->nrows++] = r->rec_line;
@@ -355,8 +355,24 @@ static int count_delims(const char *s, size_t n, char d)
     return k;
 }
 
+/* Column names are text: no control characters besides tab and line ends. */
+static int looks_like_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F) return 0;
+    }
+    return 1;
+}
+
 static void start_parser(reader *r)
 {
+    if (!looks_like_text(r->hdr, r->hdr_len)) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->line,
+                               "the header line holds control characters; a CSV file is text with "
+                               "column names on this line (is the file binary or compressed?)");
+        return;
+    }
     char d = ',';
     int best = count_delims(r->hdr, r->hdr_len, ',');
     int semi = count_delims(r->hdr, r->hdr_len, ';'), tab = count_delims(r->hdr, r->hdr_len, '\t');
@@ -451,7 +467,10 @@ static void feed(reader *r, const char *buf, size_t len)
 static void finish(reader *r)
 {
     if (r->st != ELSTM_OK) return;
-    if (!r->parsing && r->skip == 0 && r->hdr_len) start_parser(r), parse(r, r->hdr, r->hdr_len);
+    if (!r->parsing && r->skip == 0 && r->hdr_len) {
+        start_parser(r);
+        if (r->st == ELSTM_OK) parse(r, r->hdr, r->hdr_len);
+    }
     if (r->st != ELSTM_OK) return;
     if (r->parser_ready && csv_fini(&r->p, on_field, on_record, r) != 0 && r->st == ELSTM_OK)
         r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->last_end_line + 1,
