@@ -69,7 +69,12 @@ $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
 
 asan: $(ASAN)/edgelstm
 
-tests: $(TEST_BIN) $(REPLAY_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
+tests: $(TEST_BIN) $(REPLAY_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm $(ASAN)/tests/lstm_driver
+
+# Runs our LSTM kernels on a binary model+inputs file for the numpy oracle (tests/runtime/).
+$(ASAN)/tests/lstm_driver: tests/runtime/lstm_driver.c $(ASAN)/libedgelstm.a
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
 
 # Fuzz targets are also built with gcc + sanitizers and a replay main(), so that
 # `make test` replays their committed corpus (tests/fuzz/corpus/fuzz_NAME/).
@@ -79,7 +84,7 @@ $(ASAN)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(ASAN)/libedgel
 
 $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
 	@mkdir -p $(@D)
-	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -MMD -MP -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
 
 # The runtime is the device code: C99, pedantic, no host headers.
 $(BUILD)/obj/runtime/%.o: runtime/%.c
