@@ -5,7 +5,7 @@ The equations are written here from the Keras/TFLite definition (edgelstm/lstm.h
     i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c)
     c = f c + i g (clipped to +-cell_clip when > 0);  h = o tanh(c);  y = Wd h + bd
 with zero state at the start of each window. Random float32 weights and inputs are
-written to a binary file, build/asan/tests/lstm_driver runs the reference and the
+written to a binary file, build/asan/tools/lstm_driver (tests/tools/lstm_driver.c) runs the reference and the
 optimized kernel on them, and every output (y and the final h) must be within 1e-5 of
 numpy (the interoperability bound of the product; float32 rounding over 168 steps
 stays near 1e-6, printed below).
@@ -19,7 +19,7 @@ import numpy as np
 
 from elstm_testlib import ROOT, Suite
 
-DRIVER = os.path.join(ROOT, os.environ.get("BUILD", "build"), "asan", "tests", "lstm_driver")
+DRIVER = os.path.join(ROOT, os.environ.get("BUILD", "build"), "asan", "tools", "lstm_driver")
 TOL = 1e-5
 
 

@@ -1,6 +1,7 @@
 /*
  * lstm_driver.c - runs our LSTM kernels on a model and windows read from a binary file,
- * for the independent numpy oracle (tests/runtime/test_lstm_numpy.py).
+ * for the independent numpy oracle (tests/runtime/test_lstm_numpy.py); built by make
+ * tests as build/asan/tools/lstm_driver.
  *
  *   lstm_driver FILE ref|opt
  *
