@@ -73,7 +73,6 @@ typedef struct progress {
 static void on_batch(void *user, int epoch, size_t batch, size_t batches, double loss)
 {
     progress *p = user;
-    if (batch == 1) p->epoch_t0 = now_s();
     if (!p->tty || p->quiet) return;
     double t = now_s();
     if (batch != batches && t - p->last_draw < 0.1) return;
@@ -109,6 +108,7 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
         fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
         fflush(stderr);
     }
+    p->epoch_t0 = now_s(); /* the next epoch's bar measures from here */
     if (p->stop_after == e->epoch) g_stop = 1;
     if (p->poison_after == e->epoch) p->x[0] = NAN;
     return ELSTM_OK;
@@ -239,6 +239,7 @@ static int run(cli_ctx *ctx)
     sigaction(SIGTERM, &sa, NULL);
 
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
+    pr.epoch_t0 = now_s();
     elstm_train_result res;
     s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
     signal(SIGINT, SIG_DFL);
