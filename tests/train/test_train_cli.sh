@@ -171,6 +171,8 @@ expect_fail 2 "train without --target is a usage error" $E train "$T/slice.csv" 
 expect_fail 2 "a bad --units is a usage error" $E train "$T/slice.csv" --target TEMP --units 0 -o "$T/x.tflite"
 expect_fail 2 "a bad --lr is a usage error" $E train "$T/slice.csv" --target TEMP --lr abc -o "$T/x.tflite"
 expect_fail 2 "eval --split bogus is a usage error" $E eval "$T/a.tflite" "$T/slice.csv" --split bogus
+expect_fail 1 "an unwritable model path fails before training" $E train "$T/slice.csv" $DATA -o "$T/no/such/dir/m.tflite"
+case "$ERR" in *"no/such/dir"*) ok "and names the path" ;; *) not_ok "unwritable path message" "$ERR" ;; esac
 expect_fail 1 "eval of a missing model fails" $E eval "$T/none.tflite" "$T/slice.csv"
 head -30 "$T/slice.csv" > "$T/short.csv"
 expect_fail 1 "training on too few rows fails clearly" $E train "$T/short.csv" $DATA -o "$T/x.tflite"
