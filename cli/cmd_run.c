@@ -89,14 +89,6 @@ static int read_numbers(const char *path, size_t want, const char *tensor, float
     return 0;
 }
 
-static void shape_text(const elstm_tflite_tensor *t, char *buf, size_t n)
-{
-    size_t k = (size_t)snprintf(buf, n, "[");
-    for (int32_t d = 0; d < t->rank && k < n; d++)
-        k += (size_t)snprintf(buf + k, n - k, "%s%d", d ? "," : "", (int)t->shape[d]);
-    if (k < n) snprintf(buf + k, n - k, "]");
-}
-
 static int run(cli_ctx *ctx)
 {
     const char *model_path = ctx->pos[0], *input_path = ctx->pos[1];
@@ -113,7 +105,7 @@ static int run(cli_ctx *ctx)
     const elstm_tflite_tensor *in = elstm_tflite_exec_input(e);
     float *x = NULL;
     char shape[96];
-    shape_text(in, shape, sizeof shape);
+    elstm_tflite_shape_str(in, shape, sizeof shape);
     char label[200];
     snprintf(label, sizeof label, "'%s' %s", in->name, shape);
     int rc = read_numbers(input_path, in->elements, label, &x);
@@ -144,7 +136,7 @@ static int run(cli_ctx *ctx)
             size_t n;
             const float *y = elstm_tflite_exec_output(e, k, &n);
             const elstm_tflite_tensor *t = elstm_tflite_exec_output_tensor(e, k);
-            shape_text(t, shape, sizeof shape);
+            elstm_tflite_shape_str(t, shape, sizeof shape);
             printf("output '%s' %s %s%s:\n", t->name, shape, elstm_tflite_type_name(t->type),
                    t->type == ELSTM_TFL_INT8 ? " (dequantized)" : "");
             for (size_t i = 0; i < n; i++) printf("%.9g\n", (double)y[i]);
