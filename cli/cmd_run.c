@@ -33,8 +33,8 @@ static int read_numbers(const char *path, size_t want, const char *tensor, float
     }
     const char *s = (const char *)text, *end = s + len;
     size_t n = 0;
-    long line = 1;
-    int rc = 0, comma = 0;   /* a comma seen since the last number */
+    long line = 1, last_line = 1;   /* the current line; the line of the last number */
+    int rc = 0, comma = 0;           /* a comma seen since the last number */
     while (s < end && rc == 0) {
         if (is_space(*s)) {
             if (*s == '\n') line++;
@@ -73,13 +73,17 @@ static int read_numbers(const char *path, size_t want, const char *tensor, float
             break;
         }
         v[n++] = (float)x;
+        last_line = line;
         comma = 0;
     }
     if (rc == 0 && comma)
         rc = cli_error("%s:%ld: the input ends with a comma", path, line);
-    if (rc == 0 && n != want)
-        rc = cli_error("%s: has %zu values, but the model's input tensor %s takes %zu", path, n,
+    if (rc == 0 && n == 0)
+        rc = cli_error("%s: holds no values; the model's input tensor %s takes %zu numbers", path,
                        tensor, want);
+    else if (rc == 0 && n != want)
+        rc = cli_error("%s:%ld: the input ends after %zu values, but the model's input tensor %s "
+                       "takes %zu", path, last_line, n, tensor, want);
     free(text);
     if (rc) {
         free(v);

@@ -695,7 +695,7 @@ static void run_fully_connected_i8(const op_plan *p, const int8_t *x, const int8
             const int8_t *wu = w + u * p->depth, *xr = x + r * p->depth;
             int64_t acc = b ? b[u] : 0;
             for (size_t d = 0; d < p->depth; d++) acc += (int32_t)wu[d] * ((int32_t)xr[d] - p->zp_in);
-            int32_t q = p->zp_out + tfl_mbqm(acc, p->mult[u]);
+            int64_t q = (int64_t)p->zp_out + tfl_mbqm(acc, p->mult[u]);
             y[r * p->units + u] = (int8_t)(q < p->q_min ? p->q_min : q > p->q_max ? p->q_max : q);
         }
 }
@@ -713,8 +713,8 @@ static void run_softmax_i8(const op_plan *p, const int8_t *x, int8_t *y)
             sum += exp((double)p->beta * p->scale_in * (xr[d] - mx));
         for (size_t d = 0; d < p->depth; d++) {
             double v = exp((double)p->beta * p->scale_in * (xr[d] - mx)) / sum;
-            long q = lround(v / p->scale_out) + p->zp_out;
-            yr[d] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+            double q = v / p->scale_out + p->zp_out;   /* >= zp_out: no negative ties */
+            yr[d] = (int8_t)(!(q > -128.0) ? -128 : q >= 127.0 ? 127 : lround(q));
         }
     }
 }

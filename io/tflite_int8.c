@@ -59,7 +59,7 @@ static int32_t rdpot(int32_t x, int e)
 int32_t tfl_mbqm(int64_t x, tfl_mult q)
 {
     int left = q.shift > 0 ? q.shift : 0, right = q.shift > 0 ? 0 : -q.shift;
-    return rdpot(srdhm(sat32(x * ((int64_t)1 << left)), q.m), right);
+    return rdpot(srdhm(sat32((int64_t)sat32(x) * ((int64_t)1 << left)), q.m), right);
 }
 
 /* Q3.12 -> Q0.15 activations, rounded. */
@@ -87,10 +87,10 @@ int tfl_lstm_i8_prepare(tfl_lstm_i8 *p, const int32_t *const bias[4], double s_i
     p->c = calloc(N, sizeof *p->c);
     p->gates = calloc(4 * N, sizeof *p->gates);
     if (!p->bias_x || !p->bias_h || !p->h || !p->c || !p->gates) return -1;
+    if (!(s_c >= 0x1p-30 && s_c <= 1.0)) return -1;
     double pow2 = log2(s_c);
     p->cell_pow = (int32_t)lround(pow2);
-    if (!(s_c > 0.0) || fabs(pow2 - p->cell_pow) > 1e-6 || p->cell_pow < -30 || p->cell_pow > 0)
-        return -1;   /* the integer LSTM needs a power-of-two cell scale */
+    if (fabs(pow2 - p->cell_pow) > 1e-6) return -1;   /* the integer LSTM needs a power-of-two cell scale */
     for (int g = 0; g < 4; g++) {
         p->mx[g] = tfl_quantize_multiplier(s_in * (double)s_wx[g] * 4096.0);
         p->mh[g] = tfl_quantize_multiplier(s_h * (double)s_wh[g] * 4096.0);
@@ -146,7 +146,7 @@ static void step(tfl_lstm_i8 *p, const int8_t *x)
         if (p->clip > 0) c = c > p->clip ? p->clip : c < -p->clip ? -p->clip : c;
         p->c[n] = (int16_t)c;
         int32_t tc = tanh_q15(c * cell_scale);
-        int32_t h = p->zp_h + tfl_mbqm((int64_t)tc * o, p->m_h);
+        int64_t h = (int64_t)p->zp_h + tfl_mbqm((int64_t)tc * o, p->m_h);
         p->h[n] = (int8_t)(h > 127 ? 127 : h < -128 ? -128 : h);
     }
 }

@@ -50,7 +50,9 @@ expect_msg 1 "run: Keras-3 WHILE graph" "TF_USE_LEGACY_KERAS=1" "$ELSTM" run "$F
 
 # Bad input tensors for a good model ([1,24,4] = 96 values).
 seq 1 95 > "$T/in95.csv"
-expect_msg 1 "run: too few values" "$T/in95.csv: has 95 values, but the model's input tensor" "$ELSTM" run "$GOOD" "$T/in95.csv"
+expect_msg 1 "run: too few values" "$T/in95.csv:95: the input ends after 95 values, but the model's input tensor 'serving_default_input_1:0' [1,24,4] takes 96" "$ELSTM" run "$GOOD" "$T/in95.csv"
+: > "$T/in0.csv"
+expect_msg 1 "run: an empty input file" "$T/in0.csv: holds no values" "$ELSTM" run "$GOOD" "$T/in0.csv"
 seq 1 97 > "$T/in97.csv"
 expect_msg 1 "run: too many values" "$T/in97.csv:97: more values than the 96" "$ELSTM" run "$GOOD" "$T/in97.csv"
 { seq 1 10; echo "1,2,abc"; seq 1 83; } > "$T/inbad.csv"

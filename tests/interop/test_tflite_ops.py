@@ -222,6 +222,20 @@ g.op(6, [tq], [to], S.BuiltinOptions.DequantizeOptions, S.DequantizeOptionsT())
 compare("QUANTIZE -> DEQUANTIZE (scale 0.05, zero point 3, with clamping)", g, ti, to,
         np.array([[-9, -1.234, -0.026, 0, 0.024, 0.076, 1.01, 2.51, 6.3, 40]], np.float32))
 
+# int8 softmax between QUANTIZE and DEQUANTIZE (output scale 1/256, zero point -128)
+g = Graph()
+ti = g.tensor([2, 6])
+tq = g.tensor([2, 6], S.TensorType.INT8, quant=([0.05], [2]))
+ts = g.tensor([2, 6], S.TensorType.INT8, quant=([1 / 256], [-128]))
+to = g.tensor([2, 6])
+opt = S.SoftmaxOptionsT()
+opt.beta = 1.0
+g.op(114, [ti], [tq], S.BuiltinOptions.QuantizeOptions, S.QuantizeOptionsT())
+g.op(25, [tq], [ts], S.BuiltinOptions.SoftmaxOptions, opt)
+g.op(6, [ts], [to], S.BuiltinOptions.DequantizeOptions, S.DequantizeOptionsT())
+compare("int8 SOFTMAX (within one output step, 1/256)", g, ti, to,
+        rng.normal(size=(2, 6)).astype(np.float32), 1 / 256 + 1e-6)
+
 for act in (0, 1):
     units, depth = 4, 6
     w = rng.integers(-127, 128, (units, depth))
