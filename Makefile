@@ -86,7 +86,7 @@ $(ASAN)/tools/%: tests/tools/%.c $(ASAN)/libedgelstm.a
 
 $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
 	@mkdir -p $(@D)
-	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -MMD -MP -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
 
 # The runtime is the device code: C99, pedantic, no host headers.
 $(BUILD)/obj/runtime/%.o: runtime/%.c
