@@ -12,7 +12,9 @@
 # STATION: Aotizhongxin (default), Changping or Dongsi (../shared/data/beijing-air-quality).
 # The frameworks train on the windows edgelstm prepared (`train --export-windows`), so all
 # three see exactly the same normalized inputs, targets and splits. ELSTM_BIN overrides the
-# edgelstm binary, OUT the output folder (build/bench-train).
+# edgelstm binary, OUT the output folder (build/bench-train); QUALITY_THREADS the frameworks'
+# threads in the quality part (default THREADS; the thread count does not change what is
+# computed, only how fast); REUSE=1 keeps results already in OUT (to finish a partial run).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-speed}
@@ -62,11 +64,15 @@ EOF
 fi
 
 if [ "$MODE" = quality ] || [ "$MODE" = all ]; then
-  echo "## quality: full training (20 epochs max, early stopping patience 5, best weights restored), test split"
+  QT=${QUALITY_THREADS:-$THREADS}
+  echo "## quality: full training (20 epochs max, early stopping patience 5, best weights restored), test split; frameworks on $QT thread(s)"
+  have() { [ "${REUSE:-0}" = 1 ] && [ -s "$1" ]; }
   # shellcheck disable=SC2086
-  "$E" train "$FILE" $DATA --threads "$THREADS" -o "$OUT/quality.tflite" --json >"$OUT/quality-edgelstm.json" 2>"$OUT/quality-edgelstm.log"
+  have "$OUT/quality-edgelstm.json" ||
+    "$E" train "$FILE" $DATA --threads "$THREADS" -o "$OUT/quality.tflite" --json >"$OUT/quality-edgelstm.json" 2>"$OUT/quality-edgelstm.log"
   for fw in torch keras; do
-    "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode quality --threads "$THREADS" >"$OUT/quality-$fw.json" 2>"$OUT/quality-$fw.log"
+    have "$OUT/quality-$fw.json" ||
+      "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode quality --threads "$QT" >"$OUT/quality-$fw.json" 2>"$OUT/quality-$fw.log"
   done
   "$PY" - "$OUT" <<'EOF'
 import json, sys, os
