@@ -51,6 +51,9 @@ ACLI_OBJ   := $(call obj,$(ASAN),$(CLI_SRC))
 TEST_BIN   := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 REPLAY_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(ASAN)/tests/replay_%,$(REPLAY_SRC))
+# Test drivers (not suites): small programs that Python/shell suites call.
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN   := $(patsubst tests/tools/%.c,$(ASAN)/tools/%,$(TOOL_SRC))
 
 .PHONY: all asan tests test demo fuzz bench install clean deps venv venv-bench check-runtime
 
@@ -72,7 +75,7 @@ $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
 
 asan: $(ASAN)/edgelstm
 
-tests: $(TEST_BIN) $(REPLAY_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
+tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
 
 # Fuzz targets are also built with gcc + sanitizers and a replay main(), so that
 # `make test` replays their committed corpus (tests/fuzz/corpus/fuzz_NAME/).
@@ -80,9 +83,13 @@ $(ASAN)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(ASAN)/libedgel
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -o $@ $< tests/fuzz/replay_main.c $(ASAN)/libedgelstm.a $(LIBS)
 
-$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
+$(ASAN)/tools/%: tests/tools/%.c $(ASAN)/libedgelstm.a
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
+
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -MMD -MP -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
 
 # The runtime is the device code: C99, pedantic, no host headers.
 $(BUILD)/obj/runtime/%.o: runtime/%.c

@@ -1,16 +1,301 @@
-/* cmd_inspect.c - `edgelstm inspect`. PLACEHOLDER: replaced by the issue that builds this command. */
+/* cmd_inspect.c - `edgelstm inspect MODEL.tflite [--json]`: what a .tflite holds. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "edgelstm/meta.h"
+#include "edgelstm/tflite.h"
 
 static const cli_opt *const groups[] = {cli_json_opt, NULL};
 
+/* ---- values as JSON ---- */
+
+static json_t *shape_json(const elstm_tflite_tensor *t)
+{
+    json_t *a = json_array();
+    for (int32_t d = 0; d < t->rank; d++) json_array_append_new(a, json_integer(t->shape[d]));
+    return a;
+}
+
+static json_t *ints_json(const int32_t *v, int32_t n)
+{
+    json_t *a = json_array();
+    for (int32_t i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+/* Graph input/output as the TFLite interpreter describes it: scale/zero_point 0 when
+ * the tensor is not quantized. */
+static json_t *io_json(const elstm_tflite_tensor *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(t->name));
+    json_object_set_new(o, "shape", shape_json(t));
+    json_object_set_new(o, "dtype", json_string(elstm_tflite_type_name(t->type)));
+    json_object_set_new(o, "scale", json_real(t->n_quant ? t->scale[0] : 0.0));
+    json_object_set_new(o, "zero_point", json_integer(t->n_quant ? t->zero_point[0] : 0));
+    return o;
+}
+
+static json_t *tensor_json(const elstm_tflite_tensor *t, int32_t index)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer(index));
+    json_object_set_new(o, "name", json_string(t->name));
+    json_object_set_new(o, "shape", shape_json(t));
+    json_object_set_new(o, "dtype", json_string(elstm_tflite_type_name(t->type)));
+    json_object_set_new(o, "constant_bytes", json_integer(t->data ? (json_int_t)t->data_bytes : 0));
+    json_object_set_new(o, "variable", json_boolean(t->is_variable));
+    if (t->n_quant) {
+        json_t *q = json_object(), *s = json_array(), *z = json_array();
+        for (int32_t i = 0; i < t->n_quant; i++) {
+            json_array_append_new(s, json_real(t->scale[i]));
+            json_array_append_new(z, json_integer(t->zero_point[i]));
+        }
+        json_object_set_new(q, "scale", s);
+        json_object_set_new(q, "zero_point", z);
+        json_object_set_new(q, "quantized_dimension", json_integer(t->quant_dim));
+        json_object_set_new(o, "quantization", q);
+    }
+    return o;
+}
+
+/* Options worth showing, as one short phrase (text) or object (JSON). */
+static void options_text(const elstm_tflite_op *op, char *buf, size_t n)
+{
+    const elstm_tflite_options *o = &op->opt;
+    buf[0] = '\0';
+    switch (op->builtin) {
+    case ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM:
+        snprintf(buf, n, "activation %s, cell_clip %g, %s", elstm_tflite_activation_name(o->fused_activation),
+                 (double)o->cell_clip, o->time_major ? "time-major" : "batch-major");
+        break;
+    case ELSTM_TFL_OP_FULLY_CONNECTED:
+        snprintf(buf, n, "activation %s%s", elstm_tflite_activation_name(o->fused_activation),
+                 o->keep_num_dims ? ", keep_num_dims" : "");
+        break;
+    case ELSTM_TFL_OP_STRIDED_SLICE:
+        snprintf(buf, n, "begin_mask %d, end_mask %d, shrink_axis_mask %d", (int)o->begin_mask,
+                 (int)o->end_mask, (int)o->shrink_axis_mask);
+        break;
+    case ELSTM_TFL_OP_SOFTMAX:
+        snprintf(buf, n, "beta %g", (double)o->beta);
+        break;
+    case ELSTM_TFL_OP_WHILE:
+        snprintf(buf, n, "cond subgraph %d, body subgraph %d", (int)o->cond_subgraph,
+                 (int)o->body_subgraph);
+        break;
+    default:
+        break;
+    }
+}
+
+/* A metadata entry's value: our JSON as an object, text as a string, else its size. */
+static int is_text(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] < 32 && p[i] != '\n' && p[i] != '\t' && p[i] != '\r') || p[i] == 127) return 0;
+    return 1;
+}
+
+static json_t *metadata_json(const elstm_tflite_metadata *md)
+{
+    size_t n = md->len;
+    while (n > 0 && md->data[n - 1] == 0) n--;   /* NUL padding (min_runtime_version) */
+    if (strcmp(md->name, ELSTM_META_NAME) == 0) {
+        json_t *j = json_loadb((const char *)md->data, md->len, 0, NULL);
+        if (j) return j;
+    }
+    if (md->data && n > 0 && is_text(md->data, n)) return json_stringn((const char *)md->data, n);
+    json_t *o = json_object();
+    json_object_set_new(o, "bytes", json_integer((json_int_t)md->len));
+    return o;
+}
+
+static json_t *model_json(const elstm_tflite_model *m, const char *refusal)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    json_t *o = json_object(), *ops = json_array(), *opd = json_array(), *ins = json_array(),
+           *outs = json_array(), *tens = json_array(), *meta = json_object(), *sigs = json_array();
+    for (int32_t k = 0; k < sg->n_ops; k++) {
+        const elstm_tflite_op *op = &sg->ops[k];
+        char opt[160];
+        json_array_append_new(ops, json_string(elstm_tflite_op_name(op->builtin)));
+        json_t *e = json_object();
+        json_object_set_new(e, "op", json_string(elstm_tflite_op_name(op->builtin)));
+        json_object_set_new(e, "version", json_integer(m->opcodes[op->opcode_index].version));
+        json_object_set_new(e, "inputs", ints_json(op->inputs, op->n_inputs));
+        json_object_set_new(e, "outputs", ints_json(op->outputs, op->n_outputs));
+        options_text(op, opt, sizeof opt);
+        if (opt[0]) json_object_set_new(e, "options", json_string(opt));
+        json_array_append_new(opd, e);
+    }
+    for (int32_t i = 0; i < sg->n_inputs; i++) json_array_append_new(ins, io_json(&sg->tensors[sg->inputs[i]]));
+    for (int32_t i = 0; i < sg->n_outputs; i++) json_array_append_new(outs, io_json(&sg->tensors[sg->outputs[i]]));
+    for (int32_t t = 0; t < sg->n_tensors; t++) json_array_append_new(tens, tensor_json(&sg->tensors[t], t));
+    for (int32_t i = 0; i < m->n_metadata; i++)
+        json_object_set_new(meta, m->metadata[i].name, metadata_json(&m->metadata[i]));
+    for (int32_t i = 0; i < m->n_signatures; i++) {
+        const elstm_tflite_signature *s = &m->signatures[i];
+        json_t *e = json_object(), *si = json_object(), *so = json_object();
+        for (int32_t k = 0; k < s->n_inputs; k++) json_object_set_new(si, s->inputs[k].name, json_integer(s->inputs[k].tensor));
+        for (int32_t k = 0; k < s->n_outputs; k++) json_object_set_new(so, s->outputs[k].name, json_integer(s->outputs[k].tensor));
+        json_object_set_new(e, "key", json_string(s->key));
+        json_object_set_new(e, "subgraph", json_integer(s->subgraph));
+        json_object_set_new(e, "inputs", si);
+        json_object_set_new(e, "outputs", so);
+        json_array_append_new(sigs, e);
+    }
+    json_object_set_new(o, "ops", ops);
+    json_object_set_new(o, "inputs", ins);
+    json_object_set_new(o, "outputs", outs);
+    json_object_set_new(o, "params", json_integer((json_int_t)elstm_tflite_param_count(m)));
+    json_object_set_new(o, "metadata", meta);
+    json_object_set_new(o, "version", json_integer(m->version));
+    json_object_set_new(o, "description", m->description ? json_string(m->description) : json_null());
+    json_object_set_new(o, "subgraphs", json_integer(m->n_subgraphs));
+    json_object_set_new(o, "operators", opd);
+    json_object_set_new(o, "tensors", tens);
+    json_object_set_new(o, "signatures", sigs);
+    json_object_set_new(o, "runnable", json_boolean(refusal == NULL));
+    if (refusal) json_object_set_new(o, "unsupported", json_string(refusal));
+    return o;
+}
+
+/* ---- text ---- */
+
+static const char *shape_str(const elstm_tflite_tensor *t, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (int32_t d = 0; d < t->rank && k < n; d++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%d", d ? "," : "", (int)t->shape[d]);
+    if (k < n) snprintf(buf + k, n - k, "]");
+    return buf;
+}
+
+static void quant_text(const elstm_tflite_tensor *t, char *buf, size_t n)
+{
+    if (!t->n_quant) snprintf(buf, n, "-");
+    else if (t->n_quant == 1)
+        snprintf(buf, n, "scale %.6g zp %lld", (double)t->scale[0], (long long)t->zero_point[0]);
+    else
+        snprintf(buf, n, "%d scales on axis %d (%.3g..)", (int)t->n_quant, (int)t->quant_dim,
+                 (double)t->scale[0]);
+}
+
+static void print_indices(const int32_t *v, int32_t n)
+{
+    printf("[");
+    for (int32_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", (int)v[i]);
+    printf("]");
+}
+
+static void print_text(const char *path, const elstm_tflite_model *m, const char *refusal)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    char s[128], q[96];
+    size_t const_bytes = 0;
+    for (int32_t t = 0; t < sg->n_tensors; t++)
+        if (sg->tensors[t].data) const_bytes += sg->tensors[t].data_bytes;
+    printf("%s: TensorFlow Lite schema %lu, %d subgraph%s, %d operators, %d tensors\n", path,
+           (unsigned long)m->version, (int)m->n_subgraphs, m->n_subgraphs == 1 ? "" : "s",
+           (int)sg->n_ops, (int)sg->n_tensors);
+    printf("parameters: %zu (constant data %zu bytes)\n", elstm_tflite_param_count(m), const_bytes);
+    if (m->description) printf("description: %s\n", m->description);
+    if (refusal) printf("edgelstm cannot run it: %s\n", refusal);
+
+    printf("\ninputs:\n");
+    for (int32_t i = 0; i < sg->n_inputs; i++) {
+        const elstm_tflite_tensor *t = &sg->tensors[sg->inputs[i]];
+        quant_text(t, q, sizeof q);
+        printf("  %-28s %-14s %-8s %s\n", t->name, shape_str(t, s, sizeof s), elstm_tflite_type_name(t->type), q);
+    }
+    printf("outputs:\n");
+    for (int32_t i = 0; i < sg->n_outputs; i++) {
+        const elstm_tflite_tensor *t = &sg->tensors[sg->outputs[i]];
+        quant_text(t, q, sizeof q);
+        printf("  %-28s %-14s %-8s %s\n", t->name, shape_str(t, s, sizeof s), elstm_tflite_type_name(t->type), q);
+    }
+
+    printf("\noperators (subgraph 0, in execution order):\n");
+    for (int32_t k = 0; k < sg->n_ops; k++) {
+        const elstm_tflite_op *op = &sg->ops[k];
+        char opt[160];
+        options_text(op, opt, sizeof opt);
+        printf("  %2d %s v%d ", (int)k, elstm_tflite_op_name(op->builtin),
+               (int)m->opcodes[op->opcode_index].version);
+        print_indices(op->inputs, op->n_inputs);
+        printf(" -> ");
+        print_indices(op->outputs, op->n_outputs);
+        if (opt[0]) printf("  (%s)", opt);
+        printf("\n");
+    }
+
+    printf("\ntensors:\n  %3s  %-40s %-14s %-8s %-10s %s\n", "#", "name", "shape", "dtype", "data", "quantization");
+    for (int32_t t = 0; t < sg->n_tensors; t++) {
+        const elstm_tflite_tensor *x = &sg->tensors[t];
+        char data[32];
+        if (x->data) snprintf(data, sizeof data, "%zu B", x->data_bytes);
+        else snprintf(data, sizeof data, "%s", x->is_variable ? "variable" : "-");
+        quant_text(x, q, sizeof q);
+        printf("  %3d  %-40.40s %-14s %-8s %-10s %s\n", (int)t, x->name, shape_str(x, s, sizeof s),
+               elstm_tflite_type_name(x->type), data, q);
+    }
+
+    if (m->n_signatures) printf("\nsignatures:\n");
+    for (int32_t i = 0; i < m->n_signatures; i++) {
+        const elstm_tflite_signature *sig = &m->signatures[i];
+        printf("  %s (subgraph %lu):", sig->key, (unsigned long)sig->subgraph);
+        for (int32_t k = 0; k < sig->n_inputs; k++) printf(" in %s=%lu", sig->inputs[k].name, (unsigned long)sig->inputs[k].tensor);
+        for (int32_t k = 0; k < sig->n_outputs; k++) printf(" out %s=%lu", sig->outputs[k].name, (unsigned long)sig->outputs[k].tensor);
+        printf("\n");
+    }
+
+    if (m->n_metadata) printf("\nmetadata:\n");
+    for (int32_t i = 0; i < m->n_metadata; i++) {
+        json_t *v = metadata_json(&m->metadata[i]);
+        char *txt = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        printf("  %s: %s\n", m->metadata[i].name, txt ? txt : "?");
+        free(txt);
+        json_decref(v);
+    }
+}
+
 static int run(cli_ctx *ctx)
 {
-    (void)ctx;
-    return cli_error("the 'inspect' command is not implemented yet");
+    const char *path = ctx->pos[0];
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    elstm_tflite_model *m = NULL;
+    elstm_status st = elstm_tflite_load(path, &m, &d);
+    if (st != ELSTM_OK) return cli_fail(st, &d);
+    /* Whether the executor would run it (inspect works either way). */
+    elstm_tflite_exec *e = NULL;
+    elstm_diag why;
+    elstm_diag_clear(&why);
+    const char *refusal = NULL;
+    if (elstm_tflite_exec_create(m, &e, &why) != ELSTM_OK) {
+        size_t skip = strlen(path) + 2;   /* the message starts "PATH: " */
+        refusal = strncmp(why.msg, path, strlen(path)) == 0 && strlen(why.msg) > skip ? why.msg + skip : why.msg;
+    }
+    elstm_tflite_exec_free(e);
+    int rc = 0;
+    if (cli_has(ctx, "--json")) rc = cli_print_json(model_json(m, refusal));
+    else print_text(path, m, refusal);
+    elstm_tflite_free(m);
+    return rc;
 }
 
 const cli_command cli_cmd_inspect = {
     "inspect", "MODEL.tflite [--json]",
     "operators, tensors, shapes, types, quantization, parameters, metadata",
-    "", 1, 1, groups, run,
+    "Shows what a TensorFlow Lite file holds: inputs and outputs (name, shape, dtype,\n"
+    "scale, zero point), operators in execution order with their options, every tensor,\n"
+    "the parameter count (weights and biases of LSTM and dense layers, as Keras counts\n"
+    "them), signatures and metadata (edgelstm's own entry pretty-printed), and whether\n"
+    "edgelstm can run the graph. --json keys: ops, inputs, outputs, params, metadata,\n"
+    "plus version, description, operators, tensors, signatures, runnable, unsupported.",
+    1, 1, groups, run,
 };

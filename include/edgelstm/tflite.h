@@ -1,0 +1,188 @@
+/*
+ * edgelstm/tflite.h - TensorFlow Lite model files: a parsed model and a small graph executor.
+ *
+ * elstm_tflite_parse() reads a .tflite flatbuffer as untrusted input: every offset,
+ * vtable, vector and string is bounds- and alignment-checked, every index (tensor,
+ * buffer, operator code, subgraph) is range-checked, and constant data sizes must
+ * match their tensors. A malformed file gets ELSTM_ERR_FORMAT and one sentence naming
+ * the file and what is wrong; never a crash.
+ *
+ * The executor runs subgraph 0 of float32 (and, at the graph's edges, int8) batch-1
+ * graphs built from UNIDIRECTIONAL_SEQUENCE_LSTM, FULLY_CONNECTED, RESHAPE,
+ * STRIDED_SLICE, SLICE, SOFTMAX, QUANTIZE and DEQUANTIZE; anything else is refused
+ * with ELSTM_ERR_UNSUPPORTED naming the operator or the feature.
+ *
+ * Host only (C11). Everything a parsed model points to is owned by it.
+ */
+#ifndef EDGELSTM_TFLITE_H
+#define EDGELSTM_TFLITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgelstm/diag.h"
+
+/* TensorType (schema.fbs). */
+enum {
+    ELSTM_TFL_FLOAT32 = 0, ELSTM_TFL_FLOAT16 = 1, ELSTM_TFL_INT32 = 2, ELSTM_TFL_UINT8 = 3,
+    ELSTM_TFL_INT64 = 4, ELSTM_TFL_STRING = 5, ELSTM_TFL_BOOL = 6, ELSTM_TFL_INT16 = 7,
+    ELSTM_TFL_COMPLEX64 = 8, ELSTM_TFL_INT8 = 9, ELSTM_TFL_FLOAT64 = 10
+};
+
+/* BuiltinOperator codes edgelstm handles or recognizes (schema.fbs). */
+enum {
+    ELSTM_TFL_OP_DEQUANTIZE = 6,
+    ELSTM_TFL_OP_FULLY_CONNECTED = 9,
+    ELSTM_TFL_OP_LSTM = 16,
+    ELSTM_TFL_OP_RESHAPE = 22,
+    ELSTM_TFL_OP_SOFTMAX = 25,
+    ELSTM_TFL_OP_CUSTOM = 32,
+    ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
+    ELSTM_TFL_OP_STRIDED_SLICE = 45,
+    ELSTM_TFL_OP_SLICE = 65,
+    ELSTM_TFL_OP_QUANTIZE = 114,
+    ELSTM_TFL_OP_WHILE = 119
+};
+
+/* Limits on what a file may declare (far above any LSTM model). */
+#define ELSTM_TFL_MAX_RANK 8
+
+typedef struct elstm_tflite_tensor {
+    const char *name;              /* "" when the file gives none */
+    int32_t rank;
+    const int32_t *shape;          /* [rank], each >= 0 */
+    int32_t type;                  /* ELSTM_TFL_* */
+    uint32_t buffer;               /* index into the model's buffers */
+    const void *data;              /* constant data (aligned to 16), NULL if none */
+    size_t data_bytes;
+    int is_variable;
+    size_t elements;               /* product of shape (1 for rank 0) */
+    /* Quantization: n_quant scales/zero-points (1 = per tensor, > 1 = per channel
+     * along quant_dim); 0 = not quantized. */
+    int32_t n_quant;
+    const float *scale;
+    const int64_t *zero_point;
+    int32_t quant_dim;
+} elstm_tflite_tensor;
+
+/* Builtin options of the operators edgelstm knows (only the ones of op's type are set). */
+typedef struct elstm_tflite_options {
+    int32_t type;                  /* BuiltinOptions union type, 0 = none */
+    int8_t fused_activation;       /* LSTM, FULLY_CONNECTED: ActivationFunctionType */
+    float cell_clip, proj_clip;    /* LSTM */
+    int time_major, asymmetric_quantize_inputs, diagonal_recurrent;   /* LSTM */
+    int8_t weights_format;         /* FULLY_CONNECTED: 0 = DEFAULT */
+    int keep_num_dims;             /* FULLY_CONNECTED */
+    int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
+    int offset;                    /* STRIDED_SLICE */
+    float beta;                    /* SOFTMAX */
+    int32_t n_new_shape;           /* RESHAPE (informative; the output tensor's shape rules) */
+    const int32_t *new_shape;
+    int32_t cond_subgraph, body_subgraph;   /* WHILE */
+} elstm_tflite_options;
+
+typedef struct elstm_tflite_opcode {
+    int32_t builtin;               /* max(builtin_code, deprecated_builtin_code) */
+    int32_t version;
+    const char *custom_code;       /* NULL unless CUSTOM */
+} elstm_tflite_opcode;
+
+typedef struct elstm_tflite_op {
+    uint32_t opcode_index;
+    int32_t builtin;               /* copied from the operator code */
+    int32_t n_inputs, n_outputs, n_intermediates;
+    const int32_t *inputs;         /* tensor indices; -1 = omitted optional input */
+    const int32_t *outputs;
+    const int32_t *intermediates;
+    elstm_tflite_options opt;
+} elstm_tflite_op;
+
+typedef struct elstm_tflite_subgraph {
+    const char *name;
+    int32_t n_tensors, n_inputs, n_outputs, n_ops;
+    elstm_tflite_tensor *tensors;
+    const int32_t *inputs;
+    const int32_t *outputs;
+    elstm_tflite_op *ops;
+} elstm_tflite_subgraph;
+
+typedef struct elstm_tflite_metadata {
+    const char *name;
+    const uint8_t *data;           /* the referenced buffer's bytes */
+    size_t len;
+} elstm_tflite_metadata;
+
+typedef struct elstm_tflite_tensor_map {
+    const char *name;
+    uint32_t tensor;
+} elstm_tflite_tensor_map;
+
+typedef struct elstm_tflite_signature {
+    const char *key;
+    uint32_t subgraph;
+    int32_t n_inputs, n_outputs;
+    elstm_tflite_tensor_map *inputs, *outputs;
+} elstm_tflite_signature;
+
+typedef struct elstm_tflite_model {
+    char path[512];                /* what the model was read from (for messages) */
+    uint32_t version;
+    const char *description;       /* NULL if none */
+    int32_t n_opcodes, n_subgraphs, n_buffers, n_metadata, n_signatures;
+    elstm_tflite_opcode *opcodes;
+    elstm_tflite_subgraph *subgraphs;
+    elstm_tflite_metadata *metadata;
+    elstm_tflite_signature *signatures;
+    void *pool_;                   /* private: every allocation of this model */
+} elstm_tflite_model;
+
+/* Parse `len` bytes (copied; the caller keeps `data`). `what` names the source in
+ * messages. On success *out is a new model (free with elstm_tflite_free). */
+elstm_status elstm_tflite_parse(const uint8_t *data, size_t len, const char *what,
+                                elstm_tflite_model **out, elstm_diag *diag);
+
+/* Read and parse a file. */
+elstm_status elstm_tflite_load(const char *path, elstm_tflite_model **out, elstm_diag *diag);
+
+void elstm_tflite_free(elstm_tflite_model *m);
+
+/* The metadata entry called `name`, or NULL. */
+const elstm_tflite_metadata *elstm_tflite_find_metadata(const elstm_tflite_model *m,
+                                                        const char *name);
+
+/* Names: "UNIDIRECTIONAL_SEQUENCE_LSTM", "float32", "TANH" ("UNKNOWN" when out of range). */
+const char *elstm_tflite_op_name(int32_t builtin);
+const char *elstm_tflite_type_name(int32_t type);
+const char *elstm_tflite_activation_name(int32_t act);
+size_t elstm_tflite_type_size(int32_t type);   /* bytes per element; 0 = variable/unknown */
+
+/* Parameters: elements of the weight and bias operands of LSTM and FULLY_CONNECTED
+ * operators, counted per use (as Keras counts them, even where the converter shares
+ * one constant tensor between several operands). */
+size_t elstm_tflite_param_count(const elstm_tflite_model *m);
+
+/* ---- executor ---------------------------------------------------------------------- */
+
+typedef struct elstm_tflite_exec elstm_tflite_exec;
+
+/* Check that subgraph 0 can be run (operators, types, shapes, batch 1) and allocate
+ * its tensors. `m` must outlive the executor. */
+elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_exec **out,
+                                      elstm_diag *diag);
+void elstm_tflite_exec_free(elstm_tflite_exec *e);
+
+/* The graph's one input tensor (run needs exactly one) and its outputs. */
+const elstm_tflite_tensor *elstm_tflite_exec_input(const elstm_tflite_exec *e);
+int32_t elstm_tflite_exec_n_outputs(const elstm_tflite_exec *e);
+const elstm_tflite_tensor *elstm_tflite_exec_output_tensor(const elstm_tflite_exec *e, int32_t k);
+
+/* Run once from a zero state (variable tensors are reset first: window semantics).
+ * `in` holds the input tensor's elements as real values (n must equal its element
+ * count); an int8 input is quantized with the tensor's scale and zero point. */
+elstm_status elstm_tflite_exec_run(elstm_tflite_exec *e, const float *in, size_t n,
+                                   elstm_diag *diag);
+
+/* Output k of the last run as real values (int8 outputs dequantized); *n = elements. */
+const float *elstm_tflite_exec_output(const elstm_tflite_exec *e, int32_t k, size_t *n);
+
+#endif /* EDGELSTM_TFLITE_H */

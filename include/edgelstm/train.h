@@ -1,0 +1,196 @@
+/*
+ * edgelstm/train.h - training LSTM(N) + Dense(1) forecasters: the seed's Keras run in C.
+ *
+ * Host only (C11). The model is the one of lstm.h (gates i, f, c, o; sigmoid gates,
+ * tanh cell and output; zero initial state per window; no cell clipping) followed by
+ * Dense(1) on the last hidden state. Loss: mean squared error over the batch. Optimizer:
+ * Adam in Keras's exact form. Initializers: Keras's (Glorot-uniform input and dense
+ * kernels, orthogonal recurrent kernel, zero biases with forget-gate bias 1).
+ * The maths, memory layout, threading and determinism rules are in docs/training.md.
+ *
+ * Determinism: the same options (seed included), data and thread count give the same
+ * weights bit for bit (own PRNG, single-threaded BLAS inside our own threads, fixed
+ * reduction order). A different thread count changes the summation order.
+ *
+ * The train layer never prints: progress goes through elstm_train_callbacks.
+ */
+#ifndef EDGELSTM_TRAIN_H
+#define EDGELSTM_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "edgelstm/data.h"
+#include "edgelstm/diag.h"
+#include "edgelstm/lstm.h"
+
+#define ELSTM_DEFAULT_UNITS    128
+#define ELSTM_DEFAULT_EPOCHS   20
+#define ELSTM_DEFAULT_BATCH    32
+#define ELSTM_DEFAULT_LR       0.001
+#define ELSTM_DEFAULT_PATIENCE 5
+#define ELSTM_DEFAULT_SEED     42
+#define ELSTM_MAX_THREADS      64
+
+/* A set of training examples: overlapping windows over one matrix of rows. Window k
+ * covers rows start[k] .. start[k] + steps - 1 of x; its target is target[k]
+ * (normalized, the model's output units). Nothing is copied. */
+typedef struct elstm_windows {
+    const float *x;        /* [rows][n_input] normalized inputs, row-major */
+    int n_input;           /* I */
+    int steps;             /* T */
+    size_t n;              /* number of windows */
+    const size_t *start;   /* [n] first row of each window */
+    const float *target;   /* [n] normalized target of each window */
+} elstm_windows;
+
+typedef struct elstm_train_opts {
+    int units;             /* N (--units) */
+    int epochs;            /* maximum epochs (--epochs) */
+    int batch;             /* windows per Adam step (--batch); the last batch may be smaller */
+    double lr;             /* Adam learning rate (--lr) */
+    double beta1, beta2, epsilon;  /* Adam constants (Keras: 0.9, 0.999, 1e-7) */
+    int patience;          /* early stopping: stop after this many epochs without a new
+                              best validation loss (--patience); 0 = never stop early */
+    uint64_t seed;         /* initial weights and shuffling (--seed) */
+    int threads;           /* worker threads (--threads), 1..ELSTM_MAX_THREADS */
+    const char *checkpoint;        /* checkpoint file written after each epoch; NULL = none */
+    const volatile int *stop;      /* polled between batches; nonzero = stop (signal) */
+} elstm_train_opts;
+
+void elstm_train_opts_default(elstm_train_opts *o);
+
+/* Progress reports (all optional). `user` is passed back unchanged. */
+typedef struct elstm_epoch_info {
+    int epoch;             /* 1-based epoch just finished */
+    int epochs;            /* maximum epochs */
+    double loss;           /* mean training loss over the epoch's windows (normalized MSE) */
+    double val_loss;       /* validation loss (NAN when there are no validation windows) */
+    double seconds;        /* wall time of the epoch */
+    int best_epoch;        /* epoch of the best weights so far */
+    double best_val_loss;  /* their validation loss (training loss without validation) */
+    int improved;          /* 1 if this epoch is the new best */
+    int wait;              /* epochs since the best one */
+} elstm_epoch_info;
+
+struct elstm_trainer;
+
+typedef struct elstm_train_callbacks {
+    void *user;
+    /* After each batch: 1-based batch number, batches per epoch, running mean loss. */
+    void (*on_batch)(void *user, int epoch, size_t batch, size_t batches, double running_loss);
+    /* After each epoch, once the checkpoint is written. Returning non-OK stops training
+     * with that status (the CLI writes the best model here). */
+    elstm_status (*on_epoch)(void *user, const struct elstm_trainer *tr,
+                             const elstm_epoch_info *info, elstm_diag *diag);
+} elstm_train_callbacks;
+
+typedef struct elstm_train_result {
+    int epochs_run;        /* epochs completed (including those before a --resume) */
+    int best_epoch;        /* epoch whose weights are restored; 0 if none completed */
+    double best_val_loss;  /* validation (or training) loss of the best epoch */
+    int early_stopped;     /* 1 if early stopping ended the run */
+    int resumed_from;      /* epochs already done when resuming (0 = fresh run) */
+    double train_seconds;  /* wall time of the epochs run in this process */
+    size_t windows_trained;/* training windows processed in this process (for windows/s) */
+    int fail_epoch;        /* on ELSTM_ERR_NUMERIC / INTERRUPTED: epoch and batch (1-based) */
+    size_t fail_batch;
+} elstm_train_result;
+
+typedef struct elstm_trainer elstm_trainer;
+
+/* Allocate a trainer for inputs of `n_input` features and `steps` time steps and
+ * initialize the weights from opts->seed (Keras initializers). */
+elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *opts, int n_input,
+                                  int steps, elstm_diag *diag);
+void elstm_trainer_free(elstm_trainer *tr);
+
+/* Train with early stopping (validation may have n == 0: the training loss is then
+ * monitored). On return the trainer's current weights are the best epoch's.
+ * With `resume`, the state is first read from opts->checkpoint (which must match the
+ * data and options: a fingerprint is compared) and training continues from there; the
+ * final weights equal those of an uninterrupted run with the same thread count.
+ * Errors: ELSTM_ERR_NUMERIC (NaN/Inf loss; result->fail_epoch/fail_batch say where),
+ * ELSTM_ERR_INTERRUPTED (opts->stop was set; the epoch in progress is discarded), I/O. */
+elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
+                               const elstm_windows *val, int resume,
+                               const elstm_train_callbacks *cb, elstm_train_result *result,
+                               elstm_diag *diag);
+
+/* The best weights so far (during fit: as of the last finished epoch; after fit: the
+ * restored weights) as a runtime model view (cell_clip 0, n_output 1). The pointers
+ * stay valid until the trainer is freed or trained further. */
+void elstm_trainer_best_model(const elstm_trainer *tr, elstm_lstm_f32 *m);
+/* The current weights as a model view. */
+void elstm_trainer_model(const elstm_trainer *tr, elstm_lstm_f32 *m);
+
+/* ---- lower-level access (tests, replay against frameworks, benchmarks) ---------------- */
+
+/* Parameters, gradients and Adam moments are flat float blocks with this layout
+ * (offsets in floats; every tensor row-major):
+ *   wx [4][N][I]  input kernel, gate-major (lstm.h wx[g] = wx + g*N*I)
+ *   wh [4][N][N]  recurrent kernel
+ *   b  [4][N]     gate bias
+ *   wd [N]        dense kernel (one output)
+ *   bd [1]        dense bias                                                     */
+typedef struct elstm_param_layout {
+    size_t wx, wh, b, wd, bd, total;
+} elstm_param_layout;
+
+void elstm_trainer_layout(const elstm_trainer *tr, elstm_param_layout *l);
+float *elstm_trainer_params(elstm_trainer *tr);      /* [total], may be written */
+const float *elstm_trainer_grads(const elstm_trainer *tr);  /* [total], last compute_grads */
+
+/* Forward + backward on windows idx[0..n) of `w` (one batch): sets the gradient of the
+ * batch's mean squared error and returns the loss in *loss. No update. */
+elstm_status elstm_trainer_compute_grads(elstm_trainer *tr, const elstm_windows *w,
+                                         const size_t *idx, size_t n, double *loss,
+                                         elstm_diag *diag);
+/* One Adam update (Keras form) with the current gradients. */
+void elstm_trainer_adam_step(elstm_trainer *tr);
+
+/* Mean squared error (normalized) over all windows of `w`, forward only; predictions
+ * (normalized) into pred[w->n] when pred is not NULL. */
+elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, double *mse,
+                                    float *pred, elstm_diag *diag);
+
+/* ---- evaluation metrics (target units) ------------------------------------------- */
+
+typedef struct elstm_errors {
+    size_t n;
+    double mae, rmse, r2;  /* r2 = 1 - SSE / SST (NAN when the actual values are constant) */
+} elstm_errors;
+
+/* Errors of pred[i] against actual[i] over i in [0, n). NAN entries in pred are skipped
+ * (they count as unavailable; e.n tells how many were used). */
+void elstm_errors_compute(const double *pred, const double *actual, size_t n, elstm_errors *e);
+
+/* ---- forecasts and evaluation with a trained model (the runtime kernel) ------------ */
+
+/* Normalized forecasts of the windows starting at rows starts[0..n) of x ([rows][I]),
+ * each `steps` long, with the optimized runtime kernel, split over `threads` threads
+ * (each window is independent: the result does not depend on the thread count). */
+elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
+                                    const size_t *starts, size_t n, int threads, float *out,
+                                    elstm_diag *diag);
+
+/* Metrics of a model on one split (ELSTM_SPLIT_*, or -1 for all windows) of a dataset
+ * loaded with the model's metadata, in the target's units, beside two baselines on the
+ * same windows: persistence (the target's value at the window's last row) and seasonal
+ * (the target's value one day before the target time; only when the interval divides a
+ * day, otherwise seasonal_ok = 0 and `note` says why). docs/training.md has the rules. */
+typedef struct elstm_eval_result {
+    const char *split;     /* "train", "val", "test" or "all" */
+    size_t n;              /* windows evaluated */
+    elstm_errors model, persistence, seasonal;
+    int seasonal_ok;
+    char note[160];
+} elstm_eval_result;
+
+elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                              int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* Normalized target of every row of a dataset (NAN where the target is missing):
+ * malloc'd [ds->rows], caller frees. NULL when out of memory. */
+float *elstm_dataset_targets_norm(const elstm_dataset *ds);
+
+#endif /* EDGELSTM_TRAIN_H */

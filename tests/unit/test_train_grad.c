@@ -1,0 +1,262 @@
+/* test_train_grad.c - the trainer's gradients against central finite differences of an
+ * independent double-precision forward pass (written here, with libm activations), its
+ * activations against libm, its initializers against their definitions, and one Adam
+ * step against Keras's update formula evaluated in double. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgelstm/train.h"
+#include "elstm_test.h"
+#include "../../train/train_act.h"
+
+static uint64_t lcg = 12345;
+static double urand(void) /* [0, 1) */
+{
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(lcg >> 11) * 0x1.0p-53;
+}
+
+/* The oracle: loss of LSTM + Dense(1) in double, parameters in the trainer's layout. */
+static double ref_loss(const double *p, const elstm_param_layout *l, int N, int I, int T,
+                       const elstm_windows *w, const size_t *idx, size_t nb)
+{
+    double *h = calloc((size_t)N, sizeof *h), *c = calloc((size_t)N, sizeof *c),
+           *z = calloc(4 * (size_t)N, sizeof *z);
+    double loss = 0.0;
+    for (size_t bi = 0; bi < nb; bi++) {
+        size_t s = w->start[idx[bi]];
+        memset(h, 0, (size_t)N * sizeof *h);
+        memset(c, 0, (size_t)N * sizeof *c);
+        for (int t = 0; t < T; t++) {
+            const float *x = w->x + (s + (size_t)t) * (size_t)I;
+            for (int r = 0; r < 4 * N; r++) {
+                double acc = p[l->b + (size_t)r];
+                for (int j = 0; j < I; j++) acc += p[l->wx + (size_t)r * I + j] * x[j];
+                for (int k = 0; k < N; k++) acc += p[l->wh + (size_t)r * N + k] * h[k];
+                z[r] = acc;
+            }
+            for (int k = 0; k < N; k++) {
+                double ig = 1.0 / (1.0 + exp(-z[k])), fg = 1.0 / (1.0 + exp(-z[N + k]));
+                double gg = tanh(z[2 * N + k]), og = 1.0 / (1.0 + exp(-z[3 * N + k]));
+                c[k] = fg * c[k] + ig * gg;
+                h[k] = og * tanh(c[k]);
+            }
+        }
+        double y = p[l->bd];
+        for (int k = 0; k < N; k++) y += p[l->wd + (size_t)k] * h[k];
+        double e = y - w->target[idx[bi]];
+        loss += e * e;
+    }
+    free(h); free(c); free(z);
+    return loss / (double)nb;
+}
+
+static void check_grads(const char *label, int N, int I, int T, int batch, int threads)
+{
+    elstm_train_opts o;
+    elstm_train_opts_default(&o);
+    o.units = N;
+    o.batch = batch;
+    o.threads = threads;
+    o.seed = 7;
+    elstm_trainer *tr = NULL;
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    if (!TEST_TRUE("trainer is created", elstm_trainer_create(&tr, &o, I, T, &d) == ELSTM_OK)) return;
+
+    size_t nwin = (size_t)batch + 2, rows = nwin + (size_t)T;
+    float *x = malloc(rows * (size_t)I * sizeof *x), *tg = malloc(nwin * sizeof *tg);
+    size_t *start = malloc(nwin * sizeof *start), *idx = malloc((size_t)batch * sizeof *idx);
+    for (size_t k = 0; k < rows * (size_t)I; k++) x[k] = (float)(2.0 * urand() - 0.5);
+    for (size_t k = 0; k < nwin; k++) { start[k] = k; tg[k] = (float)(urand() * 2.0 - 1.0); }
+    for (int k = 0; k < batch; k++) idx[k] = (size_t)(nwin - 1 - (size_t)k * 2 % nwin); /* shuffled-ish */
+    elstm_windows w = {x, I, T, nwin, start, tg};
+
+    /* random parameters large enough to put gates away from 0.5 */
+    elstm_param_layout l;
+    elstm_trainer_layout(tr, &l);
+    float *pf = elstm_trainer_params(tr);
+    for (size_t k = 0; k < l.total; k++) pf[k] = (float)(1.6 * urand() - 0.8);
+    double *pd = malloc(l.total * sizeof *pd);
+    for (size_t k = 0; k < l.total; k++) pd[k] = pf[k];
+
+    double loss = 0.0;
+    elstm_status s = elstm_trainer_compute_grads(tr, &w, idx, (size_t)batch, &loss, &d);
+    char what[160];
+    snprintf(what, sizeof what, "%s: gradients computed", label);
+    TEST_TRUE(what, s == ELSTM_OK);
+    double want = ref_loss(pd, &l, N, I, T, &w, idx, (size_t)batch);
+    snprintf(what, sizeof what, "%s: loss equals the double-precision forward", label);
+    TEST_NEAR(what, loss, want, 2e-6 * (1.0 + want));
+
+    const float *g = elstm_trainer_grads(tr);
+    struct { const char *name; size_t off, count; } pieces[] = {
+        {"input kernel, gate i", l.wx, (size_t)N * I},
+        {"input kernel, gate f", l.wx + (size_t)N * I, (size_t)N * I},
+        {"input kernel, gate c", l.wx + 2 * (size_t)N * I, (size_t)N * I},
+        {"input kernel, gate o", l.wx + 3 * (size_t)N * I, (size_t)N * I},
+        {"recurrent kernel, gate i", l.wh, (size_t)N * N},
+        {"recurrent kernel, gate f", l.wh + (size_t)N * N, (size_t)N * N},
+        {"recurrent kernel, gate c", l.wh + 2 * (size_t)N * N, (size_t)N * N},
+        {"recurrent kernel, gate o", l.wh + 3 * (size_t)N * N, (size_t)N * N},
+        {"bias, gate i", l.b, (size_t)N},
+        {"bias, gate f", l.b + (size_t)N, (size_t)N},
+        {"bias, gate c", l.b + 2 * (size_t)N, (size_t)N},
+        {"bias, gate o", l.b + 3 * (size_t)N, (size_t)N},
+        {"dense kernel", l.wd, (size_t)N},
+        {"dense bias", l.bd, 1},
+    };
+    const double hstep = 1e-5;
+    for (size_t pi = 0; pi < sizeof pieces / sizeof pieces[0]; pi++) {
+        double worst = 0.0, worst_a = 0, worst_fd = 0;
+        for (size_t k = pieces[pi].off; k < pieces[pi].off + pieces[pi].count; k++) {
+            double keep = pd[k];
+            pd[k] = keep + hstep;
+            double lp = ref_loss(pd, &l, N, I, T, &w, idx, (size_t)batch);
+            pd[k] = keep - hstep;
+            double lm = ref_loss(pd, &l, N, I, T, &w, idx, (size_t)batch);
+            pd[k] = keep;
+            double fd = (lp - lm) / (2 * hstep);
+            double err = fabs((double)g[k] - fd) / (1e-3 + fabs(fd));
+            if (err > worst || err != err) { worst = err; worst_a = g[k]; worst_fd = fd; }
+        }
+        snprintf(what, sizeof what, "%s: d loss / d %s matches finite differences", label, pieces[pi].name);
+        test_report(worst <= 2e-3, what, "worst relative error %.3g (analytic %.9g, numeric %.9g)",
+                    worst, worst_a, worst_fd);
+    }
+    free(pd); free(x); free(tg); free(start); free(idx);
+    elstm_trainer_free(tr);
+}
+
+static void check_activations(void)
+{
+    enum { K = 40001 };
+    static float xs[K], sg[K], th[K];
+    for (int k = 0; k < K; k++) xs[k] = sg[k] = th[k] = (float)(-20.0 + 40.0 * k / (K - 1));
+    tact_sigmoid(sg, K);
+    tact_tanh(th, K);
+    double es = 0, et = 0;
+    for (int k = 0; k < K; k++) {
+        double x = xs[k];
+        es = fmax(es, fabs(sg[k] - 1.0 / (1.0 + exp(-x))));
+        et = fmax(et, fabs(th[k] - tanh(x)));
+    }
+    test_report(es <= 3e-7, "vectorized sigmoid within 3e-7 of libm on [-20, 20]", "max error %.3g", es);
+    test_report(et <= 3e-7, "vectorized tanh within 3e-7 of libm on [-20, 20]", "max error %.3g", et);
+    float ext[6] = {-1e30f, -200.0f, 200.0f, 1e30f, 0.0f, -0.0f}, ext2[6];
+    memcpy(ext2, ext, sizeof ext);
+    tact_sigmoid(ext, 6);
+    tact_tanh(ext2, 6);
+    TEST_TRUE("sigmoid saturates cleanly at huge inputs", ext[0] == 0.0f || ext[0] < 1e-37f);
+    TEST_TRUE("sigmoid of +huge is 1", ext[3] == 1.0f && ext[2] == 1.0f);
+    TEST_TRUE("tanh of -huge/+huge is -1/+1", ext2[0] == -1.0f && ext2[3] == 1.0f);
+    TEST_TRUE("sigmoid(0) = 0.5 and tanh(0) = 0", ext[4] == 0.5f && ext2[4] == 0.0f);
+    float nan1[3] = {NAN, 1.0f, NAN}, nan2[3] = {NAN, 1.0f, NAN};
+    tact_sigmoid(nan1, 3);
+    tact_tanh(nan2, 3);
+    TEST_TRUE("NaN stays NaN through sigmoid and tanh", isnan(nan1[0]) && isnan(nan1[2]) && isnan(nan2[0]) && !isnan(nan2[1]));
+}
+
+static void check_init(void)
+{
+    const int N = 16, I = 5, G = 4 * N;
+    elstm_train_opts o;
+    elstm_train_opts_default(&o);
+    o.units = N;
+    o.seed = 3;
+    elstm_trainer *tr = NULL;
+    if (!TEST_TRUE("init: trainer is created", elstm_trainer_create(&tr, &o, I, 4, NULL) == ELSTM_OK)) return;
+    elstm_param_layout l;
+    elstm_trainer_layout(tr, &l);
+    const float *p = elstm_trainer_params(tr);
+    /* orthogonal: wh [4N][N] has orthonormal columns (Keras's (N, 4N) kernel has orthonormal rows) */
+    double worst = 0.0;
+    for (int a = 0; a < N; a++)
+        for (int b = 0; b < N; b++) {
+            double dot = 0.0;
+            for (int r = 0; r < G; r++) dot += (double)p[l.wh + (size_t)r * N + a] * p[l.wh + (size_t)r * N + b];
+            worst = fmax(worst, fabs(dot - (a == b ? 1.0 : 0.0)));
+        }
+    test_report(worst < 1e-5, "init: recurrent kernel is orthogonal (Wh^T Wh = I)", "max deviation %.3g", worst);
+    double lim = sqrt(6.0 / (I + G)), mx = 0.0, mean = 0.0;
+    for (int k = 0; k < G * I; k++) {
+        mx = fmax(mx, fabs(p[l.wx + (size_t)k]));
+        mean += p[l.wx + (size_t)k];
+    }
+    mean /= G * I;
+    test_report(mx <= lim && mx > 0.9 * lim, "init: input kernel is Glorot-uniform within sqrt(6/(I+4N))",
+                "max |w| %.4g, limit %.4g", mx, lim);
+    test_report(fabs(mean) < 0.1 * lim, "init: input kernel has mean ~0", "mean %.4g", mean);
+    int bias_ok = 1;
+    for (int k = 0; k < G; k++) bias_ok &= p[l.b + (size_t)k] == (k >= N && k < 2 * N ? 1.0f : 0.0f);
+    TEST_TRUE("init: biases are 0 except the forget gate's, which are 1", bias_ok);
+    double limd = sqrt(6.0 / (N + 1)), mxd = 0.0;
+    for (int k = 0; k < N; k++) mxd = fmax(mxd, fabs(p[l.wd + (size_t)k]));
+    TEST_TRUE("init: dense kernel within the Glorot limit, dense bias 0", mxd <= limd && mxd > 0 && p[l.bd] == 0.0f);
+    elstm_trainer_free(tr);
+
+    elstm_trainer *t2 = NULL;
+    o.seed = 4;
+    elstm_trainer_create(&t2, &o, I, 4, NULL);
+    elstm_trainer *t3 = NULL;
+    o.seed = 3;
+    elstm_trainer_create(&t3, &o, I, 4, NULL);
+    elstm_trainer_create(&tr, &o, I, 4, NULL);
+    TEST_TRUE("init: same seed, same weights", memcmp(elstm_trainer_params(tr), elstm_trainer_params(t3), l.total * sizeof(float)) == 0);
+    TEST_TRUE("init: other seed, other weights", memcmp(elstm_trainer_params(tr), elstm_trainer_params(t2), l.total * sizeof(float)) != 0);
+    elstm_trainer_free(tr); elstm_trainer_free(t2); elstm_trainer_free(t3);
+}
+
+/* Two Adam steps against Keras's formula, evaluated in double from the recorded gradients. */
+static void check_adam(void)
+{
+    const int N = 3, I = 2, T = 3;
+    elstm_train_opts o;
+    elstm_train_opts_default(&o);
+    o.units = N;
+    o.batch = 2;
+    o.lr = 0.01;
+    elstm_trainer *tr = NULL;
+    if (!TEST_TRUE("adam: trainer is created", elstm_trainer_create(&tr, &o, I, T, NULL) == ELSTM_OK)) return;
+    elstm_param_layout l;
+    elstm_trainer_layout(tr, &l);
+    float x[] = {0.1f, 0.5f, 0.9f, 0.2f, 0.3f, 0.7f, 0.4f, 0.8f};
+    size_t start[] = {0, 1}, idx[] = {0, 1};
+    float tg[] = {0.3f, 0.9f};
+    elstm_windows w = {x, I, T, 2, start, tg};
+    double *m = calloc(l.total, sizeof *m), *v = calloc(l.total, sizeof *v), *p = malloc(l.total * sizeof *p);
+    float *pf = elstm_trainer_params(tr);
+    for (size_t k = 0; k < l.total; k++) p[k] = pf[k];
+    double worst = 0.0, loss;
+    for (int step = 1; step <= 2; step++) {
+        elstm_trainer_compute_grads(tr, &w, idx, 2, &loss, NULL);
+        const float *g = elstm_trainer_grads(tr);
+        double alpha = 0.01 * sqrt(1 - pow(0.999, step)) / (1 - pow(0.9, step));
+        for (size_t k = 0; k < l.total; k++) {
+            m[k] += (g[k] - m[k]) * 0.1;
+            v[k] += ((double)g[k] * g[k] - v[k]) * 0.001;
+            p[k] -= alpha * m[k] / (sqrt(v[k]) + 1e-7);
+        }
+        elstm_trainer_adam_step(tr);
+        for (size_t k = 0; k < l.total; k++) worst = fmax(worst, fabs(pf[k] - p[k]));
+    }
+    test_report(worst < 1e-6, "adam: two steps follow Keras's update (epsilon outside sqrt(v), bias correction in the step)",
+                "max |diff| %.3g", worst);
+    free(m); free(v); free(p);
+    elstm_trainer_free(tr);
+}
+
+int main(void)
+{
+    test_suite("train-grad");
+    check_activations();
+    check_init();
+    check_adam();
+    check_grads("N=4 I=3 T=5 batch 3, 2 threads", 4, 3, 5, 3, 2);
+    check_grads("N=5 I=2 T=1 batch 2, 1 thread (no recurrence)", 5, 2, 1, 2, 1);
+    check_grads("N=3 I=4 T=7 batch 1, 3 threads (empty slices)", 3, 4, 7, 1, 3);
+    check_grads("N=8 I=1 T=12 batch 4, 2 threads (long sequence)", 8, 1, 12, 4, 2);
+    return test_done();
+}

@@ -1,0 +1,146 @@
+/*
+ * eval.c - forecasts with a trained model over many windows, and honest evaluation:
+ * the model's errors in the target's units beside persistence and one-day-seasonal
+ * baselines on exactly the same windows (docs/training.md, "Evaluation").
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgelstm/train.h"
+
+typedef struct fc_job {
+    const elstm_lstm_f32 *m;
+    int steps;
+    const float *x;
+    const size_t *starts;
+    size_t lo, hi;
+    float *out;
+    elstm_status status;
+} fc_job;
+
+static void *fc_run(void *arg)
+{
+    fc_job *j = arg;
+    size_t bytes = elstm_lstm_arena_size_f32(j->m);
+    void *arena = malloc(bytes);
+    elstm_lstm_ctx_f32 ctx;
+    if (!arena) { j->status = ELSTM_ERR_NOMEM; return NULL; }
+    j->status = elstm_lstm_init_f32(&ctx, j->m, arena, bytes);
+    const size_t I = (size_t)j->m->n_input;
+    for (size_t k = j->lo; k < j->hi && j->status == ELSTM_OK; k++)
+        elstm_lstm_window_f32(&ctx, j->x + j->starts[k] * I, j->steps, &j->out[k]);
+    free(arena);
+    return NULL;
+}
+
+elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
+                                    const size_t *starts, size_t n, int threads, float *out,
+                                    elstm_diag *diag)
+{
+    if (m->n_output != 1)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
+                              "the model has %d outputs; forecasting needs exactly one", (int)m->n_output);
+    if (threads < 1) threads = 1;
+    if (threads > ELSTM_MAX_THREADS) threads = ELSTM_MAX_THREADS;
+    if ((size_t)threads > n) threads = n ? (int)n : 1;
+    fc_job jobs[ELSTM_MAX_THREADS];
+    pthread_t th[ELSTM_MAX_THREADS];
+    int started[ELSTM_MAX_THREADS] = {0};
+    for (int p = 0; p < threads; p++)
+        jobs[p] = (fc_job){m, steps, x, starts, n * (size_t)p / (size_t)threads,
+                           n * (size_t)(p + 1) / (size_t)threads, out, ELSTM_OK};
+    for (int p = 1; p < threads; p++) started[p] = pthread_create(&th[p], NULL, fc_run, &jobs[p]) == 0;
+    fc_run(&jobs[0]);
+    elstm_status s = jobs[0].status;
+    for (int p = 1; p < threads; p++) {
+        if (started[p]) pthread_join(th[p], NULL);
+        else fc_run(&jobs[p]); /* could not start a thread: do its share here */
+        if (jobs[p].status != ELSTM_OK) s = jobs[p].status;
+    }
+    if (s != ELSTM_OK)
+        return elstm_diag_set(diag, s, NULL, 0, "the model cannot be run (%s)", elstm_status_str(s));
+    return ELSTM_OK;
+}
+
+float *elstm_dataset_targets_norm(const elstm_dataset *ds)
+{
+    float *t = malloc((ds->rows ? ds->rows : 1) * sizeof *t);
+    if (!t) return NULL;
+    for (size_t r = 0; r < ds->rows; r++)
+        t[r] = ds->y && !isnan(ds->y[r])
+                   ? (float)elstm_meta_normalize(ds->y[r], ds->meta.target_min, ds->meta.target_max)
+                   : NAN;
+    return t;
+}
+
+static const char *split_name(int split)
+{
+    static const char *names[] = {"train", "val", "test"};
+    return split >= 0 && split < ELSTM_SPLITS ? names[split] : "all";
+}
+
+elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                              int threads, elstm_eval_result *r, elstm_diag *diag)
+{
+    memset(r, 0, sizeof *r);
+    r->split = split_name(split);
+    if (!ds->y)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, ds->path, 0, "the data has no target column to evaluate against");
+    if (m->n_input != ds->n_inputs)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
+                              "the model takes %d inputs but the data gives %d", (int)m->n_input, ds->n_inputs);
+    size_t n = 0;
+    for (int s = 0; s < ELSTM_SPLITS; s++)
+        if (split < 0 || split == s) n += ds->n_win[s];
+    if (n == 0)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
+                              "the %s split has no windows to evaluate (the file is too short for "
+                              "%d steps, or the split fractions leave it empty)", r->split, ds->meta.steps);
+    size_t *starts = malloc(n * sizeof *starts);
+    float *yn = malloc(n * sizeof *yn);
+    double *pred = malloc(n * sizeof *pred), *act = malloc(n * sizeof *act),
+           *pers = malloc(n * sizeof *pers), *seas = malloc(n * sizeof *seas);
+    elstm_status st = ELSTM_OK;
+    if (!starts || !yn || !pred || !act || !pers || !seas) {
+        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
+        goto out;
+    }
+    n = 0;
+    for (int s = 0; s < ELSTM_SPLITS; s++)
+        if (split < 0 || split == s) {
+            memcpy(starts + n, ds->win_start[s], ds->n_win[s] * sizeof *starts);
+            n += ds->n_win[s];
+        }
+    st = elstm_forecast_windows(m, ds->meta.steps, ds->x, starts, n, threads, yn, diag);
+    if (st != ELSTM_OK) goto out;
+
+    const int64_t day = 86400, iv = ds->interval_s;
+    r->seasonal_ok = iv > 0 && iv <= day && day % iv == 0;
+    const size_t lag = r->seasonal_ok ? (size_t)(day / iv) : 0;
+    if (!r->seasonal_ok)
+        snprintf(r->note, sizeof r->note,
+                 "no seasonal baseline: the interval of %lld s does not divide a day", (long long)iv);
+    for (size_t k = 0; k < n; k++) {
+        size_t tr = elstm_data_target_row(ds, starts[k]), last = starts[k] + (size_t)ds->meta.steps - 1;
+        pred[k] = elstm_meta_denormalize(yn[k], ds->meta.target_min, ds->meta.target_max);
+        act[k] = ds->y[tr];
+        pers[k] = ds->y[last];
+        seas[k] = r->seasonal_ok && tr >= lag ? ds->y[tr - lag] : NAN;
+    }
+    r->n = n;
+    elstm_errors_compute(pred, act, n, &r->model);
+    elstm_errors_compute(pers, act, n, &r->persistence);
+    if (r->seasonal_ok) {
+        elstm_errors_compute(seas, act, n, &r->seasonal);
+        if (r->seasonal.n < n)
+            snprintf(r->note, sizeof r->note,
+                     "seasonal baseline on %zu of %zu windows (the others have no value one day earlier)",
+                     r->seasonal.n, n);
+    }
+out:
+    free(starts); free(yn); free(pred); free(act); free(pers); free(seas);
+    return st;
+}

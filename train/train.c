@@ -1,0 +1,804 @@
+/*
+ * train.c - LSTM(N) + Dense(1) training: forward and backward through time, MSE, Adam.
+ *
+ * Shapes: B windows per batch (split into P contiguous slices, one per thread; a slice
+ * has n windows), T steps, I inputs, N units, G = 4N gate rows (i, f, c, o).
+ *
+ * Forward, per slice (all GEMMs are single-threaded OpenBLAS calls):
+ *   Z[t][b][:] = b + X[t][b][:] Wx^T                one GEMM for all T steps
+ *   Z[t]      += H[t-1] Wh^T                        one GEMM per step (t > 0)
+ *   A = act(Z) in place; C[t] = f C[t-1] + i g; TC[t] = tanh C[t]; H[t] = o TC[t]
+ *   y[b] = wd . H[T-1][b] + bd
+ * Backward (dy = 2 (y - target) / B):
+ *   dH = dy wd;  for t = T-1 .. 0: dZ[t] from A[t], C, TC (in place over A[t]);
+ *                dH = dZ[t] Wh (t > 0)
+ *   dWh = sum_t dZ[t]^T H[t-1]   one GEMM over (T-1) n rows, after the loop
+ *   dWx = sum_t dZ[t]^T X[t]     one GEMM over T n rows
+ *   db  = column sums of dZ
+ * Each thread owns its gradient block; the main thread adds them in thread order, so
+ * a run is bit-for-bit repeatable for a given thread count. See docs/training.md.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+#undef I /* <complex.h>, pulled in by OpenBLAS's cblas.h, defines I */
+
+#include "edgelstm/fileio.h"
+#include "edgelstm/train.h"
+#include "train_act.h"
+
+/* From OpenBLAS / LAPACK (libopenblas is linked). */
+extern void openblas_set_num_threads(int num_threads);
+extern void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau, float *work,
+                    const int *lwork, int *info);
+extern void sorgqr_(const int *m, const int *n, const int *k, float *a, const int *lda,
+                    const float *tau, float *work, const int *lwork, int *info);
+
+/* ---- parameter layout: one table, used for params, grads, Adam m and v -------------- */
+
+/* X(name, floats) for every parameter tensor, in file/layout order. */
+#define ELSTM_TRAIN_PARAMS(X, N, I) \
+    X(wx, 4 * (N) * (I))  /* [4][N][I] input kernel  */ \
+    X(wh, 4 * (N) * (N))  /* [4][N][N] recurrent kernel */ \
+    X(b, 4 * (N))         /* [4][N]    gate bias */ \
+    X(wd, (N))            /* [N]       dense kernel */ \
+    X(bd, 1)              /* [1]       dense bias */
+
+typedef struct pview {
+#define X(name, count) float *name;
+    ELSTM_TRAIN_PARAMS(X, 0, 0)
+#undef X
+} pview;
+
+static size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+static void layout_make(elstm_param_layout *l, size_t N, size_t I)
+{
+    size_t off = 0;
+#define X(name, count) l->name = off; off += round8((size_t)(count));
+    ELSTM_TRAIN_PARAMS(X, N, I)
+#undef X
+    l->total = off;
+}
+
+static pview view_of(float *base, const elstm_param_layout *l)
+{
+    pview v;
+#define X(name, count) v.name = base + l->name;
+    ELSTM_TRAIN_PARAMS(X, 0, 0)
+#undef X
+    return v;
+}
+
+/* ---- PRNG: xoshiro256** seeded by splitmix64 ------------------------------------------ */
+
+typedef struct rng { uint64_t s[4]; } rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static void rng_seed(rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
+}
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rng_next(rng *r)
+{
+    uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
+    return out;
+}
+static double rng_uniform(rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; } /* [0,1) */
+static uint64_t rng_below(rng *r, uint64_t n)  /* unbiased in [0, n) */
+{
+    uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
+    do x = rng_next(r); while (x >= lim);
+    return x % n;
+}
+static double rng_normal(rng *r)  /* Box-Muller, one value per call */
+{
+    double u1 = 1.0 - rng_uniform(r), u2 = rng_uniform(r);
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+/* ---- the trainer ------------------------------------------------------------------- */
+
+typedef struct worker {
+    struct elstm_trainer *tr;
+    pthread_t thread;
+    float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
+    float *xb;     /* [T][n][I]     the slice's inputs, time-major */
+    float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
+    float *h;      /* [T][n][N]     hidden states */
+    float *c;      /* [T][n][N]     cell states */
+    float *tc;     /* [T][n][N]     tanh of the cell states */
+    float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
+    float *dc;     /* [n][N]        gradient wrt the cell state of the current step */
+    float *y;      /* [n]           outputs */
+    /* job */
+    const elstm_windows *w;
+    const size_t *idx;  /* [n] window indices of this slice (NULL = consecutive from first) */
+    size_t first, n, batch_total;
+    int backward;
+    double sse;         /* sum of squared errors of the slice */
+} worker;
+
+struct elstm_trainer {
+    elstm_train_opts opts;
+    int N, I, T, P;
+    size_t slice_max;           /* windows per thread slice at most */
+    elstm_param_layout lay;
+    float *params, *grad, *m, *v, *best;   /* each [lay.total], 32-byte aligned */
+    worker *wk;                 /* [P] */
+    int64_t adam_t;             /* Adam steps taken */
+    rng rng;
+    /* early stopping / progress state (saved in checkpoints) */
+    int epochs_done, best_epoch, wait;
+    double best_monitor;
+};
+
+static float *falloc(size_t n)
+{
+    void *p = NULL;
+    if (n == 0) n = 1;
+    if (posix_memalign(&p, 64, n * sizeof(float))) return NULL;
+    memset(p, 0, n * sizeof(float));
+    return p;
+}
+
+void elstm_train_opts_default(elstm_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->units = ELSTM_DEFAULT_UNITS;
+    o->epochs = ELSTM_DEFAULT_EPOCHS;
+    o->batch = ELSTM_DEFAULT_BATCH;
+    o->lr = ELSTM_DEFAULT_LR;
+    o->beta1 = 0.9;
+    o->beta2 = 0.999;
+    o->epsilon = 1e-7;
+    o->patience = ELSTM_DEFAULT_PATIENCE;
+    o->seed = ELSTM_DEFAULT_SEED;
+    o->threads = 1;
+}
+
+void elstm_trainer_layout(const elstm_trainer *tr, elstm_param_layout *l) { *l = tr->lay; }
+float *elstm_trainer_params(elstm_trainer *tr) { return tr->params; }
+const float *elstm_trainer_grads(const elstm_trainer *tr) { return tr->grad; }
+
+static void model_view(const elstm_trainer *tr, const float *base, elstm_lstm_f32 *m)
+{
+    pview v = view_of((float *)base, &tr->lay);
+    size_t N = (size_t)tr->N, I = (size_t)tr->I;
+    memset(m, 0, sizeof *m);
+    m->n_input = tr->I;
+    m->n_units = tr->N;
+    m->n_output = 1;
+    m->cell_clip = 0.0f;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        m->wx[g] = v.wx + (size_t)g * N * I;
+        m->wh[g] = v.wh + (size_t)g * N * N;
+        m->b[g] = v.b + (size_t)g * N;
+    }
+    m->wd = v.wd;
+    m->bd = v.bd;
+}
+void elstm_trainer_model(const elstm_trainer *tr, elstm_lstm_f32 *m) { model_view(tr, tr->params, m); }
+void elstm_trainer_best_model(const elstm_trainer *tr, elstm_lstm_f32 *m)
+{
+    model_view(tr, tr->best_epoch > 0 ? tr->best : tr->params, m);
+}
+
+/* Keras initializers (docs/training.md): Glorot-uniform kernels, orthogonal recurrent
+ * kernel from the QR decomposition of a Gaussian [4N][N] matrix, zero biases with the
+ * forget-gate bias at 1. */
+static elstm_status init_weights(elstm_trainer *tr, elstm_diag *diag)
+{
+    const int N = tr->N, I = tr->I, G = 4 * N;
+    pview p = view_of(tr->params, &tr->lay);
+    double lim = sqrt(6.0 / (double)(I + G)); /* Keras kernel shape (I, 4N) */
+    for (size_t k = 0; k < (size_t)G * I; k++) p.wx[k] = (float)((2.0 * rng_uniform(&tr->rng) - 1.0) * lim);
+
+    /* Keras Orthogonal on shape (N, 4N): a Gaussian (4N x N) matrix, QR, Q * sign(diag R),
+     * transposed to (N, 4N). Our wh [4N][N] is that matrix transposed back, i.e. Q. */
+    float *a = falloc((size_t)G * N), *tau = falloc((size_t)N);
+    int m = G, n = N, lda = G, info = 0, lwork = -1;
+    float wq = 0.0f;
+    if (!a || !tau) { free(a); free(tau); return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory initializing the recurrent kernel"); }
+    for (int j = 0; j < N; j++)           /* column-major: a[i + j*G] */
+        for (int i = 0; i < G; i++) a[(size_t)j * G + i] = (float)rng_normal(&tr->rng);
+    sgeqrf_(&m, &n, a, &lda, tau, &wq, &lwork, &info);
+    lwork = (int)wq > N ? (int)wq : N;
+    float *work = falloc((size_t)lwork);
+    if (!work) { free(a); free(tau); return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory initializing the recurrent kernel"); }
+    if (info == 0) sgeqrf_(&m, &n, a, &lda, tau, work, &lwork, &info);
+    float *sgn = falloc((size_t)N);
+    if (sgn && info == 0) {
+        for (int j = 0; j < N; j++) sgn[j] = a[(size_t)j * G + j] < 0.0f ? -1.0f : 1.0f;
+        sorgqr_(&m, &n, &n, a, &lda, tau, work, &lwork, &info);
+        for (int i = 0; i < G; i++)
+            for (int j = 0; j < N; j++) p.wh[(size_t)i * N + j] = a[(size_t)j * G + i] * sgn[j];
+    }
+    free(a); free(tau); free(work);
+    if (!sgn) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory initializing the recurrent kernel");
+    free(sgn);
+    if (info != 0)
+        return elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0, "the QR decomposition for the orthogonal initializer failed (LAPACK info %d)", info);
+
+    memset(p.b, 0, (size_t)G * sizeof(float));
+    for (int k = 0; k < N; k++) p.b[ELSTM_GATE_F * N + k] = 1.0f;
+    double limd = sqrt(6.0 / (double)(N + 1)); /* Dense kernel shape (N, 1) */
+    for (int k = 0; k < N; k++) p.wd[k] = (float)((2.0 * rng_uniform(&tr->rng) - 1.0) * limd);
+    p.bd[0] = 0.0f;
+    return ELSTM_OK;
+}
+
+elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o, int n_input,
+                                  int steps, elstm_diag *diag)
+{
+    *out = NULL;
+    if (o->units < 1 || o->units > 4096)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--units must be from 1 to 4096, not %d", o->units);
+    if (o->batch < 1 || o->batch > 65536)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--batch must be from 1 to 65536, not %d", o->batch);
+    if (o->epochs < 1)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--epochs must be at least 1, not %d", o->epochs);
+    if (!(o->lr > 0.0) || !isfinite(o->lr))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--lr must be a positive number");
+    if (o->threads < 1 || o->threads > ELSTM_MAX_THREADS)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--threads must be from 1 to %d, not %d", ELSTM_MAX_THREADS, o->threads);
+    if (o->patience < 0)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--patience must be 0 or more, not %d", o->patience);
+    if (n_input < 1 || steps < 1)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a model needs at least one input and one time step");
+
+    openblas_set_num_threads(1); /* our own threads; BLAS calls are single-threaded and repeatable */
+    elstm_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    tr->opts = *o;
+    tr->N = o->units;
+    tr->I = n_input;
+    tr->T = steps;
+    tr->P = o->threads;
+    tr->slice_max = ((size_t)o->batch + (size_t)tr->P - 1) / (size_t)tr->P;
+    layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I);
+    size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_max;
+    tr->params = falloc(tot);
+    tr->grad = falloc(tot);
+    tr->m = falloc(tot);
+    tr->v = falloc(tot);
+    tr->best = falloc(tot);
+    tr->wk = calloc((size_t)tr->P, sizeof *tr->wk);
+    int ok = tr->params && tr->grad && tr->m && tr->v && tr->best && tr->wk;
+    for (int p = 0; ok && p < tr->P; p++) {
+        worker *w = &tr->wk[p];
+        w->tr = tr;
+        w->grad = falloc(tot);
+        w->xb = falloc(T * S * (size_t)tr->I);
+        w->z = falloc(T * S * 4 * N);
+        w->h = falloc(T * S * N);
+        w->c = falloc(T * S * N);
+        w->tc = falloc(T * S * N);
+        w->dh = falloc(S * N);
+        w->dc = falloc(S * N);
+        w->y = falloc(S);
+        ok = w->grad && w->xb && w->z && w->h && w->c && w->tc && w->dh && w->dc && w->y;
+    }
+    if (!ok) {
+        elstm_trainer_free(tr);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0,
+                              "out of memory allocating the trainer (%d units, batch %d, %d steps)",
+                              o->units, o->batch, steps);
+    }
+    rng_seed(&tr->rng, o->seed);
+    tr->best_monitor = INFINITY;
+    elstm_status s = init_weights(tr, diag);
+    if (s != ELSTM_OK) {
+        elstm_trainer_free(tr);
+        return s;
+    }
+    *out = tr;
+    return ELSTM_OK;
+}
+
+void elstm_trainer_free(elstm_trainer *tr)
+{
+    if (!tr) return;
+    for (int p = 0; tr->wk && p < tr->P; p++) {
+        worker *w = &tr->wk[p];
+        free(w->grad); free(w->xb); free(w->z); free(w->h); free(w->c); free(w->tc);
+        free(w->dh); free(w->dc); free(w->y);
+    }
+    free(tr->wk);
+    free(tr->params); free(tr->grad); free(tr->m); free(tr->v); free(tr->best);
+    free(tr);
+}
+
+/* ---- one slice: forward (+ backward) ------------------------------------------------ */
+
+static size_t slice_window(const worker *w, size_t b)
+{
+    return w->idx ? w->idx[b] : w->first + b;
+}
+
+static void slice_forward(worker *w)
+{
+    const elstm_trainer *tr = w->tr;
+    const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N;
+    const size_t n = w->n, NN = (size_t)N;
+    const pview p = view_of(tr->params, &tr->lay);
+    const elstm_windows *win = w->w;
+
+    /* gather X[t][b][:] and start Z with the bias */
+    for (size_t b = 0; b < n; b++) {
+        const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
+        for (int t = 0; t < T; t++)
+            memcpy(w->xb + ((size_t)t * n + b) * I, src + (size_t)t * I, (size_t)I * sizeof(float));
+    }
+    for (size_t r = 0; r < (size_t)T * n; r++) memcpy(w->z + r * G, p.b, (size_t)G * sizeof(float));
+    /* Z += X Wx^T for all steps at once: [T n][I] x [I][G] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T * (int)n, G, I, 1.0f, w->xb, I, p.wx, I,
+                1.0f, w->z, G);
+
+    for (int t = 0; t < T; t++) {
+        float *zt = w->z + (size_t)t * n * G;
+        float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
+        float *ht = w->h + (size_t)t * n * NN;
+        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        if (t > 0) /* Z[t] += H[t-1] Wh^T: [n][N] x [N][G] */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, N, 1.0f,
+                        w->h + (size_t)(t - 1) * n * NN, N, p.wh, N, 1.0f, zt, G);
+        for (size_t b = 0; b < n; b++) {
+            float *a = zt + b * G;
+            tact_sigmoid(a, 2 * NN);                 /* i, f */
+            tact_tanh(a + 2 * NN, NN);               /* g */
+            tact_sigmoid(a + 3 * NN, NN);            /* o */
+            float *c = ct + b * NN;
+            const float *ai = a, *af = a + NN, *ag = a + 2 * NN;
+            if (cp) {
+                const float *cpb = cp + b * NN;
+                for (size_t k = 0; k < NN; k++) c[k] = af[k] * cpb[k] + ai[k] * ag[k];
+            } else {
+                for (size_t k = 0; k < NN; k++) c[k] = ai[k] * ag[k];
+            }
+        }
+        memcpy(tct, ct, n * NN * sizeof(float));
+        tact_tanh(tct, n * NN);
+        for (size_t b = 0; b < n; b++) {
+            const float *ao = zt + b * G + 3 * NN, *tb = tct + b * NN;
+            float *hb = ht + b * NN;
+            for (size_t k = 0; k < NN; k++) hb[k] = ao[k] * tb[k];
+        }
+    }
+    const float *hl = w->h + (size_t)(T - 1) * n * NN;
+    double sse = 0.0;
+    for (size_t b = 0; b < n; b++) {
+        float acc = p.bd[0];
+        for (size_t k = 0; k < NN; k++) acc += p.wd[k] * hl[b * NN + k];
+        w->y[b] = acc;
+        if (win->target) {
+            double e = (double)acc - (double)win->target[slice_window(w, b)];
+            sse += e * e;
+        }
+    }
+    w->sse = sse;
+}
+
+static void slice_backward(worker *w)
+{
+    const elstm_trainer *tr = w->tr;
+    const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N;
+    const size_t n = w->n, NN = (size_t)N;
+    const pview p = view_of(tr->params, &tr->lay);
+    pview g = view_of(w->grad, &tr->lay);
+    const float scale = 2.0f / (float)w->batch_total;
+    const float *hl = w->h + (size_t)(T - 1) * n * NN;
+
+    memset(g.wd, 0, NN * sizeof(float));
+    g.bd[0] = 0.0f;
+    for (size_t b = 0; b < n; b++) {
+        float dy = scale * (w->y[b] - w->w->target[slice_window(w, b)]);
+        for (size_t k = 0; k < NN; k++) {
+            g.wd[k] += dy * hl[b * NN + k];
+            w->dh[b * NN + k] = dy * p.wd[k];
+        }
+        g.bd[0] += dy;
+    }
+    memset(w->dc, 0, n * NN * sizeof(float));
+
+    for (int t = T - 1; t >= 0; t--) {
+        float *zt = w->z + (size_t)t * n * G;
+        const float *tct = w->tc + (size_t)t * n * NN;
+        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        for (size_t b = 0; b < n; b++) {
+            float *a = zt + b * G; /* activations in, dZ out */
+            float *dc = w->dc + b * NN;
+            const float *dh = w->dh + b * NN, *tc = tct + b * NN;
+            for (size_t k = 0; k < NN; k++) {
+                float ig = a[k], fg = a[NN + k], gg = a[2 * NN + k], og = a[3 * NN + k];
+                float tk = tc[k], dhk = dh[k];
+                float dck = dc[k] + dhk * og * (1.0f - tk * tk);
+                float cpk = cp ? cp[b * NN + k] : 0.0f;
+                a[k] = dck * gg * ig * (1.0f - ig);
+                a[NN + k] = dck * cpk * fg * (1.0f - fg);
+                a[2 * NN + k] = dck * ig * (1.0f - gg * gg);
+                a[3 * NN + k] = dhk * tk * og * (1.0f - og);
+                dc[k] = dck * fg;
+            }
+        }
+        if (t > 0) /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zt, G, p.wh,
+                        N, 0.0f, w->dh, N);
+    }
+    /* weight gradients, batched over time */
+    if (T > 1)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, N, (T - 1) * (int)n, 1.0f,
+                    w->z + n * G, G, w->h, N, 0.0f, g.wh, N);
+    else
+        memset(g.wh, 0, (size_t)G * NN * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, T * (int)n, 1.0f, w->z, G, w->xb, I,
+                0.0f, g.wx, I);
+    memset(g.b, 0, (size_t)G * sizeof(float));
+    for (size_t r = 0; r < (size_t)T * n; r++) {
+        const float *zr = w->z + r * G;
+        for (int j = 0; j < G; j++) g.b[j] += zr[j];
+    }
+}
+
+static void *slice_run(void *arg)
+{
+    worker *w = arg;
+    if (w->n == 0) {
+        w->sse = 0.0;
+        if (w->backward) memset(w->grad, 0, w->tr->lay.total * sizeof(float));
+        return NULL;
+    }
+    slice_forward(w);
+    if (w->backward) slice_backward(w);
+    return NULL;
+}
+
+/* Run windows [idx or first..) of `win` (n <= P * slice_max) split over the threads. */
+static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, const size_t *idx,
+                               size_t first, size_t n, int backward, double *sse, elstm_diag *diag)
+{
+    const int P = tr->P;
+    int started = 0;
+    elstm_status s = ELSTM_OK;
+    for (int p = 0; p < P; p++) {
+        worker *w = &tr->wk[p];
+        size_t lo = n * (size_t)p / (size_t)P, hi = n * (size_t)(p + 1) / (size_t)P;
+        w->w = win;
+        w->idx = idx ? idx + lo : NULL;
+        w->first = first + lo;
+        w->n = hi - lo;
+        w->batch_total = n;
+        w->backward = backward;
+    }
+    for (int p = 1; p < P; p++) {
+        if (pthread_create(&tr->wk[p].thread, NULL, slice_run, &tr->wk[p]) != 0) {
+            s = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "cannot start a training thread");
+            break;
+        }
+        started = p;
+    }
+    if (s == ELSTM_OK) slice_run(&tr->wk[0]);
+    for (int p = 1; p <= started; p++) pthread_join(tr->wk[p].thread, NULL);
+    if (s != ELSTM_OK) return s;
+    double acc = 0.0;
+    for (int p = 0; p < P; p++) acc += tr->wk[p].sse;
+    *sse = acc;
+    if (backward) { /* fixed-order reduction: grad = g0 + g1 + ... */
+        const size_t tot = tr->lay.total;
+        memcpy(tr->grad, tr->wk[0].grad, tot * sizeof(float));
+        for (int p = 1; p < P; p++) {
+            const float *gp = tr->wk[p].grad;
+            for (size_t k = 0; k < tot; k++) tr->grad[k] += gp[k];
+        }
+    }
+    return ELSTM_OK;
+}
+
+static elstm_status check_windows(const elstm_trainer *tr, const elstm_windows *w, elstm_diag *diag)
+{
+    if (w->n > 0 && (!w->x || !w->start))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows without data");
+    if (w->n_input != tr->I || w->steps != tr->T)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                              "windows of %d steps x %d inputs do not fit a model of %d steps x %d inputs",
+                              w->steps, w->n_input, tr->T, tr->I);
+    return ELSTM_OK;
+}
+
+elstm_status elstm_trainer_compute_grads(elstm_trainer *tr, const elstm_windows *w,
+                                         const size_t *idx, size_t n, double *loss,
+                                         elstm_diag *diag)
+{
+    elstm_status s = check_windows(tr, w, diag);
+    if (s != ELSTM_OK) return s;
+    if (n < 1 || n > (size_t)tr->opts.batch || !w->target)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a batch must hold 1 to %d windows with targets", tr->opts.batch);
+    double sse = 0.0;
+    s = run_slices(tr, w, idx, 0, n, 1, &sse, diag);
+    if (s == ELSTM_OK) *loss = sse / (double)n;
+    return s;
+}
+
+void elstm_trainer_adam_step(elstm_trainer *tr)
+{
+    /* Keras: alpha = lr sqrt(1 - b2^t) / (1 - b1^t); m += (g - m)(1 - b1);
+     * v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps). */
+    tr->adam_t++;
+    const double t = (double)tr->adam_t;
+    const float alpha = (float)(tr->opts.lr * sqrt(1.0 - pow(tr->opts.beta2, t)) /
+                                (1.0 - pow(tr->opts.beta1, t)));
+    const float omb1 = (float)(1.0 - tr->opts.beta1), omb2 = (float)(1.0 - tr->opts.beta2);
+    const float eps = (float)tr->opts.epsilon;
+    float *restrict w = tr->params, *restrict m = tr->m, *restrict v = tr->v;
+    const float *restrict g = tr->grad;
+    for (size_t k = 0; k < tr->lay.total; k++) {
+        m[k] += (g[k] - m[k]) * omb1;
+        v[k] += (g[k] * g[k] - v[k]) * omb2;
+        w[k] -= (m[k] * alpha) / (sqrtf(v[k]) + eps);
+    }
+}
+
+elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, double *mse,
+                                    float *pred, elstm_diag *diag)
+{
+    elstm_status s = check_windows(tr, w, diag);
+    if (s != ELSTM_OK) return s;
+    const size_t chunk = tr->slice_max * (size_t)tr->P;
+    double total = 0.0;
+    for (size_t first = 0; first < w->n; first += chunk) {
+        size_t n = w->n - first < chunk ? w->n - first : chunk;
+        double sse = 0.0;
+        s = run_slices(tr, w, NULL, first, n, 0, &sse, diag);
+        if (s != ELSTM_OK) return s;
+        total += sse;
+        if (pred)
+            for (int p = 0; p < tr->P; p++)
+                for (size_t b = 0; b < tr->wk[p].n; b++) pred[tr->wk[p].first + b] = tr->wk[p].y[b];
+    }
+    *mse = w->n ? total / (double)w->n : NAN;
+    return ELSTM_OK;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------- */
+
+#define CKPT_MAGIC "ELSTMCK1"
+
+typedef struct ckpt_header {
+    char magic[8];
+    uint32_t version, n_units, n_input, steps;
+    uint64_t fingerprint;
+    int32_t epochs_done, best_epoch, wait, pad_;
+    int64_t adam_t;
+    uint64_t rng[4];
+    double best_monitor;
+    uint64_t total;          /* floats per block; params, m, v, best follow */
+} ckpt_header;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) { h ^= c[i]; h *= 0x100000001b3ULL; }
+    return h;
+}
+
+static uint64_t hash_windows(uint64_t h, const elstm_windows *w)
+{
+    h = fnv(h, &w->n, sizeof w->n);
+    if (w->n == 0) return h;
+    size_t maxrow = 0;
+    for (size_t k = 0; k < w->n; k++)
+        if (w->start[k] > maxrow) maxrow = w->start[k];
+    h = fnv(h, w->start, w->n * sizeof *w->start);
+    if (w->target) h = fnv(h, w->target, w->n * sizeof *w->target);
+    return fnv(h, w->x, (maxrow + (size_t)w->steps) * (size_t)w->n_input * sizeof(float));
+}
+
+/* What a resume must agree on: the data and every option that changes the arithmetic
+ * except the epoch limit, the patience and the thread count (docs/training.md). */
+static uint64_t fingerprint(const elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const elstm_train_opts *o = &tr->opts;
+    int32_t ints[4] = {tr->N, tr->I, tr->T, o->batch};
+    double dbl[4] = {o->lr, o->beta1, o->beta2, o->epsilon};
+    h = fnv(h, ints, sizeof ints);
+    h = fnv(h, dbl, sizeof dbl);
+    h = fnv(h, &o->seed, sizeof o->seed);
+    h = hash_windows(h, train);
+    return hash_windows(h, val);
+}
+
+static elstm_status ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+{
+    const size_t tot = tr->lay.total, nbytes = sizeof(ckpt_header) + 4 * tot * sizeof(float);
+    unsigned char *buf = calloc(1, nbytes);
+    if (!buf) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, tr->opts.checkpoint, 0, "out of memory writing the checkpoint");
+    ckpt_header hd;
+    memset(&hd, 0, sizeof hd);
+    memcpy(hd.magic, CKPT_MAGIC, 8);
+    hd.version = 1;
+    hd.n_units = (uint32_t)tr->N;
+    hd.n_input = (uint32_t)tr->I;
+    hd.steps = (uint32_t)tr->T;
+    hd.fingerprint = fp;
+    hd.epochs_done = tr->epochs_done;
+    hd.best_epoch = tr->best_epoch;
+    hd.wait = tr->wait;
+    hd.adam_t = tr->adam_t;
+    memcpy(hd.rng, tr->rng.s, sizeof hd.rng);
+    hd.best_monitor = tr->best_monitor;
+    hd.total = tot;
+    memcpy(buf, &hd, sizeof hd);
+    const float *blocks[4] = {tr->params, tr->m, tr->v, tr->best};
+    for (int i = 0; i < 4; i++)
+        memcpy(buf + sizeof hd + (size_t)i * tot * sizeof(float), blocks[i], tot * sizeof(float));
+    elstm_status s = elstm_write_file_atomic(tr->opts.checkpoint, buf, nbytes, diag);
+    free(buf);
+    return s;
+}
+
+static elstm_status ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+{
+    const char *path = tr->opts.checkpoint;
+    if (!path) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "resuming needs a checkpoint file");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    elstm_status s = elstm_read_file(path, &buf, &len, 0, diag);
+    if (s != ELSTM_OK) return s;
+    const size_t tot = tr->lay.total;
+    ckpt_header hd;
+    if (len < sizeof hd) goto bad;
+    memcpy(&hd, buf, sizeof hd);
+    if (memcmp(hd.magic, CKPT_MAGIC, 8) != 0 || hd.version != 1) goto bad;
+    if (hd.n_units != (uint32_t)tr->N || hd.n_input != (uint32_t)tr->I || hd.steps != (uint32_t)tr->T ||
+        hd.fingerprint != fp) {
+        free(buf);
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, path, 0,
+                              "the checkpoint was made with other data or options (units, steps, batch, "
+                              "learning rate, seed or data differ); run without --resume to start again");
+    }
+    if (hd.total != tot || len != sizeof hd + 4 * tot * sizeof(float) || hd.epochs_done < 0 ||
+        hd.best_epoch < 0 || hd.best_epoch > hd.epochs_done || hd.wait < 0 || hd.adam_t < 0)
+        goto bad;
+    tr->epochs_done = hd.epochs_done;
+    tr->best_epoch = hd.best_epoch;
+    tr->wait = hd.wait;
+    tr->adam_t = hd.adam_t;
+    memcpy(tr->rng.s, hd.rng, sizeof hd.rng);
+    tr->best_monitor = hd.best_monitor;
+    float *blocks[4] = {tr->params, tr->m, tr->v, tr->best};
+    for (int i = 0; i < 4; i++)
+        memcpy(blocks[i], buf + sizeof hd + (size_t)i * tot * sizeof(float), tot * sizeof(float));
+    free(buf);
+    return ELSTM_OK;
+bad:
+    free(buf);
+    return elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0, "not an edgelstm checkpoint, or a damaged one");
+}
+
+/* ---- the training loop -------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
+                               const elstm_windows *val, int resume,
+                               const elstm_train_callbacks *cb, elstm_train_result *res,
+                               elstm_diag *diag)
+{
+    static const elstm_train_callbacks no_cb = {0};
+    static const elstm_windows no_val = {0};
+    if (!cb) cb = &no_cb;
+    if (!val) val = &no_val;
+    memset(res, 0, sizeof *res);
+    elstm_status s = check_windows(tr, train, diag);
+    if (s != ELSTM_OK) return s;
+    if (val->n > 0 && (s = check_windows(tr, val, diag)) != ELSTM_OK) return s;
+    if (train->n == 0 || !train->target)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, NULL, 0, "there are no training windows");
+    if (val->n > 0 && !val->target)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
+
+    const uint64_t fp = fingerprint(tr, train, val);
+    if (resume) {
+        if ((s = ckpt_read(tr, fp, diag)) != ELSTM_OK) return s;
+        res->resumed_from = tr->epochs_done;
+    }
+    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
+    size_t *perm = malloc(n * sizeof *perm);
+    if (!perm) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+
+    int stop_early = tr->opts.patience > 0 && tr->best_epoch > 0 && tr->wait >= tr->opts.patience;
+    for (int epoch = tr->epochs_done + 1; epoch <= tr->opts.epochs && !stop_early; epoch++) {
+        double t0 = now_s(), sum = 0.0;
+        for (size_t k = 0; k < n; k++) perm[k] = k;
+        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+            size_t j = (size_t)rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
+            perm[k] = perm[j];
+            perm[j] = tmp;
+        }
+        for (size_t bi = 0; bi < batches; bi++) {
+            if (tr->opts.stop && *tr->opts.stop) {
+                s = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
+                                   "training was interrupted in epoch %d (batch %zu of %zu)", epoch, bi + 1, batches);
+                res->fail_epoch = epoch;
+                res->fail_batch = bi + 1;
+                goto out;
+            }
+            size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
+            double loss = 0.0;
+            if ((s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) goto out;
+            if (!isfinite(loss)) {
+                s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                                   "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
+                                   "(try a smaller --lr)", isnan(loss) ? "NaN" : "infinite", epoch, bi + 1, batches);
+                res->fail_epoch = epoch;
+                res->fail_batch = bi + 1;
+                goto out;
+            }
+            elstm_trainer_adam_step(tr);
+            sum += loss * (double)nb;
+            res->windows_trained += nb;
+            if (cb->on_batch) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
+        }
+        elstm_epoch_info info;
+        memset(&info, 0, sizeof info);
+        info.epoch = epoch;
+        info.epochs = tr->opts.epochs;
+        info.loss = sum / (double)n;
+        info.val_loss = NAN;
+        if (val->n > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK) goto out;
+        double monitor = val->n > 0 ? info.val_loss : info.loss;
+        if (!isfinite(monitor)) {
+            s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                               "training diverged: the %s loss became %s after epoch %d (try a smaller --lr)",
+                               val->n > 0 ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
+            res->fail_epoch = epoch;
+            res->fail_batch = batches;
+            goto out;
+        }
+        if (monitor < tr->best_monitor) {  /* Keras EarlyStopping, min_delta 0 */
+            tr->best_monitor = monitor;
+            tr->best_epoch = epoch;
+            tr->wait = 0;
+            memcpy(tr->best, tr->params, tr->lay.total * sizeof(float));
+            info.improved = 1;
+        } else {
+            tr->wait++;
+        }
+        tr->epochs_done = epoch;
+        info.best_epoch = tr->best_epoch;
+        info.best_val_loss = tr->best_monitor;
+        info.wait = tr->wait;
+        info.seconds = now_s() - t0;
+        res->train_seconds += info.seconds;
+        if (tr->opts.checkpoint && (s = ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
+        if (cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;
+        if (tr->opts.patience > 0 && tr->wait >= tr->opts.patience) stop_early = 1;
+    }
+    res->early_stopped = stop_early;
+out:
+    free(perm);
+    res->epochs_run = tr->epochs_done;
+    res->best_epoch = tr->best_epoch;
+    res->best_val_loss = tr->best_monitor;
+    if (s == ELSTM_OK && tr->best_epoch > 0) /* restore the best weights */
+        memcpy(tr->params, tr->best, tr->lay.total * sizeof(float));
+    return s;
+}
