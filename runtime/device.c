@@ -86,19 +86,34 @@ ELSTM_API void elstm_device_reset(elstm_device *d)
 
 /* ---- raw sample -> normalized row ------------------------------------------------ */
 
-/* sin and cos of an angle in degrees, exact at the quarter turns (N, E, S, W are 0/+-1,
- * as in training). */
+/* sin and cos of r in [0, pi/2]: Taylor series to r^11 / r^12 in Horner form, whose
+ * truncation error there is below 6e-8 (no libm: the runtime stays free of it). */
+static void sincos_quarter(float r, float *s, float *c)
+{
+    const float r2 = r * r;
+    *s = r * (1.0f - r2 * (1.0f / 6.0f) *
+                         (1.0f - r2 * (1.0f / 20.0f) *
+                                     (1.0f - r2 * (1.0f / 42.0f) * (1.0f - r2 * (1.0f / 72.0f) * (1.0f - r2 * (1.0f / 110.0f))))));
+    *c = 1.0f - r2 * 0.5f *
+                    (1.0f - r2 * (1.0f / 12.0f) *
+                                (1.0f - r2 * (1.0f / 30.0f) *
+                                            (1.0f - r2 * (1.0f / 56.0f) *
+                                                        (1.0f - r2 * (1.0f / 90.0f) * (1.0f - r2 * (1.0f / 132.0f))))));
+}
+
+/* sin and cos of `deg` degrees, 0 <= deg < 1e6, exact at the quarter turns (N, E, S, W
+ * give 0 and +-1, as in training). */
 static void sincos_deg(float deg, float *s, float *c)
 {
     float r, sr, cr;
     int q;
-    deg = fmodf(deg, 360.0f);
+    deg -= 360.0f * (float)(int32_t)(deg / 360.0f);
+    if (deg >= 360.0f) deg -= 360.0f;
     if (deg < 0.0f) deg += 360.0f;
     q = (int)(deg / 90.0f);
     if (q > 3) q = 3;
     r = (deg - 90.0f * (float)q) * 0.0174532925f; /* pi / 180 */
-    sr = sinf(r);
-    cr = cosf(r);
+    sincos_quarter(r, &sr, &cr);
     switch (q) {
     case 0: *s = sr; *c = cr; break;
     case 1: *s = cr; *c = -sr; break;
@@ -166,6 +181,7 @@ ELSTM_API elstm_status elstm_device_normalize(const elstm_device_model *m, const
             v = sample[in->sensor];
             if (!isfinite(v)) return ELSTM_ERR_ARG;
             if (in->encoding != ELSTM_DEVICE_NUMERIC) {
+                if (v >= 1e6f) return ELSTM_ERR_ARG; /* not an angle */
                 if (v < 0.0f) {
                     s = c = 0.0f; /* calm / variable */
                 } else {

@@ -13,7 +13,8 @@
  * inputs first use them:
  *   - a numeric column: its value in the CSV's units (e.g. degC, hPa);
  *   - a 16-point compass column (wind direction): degrees clockwise from north, as
- *     the CSV's N = 0, NNE = 22.5, ... NNW = 337.5 (any angle is accepted, it is an
+ * *     the CSV's N = 0, NNE = 22.5, ... NNW = 337.5 (any angle from 0 up to 1e6 is
+ *     accepted and wrapped; it is an
  *     angle); a negative value means calm / variable (the CSV's C, CALM, VRB), whose
  *     sin/cos pair is (0, 0) as in training;
  * and calendar inputs (--time-features hour, doy, weekday, month) come from the sample's

@@ -201,7 +201,7 @@ ELSTM_API void elstm_lstm_step_f32_opt(elstm_lstm_ctx_f32 *ctx, const float *x)
 
 ELSTM_API void elstm_lstm_step_f32(elstm_lstm_ctx_f32 *ctx, const float *x)
 {
-    elstm_lstm_step_f32_cortexm(ctx, x);
+    elstm_lstm_step_f32_opt(ctx, x);
 }
 
 ELSTM_API void elstm_lstm_window_f32(elstm_lstm_ctx_f32 *ctx, const float *x, int32_t steps, float *y)
@@ -209,7 +209,7 @@ ELSTM_API void elstm_lstm_window_f32(elstm_lstm_ctx_f32 *ctx, const float *x, in
     const int32_t I = ctx->model->n_input;
     int32_t t;
     elstm_lstm_reset_f32(ctx);
-    for (t = 0; t < steps; t++) elstm_lstm_step_f32_cortexm(ctx, x + (size_t)t * I);
+    for (t = 0; t < steps; t++) elstm_lstm_step_f32_opt(ctx, x + (size_t)t * I);
     if (y && ctx->model->n_output > 0) elstm_dense_f32(ctx, y);
 }
 #endif

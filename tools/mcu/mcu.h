@@ -26,7 +26,8 @@
 extern "C" {
 #endif
 
-/* Start SysTick (processor clock, interrupt on wrap); the first reading is discarded. */
+/* Start SysTick (processor clock, interrupt on wrap; the first reading is discarded).
+ * The reset handler starts it before main(); calling it again restarts from 0. */
 void elstm_mcu_counter_start(void);
 
 /* Ticks since elstm_mcu_counter_start(), wrap-arounds included. */

@@ -44,6 +44,7 @@ void elstm_mcu_reset(void)
     SCB_CPACR |= 0xFu << 20;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
     initialise_monitor_handles();
+    elstm_mcu_counter_start(); /* runs from here on: timers and measurements read it */
     __libc_init_array();
     exit(main());
 }
@@ -87,6 +88,14 @@ uint64_t elstm_mcu_ticks(void)
 uint64_t elstm_mcu_instructions(void)
 {
     return elstm_mcu_ticks() * ELSTM_MCU_INSTRUCTIONS_PER_TICK;
+}
+
+/* Timer hook of the generated libraries' Edge Impulse header (EI_PORTING_USER_TIMER):
+ * virtual microseconds, at 1 ns per instruction. */
+uint64_t ei_user_timer_us(void);
+uint64_t ei_user_timer_us(void)
+{
+    return elstm_mcu_instructions() / 1000u;
 }
 
 /* Cortex-M vector table: initial stack pointer, then the exception handlers. */

@@ -1,17 +1,20 @@
 /*
- * gen_lib.c - test helper: a forecaster with random weights (and seed-like metadata),
- * generated as a device library, with the host's forecasts for checking it.
+ * make_model.c - test driver: a forecaster .tflite with random weights and seed-like
+ * metadata (elstm_forecaster_save), and the host's forecasts for checking what is
+ * generated from it (deploy tests).
  *
- *   gen_lib OUT TARGET NAME [-u UNITS] [-i INPUTS] [-t STEPS] [-s SEED] [-c CLIP]
- *           [--no-bias] [--time] [--window FILE]
+ *   make_model OUT.tflite [-u UNITS] [-i INPUTS] [-t STEPS] [-s SEED] [-c CLIP]
+ *              [--no-bias] [--time] [--window FILE]
  *
- * Writes the library to OUT (elstm_codegen_write) and prints, for the window the example
- * uses (synthetic, or FILE: whitespace-separated normalized values) and the model:
+ * Prints, for a window (FILE: whitespace-separated normalized values; default: the
+ * synthetic window that `deploy` puts in its examples without --sample):
  *   ref NORMALIZED          the reference kernel's forecast (lstm_ref.c, libm)
  *   opt NORMALIZED          the host's fast kernel
  *   target PHYSICAL         the reference forecast in the target's units
  * Inputs (seed-like): TEMP PRES DEWP RAIN WSPM (numeric), wd_sin wd_cos (compass column
  * wd), then with --time hour_sin hour_cos doy_sin doy_cos; -i N keeps the first N.
+ * Weights are uniform, scaled like Glorot's, forget-gate bias +1: the state neither
+ * dies out nor saturates, so kernel differences show in the output.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "edgelstm/codegen.h"
+#include "edgelstm/model.h"
 
 static uint64_t rng = 88172645463325252ull;
 static float frand(float scale)
@@ -31,14 +35,14 @@ static float frand(float scale)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4) {
-        fprintf(stderr, "usage: gen_lib OUT TARGET NAME [options]\n");
+    if (argc < 2) {
+        fprintf(stderr, "usage: make_model OUT.tflite [options]\n");
         return 2;
     }
     int N = 16, I = 7, T = 24, bias = 1, timed = 0;
     float clip = 0.0f;
     const char *window_file = NULL;
-    for (int a = 4; a < argc; a++) {
+    for (int a = 2; a < argc; a++) {
         if (!strcmp(argv[a], "-u") && a + 1 < argc) N = atoi(argv[++a]);
         else if (!strcmp(argv[a], "-i") && a + 1 < argc) I = atoi(argv[++a]);
         else if (!strcmp(argv[a], "-t") && a + 1 < argc) T = atoi(argv[++a]);
@@ -48,20 +52,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[a], "--time")) timed = 1;
         else if (!strcmp(argv[a], "--window") && a + 1 < argc) window_file = argv[++a];
         else {
-            fprintf(stderr, "gen_lib: unknown option %s\n", argv[a]);
+            fprintf(stderr, "make_model: unknown option %s\n", argv[a]);
             return 2;
         }
-    }
-    elstm_target target;
-    if (elstm_target_parse(argv[2], &target) != ELSTM_OK) {
-        fprintf(stderr, "gen_lib: unknown target %s\n", argv[2]);
-        return 2;
     }
     static const char *const names[] = {"TEMP", "PRES", "DEWP", "RAIN", "WSPM", "wd_sin", "wd_cos",
                                         "hour_sin", "hour_cos", "doy_sin", "doy_cos"};
     int max_inputs = timed ? 11 : 7;
     if (I < 1 || I > max_inputs || N < 1 || T < 1) {
-        fprintf(stderr, "gen_lib: bad sizes\n");
+        fprintf(stderr, "make_model: bad sizes\n");
         return 2;
     }
 
@@ -91,6 +90,10 @@ int main(int argc, char **argv)
 
     static elstm_meta meta;
     meta.version = ELSTM_META_VERSION;
+    snprintf(meta.tool_version, sizeof meta.tool_version, "%s", ELSTM_VERSION);
+    snprintf(meta.time_cols, sizeof meta.time_cols, "time");
+    meta.split_train = 0.7;
+    meta.split_val = 0.2;
     meta.steps = T;
     meta.horizon = 1;
     meta.interval_s = 3600;
@@ -127,7 +130,7 @@ int main(int argc, char **argv)
         FILE *f = fopen(window_file, "r");
         for (int k = 0; f && k < T * I; k++)
             if (fscanf(f, "%f", &x[k]) != 1) {
-                fprintf(stderr, "gen_lib: %s: short window\n", window_file);
+                fprintf(stderr, "make_model: %s: short window\n", window_file);
                 return 1;
             }
         if (f) fclose(f);
@@ -135,13 +138,10 @@ int main(int argc, char **argv)
         elstm_codegen_synthetic_window(T, I, x);
     }
 
-    elstm_codegen_model cm = {&m, T, &meta, "random.tflite", 0x12345678u};
-    elstm_codegen_opts o = {target, argv[3], window_file ? x : NULL, window_file ? "a test window" : NULL};
     elstm_diag diag;
     elstm_diag_clear(&diag);
-    elstm_status st = elstm_codegen_write(&cm, &o, argv[1], &diag);
-    if (st != ELSTM_OK) {
-        fprintf(stderr, "gen_lib: %s\n", diag.msg);
+    if (elstm_forecaster_save(argv[1], &m, T, &meta, &diag) != ELSTM_OK) {
+        fprintf(stderr, "make_model: %s\n", diag.msg);
         return 1;
     }
 
