@@ -1,16 +1,178 @@
-/* cmd_bench.c - `edgelstm bench`. PLACEHOLDER: replaced by the issue that builds this command. */
-#include "cli.h"
+/* cmd_bench.c - `edgelstm bench MODEL.tflite [--threads N] [--runs N] [--json]`: host
+ * inference latency of one window (batch 1) with the optimized runtime kernel. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-static const cli_opt *const groups[] = {cli_json_opt, NULL};
+#include "cli.h"
+#include "edgelstm/infer.h"
+#include "edgelstm/model.h"
+
+static const cli_opt bench_opts[] = {
+    {"--threads", NULL, "N", "threads for one window: the units of each step are split across them (default 1)"},
+    {"--runs", NULL, "N", "timed runs (default: as many as fit in about one second, at least 20)"},
+    {NULL, NULL, NULL, NULL},
+};
+static const cli_opt *const groups[] = {bench_opts, cli_json_opt, NULL};
+
+#define WARMUP_SECONDS 0.1
+#define TARGET_SECONDS 1.0
+#define MIN_RUNS 20
+#define MAX_RUNS 100000
+
+#if defined(ELSTM_KERNEL_AVX2)
+#define KERNEL_NAME "avx2"
+#elif defined(ELSTM_KERNEL_CORTEXM)
+#define KERNEL_NAME "cortexm"
+#else
+#define KERNEL_NAME "generic"
+#endif
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One window, on the pool when there is one. */
+typedef struct bench_run {
+    elstm_lstm_ctx_f32 ctx;
+    elstm_infer_pool *pool;
+    const float *x;
+    int32_t steps;
+    float *y;
+} bench_run;
+
+static double run_once(bench_run *b)
+{
+    double t0 = now_s();
+    if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
+    else elstm_lstm_window_f32(&b->ctx, b->x, b->steps, b->y);
+    return now_s() - t0;
+}
+
+static int report(const char *path, const elstm_forecaster *f, int threads, const double *t, long runs,
+                  const float *y, int json)
+{
+    const elstm_lstm_f32 *m = &f->lstm;
+    const double macs = (double)f->steps * 4.0 * m->n_units * (double)(m->n_input + m->n_units) +
+                        (double)m->n_output * m->n_units;
+    const double tmin = t[0] * 1e3, tmed = (runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2])) * 1e3,
+                 tmax = t[runs - 1] * 1e3;
+    const double gmacs = macs / (tmed * 1e-3) / 1e9;
+    if (json) {
+        json_t *o = json_object(), *lat = json_object(), *out = json_array();
+        json_object_set_new(o, "model", json_string(path));
+        json_object_set_new(o, "kernel", json_string(KERNEL_NAME));
+        json_object_set_new(o, "threads", json_integer(threads));
+        json_object_set_new(o, "runs", json_integer(runs));
+        json_object_set_new(o, "steps", json_integer(f->steps));
+        json_object_set_new(o, "inputs", json_integer(m->n_input));
+        json_object_set_new(o, "units", json_integer(m->n_units));
+        json_object_set_new(o, "outputs", json_integer(m->n_output));
+        json_object_set_new(o, "macs", json_integer((json_int_t)macs));
+        json_object_set_new(lat, "min", json_real(tmin));
+        json_object_set_new(lat, "median", json_real(tmed));
+        json_object_set_new(lat, "max", json_real(tmax));
+        json_object_set_new(o, "latency_ms", lat);
+        json_object_set_new(o, "gmac_per_s", json_real(gmacs));
+        for (int32_t k = 0; k < m->n_output; k++) json_array_append_new(out, json_real(y[k]));
+        json_object_set_new(o, "output", out);
+        return cli_print_json(o);
+    }
+    printf("model:    %s (LSTM %d units, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
+           (int)m->n_units, (int)m->n_input, (int)f->steps, (int)m->n_output, m->n_output == 1 ? "" : "s",
+           macs / 1e6);
+    printf("kernel:   %s, %d thread%s, batch 1\n", KERNEL_NAME, threads, threads == 1 ? "" : "s");
+    printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, runs);
+    printf("speed:    %.1f GMAC/s (median)\n", gmacs);
+    return 0;
+}
 
 static int run(cli_ctx *ctx)
 {
-    (void)ctx;
-    return cli_error("the 'bench' command is not implemented yet");
+    const char *path = ctx->pos[0];
+    long threads = 1, runs = 0;
+    if (cli_get_int(ctx, "--threads", 1, ELSTM_INFER_MAX_THREADS, &threads)) return CLI_EXIT_USAGE;
+    if (cli_get_int(ctx, "--runs", 1, MAX_RUNS, &runs)) return CLI_EXIT_USAGE;
+
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    elstm_forecaster f;
+    elstm_status st = elstm_forecaster_load(path, &f, &d);
+    if (st != ELSTM_OK) return cli_fail(st, &d);
+
+    const elstm_lstm_f32 *m = &f.lstm;
+    const size_t nx = (size_t)f.steps * (size_t)m->n_input, arena_bytes = elstm_lstm_arena_size_f32(m);
+    bench_run b = {.steps = f.steps};
+    float *x = malloc(nx * sizeof(float)), *y = calloc((size_t)m->n_output + 1, sizeof(float));
+    void *arena = malloc(arena_bytes);
+    double *t = malloc(MAX_RUNS * sizeof(double));
+    int rc = CLI_EXIT_FAIL;
+    if (!x || !y || !arena || !t) {
+        cli_error("out of memory for the benchmark of %s", path);
+        goto out;
+    }
+    /* a fixed window of values in [0, 1), like min-max scaled inputs */
+    uint32_t s = 12345u;
+    for (size_t i = 0; i < nx; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = (float)(s >> 8) / 16777216.0f;
+    }
+    b.x = x;
+    b.y = y;
+    if ((st = elstm_lstm_init_f32(&b.ctx, m, arena, arena_bytes)) != ELSTM_OK) {
+        rc = cli_fail(st, NULL);
+        goto out;
+    }
+    if (threads > 1) {
+        if ((st = elstm_infer_pool_create(&b.pool, m, (int)threads, &d)) != ELSTM_OK) {
+            rc = cli_fail(st, &d);
+            goto out;
+        }
+        threads = elstm_infer_pool_threads(b.pool);
+    }
+
+    /* warm up (caches, page faults, clock), then time `runs` windows or ~TARGET_SECONDS */
+    double t0 = now_s();
+    for (int k = 0; k < 5 || now_s() - t0 < WARMUP_SECONDS; k++) run_once(&b);
+    long n = 0;
+    double total = 0.0;
+    while (runs ? n < runs : n < MAX_RUNS && (n < MIN_RUNS || total < TARGET_SECONDS)) {
+        t[n] = run_once(&b);
+        total += t[n++];
+    }
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    rc = report(path, &f, (int)threads, t, n, y, cli_has(ctx, "--json"));
+out:
+    elstm_infer_pool_free(b.pool);
+    free(x);
+    free(y);
+    free(arena);
+    free(t);
+    elstm_forecaster_free(&f);
+    return rc;
 }
 
 const cli_command cli_cmd_bench = {
-    "bench", "MODEL.tflite [--threads N] [--json]",
+    "bench", "MODEL.tflite [--threads N] [--runs N] [--json]",
     "host inference latency (min/median/max over repeated runs)",
-    "", 1, 1, groups, run,
+    "Times the forecaster's inference (the LSTM over one full input window, then the\n"
+    "dense layer; batch 1) with the optimized runtime kernel chosen at build time, on a\n"
+    "fixed input window: a warm-up of 0.1 s, then repeated runs (about one second, at\n"
+    "least 20, or exactly --runs N). With --threads N the units of every time step are\n"
+    "split across N threads (the result is the same). Reports the minimum, median and\n"
+    "maximum latency in milliseconds and the speed in multiply-accumulates per second.\n"
+    "--json keys: latency_ms {min, median, max}, runs, threads, kernel, macs, gmac_per_s,\n"
+    "model, steps, inputs, units, outputs, output.",
+    1, 1, groups, run,
 };

@@ -18,6 +18,11 @@
  * Each thread owns its gradient block; the main thread adds them in thread order, so
  * a run is bit-for-bit repeatable for a given thread count. See docs/training.md.
  */
+#if defined(__GNUC__) && !defined(__clang__)
+/* -O2 does not vectorize the element-wise loops of the cell (unknown trip counts);
+ * vectorizing them changes no result (no reductions are reordered). */
+#pragma GCC optimize("O3")
+#endif
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@
 #include "edgelstm/fileio.h"
 #include "edgelstm/train.h"
 #include "train_act.h"
+#include "train_gemm.h"
 
 /* From OpenBLAS / LAPACK (libopenblas is linked). */
 extern void openblas_set_num_threads(int num_threads);
@@ -136,7 +142,10 @@ struct elstm_trainer {
     int N, I, T, P;
     size_t slice_max;           /* windows per thread slice at most */
     elstm_param_layout lay;
-    float *params, *grad, *m, *v, *best;   /* each [lay.total], 32-byte aligned */
+    float *params, *grad, *m, *v, *best;   /* each [lay.total], 64-byte aligned */
+    int packed;                 /* 1: per-step GEMMs use train_gemm.h with the panels below */
+    float *whp_f;               /* [G/16][N][16] Wh^T in 16-column panels (forward)  */
+    float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
     worker *wk;                 /* [P] */
     int64_t adam_t;             /* Adam steps taken */
     rng rng;
@@ -277,6 +286,12 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     tr->best = falloc(tot);
     tr->wk = calloc((size_t)tr->P, sizeof *tr->wk);
     int ok = tr->params && tr->grad && tr->m && tr->v && tr->best && tr->wk;
+    tr->packed = TGEMM_AVAILABLE && tr->N % 16 == 0;
+    if (tr->packed) {
+        tr->whp_f = falloc(4 * N * N);
+        tr->whp_b = falloc(4 * N * N);
+        ok = ok && tr->whp_f && tr->whp_b;
+    }
     for (int p = 0; ok && p < tr->P; p++) {
         worker *w = &tr->wk[p];
         w->tr = tr;
@@ -318,6 +333,7 @@ void elstm_trainer_free(elstm_trainer *tr)
     }
     free(tr->wk);
     free(tr->params); free(tr->grad); free(tr->m); free(tr->v); free(tr->best);
+    free(tr->whp_f); free(tr->whp_b);
     free(tr);
 }
 
@@ -352,9 +368,15 @@ static void slice_forward(worker *w)
         float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
         float *ht = w->h + (size_t)t * n * NN;
         const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
-        if (t > 0) /* Z[t] += H[t-1] Wh^T: [n][N] x [N][G] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, N, 1.0f,
-                        w->h + (size_t)(t - 1) * n * NN, N, p.wh, N, 1.0f, zt, G);
+        if (t > 0) { /* Z[t] += H[t-1] Wh^T: [n][N] x [N][G] */
+            const float *hp = w->h + (size_t)(t - 1) * n * NN;
+#if TGEMM_AVAILABLE
+            if (tr->packed) tgemm((int)n, G, N, hp, N, tr->whp_f, zt, G, 1);
+            else
+#endif
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, N, 1.0f, hp, N, p.wh, N,
+                        1.0f, zt, G);
+        }
         for (size_t b = 0; b < n; b++) {
             float *a = zt + b * G;
             tact_sigmoid(a, 2 * NN);                 /* i, f */
@@ -433,9 +455,14 @@ static void slice_backward(worker *w)
                 dc[k] = dck * fg;
             }
         }
-        if (t > 0) /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] */
+        if (t > 0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] */
+#if TGEMM_AVAILABLE
+            if (tr->packed) tgemm((int)n, N, G, zt, G, tr->whp_b, w->dh, N, 0);
+            else
+#endif
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zt, G, p.wh,
                         N, 0.0f, w->dh, N);
+        }
     }
     /* weight gradients, batched over time */
     if (T > 1)
@@ -472,6 +499,13 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
     const int P = tr->P;
     int started = 0;
     elstm_status s = ELSTM_OK;
+#if TGEMM_AVAILABLE
+    if (tr->packed) { /* the weights may have changed since the last call: pack them again */
+        const float *wh = tr->params + tr->lay.wh;
+        tgemm_pack_wt(wh, 4 * tr->N, tr->N, tr->whp_f);
+        tgemm_pack_w(wh, 4 * tr->N, tr->N, tr->whp_b);
+    }
+#endif
     for (int p = 0; p < P; p++) {
         worker *w = &tr->wk[p];
         size_t lo = n * (size_t)p / (size_t)P, hi = n * (size_t)(p + 1) / (size_t)P;

@@ -11,6 +11,9 @@
  * segments of the rows (fractions split_train, split_val, rest test); a window
  * belongs to the split that contains all its rows and its target row. The scaler is
  * fitted on the training segment only. No window spans a long gap (see docs/data.md).
+ *
+ * Rules in detail (time layouts, gaps, missing values, compass, time features,
+ * limits): docs/data.md.
  */
 #ifndef EDGELSTM_DATA_H
 #define EDGELSTM_DATA_H
@@ -41,14 +44,19 @@ typedef struct elstm_data_opts {
     int max_gap;                /* longest run of missing steps filled by interpolation; < 0 = default */
 } elstm_data_opts;
 
+#define ELSTM_DEFAULT_MAX_GAP 6  /* steps; used when max_gap < 0 */
+
 void elstm_data_opts_default(elstm_data_opts *o);
 
 typedef enum elstm_column_kind {
     ELSTM_COL_NUMERIC = 0,      /* numbers (with NA / NaN / empty as missing) */
     ELSTM_COL_COMPASS,          /* 16-point compass strings (N, NNE, ... NNW) */
     ELSTM_COL_TIME,             /* used as (part of) the time */
-    ELSTM_COL_TEXT              /* anything else; never a feature */
+    ELSTM_COL_TEXT,             /* anything else; never a feature */
+    ELSTM_COL_INDEX             /* numeric row counter 0,1,2.. or 1,2,3..; not a default feature */
 } elstm_column_kind;
+
+const char *elstm_column_kind_name(elstm_column_kind k);   /* "numeric", "compass", ... */
 
 typedef struct elstm_column_stats {
     char name[ELSTM_NAME_MAX];
@@ -78,6 +86,12 @@ typedef struct elstm_dataset {
 
     size_t n_win[ELSTM_SPLITS];     /* windows per split */
     size_t *win_start[ELSTM_SPLITS];/* first row of each window, ascending */
+
+    /* Added after the first contract (additive). */
+    long *line;                 /* [rows] physical line of the row in the file, 0 for filled rows */
+    uint8_t *gap_before;        /* [rows] 1 if a long gap (not filled) lies before the row */
+    size_t split_end[ELSTM_SPLITS]; /* segments: train [0, split_end[0]), val [split_end[0],
+                                       split_end[1]), test [split_end[1], split_end[2] == rows) */
 } elstm_dataset;
 
 /* Load, validate, encode, scale and window a CSV. On failure `ds` is left empty
@@ -85,9 +99,20 @@ typedef struct elstm_dataset {
 elstm_status elstm_data_load(const elstm_data_opts *o, elstm_dataset *ds, elstm_diag *diag);
 
 /* Load `path` as the model described by `meta` was trained: same time columns,
- * inputs, steps, horizon and splits, with the training scaler from `meta` (not refit). */
+ * inputs, steps, horizon and splits, with the training scaler from `meta` (not refit).
+ * The file must have every column the model reads (its inputs' sources and its
+ * target) and the model's sampling interval, and at least `steps` rows (one input
+ * window; windows with a target need steps + horizon). ds->meta is the model's meta. */
 elstm_status elstm_data_load_meta(const char *path, const elstm_meta *meta,
                                   elstm_dataset *ds, elstm_diag *diag);
+
+/* The same two loaders on CSV bytes in memory; `name` (or o->path) names them in
+ * messages. (Tests and the fuzz target use these.) */
+elstm_status elstm_data_load_buffer(const elstm_data_opts *o, const void *data, size_t len,
+                                    elstm_dataset *ds, elstm_diag *diag);
+elstm_status elstm_data_load_meta_buffer(const char *name, const void *data, size_t len,
+                                         const elstm_meta *meta, elstm_dataset *ds,
+                                         elstm_diag *diag);
 
 void elstm_data_free(elstm_dataset *ds);
 
@@ -103,5 +128,8 @@ static inline size_t elstm_data_target_row(const elstm_dataset *ds, size_t start
 
 /* Format a time as "YYYY-MM-DDTHH:MM:SS" into buf (>= 20 bytes). */
 void elstm_time_format(int64_t t, char *buf, size_t n);
+
+/* Format a duration in seconds as "1 h", "30 min", "1 d" or "90 s". */
+void elstm_duration_format(int64_t seconds, char *buf, size_t n);
 
 #endif /* EDGELSTM_DATA_H */

@@ -32,66 +32,10 @@
 #include "edgelstm/lstm.h"
 #include "elstm_test.h"
 #include "lstm_opt.h"
+#include "lstm_test_model.h"
 
 #define STEP_TOL 2e-6
 #define WINDOW_TOL 1e-5
-
-static uint64_t cases_rng = 0x2545F4914F6CDD1Dull;
-static float cases_uniform(float lo, float hi)
-{
-    cases_rng ^= cases_rng << 13;
-    cases_rng ^= cases_rng >> 7;
-    cases_rng ^= cases_rng << 17;
-    return lo + (hi - lo) * (float)((cases_rng >> 40) * (1.0 / 16777216.0));
-}
-
-/* A random model whose arrays live in one malloc'd block at a float (4-byte, not 32-byte)
- * aligned offset, so that the kernel sees unaligned weight pointers. */
-typedef struct test_model {
-    elstm_lstm_f32 m;
-    float *block;
-} test_model;
-
-static float *take(float **p, size_t n, float lo, float hi)
-{
-    float *a = *p;
-    size_t i;
-    for (i = 0; i < n; i++) a[i] = cases_uniform(lo, hi);
-    *p += n + 1; /* +1 float: the next array starts at a different alignment */
-    return a;
-}
-
-static void make_model(test_model *t, int32_t I, int32_t N, int32_t O, float clip, int biases)
-{
-    const size_t n = 4 * ((size_t)N * I + (size_t)N * N + N + 3) + (size_t)O * N + O + 16;
-    const float s = 2.0f / sqrtf((float)(I + N));
-    float *p;
-    int g;
-    memset(t, 0, sizeof *t);
-    t->block = malloc(n * sizeof(float));
-    p = t->block + 1;
-    t->m.n_input = I;
-    t->m.n_units = N;
-    t->m.n_output = O;
-    t->m.cell_clip = clip;
-    for (g = 0; g < ELSTM_GATES; g++) {
-        t->m.wx[g] = take(&p, (size_t)N * I, -s, s);
-        t->m.wh[g] = take(&p, (size_t)N * N, -s, s);
-        t->m.b[g] = biases ? take(&p, (size_t)N, -1.0f, 1.0f) : NULL;
-    }
-    if (O > 0) {
-        t->m.wd = take(&p, (size_t)O * N, -s, s);
-        t->m.bd = biases ? take(&p, (size_t)O, -1.0f, 1.0f) : NULL;
-    }
-}
-
-static float *random_inputs(size_t n, float scale)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    size_t i;
-    for (i = 0; i < n; i++) x[i] = scale * cases_uniform(-1.0f, 1.0f);
-    return x;
-}
 
 /* max |a - b| / max(1, |b|) */
 static double scaled_diff(const float *a, const float *b, size_t n)

@@ -1,0 +1,320 @@
+/*
+ * infer.c - float32 LSTM inference on host threads (see edgelstm/infer.h).
+ *
+ * Many windows: a static split of the windows over T threads, each running the runtime
+ * kernel (elstm_lstm_window_f32) in its own arena. One window: a pool of persistent
+ * workers; every step, worker t computes units [bounds[t], bounds[t+1]) with
+ * elstm_lstm_units_f32_opt (runtime/lstm_opt.h) from the shared h of the previous step
+ * into the other half of a ping-pong pair, then all meet at a spinning barrier.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "edgelstm/infer.h"
+#include "lstm_opt.h"
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Arena for one context, on its own cache lines (threads write their own). */
+static void *arena_alloc(const elstm_lstm_f32 *m, size_t *bytes)
+{
+    *bytes = (elstm_lstm_arena_size_f32(m) + 63) & ~(size_t)63;
+    return aligned_alloc(64, *bytes);
+}
+
+static elstm_status check_model(const elstm_lstm_f32 *m, elstm_diag *diag)
+{
+    elstm_lstm_ctx_f32 ctx;
+    size_t bytes;
+    void *arena;
+    elstm_status s;
+    if (!m) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no model given");
+    if (m->n_units < 1 || m->n_units > (1 << 20))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "the model has %d LSTM units (expected 1 to 1048576)",
+                              (int)m->n_units);
+    arena = arena_alloc(m, &bytes);
+    if (!arena) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for the inference arena");
+    s = elstm_lstm_init_f32(&ctx, m, arena, bytes);
+    free(arena);
+    if (s != ELSTM_OK)
+        return elstm_diag_set(diag, s, NULL, 0,
+                              "the LSTM model is invalid (%d inputs, %d units, %d outputs, cell clip %g, or a "
+                              "missing weight array)",
+                              (int)m->n_input, (int)m->n_units, (int)m->n_output, (double)m->cell_clip);
+    return ELSTM_OK;
+}
+
+static elstm_status check_threads(int threads, elstm_diag *diag)
+{
+    if (threads < 1 || threads > ELSTM_INFER_MAX_THREADS)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "%d threads requested (expected 1 to %d)", threads,
+                              ELSTM_INFER_MAX_THREADS);
+    return ELSTM_OK;
+}
+
+/* ---- many windows ------------------------------------------------------------------ */
+
+typedef struct win_job {
+    const elstm_lstm_f32 *m;
+    const float *x;
+    size_t stride;
+    const size_t *starts;
+    size_t begin, end;
+    int32_t steps;
+    float *y, *h_out;
+    void *arena;
+    size_t arena_bytes;
+} win_job;
+
+static void *run_windows(void *arg)
+{
+    const win_job *j = arg;
+    const size_t I = (size_t)j->m->n_input, N = (size_t)j->m->n_units, O = (size_t)j->m->n_output;
+    elstm_lstm_ctx_f32 ctx;
+    size_t k;
+    int32_t t;
+    if (elstm_lstm_init_f32(&ctx, j->m, j->arena, j->arena_bytes) != ELSTM_OK) return NULL; /* checked */
+    for (k = j->begin; k < j->end; k++) {
+        const float *xw = j->x + (j->starts ? j->starts[k] : k * (size_t)j->steps) * j->stride;
+        if (j->stride == I) {
+            elstm_lstm_window_f32(&ctx, xw, j->steps, NULL);
+        } else { /* same kernel, same bits: one step per (strided) row */
+            elstm_lstm_reset_f32(&ctx);
+            for (t = 0; t < j->steps; t++) elstm_lstm_step_f32(&ctx, xw + (size_t)t * j->stride);
+        }
+        if (j->y && O) elstm_dense_f32(&ctx, j->y + k * O);
+        if (j->h_out) memcpy(j->h_out + k * N, ctx.h, N * sizeof(float));
+    }
+    return NULL;
+}
+
+elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t row_stride,
+                                 const size_t *starts, size_t n, int32_t steps, int threads,
+                                 float *y, float *h_out, elstm_diag *diag)
+{
+    win_job jobs[ELSTM_INFER_MAX_THREADS];
+    pthread_t tid[ELSTM_INFER_MAX_THREADS];
+    int started[ELSTM_INFER_MAX_THREADS];
+    unsigned char *arenas;
+    size_t bytes;
+    elstm_status s;
+    int t, T;
+    if ((s = check_model(m, diag)) != ELSTM_OK || (s = check_threads(threads, diag)) != ELSTM_OK) return s;
+    if (steps < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows of %d steps (expected >= 1)", (int)steps);
+    if (row_stride < (size_t)m->n_input)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "input rows of %zu values are shorter than the model's %d inputs",
+                              row_stride, (int)m->n_input);
+    if (n == 0) return ELSTM_OK;
+    if (!x) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no input data given");
+    T = (size_t)threads < n ? threads : (int)n;
+    bytes = (elstm_lstm_arena_size_f32(m) + 63) & ~(size_t)63;
+    arenas = aligned_alloc(64, bytes * (size_t)T);
+    if (!arenas) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for %d inference arenas", T);
+    for (t = 0; t < T; t++) {
+        jobs[t] = (win_job){m, x, row_stride, starts, n * (size_t)t / (size_t)T, n * (size_t)(t + 1) / (size_t)T,
+                            steps, y, h_out, arenas + bytes * (size_t)t, bytes};
+        started[t] = t > 0 && pthread_create(&tid[t], NULL, run_windows, &jobs[t]) == 0;
+    }
+    run_windows(&jobs[0]);
+    for (t = 1; t < T; t++) {
+        if (started[t]) pthread_join(tid[t], NULL);
+        else run_windows(&jobs[t]); /* the thread could not start: do its share here */
+    }
+    free(arenas);
+    return ELSTM_OK;
+}
+
+/* ---- one window on several threads ------------------------------------------------- */
+
+/* Waiting: spin (the next step or window usually comes within microseconds), and give
+ * the core away when it does not (more threads than free cores). */
+#define POOL_SPIN_SECONDS 2e-4
+
+typedef struct pool_worker {
+    struct elstm_infer_pool *pool;
+    int index;
+} pool_worker;
+
+struct elstm_infer_pool {
+    const elstm_lstm_f32 *m;
+    int threads;
+    int32_t bounds[ELSTM_INFER_MAX_THREADS + 1]; /* units of worker t: [bounds[t], bounds[t+1]) */
+    pthread_t tid[ELSTM_INFER_MAX_THREADS];
+    pool_worker workers[ELSTM_INFER_MAX_THREADS];
+    void *arena;
+    elstm_lstm_ctx_f32 ctx; /* h and scratch[0..N) are the ping-pong pair, c is shared */
+    /* the current window, published by incrementing `job` */
+    const float *x;
+    int32_t steps;
+    _Atomic unsigned job;
+    _Atomic int quit;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* step barrier: `arrived` counts, `phase` advances when all have arrived */
+    _Atomic unsigned arrived;
+    _Atomic unsigned phase;
+};
+
+static void pool_barrier(elstm_infer_pool *p)
+{
+    const unsigned phase = atomic_load_explicit(&p->phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&p->arrived, 1, memory_order_acq_rel) + 1 == (unsigned)p->threads) {
+        atomic_store_explicit(&p->arrived, 0, memory_order_relaxed);
+        atomic_store_explicit(&p->phase, phase + 1, memory_order_release);
+        return;
+    }
+    for (unsigned spins = 0; atomic_load_explicit(&p->phase, memory_order_acquire) == phase; spins++) {
+        if (spins < 4096) cpu_relax();
+        else sched_yield();
+    }
+}
+
+/* Worker `t`'s share of the current window. */
+static void pool_run(elstm_infer_pool *p, int t)
+{
+    const elstm_lstm_f32 *m = p->m;
+    const int32_t lo = p->bounds[t], hi = p->bounds[t + 1], steps = p->steps;
+    const size_t I = (size_t)m->n_input;
+    float *h = p->ctx.h, *h_next = p->ctx.scratch;
+    for (int32_t s = 0; s < steps; s++) {
+        float *tmp = h;
+        if (lo < hi) elstm_lstm_units_f32_opt(m, p->x + (size_t)s * I, h, p->ctx.c, h_next, lo, hi, s & 1);
+        pool_barrier(p);
+        h = h_next;
+        h_next = tmp;
+    }
+}
+
+static void *pool_main(void *arg)
+{
+    const pool_worker *w = arg;
+    elstm_infer_pool *p = w->pool;
+    unsigned seen = 0;
+    for (;;) {
+        double t0 = 0.0;
+        unsigned spins = 0, job;
+        while ((job = atomic_load_explicit(&p->job, memory_order_acquire)) == seen &&
+               !atomic_load_explicit(&p->quit, memory_order_acquire)) {
+            if (++spins % 256 == 0) {
+                if (t0 == 0.0) t0 = now_s();
+                else if (now_s() - t0 > POOL_SPIN_SECONDS) {
+                    pthread_mutex_lock(&p->mu);
+                    while (atomic_load_explicit(&p->job, memory_order_acquire) == seen &&
+                           !atomic_load_explicit(&p->quit, memory_order_acquire))
+                        pthread_cond_wait(&p->cv, &p->mu);
+                    pthread_mutex_unlock(&p->mu);
+                }
+            }
+            cpu_relax();
+        }
+        if (atomic_load_explicit(&p->quit, memory_order_acquire)) return NULL;
+        seen = job;
+        pool_run(p, w->index);
+    }
+}
+
+static void pool_publish(elstm_infer_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add_explicit(&p->job, 1, memory_order_acq_rel);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_stop(elstm_infer_pool *p, int started)
+{
+    atomic_store_explicit(&p->quit, 1, memory_order_release);
+    pool_publish(p);
+    for (int t = 1; t < started; t++) pthread_join(p->tid[t], NULL);
+}
+
+elstm_status elstm_infer_pool_create(elstm_infer_pool **pool, const elstm_lstm_f32 *m, int threads,
+                                     elstm_diag *diag)
+{
+    elstm_infer_pool *p;
+    size_t bytes;
+    int32_t blocks;
+    elstm_status s;
+    int t;
+    *pool = NULL;
+    if ((s = check_model(m, diag)) != ELSTM_OK || (s = check_threads(threads, diag)) != ELSTM_OK) return s;
+    p = calloc(1, sizeof *p);
+    if (!p) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for the inference pool");
+    p->m = m;
+    p->arena = arena_alloc(m, &bytes);
+    if (!p->arena || elstm_lstm_init_f32(&p->ctx, m, p->arena, bytes) != ELSTM_OK) {
+        free(p->arena);
+        free(p);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for the inference arena");
+    }
+    /* split the units in blocks of 8 (the AVX2 kernel's unit) */
+    blocks = (m->n_units + 7) / 8;
+    p->threads = threads < blocks ? threads : (int)blocks;
+    for (t = 0; t <= p->threads; t++) {
+        int32_t u = (int32_t)((int64_t)blocks * t / p->threads) * 8;
+        p->bounds[t] = u < m->n_units ? u : m->n_units;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (t = 1; t < p->threads; t++) {
+        p->workers[t] = (pool_worker){p, t};
+        if (pthread_create(&p->tid[t], NULL, pool_main, &p->workers[t]) != 0) {
+            pool_stop(p, t);
+            pthread_mutex_destroy(&p->mu);
+            pthread_cond_destroy(&p->cv);
+            free(p->arena);
+            free(p);
+            return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "could not start inference thread %d of %d", t + 1,
+                                  threads);
+        }
+    }
+    *pool = p;
+    return ELSTM_OK;
+}
+
+int elstm_infer_pool_threads(const elstm_infer_pool *pool)
+{
+    return pool->threads;
+}
+
+void elstm_infer_pool_window(elstm_infer_pool *p, const float *x, int32_t steps, float *y, float *h)
+{
+    const size_t N = (size_t)p->m->n_units;
+    elstm_lstm_reset_f32(&p->ctx); /* the workers are idle: they passed the last barrier */
+    p->x = x;
+    p->steps = steps > 0 ? steps : 0;
+    if (p->threads > 1) pool_publish(p);
+    pool_run(p, 0);
+    /* after an odd number of steps the last h is in the scratch half of the pair */
+    if (p->steps % 2) memcpy(p->ctx.h, p->ctx.scratch, N * sizeof(float));
+    if (y && p->m->n_output > 0) elstm_dense_f32(&p->ctx, y);
+    if (h) memcpy(h, p->ctx.h, N * sizeof(float));
+}
+
+void elstm_infer_pool_free(elstm_infer_pool *p)
+{
+    if (!p) return;
+    pool_stop(p, p->threads);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->arena);
+    free(p);
+}
