@@ -44,12 +44,6 @@ static int load_sample(const char *path, const elstm_forecaster *f, float **wind
         return cli_error("%s: --sample needs a model trained by edgelstm (its metadata says how to read a CSV); "
                          "this model has none",
                          path);
-#if !defined(ELSTM_DATA_LAYER_LANDED) /* TEMPORARY until the data layer is on main */
-    (void)window;
-    (void)note;
-    (void)note_len;
-    return cli_error("--sample is not implemented yet: it needs the data layer (elstm_data_load_meta)");
-#else
     elstm_dataset ds;
     elstm_status st = elstm_data_load_meta(path, &f->meta, &ds, &diag);
     if (st != ELSTM_OK) return cli_fail(st, &diag);
@@ -72,13 +66,12 @@ static int load_sample(const char *path, const elstm_forecaster *f, float **wind
         elstm_time_format(ds.time[ds.rows - 1] + (int64_t)f->meta.horizon * ds.interval_s, tf, sizeof tf);
         const char *base = strrchr(path, '/');
         snprintf(note, note_len,
-                 "the last %zu rows of %s (%s to %s), scaled with the model's training scaler:\n"
+                 "the last %zu rows of %s\n(%s to %s), scaled with the model's training scaler;\n"
                  "the forecast is for %s, as `edgelstm predict MODEL %s --last` gives it.",
                  steps, base ? base + 1 : path, t0, t1, tf, base ? base + 1 : path);
     }
     elstm_data_free(&ds);
     return rc;
-#endif
 }
 
 static int run(cli_ctx *ctx)

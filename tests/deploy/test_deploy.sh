@@ -155,6 +155,34 @@ for cc in gcc clang; do
   else not_ok "$cc: the ring buffer gives the whole-window forecast" "$(tr '\n' ' ' < "$T/two.out")"; fi
 done
 
+# ---- real data: a trained model, --sample, predict --last, raw samples fed to the device ----
+F="$ELSTM_SHARED/data/beijing-air-quality/PRSA_Data_Changping_20130301-20170228.csv"
+if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd \
+     --time-features hour,doy,weekday,month --units 8 --epochs 1 --steps 24 --seed 3 -o "$T/bj.tflite" >/dev/null 2>&1; then
+  "$ELSTM" predict "$T/bj.tflite" "$F" --last --json > "$T/last.json"
+  want_n=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['normalized'])" "$T/last.json")
+  want_v=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['value'])" "$T/last.json")
+  check "deploy --sample FILE" "$ELSTM" deploy "$T/bj.tflite" --target c --name bj --sample "$F" -o "$T/bj"
+  grep -q "the last 24 rows of PRSA_Data_Changping_20130301-20170228.csv" "$T/bj/examples/static_buffer.c" &&
+    ok "--sample: the example says which window it holds" || not_ok "--sample: the example says which window it holds" "no note"
+  make -s -C "$T/bj" CC=gcc CFLAGS="$STRICT -DEXAMPLE_DIGITS=9" >/dev/null 2>&1
+  "$T/bj/static_buffer" > "$T/bj.out" 2>&1
+  got=$(awk '$1 == "value:" { print $2 }' "$T/bj.out"); phys=$(awk '$1 == "TEMP:" { print $2 }' "$T/bj.out")
+  near "$got" "$want_n" 1e-5 && near "$phys" "$want_v" 0.006 &&
+    ok "--sample: static_buffer prints what 'predict --last' gives (normalized within 1e-5, TEMP to 2 decimals)" ||
+    not_ok "--sample: static_buffer prints what 'predict --last' gives" "got $got / $phys, want $want_n / $want_v"
+  gcc $STRICT -I"$T/bj" -DNAME=bj -DNAME_UC=BJ -DHEADER='"bj.h"' -o "$T/feed_raw" "$HERE/feed_raw.c" "$T/bj/bj.c" -lm
+  if python3 "$HERE/raw_rows.py" "$F" "$T/bj/bj.h" 24 > "$T/rows.txt" && "$T/feed_raw" < "$T/rows.txt" > "$T/feed.out"; then
+    near "$(ref "$T/feed.out" normalized)" "$want_n" 1e-5 && near "$(ref "$T/feed.out" value)" "$want_v" 1e-3 &&
+      ok "raw CSV rows fed one by one (degrees for wd, Unix times for 8 calendar inputs) forecast what 'predict --last' gives" ||
+      not_ok "raw rows fed to the device" "got $(tr '\n' ' ' < "$T/feed.out"), want $want_n $want_v"
+  else not_ok "raw rows fed to the device" "$(head -c 200 "$T/rows.txt")"; fi
+  expect_fail 1 "--sample with a file too short for one window is an error" \
+    "$ELSTM" deploy "$T/bj.tflite" --target c --name bj --sample "$HERE/feed_raw.c" -o "$T/bj_bad"
+else
+  not_ok "a small model trains on $F" "train failed or the file is missing"
+fi
+
 # ---- no allocator, no stdio in the compiled library ----
 gcc $STRICT -I"$T/alpha" -c -o "$T/alpha_host.o" "$T/alpha/alpha.c"
 bad=$(nm -u "$T/alpha_host.o" | awk '{ print $2 }' | grep -v -E '^(memcpy|memset|memmove|expf|tanhf)$' | tr '\n' ' ')
