@@ -6,7 +6,6 @@
 #include "cli.h"
 #include "edgelstm/codegen.h"
 #include "edgelstm/data.h"
-#include "edgelstm/fileio.h"
 #include "edgelstm/model.h"
 
 static const cli_opt deploy_opts[] = {
@@ -17,22 +16,6 @@ static const cli_opt deploy_opts[] = {
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {deploy_opts, NULL};
-
-/* The model file's bytes -> CRC-32 (for the banner), then the model itself. */
-static int load_model(const char *path, elstm_forecaster *f, uint32_t *crc)
-{
-    elstm_diag diag;
-    elstm_diag_clear(&diag);
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    elstm_status st = elstm_read_file(path, &bytes, &len, 0, &diag);
-    if (st != ELSTM_OK) return cli_fail(st, &diag);
-    *crc = elstm_crc32(bytes, len);
-    free(bytes);
-    st = elstm_forecaster_load(path, f, &diag);
-    if (st != ELSTM_OK) return cli_fail(st, &diag);
-    return 0;
-}
 
 /* The last full window of `path`, read as the model was trained (what `predict --last`
  * forecasts from), normalized, into a malloc'd [steps][n_input] array. */
@@ -89,10 +72,10 @@ static int run(cli_ctx *ctx)
     if (!out) return cli_usage_error(ctx, "missing -o PATH (the %s to create)", target == ELSTM_TARGET_ARDUINO ? "zip file" : "folder");
 
     elstm_forecaster f;
-    memset(&f, 0, sizeof f);
     uint32_t crc = 0;
-    int rc = load_model(model_path, &f, &crc);
-    if (rc) return rc;
+    elstm_status st = elstm_codegen_load(model_path, &f, &crc, &diag);
+    if (st != ELSTM_OK) return cli_fail(st, &diag);
+    int rc = 0;
     float *window = NULL;
     char note[1024] = "";
     if (sample_path && (rc = load_sample(sample_path, &f, &window, note, sizeof note)) != 0) {
@@ -101,7 +84,7 @@ static int run(cli_ctx *ctx)
     }
     elstm_codegen_model m = {&f.lstm, f.steps, f.has_meta ? &f.meta : NULL, model_path, crc};
     elstm_codegen_opts o = {target, name, window, window ? note : NULL};
-    elstm_status st = elstm_codegen_write(&m, &o, out, &diag);
+    st = elstm_codegen_write(&m, &o, out, &diag);
     if (st != ELSTM_OK) {
         rc = cli_fail(st, &diag);
     } else {

@@ -7,7 +7,6 @@
 
 #include "cli.h"
 #include "edgelstm/codegen.h"
-#include "edgelstm/fileio.h"
 #include "edgelstm/model.h"
 
 #define SEED_MS 2024.0 /* the seed's forecast on an ESP32-S3 at 240 MHz under TensorFlow Lite Micro */
@@ -60,14 +59,9 @@ static int run(cli_ctx *ctx)
 
     elstm_diag diag;
     elstm_diag_clear(&diag);
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    elstm_status st = elstm_read_file(path, &bytes, &len, 0, &diag);
-    if (st != ELSTM_OK) return cli_fail(st, &diag);
-    uint32_t crc = elstm_crc32(bytes, len);
-    free(bytes);
     elstm_forecaster f;
-    st = elstm_forecaster_load(path, &f, &diag);
+    uint32_t crc = 0;
+    elstm_status st = elstm_codegen_load(path, &f, &crc, &diag);
     if (st != ELSTM_OK) return cli_fail(st, &diag);
 
     elstm_model_figures fig;

@@ -16,6 +16,8 @@
 #include <strings.h>
 
 #include "device.h"
+#include "edgelstm/fileio.h"
+#include "edgelstm/model.h"
 #include "internal.h"
 
 /* ---- strings ------------------------------------------------------------------------ */
@@ -350,6 +352,18 @@ uint32_t elstm_crc32(const void *data, size_t len)
         for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
     }
     return c ^ 0xFFFFFFFFu;
+}
+
+elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    memset(f, 0, sizeof *f);
+    elstm_status st = elstm_read_file(path, &bytes, &len, 0, diag);
+    if (st != ELSTM_OK) return st;
+    *crc32 = elstm_crc32(bytes, len);
+    free(bytes);
+    return elstm_forecaster_load(path, f, diag);
 }
 
 void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)

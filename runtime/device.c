@@ -277,22 +277,25 @@ ELSTM_API elstm_status elstm_device_predict(elstm_device *d)
     return elstm_device_window_end(d);
 }
 
-ELSTM_API elstm_status elstm_device_predict_window(elstm_device *d, const float *x)
+/* A whole window through `window` (the fast or the reference kernel). */
+static elstm_status predict_with(elstm_device *d, const float *x,
+                                 void (*window)(elstm_lstm_ctx_f32 *, const float *, int32_t, float *))
 {
     float y;
     if (!x) return ELSTM_ERR_ARG;
-    elstm_lstm_window_f32(&d->lstm, x, d->model->steps, &y);
+    window(&d->lstm, x, d->model->steps, &y);
     set_forecast(d, y);
     return ELSTM_OK;
 }
 
+ELSTM_API elstm_status elstm_device_predict_window(elstm_device *d, const float *x)
+{
+    return predict_with(d, x, elstm_lstm_window_f32);
+}
+
 ELSTM_API elstm_status elstm_device_predict_window_ref(elstm_device *d, const float *x)
 {
-    float y;
-    if (!x) return ELSTM_ERR_ARG;
-    elstm_lstm_window_f32_ref(&d->lstm, x, d->model->steps, &y);
-    set_forecast(d, y);
-    return ELSTM_OK;
+    return predict_with(d, x, elstm_lstm_window_f32_ref);
 }
 
 ELSTM_API elstm_status elstm_device_predict_raw(elstm_device *d, const float *samples,

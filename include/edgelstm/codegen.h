@@ -95,6 +95,11 @@ elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int z
 /* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it). */
 uint32_t elstm_crc32(const void *data, size_t len);
 
+/* Load a forecaster file (elstm_forecaster_load) and the CRC-32 of its bytes (for the
+ * banner). On failure `f` is empty. */
+struct elstm_forecaster;
+elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
+
 /* Figures of a model for a device. */
 typedef struct elstm_model_figures {
     uint64_t macs;                /* multiply-accumulates per forecast (LSTM + dense) */
