@@ -56,6 +56,20 @@ if run_qemu "$T/sb.elf" "$T/sb.out"; then
     ok "QEMU: ... in the seed's format, with the forecast in the target's units" || not_ok "QEMU: format" "$(tr '\n' '|' < "$T/sb.out")"
 else not_ok "QEMU: static_buffer runs" "$(cat "$T/link.err" "$T/sb.out" | head -3 | tr '\n' ' ')"; fi
 
+# ---- --sample on real data: the board prints what `predict --last` gives ----
+F="$ELSTM_SHARED/data/beijing-air-quality/PRSA_Data_Changping_20130301-20170228.csv"
+if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd \
+     --units 8 --epochs 1 --steps 24 --seed 5 -o "$T/bj.tflite" >/dev/null 2>&1 &&
+   "$ELSTM" deploy "$T/bj.tflite" --target c --name bj --sample "$F" -o "$T/bj" >/dev/null &&
+   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/bj" -c -o "$T/bj.o" "$T/bj/bj.c" &&
+   arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/bj" -c -o "$T/bjsb.o" "$T/bj/examples/static_buffer.c" &&
+   arm-none-eabi-gcc $LINK -o "$T/bjsb.elf" "$T/bjsb.o" "$T/bj.o" "$T/startup.o" -lm && run_qemu "$T/bjsb.elf" "$T/bjsb.out"; then
+  want=$("$ELSTM" predict "$T/bj.tflite" "$F" --last --json | python3 -c "import json,sys; print(json.load(sys.stdin)['normalized'])")
+  got=$(awk '$1 == "value:" { print $2 }' "$T/bjsb.out")
+  near "$got" "$want" 1e-5 && ok "QEMU: with --sample, static_buffer prints what 'predict --last' gives (within 1e-5)" ||
+    not_ok "QEMU: --sample static_buffer = predict --last" "got '$got', want $want"
+else not_ok "QEMU: --sample static_buffer builds and runs" "$(head -c 300 "$T/bjsb.out" 2>/dev/null)"; fi
+
 # ---- the kernel against the reference on the core ----
 for v in asm c; do
   def=""; [ $v = c ] && def=-DELSTM_CORTEXM_NO_ASM
@@ -129,5 +143,10 @@ else not_ok "profile without the tools" "$(head -c 300 "$T/p2.json")"; fi
 PATH=/nonexistent "$ELSTM" profile "$T/a.tflite" > "$T/p3.txt" 2>&1
 grep -q "not measured: arm-none-eabi-gcc is not installed" "$T/p3.txt" && ok "... and says which tool is missing" ||
   not_ok "... and says which tool is missing" "$(cat "$T/p3.txt")"
+mkdir -p "$T/installed" && cp "$ELSTM_FAST" "$T/installed/edgelstm"
+if (cd / && "$T/installed/edgelstm" profile "$T/a.tflite" --json) > "$T/p4.json" 2>&1 &&
+   python3 -c "import json,sys; p=json.load(open(sys.argv[1])); assert p['instructions'] > 0" "$T/p4.json"; then
+  ok "a copied binary profiles from another folder (runtime, templates and harness are embedded)"
+else not_ok "a copied binary profiles from another folder" "$(head -c 300 "$T/p4.json")"; fi
 expect_fail 2 "profile --mhz 0 is a usage error" "$ELSTM" profile "$T/a.tflite" --mhz 0
 done_suite
