@@ -117,6 +117,36 @@ if run_qemu "$T/sketch.elf" "$T/sketch.out"; then
     not_ok "QEMU: the sketch prints the reference forecast" "got '$got', want $(ref "$T/seed.ref" ref): $(tr '\r\n' '  ' < "$T/sketch.out" | head -c 300)"
 else not_ok "QEMU: the sketch runs" "$(cat "$T/sk.err" "$T/sketch.out" | head -3 | tr '\n' ' ')"; fi
 
+# ---- an Arduino-style build: every .c under src/ compiled, archived (dot_a_linkage=true) ----
+"$ELSTM" deploy "$T/a.tflite" --target arduino --name other -o "$T/other.zip" >/dev/null && (cd "$T" && unzip -q other.zip)
+arbad=""
+for lib in loba_temp other; do
+  for f in $(cd "$T/$lib/src" && find . -name '*.c'); do
+    o="$T/ar_${lib}_$(echo "$f" | tr '/.' '__').o"
+    arm-none-eabi-gcc $CFLAGS -std=gnu11 -I"$T/$lib/src" -c -o "$o" "$T/$lib/src/$f" 2>> "$T/ar.err" || arbad="$arbad $lib/$f"
+  done
+  arm-none-eabi-ar rcs "$T/lib$lib.a" "$T"/ar_${lib}_*.o
+done
+cat > "$T/two_ard.cpp" <<'CPPEOF'
+#include <loba_temp.h>
+#include <other.h>
+#include <stdio.h>
+static loba_temp_state a;
+static other_state b;
+static float w[LOBA_TEMP_STEPS * LOBA_TEMP_INPUTS];
+int main()
+{
+    if (loba_temp_init(&a) || other_init(&b) || loba_temp_predict_window(&a, w) || other_predict_window(&b, w)) return 1;
+    printf("forecasts %g %g\n", (double)loba_temp_forecast(&a), (double)other_forecast(&b));
+    return 0;
+}
+CPPEOF
+if [ -z "$arbad" ] && arm-none-eabi-g++ $CFLAGS -I"$T/loba_temp/src" -I"$T/other/src" -c -o "$T/two_ard.o" "$T/two_ard.cpp" &&
+   arm-none-eabi-g++ $LINK -o "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" "$T/startup.o" -lm 2>> "$T/ar.err" &&
+   run_qemu "$T/two_ard.elf" "$T/two_ard.out" && grep -q '^forecasts ' "$T/two_ard.out"; then
+  ok "Arduino-style build: every .c of two libraries' src/ compiled and archived, linked into one sketch, runs"
+else not_ok "Arduino-style build of two libraries" "$arbad $(head -c 300 "$T/ar.err")"; fi
+
 # ---- edgelstm profile ----
 if "$ELSTM" profile "$T/a.tflite" --json > "$T/p.json" 2> "$T/p.err" &&
    python3 - "$T/p.json" <<'PYEOF'
