@@ -70,6 +70,24 @@ if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target T
     not_ok "QEMU: --sample static_buffer = predict --last" "got '$got', want $want"
 else not_ok "QEMU: --sample static_buffer builds and runs" "$(head -c 300 "$T/bjsb.out" 2>/dev/null)"; fi
 
+# ---- a TensorFlow-converted model on the core: the TFLite interpreter's recorded outputs ----
+KERAS="$ELSTM_ROOT/tests/fixtures/tflite/regression.tflite"
+"$ELSTM" deploy "$KERAS" --target c --name keras -o "$T/keras" >/dev/null
+arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/keras" -c -o "$T/keras.o" "$T/keras/keras.c"
+worst=0; n=0
+for k in 0 1 2 3; do
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]; print(',\n'.join('%.9gf' % v for v in c['input'])); open(sys.argv[3],'w').write(repr(c['output'][0]))" \
+    "${KERAS%.tflite}.json" $k "$T/keras_want" > "$T/window.inc"
+  if arm-none-eabi-gcc $CFLAGS -std=c99 -I"$T" -I"$T/keras" -I"$MCU" -DELSTM_MCU_NAME=keras -DELSTM_MCU_NAME_UC=KERAS \
+       -DELSTM_MCU_HEADER='"keras.h"' -c -o "$T/pm.o" "$MCU/profile_main.c" &&
+     arm-none-eabi-gcc $LINK -o "$T/keras.elf" "$T/pm.o" "$T/keras.o" "$T/startup.o" -lm && run_qemu "$T/keras.elf" "$T/keras.out"; then
+    got=$(awk '$1 == "forecast" { print $2 }' "$T/keras.out")
+    near "$got" "$(cat "$T/keras_want")" 1e-5 && n=$((n + 1))
+  fi
+done
+[ $n -eq 4 ] && ok "QEMU: a TensorFlow-converted model's library gives the TFLite interpreter's outputs on its 4 recorded windows" ||
+  not_ok "QEMU: the TensorFlow-converted model's library" "$n of 4 within 1e-5"
+
 # ---- the kernel against the reference on the core ----
 for v in asm c; do
   def=""; [ $v = c ] && def=-DELSTM_CORTEXM_NO_ASM
