@@ -464,6 +464,18 @@ elstm_status series_build(series *s, const csv_table *t, const char *time_cols,
     rv.diag = diag;
     elstm_status st = resolve(&rv, time_cols, time_format);
     if (st != ELSTM_OK) return st;
+    /* the model's metadata lists the time columns comma-separated */
+    size_t total = 0;
+    for (int i = 0; i < s->ncols; i++) {
+        const char *name = t->col[s->col[i]].name;
+        total += strlen(name) + 1;
+        if (strchr(name, ',') || total >= sizeof s->cols)
+            return elstm_diag_set(diag, ELSTM_ERR_DATA, t->path, t->header_line,
+                                  "time column '%s' %s; rename the column", name,
+                                  strchr(name, ',') ? "has a comma in its name, so a model cannot "
+                                                      "name it in its list of time columns"
+                                                    : "has too long a name for a model's metadata");
+    }
     text_copy(s->layout, sizeof s->layout, rv.user_format ? "--time-format" : rv.fmt_name);
     s->file_time = malloc((t->nrows ? t->nrows : 1) * sizeof *s->file_time);
     if (!s->file_time) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, t->path, 0, "out of memory");
