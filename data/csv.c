@@ -231,7 +231,8 @@ static void store_cell(reader *r, int ci, char *s, size_t n)
 static void on_field(void *data, size_t len, void *arg)
 {
     reader *r = arg;
-    char *s = data ? data : "";
+    char empty[1] = "";
+    char *s = data ? data : empty;
     if (r->st != ELSTM_OK) return;
     if (r->nfields == 0) {
         /* a quoted first field may span lines: the record starts where it started */
@@ -321,6 +322,7 @@ static void on_record(int term, void *arg)
     int nf = r->nfields;
     r->nfields = 0;
     r->last_end_line = r->line;
+    if (nf == 0) return;
     if (!r->have_header) {
         finish_header(r);
         return;
