@@ -1,16 +1,341 @@
-/* cmd_train.c - `edgelstm train`. PLACEHOLDER: replaced by the issue that builds this command. */
-#include "cli.h"
+/* cmd_train.c - `edgelstm train FILE [data options] [model options] -o MODEL.tflite [--json]`.
+ *
+ * Progress goes to stderr (stdout carries only the --json summary): on a terminal a live
+ * bar per epoch redrawn in place, then one Keras-style line per epoch; plain lines
+ * otherwise. After each epoch the best model so far (MODEL) and a checkpoint
+ * (MODEL.ckpt) are written atomically; the checkpoint is removed when training ends
+ * normally and kept after an interruption or a failure, for --resume.
+ *
+ * Test hooks (environment, used by tests/train/): ELSTM_TEST_STOP_AFTER_EPOCH=N acts as
+ * if SIGINT arrived after epoch N; ELSTM_TEST_POISON_AFTER_EPOCH=N puts a NaN into the
+ * training inputs after epoch N (a run that blows up). */
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-static const cli_opt *const groups[] = {cli_data_opts, cli_json_opt, NULL};
+#include "cli.h"
+#include "cmd_eval.h"
+#include "edgelstm/fileio.h"
+
+static const cli_opt model_opts[] = {
+    {"--output", "-o", "MODEL.tflite", "the model file to write (required)"},
+    {"--units", NULL, "N", "LSTM units (default 128)"},
+    {"--epochs", NULL, "N", "maximum epochs (default 20)"},
+    {"--batch", NULL, "N", "windows per Adam step (default 32)"},
+    {"--lr", NULL, "X", "Adam learning rate (default 0.001)"},
+    {"--patience", NULL, "N", "stop after N epochs without a better val_loss; 0 = never (default 5)"},
+    {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
+    {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
+    {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
+    {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
+    {NULL, NULL, NULL, NULL},
+};
+static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_json_opt, NULL};
+
+static volatile sig_atomic_t g_stop = 0;
+static void on_signal(int sig)
+{
+    g_stop = 1;
+    signal(sig, SIG_DFL); /* a second signal ends the process at once */
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fmt_secs(double s, char *buf, size_t n)
+{
+    if (s < 60) snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+typedef struct progress {
+    int tty;
+    double epoch_t0, last_draw;
+    const char *model_path;
+    const elstm_dataset *ds;
+    int saved_epoch;          /* epoch whose weights MODEL holds (0 = none yet) */
+    int stop_after, poison_after;
+    float *x;                 /* training inputs (the poison hook writes here) */
+    void *epoch_seconds;      /* json array of the epochs run in this process */
+} progress;
+
+static void on_batch(void *user, int epoch, size_t batch, size_t batches, double loss)
+{
+    progress *p = user;
+    if (!p->tty) return;
+    double t = now_s();
+    if (batch != batches && t - p->last_draw < 0.1) return;
+    p->last_draw = t;
+    int width = 24, done = (int)((double)width * (double)batch / (double)batches);
+    char bar[32], eta[16], lb[24];
+    for (int k = 0; k < width; k++) bar[k] = k < done ? '=' : (k == done ? '>' : '.');
+    bar[width] = '\0';
+    double el = t - p->epoch_t0;
+    fmt_secs(batch ? el / (double)batch * (double)(batches - batch) : 0, eta, sizeof eta);
+    fprintf(stderr, "\r\033[KEpoch %d [%s] %zu/%zu - ETA %s - loss: %s", epoch, bar, batch, batches, eta,
+            cli_fmt_loss(loss, lb, sizeof lb));
+    fflush(stderr);
+}
+
+static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_epoch_info *e, elstm_diag *diag)
+{
+    progress *p = user;
+    if (e->improved) { /* MODEL always holds the best weights so far */
+        elstm_lstm_f32 m;
+        elstm_trainer_best_model(tr, &m);
+        elstm_status s = elstm_forecaster_save(p->model_path, &m, p->ds->meta.steps, &p->ds->meta, diag);
+        if (s != ELSTM_OK) return s;
+        p->saved_epoch = e->epoch;
+    }
+    json_array_append_new(p->epoch_seconds, json_real(e->seconds));
+    char secs[16], lb[24], vb[24];
+    fmt_secs(e->seconds, secs, sizeof secs);
+    if (p->tty) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "Epoch %d/%d - %s - loss: %s", e->epoch, e->epochs, secs, cli_fmt_loss(e->loss, lb, sizeof lb));
+    if (!isnan(e->val_loss)) fprintf(stderr, " - val_loss: %s", cli_fmt_loss(e->val_loss, vb, sizeof vb));
+    fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
+    fflush(stderr);
+    p->epoch_t0 = now_s(); /* the next epoch's bar measures from here */
+    if (p->stop_after == e->epoch) g_stop = 1;
+    if (p->poison_after == e->epoch) p->x[0] = NAN;
+    return ELSTM_OK;
+}
+
+/* --export-windows: a small binary file other frameworks read (bench/train_frameworks.py):
+ *   line 1: "ELSTMWIN1 rows n_input steps horizon n_train n_val n_test target_min target_max\n"
+ *   float32 x[rows][n_input] (normalized), float32 y[rows] (normalized target, NaN if missing),
+ *   int64 starts of the train, val and test windows; all little-endian. */
+static int export_windows(const char *path, const elstm_dataset *ds, const float *yn)
+{
+    elstm_atomic_file af;
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    elstm_status s = elstm_atomic_open(&af, path, &diag);
+    if (s != ELSTM_OK) return cli_fail(s, &diag);
+    fprintf(af.f, "ELSTMWIN1 %zu %d %d %d %zu %zu %zu %.17g %.17g\n", ds->rows, ds->n_inputs, ds->meta.steps,
+            ds->meta.horizon, ds->n_win[0], ds->n_win[1], ds->n_win[2], ds->meta.target_min, ds->meta.target_max);
+    fwrite(ds->x, sizeof(float), ds->rows * (size_t)ds->n_inputs, af.f);
+    fwrite(yn, sizeof(float), ds->rows, af.f);
+    for (int sp = 0; sp < ELSTM_SPLITS; sp++)
+        for (size_t k = 0; k < ds->n_win[sp]; k++) {
+            int64_t v = (int64_t)ds->win_start[sp][k];
+            fwrite(&v, sizeof v, 1, af.f);
+        }
+    if (ferror(af.f)) {
+        elstm_atomic_abort(&af);
+        return cli_error("%s: cannot write the windows", path);
+    }
+    if ((s = elstm_atomic_commit(&af, &diag)) != ELSTM_OK) return cli_fail(s, &diag);
+    fprintf(stderr, "Wrote %zu rows x %d inputs and %zu/%zu/%zu windows to %s\n", ds->rows, ds->n_inputs,
+            ds->n_win[0], ds->n_win[1], ds->n_win[2], path);
+    return 0;
+}
+
+static int env_int(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : 0;
+}
+
+static int read_model_opts(cli_ctx *ctx, elstm_train_opts *o)
+{
+    long v;
+    elstm_train_opts_default(o);
+    o->threads = cli_default_threads();
+#define INT_OPT(name, field, lo, hi) \
+    v = o->field; if (cli_get_int(ctx, name, lo, hi, &v)) return CLI_EXIT_USAGE; o->field = (int)v;
+    INT_OPT("--units", units, 1, 4096)
+    INT_OPT("--epochs", epochs, 1, 100000)
+    INT_OPT("--batch", batch, 1, 65536)
+    INT_OPT("--patience", patience, 0, 100000)
+    INT_OPT("--threads", threads, 1, ELSTM_MAX_THREADS)
+#undef INT_OPT
+    if (cli_get_double(ctx, "--lr", 1e-12, 1e38, &o->lr)) return CLI_EXIT_USAGE;
+    uint64_t seed = o->seed;
+    if (cli_get_u64(ctx, "--seed", &seed)) return CLI_EXIT_USAGE;
+    o->seed = seed;
+    return 0;
+}
 
 static int run(cli_ctx *ctx)
 {
-    (void)ctx;
-    return cli_error("the 'train' command is not implemented yet");
+    const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
+    const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume");
+    if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
+    if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
+    elstm_data_opts dopts;
+    int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
+    if (rc) return rc;
+    elstm_train_opts topts;
+    if ((rc = read_model_opts(ctx, &topts))) return rc;
+
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    elstm_dataset ds;
+    elstm_status s = elstm_data_load(&dopts, &ds, &diag);
+    if (s != ELSTM_OK) return cli_fail(s, &diag);
+    float *yn = elstm_dataset_targets_norm(&ds);
+    float *tg[ELSTM_SPLITS] = {0};
+    char ckpt[1100] = "";
+    elstm_trainer *tr = NULL;
+    progress pr = {0};
+    if (!yn) { rc = cli_error("out of memory"); goto done; }
+    if (exp) { rc = export_windows(exp, &ds, yn); goto done; }
+    if (ds.n_win[ELSTM_SPLIT_TRAIN] == 0) {
+        rc = cli_error("%s: no training windows: %zu rows on the time grid are too few for windows of "
+                       "%d steps + horizon %d in the training split (%.0f%% of the rows)",
+                       ds.path, ds.rows, ds.meta.steps, ds.meta.horizon, 100.0 * ds.meta.split_train);
+        goto done;
+    }
+    for (int sp = 0; sp < ELSTM_SPLITS; sp++) {
+        tg[sp] = malloc((ds.n_win[sp] ? ds.n_win[sp] : 1) * sizeof(float));
+        if (!tg[sp]) { rc = cli_error("out of memory"); goto done; }
+        for (size_t k = 0; k < ds.n_win[sp]; k++) tg[sp][k] = yn[elstm_data_target_row(&ds, ds.win_start[sp][k])];
+    }
+    elstm_windows wtr = {ds.x, ds.n_inputs, ds.meta.steps, ds.n_win[0], ds.win_start[0], tg[0]};
+    elstm_windows wva = {ds.x, ds.n_inputs, ds.meta.steps, ds.n_win[1], ds.win_start[1], tg[1]};
+
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    topts.checkpoint = ckpt;
+    topts.stop = &g_stop;
+    if (resume && access(ckpt, F_OK) != 0) {
+        rc = cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
+                       "when a run ends normally)", ckpt);
+        goto done;
+    }
+    { /* fail now, not after the first epoch, if MODEL cannot be written */
+        elstm_atomic_file probe;
+        if ((s = elstm_atomic_open(&probe, out, &diag)) != ELSTM_OK) {
+            rc = cli_fail(s, &diag);
+            goto done;
+        }
+        elstm_atomic_abort(&probe);
+    }
+    if ((s = elstm_trainer_create(&tr, &topts, ds.n_inputs, ds.meta.steps, &diag)) != ELSTM_OK) {
+        rc = cli_fail(s, &diag);
+        goto done;
+    }
+    pr.tty = isatty(STDERR_FILENO);
+    pr.model_path = out;
+    pr.ds = &ds;
+    pr.stop_after = env_int("ELSTM_TEST_STOP_AFTER_EPOCH");
+    pr.poison_after = env_int("ELSTM_TEST_POISON_AFTER_EPOCH");
+    pr.x = ds.x;
+    pr.epoch_seconds = json_array();
+    if (resume) pr.saved_epoch = -1; /* from the earlier run; the checkpoint says which */
+    fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d steps x %d inputs (validation %zu, "
+                    "test %zu), batch %d, %d thread%s%s\n",
+            topts.units, ds.n_win[0], ds.meta.steps, ds.n_inputs, ds.n_win[1], ds.n_win[2], topts.batch,
+            topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
+    pr.epoch_t0 = now_s();
+    elstm_train_result res;
+    s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (pr.tty) fprintf(stderr, "\r\033[K");
+    if (resume && s != ELSTM_ERR_DATA && s != ELSTM_ERR_FORMAT && s != ELSTM_ERR_IO)
+        fprintf(stderr, "Resumed after epoch %d\n", res.resumed_from);
+    char vb[24];
+    if (s != ELSTM_OK) {
+        const char *what = s == ELSTM_ERR_INTERRUPTED ? "interrupted" : "stopped";
+        cli_fail(s, &diag);
+        if (s == ELSTM_ERR_INTERRUPTED || s == ELSTM_ERR_NUMERIC) {
+            if (res.best_epoch > 0)
+                fprintf(stderr, "edgelstm: training %s; %s holds the best weights so far (epoch %d, %s %s); "
+                                "continue with the same command and --resume\n",
+                        what, out, res.best_epoch, wva.n ? "val_loss" : "loss",
+                        cli_fmt_loss(res.best_val_loss, vb, sizeof vb));
+            else
+                fprintf(stderr, "edgelstm: training %s before the first epoch ended; no model was written\n", what);
+        }
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
+    if (res.early_stopped)
+        fprintf(stderr, "Early stopping: %s did not improve for %d epochs; restored the weights of epoch %d "
+                        "(%s %s)\n",
+                wva.n ? "val_loss" : "loss", topts.patience, res.best_epoch, wva.n ? "val_loss" : "loss",
+                cli_fmt_loss(res.best_val_loss, vb, sizeof vb));
+    else
+        fprintf(stderr, "Restored the weights of the best epoch, %d (%s %s)\n", res.best_epoch,
+                wva.n ? "val_loss" : "loss", cli_fmt_loss(res.best_val_loss, vb, sizeof vb));
+    /* MODEL already holds these weights (written when the epoch was best); write it once
+     * more so a resumed run whose best epoch came before the resume has it too. */
+    elstm_lstm_f32 m;
+    elstm_trainer_model(tr, &m);
+    if ((s = elstm_forecaster_save(out, &m, ds.meta.steps, &ds.meta, &diag)) != ELSTM_OK) {
+        rc = cli_fail(s, &diag);
+        goto done;
+    }
+    unlink(ckpt);
+    double wps = res.train_seconds > 0 ? (double)res.windows_trained / res.train_seconds : 0.0;
+    char secs[16];
+    fmt_secs(res.train_seconds, secs, sizeof secs);
+    fprintf(stderr, "Wrote %s (%d epoch%s in %s, %.0f windows/s)\n", out, res.epochs_run,
+            res.epochs_run == 1 ? "" : "s", secs, wps);
+
+    json_t *test = NULL;
+    if (ds.n_win[ELSTM_SPLIT_TEST] > 0) {
+        elstm_eval_result er;
+        if ((s = elstm_eval_split(&m, &ds, ELSTM_SPLIT_TEST, topts.threads, &er, &diag)) != ELSTM_OK) {
+            rc = cli_fail(s, &diag);
+            goto done;
+        }
+        cli_eval_print(stderr, &er, ds.meta.target);
+        test = cli_eval_json(&er);
+    }
+    if (json) {
+        json_t *o = json_pack("{s:s, s:i, s:i, s:o, s:f, s:f, s:b, s:i}", "model", out, "epochs_run", res.epochs_run,
+                              "best_epoch", res.best_epoch,
+                              "val_loss", isfinite(res.best_val_loss) && wva.n ? json_real(res.best_val_loss) : json_null(),
+                              "train_seconds", res.train_seconds, "windows_per_second", wps,
+                              "early_stopped", res.early_stopped, "resumed_from", res.resumed_from);
+        if (o) {
+            json_object_set_new(o, "test", test ? test : json_null());
+            json_object_set(o, "epoch_seconds", pr.epoch_seconds);
+        } else {
+            json_decref(test);
+        }
+        rc = cli_print_json(o);
+    } else {
+        json_decref(test);
+    }
+done:
+    json_decref(pr.epoch_seconds);
+    elstm_trainer_free(tr);
+    for (int sp = 0; sp < ELSTM_SPLITS; sp++) free(tg[sp]);
+    free(yn);
+    elstm_data_free(&ds);
+    return rc;
 }
 
 const cli_command cli_cmd_train = {
     "train", "FILE [data options] [model options] -o MODEL.tflite [--json]",
     "train an LSTM forecaster and write it as a .tflite model",
-    "", 1, 1, groups, run,
+    "Trains LSTM(units) + Dense(1) on the windows of FILE (see 'edgelstm help data' for the\n"
+    "data options) the way the seed's Keras run does: mean squared error, Adam (Keras's\n"
+    "form and defaults), Keras's initializers, windows shuffled each epoch, validation loss\n"
+    "after each epoch, early stopping with the best weights restored. MODEL always holds\n"
+    "the best weights so far; MODEL.ckpt (removed at the end) lets an interrupted run\n"
+    "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
+    "Ends with the test split's errors beside persistence and seasonal baselines.\n"
+    "See docs/training.md.",
+    1, 1, groups, run,
 };

@@ -32,7 +32,7 @@ import sys
 import numpy as np
 import torch
 
-N, I, T, B, STEPS = 8, 3, 10, 4, 5
+N, I, T, B, STEPS = 16, 3, 10, 5, 5  # N % 16 == 0: the packed per-step kernels of train_gemm.h
 LR, B1, B2, EPS = 0.01, 0.9, 0.999, 1e-7
 
 

@@ -4,37 +4,12 @@
  * baselines on exactly the same windows (docs/training.md, "Evaluation").
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgelstm/infer.h"
 #include "edgelstm/train.h"
-
-typedef struct fc_job {
-    const elstm_lstm_f32 *m;
-    int steps;
-    const float *x;
-    const size_t *starts;
-    size_t lo, hi;
-    float *out;
-    elstm_status status;
-} fc_job;
-
-static void *fc_run(void *arg)
-{
-    fc_job *j = arg;
-    size_t bytes = elstm_lstm_arena_size_f32(j->m);
-    void *arena = malloc(bytes);
-    elstm_lstm_ctx_f32 ctx;
-    if (!arena) { j->status = ELSTM_ERR_NOMEM; return NULL; }
-    j->status = elstm_lstm_init_f32(&ctx, j->m, arena, bytes);
-    const size_t I = (size_t)j->m->n_input;
-    for (size_t k = j->lo; k < j->hi && j->status == ELSTM_OK; k++)
-        elstm_lstm_window_f32(&ctx, j->x + j->starts[k] * I, j->steps, &j->out[k]);
-    free(arena);
-    return NULL;
-}
 
 elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
                                     const size_t *starts, size_t n, int threads, float *out,
@@ -44,25 +19,8 @@ elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const fl
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
                               "the model has %d outputs; forecasting needs exactly one", (int)m->n_output);
     if (threads < 1) threads = 1;
-    if (threads > ELSTM_MAX_THREADS) threads = ELSTM_MAX_THREADS;
-    if ((size_t)threads > n) threads = n ? (int)n : 1;
-    fc_job jobs[ELSTM_MAX_THREADS];
-    pthread_t th[ELSTM_MAX_THREADS];
-    int started[ELSTM_MAX_THREADS] = {0};
-    for (int p = 0; p < threads; p++)
-        jobs[p] = (fc_job){m, steps, x, starts, n * (size_t)p / (size_t)threads,
-                           n * (size_t)(p + 1) / (size_t)threads, out, ELSTM_OK};
-    for (int p = 1; p < threads; p++) started[p] = pthread_create(&th[p], NULL, fc_run, &jobs[p]) == 0;
-    fc_run(&jobs[0]);
-    elstm_status s = jobs[0].status;
-    for (int p = 1; p < threads; p++) {
-        if (started[p]) pthread_join(th[p], NULL);
-        else fc_run(&jobs[p]); /* could not start a thread: do its share here */
-        if (jobs[p].status != ELSTM_OK) s = jobs[p].status;
-    }
-    if (s != ELSTM_OK)
-        return elstm_diag_set(diag, s, NULL, 0, "the model cannot be run (%s)", elstm_status_str(s));
-    return ELSTM_OK;
+    if (threads > ELSTM_INFER_MAX_THREADS) threads = ELSTM_INFER_MAX_THREADS;
+    return elstm_infer_windows(m, x, (size_t)m->n_input, starts, n, steps, threads, out, NULL, diag);
 }
 
 float *elstm_dataset_targets_norm(const elstm_dataset *ds)

@@ -17,6 +17,7 @@
 #ifndef EDGELSTM_TRAIN_H
 #define EDGELSTM_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "edgelstm/data.h"
@@ -54,7 +55,7 @@ typedef struct elstm_train_opts {
     uint64_t seed;         /* initial weights and shuffling (--seed) */
     int threads;           /* worker threads (--threads), 1..ELSTM_MAX_THREADS */
     const char *checkpoint;        /* checkpoint file written after each epoch; NULL = none */
-    const volatile int *stop;      /* polled between batches; nonzero = stop (signal) */
+    const volatile sig_atomic_t *stop; /* polled between batches; nonzero = stop (signal) */
 } elstm_train_opts;
 
 void elstm_train_opts_default(elstm_train_opts *o);
@@ -167,8 +168,8 @@ void elstm_errors_compute(const double *pred, const double *actual, size_t n, el
 /* ---- forecasts and evaluation with a trained model (the runtime kernel) ------------ */
 
 /* Normalized forecasts of the windows starting at rows starts[0..n) of x ([rows][I]),
- * each `steps` long, with the optimized runtime kernel, split over `threads` threads
- * (each window is independent: the result does not depend on the thread count). */
+ * each `steps` long, with the optimized runtime kernel on `threads` threads (infer.h;
+ * the result does not depend on the thread count). */
 elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
                                     const size_t *starts, size_t n, int threads, float *out,
                                     elstm_diag *diag);

@@ -83,7 +83,7 @@ typedef struct rec {
     double val[32], loss[32];
     float *snap[32];         /* best model's dense kernel at each epoch */
     int stop_at_epoch;       /* set *stopflag when this epoch starts (0 = never) */
-    volatile int *stopflag;
+    volatile sig_atomic_t *stopflag;
 } rec;
 
 static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_epoch_info *info, elstm_diag *d)
@@ -206,7 +206,7 @@ int main(void)
         o.checkpoint = ck2;
         run(&o, &trw, &va, 0, NULL, &full, &res, &d);
 
-        volatile int stop = 0;
+        volatile sig_atomic_t stop = 0;
         rec r = {0};
         r.stop_at_epoch = 3;
         r.stopflag = &stop;

@@ -258,5 +258,7 @@ int main(void)
     check_grads("N=5 I=2 T=1 batch 2, 1 thread (no recurrence)", 5, 2, 1, 2, 1);
     check_grads("N=3 I=4 T=7 batch 1, 3 threads (empty slices)", 3, 4, 7, 1, 3);
     check_grads("N=8 I=1 T=12 batch 4, 2 threads (long sequence)", 8, 1, 12, 4, 2);
+    check_grads("N=16 I=2 T=4 batch 11, 2 threads (packed recurrent GEMMs, row tails)", 16, 2, 4, 11, 2);
+    check_grads("N=32 I=3 T=3 batch 8, 1 thread (packed recurrent GEMMs)", 32, 3, 3, 8, 1);
     return test_done();
 }
