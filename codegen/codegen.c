@@ -792,9 +792,13 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     var_setf(v, "WEIGHT_BYTES", "%llu", (unsigned long long)fig.weight_bytes);
     var_setf(v, "ARENA_BYTES", "%llu", (unsigned long long)fig.arena_bytes);
     var_set(v, "INTERVAL_TEXT", interval);
-    if (d->interval_s > 0 && d->horizon == 1) var_setf(v, "HORIZON_TEXT", "one %s ahead", interval);
-    else if (d->interval_s > 0) var_setf(v, "HORIZON_TEXT", "%d x %s ahead", d->horizon, interval);
-    else var_setf(v, "HORIZON_TEXT", "%d step%s ahead", d->horizon, d->horizon == 1 ? "" : "s");
+    if (d->interval_s > 0) {
+        char ahead[32];
+        interval_text(d->interval_s * d->horizon, ahead, sizeof ahead);
+        var_setf(v, "HORIZON_TEXT", "%s%s ahead", strchr(ahead, ' ') ? "" : "one ", ahead);
+    } else {
+        var_setf(v, "HORIZON_TEXT", "%d step%s ahead", d->horizon, d->horizon == 1 ? "" : "s");
+    }
     put_commentsafe(&b, d->target);
     var_take(v, "TARGET", &b);
     put_float(&b, d->l->cell_clip);
