@@ -38,6 +38,10 @@ for v in asm c; do
     ok "arm-none-eabi-gcc ($v kernel): the generated library compiles with $STRICT for Cortex-M4F"
   else not_ok "arm-none-eabi-gcc ($v kernel): the generated library compiles strictly" "$(printf '%s' "$out" | head -3 | tr '\n' ' ')"; fi
 done
+if out=$(clang --target=arm-none-eabi $CPU -O2 $STRICT -isystem /usr/lib/arm-none-eabi/include -I"$T/alpha" \
+          -c -o "$T/alpha_clang.o" "$T/alpha/alpha.c" 2>&1) && [ "$(arm-none-eabi-objdump -d "$T/alpha_clang.o" | grep -c vfma)" -ge 64 ]; then
+  ok "clang --target=arm-none-eabi compiles the library strictly for Cortex-M4F, with the assembly kernel"
+else not_ok "clang for Cortex-M4F" "$(printf '%s' "$out" | head -3 | tr '\n' ' ')"; fi
 if arm-none-eabi-nm "$T/alpha_asm.o" | grep -q 'elstm_lstm_step_f32_cortexm'; then
   ok "the Cortex-M4F build uses the Cortex-M kernel (ELSTM_KERNEL_CORTEXM)"
 else not_ok "the Cortex-M4F build uses the Cortex-M kernel" "no elstm_lstm_step_f32_cortexm in alpha.o"; fi
