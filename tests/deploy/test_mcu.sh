@@ -126,12 +126,12 @@ sed 's|^#include <LoBa_Temp_Prediction_-_LSTM_inferencing.h>$|#include <loba_tem
 changed=$(diff "$HERE/sketch/static_buffer.ino" "$T/sketch/static_buffer.ino" | grep -c '^[<>]')
 [ "$changed" -eq 2 ] && ok "the sketch differs from the seed-style original in its #include line only" || not_ok "only the #include changed" "$changed lines"
 ARD="-DARDUINO=10819 -I$HERE/arduino -I$T/loba_temp/src"
-if out=$(arm-none-eabi-g++ $CFLAGS -Wall -fno-exceptions -fno-rtti $ARD -x c++ -include Arduino.h -c -o "$T/sketch.o" "$T/sketch/static_buffer.ino" 2>&1); then
+if out=$(arm-none-eabi-g++ $CFLAGS -Wall -fno-exceptions -fno-rtti -nostdinc++ $ARD -x c++ -include Arduino.h -c -o "$T/sketch.o" "$T/sketch/static_buffer.ino" 2>&1); then
   ok "arm-none-eabi-g++ builds the sketch against the generated library's compatibility header"
 else not_ok "arm-none-eabi-g++ builds the sketch" "$(printf '%s' "$out" | grep -m3 error | tr '\n' ' ')"; fi
-arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -I"$MCU" $ARD -c -o "$T/core.o" "$HERE/arduino/core.cpp" &&
+arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -nostdinc++ -I"$MCU" $ARD -c -o "$T/core.o" "$HERE/arduino/core.cpp" &&
   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/loba_temp/src" -c -o "$T/loba.o" "$T/loba_temp/src/loba_temp.c" &&
-  arm-none-eabi-g++ $LINK -o "$T/sketch.elf" "$T/sketch.o" "$T/core.o" "$T/loba.o" "$T/startup.o" -lm 2> "$T/sk.err"
+  arm-none-eabi-gcc $LINK -o "$T/sketch.elf" "$T/sketch.o" "$T/core.o" "$T/loba.o" "$T/startup.o" -lm 2> "$T/sk.err"
 if run_qemu "$T/sketch.elf" "$T/sketch.out"; then
   got=$(awk '$1 == "value:" { print $2 }' "$T/sketch.out" | tr -d '\r')
   grep -q '^run_classifier returned: 0' "$T/sketch.out" && near "$got" "$(ref "$T/seed.ref" ref)" 1e-5 &&
@@ -163,8 +163,8 @@ int main()
     return 0;
 }
 CPPEOF
-if [ -z "$arbad" ] && arm-none-eabi-g++ $CFLAGS -I"$T/loba_temp/src" -I"$T/other/src" -c -o "$T/two_ard.o" "$T/two_ard.cpp" &&
-   arm-none-eabi-g++ $LINK -o "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" "$T/startup.o" -lm 2>> "$T/ar.err" &&
+if [ -z "$arbad" ] && arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -nostdinc++ -I"$T/loba_temp/src" -I"$T/other/src" -c -o "$T/two_ard.o" "$T/two_ard.cpp" &&
+   arm-none-eabi-gcc $LINK -o "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" "$T/startup.o" -lm 2>> "$T/ar.err" &&
    run_qemu "$T/two_ard.elf" "$T/two_ard.out" && grep -q '^forecasts ' "$T/two_ard.out"; then
   ok "Arduino-style build: every .c of two libraries' src/ compiled and archived, linked into one sketch, runs"
 else not_ok "Arduino-style build of two libraries" "$arbad $(head -c 300 "$T/ar.err")"; fi
