@@ -126,6 +126,7 @@ sed 's|^#include <LoBa_Temp_Prediction_-_LSTM_inferencing.h>$|#include <loba_tem
 changed=$(diff "$HERE/sketch/static_buffer.ino" "$T/sketch/static_buffer.ino" | grep -c '^[<>]')
 [ "$changed" -eq 2 ] && ok "the sketch differs from the seed-style original in its #include line only" || not_ok "only the #include changed" "$changed lines"
 ARD="-DARDUINO=10819 -I$HERE/arduino -I$T/loba_temp/src"
+# C++ without libstdc++ (-nostdinc++, linked by gcc): tools/deps.sh does not install it
 if out=$(arm-none-eabi-g++ $CFLAGS -Wall -fno-exceptions -fno-rtti -nostdinc++ $ARD -x c++ -include Arduino.h -c -o "$T/sketch.o" "$T/sketch/static_buffer.ino" 2>&1); then
   ok "arm-none-eabi-g++ builds the sketch against the generated library's compatibility header"
 else not_ok "arm-none-eabi-g++ builds the sketch" "$(printf '%s' "$out" | grep -m3 error | tr '\n' ' ')"; fi
