@@ -453,8 +453,11 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         snprintf(in->name, sizeof in->name, "%s", mi->name);
         in->min = mi->min;
         in->max = mi->max;
-        if (!isfinite(mi->min) || !isfinite(mi->max))
-            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0, "input '%s' has a non-finite scaler", mi->name);
+        if (!isfinite(mi->min) || !isfinite(mi->max) || !isfinite((float)mi->min) ||
+            (mi->max != mi->min && !isfinite((float)(1.0 / (mi->max - mi->min)))))
+            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
+                                  "input '%s' has a scaler (min %g, max %g) that float32 cannot hold", mi->name,
+                                  mi->min, mi->max);
         switch (mi->enc) {
         case ELSTM_ENC_TIME_SIN:
         case ELSTM_ENC_TIME_COS:
@@ -608,7 +611,7 @@ static elstm_status check_weights(const cg_model *d, const char *source, elstm_d
 }
 
 /* NAME_model.h: the weights, the scaler, the input encodings (data only). */
-static elstm_status gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
+static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
     const elstm_lstm_f32 *l = d->l;
     const int I = d->I, N = d->N;
@@ -699,7 +702,6 @@ static elstm_status gen_model_h(const cg_model *d, const char *name, const char 
     cg_puts(b, ",\n    .target_range = ");
     put_float(b, (float)(d->target_max - d->target_min));
     cg_puts(b, ",\n};\n");
-    return ELSTM_OK;
 }
 
 /* features[] of the examples: the window, one time step per line. */
