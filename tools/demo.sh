@@ -4,6 +4,8 @@
 # Stages, one function each, run in the order of ALL_STAGES at the bottom:
 #   data    get the quickstart file the way a user would (the pvlib wheel from PyPI)
 #           and summarize it with `edgelstm data`
+#   train   train the seed's model on it, evaluate it against the baselines, and print
+#           the next forecast (train, eval, predict --last)
 # Later issues add their stage functions (train, eval, predict, deploy) below the
 # marked line and append their names to ALL_STAGES. `sh tools/demo.sh STAGE...` runs
 # only the named stages. Re-runs reuse the downloaded files in demo/ (git-ignored).
@@ -70,7 +72,36 @@ stage_data() {
 
 # ---- later stages (train, eval, predict, deploy) go here ---------------------------
 
-ALL_STAGES="data"
+# Stage 2 (docs/training.md): the seed's model and settings - LSTM(128) + Dense(1), 168
+# steps, batch 32, Adam 0.001, MSE, up to 20 epochs with early stopping - trained on the
+# quickstart file, evaluated against persistence and the one-day-seasonal forecast, and
+# the next forecast. The inputs: temperature, dew point, pressure, wind speed, the two
+# irradiances, and the hour of day as a sin/cos pair (8 inputs; 168 steps = 3.5 days).
+MODEL=$DEMO/psm3_temperature.tflite
+stage_train() {
+  fetch_data
+  # column names with spaces go through the shell as one word each
+  feats="Temperature,Dew Point,Pressure,Wind Speed,GHI,DHI"
+  say "train: the seed's LSTM(128) on $(basename "$PSM3") (a few minutes on 2 cores)"
+  echo "\$ edgelstm train $PSM3 $DATA_OPTS --features \"$feats\" --time-features hour -o $MODEL"
+  t0=$(date +%s)
+  # shellcheck disable=SC2086
+  "$ELSTM" train "$PSM3" $DATA_OPTS --features "$feats" --time-features hour -o "$MODEL"
+  echo "(training took $(( $(date +%s) - t0 )) s)"
+
+  say "eval: the test split in degC, beside persistence and the one-day-seasonal forecast"
+  echo "\$ edgelstm eval $MODEL $PSM3"
+  "$ELSTM" eval "$MODEL" "$PSM3" | tee "$DEMO/eval.txt"
+  grep -q "model RMSE is .* below persistence" "$DEMO/eval.txt" ||
+    { echo "demo: the model does not beat persistence" >&2; exit 1; }
+
+  say "predict: the next forecast, after the file's last row"
+  echo "\$ edgelstm predict $MODEL $PSM3 --last"
+  "$ELSTM" predict "$MODEL" "$PSM3" --last
+}
+
+
+ALL_STAGES="data train"
 [ -x "$ELSTM" ] || { echo "demo: $ELSTM is missing; run 'make' first" >&2; exit 1; }
 for stage in ${*:-$ALL_STAGES}; do
   "stage_$stage"
