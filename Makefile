@@ -36,14 +36,17 @@ LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 GEN_SRC   := $(BUILD)/gen/runtime_sources.c
+# Files `deploy` and `profile` write besides the runtime: codegen templates, the MCU harness.
+DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*))
+DEPLOY_GEN := $(BUILD)/gen/deploy_files.c
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 RT_OBJ     := $(call obj,$(BUILD),$(RT_SRC))
-LIB_OBJ    := $(call obj,$(BUILD),$(LIB_SRC)) $(BUILD)/obj/gen/runtime_sources.o
+LIB_OBJ    := $(call obj,$(BUILD),$(LIB_SRC)) $(BUILD)/obj/gen/runtime_sources.o $(BUILD)/obj/gen/deploy_files.o
 CLI_OBJ    := $(call obj,$(BUILD),$(CLI_SRC))
 ART_OBJ    := $(call obj,$(ASAN),$(RT_SRC))
-ALIB_OBJ   := $(call obj,$(ASAN),$(LIB_SRC)) $(ASAN)/obj/gen/runtime_sources.o
+ALIB_OBJ   := $(call obj,$(ASAN),$(LIB_SRC)) $(ASAN)/obj/gen/runtime_sources.o $(ASAN)/obj/gen/deploy_files.o
 ACLI_OBJ   := $(call obj,$(ASAN),$(CLI_SRC))
 TEST_BIN   := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 REPLAY_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -114,6 +117,15 @@ $(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC)
 $(ASAN)/obj/gen/runtime_sources.o: $(GEN_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(DEPLOY_GEN): tools/embed_sources.sh $(DEPLOY_FILES)
+	@mkdir -p $(@D)
+	sh tools/embed_sources.sh -n elstm_deploy_files $@ $(DEPLOY_FILES)
+$(BUILD)/obj/gen/deploy_files.o: $(DEPLOY_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(OPT) $(CPPFLAGS) -c -o $@ $<
+$(ASAN)/obj/gen/deploy_files.o: $(DEPLOY_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 # ---- set-up on a fresh machine ------------------------------------------------
 deps:
@@ -138,9 +150,9 @@ demo: deps
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_SRC := $(RT_SRC) $(LIB_SRC)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(GEN_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(GEN_SRC) $(DEPLOY_GEN)
 	@mkdir -p $(@D)
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(GEN_SRC) $(LIBS)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(CPPFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(GEN_SRC) $(DEPLOY_GEN) $(LIBS)
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \

@@ -11,14 +11,15 @@
 #            restored) of each; test MAE/RMSE in degC beside persistence       (~1-2 h)
 # STATION: Aotizhongxin (default), Changping or Dongsi (../shared/data/beijing-air-quality).
 # The frameworks train on the windows edgelstm prepared (`train --export-windows`), so all
-# three see exactly the same normalized inputs, targets and splits.
+# three see exactly the same normalized inputs, targets and splits. ELSTM_BIN overrides the
+# edgelstm binary, OUT the output folder (build/bench-train).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-speed}
 STATION=${2:-Aotizhongxin}
 THREADS=${THREADS:-2}
 SHARED=${ELSTM_SHARED:-$ROOT/../shared}
-E="$ROOT/build/edgelstm"
+E=${ELSTM_BIN:-$ROOT/build/edgelstm}
 PY="$ROOT/.venv/bin/python"
 FILE=$(ls "$SHARED"/data/beijing-air-quality/PRSA_Data_"$STATION"_*.csv)
 OUT=${OUT:-$ROOT/build/bench-train}

@@ -166,14 +166,7 @@ static json_t *model_json(const elstm_tflite_model *m, const char *refusal)
 
 /* ---- text ---- */
 
-static const char *shape_str(const elstm_tflite_tensor *t, char *buf, size_t n)
-{
-    size_t k = (size_t)snprintf(buf, n, "[");
-    for (int32_t d = 0; d < t->rank && k < n; d++)
-        k += (size_t)snprintf(buf + k, n - k, "%s%d", d ? "," : "", (int)t->shape[d]);
-    if (k < n) snprintf(buf + k, n - k, "]");
-    return buf;
-}
+#define shape_str elstm_tflite_shape_str
 
 static void quant_text(const elstm_tflite_tensor *t, char *buf, size_t n)
 {

@@ -33,8 +33,8 @@ static int read_numbers(const char *path, size_t want, const char *tensor, float
     }
     const char *s = (const char *)text, *end = s + len;
     size_t n = 0;
-    long line = 1;
-    int rc = 0, comma = 0;   /* a comma seen since the last number */
+    long line = 1, last_line = 1;   /* the current line; the line of the last number */
+    int rc = 0, comma = 0;           /* a comma seen since the last number */
     while (s < end && rc == 0) {
         if (is_space(*s)) {
             if (*s == '\n') line++;
@@ -73,13 +73,17 @@ static int read_numbers(const char *path, size_t want, const char *tensor, float
             break;
         }
         v[n++] = (float)x;
+        last_line = line;
         comma = 0;
     }
     if (rc == 0 && comma)
         rc = cli_error("%s:%ld: the input ends with a comma", path, line);
-    if (rc == 0 && n != want)
-        rc = cli_error("%s: has %zu values, but the model's input tensor %s takes %zu", path, n,
+    if (rc == 0 && n == 0)
+        rc = cli_error("%s: holds no values; the model's input tensor %s takes %zu numbers", path,
                        tensor, want);
+    else if (rc == 0 && n != want)
+        rc = cli_error("%s:%ld: the input ends after %zu values, but the model's input tensor %s "
+                       "takes %zu", path, last_line, n, tensor, want);
     free(text);
     if (rc) {
         free(v);
@@ -87,14 +91,6 @@ static int read_numbers(const char *path, size_t want, const char *tensor, float
     }
     *out = v;
     return 0;
-}
-
-static void shape_text(const elstm_tflite_tensor *t, char *buf, size_t n)
-{
-    size_t k = (size_t)snprintf(buf, n, "[");
-    for (int32_t d = 0; d < t->rank && k < n; d++)
-        k += (size_t)snprintf(buf + k, n - k, "%s%d", d ? "," : "", (int)t->shape[d]);
-    if (k < n) snprintf(buf + k, n - k, "]");
 }
 
 static int run(cli_ctx *ctx)
@@ -113,7 +109,7 @@ static int run(cli_ctx *ctx)
     const elstm_tflite_tensor *in = elstm_tflite_exec_input(e);
     float *x = NULL;
     char shape[96];
-    shape_text(in, shape, sizeof shape);
+    elstm_tflite_shape_str(in, shape, sizeof shape);
     char label[200];
     snprintf(label, sizeof label, "'%s' %s", in->name, shape);
     int rc = read_numbers(input_path, in->elements, label, &x);
@@ -144,7 +140,7 @@ static int run(cli_ctx *ctx)
             size_t n;
             const float *y = elstm_tflite_exec_output(e, k, &n);
             const elstm_tflite_tensor *t = elstm_tflite_exec_output_tensor(e, k);
-            shape_text(t, shape, sizeof shape);
+            elstm_tflite_shape_str(t, shape, sizeof shape);
             printf("output '%s' %s %s%s:\n", t->name, shape, elstm_tflite_type_name(t->type),
                    t->type == ELSTM_TFL_INT8 ? " (dequantized)" : "");
             for (size_t i = 0; i < n; i++) printf("%.9g\n", (double)y[i]);

@@ -66,15 +66,13 @@ typedef struct progress {
     int saved_epoch;          /* epoch whose weights MODEL holds (0 = none yet) */
     int stop_after, poison_after;
     float *x;                 /* training inputs (the poison hook writes here) */
-    int quiet;
     void *epoch_seconds;      /* json array of the epochs run in this process */
 } progress;
 
 static void on_batch(void *user, int epoch, size_t batch, size_t batches, double loss)
 {
     progress *p = user;
-    if (batch == 1) p->epoch_t0 = now_s();
-    if (!p->tty || p->quiet) return;
+    if (!p->tty) return;
     double t = now_s();
     if (batch != batches && t - p->last_draw < 0.1) return;
     p->last_draw = t;
@@ -102,13 +100,12 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     json_array_append_new(p->epoch_seconds, json_real(e->seconds));
     char secs[16], lb[24], vb[24];
     fmt_secs(e->seconds, secs, sizeof secs);
-    if (!p->quiet) {
-        if (p->tty) fprintf(stderr, "\r\033[K");
-        fprintf(stderr, "Epoch %d/%d - %s - loss: %s", e->epoch, e->epochs, secs, cli_fmt_loss(e->loss, lb, sizeof lb));
-        if (!isnan(e->val_loss)) fprintf(stderr, " - val_loss: %s", cli_fmt_loss(e->val_loss, vb, sizeof vb));
-        fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
-        fflush(stderr);
-    }
+    if (p->tty) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "Epoch %d/%d - %s - loss: %s", e->epoch, e->epochs, secs, cli_fmt_loss(e->loss, lb, sizeof lb));
+    if (!isnan(e->val_loss)) fprintf(stderr, " - val_loss: %s", cli_fmt_loss(e->val_loss, vb, sizeof vb));
+    fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
+    fflush(stderr);
+    p->epoch_t0 = now_s(); /* the next epoch's bar measures from here */
     if (p->stop_after == e->epoch) g_stop = 1;
     if (p->poison_after == e->epoch) p->x[0] = NAN;
     return ELSTM_OK;
@@ -216,6 +213,14 @@ static int run(cli_ctx *ctx)
                        "when a run ends normally)", ckpt);
         goto done;
     }
+    { /* fail now, not after the first epoch, if MODEL cannot be written */
+        elstm_atomic_file probe;
+        if ((s = elstm_atomic_open(&probe, out, &diag)) != ELSTM_OK) {
+            rc = cli_fail(s, &diag);
+            goto done;
+        }
+        elstm_atomic_abort(&probe);
+    }
     if ((s = elstm_trainer_create(&tr, &topts, ds.n_inputs, ds.meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
@@ -239,6 +244,7 @@ static int run(cli_ctx *ctx)
     sigaction(SIGTERM, &sa, NULL);
 
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
+    pr.epoch_t0 = now_s();
     elstm_train_result res;
     s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
     signal(SIGINT, SIG_DFL);

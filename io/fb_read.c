@@ -156,7 +156,8 @@ static uint32_t deref(fb_reader *r, uint32_t slot, const char *name)
 {
     uint64_t target = (uint64_t)slot + rd32(r->buf + slot);
     if (target >= r->len) {
-        fb_fail(r, slot, "'%s' points outside the file", name);
+        fb_fail(r, slot, "'%s' points to byte %llu, past the end of the file (truncated?)", name,
+                (unsigned long long)target);
         return 0;
     }
     return (uint32_t)target;

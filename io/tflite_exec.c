@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "tflite_exec.h"
+#include "tflite_int8.h"
 #include "tflite_schema.h"
 
 #define MAX_ACTIVATION_BYTES ((size_t)1 << 30)
@@ -33,9 +34,14 @@ typedef struct slice_plan {
 
 typedef struct op_plan {
     int32_t kind;                              /* the builtin code */
-    elstm_lstm_f32 lstm;                       /* UNIDIRECTIONAL_SEQUENCE_LSTM */
+    int quantized;                             /* computes in int8 */
+    elstm_lstm_f32 lstm;                       /* UNIDIRECTIONAL_SEQUENCE_LSTM, float32 */
     elstm_lstm_ctx_f32 ctx;
     int32_t steps;
+    tfl_lstm_i8 lstm8;                         /* UNIDIRECTIONAL_SEQUENCE_LSTM, int8 */
+    tfl_mult *mult;                            /* FULLY_CONNECTED int8: per output unit (owned) */
+    int32_t zp_in, zp_out, q_min, q_max;       /* int8: zero points, activation clamp */
+    float scale_in, scale_out;                 /* SOFTMAX int8 */
     slice_plan slice;                          /* STRIDED_SLICE, SLICE */
     size_t rows, depth, units;                 /* FULLY_CONNECTED: [rows][depth] x [units][depth]' */
     int32_t act;                               /* FULLY_CONNECTED fused activation */
@@ -77,14 +83,7 @@ static elstm_status op_error(const elstm_tflite_model *m, int32_t k, elstm_statu
                           elstm_tflite_op_name(code), what);
 }
 
-static const char *shape_str(const elstm_tflite_tensor *t, char *buf, size_t n)
-{
-    size_t k = (size_t)snprintf(buf, n, "[");
-    for (int32_t d = 0; d < t->rank && k < n; d++)
-        k += (size_t)snprintf(buf + k, n - k, "%s%d", d ? "," : "", (int)t->shape[d]);
-    if (k < n) snprintf(buf + k, n - k, "]");
-    return buf;
-}
+#define shape_str elstm_tflite_shape_str
 
 #define SUPPORTED_OPS \
     "UNIDIRECTIONAL_SEQUENCE_LSTM, FULLY_CONNECTED, RESHAPE, STRIDED_SLICE, SLICE, SOFTMAX, " \
@@ -120,19 +119,20 @@ static const char *const lstm_operand_names[24] = {
     "output layer-norm coefficients",
 };
 
-/* A constant float32 operand of the given 1-D or 2-D shape (d1 < 0: 1-D). */
-static elstm_status lstm_const(const elstm_tflite_model *m, int32_t k, int32_t i, int32_t d0,
-                               int32_t d1, const float **out, elstm_diag *diag)
+/* A constant operand of `type` and shape [d0] (d1 < 0) or [d0,d1]; *out NULL if omitted. */
+static elstm_status lstm_const(const elstm_tflite_model *m, int32_t k, int32_t i, int32_t type,
+                               int32_t d0, int32_t d1, const void **out, elstm_diag *diag)
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
     const elstm_tflite_tensor *t = operand(sg, &sg->ops[k], i);
     char s[96];
     *out = NULL;
     if (!t) return ELSTM_OK;
-    if (t->type != ELSTM_TFL_FLOAT32)
-        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "its %s are %s (a quantized LSTM); edgelstm runs float32 LSTMs",
-                        lstm_operand_names[i], elstm_tflite_type_name(t->type));
+    if (t->type != type)
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its %s are %s; %s", lstm_operand_names[i],
+                        elstm_tflite_type_name(t->type),
+                        type == ELSTM_TFL_FLOAT32 ? "edgelstm runs float32 LSTMs here (a quantized LSTM?)"
+                                                  : "an int8 LSTM has int8 weights and int32 biases");
     if (!t->data)
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                         "its %s (tensor '%s') are not constant; edgelstm needs constant weights",
@@ -146,18 +146,39 @@ static elstm_status lstm_const(const elstm_tflite_model *m, int32_t k, int32_t i
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s have shape %s, expected %s",
                         lstm_operand_names[i], shape_str(t, s, sizeof s), want);
     }
+    if (type == ELSTM_TFL_INT8 && (t->n_quant != 1 || t->zero_point[0] != 0 || !(t->scale[0] > 0.0f)))
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                        "its %s need one positive scale and zero point 0 (symmetric per-tensor "
+                        "quantization, as the converter writes LSTM weights)", lstm_operand_names[i]);
     *out = t->data;
     return ELSTM_OK;
 }
 
-elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f32 *lstm,
-                            int32_t *steps, elstm_diag *diag)
+/* The four gates' input and recurrent weights (required) and biases (optional). */
+static elstm_status lstm_weights(const elstm_tflite_model *m, int32_t k, int32_t wtype,
+                                 int32_t btype, int32_t N, int32_t I, const void *wx[4],
+                                 const void *wh[4], const void *b[4], elstm_diag *diag)
+{
+    elstm_status st = ELSTM_OK;
+    for (int g = 0; g < 4 && st == ELSTM_OK; g++) {
+        st = lstm_const(m, k, 1 + g, wtype, N, I, &wx[g], diag);
+        if (st == ELSTM_OK) st = lstm_const(m, k, 5 + g, wtype, N, N, &wh[g], diag);
+        if (st == ELSTM_OK) st = lstm_const(m, k, 12 + g, btype, N, -1, &b[g], diag);
+        if (st == ELSTM_OK && (!wx[g] || !wh[g]))
+            st = op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s are missing",
+                          lstm_operand_names[wx[g] ? 5 + g : 1 + g]);
+    }
+    return st;
+}
+
+/* What every LSTM edgelstm runs has in common; gives steps T, inputs I and units N. */
+static elstm_status lstm_common(const elstm_tflite_model *m, int32_t k, int32_t *T, int32_t *I,
+                                int32_t *N, elstm_diag *diag)
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
     const elstm_tflite_op *op = &sg->ops[k];
     const elstm_tflite_options *o = &op->opt;
     char s[96];
-    memset(lstm, 0, sizeof *lstm);
     if (op->n_inputs != 24 && op->n_inputs != 20)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag,
                         "has %d inputs; the operator takes 24 (or 20 in old files)",
@@ -170,24 +191,19 @@ elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f
                         "has no UnidirectionalSequenceLSTMOptions (options type %d), so its cell "
                         "activation is undefined", (int)o->type);
     const elstm_tflite_tensor *in = operand(sg, op, 0);
-    const elstm_tflite_tensor *out = &sg->tensors[op->outputs[0]];
     if (!in) return op_error(m, k, ELSTM_ERR_FORMAT, diag, "has no input tensor");
-    if (in->type != ELSTM_TFL_FLOAT32)
-        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "its input is %s (a quantized LSTM); edgelstm runs float32 LSTMs",
-                        elstm_tflite_type_name(in->type));
     if (in->rank != 3)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its input has shape %s; it must be 3-D",
                         shape_str(in, s, sizeof s));
     int32_t batch = o->time_major ? in->shape[1] : in->shape[0];
-    int32_t T = o->time_major ? in->shape[0] : in->shape[1];
-    int32_t I = in->shape[2];
+    *T = o->time_major ? in->shape[0] : in->shape[1];
+    *I = in->shape[2];
     if (batch != 1)
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                         "its input %s has batch size %d%s; edgelstm runs batch 1 (fix the batch "
                         "size to 1 in the Keras Input layer before converting)",
                         shape_str(in, s, sizeof s), (int)batch, o->time_major ? " (time-major)" : "");
-    if (T < 1 || I < 1)
+    if (*T < 1 || *I < 1)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its input %s is empty",
                         shape_str(in, s, sizeof s));
     /* Variants edgelstm does not run. */
@@ -217,42 +233,120 @@ elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its cell_clip %g is not a finite number >= 0",
                         (double)o->cell_clip);
     const elstm_tflite_tensor *w = operand(sg, op, 2);
-    if (!w || w->rank != 2)
+    if (!w || w->rank != 2 || w->shape[0] < 1)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its input-to-forget weights are missing or not 2-D");
-    int32_t N = w->shape[0];
-    if (N < 1) return op_error(m, k, ELSTM_ERR_FORMAT, diag, "the LSTM has no units");
-    elstm_status st = ELSTM_OK;
-    for (int g = 0; g < ELSTM_GATES && st == ELSTM_OK; g++) {
-        st = lstm_const(m, k, 1 + g, N, I, &lstm->wx[g], diag);
-        if (st == ELSTM_OK) st = lstm_const(m, k, 5 + g, N, N, &lstm->wh[g], diag);
-        if (st == ELSTM_OK) st = lstm_const(m, k, 12 + g, N, -1, &lstm->b[g], diag);
-        if (st == ELSTM_OK && (!lstm->wx[g] || !lstm->wh[g]))
-            st = op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s are missing",
-                          lstm_operand_names[lstm->wx[g] ? 5 + g : 1 + g]);
-    }
-    if (st != ELSTM_OK) return st;
+    *N = w->shape[0];
     for (int32_t i = 18; i <= 19; i++) {
         const elstm_tflite_tensor *state = operand(sg, op, i);
         if (!state)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s tensor is missing",
                             lstm_operand_names[i]);
-        if (state->type != ELSTM_TFL_FLOAT32 || state->elements != (size_t)N || state->data)
+        if (state->elements != (size_t)*N || state->data)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag,
-                            "its %s tensor '%s' must be a float32 variable of %d elements (it is %s "
-                            "%s%s)", lstm_operand_names[i], state->name, (int)N,
-                            elstm_tflite_type_name(state->type), shape_str(state, s, sizeof s),
-                            state->data ? " with constant data" : "");
+                            "its %s tensor '%s' must be a variable of %d elements (it is %s%s)",
+                            lstm_operand_names[i], state->name, (int)*N,
+                            shape_str(state, s, sizeof s), state->data ? " with constant data" : "");
     }
-    if (out->type != ELSTM_TFL_FLOAT32 || out->elements != (size_t)T * (size_t)N)
-        return op_error(m, k, ELSTM_ERR_FORMAT, diag,
-                        "its output '%s' is %s %s; expected float32 with %d x %d elements",
-                        out->name, elstm_tflite_type_name(out->type), shape_str(out, s, sizeof s),
-                        (int)T, (int)N);
+    const elstm_tflite_tensor *out = &sg->tensors[op->outputs[0]];
+    if (out->elements != (size_t)*T * (size_t)*N)
+        return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its output '%s' is %s; expected %d x %d elements",
+                        out->name, shape_str(out, s, sizeof s), (int)*T, (int)*N);
+    return ELSTM_OK;
+}
+
+/* The input, states and output of LSTM k are all of `type` (`cell_type` for the cell). */
+static elstm_status lstm_types(const elstm_tflite_model *m, int32_t k, int32_t type,
+                               int32_t cell_type, elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_op *op = &sg->ops[k];
+    const elstm_tflite_tensor *t[4] = {operand(sg, op, 0), operand(sg, op, 18), operand(sg, op, 19),
+                                       &sg->tensors[op->outputs[0]]};
+    static const char *const what[4] = {"input", "output state", "cell state", "output"};
+    for (int j = 0; j < 4; j++) {
+        int32_t want = j == 2 ? cell_type : type;
+        if (t[j]->type != want)
+            return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                            "its %s is %s; edgelstm runs float32 LSTMs and int8 LSTMs with an "
+                            "int16 cell state", what[j], elstm_tflite_type_name(t[j]->type));
+        if (type == ELSTM_TFL_INT8 && (t[j]->n_quant != 1 || !(t[j]->scale[0] > 0.0f)))
+            return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s has no per-tensor quantization",
+                            what[j]);
+    }
+    return ELSTM_OK;
+}
+
+elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f32 *lstm,
+                            int32_t *steps, elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_op *op = &sg->ops[k];
+    int32_t T = 0, I = 0, N = 0;
+    memset(lstm, 0, sizeof *lstm);
+    elstm_status st = lstm_common(m, k, &T, &I, &N, diag);
+    if (st != ELSTM_OK) return st;
+    const elstm_tflite_tensor *in = operand(sg, op, 0);
+    if (in->type != ELSTM_TFL_FLOAT32)
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                        "its input is %s (a quantized LSTM); edgelstm runs float32 LSTMs here",
+                        elstm_tflite_type_name(in->type));
+    const void *wx[4], *wh[4], *b[4];
+    st = lstm_types(m, k, ELSTM_TFL_FLOAT32, ELSTM_TFL_FLOAT32, diag);
+    if (st == ELSTM_OK) st = lstm_weights(m, k, ELSTM_TFL_FLOAT32, ELSTM_TFL_FLOAT32, N, I, wx, wh, b, diag);
+    if (st != ELSTM_OK) return st;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        lstm->wx[g] = wx[g];
+        lstm->wh[g] = wh[g];
+        lstm->b[g] = b[g];
+    }
     lstm->n_input = I;
     lstm->n_units = N;
     lstm->n_output = 0;
-    lstm->cell_clip = o->cell_clip;
+    lstm->cell_clip = op->opt.cell_clip;
     *steps = T;
+    return ELSTM_OK;
+}
+
+/* An int8 LSTM (int8 activations and weights, int16 cell, int32 biases). */
+static elstm_status plan_lstm_i8(const elstm_tflite_model *m, int32_t k, tfl_lstm_i8 *p,
+                                 elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_op *op = &sg->ops[k];
+    int32_t T = 0, I = 0, N = 0;
+    elstm_status st = lstm_common(m, k, &T, &I, &N, diag);
+    if (st == ELSTM_OK) st = lstm_types(m, k, ELSTM_TFL_INT8, ELSTM_TFL_INT16, diag);
+    if (st != ELSTM_OK) return st;
+    const void *wx[4], *wh[4], *b[4];
+    const int32_t *bias[4];
+    float s_wx[4], s_wh[4];
+    st = lstm_weights(m, k, ELSTM_TFL_INT8, ELSTM_TFL_INT32, N, I, wx, wh, b, diag);
+    if (st != ELSTM_OK) return st;
+    for (int g = 0; g < 4; g++) {
+        p->wx[g] = wx[g];
+        p->wh[g] = wh[g];
+        bias[g] = b[g];
+        s_wx[g] = operand(sg, op, 1 + g)->scale[0];
+        s_wh[g] = operand(sg, op, 5 + g)->scale[0];
+    }
+    const elstm_tflite_tensor *in = operand(sg, op, 0), *h = operand(sg, op, 18),
+                              *c = operand(sg, op, 19), *out = &sg->tensors[op->outputs[0]];
+    if (out->scale[0] != h->scale[0] || out->zero_point[0] != h->zero_point[0])
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                        "its output and output state are quantized differently");
+    if (in->zero_point[0] < -128 || in->zero_point[0] > 127 || h->zero_point[0] < -128 ||
+        h->zero_point[0] > 127 || c->zero_point[0] != 0)
+        return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its zero points are out of range");
+    p->n_input = I;
+    p->n_units = N;
+    p->steps = T;
+    p->zp_in = (int32_t)in->zero_point[0];
+    p->zp_h = (int32_t)h->zero_point[0];
+    if (tfl_lstm_i8_prepare(p, bias, in->scale[0], s_wx, s_wh, h->scale[0], c->scale[0],
+                            op->opt.cell_clip) != 0)
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                        "its cell state scale %g is not a power of two (or memory ran out)",
+                        (double)c->scale[0]);
     return ELSTM_OK;
 }
 
@@ -384,6 +478,45 @@ static elstm_status int8_params(const elstm_tflite_model *m, int32_t k,
     return ELSTM_OK;
 }
 
+/* The int8 clamp of a fused activation on an output with this scale and zero point. */
+static void act_range_i8(int32_t act, float scale, int32_t zp, int32_t *lo, int32_t *hi)
+{
+    double q0 = zp, q6 = zp + 6.0 / scale, q1 = zp + 1.0 / scale, qm1 = zp - 1.0 / scale;
+    *lo = -128;
+    *hi = 127;
+    if (act == TFL_ACT_RELU || act == TFL_ACT_RELU6) *lo = (int32_t)q0;
+    if (act == TFL_ACT_RELU6 && q6 < 127) *hi = (int32_t)lround(q6);
+    if (act == TFL_ACT_RELU_N1_TO_1) {
+        if (qm1 > -128) *lo = (int32_t)lround(qm1);
+        if (q1 < 127) *hi = (int32_t)lround(q1);
+    }
+}
+
+/* int8 FULLY_CONNECTED: per-tensor or per-channel (axis 0) weights, zero point 0. */
+static elstm_status plan_fc_i8(const elstm_tflite_model *m, int32_t k, const elstm_tflite_tensor *in,
+                               const elstm_tflite_tensor *w, const elstm_tflite_tensor *out,
+                               op_plan *p, elstm_diag *diag)
+{
+    float s_in, s_out;
+    elstm_status st = int8_params(m, k, in, &s_in, &p->zp_in, diag);
+    if (st == ELSTM_OK) st = int8_params(m, k, out, &s_out, &p->zp_out, diag);
+    if (st != ELSTM_OK) return st;
+    if ((w->n_quant != 1 && (size_t)w->n_quant != p->units) || (w->n_quant > 1 && w->quant_dim != 0))
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                        "its weights need one scale or one per output unit");
+    p->mult = calloc(p->units, sizeof *p->mult);
+    if (!p->mult) return op_error(m, k, ELSTM_ERR_NOMEM, diag, "out of memory");
+    for (size_t u = 0; u < p->units; u++) {
+        int32_t q = w->n_quant == 1 ? 0 : (int32_t)u;
+        if (w->zero_point[q] != 0 || !(w->scale[q] > 0.0f))
+            return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                            "its weights need positive scales and zero point 0");
+        p->mult[u] = tfl_quantize_multiplier((double)s_in * w->scale[q] / s_out);
+    }
+    act_range_i8(p->act, s_out, p->zp_out, &p->q_min, &p->q_max);
+    return ELSTM_OK;
+}
+
 /* Check operator k (other than the LSTM) and fill its plan. */
 static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, elstm_diag *diag)
 {
@@ -402,21 +535,24 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
         if (op->opt.type != TFL_OPT_FULLY_CONNECTED && op->opt.type != TFL_OPT_NONE)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "carries options of type %d",
                             (int)op->opt.type);
-        if (in->type != ELSTM_TFL_FLOAT32 || out->type != ELSTM_TFL_FLOAT32)
+        p->quantized = in->type == ELSTM_TFL_INT8;
+        int32_t wtype = p->quantized ? ELSTM_TFL_INT8 : ELSTM_TFL_FLOAT32;
+        int32_t btype = p->quantized ? ELSTM_TFL_INT32 : ELSTM_TFL_FLOAT32;
+        if ((in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8) || out->type != in->type)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                            "it computes in %s; edgelstm runs float32 dense layers (int8 only at "
-                            "the graph's edges, through QUANTIZE/DEQUANTIZE)",
-                            elstm_tflite_type_name(in->type == ELSTM_TFL_FLOAT32 ? out->type : in->type));
-        if (!w || !w->data || w->type != ELSTM_TFL_FLOAT32 || w->rank != 2)
+                            "it maps %s to %s; edgelstm runs float32 and int8 dense layers",
+                            elstm_tflite_type_name(in->type), elstm_tflite_type_name(out->type));
+        if (!w || !w->data || w->type != wtype || w->rank != 2)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                            "its weights must be a constant float32 matrix");
+                            "its weights must be a constant %s matrix", elstm_tflite_type_name(wtype));
         if (op->opt.weights_format != 0)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its weights are in a shuffled format");
         p->units = (size_t)w->shape[0];
         p->depth = (size_t)w->shape[1];
-        if (b && (!b->data || b->type != ELSTM_TFL_FLOAT32 || b->elements != p->units))
+        if (b && (!b->data || b->type != btype || b->elements != p->units))
             return op_error(m, k, ELSTM_ERR_FORMAT, diag,
-                            "its bias must be a constant float32 vector of %zu elements", p->units);
+                            "its bias must be a constant %s vector of %zu elements",
+                            elstm_tflite_type_name(btype), p->units);
         if (p->depth == 0 || in->elements % p->depth != 0)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag,
                             "its input %s does not match weights %s", shape_str(in, s1, sizeof s1),
@@ -428,10 +564,10 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
                             shape_str(out, s1, sizeof s1), p->rows, p->units);
         p->act = op->opt.fused_activation;
         if (p->act != TFL_ACT_NONE && p->act != TFL_ACT_RELU && p->act != TFL_ACT_RELU_N1_TO_1 &&
-            p->act != TFL_ACT_RELU6 && p->act != TFL_ACT_TANH)
+            p->act != TFL_ACT_RELU6 && (p->act != TFL_ACT_TANH || p->quantized))
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its fused activation %s is not supported",
                             elstm_tflite_activation_name(p->act));
-        return ELSTM_OK;
+        return p->quantized ? plan_fc_i8(m, k, in, w, out, p, diag) : ELSTM_OK;
     }
     case ELSTM_TFL_OP_RESHAPE:
         if (in->type != out->type || in->elements != out->elements)
@@ -452,10 +588,16 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
                             shape_str(out, s2, sizeof s2));
         return ELSTM_OK;
     case ELSTM_TFL_OP_SOFTMAX:
-        if (in->type != ELSTM_TFL_FLOAT32 || out->type != ELSTM_TFL_FLOAT32)
+        p->quantized = in->type == ELSTM_TFL_INT8;
+        if ((in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8) || out->type != in->type)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                            "it computes in %s; edgelstm runs float32 softmax",
-                            elstm_tflite_type_name(in->type));
+                            "it maps %s to %s; edgelstm runs float32 and int8 softmax",
+                            elstm_tflite_type_name(in->type), elstm_tflite_type_name(out->type));
+        if (p->quantized) {
+            st = int8_params(m, k, in, &p->scale_in, &p->zp_in, diag);
+            if (st == ELSTM_OK) st = int8_params(m, k, out, &p->scale_out, &p->zp_out, diag);
+            if (st != ELSTM_OK) return st;
+        }
         if (in->rank < 1 || in->elements != out->elements)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its input %s and output %s differ",
                             shape_str(in, s1, sizeof s1), shape_str(out, s2, sizeof s2));
@@ -485,11 +627,13 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
     }
     if (op->builtin == ELSTM_TFL_OP_CUSTOM) {
         const char *cc = m->opcodes[op->opcode_index].custom_code;
-        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "the custom operator '%s' is not supported; edgelstm runs " SUPPORTED_OPS,
-                        cc ? cc : "");
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
+                              "operator %d (the custom operator '%s') is not supported; edgelstm "
+                              "runs " SUPPORTED_OPS, (int)k, cc ? cc : "");
     }
-    return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "is not supported; edgelstm runs " SUPPORTED_OPS);
+    return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
+                          "operator %d (%s) is not supported; edgelstm runs " SUPPORTED_OPS, (int)k,
+                          elstm_tflite_op_name(op->builtin));
 }
 
 /* ---- kernels ---- */
@@ -542,6 +686,39 @@ static void run_fully_connected(const op_plan *p, const float *x, const float *w
         }
 }
 
+/* y[r][u] = clamp(zp_out + MBQM(b[u] + sum_d w[u][d] (x[r][d] - zp_in))) */
+static void run_fully_connected_i8(const op_plan *p, const int8_t *x, const int8_t *w,
+                                   const int32_t *b, int8_t *y)
+{
+    for (size_t r = 0; r < p->rows; r++)
+        for (size_t u = 0; u < p->units; u++) {
+            const int8_t *wu = w + u * p->depth, *xr = x + r * p->depth;
+            int64_t acc = b ? b[u] : 0;
+            for (size_t d = 0; d < p->depth; d++) acc += (int32_t)wu[d] * ((int32_t)xr[d] - p->zp_in);
+            int64_t q = (int64_t)p->zp_out + tfl_mbqm(acc, p->mult[u]);
+            y[r * p->units + u] = (int8_t)(q < p->q_min ? p->q_min : q > p->q_max ? p->q_max : q);
+        }
+}
+
+/* int8 softmax through real values: dequantize, softmax, quantize. */
+static void run_softmax_i8(const op_plan *p, const int8_t *x, int8_t *y)
+{
+    for (size_t r = 0; r < p->rows; r++) {
+        const int8_t *xr = x + r * p->depth;
+        int8_t *yr = y + r * p->depth;
+        int32_t mx = xr[0];
+        double sum = 0.0;
+        for (size_t d = 1; d < p->depth; d++) mx = xr[d] > mx ? xr[d] : mx;
+        for (size_t d = 0; d < p->depth; d++)
+            sum += exp((double)p->beta * p->scale_in * (xr[d] - mx));
+        for (size_t d = 0; d < p->depth; d++) {
+            double v = exp((double)p->beta * p->scale_in * (xr[d] - mx)) / sum;
+            double q = v / p->scale_out + p->zp_out;   /* >= zp_out: no negative ties */
+            yr[d] = (int8_t)(!(q > -128.0) ? -128 : q >= 127.0 ? 127 : lround(q));
+        }
+    }
+}
+
 static void run_softmax(const op_plan *p, const float *x, float *y)
 {
     for (size_t r = 0; r < p->rows; r++) {
@@ -586,13 +763,15 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
     size_t n = tin->elements;
     switch (p->kind) {
     case ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM:
-        run_lstm(p, in, out);
+        if (p->quantized) tfl_lstm_i8_run(&p->lstm8, in, out);
+        else run_lstm(p, in, out);
         break;
-    case ELSTM_TFL_OP_FULLY_CONNECTED:
-        run_fully_connected(p, in, e->rd[op->inputs[1]],
-                            op->n_inputs > 2 && op->inputs[2] >= 0 ? e->rd[op->inputs[2]] : NULL,
-                            out);
+    case ELSTM_TFL_OP_FULLY_CONNECTED: {
+        const void *bias = op->n_inputs > 2 && op->inputs[2] >= 0 ? e->rd[op->inputs[2]] : NULL;
+        if (p->quantized) run_fully_connected_i8(p, in, e->rd[op->inputs[1]], bias, out);
+        else run_fully_connected(p, in, e->rd[op->inputs[1]], bias, out);
         break;
+    }
     case ELSTM_TFL_OP_RESHAPE:
         memmove(out, in, n * elstm_tflite_type_size(tin->type));
         break;
@@ -601,7 +780,8 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
         run_slice(&p->slice, in, out, elstm_tflite_type_size(tin->type));
         break;
     case ELSTM_TFL_OP_SOFTMAX:
-        run_softmax(p, in, out);
+        if (p->quantized) run_softmax_i8(p, in, out);
+        else run_softmax(p, in, out);
         break;
     case ELSTM_TFL_OP_QUANTIZE:
         for (size_t i = 0; i < n; i++)
@@ -636,6 +816,10 @@ static size_t align_up(size_t n) { return (n + ALIGN - 1) / ALIGN * ALIGN; }
 void elstm_tflite_exec_free(elstm_tflite_exec *e)
 {
     if (!e) return;
+    for (int32_t k = 0; e->plans && k < e->sg->n_ops; k++) {
+        tfl_lstm_i8_release(&e->plans[k].lstm8);
+        free(e->plans[k].mult);
+    }
     free(e->block);
     free(e->rd);
     free(e->wr);
@@ -649,7 +833,6 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
 {
     const elstm_tflite_model *m = e->m;
     const elstm_tflite_subgraph *sg = e->sg;
-    char s[96];
     for (int32_t k = 0; k < sg->n_ops; k++)
         if (sg->ops[k].builtin == ELSTM_TFL_OP_WHILE) return tfl_refuse_while(m, k, diag);
     if (sg->n_inputs != 1)
@@ -664,11 +847,6 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
                               "the input tensor '%s' is %s; edgelstm runs float32 or int8 inputs",
                               in->name, elstm_tflite_type_name(in->type));
-    if (in->rank >= 1 && in->shape[0] != 1 && in->rank != 1)
-        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                              "the input tensor '%s' has shape %s, a batch of %d; edgelstm runs "
-                              "batch 1 (fix the batch size to 1 in the Keras Input layer)",
-                              in->name, shape_str(in, s, sizeof s), (int)in->shape[0]);
     if (in->type == ELSTM_TFL_INT8 && (in->n_quant != 1 || !(in->scale[0] > 0.0f) ||
                                        isinf(in->scale[0])))
         return elstm_diag_set(diag, ELSTM_ERR_FORMAT, m->path, 0,
@@ -692,8 +870,12 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
         }
         elstm_status st;
         if (op->builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM) {
-            st = tfl_check_lstm(m, k, &e->plans[k].lstm, &e->plans[k].steps, diag);
-            e->plans[k].kind = op->builtin;
+            op_plan *p = &e->plans[k];
+            const elstm_tflite_tensor *x = op->n_inputs > 0 && op->inputs[0] >= 0 ? &sg->tensors[op->inputs[0]] : NULL;
+            p->kind = op->builtin;
+            p->quantized = x && x->type == ELSTM_TFL_INT8;
+            st = p->quantized ? plan_lstm_i8(m, k, &p->lstm8, diag)
+                              : tfl_check_lstm(m, k, &p->lstm, &p->steps, diag);
         } else {
             st = plan_op(m, k, &e->plans[k], diag);
         }
@@ -760,7 +942,7 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
         if (role[t] != T_CONST && role[t] != T_UNSEEN)
             total += align_up(sg->tensors[t].elements * elstm_tflite_type_size(sg->tensors[t].type));
     for (int32_t k = 0; k < sg->n_ops; k++)
-        if (e->plans[k].kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM)
+        if (e->plans[k].kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && !e->plans[k].quantized)
             total += align_up(elstm_lstm_arena_size_f32(&e->plans[k].lstm));
     for (int32_t i = 0; i < sg->n_outputs; i++)
         total += align_up(sg->tensors[sg->outputs[i]].elements * sizeof(float));
@@ -789,7 +971,7 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
     }
     for (int32_t k = 0; k < sg->n_ops; k++) {
         op_plan *pl = &e->plans[k];
-        if (pl->kind != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM) continue;
+        if (pl->kind != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || pl->quantized) continue;
         size_t a = elstm_lstm_arena_size_f32(&pl->lstm);
         if (elstm_lstm_init_f32(&pl->ctx, &pl->lstm, p, a) != ELSTM_OK) {
             free(role);

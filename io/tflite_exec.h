@@ -25,4 +25,9 @@ void tfl_exec_run_ops(elstm_tflite_exec *e, int32_t first, int32_t last);
 /* The storage of tensor t when it is a float32 tensor computed by the graph, else NULL. */
 float *tfl_exec_activation_f32(elstm_tflite_exec *e, int32_t t);
 
+/* elstm_forecaster_load() on a parsed model (m->path names it in messages). */
+struct elstm_forecaster;
+elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, struct elstm_forecaster *f,
+                                       elstm_diag *diag);
+
 #endif /* EDGELSTM_IO_TFLITE_EXEC_H */

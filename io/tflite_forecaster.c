@@ -65,8 +65,13 @@ static elstm_status check_structure(const elstm_tflite_model *m, elstm_diag *dia
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
     char why[256];
-    for (int32_t k = 0; k < sg->n_ops; k++)
+    for (int32_t k = 0; k < sg->n_ops; k++) {
         if (sg->ops[k].builtin == ELSTM_TFL_OP_WHILE) return tfl_refuse_while(m, k, diag);
+        if (sg->ops[k].n_inputs < 1 || sg->ops[k].inputs[0] < 0 || sg->ops[k].n_outputs < 1) {
+            snprintf(why, sizeof why, "operator %d has no input or no output", (int)k);
+            return refuse(m, why, diag);
+        }
+    }
     if (sg->n_ops < 2 || sg->ops[0].builtin != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM ||
         sg->ops[sg->n_ops - 1].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
         snprintf(why, sizeof why, "its %d operators run %s first and %s last", (int)sg->n_ops,
@@ -139,14 +144,13 @@ static elstm_status copy_weights(const elstm_tflite_model *m, const elstm_lstm_f
     return ELSTM_OK;
 }
 
-elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_diag *diag)
+elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_forecaster *f,
+                                       elstm_diag *diag)
 {
+    const char *path = m->path;
     memset(f, 0, sizeof *f);
-    elstm_tflite_model *m = NULL;
     elstm_tflite_exec *e = NULL;
-    elstm_status st = elstm_tflite_load(path, &m, diag);
-    if (st != ELSTM_OK) return st;
-    st = check_structure(m, diag);
+    elstm_status st = check_structure(m, diag);
     if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &e, diag);
 
     elstm_lstm_f32 lstm;
@@ -178,7 +182,16 @@ elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_
         }
     }
     elstm_tflite_exec_free(e);
-    elstm_tflite_free(m);
     if (st != ELSTM_OK) elstm_forecaster_free(f);
+    return st;
+}
+
+elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_diag *diag)
+{
+    memset(f, 0, sizeof *f);
+    elstm_tflite_model *m = NULL;
+    elstm_status st = elstm_tflite_load(path, &m, diag);
+    if (st == ELSTM_OK) st = tfl_forecaster_from_model(m, f, diag);
+    elstm_tflite_free(m);
     return st;
 }

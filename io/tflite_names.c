@@ -1,5 +1,6 @@
 /* tflite_names.c - names of TFLite operators, tensor types and activations (from schema.fbs). */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "edgelstm/tflite.h"
 
@@ -82,4 +83,13 @@ size_t elstm_tflite_type_size(int32_t type)
 const char *elstm_tflite_activation_name(int32_t act)
 {
     return act >= 0 && act < COUNT(act_names) ? act_names[act] : "UNKNOWN";
+}
+
+const char *elstm_tflite_shape_str(const elstm_tflite_tensor *t, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (int32_t d = 0; d < t->rank && k < n; d++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%d", d ? "," : "", (int)t->shape[d]);
+    if (k < n) snprintf(buf + k, n - k, "]");
+    return buf;
 }

@@ -4,16 +4,15 @@
  * Shapes: B windows per batch (split into P contiguous slices, one per thread; a slice
  * has n windows), T steps, I inputs, N units, G = 4N gate rows (i, f, c, o).
  *
- * Forward, per slice (all GEMMs are single-threaded OpenBLAS calls):
- *   Z[t][b][:] = b + X[t][b][:] Wx^T                one GEMM for all T steps
- *   Z[t]      += H[t-1] Wh^T                        one GEMM per step (t > 0)
- *   A = act(Z) in place; C[t] = f C[t-1] + i g; TC[t] = tanh C[t]; H[t] = o TC[t]
- *   y[b] = wd . H[T-1][b] + bd
+ * Forward, per slice (GEMMs: train_gemm.h's packed kernel, or single-threaded OpenBLAS):
+ *   HX[t][b] = [h_{t-1}, x_t]  (h_{-1} = 0)         rows gathered once per batch
+ *   Z[t] = b + HX[t] [Wh, Wx]^T                     one GEMM per step, K = N + I
+ *   A = act(Z) in place; C[t] = f C[t-1] + i g; TC[t] = tanh C[t]; h_t = o TC[t] -> HX[t+1]
+ *   y[b] = wd . h_{T-1}[b] + bd
  * Backward (dy = 2 (y - target) / B):
  *   dH = dy wd;  for t = T-1 .. 0: dZ[t] from A[t], C, TC (in place over A[t]);
  *                dH = dZ[t] Wh (t > 0)
- *   dWh = sum_t dZ[t]^T H[t-1]   one GEMM over (T-1) n rows, after the loop
- *   dWx = sum_t dZ[t]^T X[t]     one GEMM over T n rows
+ *   [dWh, dWx] = dZ^T HX         one GEMM over all T n rows, after the loop
  *   db  = column sums of dZ
  * Each thread owns its gradient block; the main thread adds them in thread order, so
  * a run is bit-for-bit repeatable for a given thread count. See docs/training.md.
@@ -121,9 +120,10 @@ typedef struct worker {
     struct elstm_trainer *tr;
     pthread_t thread;
     float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
-    float *xb;     /* [T][n][I]     the slice's inputs, time-major */
+    float *hx;     /* [T][n][N+I]   step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0) */
+    float *hlast;  /* [n][N]        hidden state after the last step */
     float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
-    float *h;      /* [T][n][N]     hidden states */
+    float *dw;     /* [G][N+I]      dZ^T [H, X]: the recurrent and input kernel gradients */
     float *c;      /* [T][n][N]     cell states */
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
@@ -143,8 +143,9 @@ struct elstm_trainer {
     size_t slice_max;           /* windows per thread slice at most */
     elstm_param_layout lay;
     float *params, *grad, *m, *v, *best;   /* each [lay.total], 64-byte aligned */
+    float *wcat;                /* [G][N+I] [Wh, Wx]: the forward step's kernel, rebuilt per batch */
     int packed;                 /* 1: per-step GEMMs use train_gemm.h with the panels below */
-    float *whp_f;               /* [G/16][N][16] Wh^T in 16-column panels (forward)  */
+    float *wcat_p;              /* [G/16][N+I][16] wcat^T in 16-column panels (forward)  */
     float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
     worker *wk;                 /* [P] */
     int64_t adam_t;             /* Adam steps taken */
@@ -279,6 +280,7 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     tr->slice_max = ((size_t)o->batch + (size_t)tr->P - 1) / (size_t)tr->P;
     layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I);
     size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_max;
+    size_t K1 = N + (size_t)tr->I;
     tr->params = falloc(tot);
     tr->grad = falloc(tot);
     tr->m = falloc(tot);
@@ -286,25 +288,28 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     tr->best = falloc(tot);
     tr->wk = calloc((size_t)tr->P, sizeof *tr->wk);
     int ok = tr->params && tr->grad && tr->m && tr->v && tr->best && tr->wk;
+    tr->wcat = falloc(4 * N * K1);
+    ok = ok && tr->wcat;
     tr->packed = TGEMM_AVAILABLE && tr->N % 16 == 0;
     if (tr->packed) {
-        tr->whp_f = falloc(4 * N * N);
+        tr->wcat_p = falloc(4 * N * K1);
         tr->whp_b = falloc(4 * N * N);
-        ok = ok && tr->whp_f && tr->whp_b;
+        ok = ok && tr->wcat_p && tr->whp_b;
     }
     for (int p = 0; ok && p < tr->P; p++) {
         worker *w = &tr->wk[p];
         w->tr = tr;
         w->grad = falloc(tot);
-        w->xb = falloc(T * S * (size_t)tr->I);
+        w->hx = falloc(T * S * K1);
+        w->hlast = falloc(S * N);
+        w->dw = falloc(4 * N * K1);
         w->z = falloc(T * S * 4 * N);
-        w->h = falloc(T * S * N);
         w->c = falloc(T * S * N);
         w->tc = falloc(T * S * N);
         w->dh = falloc(S * N);
         w->dc = falloc(S * N);
         w->y = falloc(S);
-        ok = w->grad && w->xb && w->z && w->h && w->c && w->tc && w->dh && w->dc && w->y;
+        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y;
     }
     if (!ok) {
         elstm_trainer_free(tr);
@@ -328,12 +333,12 @@ void elstm_trainer_free(elstm_trainer *tr)
     if (!tr) return;
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
-        free(w->grad); free(w->xb); free(w->z); free(w->h); free(w->c); free(w->tc);
+        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->z); free(w->c); free(w->tc);
         free(w->dh); free(w->dc); free(w->y);
     }
     free(tr->wk);
     free(tr->params); free(tr->grad); free(tr->m); free(tr->v); free(tr->best);
-    free(tr->whp_f); free(tr->whp_b);
+    free(tr->wcat); free(tr->wcat_p); free(tr->whp_b);
     free(tr);
 }
 
@@ -347,36 +352,34 @@ static size_t slice_window(const worker *w, size_t b)
 static void slice_forward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
-    const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N;
+    const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N, K1 = N + I;
     const size_t n = w->n, NN = (size_t)N;
     const pview p = view_of(tr->params, &tr->lay);
     const elstm_windows *win = w->w;
 
-    /* gather X[t][b][:] and start Z with the bias */
+    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 */
     for (size_t b = 0; b < n; b++) {
         const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
+        memset(w->hx + b * K1, 0, NN * sizeof(float));
         for (int t = 0; t < T; t++)
-            memcpy(w->xb + ((size_t)t * n + b) * I, src + (size_t)t * I, (size_t)I * sizeof(float));
+            memcpy(w->hx + ((size_t)t * n + b) * K1 + N, src + (size_t)t * I, (size_t)I * sizeof(float));
     }
-    for (size_t r = 0; r < (size_t)T * n; r++) memcpy(w->z + r * G, p.b, (size_t)G * sizeof(float));
-    /* Z += X Wx^T for all steps at once: [T n][I] x [I][G] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T * (int)n, G, I, 1.0f, w->xb, I, p.wx, I,
-                1.0f, w->z, G);
-
     for (int t = 0; t < T; t++) {
         float *zt = w->z + (size_t)t * n * G;
         float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
-        float *ht = w->h + (size_t)t * n * NN;
         const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
-        if (t > 0) { /* Z[t] += H[t-1] Wh^T: [n][N] x [N][G] */
-            const float *hp = w->h + (size_t)(t - 1) * n * NN;
+        const float *hxt = w->hx + (size_t)t * n * K1;
+        /* where h_t goes: the next step's GEMM rows, or hlast */
+        float *hn = t + 1 < T ? w->hx + (size_t)(t + 1) * n * K1 : w->hlast;
+        const size_t hn_stride = t + 1 < T ? (size_t)K1 : NN;
+        /* Z[t] = b + [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G] */
+        for (size_t b = 0; b < n; b++) memcpy(zt + b * G, p.b, (size_t)G * sizeof(float));
 #if TGEMM_AVAILABLE
-            if (tr->packed) tgemm((int)n, G, N, hp, N, tr->whp_f, zt, G, 1);
-            else
+        if (tr->packed) tgemm((int)n, G, K1, hxt, K1, tr->wcat_p, zt, G, 1);
+        else
 #endif
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, N, 1.0f, hp, N, p.wh, N,
-                        1.0f, zt, G);
-        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxt, K1, tr->wcat,
+                    K1, 1.0f, zt, G);
         for (size_t b = 0; b < n; b++) {
             float *a = zt + b * G;
             tact_sigmoid(a, 2 * NN);                 /* i, f */
@@ -395,15 +398,14 @@ static void slice_forward(worker *w)
         tact_tanh(tct, n * NN);
         for (size_t b = 0; b < n; b++) {
             const float *ao = zt + b * G + 3 * NN, *tb = tct + b * NN;
-            float *hb = ht + b * NN;
+            float *hb = hn + b * hn_stride;
             for (size_t k = 0; k < NN; k++) hb[k] = ao[k] * tb[k];
         }
     }
-    const float *hl = w->h + (size_t)(T - 1) * n * NN;
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {
         float acc = p.bd[0];
-        for (size_t k = 0; k < NN; k++) acc += p.wd[k] * hl[b * NN + k];
+        for (size_t k = 0; k < NN; k++) acc += p.wd[k] * w->hlast[b * NN + k];
         w->y[b] = acc;
         if (win->target) {
             double e = (double)acc - (double)win->target[slice_window(w, b)];
@@ -416,12 +418,12 @@ static void slice_forward(worker *w)
 static void slice_backward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
-    const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N;
+    const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N, K1 = N + I;
     const size_t n = w->n, NN = (size_t)N;
     const pview p = view_of(tr->params, &tr->lay);
     pview g = view_of(w->grad, &tr->lay);
     const float scale = 2.0f / (float)w->batch_total;
-    const float *hl = w->h + (size_t)(T - 1) * n * NN;
+    const float *hl = w->hlast;
 
     memset(g.wd, 0, NN * sizeof(float));
     g.bd[0] = 0.0f;
@@ -464,14 +466,14 @@ static void slice_backward(worker *w)
                         N, 0.0f, w->dh, N);
         }
     }
-    /* weight gradients, batched over time */
-    if (T > 1)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, N, (T - 1) * (int)n, 1.0f,
-                    w->z + n * G, G, w->h, N, 0.0f, g.wh, N);
-    else
-        memset(g.wh, 0, (size_t)G * NN * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, I, T * (int)n, 1.0f, w->z, G, w->xb, I,
-                0.0f, g.wx, I);
+    /* weight gradients, batched over time: [dWh, dWx] = dZ^T [H, X], [G][T n] x [T n][N+I]
+     * (the rows of step 0 hold h = 0: they add nothing to dWh) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, T * (int)n, 1.0f, w->z, G, w->hx, K1,
+                0.0f, w->dw, K1);
+    for (int r = 0; r < G; r++) {
+        memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1, NN * sizeof(float));
+        memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1 + N, (size_t)I * sizeof(float));
+    }
     memset(g.b, 0, (size_t)G * sizeof(float));
     for (size_t r = 0; r < (size_t)T * n; r++) {
         const float *zr = w->z + r * G;
@@ -499,13 +501,20 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
     const int P = tr->P;
     int started = 0;
     elstm_status s = ELSTM_OK;
+    { /* the weights may have changed since the last call: rebuild [Wh, Wx] and the panels */
+        const int N = tr->N, I = tr->I, K1 = N + I;
+        const pview p = view_of(tr->params, &tr->lay);
+        for (int r = 0; r < 4 * N; r++) {
+            memcpy(tr->wcat + (size_t)r * K1, p.wh + (size_t)r * N, (size_t)N * sizeof(float));
+            memcpy(tr->wcat + (size_t)r * K1 + N, p.wx + (size_t)r * I, (size_t)I * sizeof(float));
+        }
 #if TGEMM_AVAILABLE
-    if (tr->packed) { /* the weights may have changed since the last call: pack them again */
-        const float *wh = tr->params + tr->lay.wh;
-        tgemm_pack_wt(wh, 4 * tr->N, tr->N, tr->whp_f);
-        tgemm_pack_w(wh, 4 * tr->N, tr->N, tr->whp_b);
-    }
+        if (tr->packed) {
+            tgemm_pack_wt(tr->wcat, 4 * N, K1, tr->wcat_p);
+            tgemm_pack_w(p.wh, 4 * N, N, tr->whp_b);
+        }
 #endif
+    }
     for (int p = 0; p < P; p++) {
         worker *w = &tr->wk[p];
         size_t lo = n * (size_t)p / (size_t)P, hi = n * (size_t)(p + 1) / (size_t)P;

@@ -155,6 +155,8 @@ const char *elstm_tflite_op_name(int32_t builtin);
 const char *elstm_tflite_type_name(int32_t type);
 const char *elstm_tflite_activation_name(int32_t act);
 size_t elstm_tflite_type_size(int32_t type);   /* bytes per element; 0 = variable/unknown */
+/* "[1,168,7]" into buf (n bytes, truncated if short); returns buf. */
+const char *elstm_tflite_shape_str(const elstm_tflite_tensor *t, char *buf, size_t n);
 
 /* Parameters: elements of the weight and bias operands of LSTM and FULLY_CONNECTED
  * operators, counted per use (as Keras counts them, even where the converter shares

@@ -161,6 +161,17 @@ def check_schema(name, data, I, N, O, T, clip, meta):
                 "edgelstm" in entries and json.loads(entries["edgelstm"]) == meta)
 
 
+def loads(what, make):
+    """An official runtime's interpreter for the model, or None (reported) if it refuses it."""
+    try:
+        obj = make()
+    except Exception as e:  # noqa: BLE001
+        s.check(what, False, str(e)[:300])
+        return None
+    s.check(what, True)
+    return obj
+
+
 def check_inspect(name, model, I, N, O, T, meta, it):
     out = subprocess.run([ELSTM, "inspect", model, "--json"], capture_output=True, text=True)
     if not s.check(f"{name}: inspect --json runs", out.returncode == 0, out.stderr[-300:]):
@@ -218,23 +229,11 @@ for si, (name, N, T, I, O, clip, scale, n_win) in enumerate(SHAPES):
     s.check(f"{name}: export is deterministic", open(model + ".again", "rb").read() == data)
     check_schema(name, data, I, N, O, T, clip, meta)
 
-    try:
-        it = Interpreter(model_content=data)   # verifies the flatbuffer
-        it.allocate_tensors()
-        ok = True
-    except Exception as e:  # noqa: BLE001
-        ok = False
-        err = str(e)
-    if not s.check(f"{name}: the TFLite interpreter verifies and loads it", ok, ok or err):
+    it = loads(f"{name}: the TFLite interpreter verifies and loads it", lambda: Interpreter(model_content=data))
+    tm = loads(f"{name}: TFLite Micro loads it", lambda: tflm.Interpreter.from_bytes(data))
+    if it is None or tm is None:
         continue
-    try:
-        tm = tflm.Interpreter.from_bytes(data)
-        ok = True
-    except Exception as e:  # noqa: BLE001
-        ok = False
-        err = str(e)
-    if not s.check(f"{name}: TFLite Micro loads it", ok, ok or err):
-        continue
+    it.allocate_tensors()
     check_inspect(name, model, I, N, O, T, meta, it)
 
     worst_lite = worst_micro = 0.0

@@ -35,6 +35,16 @@ then ok "train --json has the documented keys and sane values"; else not_ok "tra
 grep -q '^Epoch 2/2 - .* - loss: .* - val_loss: ' "$T/a.err" && ok "one Keras-style line per epoch" || not_ok "epoch lines" "$(head -5 "$T/a.err")"
 if grep -q "$(printf '\r')" "$T/a.err"; then not_ok "no carriage returns when stderr is not a terminal" "found"; else ok "no carriage returns when stderr is not a terminal"; fi
 
+# on a terminal: a bar redrawn in place (script(1) gives the command a pseudo-terminal)
+if command -v script >/dev/null 2>&1; then
+  script -qec "$E train '$T/slice.csv' $DATA $SMALL -o '$T/tty.tflite'" "$T/tty.log" >/dev/null 2>&1
+  if grep -q "$(printf '\r\033')\[KEpoch 1 \[.*\] [0-9]*/[0-9]* - ETA .* - loss: " "$T/tty.log" && grep -q '^Epoch 2/2 - \|Epoch 2/2 - ' "$T/tty.log"; then
+    ok "on a terminal a progress bar is redrawn in place, then the epoch line"
+  else
+    not_ok "terminal progress bar" "$(head -c 400 "$T/tty.log" | od -c | head -5)"
+  fi
+fi
+
 # eval reproduces the test object of train
 $E eval "$T/a.tflite" "$T/slice.csv" --json >"$T/ev.json" 2>"$T/ev.err"
 if "$PY" - "$T/a.json" "$T/ev.json" <<'EOF'
@@ -161,6 +171,8 @@ expect_fail 2 "train without --target is a usage error" $E train "$T/slice.csv" 
 expect_fail 2 "a bad --units is a usage error" $E train "$T/slice.csv" --target TEMP --units 0 -o "$T/x.tflite"
 expect_fail 2 "a bad --lr is a usage error" $E train "$T/slice.csv" --target TEMP --lr abc -o "$T/x.tflite"
 expect_fail 2 "eval --split bogus is a usage error" $E eval "$T/a.tflite" "$T/slice.csv" --split bogus
+expect_fail 1 "an unwritable model path fails before training" $E train "$T/slice.csv" $DATA -o "$T/no/such/dir/m.tflite"
+case "$ERR" in *"no/such/dir"*) ok "and names the path" ;; *) not_ok "unwritable path message" "$ERR" ;; esac
 expect_fail 1 "eval of a missing model fails" $E eval "$T/none.tflite" "$T/slice.csv"
 head -30 "$T/slice.csv" > "$T/short.csv"
 expect_fail 1 "training on too few rows fails clearly" $E train "$T/short.csv" $DATA -o "$T/x.tflite"

@@ -148,6 +148,51 @@ static void test_layout(const uint8_t *buf, size_t len)
     elstm_tflite_free(m);
 }
 
+/* Patch the exported bytes, then the executor and the importer must refuse, naming `needle`. */
+static void refused_variant(const uint8_t *good, size_t len, long at, int32_t slot, int32_t value,
+                            const char *what, const char *needle)
+{
+    uint8_t *buf = malloc(len);
+    memcpy(buf, good, len);
+    if (slot >= 0) memcpy(buf + at + 4 * slot, &value, 4);
+    else buf[at] = (uint8_t)value;
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    elstm_tflite_model *m = NULL;
+    elstm_tflite_exec *e = NULL;
+    elstm_status st = elstm_tflite_parse(buf, len, "variant.tflite", &m, &d);
+    if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &e, &d);
+    test_report(st == ELSTM_ERR_UNSUPPORTED && strstr(d.msg, "variant.tflite") && strstr(d.msg, needle),
+                what, "status %d: %s", st, d.msg);
+    elstm_tflite_exec_free(e);
+    elstm_tflite_free(m);
+    free(buf);
+}
+
+static void test_refused_variants(const uint8_t *good, size_t len)
+{
+    long at = find_lstm_inputs(good, len);
+    if (!TEST_TRUE("the LSTM input list is found", at > 0)) return;
+    refused_variant(good, len, at, 9, 9, "peephole weights: refused", "peephole");
+    refused_variant(good, len, at, 16, 5, "a projection layer: refused", "projection");
+    refused_variant(good, len, at, 20, 9, "layer normalization: refused", "layer normalization");
+    refused_variant(good, len, at, 1, -1, "CIFG (no input gate): refused", "CIFG");
+    /* the options table: soffset, cell_clip 10.0f, then the activation byte (TANH = 4) */
+    const uint8_t clip_tanh[5] = {0x00, 0x00, 0x20, 0x41, 4};
+    long opt = -1;
+    for (size_t p = 0; p + 5 <= len; p++)
+        if (memcmp(good + p, clip_tanh, 5) == 0) opt = (long)p + 4;
+    if (TEST_TRUE("the LSTM options are found", opt > 0))
+        refused_variant(good, len, opt, -1, 1, "a RELU cell activation: refused", "RELU");
+    /* the input shape [1,T,I] -> [2,T,I] */
+    const int32_t shape[4] = {3, 1, T, I};
+    long sh = -1;
+    for (size_t p = 0; p + sizeof shape <= len && sh < 0; p += 4)
+        if (memcmp(good + p, shape, sizeof shape) == 0) sh = (long)p;
+    if (TEST_TRUE("the input shape is found", sh > 0))
+        refused_variant(good, len, sh, 1, 2, "batch 2: refused", "batch size 2");
+}
+
 /* Every byte of the file flipped, and every truncation: parse (and run) must not crash. */
 static void test_robustness(const uint8_t *good, size_t len)
 {
@@ -341,6 +386,7 @@ int main(void)
     TEST_EQ_INT("a directory that does not exist: I/O error",
                 elstm_forecaster_save("/nonexistent-dir/m.tflite", &m, T, NULL, &d), ELSTM_ERR_IO);
 
+    test_refused_variants(a, alen);
     test_robustness(a, alen);
     free(a);
     unlink(path);

@@ -1,0 +1,148 @@
+/*
+ * edgelstm/codegen.h - device libraries from a model (`edgelstm deploy`) and their
+ * measurement on an emulated Cortex-M4F (`edgelstm profile`).
+ *
+ * A generated library is the device runtime (runtime/, copied unchanged from the
+ * copies embedded in the executable) + the model as data (weights as `static const`
+ * arrays, scaler, input encodings) + a header of constants and NAME_-prefixed API +
+ * an Edge Impulse style header + a static_buffer example, laid out for one target:
+ *
+ *   c           folder: NAME.h NAME.c NAME_model.h NAME_inferencing.h edgelstm/ Makefile
+ *               examples/static_buffer.c (make -> ./static_buffer) README.md
+ *   arduino     zip: NAME/library.properties NAME/src/(the sources) NAME/examples/
+ *               static_buffer/static_buffer.ino
+ *   esp-idf     component folder: CMakeLists.txt (idf_component_register) idf_component.yml
+ *               + the sources and examples/static_buffer.c
+ *   platformio  folder: library.json src/ examples/static_buffer/static_buffer.ino
+ *
+ * Output is deterministic (same model and options -> same bytes; the banner carries the
+ * tool version and the model's CRC-32, no time stamps) and written atomically (built in
+ * a temporary folder or file beside PATH and renamed when complete).
+ *
+ * Host only (C11).
+ */
+#ifndef EDGELSTM_CODEGEN_H
+#define EDGELSTM_CODEGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgelstm/diag.h"
+#include "edgelstm/lstm.h"
+#include "edgelstm/meta.h"
+
+typedef enum elstm_target {
+    ELSTM_TARGET_C = 0,
+    ELSTM_TARGET_ARDUINO,
+    ELSTM_TARGET_ESP_IDF,
+    ELSTM_TARGET_PLATFORMIO
+} elstm_target;
+
+#define ELSTM_CODEGEN_NAME_MAX 40   /* longest NAME accepted */
+
+/* "c", "arduino", "esp-idf", "platformio" <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
+elstm_status elstm_target_parse(const char *s, elstm_target *t);
+const char *elstm_target_name(elstm_target t);
+
+/* NAME must be a C identifier that starts with a letter, at most ELSTM_CODEGEN_NAME_MAX
+ * characters, not a C/C++ keyword, and (Arduino's library rules) not starting with
+ * "Arduino". ELSTM_ERR_ARG with a sentence saying why not. */
+elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag);
+
+/* The model to generate from. */
+typedef struct elstm_codegen_model {
+    const elstm_lstm_f32 *lstm;   /* n_output must be 1 */
+    int32_t steps;
+    const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
+    const char *source;           /* model file name for the banner (its base name is used) */
+    uint32_t crc32;               /* CRC-32 of the model file's bytes */
+} elstm_codegen_model;
+
+typedef struct elstm_codegen_opts {
+    elstm_target target;
+    const char *name;             /* NAME (checked with elstm_codegen_check_name) */
+    const float *sample;          /* [steps][n_input] normalized window for the example; NULL = synthetic */
+    const char *sample_note;      /* lines describing the sample window (comment), may be NULL */
+} elstm_codegen_opts;
+
+/* One generated file. */
+typedef struct elstm_genfile {
+    char *path;                   /* relative, '/'-separated */
+    char *data;
+    size_t len;
+} elstm_genfile;
+
+typedef struct elstm_genlib {
+    elstm_genfile *files;
+    int n, cap;
+} elstm_genlib;
+
+/* Generate the library's files in memory. On failure `lib` is empty. */
+elstm_status elstm_codegen_generate(const elstm_codegen_model *m, const elstm_codegen_opts *o,
+                                    elstm_genlib *lib, elstm_diag *diag);
+void elstm_genlib_free(elstm_genlib *lib);
+
+/* Generate and write to `path` atomically: a folder (c, esp-idf, platformio) or a zip
+ * (arduino). An existing `path` is replaced only if it is an edgelstm output of the same
+ * kind (a folder holding the .edgelstm marker, or a file); otherwise nothing is touched. */
+elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codegen_opts *o,
+                                 const char *path, elstm_diag *diag);
+
+/* Write already generated files to `path` as a folder or (zip != 0) a zip archive,
+ * atomically (see above). */
+elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int zip, elstm_diag *diag);
+
+/* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it). */
+uint32_t elstm_crc32(const void *data, size_t len);
+
+/* Load a forecaster file (elstm_forecaster_load) and the CRC-32 of its bytes (for the
+ * banner). On failure `f` is empty. */
+struct elstm_forecaster;
+elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
+
+/* Figures of a model for a device. */
+typedef struct elstm_model_figures {
+    uint64_t macs;                /* multiply-accumulates per forecast (LSTM + dense) */
+    uint64_t weight_bytes;        /* const float32 weights and biases */
+    uint64_t arena_bytes;         /* RAM of the generated library's state (ELSTM_DEVICE_ARENA_BYTES) */
+} elstm_model_figures;
+
+void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
+
+/* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
+
+typedef struct elstm_mcu_opts {
+    int reference;                /* also measure the reference kernel (about 4x longer) */
+    int c_kernel;                 /* build the Cortex-M kernel's plain C version instead of the assembly */
+    const char *opt_level;        /* compiler optimization, "-O2" when NULL */
+    const char *keep_dir;         /* non-NULL: build there and keep the files (else a temp dir, removed) */
+    int timeout_s;                /* QEMU time limit, 0 = 600 s */
+} elstm_mcu_opts;
+
+typedef struct elstm_mcu_result {
+    int have_cc;                  /* arm-none-eabi-gcc found */
+    int have_qemu;                /* qemu-system-arm found */
+    uint64_t code_bytes;          /* .text of the library object (runtime + API, no weights) */
+    uint64_t rodata_bytes;        /* .rodata of the library object (weights, tables) */
+    int measured;                 /* the instruction counts below are valid */
+    uint64_t instructions;        /* one forecast (fast kernel), from SysTick under -icount */
+    uint64_t instructions_ref;    /* the same with the reference kernel (when opts.reference) */
+    double forecast_norm;         /* the forecast the emulated board printed, normalized */
+    double forecast_ref_norm;     /* ... with the reference kernel */
+    char cc_version[128];         /* first line of arm-none-eabi-gcc --version */
+    char flags[256];              /* compiler flags used */
+} elstm_mcu_result;
+
+/* Build the model's `c` library and a measuring program for the emulated Cortex-M4F with
+ * arm-none-eabi-gcc, report the code size, run it in qemu-system-arm with instruction
+ * counting and read back the counts and forecasts (window: `window`, normalized
+ * [steps][n_input], or the example's synthetic window when NULL). Missing tools are not
+ * an error: have_cc / have_qemu / measured say what could be done. */
+elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window,
+                               const elstm_mcu_opts *opts, elstm_mcu_result *r, elstm_diag *diag);
+
+/* The synthetic window the examples use without --sample: x[t][i] = 0.5 + 0.4 sin(2 pi
+ * (t / 24 + i / n_input)), written into out [steps][n_input]. */
+void elstm_codegen_synthetic_window(int32_t steps, int32_t n_input, float *out);
+
+#endif /* EDGELSTM_CODEGEN_H */

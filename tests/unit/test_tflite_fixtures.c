@@ -1,0 +1,125 @@
+/*
+ * test_tflite_fixtures.c - TensorFlow-converted files (tests/fixtures/tflite/, made by
+ * tools/make_tflite_fixtures.py) through elstm_forecaster_load() and the graph executor,
+ * against the outputs the official TFLite interpreter recorded for them.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgelstm/model.h"
+#include "edgelstm/tflite.h"
+#include "elstm_test.h"
+
+#define TOL 1e-5
+
+static char path_buf[1024];
+static const char *fixture(const char *name)
+{
+    snprintf(path_buf, sizeof path_buf, "%s/tests/fixtures/tflite/%s", test_root_dir(), name);
+    return path_buf;
+}
+
+static json_t *cases_of(const char *name)
+{
+    char json_name[128];
+    snprintf(json_name, sizeof json_name, "%s.json", name);
+    json_error_t err;
+    json_t *j = json_load_file(fixture(json_name), 0, &err);
+    json_t *c = j ? json_incref(json_object_get(j, "cases")) : NULL;
+    json_decref(j);
+    return c;
+}
+
+static void floats(json_t *arr, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = (float)json_number_value(json_array_get(arr, i));
+}
+
+/* elstm_forecaster_load() on fixture NAME.tflite; `tfl` gets the file name. */
+static elstm_status load_fixture(const char *name, char *tfl, size_t n, elstm_forecaster *f,
+                                 elstm_diag *d)
+{
+    snprintf(tfl, n, "%s.tflite", name);
+    elstm_diag_clear(d);
+    return elstm_forecaster_load(fixture(tfl), f, d);
+}
+
+/* The forecaster importer gives the interpreter's answers on every recorded case. */
+static void forecaster_matches(const char *name)
+{
+    char what[160], tfl[128];
+    elstm_forecaster f;
+    elstm_diag d;
+    elstm_status st = load_fixture(name, tfl, sizeof tfl, &f, &d);
+    snprintf(what, sizeof what, "%s: loads as a forecaster", name);
+    if (!test_report(st == ELSTM_OK, what, "%s", d.msg)) return;
+    json_t *cases = cases_of(name);
+    size_t nin = (size_t)f.steps * (size_t)f.lstm.n_input, nout = (size_t)f.lstm.n_output;
+    float *x = malloc(nin * sizeof *x), *want = malloc(nout * sizeof *want), *y = malloc(nout * sizeof *y);
+    void *arena = aligned_alloc(32, (elstm_lstm_arena_size_f32(&f.lstm) + 31) / 32 * 32);
+    elstm_lstm_ctx_f32 ctx;
+    int ok = cases && json_array_size(cases) > 0 &&
+             elstm_lstm_init_f32(&ctx, &f.lstm, arena, elstm_lstm_arena_size_f32(&f.lstm)) == ELSTM_OK;
+    double worst = 0;
+    for (size_t k = 0; ok && k < json_array_size(cases); k++) {
+        json_t *c = json_array_get(cases, k);
+        ok = json_array_size(json_object_get(c, "input")) == nin &&
+             json_array_size(json_object_get(c, "output")) == nout;
+        if (!ok) break;
+        floats(json_object_get(c, "input"), x, nin);
+        floats(json_object_get(c, "output"), want, nout);
+        elstm_lstm_window_f32_ref(&ctx, x, f.steps, y);
+        double dd = test_max_abs_diff_f32(y, want, nout, NULL);
+        if (dd > worst) worst = dd;
+    }
+    snprintf(what, sizeof what, "%s: forecaster outputs == TFLite interpreter within 1e-5", name);
+    test_report(ok && worst <= TOL, what, "sizes ok %d, max diff %.3g", ok, worst);
+    free(arena);
+    free(x);
+    free(want);
+    free(y);
+    json_decref(cases);
+    elstm_forecaster_free(&f);
+}
+
+/* The importer refuses, with a message that names the file and contains `needle`. */
+static void forecaster_refuses(const char *name, elstm_status want, const char *needle)
+{
+    char what[160], tfl[128];
+    elstm_forecaster f;
+    elstm_diag d;
+    elstm_status st = load_fixture(name, tfl, sizeof tfl, &f, &d);
+    snprintf(what, sizeof what, "%s: refused as a forecaster (%s)", name, needle);
+    test_report(st == want && strstr(d.msg, tfl) && strstr(d.msg, needle), what, "status %d: %s", st, d.msg);
+    elstm_forecaster_free(&f);
+}
+
+int main(void)
+{
+    test_suite("tflite_fixtures");
+    forecaster_matches("regression");
+    forecaster_matches("regression_dedup");   /* one zero tensor shared by three gate biases */
+    forecaster_matches("time_major");         /* [T,1,I] input, slice masks 6/6 shrink 1 */
+
+    /* the dedup file really shares a tensor between operands */
+    elstm_tflite_model *m = NULL;
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    int shared = 0;
+    if (elstm_tflite_load(fixture("regression_dedup.tflite"), &m, &d) == ELSTM_OK) {
+        const int32_t *in = m->subgraphs[0].ops[0].inputs;
+        shared = in[12] == in[14] || in[14] == in[15] || in[13] == in[14];
+    }
+    TEST_TRUE("regression_dedup: the converter shared one bias tensor between gates", shared);
+    elstm_tflite_free(m);
+
+    forecaster_refuses("classifier", ELSTM_ERR_UNSUPPORTED, "SOFTMAX");
+    forecaster_refuses("stacked_dense", ELSTM_ERR_UNSUPPORTED, "FULLY_CONNECTED");
+    forecaster_refuses("int8", ELSTM_ERR_UNSUPPORTED, "int8");
+    forecaster_refuses("int8_float_io", ELSTM_ERR_UNSUPPORTED, "QUANTIZE");
+    forecaster_refuses("go_backwards", ELSTM_ERR_UNSUPPORTED, "REVERSE_V2");
+    forecaster_refuses("while_keras3", ELSTM_ERR_UNSUPPORTED, "TF_USE_LEGACY_KERAS=1");
+    return test_done();
+}
