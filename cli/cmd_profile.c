@@ -134,9 +134,9 @@ static int run(cli_ctx *ctx)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
                        grouped(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
             printf("  forecast on the board %.7f (normalized; the host computes %.7f)\n", r.forecast_norm, (double)host);
-            printf("  estimated time        %.1f ms at %g MHz, assuming %g cycles per instruction "
+            printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "
                    "(the seed's ESP32-S3 took %.0f ms under TensorFlow Lite Micro)\n",
-                   ms, mhz, cpi, SEED_MS);
+                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", SEED_MS);
         } else if (r.have_cc) {
             printf("  instructions          not measured: qemu-system-arm is not installed (Debian: qemu-system-arm)\n");
         } else {

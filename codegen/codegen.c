@@ -453,8 +453,11 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         snprintf(in->name, sizeof in->name, "%s", mi->name);
         in->min = mi->min;
         in->max = mi->max;
-        if (!isfinite(mi->min) || !isfinite(mi->max))
-            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0, "input '%s' has a non-finite scaler", mi->name);
+        if (!isfinite(mi->min) || !isfinite(mi->max) || !isfinite((float)mi->min) ||
+            (mi->max != mi->min && !isfinite((float)(1.0 / (mi->max - mi->min)))))
+            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
+                                  "input '%s' has a scaler (min %g, max %g) that float32 cannot hold", mi->name,
+                                  mi->min, mi->max);
         switch (mi->enc) {
         case ELSTM_ENC_TIME_SIN:
         case ELSTM_ENC_TIME_COS:
@@ -608,7 +611,7 @@ static elstm_status check_weights(const cg_model *d, const char *source, elstm_d
 }
 
 /* NAME_model.h: the weights, the scaler, the input encodings (data only). */
-static elstm_status gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
+static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
     const elstm_lstm_f32 *l = d->l;
     const int I = d->I, N = d->N;
@@ -699,7 +702,6 @@ static elstm_status gen_model_h(const cg_model *d, const char *name, const char 
     cg_puts(b, ",\n    .target_range = ");
     put_float(b, (float)(d->target_max - d->target_min));
     cg_puts(b, ",\n};\n");
-    return ELSTM_OK;
 }
 
 /* features[] of the examples: the window, one time step per line. */
@@ -792,9 +794,13 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     var_setf(v, "WEIGHT_BYTES", "%llu", (unsigned long long)fig.weight_bytes);
     var_setf(v, "ARENA_BYTES", "%llu", (unsigned long long)fig.arena_bytes);
     var_set(v, "INTERVAL_TEXT", interval);
-    if (d->interval_s > 0 && d->horizon == 1) var_setf(v, "HORIZON_TEXT", "one %s ahead", interval);
-    else if (d->interval_s > 0) var_setf(v, "HORIZON_TEXT", "%d x %s ahead", d->horizon, interval);
-    else var_setf(v, "HORIZON_TEXT", "%d step%s ahead", d->horizon, d->horizon == 1 ? "" : "s");
+    if (d->interval_s > 0) {
+        char ahead[32];
+        interval_text(d->interval_s * d->horizon, ahead, sizeof ahead);
+        var_setf(v, "HORIZON_TEXT", "%s%s ahead", strchr(ahead, ' ') ? "" : "one ", ahead);
+    } else {
+        var_setf(v, "HORIZON_TEXT", "%d step%s ahead", d->horizon, d->horizon == 1 ? "" : "s");
+    }
     put_commentsafe(&b, d->target);
     var_take(v, "TARGET", &b);
     put_float(&b, d->l->cell_clip);

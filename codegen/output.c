@@ -25,9 +25,10 @@
 #include "edgelstm/fileio.h"
 #include "internal.h"
 
-/* 2000-01-01 12:00:00 UTC: any fixed time will do; a zip stores local time, noon keeps
- * the date the same in every time zone. */
-#define ZIP_FIXED_MTIME ((time_t)946728000)
+/* Every entry is dated 2000-01-01 12:00:00, set as MS-DOS time and date fields (what
+ * a zip stores), so that no time zone enters the bytes. */
+#define ZIP_DOS_TIME ((zip_uint16_t)(12u << 11))
+#define ZIP_DOS_DATE ((zip_uint16_t)(((2000u - 1980u) << 9) | (1u << 5) | 1u))
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -159,7 +160,7 @@ static int zip_add_dirs(zip_t *za, const char *rel)
         if (zip_name_locate(za, d, 0) >= 0) continue;
         zip_int64_t i = zip_dir_add(za, d, ZIP_FL_ENC_UTF_8);
         if (i < 0) return -1;
-        if (zip_file_set_mtime(za, (zip_uint64_t)i, ZIP_FIXED_MTIME, 0) != 0 ||
+        if (zip_file_set_dostime(za, (zip_uint64_t)i, ZIP_DOS_TIME, ZIP_DOS_DATE, 0) != 0 ||
             zip_file_set_external_attributes(za, (zip_uint64_t)i, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(040755u << 16)) != 0)
             return -1;
     }
@@ -194,7 +195,7 @@ static elstm_status write_zip(const elstm_genlib *lib, const char *path, elstm_d
             zip_source_free(src);
             return zip_fail(za, tmp, path, f->path, diag);
         }
-        if (zip_file_set_mtime(za, (zip_uint64_t)idx, ZIP_FIXED_MTIME, 0) != 0 ||
+        if (zip_file_set_dostime(za, (zip_uint64_t)idx, ZIP_DOS_TIME, ZIP_DOS_DATE, 0) != 0 ||
             zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644u << 16)) != 0 ||
             zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 9) != 0)
             return zip_fail(za, tmp, path, f->path, diag);

@@ -29,10 +29,12 @@ static const char *const compass_points[16] = {"N", "NNE", "NE", "ENE", "E", "ES
 double compass_angle(const char *s)
 {
     static const char *const calm[] = {"C", "CALM", "CV", "VRB", "VAR", "VARIABLE"};
+    size_t n = strnlen(s, 9);
+    if (n == 0 || n > 8) return -2.0;       /* most texts (times, names) end here */
     for (int i = 0; i < 16; i++)
-        if (text_ieq(s, compass_points[i])) return 22.5 * i;
+        if (strlen(compass_points[i]) == n && text_ieqn(s, compass_points[i], n)) return 22.5 * i;
     for (size_t i = 0; i < sizeof calm / sizeof calm[0]; i++)
-        if (text_ieq(s, calm[i])) return -1.0;
+        if (strlen(calm[i]) == n && text_ieqn(s, calm[i], n)) return -1.0;
     return -2.0;
 }
 

@@ -53,11 +53,12 @@ typedef struct reader {
 
 int csv_is_missing(const char *s, size_t n)
 {
-    static const char *const tokens[] = {"NA", "N/A", "#N/A", "<NA>", "NaN", "-NaN", "NULL", "None"};
+    static const struct { const char *s; size_t n; } tokens[] = {
+        {"NA", 2}, {"N/A", 3}, {"#N/A", 4}, {"<NA>", 4}, {"NaN", 3}, {"-NaN", 4}, {"NULL", 4}, {"None", 4}};
     if (n == 0) return 1;
-    if (n > 4) return 0;
+    if (n > 4 || (s[0] >= '0' && s[0] <= '9')) return 0;          /* numbers: the common case */
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++)
-        if (strlen(tokens[i]) == n && text_ieqn(s, tokens[i], n)) return 1;
+        if (tokens[i].n == n && text_ieqn(s, tokens[i].s, n)) return 1;
     return 0;
 }
 
@@ -230,7 +231,8 @@ static void store_cell(reader *r, int ci, char *s, size_t n)
 static void on_field(void *data, size_t len, void *arg)
 {
     reader *r = arg;
-    char *s = data ? data : "";
+    char empty[1] = "";
+    char *s = data ? data : empty;
     if (r->st != ELSTM_OK) return;
     if (r->nfields == 0) {
         /* a quoted first field may span lines: the record starts where it started */
@@ -320,6 +322,7 @@ static void on_record(int term, void *arg)
     int nf = r->nfields;
     r->nfields = 0;
     r->last_end_line = r->line;
+    if (nf == 0) return;
     if (!r->have_header) {
         finish_header(r);
         return;

@@ -109,7 +109,8 @@ void time_fields_init(time_fields *f);
 int time_parse(const char *fmt, const char *s, time_fields *f);
 /* Fields -> seconds since 1970. 0 = ok; 1 = impossible (why: a short reason). */
 int time_from_fields(const time_fields *f, int64_t *t, char *why, size_t whylen);
-/* Validate a format string: NULL if fine, else the offending directive's text. */
+/* Validate a format string: NULL if fine, else a pointer into fmt to the unknown
+ * directive, or to its end when it has no directive at all. */
 const char *time_check_format(const char *fmt);
 
 /* Layouts detected without --time-format. */

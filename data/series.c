@@ -156,9 +156,11 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
         const char *bad = time_check_format(time_format);
         if (bad)
             return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0,
-                                  "--time-format '%s' is not usable (%s); use strptime directives "
-                                  "such as %%Y %%m %%d %%H %%M %%S %%j %%b %%p %%z %%s, e.g. '%%d/%%m/%%Y %%H:%%M'",
-                                  time_format, bad);
+                                  "--time-format '%s' is not usable (%s%.2s%s); use strptime "
+                                  "directives such as %%Y %%m %%d %%H %%M %%S %%j %%b %%p %%z %%s, "
+                                  "e.g. '%%d/%%m/%%Y %%H:%%M'", time_format,
+                                  *bad ? "unknown directive '" : "it has no directive", bad,
+                                  *bad ? "'" : "");
         snprintf(rv->fmt, sizeof rv->fmt, "%s", time_format);
         snprintf(rv->fmt_name, sizeof rv->fmt_name, "--time-format %s", time_format);
         rv->user_format = 1;
@@ -189,8 +191,7 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
             return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0, "--time names no column");
         if (rv->user_format) return ELSTM_OK;
         if (s->ncols >= 3) return integer_columns(rv);
-        if (s->ncols == 2 && t->col[s->col[0]].n_text == 0) return integer_columns(rv);
-        /* keep_text columns are texts: an all-digit single column is not a date */
+        /* one datetime column, or a date and a time of day (an all-digit text is no date) */
         return choose_layout(rv, 1);
     }
     /* detection: integer columns named year, month, day, ... */
@@ -464,6 +465,18 @@ elstm_status series_build(series *s, const csv_table *t, const char *time_cols,
     rv.diag = diag;
     elstm_status st = resolve(&rv, time_cols, time_format);
     if (st != ELSTM_OK) return st;
+    /* the model's metadata lists the time columns comma-separated */
+    size_t total = 0;
+    for (int i = 0; i < s->ncols; i++) {
+        const char *name = t->col[s->col[i]].name;
+        total += strlen(name) + 1;
+        if (strchr(name, ',') || total >= sizeof s->cols)
+            return elstm_diag_set(diag, ELSTM_ERR_DATA, t->path, t->header_line,
+                                  "time column '%s' %s; rename the column", name,
+                                  strchr(name, ',') ? "has a comma in its name, so a model cannot "
+                                                      "name it in its list of time columns"
+                                                    : "has too long a name for a model's metadata");
+    }
     text_copy(s->layout, sizeof s->layout, rv.user_format ? "--time-format" : rv.fmt_name);
     s->file_time = malloc((t->nrows ? t->nrows : 1) * sizeof *s->file_time);
     if (!s->file_time) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, t->path, 0, "out of memory");

@@ -199,18 +199,14 @@ int time_parse(const char *fmt, const char *s, time_fields *f)
 const char *time_check_format(const char *fmt)
 {
     static const char ok[] = "YymdejHIMSfpbBhaAszFTRDnt%";
-    static char bad[3];
     int directives = 0;
     for (const char *p = fmt; *p; p++) {
         if (*p != '%') continue;
+        if (!p[1] || !strchr(ok, p[1])) return p;       /* the unknown directive */
         p++;
-        if (!*p || !strchr(ok, *p)) {
-            snprintf(bad, sizeof bad, "%%%c", *p ? *p : ' ');
-            return bad;
-        }
         directives++;
     }
-    return directives ? NULL : "no % directive";
+    return directives ? NULL : fmt + strlen(fmt);     /* no directive at all */
 }
 
 int time_from_fields(const time_fields *f, int64_t *t, char *why, size_t n)

@@ -11,14 +11,15 @@
  * arithmetic, and the kernel is built so that every weight is loaded by a VLDM and then
  * feeds exactly one VFMA, and every value of h is loaded once per unit:
  *
- *   for each unit u (the four gate rows i, f, c, o of u are computed together):
- *       z_g = b_g[u] + Wx_g[u] . x                          (short: plain C)
- *       for each block of 16 columns k..k+15 of h:
- *           s16-s31 <- h[k..k+15]                           1 VLDM
- *           for g in i, f, c, o:
- *               s8-s15 <- Wh_g[u][k..k+7];  8 x VFMA z_g    1 VLDM + 8 VFMA
- *               s8-s15 <- Wh_g[u][k+8..k+15]; 8 x VFMA z_g  1 VLDM + 8 VFMA
- *       c[u] = f c[u] + i g (clipped);  h_next[u] = o tanh(c[u])
+ *   1. for each unit u (the four gate rows i, f, c, o of u are computed together):
+ *          z_g = b_g[u] + Wx_g[u] . x                          (short: plain C)
+ *          for each block of 16 columns k..k+15 of h:
+ *              s16-s31 <- h[k..k+15]                           1 VLDM
+ *              for g in i, f, c, o:
+ *                  s8-s15 <- Wh_g[u][k..k+7];  8 x VFMA z_g    1 VLDM + 8 VFMA
+ *                  s8-s15 <- Wh_g[u][k+8..k+15]; 8 x VFMA z_g  1 VLDM + 8 VFMA
+ *          (columns beyond a multiple of 16: plain C)
+ *   2. for each unit u:  c[u] = f c[u] + i g (clipped);  h[u] = o tanh(c[u])
  *
  * i.e. 64 MACs for 64 VFMA + 9 VLDM + 2 loop instructions (1.17 instructions per MAC
  * in the recurrent product, which is 95% of the seed model's MACs). The four rows
@@ -27,8 +28,9 @@
  * or copied, and flash holds one copy of the weights (the reference kernel and the
  * other kernels read the same arrays). elstm_lstm_f32.packed is not used.
  *
- * h_next goes to the first N floats of ctx->scratch and is copied to ctx->h at the end
- * of the step (every unit reads the whole previous h). Activations: runtime/act.h.
+ * Phase 1 keeps the pre-activations in ctx->scratch ([N][4]); phase 2 then updates c and
+ * h in place (every unit of phase 1 reads the whole previous h, so h changes only after
+ * it; no copy of h). Activations: runtime/act.h (no libm).
  *
  * The inner loop is GCC/Clang inline assembly (Thumb-2 + VFP). ELSTM_CORTEXM_NO_ASM
  * selects the plain C version of the same loop (also used on compilers without GNU
@@ -42,8 +44,6 @@
 #include "edgelstm/lstm.h"
 
 #if defined(ELSTM_KERNEL_CORTEXM) || defined(ELSTM_CORTEXM_HOST_TEST)
-
-#include <string.h>
 
 #include "act.h"
 
@@ -179,8 +179,7 @@ ELSTM_API void elstm_lstm_step_f32_cortexm(elstm_lstm_ctx_f32 *ctx, const float 
         z[4 * u + 2] = rh.z2;
         z[4 * u + 3] = rh.z3;
     }
-    /* 2. gates and state; a loop of its own so that the activations' constants stay in
-     *    registers (the assembly above uses s8-s31) */
+    /* 2. gates and state, in place */
     for (u = 0; u < N; u++) {
         const float *zu = z + 4 * u;
         float cu = elstm_act_sigmoid(zu[1]) * c[u] + elstm_act_sigmoid(zu[0]) * elstm_act_tanh(zu[2]);

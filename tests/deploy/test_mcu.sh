@@ -38,6 +38,10 @@ for v in asm c; do
     ok "arm-none-eabi-gcc ($v kernel): the generated library compiles with $STRICT for Cortex-M4F"
   else not_ok "arm-none-eabi-gcc ($v kernel): the generated library compiles strictly" "$(printf '%s' "$out" | head -3 | tr '\n' ' ')"; fi
 done
+if out=$(clang --target=arm-none-eabi $CPU -O2 $STRICT -isystem /usr/lib/arm-none-eabi/include -I"$T/alpha" \
+          -c -o "$T/alpha_clang.o" "$T/alpha/alpha.c" 2>&1) && [ "$(arm-none-eabi-objdump -d "$T/alpha_clang.o" | grep -c vfma)" -ge 64 ]; then
+  ok "clang --target=arm-none-eabi compiles the library strictly for Cortex-M4F, with the assembly kernel"
+else not_ok "clang for Cortex-M4F" "$(printf '%s' "$out" | head -3 | tr '\n' ' ')"; fi
 if arm-none-eabi-nm "$T/alpha_asm.o" | grep -q 'elstm_lstm_step_f32_cortexm'; then
   ok "the Cortex-M4F build uses the Cortex-M kernel (ELSTM_KERNEL_CORTEXM)"
 else not_ok "the Cortex-M4F build uses the Cortex-M kernel" "no elstm_lstm_step_f32_cortexm in alpha.o"; fi
@@ -69,6 +73,24 @@ if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target T
   near "$got" "$want" 1e-5 && ok "QEMU: with --sample, static_buffer prints what 'predict --last' gives (within 1e-5)" ||
     not_ok "QEMU: --sample static_buffer = predict --last" "got '$got', want $want"
 else not_ok "QEMU: --sample static_buffer builds and runs" "$(head -c 300 "$T/bjsb.out" 2>/dev/null)"; fi
+
+# ---- a TensorFlow-converted model on the core: the TFLite interpreter's recorded outputs ----
+KERAS="$ELSTM_ROOT/tests/fixtures/tflite/regression.tflite"
+"$ELSTM" deploy "$KERAS" --target c --name keras -o "$T/keras" >/dev/null
+arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/keras" -c -o "$T/keras.o" "$T/keras/keras.c"
+worst=0; n=0
+for k in 0 1 2 3; do
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]; print(',\n'.join('%.9gf' % v for v in c['input'])); open(sys.argv[3],'w').write(repr(c['output'][0]))" \
+    "${KERAS%.tflite}.json" $k "$T/keras_want" > "$T/window.inc"
+  if arm-none-eabi-gcc $CFLAGS -std=c99 -I"$T" -I"$T/keras" -I"$MCU" -DELSTM_MCU_NAME=keras -DELSTM_MCU_NAME_UC=KERAS \
+       -DELSTM_MCU_HEADER='"keras.h"' -c -o "$T/pm.o" "$MCU/profile_main.c" &&
+     arm-none-eabi-gcc $LINK -o "$T/keras.elf" "$T/pm.o" "$T/keras.o" "$T/startup.o" -lm && run_qemu "$T/keras.elf" "$T/keras.out"; then
+    got=$(awk '$1 == "forecast" { print $2 }' "$T/keras.out")
+    near "$got" "$(cat "$T/keras_want")" 1e-5 && n=$((n + 1))
+  fi
+done
+[ $n -eq 4 ] && ok "QEMU: a TensorFlow-converted model's library gives the TFLite interpreter's outputs on its 4 recorded windows" ||
+  not_ok "QEMU: the TensorFlow-converted model's library" "$n of 4 within 1e-5"
 
 # ---- the kernel against the reference on the core ----
 for v in asm c; do
@@ -104,12 +126,13 @@ sed 's|^#include <LoBa_Temp_Prediction_-_LSTM_inferencing.h>$|#include <loba_tem
 changed=$(diff "$HERE/sketch/static_buffer.ino" "$T/sketch/static_buffer.ino" | grep -c '^[<>]')
 [ "$changed" -eq 2 ] && ok "the sketch differs from the seed-style original in its #include line only" || not_ok "only the #include changed" "$changed lines"
 ARD="-DARDUINO=10819 -I$HERE/arduino -I$T/loba_temp/src"
-if out=$(arm-none-eabi-g++ $CFLAGS -Wall -fno-exceptions -fno-rtti $ARD -x c++ -include Arduino.h -c -o "$T/sketch.o" "$T/sketch/static_buffer.ino" 2>&1); then
+# C++ without libstdc++ (-nostdinc++, linked by gcc): tools/deps.sh does not install it
+if out=$(arm-none-eabi-g++ $CFLAGS -Wall -fno-exceptions -fno-rtti -nostdinc++ $ARD -x c++ -include Arduino.h -c -o "$T/sketch.o" "$T/sketch/static_buffer.ino" 2>&1); then
   ok "arm-none-eabi-g++ builds the sketch against the generated library's compatibility header"
 else not_ok "arm-none-eabi-g++ builds the sketch" "$(printf '%s' "$out" | grep -m3 error | tr '\n' ' ')"; fi
-arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -I"$MCU" $ARD -c -o "$T/core.o" "$HERE/arduino/core.cpp" &&
+arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -nostdinc++ -I"$MCU" $ARD -c -o "$T/core.o" "$HERE/arduino/core.cpp" &&
   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/loba_temp/src" -c -o "$T/loba.o" "$T/loba_temp/src/loba_temp.c" &&
-  arm-none-eabi-g++ $LINK -o "$T/sketch.elf" "$T/sketch.o" "$T/core.o" "$T/loba.o" "$T/startup.o" -lm 2> "$T/sk.err"
+  arm-none-eabi-gcc $LINK -o "$T/sketch.elf" "$T/sketch.o" "$T/core.o" "$T/loba.o" "$T/startup.o" -lm 2> "$T/sk.err"
 if run_qemu "$T/sketch.elf" "$T/sketch.out"; then
   got=$(awk '$1 == "value:" { print $2 }' "$T/sketch.out" | tr -d '\r')
   grep -q '^run_classifier returned: 0' "$T/sketch.out" && near "$got" "$(ref "$T/seed.ref" ref)" 1e-5 &&
@@ -141,8 +164,8 @@ int main()
     return 0;
 }
 CPPEOF
-if [ -z "$arbad" ] && arm-none-eabi-g++ $CFLAGS -I"$T/loba_temp/src" -I"$T/other/src" -c -o "$T/two_ard.o" "$T/two_ard.cpp" &&
-   arm-none-eabi-g++ $LINK -o "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" "$T/startup.o" -lm 2>> "$T/ar.err" &&
+if [ -z "$arbad" ] && arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -nostdinc++ -I"$T/loba_temp/src" -I"$T/other/src" -c -o "$T/two_ard.o" "$T/two_ard.cpp" &&
+   arm-none-eabi-gcc $LINK -o "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" "$T/startup.o" -lm 2>> "$T/ar.err" &&
    run_qemu "$T/two_ard.elf" "$T/two_ard.out" && grep -q '^forecasts ' "$T/two_ard.out"; then
   ok "Arduino-style build: every .c of two libraries' src/ compiled and archived, linked into one sketch, runs"
 else not_ok "Arduino-style build of two libraries" "$arbad $(head -c 300 "$T/ar.err")"; fi

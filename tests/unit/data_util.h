@@ -27,6 +27,15 @@ static inline elstm_status load_text(const char *csv, const elstm_data_opts *o, 
     return elstm_data_load_buffer(o, csv, strlen(csv), ds, d);
 }
 
+/* Load CSV text that must load; reports WHAT (with the message when it fails). */
+static inline int test_loads(const char *what, const char *csv, const elstm_data_opts *o,
+                             elstm_dataset *ds)
+{
+    elstm_diag d;
+    elstm_status st = load_text(csv, o, ds, &d);
+    return test_report(st == ELSTM_OK, what, "status %d: %s", (int)st, d.msg);
+}
+
 /* Column statistics by name, or NULL. */
 static inline const elstm_column_stats *col_stats(const elstm_dataset *ds, const char *name)
 {

@@ -33,13 +33,7 @@ static void compass(void)
     o.split_train = 0.85;
     o.split_val = 0.1;
     elstm_dataset ds;
-    elstm_diag d;
-    elstm_status st = load_text(csv, &o, &ds, &d);
-    TEST_EQ_INT("compass file loads", st, ELSTM_OK);
-    if (st != ELSTM_OK) {
-        printf("# %s\n", d.msg);
-        return;
-    }
+    if (!test_loads("compass file loads", csv, &o, &ds)) return;
     int ks = input_index(&ds, "wd_sin"), kc = input_index(&ds, "wd_cos");
     TEST_TRUE("inputs T? no: wd_sin, wd_cos, T in file order",
               ds.n_inputs == 3 && ks == 0 && kc == 1 && input_index(&ds, "T") == 2);
@@ -102,13 +96,7 @@ static void time_features(void)
     o.split_train = 0.85;   /* 5 training rows: Monday 00-18 h and Tuesday 00 h */
     o.split_val = 0.1;
     elstm_dataset ds;
-    elstm_diag d;
-    elstm_status st = load_text(csv, &o, &ds, &d);
-    TEST_EQ_INT("time features load", st, ELSTM_OK);
-    if (st != ELSTM_OK) {
-        printf("# %s\n", d.msg);
-        return;
-    }
+    if (!test_loads("time features load", csv, &o, &ds)) return;
     const char *names[] = {"T", "hour_sin", "hour_cos", "weekday_sin", "weekday_cos",
                            "doy_sin", "doy_cos", "month_sin", "month_cos"};
     int ok = ds.n_inputs == 9;
@@ -149,10 +137,8 @@ static void selection(void)
     elstm_data_opts o = small_opts("sel.csv");
     elstm_dataset ds;
     elstm_diag d;
-    elstm_status st = load_text(csv, &o, &ds, &d);
-    TEST_EQ_INT("mixed file loads", st, ELSTM_OK);
-    if (st != ELSTM_OK) {
-        printf("# %s\n", d.msg);
+    elstm_status st;
+    if (!test_loads("mixed file loads", csv, &o, &ds)) {
         return;
     }
     const char *want[] = {"TEMP", "wd_sin", "wd_cos", "const", "x"};

@@ -234,6 +234,9 @@ static void time_errors(void)
     TEST_LOAD_FAILS("off-grid time", "time,x\n2013-03-01 00:00,1\n2013-03-01 01:00,2\n"
                     "2013-03-01 02:00,2\n2013-03-01 02:30,3\n", &o, ELSTM_ERR_FORMAT, "t.csv:5: ",
                     "30 min after", "1 h");
+    TEST_LOAD_FAILS("a time column whose name has a comma (fuzz finding: a model could not name it)",
+                    "\"date, time\",x\n2013-03-01 00:00,1\n2013-03-01 01:00,2\n2013-03-01 02:00,3\n",
+                    &o, ELSTM_ERR_DATA, "t.csv:1: ", "'date, time'", "comma");
     TEST_LOAD_FAILS("no time column", "a,b\n1,2\n3,4\n", &o, ELSTM_ERR_FORMAT, "no time column",
                     "--time", "a, b");
     elstm_data_opts bad = o;

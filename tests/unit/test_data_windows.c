@@ -130,10 +130,8 @@ static void gaps(void)
     o.target = "x";
     elstm_dataset ds;
     elstm_diag d;
-    elstm_status st = load_text(csv, &o, &ds, &d);
-    TEST_EQ_INT("gappy file loads", st, ELSTM_OK);
-    if (st != ELSTM_OK) {
-        printf("# %s\n", d.msg);
+    elstm_status st;
+    if (!test_loads("gappy file loads", csv, &o, &ds)) {
         free(csv);
         return;
     }
@@ -196,10 +194,8 @@ static void missing_runs(void)
     o.target = "y";
     elstm_dataset ds;
     elstm_diag d;
-    elstm_status st = load_text(csv, &o, &ds, &d);
-    TEST_EQ_INT("NA runs load", st, ELSTM_OK);
-    if (st != ELSTM_OK) {
-        printf("# %s\n", d.msg);
+    elstm_status st;
+    if (!test_loads("NA runs load", csv, &o, &ds)) {
         free(csv);
         return;
     }
