@@ -144,9 +144,10 @@ elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t
 
 /* ---- one window on several threads ------------------------------------------------- */
 
-/* Waiting: spin (the next step or window usually comes within microseconds), and give
- * the core away when it does not (more threads than free cores). */
-#define POOL_SPIN_SECONDS 2e-4
+/* Waiting: spin (the next step or window usually comes within microseconds), then sleep
+ * and give the core away (more threads than free cores: the others need it). */
+#define POOL_SPIN_SECONDS 2e-4       /* between windows */
+#define POOL_STEP_SPIN_SECONDS 2e-5  /* at a step barrier (a step takes ~1-2 us) */
 
 typedef struct pool_worker {
     struct elstm_infer_pool *pool;
@@ -167,23 +168,48 @@ struct elstm_infer_pool {
     _Atomic unsigned job;
     _Atomic int quit;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    /* step barrier: `arrived` counts, `phase` advances when all have arrived */
+    pthread_cond_t cv;      /* a new window (or quit) */
+    /* step barrier: `arrived` counts, `phase` advances when all have arrived; threads that
+     * waited too long sleep on step_cv (counted in `sleepers`) */
     _Atomic unsigned arrived;
     _Atomic unsigned phase;
+    _Atomic int sleepers;
+    pthread_cond_t step_cv;
 };
 
-static void pool_barrier(elstm_infer_pool *p)
+/* `slept`: whether this thread already had to sleep during this window; it then sleeps at
+ * once (spinning would only keep the core from the threads it waits for). */
+static void pool_barrier(elstm_infer_pool *p, int *slept)
 {
     const unsigned phase = atomic_load_explicit(&p->phase, memory_order_acquire);
     if (atomic_fetch_add_explicit(&p->arrived, 1, memory_order_acq_rel) + 1 == (unsigned)p->threads) {
         atomic_store_explicit(&p->arrived, 0, memory_order_relaxed);
-        atomic_store_explicit(&p->phase, phase + 1, memory_order_release);
+        atomic_store(&p->phase, phase + 1); /* seq_cst with the load of sleepers (see below) */
+        if (atomic_load(&p->sleepers) > 0) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_broadcast(&p->step_cv);
+            pthread_mutex_unlock(&p->mu);
+        }
         return;
     }
-    for (unsigned spins = 0; atomic_load_explicit(&p->phase, memory_order_acquire) == phase; spins++) {
-        if (spins < 4096) cpu_relax();
-        else sched_yield();
+    /* spin while the others are running; if they are not (more threads than free cores),
+     * sleep so that this core can run them */
+    double t0 = 0.0;
+    for (unsigned spins = 1; atomic_load_explicit(&p->phase, memory_order_acquire) == phase; spins++) {
+        cpu_relax();
+        if (spins % 64 == 0) {
+            if (t0 == 0.0 && !*slept) {
+                t0 = now_s();
+            } else if (*slept || now_s() - t0 > POOL_STEP_SPIN_SECONDS) {
+                *slept = 1;
+                pthread_mutex_lock(&p->mu);
+                atomic_fetch_add(&p->sleepers, 1);
+                while (atomic_load(&p->phase) == phase) pthread_cond_wait(&p->step_cv, &p->mu);
+                atomic_fetch_sub(&p->sleepers, 1);
+                pthread_mutex_unlock(&p->mu);
+                return;
+            }
+        }
     }
 }
 
@@ -194,10 +220,11 @@ static void pool_run(elstm_infer_pool *p, int t)
     const int32_t lo = p->bounds[t], hi = p->bounds[t + 1], steps = p->steps;
     const size_t I = (size_t)m->n_input;
     float *h = p->ctx.h, *h_next = p->ctx.scratch;
+    int slept = 0;
     for (int32_t s = 0; s < steps; s++) {
         float *tmp = h;
         if (lo < hi) elstm_lstm_units_f32_opt(m, p->x + (size_t)s * I, h, p->ctx.c, h_next, lo, hi, s & 1);
-        pool_barrier(p);
+        pool_barrier(p, &slept);
         h = h_next;
         h_next = tmp;
     }
@@ -274,12 +301,14 @@ elstm_status elstm_infer_pool_create(elstm_infer_pool **pool, const elstm_lstm_f
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->step_cv, NULL);
     for (t = 1; t < p->threads; t++) {
         p->workers[t] = (pool_worker){p, t};
         if (pthread_create(&p->tid[t], NULL, pool_main, &p->workers[t]) != 0) {
             pool_stop(p, t);
             pthread_mutex_destroy(&p->mu);
             pthread_cond_destroy(&p->cv);
+            pthread_cond_destroy(&p->step_cv);
             free(p->arena);
             free(p);
             return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "could not start inference thread %d of %d", t + 1,
@@ -315,6 +344,7 @@ void elstm_infer_pool_free(elstm_infer_pool *p)
     pool_stop(p, p->threads);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->step_cv);
     free(p->arena);
     free(p);
 }

@@ -7,8 +7,11 @@
  * elstm_lstm_window_f32 per window, within 1e-5 of the reference kernel; argument errors.
  * elstm_infer_pool: one window split over T = 1..4 threads (and more threads than unit
  * blocks) is bit-identical to elstm_lstm_window_f32, over many consecutive windows of
- * different lengths (the workers go to sleep and wake up between some of them).
+ * different lengths (the workers go to sleep and wake up between some of them), and with
+ * every thread pinned to one CPU (the step barrier's sleeping path).
  */
+#define _GNU_SOURCE 1 /* sched_setaffinity */
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +173,19 @@ int main(void)
     check_pool(3, 130, 3);
     check_pool(2, 13, 0);  /* 2 unit blocks: at most 2 threads are used */
     check_pool(1, 3, 1);   /* N < 8: one block, one thread */
+    {
+        /* all threads on one CPU: waiting threads must sleep to let the others run */
+        cpu_set_t old, one;
+        int cpu = sched_getcpu();
+        CPU_ZERO(&one);
+        CPU_SET(cpu >= 0 ? cpu : 0, &one);
+        if (sched_getaffinity(0, sizeof old, &old) == 0 && sched_setaffinity(0, sizeof one, &one) == 0) {
+            check_pool(7, 64, 1);
+            sched_setaffinity(0, sizeof old, &old);
+        } else {
+            printf("# could not pin the test to one CPU; sleeping barrier not exercised\n");
+        }
+    }
     {
         test_model t;
         elstm_infer_pool *pool = NULL;
