@@ -1,5 +1,6 @@
 #!/bin/sh
-# Training benchmark: edgelstm vs PyTorch (CPU) vs TensorFlow-Keras (CPU), same windows,
+# Training benchmark: edgelstm vs PyTorch (CPU) vs TensorFlow-Keras (CPU; Keras 3 as tf.keras
+# gives it, and legacy Keras 2 via tf_keras, the seed's), same windows,
 # the seed's model and settings (LSTM(128) + Dense(1), 168 steps x 7 inputs, batch 32,
 # Adam 0.001, MSE), 2 threads each. Needs `make` and `make venv-bench`.
 #
@@ -20,6 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-speed}
 STATION=${2:-Aotizhongxin}
 THREADS=${THREADS:-2}
+FRAMEWORKS=${FRAMEWORKS:-torch keras tf_keras}   # a subset, e.g. FRAMEWORKS="torch tf_keras"
 SHARED=${ELSTM_SHARED:-$ROOT/../shared}
 E=${ELSTM_BIN:-$ROOT/build/edgelstm}
 PY="$ROOT/.venv/bin/python"
@@ -48,18 +50,25 @@ d = json.load(open(sys.argv[1]))
 n = round(d["windows_per_second"] * d["train_seconds"] / d["epochs_run"])   # training windows per epoch
 print(json.dumps(dict(framework="edgelstm", epoch_seconds=d["epoch_seconds"], windows_per_second=n / min(d["epoch_seconds"]))), file=open(sys.argv[2], "w"))
 EOF
-  for fw in torch keras; do
+  for fw in $FRAMEWORKS; do
     "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode speed --threads "$THREADS" >"$OUT/speed-$fw.json" 2>"$OUT/speed-$fw.log"
   done
   e=$(field "$OUT/speed-edgelstm.json.1" '["windows_per_second"]')
   t=$(field "$OUT/speed-torch.json" '["windows_per_second"]')
-  k=$(field "$OUT/speed-keras.json" '["windows_per_second"]')
-  "$PY" - "$e" "$t" "$k" <<'EOF'
-import sys
-e, t, k = (float(v) for v in sys.argv[1:4])
-print("%-12s %14s %10s" % ("trainer", "windows/s", "edgelstm x"))
-for name, v in (("edgelstm", e), ("PyTorch", t), ("TF-Keras", k)):
-    print("%-12s %14.0f %10.2f" % (name, v, e / v))
+  "$PY" - "$OUT" "$e" <<'EOF'
+import json, sys, os
+out, e = sys.argv[1], float(sys.argv[2])
+print("%-22s %10s %11s  %s" % ("trainer", "windows/s", "edgelstm x", "version"))
+print("%-22s %10.0f %11.2f  %s" % ("edgelstm", e, 1.0, "this build"))
+best = 0
+for fw, name in (("torch", "PyTorch"), ("keras", "TF-Keras (Keras 3)"), ("tf_keras", "TF-Keras (tf_keras 2)")):
+    if not os.path.exists(os.path.join(out, "speed-%s.json" % fw)): continue
+    d = json.loads(open(os.path.join(out, "speed-%s.json" % fw)).read().strip().split("\n")[-1])
+    v = d["windows_per_second"]
+    best = max(best, v)
+    print("%-22s %10.0f %11.2f  %s" % (name, v, e / v, d["version"]))
+print("goals: >= 1000 windows/s (%s), >= 2x the fastest framework (%.2fx: %s)"
+      % ("met" if e >= 1000 else "NOT met", e / best, "met" if e >= 2 * best else "NOT met"))
 EOF
 fi
 
@@ -70,7 +79,7 @@ if [ "$MODE" = quality ] || [ "$MODE" = all ]; then
   # shellcheck disable=SC2086
   have "$OUT/quality-edgelstm.json" ||
     "$E" train "$FILE" $DATA --threads "$THREADS" -o "$OUT/quality.tflite" --json >"$OUT/quality-edgelstm.json" 2>"$OUT/quality-edgelstm.log"
-  for fw in torch keras; do
+  for fw in $FRAMEWORKS; do
     have "$OUT/quality-$fw.json" ||
       "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode quality --threads "$QT" >"$OUT/quality-$fw.json" 2>"$OUT/quality-$fw.log"
   done
@@ -79,15 +88,25 @@ import json, sys, os
 out = sys.argv[1]
 e = json.load(open(os.path.join(out, "quality-edgelstm.json")))
 rows = [("edgelstm", e["epochs_run"], e["best_epoch"], e["test"]["mae"], e["test"]["rmse"], e["train_seconds"])]
-for fw, name in (("torch", "PyTorch"), ("keras", "TF-Keras")):
+keras_rmse = []
+for fw, name in (("torch", "PyTorch"), ("keras", "Keras 3"), ("tf_keras", "tf_keras 2")):
+    if not os.path.exists(os.path.join(out, "quality-%s.json" % fw)): continue
     d = json.loads(open(os.path.join(out, "quality-%s.json" % fw)).read().strip().split("\n")[-1])
     rows.append((name, d["epochs_run"], d["best_epoch"], d["test_mae"], d["test_rmse"], sum(d["epoch_seconds"])))
     pers = (d["persistence_mae"], d["persistence_rmse"])
+    if fw != "torch": keras_rmse.append(d["test_rmse"])
+if len(rows) == 1:
+    t = e["test"]; pers = (t["persistence"]["mae"], t["persistence"]["rmse"])
 t = e["test"]
 print("test windows: %d; persistence MAE %.4f RMSE %.4f (edgelstm eval: %.4f / %.4f); seasonal MAE %.4f RMSE %.4f"
       % (t["n"], pers[0], pers[1], t["persistence"]["mae"], t["persistence"]["rmse"], t["seasonal"]["mae"], t["seasonal"]["rmse"]))
 print("%-10s %7s %5s %9s %9s %12s %10s" % ("trainer", "epochs", "best", "MAE degC", "RMSE degC", "vs persist.", "train s"))
 for name, ep, be, mae, rmse, secs in rows:
     print("%-10s %7d %5d %9.4f %9.4f %11.1f%% %10.0f" % (name, ep, be, mae, rmse, 100 * (rmse / pers[1] - 1), secs))
+r = e["test"]["rmse"]
+line = "goals: RMSE >= 25%% below persistence (%.1f%%: %s)" % (100 * (1 - r / pers[1]), "met" if r <= 0.75 * pers[1] else "NOT met")
+if keras_rmse:
+    line += ", no worse than Keras (%.4f vs %.4f: %s)" % (r, min(keras_rmse), "met" if r <= min(keras_rmse) else "NOT met")
+print(line)
 EOF
 fi

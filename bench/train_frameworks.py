@@ -2,16 +2,19 @@
 """Train the seed's model with PyTorch or TensorFlow-Keras (CPU) on the exact windows
 edgelstm prepared (`edgelstm train ... --export-windows FILE`), for bench/bench_train.sh.
 
-    train_frameworks.py --windows W.bin --framework torch|keras --mode speed|quality
+    train_frameworks.py --windows W.bin --framework torch|keras|tf_keras --mode speed|quality
                         [--epochs E] [--batch 32] [--units 128] [--lr 0.001]
                         [--patience 5] [--threads 2] [--seed 42]
 
-Both frameworks get the same model (LSTM(units) + Dense(1) on the last step), loss
+`keras` is the Keras that `tf.keras` gives with TensorFlow >= 2.16 (Keras 3); `tf_keras` is
+legacy Keras 2 (`TF_USE_LEGACY_KERAS=1`), the Keras of the seed's notebook.
+
+Every framework gets the same model (LSTM(units) + Dense(1) on the last step), loss
 (MSE), optimizer (Adam, lr 0.001, epsilon 1e-7), batch size, shuffling each epoch,
 validation every epoch and early stopping on val_loss with the best weights restored.
 PyTorch is given Keras's initializers (Glorot-uniform input kernel, orthogonal
-recurrent kernel, zero biases with forget-gate bias 1) so that the two frameworks
-train the same model.
+recurrent kernel, zero biases with forget-gate bias 1) and one bias vector per gate (its
+second, `bias_hh`, is frozen at zero) so that the frameworks train the same model.
 
 speed:   trains `--epochs` epochs (default 2) and prints the windows per second of the
          fastest epoch (the first includes graph building / warm-up).
@@ -64,6 +67,7 @@ def errors(pred, act):
 
 def run_torch(a, Xtr, Ytr, Xva, Yva, Xte):
     import torch
+    a.version = "torch %s" % torch.__version__
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -84,13 +88,14 @@ def run_torch(a, Xtr, Ytr, Xva, Yva, Xte):
                 self.lstm.bias_hh_l0.zero_()
                 torch.nn.init.xavier_uniform_(self.dense.weight)
                 self.dense.bias.zero_()
+            self.lstm.bias_hh_l0.requires_grad_(False)      # Keras has one bias per gate
 
         def forward(self, x):
             h, _ = self.lstm(x)
             return self.dense(h[:, -1, :])
 
     model = M()
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr, eps=1e-7)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=a.lr, eps=1e-7)
     lossf = torch.nn.MSELoss()
     Xtr_t, Ytr_t = torch.from_numpy(Xtr), torch.from_numpy(Ytr)
     Xva_t, Yva_t = torch.from_numpy(Xva), torch.from_numpy(Yva)
@@ -131,11 +136,14 @@ def run_torch(a, Xtr, Ytr, Xva, Yva, Xte):
 
 def run_keras(a, Xtr, Ytr, Xva, Yva, Xte):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if a.framework == "tf_keras":
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"         # before TensorFlow is imported
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(a.threads)
     tf.config.threading.set_inter_op_parallelism_threads(a.threads)
     tf.keras.utils.set_random_seed(a.seed)
     keras = tf.keras
+    a.version = "tensorflow %s, keras %s" % (tf.__version__, keras.__version__ if hasattr(keras, "__version__") else "?")
     model = keras.Sequential([keras.Input(shape=Xtr.shape[1:]), keras.layers.LSTM(a.units), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=a.lr, epsilon=1e-7), loss="mse")
 
@@ -164,7 +172,7 @@ def run_keras(a, Xtr, Ytr, Xva, Yva, Xte):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--windows", required=True)
-    p.add_argument("--framework", choices=["torch", "keras"], required=True)
+    p.add_argument("--framework", choices=["torch", "keras", "tf_keras"], required=True)
     p.add_argument("--mode", choices=["speed", "quality"], required=True)
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch", type=int, default=32)
@@ -184,7 +192,7 @@ def main():
     Xte, Yte, last = make_xy(w, 2)
     run = run_torch if a.framework == "torch" else run_keras
     times, best_epoch, best_val, pred = run(a, Xtr, Ytr, Xva, Yva, Xte)
-    out = dict(framework=a.framework, mode=a.mode, epochs_run=len(times), epoch_seconds=times,
+    out = dict(framework=a.framework, version=a.version, mode=a.mode, epochs_run=len(times), epoch_seconds=times,
                windows_per_second=len(Xtr) / min(times), train_windows=len(Xtr))
     if a.mode == "quality":
         act = denorm(Yte, w)

@@ -12,6 +12,33 @@ static const cli_opt *const groups[] = {cli_json_opt, NULL};
 
 /* ---- values as JSON ---- */
 
+/* A string from the file as JSON: names in a malformed file need not be UTF-8, which
+ * jansson refuses; such bytes are shown as '?' so that no key goes missing. */
+static const char *utf8_or_ascii(const char *s, char *buf, size_t n)
+{
+    json_t *j = json_string(s);
+    if (j) {
+        json_decref(j);
+        return s;
+    }
+    size_t i = 0;
+    for (; s[i] && i + 1 < n; i++) buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+    buf[i] = '\0';
+    return buf;
+}
+
+static json_t *str_json(const char *s)
+{
+    char buf[512];
+    return json_string(utf8_or_ascii(s, buf, sizeof buf));
+}
+
+static void set_named(json_t *o, const char *key, json_t *v)
+{
+    char buf[512];
+    json_object_set_new(o, utf8_or_ascii(key, buf, sizeof buf), v);
+}
+
 static json_t *shape_json(const elstm_tflite_tensor *t)
 {
     json_t *a = json_array();
@@ -31,7 +58,7 @@ static json_t *ints_json(const int32_t *v, int32_t n)
 static json_t *io_json(const elstm_tflite_tensor *t)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(t->name));
+    json_object_set_new(o, "name", str_json(t->name));
     json_object_set_new(o, "shape", shape_json(t));
     json_object_set_new(o, "dtype", json_string(elstm_tflite_type_name(t->type)));
     json_object_set_new(o, "scale", json_real(t->n_quant ? t->scale[0] : 0.0));
@@ -43,7 +70,7 @@ static json_t *tensor_json(const elstm_tflite_tensor *t, int32_t index)
 {
     json_t *o = json_object();
     json_object_set_new(o, "index", json_integer(index));
-    json_object_set_new(o, "name", json_string(t->name));
+    json_object_set_new(o, "name", str_json(t->name));
     json_object_set_new(o, "shape", shape_json(t));
     json_object_set_new(o, "dtype", json_string(elstm_tflite_type_name(t->type)));
     json_object_set_new(o, "constant_bytes", json_integer(t->data ? (json_int_t)t->data_bytes : 0));
@@ -136,13 +163,13 @@ static json_t *model_json(const elstm_tflite_model *m, const char *refusal)
     for (int32_t i = 0; i < sg->n_outputs; i++) json_array_append_new(outs, io_json(&sg->tensors[sg->outputs[i]]));
     for (int32_t t = 0; t < sg->n_tensors; t++) json_array_append_new(tens, tensor_json(&sg->tensors[t], t));
     for (int32_t i = 0; i < m->n_metadata; i++)
-        json_object_set_new(meta, m->metadata[i].name, metadata_json(&m->metadata[i]));
+        set_named(meta, m->metadata[i].name, metadata_json(&m->metadata[i]));
     for (int32_t i = 0; i < m->n_signatures; i++) {
         const elstm_tflite_signature *s = &m->signatures[i];
         json_t *e = json_object(), *si = json_object(), *so = json_object();
-        for (int32_t k = 0; k < s->n_inputs; k++) json_object_set_new(si, s->inputs[k].name, json_integer(s->inputs[k].tensor));
-        for (int32_t k = 0; k < s->n_outputs; k++) json_object_set_new(so, s->outputs[k].name, json_integer(s->outputs[k].tensor));
-        json_object_set_new(e, "key", json_string(s->key));
+        for (int32_t k = 0; k < s->n_inputs; k++) set_named(si, s->inputs[k].name, json_integer(s->inputs[k].tensor));
+        for (int32_t k = 0; k < s->n_outputs; k++) set_named(so, s->outputs[k].name, json_integer(s->outputs[k].tensor));
+        json_object_set_new(e, "key", str_json(s->key));
         json_object_set_new(e, "subgraph", json_integer(s->subgraph));
         json_object_set_new(e, "inputs", si);
         json_object_set_new(e, "outputs", so);
@@ -154,13 +181,13 @@ static json_t *model_json(const elstm_tflite_model *m, const char *refusal)
     json_object_set_new(o, "params", json_integer((json_int_t)elstm_tflite_param_count(m)));
     json_object_set_new(o, "metadata", meta);
     json_object_set_new(o, "version", json_integer(m->version));
-    json_object_set_new(o, "description", m->description ? json_string(m->description) : json_null());
+    json_object_set_new(o, "description", m->description ? str_json(m->description) : json_null());
     json_object_set_new(o, "subgraphs", json_integer(m->n_subgraphs));
     json_object_set_new(o, "operators", opd);
     json_object_set_new(o, "tensors", tens);
     json_object_set_new(o, "signatures", sigs);
     json_object_set_new(o, "runnable", json_boolean(refusal == NULL));
-    if (refusal) json_object_set_new(o, "unsupported", json_string(refusal));
+    if (refusal) json_object_set_new(o, "unsupported", str_json(refusal));
     return o;
 }
 

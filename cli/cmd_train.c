@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,7 @@ typedef struct progress {
     const char *model_path;
     const elstm_dataset *ds;
     int saved_epoch;          /* epoch whose weights MODEL holds (0 = none yet) */
+    int resuming;             /* --resume: say so before the first epoch line */
     int stop_after, poison_after;
     float *x;                 /* training inputs (the poison hook writes here) */
     void *epoch_seconds;      /* json array of the epochs run in this process */
@@ -101,6 +103,10 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     char secs[16], lb[24], vb[24];
     fmt_secs(e->seconds, secs, sizeof secs);
     if (p->tty) fprintf(stderr, "\r\033[K");
+    if (p->resuming) {
+        fprintf(stderr, "Resumed after epoch %d\n", e->epoch - 1);
+        p->resuming = 0;
+    }
     fprintf(stderr, "Epoch %d/%d - %s - loss: %s", e->epoch, e->epochs, secs, cli_fmt_loss(e->loss, lb, sizeof lb));
     if (!isnan(e->val_loss)) fprintf(stderr, " - val_loss: %s", cli_fmt_loss(e->val_loss, vb, sizeof vb));
     fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
@@ -213,9 +219,17 @@ static int run(cli_ctx *ctx)
                        "when a run ends normally)", ckpt);
         goto done;
     }
-    { /* fail now, not after the first epoch, if MODEL cannot be written */
+    /* fail now, not after the first epoch, if MODEL or its checkpoint cannot be written */
+    for (int k = 0; k < 2; k++) {
+        const char *path = k ? ckpt : out;
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
+                           path, out);
+            goto done;
+        }
         elstm_atomic_file probe;
-        if ((s = elstm_atomic_open(&probe, out, &diag)) != ELSTM_OK) {
+        if ((s = elstm_atomic_open(&probe, path, &diag)) != ELSTM_OK) {
             rc = cli_fail(s, &diag);
             goto done;
         }
@@ -233,6 +247,7 @@ static int run(cli_ctx *ctx)
     pr.x = ds.x;
     pr.epoch_seconds = json_array();
     if (resume) pr.saved_epoch = -1; /* from the earlier run; the checkpoint says which */
+    pr.resuming = resume;
     fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d steps x %d inputs (validation %zu, "
                     "test %zu), batch %d, %d thread%s%s\n",
             topts.units, ds.n_win[0], ds.meta.steps, ds.n_inputs, ds.n_win[1], ds.n_win[2], topts.batch,
@@ -250,24 +265,27 @@ static int run(cli_ctx *ctx)
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (pr.tty) fprintf(stderr, "\r\033[K");
-    if (resume && s != ELSTM_ERR_DATA && s != ELSTM_ERR_FORMAT && s != ELSTM_ERR_IO)
-        fprintf(stderr, "Resumed after epoch %d\n", res.resumed_from);
     char vb[24];
     if (s != ELSTM_OK) {
-        const char *what = s == ELSTM_ERR_INTERRUPTED ? "interrupted" : "stopped";
-        cli_fail(s, &diag);
-        if (s == ELSTM_ERR_INTERRUPTED || s == ELSTM_ERR_NUMERIC) {
-            if (res.best_epoch > 0)
-                fprintf(stderr, "edgelstm: training %s; %s holds the best weights so far (epoch %d, %s %s); "
-                                "continue with the same command and --resume\n",
-                        what, out, res.best_epoch, wva.n ? "val_loss" : "loss",
-                        cli_fmt_loss(res.best_val_loss, vb, sizeof vb));
-            else
-                fprintf(stderr, "edgelstm: training %s before the first epoch ended; no model was written\n", what);
+        if (s != ELSTM_ERR_INTERRUPTED && s != ELSTM_ERR_NUMERIC) {
+            rc = cli_fail(s, &diag);
+            goto done;
         }
-        rc = CLI_EXIT_FAIL;
+        /* one sentence: what happened, what MODEL holds, what to do next */
+        if (s == ELSTM_ERR_NUMERIC) unlink(ckpt);   /* resuming would repeat the same steps */
+        if (res.best_epoch > 0)
+            rc = cli_error("%s; %s holds the best weights so far (epoch %d, %s %s)%s", diag.msg, out,
+                           res.best_epoch, wva.n ? "val_loss" : "loss",
+                           cli_fmt_loss(res.best_val_loss, vb, sizeof vb),
+                           s == ELSTM_ERR_INTERRUPTED ? "; continue with the same command and --resume" : "");
+        else
+            rc = cli_error("%s, before the first epoch ended; no model was written", diag.msg);
         goto done;
     }
+    if (resume && res.epochs_run <= res.resumed_from)
+        fprintf(stderr, "The checkpoint already holds %d epoch%s%s; nothing left to train (raise --epochs "
+                        "to continue)\n", res.resumed_from, res.resumed_from == 1 ? "" : "s",
+                res.early_stopped ? " and early stopping had ended the run" : "");
     if (res.early_stopped)
         fprintf(stderr, "Early stopping: %s did not improve for %d epochs; restored the weights of epoch %d "
                         "(%s %s)\n",

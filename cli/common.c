@@ -24,7 +24,7 @@ const cli_opt cli_data_opts[] = {
     {"--steps", NULL, "N", "time steps per window (default 168)"},
     {"--horizon", NULL, "N", "forecast N steps after the window's last row (default 1)"},
     {"--split", NULL, "TRAIN,VAL", "chronological split fractions, rest is test (default 0.7,0.2)"},
-    {"--max-gap", NULL, "N", "fill gaps of up to N missing steps by interpolation (default: see docs/data.md)"},
+    {"--max-gap", NULL, "N", "fill gaps of up to N missing steps by interpolation (default 6; longer gaps split the series: no window spans them)"},
     {NULL, NULL, NULL, NULL},
 };
 

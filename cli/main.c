@@ -59,11 +59,17 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+    int is_help = strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0;
+    int is_version = strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0;
+    if ((is_help || is_version) && argc > 2) {
+        fprintf(stderr, "edgelstm: unexpected argument '%s' after %s\n", argv[2], name);
+        return CLI_EXIT_USAGE;
+    }
+    if (is_help) {
         print_overview(stdout);
         return CLI_EXIT_OK;
     }
-    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+    if (is_version) {
         printf("edgelstm %s\n", ELSTM_VERSION);
         return CLI_EXIT_OK;
     }
@@ -73,9 +79,14 @@ int main(int argc, char **argv)
             return CLI_EXIT_OK;
         }
         const cli_command *c = find_command(argv[2]);
-        if (!c || argc > 3) {
+        if (!c) {
             fprintf(stderr, "edgelstm: unknown command '%s'; run 'edgelstm --help' for the list\n",
                     argv[2]);
+            return CLI_EXIT_USAGE;
+        }
+        if (argc > 3) {
+            fprintf(stderr, "edgelstm: unexpected argument '%s'; usage: edgelstm help COMMAND\n",
+                    argv[3]);
             return CLI_EXIT_USAGE;
         }
         print_command_help(c);

@@ -96,6 +96,17 @@ static void put_cstring(cg_buf *b, const char *s)
     cg_puts(b, "\"");
 }
 
+/* The inside of a JSON (or YAML double-quoted) string: quotes, backslashes and control
+ * characters escaped; other bytes (UTF-8) as they are. */
+static void put_jsonsafe(cg_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') cg_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f) cg_printf(b, "\\u%04x", *p);
+        else cg_putn(b, (const char *)p, 1);
+    }
+}
+
 /* Text safe inside a C comment, a Markdown table and a one-line value (no "*" "/" pairs,
  * no control characters, no '|'). */
 static void put_commentsafe(cg_buf *b, const char *s)
@@ -104,6 +115,7 @@ static void put_commentsafe(cg_buf *b, const char *s)
         unsigned char c = *p;
         if (c < 0x20 || c == 0x7f || c == '|') c = '_';
         if ((c == '*' && p[1] == '/') || (c == '/' && p[1] == '*')) c = '_';
+        if (c == '?' && p[1] == '?') c = '_';   /* no trigraph (??/ would continue the line) */
         cg_putn(b, (const char *)&c, 1);
     }
 }
@@ -286,6 +298,19 @@ static const char *const keywords[] = {
     "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq",
 };
 
+/* The library's header is NAME.h in a folder on the include path: a NAME that is also a
+ * standard C header (or one of the Arduino core's) would hide that header from every file
+ * compiled with the library. Compared without case (Windows and macOS file systems). */
+static const char *const header_names[] = {
+    "assert", "complex", "ctype", "errno", "fenv", "float", "inttypes", "iso646", "limits",
+    "locale", "math", "setjmp", "signal", "stdalign", "stdarg", "stdatomic", "stdbool", "stddef",
+    "stdint", "stdio", "stdlib", "stdnoreturn", "string", "strings", "tgmath", "threads", "time",
+    "uchar", "wchar", "wctype", "unistd", "alloca", "malloc", "memory",
+    /* Arduino core and its usual libraries */
+    "Client", "EEPROM", "HardwareSerial", "IPAddress", "Print", "Printable", "Server", "SPI",
+    "Stream", "Udp", "WString", "Wire", "WiFi",
+};
+
 elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
 {
     if (!name || !*name)
@@ -310,6 +335,12 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
         if (strcmp(name, keywords[i]) == 0)
             return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                                   "the library name '%s' is a C or C++ keyword; choose another", name);
+    for (size_t i = 0; i < sizeof header_names / sizeof header_names[0]; i++)
+        if (strcasecmp(name, header_names[i]) == 0)
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                  "the library name '%s' would make a header %s.h that hides the "
+                                  "standard header <%s.h> from the code built with it; choose another",
+                                  name, name, header_names[i]);
     if (strncasecmp(name, "arduino", 7) == 0)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                               "the library name '%s' starts with 'Arduino', which the Arduino library rules reserve",
@@ -803,6 +834,10 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     }
     put_commentsafe(&b, d->target);
     var_take(v, "TARGET", &b);
+    put_cstring(&b, d->target);
+    var_take(v, "TARGET_CSTRING", &b);
+    put_jsonsafe(&b, d->target);
+    var_take(v, "TARGET_JSON", &b);
     put_float(&b, d->l->cell_clip);
     var_take(v, "CELL_CLIP", &b);
     put_float(&b, (float)d->target_min);

@@ -214,7 +214,9 @@ static elstm_status check_usable(selector *sl, int c, const char *role)
     if (col->n_missing == sl->t->nrows)
         return elstm_diag_set(sl->diag, ELSTM_ERR_DATA, path, 0,
                               "column '%s' has no values at all (all %zu rows are missing), so it "
-                              "cannot be %s; leave it out of --features", col->name, sl->t->nrows, role);
+                              "cannot be %s%s", col->name, sl->t->nrows, role,
+                              strcmp(role, "the target") == 0 ? "; choose another --target"
+                                                              : "; leave it out of --features");
     if (cs->kind == ELSTM_COL_TEXT) {
         char q[128];
         size_t r = 0;
@@ -282,6 +284,11 @@ static elstm_status add_time_features(selector *sl, const char *list)
                                   "--time-features: unknown calendar feature '%.*s' (choose from "
                                   "hour, doy, weekday, month)", (int)len, p);
         const char *n = elstm_time_feature_name(tf);
+        for (const elstm_meta_input *in = sl->ds->meta.inputs;
+             in < sl->ds->meta.inputs + sl->ds->meta.n_inputs; in++)
+            if (in->tf == tf)
+                return elstm_diag_set(sl->diag, ELSTM_ERR_ARG, NULL, 0,
+                                      "--time-features names '%s' twice", n);
         elstm_status st = add_input(sl, n, "_sin", "", ELSTM_ENC_TIME_SIN, tf);
         if (st == ELSTM_OK) st = add_input(sl, n, "_cos", "", ELSTM_ENC_TIME_COS, tf);
         if (st != ELSTM_OK) return st;
@@ -295,6 +302,10 @@ static elstm_status select_from_opts(selector *sl, const elstm_data_opts *o)
 {
     const csv_table *t = sl->t;
     elstm_status st = ELSTM_OK;
+    if (o->features && !*o->features)
+        return elstm_diag_set(sl->diag, ELSTM_ERR_ARG, NULL, 0,
+                              "--features is empty; name the input columns (e.g. --features "
+                              "TEMP,PRES) or leave the option out to use every numeric column");
     if (o->features) {
         for (const char *p = o->features; *p && st == ELSTM_OK;) {
             const char *e = strchr(p, ',');
@@ -359,6 +370,11 @@ elstm_status columns_select(elstm_dataset *ds, const csv_table *t, const elstm_d
 {
     selector sl = {ds, t, diag, SIZE_MAX, -1};
     elstm_meta *m = &ds->meta;
+    if (!reuse && o->target) {
+        /* an empty target is its own fault, whatever the inputs are */
+        int c = csv_find(t, o->target, strlen(o->target));
+        if (c >= 0 && t->col[c].n_missing == t->nrows) return check_usable(&sl, c, "the target");
+    }
     elstm_status st = reuse ? select_from_meta(&sl) : select_from_opts(&sl, o);
     if (st != ELSTM_OK) return st;
     const char *target = reuse ? (m->target[0] ? m->target : NULL) : o->target;

@@ -37,6 +37,8 @@ typedef struct reader {
     size_t line_bytes;      /* bytes of that line fed so far */
     int skip;               /* physical lines still to skip */
     int started;            /* the first byte (a possible BOM) has been seen */
+    int cr_pending;         /* the last piece ended with a CR, which ended its line: an LF
+                               right after it belongs to that line end (CRLF) */
     int have_header;        /* the header record has been read */
     char *hdr;              /* the header's physical line, collected to find the delimiter */
     size_t hdr_len, hdr_cap;
@@ -237,7 +239,7 @@ static void on_field(void *data, size_t len, void *arg)
     if (r->nfields == 0) {
         /* a quoted first field may span lines: the record starts where it started */
         long nl = 0;
-        for (size_t i = 0; i < len; i++) nl += s[i] == '\n';
+        for (size_t i = 0; i < len; i++) nl += s[i] == '\n' || (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n'));
         r->rec_line = r->line - nl;
     }
     if (!r->have_header) {
@@ -414,9 +416,24 @@ static void feed(reader *r, const char *buf, size_t len)
         if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) i = 3;   /* UTF-8 byte order mark */
     }
     while (i < len && r->st == ELSTM_OK) {
-        const char *nl = memchr(buf + i, '\n', len - i);
+        /* A line ends at LF, CRLF or a CR alone (old Mac files); libcsv accepts all three
+         * as record ends, this loop only counts lines and collects the header. */
+        if (r->cr_pending && buf[i] == '\n') {     /* the LF of a CRLF split across pieces */
+            r->cr_pending = 0;
+            if (r->skip == 0 && r->parsing) parse(r, buf + i, 1);
+            i++;
+            continue;
+        }
+        r->cr_pending = 0;
+        size_t j = i;
+        while (j < len && buf[j] != '\n' && buf[j] != '\r') j++;
+        const char *nl = j < len ? buf + j : NULL;
+        if (nl && *nl == '\r') {
+            if (j + 1 < len && buf[j + 1] == '\n') nl++;
+            else if (j + 1 == len) r->cr_pending = 1;
+        }
         size_t end = nl ? (size_t)(nl - buf) + 1 : len, seg = end - i;
-        if (r->line_bytes + seg - (nl != NULL) > CSV_MAX_LINE) {
+        if (r->line_bytes + (size_t)(j - i) > CSV_MAX_LINE) {
             r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, r->line,
                                    "this line is longer than %u bytes; a CSV of sensor data has "
                                    "short lines (is this a CSV file?)", CSV_MAX_LINE);

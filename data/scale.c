@@ -60,8 +60,9 @@ void scale_interpolate(double *v, size_t rows, const uint8_t *gap_before, int ma
 
 void scale_split_bounds(size_t rows, double split_train, double split_val, size_t b[2])
 {
-    b[0] = (size_t)floor((double)rows * split_train);
-    b[1] = (size_t)floor((double)rows * (split_train + split_val));
+    /* rounded down; the 1e-6 keeps e.g. 2000 x (0.7 + 0.2) = 1799.9999999999998 at 1800 */
+    b[0] = (size_t)floor((double)rows * split_train + 1e-6);
+    b[1] = (size_t)floor((double)rows * (split_train + split_val) + 1e-6);
     if (b[0] > rows) b[0] = rows;
     if (b[1] > rows) b[1] = rows;
     if (b[1] < b[0]) b[1] = b[0];

@@ -229,6 +229,11 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
         }
         return choose_layout(rv, 0);
     }
+    if (rv->user_format)
+        return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, 0,
+                              "--time-format '%s' does not match the first value of any column "
+                              "(the whole value must match); name the time column with --time to "
+                              "see which part differs", rv->fmt);
     return no_time_column(rv);
 }
 
@@ -259,8 +264,8 @@ static elstm_status integer_time(resolver *rv, size_t r, int64_t *out)
         if (!(v == floor(v) && v >= 0 && v <= 1e6)) {
             char q[128], b[64];
             return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
-                                  "time column '%s': %s is not a whole number (time columns hold "
-                                  "integers such as 2013, 3, 1, 0)", col->name,
+                                  "time column '%s': %s is not a whole number from 0 to 1000000 "
+                                  "(time columns hold integers such as 2013, 3, 1, 0)", col->name,
                                   text_quote(cell_text(t, c, r, b, sizeof b), q, sizeof q));
         }
         *dst[rv->part[i]] = (int64_t)v;

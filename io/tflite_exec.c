@@ -953,15 +953,16 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
                               "running this graph needs more than %zu MB of tensor memory",
                               MAX_ACTIVATION_BYTES >> 20);
     }
-    e->block = aligned_alloc(ALIGN, total ? total : ALIGN);
+    /* calloc: a large block comes as zero pages that are only touched when a tensor is
+     * written (`inspect` creates an executor only to see whether the graph runs) */
+    e->block = calloc(1, total + ALIGN);
     if (!e->block) {
         free(role);
         elstm_tflite_exec_free(e);
         return elstm_diag_set(diag, ELSTM_ERR_NOMEM, m->path, 0,
                               "out of memory for %zu bytes of tensors", total);
     }
-    memset(e->block, 0, total ? total : ALIGN);
-    uint8_t *p = e->block;
+    uint8_t *p = (uint8_t *)e->block + (ALIGN - (uintptr_t)e->block % ALIGN) % ALIGN;
     for (int32_t t = 0; t < sg->n_tensors; t++) {
         if (role[t] == T_CONST) e->rd[t] = sg->tensors[t].data;
         if (role[t] == T_CONST || role[t] == T_UNSEEN) continue;

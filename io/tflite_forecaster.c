@@ -12,6 +12,7 @@
  * index, and the dense layer must receive exactly the indices of the last step, in
  * order. Anything that reads differently is refused.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,13 @@ static elstm_status copy_weights(const elstm_tflite_model *m, const elstm_lstm_f
     f->lstm.bd = p;
     f->lstm.n_output = O;
     f->lstm.packed = NULL;
+    size_t bad = 0;
+    for (const float *q = (const float *)f->storage; q < p + o; q++) bad += !isfinite(*q);
+    if (bad)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, m->path, 0,
+                              "%zu of the model's %zu weights are NaN or infinite, so it cannot "
+                              "forecast (a damaged file, or weights from a run that diverged)",
+                              bad, total);
     return ELSTM_OK;
 }
 

@@ -106,7 +106,7 @@ int tfl_lstm_i8_prepare(tfl_lstm_i8 *p, const int32_t *const bias[4], double s_i
     p->m_ig = tfl_quantize_multiplier(1.0 / 32768.0 / 32768.0 / s_c);
     p->m_h = tfl_quantize_multiplier(1.0 / 32768.0 / 32768.0 / s_h);
     double qc = cell_clip > 0.0f ? (double)cell_clip / s_c : 0.0;
-    p->clip = (int16_t)(qc > 32767.0 ? 32767 : lround(qc));
+    p->clip = (int16_t)(qc > 32767.0 ? 32767 : qc);   /* truncated, as TFLite's (int16) cast */
     return 0;
 }
 

@@ -202,11 +202,12 @@ static void parse_tensor(parser *p, fb_table tt, elstm_tflite_tensor *t)
             fb_fail(r, shape.pos, "dimension %d is negative (%d)", (int)d, (int)t->shape[d]);
             return;
         }
-        elements = t->shape[d] == 0 ? 0 : elements * (size_t)t->shape[d];
-        if (elements > MAX_ELEMENTS) {
+        /* checked before multiplying: the product must not wrap around */
+        if (t->shape[d] != 0 && elements > MAX_ELEMENTS / (size_t)t->shape[d]) {
             fb_fail(r, shape.pos, "the shape has more than 2^40 elements");
             return;
         }
+        elements *= (size_t)t->shape[d];
     }
     t->elements = elements;
     if (t->buffer >= (uint32_t)p->m->n_buffers) {

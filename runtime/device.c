@@ -65,6 +65,7 @@ ELSTM_API elstm_status elstm_device_init(const elstm_device_model *m, void *aren
     d->rows = -1;
     d->y_norm = d->y = NAN;
     d->magic = ELSTM_DEVICE_MAGIC;
+    d->self = d;
     elstm_device_reset(d);
     *dev = d;
     return ELSTM_OK;
@@ -75,7 +76,7 @@ ELSTM_API elstm_device *elstm_device_of(void *arena)
     elstm_device *d;
     if (!arena) return NULL;
     d = (elstm_device *)device_align((uintptr_t)arena);
-    return d->magic == ELSTM_DEVICE_MAGIC ? d : NULL;
+    return d->magic == ELSTM_DEVICE_MAGIC && d->self == d ? d : NULL;
 }
 
 ELSTM_API void elstm_device_reset(elstm_device *d)

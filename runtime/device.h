@@ -77,6 +77,9 @@ typedef struct elstm_device_model {
  * callers. */
 typedef struct elstm_device {
     uint32_t magic;                      /* ELSTM_DEVICE_MAGIC once initialized */
+    const struct elstm_device *self;     /* where init put it: a byte copy of an arena is
+                                            refused (its pointers still point into the
+                                            original) */
     int32_t head;                        /* ring slot of the next sample */
     int32_t count;                       /* samples in the ring (<= steps) */
     int32_t rows;                        /* rows given to the window being run, -1 = none */

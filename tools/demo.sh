@@ -6,8 +6,8 @@
 #           and summarize it with `edgelstm data`
 #   train   train the seed's model on it, evaluate it against the baselines, and print
 #           the next forecast (train, eval, predict --last)
-# Later issues add their stage functions (train, eval, predict, deploy) below the
-# marked line and append their names to ALL_STAGES. `sh tools/demo.sh STAGE...` runs
+#   deploy  generate the C and Arduino libraries, run the C example on the host and on an
+#           emulated Cortex-M4F (same forecast as predict --last), profile the model there `sh tools/demo.sh STAGE...` runs
 # only the named stages. Re-runs reuse the downloaded files in demo/ (git-ignored).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,8 +70,6 @@ stage_data() {
   grep -q "TMY" "$DEMO/tmy.err" || { echo "demo: the TMY3 message is missing" >&2; exit 1; }
 }
 
-# ---- later stages (train, eval, predict, deploy) go here ---------------------------
-
 # Stage 2 (docs/training.md): the seed's model and settings - LSTM(128) + Dense(1), 168
 # steps, batch 32, Adam 0.001, MSE, up to 20 epochs with early stopping - trained on the
 # quickstart file, evaluated against persistence and the one-day-seasonal forecast, and
@@ -100,8 +98,69 @@ stage_train() {
   "$ELSTM" predict "$MODEL" "$PSM3" --last
 }
 
+# Stage 3 (docs/deploy.md): the trained model as device libraries - a C folder and an
+# Arduino zip, offline (the seed needed Edge Impulse's cloud for this step) - with the
+# file's last real window in the static_buffer example. The C example runs on the host
+# and, when the Arm toolchain and QEMU are installed, on an emulated Cortex-M4F; both
+# must print the forecast `predict --last` gives. `profile` then measures the cost of
+# one forecast on that core.
+LIB=$DEMO/psm3_temp              # --target c
+ZIP=$DEMO/psm3_temp_arduino.zip  # --target arduino
+MCU=$DEMO/mcu
+same_forecast() { # FILE: its "value:" line against predict --last's normalized value
+  awk -v want="$WANT" '$1 == "value:" { d = $2 - want; if (d < 0) d = -d; found = 1
+        if (d > 1e-5) { printf "demo: %s prints %s, predict --last gives %s\n", FILENAME, $2, want; exit 1 } }
+       END { if (!found) { printf "demo: no value: line in %s\n", FILENAME; exit 1 } }' "$1"
+}
+stage_deploy() {
+  fetch_data
+  [ -s "$MODEL" ] || stage_train
+  say "deploy: a C library and an Arduino library, offline, with the file's last window"
+  echo "\$ edgelstm deploy $MODEL --target c --name psm3_temp --sample $PSM3 -o $LIB"
+  "$ELSTM" deploy "$MODEL" --target c --name psm3_temp --sample "$PSM3" -o "$LIB"
+  echo "\$ edgelstm deploy $MODEL --target arduino --name psm3_temp --sample $PSM3 -o $ZIP"
+  "$ELSTM" deploy "$MODEL" --target arduino --name psm3_temp --sample "$PSM3" -o "$ZIP"
+  unzip -l "$ZIP" | awk 'NR > 3 && $4 != "" && $4 !~ /^-+$/ { print "  " $4 }'
+  WANT=$("$ELSTM" predict "$MODEL" "$PSM3" --last --json |
+         python3 -c 'import json, sys; print(json.load(sys.stdin)["normalized"])')
 
-ALL_STAGES="data train"
+  say "deploy: the C example on this machine (gcc, -std=c99 -Wall -Wextra -Werror -pedantic)"
+  make -s -C "$LIB" CFLAGS="-std=c99 -O2 -Wall -Wextra -Werror -pedantic -DEXAMPLE_DIGITS=6"
+  echo "\$ $LIB/static_buffer"
+  "$LIB/static_buffer" | tee "$DEMO/host.txt"
+  same_forecast "$DEMO/host.txt"
+  echo "(predict --last gave $WANT: the same forecast)"
+
+  if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1; then
+    say "deploy: the same example on an emulated Cortex-M4F (QEMU mps2-an386)"
+    cpu="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
+    strict="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
+    mkdir -p "$MCU"
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc $cpu $strict -I"$LIB" -c "$LIB/psm3_temp.c" -o "$MCU/lib.o"
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc $cpu $strict -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=6 -I"$LIB" \
+      -c "$LIB/examples/static_buffer.c" -o "$MCU/static_buffer.o"
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc $cpu -O2 -I"$ROOT/tools/mcu" -c "$ROOT/tools/mcu/startup.c" -o "$MCU/startup.o"
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc $cpu --specs=rdimon.specs -nostartfiles -T "$ROOT/tools/mcu/mps2-an386.ld" \
+      -Wl,--gc-sections -o "$MCU/static_buffer.elf" "$MCU/static_buffer.o" "$MCU/lib.o" "$MCU/startup.o" -lm
+    echo "\$ qemu-system-arm -M mps2-an386 ... -kernel $MCU/static_buffer.elf"
+    timeout 600 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+      -icount shift=0,align=off,sleep=off -kernel "$MCU/static_buffer.elf" | tee "$DEMO/mcu.txt"
+    same_forecast "$DEMO/mcu.txt"
+    echo "(the emulated board gives the forecast predict --last gives)"
+  else
+    echo "(no arm-none-eabi-gcc / qemu-system-arm: the emulated Cortex-M4F run is skipped)"
+  fi
+
+  say "profile: the cost of one forecast on a Cortex-M4F"
+  echo "\$ edgelstm profile $MODEL"
+  "$ELSTM" profile "$MODEL"
+}
+
+ALL_STAGES="data train deploy"
 [ -x "$ELSTM" ] || { echo "demo: $ELSTM is missing; run 'make' first" >&2; exit 1; }
 for stage in ${*:-$ALL_STAGES}; do
   "stage_$stage"

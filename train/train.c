@@ -831,8 +831,10 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
         info.wait = tr->wait;
         info.seconds = now_s() - t0;
         res->train_seconds += info.seconds;
-        if (tr->opts.checkpoint && (s = ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
+        /* the model file (on_epoch) before the checkpoint: a run killed between the two
+         * resumes one epoch early and writes the same model again */
         if (cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;
+        if (tr->opts.checkpoint && (s = ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
         if (tr->opts.patience > 0 && tr->wait >= tr->opts.patience) stop_early = 1;
     }
     res->early_stopped = stop_early;

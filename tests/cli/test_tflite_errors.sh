@@ -41,6 +41,22 @@ for cmd in inspect run; do
   expect_msg 1 "$cmd: a directory" "not a regular file" "$ELSTM" $cmd "$T/dir.tflite" $extra
 done
 
+# A shape whose element count wraps around 64 bits when multiplied (found in review:
+# [2^20, 2^20, 2^24] read as 0 elements, then a slice read outside memory).
+expect_msg 1 "run: a shape of more than 2^40 elements" "more than 2^40 elements" \
+  "$ELSTM" run "$ELSTM_ROOT/tests/fuzz/corpus/fuzz_tflite/crash-shape-count-wraps" "$T/in.csv"
+
+# Names that are not UTF-8 (a malformed file): inspect --json still has every key.
+"$ELSTM" inspect --json "$FIX/bad_utf8_names.tflite" > "$T/badnames.json" 2>"$T/badnames.err"
+if python3 - "$T/badnames.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["inputs"][0]["name"] == "in??", d["inputs"]
+assert d["description"] is not None and "?bad" in d["metadata"], (d["description"], list(d["metadata"]))
+PYEOF
+then ok "inspect --json: names that are not UTF-8 are shown with '?', no key missing"
+else not_ok "inspect --json with non-UTF-8 names" "$(head -c 200 "$T/badnames.err")"; fi
+
 # Models that parse but cannot run.
 printf '0.5\n%.0s' $(seq 1 15) > "$T/in15.csv"
 expect_msg 1 "run: unsupported operator (REVERSE_V2, from go_backwards=True)" \

@@ -9,6 +9,7 @@ import collections
 import csv
 import datetime as dt
 import glob
+import math
 import json
 import os
 import subprocess
@@ -89,7 +90,7 @@ def oracle_windows(o, features, target, steps=168, horizon=1, split=(0.7, 0.2)):
             else:
                 t += 1
     ti = header.index(target)
-    b0, b1 = int(n * split[0]), int(n * (split[0] + split[1]))
+    b0, b1 = math.floor(n * split[0] + 1e-6), math.floor(n * (split[0] + split[1]) + 1e-6)
     seg = [(0, b0), (b0, b1), (b1, n)]
     counts = [0, 0, 0]
     for st in range(0, n - steps - horizon + 1):

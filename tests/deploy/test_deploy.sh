@@ -84,7 +84,7 @@ if cmp -s "$T/alpha.zip" "$T/alpha_again.zip"; then ok "deploying twice gives id
 else not_ok "deploying twice gives identical zips" "bytes differ"; fi
 
 # ---- NAME and usage errors ----
-for n in 9lives temp-forecast "two words" int Arduino_lib elstm_x ""; do
+for n in 9lives temp-forecast "two words" int Arduino_lib elstm_x "" math Time stdint string Wire; do
   expect_fail 2 "--name '$n' is refused as a usage error" "$ELSTM" deploy "$T/a.tflite" --target c --name "$n" -o "$T/badname"
 done
 if [ ! -e "$T/badname" ]; then ok "a refused name creates nothing"; else not_ok "a refused name creates nothing" "exists"; fi
@@ -96,6 +96,33 @@ expect_fail 1 "a missing model file is an error" "$ELSTM" deploy "$T/nope.tflite
 head -c 3000 /dev/urandom > "$T/junk.tflite"
 expect_fail 1 "a file that is not a model is an error" "$ELSTM" deploy "$T/junk.tflite" --target c --name x -o "$T/x"
 [ ! -e "$T/x" ] && ok "failed deploys create nothing" || not_ok "failed deploys create nothing" "$T/x exists"
+
+expect_fail 2 "--name 'math' (a standard header) says why" "$ELSTM" deploy "$T/a.tflite" --target c --name math -o "$T/badname"
+case "$ERR" in *"<math.h>"*) ok "... it would hide <math.h>" ;; *) not_ok "... it would hide <math.h>" "$ERR" ;; esac
+
+# ---- a target name that needs escaping: quotes, a backslash, a per cent sign, '??=' ----
+python3 - "$T/odd.csv" <<'PYEOF2'
+import math, sys
+with open(sys.argv[1], "w") as f:
+    f.write('time,"T ""in"" \\ 5% ??=",b\n')
+    for i in range(300):
+        f.write("2020-01-%02d %02d:00:00,%.3f,%.2f\n" % (1 + i // 24, i % 24, 10 + 5 * math.sin(i / 6), i % 7))
+PYEOF2
+if "$ELSTM_FAST" train "$T/odd.csv" --target 'T "in" \ 5% ??=' --units 4 --epochs 1 --steps 12 -o "$T/odd.tflite" >/dev/null 2>&1; then
+  for tgt in c esp-idf platformio; do
+    "$ELSTM" deploy "$T/odd.tflite" --target $tgt --name odd --sample "$T/odd.csv" -o "$T/odd_$tgt" >/dev/null 2>&1 || not_ok "deploy $tgt with an odd target name" "failed"
+  done
+  if make -s -C "$T/odd_c" CC=gcc CFLAGS="$STRICT -std=c99" >"$T/odd.log" 2>&1 && "$T/odd_c/static_buffer" >"$T/odd.out" 2>&1 &&
+     grep -qF '  T "in" \ 5% ??=: ' "$T/odd.out"; then
+    ok "a target name with quotes, a backslash, '%' and '??=' builds warning-free and prints as it is"
+  else not_ok "odd target name in C" "$(head -c 300 "$T/odd.log" "$T/odd.out")"; fi
+  if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert 'T \"in\" \\\\ 5% ??=' in d['description'], d['description']" "$T/odd_platformio/library.json" 2>"$T/odd.err"; then
+    ok "library.json stays valid JSON with the name escaped"; else not_ok "library.json with an odd target name" "$(cat "$T/odd.err" | tail -1)"; fi
+  if grep -qF 'description: "LSTM forecaster odd: T \"in\" \\ 5% ??=' "$T/odd_esp-idf/idf_component.yml"; then
+    ok "idf_component.yml escapes the name in its quoted description"; else not_ok "idf_component.yml escaping" "$(sed -n 3p "$T/odd_esp-idf/idf_component.yml")"; fi
+  grep -q 'REQUIRES esp_timer' "$T/odd_esp-idf/CMakeLists.txt" && ok "esp-idf: the component requires esp_timer (the timings use it)" ||
+    not_ok "esp-idf: REQUIRES esp_timer" "$(grep -n REQUIRES "$T/odd_esp-idf/CMakeLists.txt")"
+else not_ok "train a model whose target name needs escaping" "train failed"; fi
 
 # ---- atomic output ----
 expect_fail 1 "an output folder whose parent does not exist is an error" \

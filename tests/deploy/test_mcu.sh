@@ -72,6 +72,7 @@ if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target T
   got=$(awk '$1 == "value:" { print $2 }' "$T/bjsb.out")
   near "$got" "$want" 1e-5 && ok "QEMU: with --sample, static_buffer prints what 'predict --last' gives (within 1e-5)" ||
     not_ok "QEMU: --sample static_buffer = predict --last" "got '$got', want $want"
+elif [ ! -f "$F" ]; then not_ok "QEMU: --sample static_buffer builds and runs" "$F is missing (set ELSTM_SHARED)"
 else not_ok "QEMU: --sample static_buffer builds and runs" "$(head -c 300 "$T/bjsb.out" 2>/dev/null)"; fi
 
 # ---- a TensorFlow-converted model on the core: the TFLite interpreter's recorded outputs ----

@@ -93,14 +93,62 @@ while [ ! -f "$T/s.tflite.ckpt" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1));
 kill -TERM $pid 2>/dev/null
 wait $pid; rc=$?
 [ $rc -eq 1 ] && grep -q 'interrupted' "$T/s.err" && ok "SIGTERM stops training with exit 1 and a message" || not_ok "SIGTERM" "rc $rc: $(tail -2 "$T/s.err")"
-$E eval "$T/s.tflite" "$T/slice.csv" >/dev/null 2>&1 && ok "the model left by SIGTERM is usable" || not_ok "model after SIGTERM" "eval failed"
+$E eval "$T/s.tflite" "$T/slice.csv" --json >"$T/s.json" 2>/dev/null &&
+  "$PY" -c "import json,sys,math; d=json.load(open(sys.argv[1])); assert d['n'] > 0 and math.isfinite(d['mae'])" "$T/s.json" &&
+  ok "the model left by SIGTERM is usable (finite errors)" || not_ok "model after SIGTERM" "eval failed"
+[ "$(grep -c '^edgelstm:' "$T/s.err")" -eq 1 ] && ok "the interruption is one message" || not_ok "interruption: one message" "$(grep '^edgelstm:' "$T/s.err")"
+
+# --- a path that cannot be written fails before training, not after an epoch -----------------
+mkdir -p "$T/adir" "$T/ck.tflite.ckpt"
+expect_fail 1 "-o naming a directory fails at once" $E train "$T/slice.csv" $DATA $SMALL -o "$T/adir"
+case "$ERR" in *"is a directory"*) ok "and says it is a directory" ;; *) not_ok "directory message" "$ERR" ;; esac
+[ ! -e "$T/adir.ckpt" ] && ok "and leaves no checkpoint" || not_ok "no checkpoint for a directory" "$(ls "$T")"
+expect_fail 1 "a checkpoint path that is a directory fails at once" $E train "$T/slice.csv" $DATA $SMALL -o "$T/ck.tflite"
+[ ! -e "$T/ck.tflite" ] && ok "and writes no model" || not_ok "no model when the checkpoint cannot be written" "$(ls "$T")"
+expect_fail 1 "-o in a folder that does not exist fails at once" $E train "$T/slice.csv" $DATA $SMALL -o "$T/none/m.tflite"
+
+# --- resume: the note comes before the epoch lines; nothing left to do is said ----------------
+ELSTM_TEST_STOP_AFTER_EPOCH=1 $E train "$T/slice.csv" $DATA --units 8 --epochs 3 --batch 16 --patience 0 -o "$T/rs.tflite" >/dev/null 2>&1
+$E train "$T/slice.csv" $DATA --units 8 --epochs 3 --batch 16 --patience 0 -o "$T/rs.tflite" --resume >/dev/null 2>"$T/rs.err"
+if awk '/^Resumed after epoch 1$/ { r = NR } /^Epoch 2\/3/ { e = NR } END { exit !(r && e && r < e) }' "$T/rs.err"; then
+  ok "'Resumed after epoch 1' comes before the first epoch line"; else not_ok "resume note order" "$(head -4 "$T/rs.err")"; fi
+ELSTM_TEST_STOP_AFTER_EPOCH=2 $E train "$T/slice.csv" $DATA --units 8 --epochs 3 --batch 16 --patience 0 -o "$T/r2.tflite" >/dev/null 2>&1
+$E train "$T/slice.csv" $DATA --units 8 --epochs 2 --batch 16 --patience 0 -o "$T/r2.tflite" --resume >/dev/null 2>"$T/r2.err"
+grep -q "already holds 2 epochs; nothing left to train" "$T/r2.err" && ok "--resume with no epoch left says so" || not_ok "nothing left to train" "$(cat "$T/r2.err" | head -3)"
+
+# --- a model whose weights are NaN: eval and predict refuse it ------------------------------
+"$E" inspect "$T/a.tflite" --json | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["metadata"]["edgelstm"]))' > "$T/meta.json"
+"$PY" - "$T/nanw.bin" <<'EOF'
+import struct, sys
+I, N, O, T = 7, 8, 1, 24
+n = 4 * N * I + 4 * N * N + 4 * N + O * N + O
+w = [0.01 * ((k * 37) % 11 - 5) for k in range(n)]
+w[3] = 1234.5678   # a marker: its bytes in the exported file become a NaN below
+open(sys.argv[1], "wb").write(b"ELW1" + struct.pack("<4if", I, N, O, T, 0.0) + struct.pack("<%df" % n, *w))
+EOF
+"$ELSTM_ROOT/${BUILD:-build}/asan/tools/export_model" "$T/nanw.bin" "$T/nanw.tflite" "$T/meta.json" >/dev/null 2>&1
+"$PY" - "$T/nanw.tflite" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+mark = struct.pack("<f", 1234.5678)
+assert b.count(mark) == 1, b.count(mark)
+open(sys.argv[1], "wb").write(b.replace(mark, struct.pack("<f", float("nan"))))
+EOF
+expect_fail 1 "eval refuses a model with NaN weights" $E eval "$T/nanw.tflite" "$T/slice.csv"
+case "$ERR" in *"nanw.tflite"*"NaN or infinite"*) ok "eval: the message names the file and the NaN weights" ;; *) not_ok "NaN weights message" "$ERR" ;; esac
+expect_fail 1 "predict --last refuses a model with NaN weights" $E predict "$T/nanw.tflite" "$T/slice.csv" --last
 
 # --- divergence -----------------------------------------------------------------------
 ELSTM_TEST_POISON_AFTER_EPOCH=1 expect_fail 1 "a run that blows up exits 1" \
   $E train "$T/slice.csv" $DATA --units 8 --epochs 3 --batch 16 -o "$T/n.tflite"
 case "$ERR" in *"diverged"*"epoch 2, batch"*"best weights so far (epoch 1"*) ok "the divergence message names epoch and batch and the kept model" ;;
   *) not_ok "divergence message" "$ERR" ;; esac
-$E eval "$T/n.tflite" "$T/slice.csv" >/dev/null 2>&1 && ok "the last good model is kept after divergence" || not_ok "model after divergence" "eval failed"
+[ "$(printf '%s\n' "$ERR" | grep -c '^edgelstm:')" -eq 1 ] && ok "the divergence is one message" || not_ok "divergence: one message" "$ERR"
+[ ! -f "$T/n.tflite.ckpt" ] && ok "after divergence the checkpoint is removed (resuming would repeat it)" || not_ok "checkpoint after divergence" "kept"
+# the kept model is epoch 1's: the same bytes as a 1-epoch run
+# shellcheck disable=SC2086
+$E train "$T/slice.csv" $DATA --units 8 --epochs 1 --batch 16 -o "$T/n1.tflite" >/dev/null 2>&1
+[ -s "$T/n.tflite" ] && cmp -s "$T/n.tflite" "$T/n1.tflite" && ok "the last good model is kept after divergence (= the 1-epoch model)" || not_ok "model after divergence" "differs from the 1-epoch model"
 expect_fail 1 "a learning rate that blows up at once exits 1" \
   $E train "$T/slice.csv" $DATA --units 8 --epochs 3 --lr 1e30 -o "$T/n2.tflite"
 case "$ERR" in *"diverged"*"no model was written"*) ok "and says no model was written" ;; *) not_ok "message" "$ERR" ;; esac

@@ -127,6 +127,45 @@ static void table(void)
     TEST_TRUE("tab delimiter detected", st == ELSTM_OK && t.delim == '\t' && t.ncols == 3 &&
                                             strcmp(t.col[1].name, "a b") == 0);
     if (st == ELSTM_OK) csv_free_table(&t);
+    /* old Mac line ends (CR alone) count lines like LF */
+    csv = "time,x\r2013-01-01 00:00,1\r\r2013-01-01 01:00,2\r";
+    st = csv_read(&t, "cr.csv", csv, strlen(csv), 0, NULL, &d);
+    TEST_TRUE("CR line ends: 2 rows on lines 2 and 4",
+              st == ELSTM_OK && t.nrows == 2 && t.line[0] == 2 && t.line[1] == 4 &&
+                  t.col[1].state[1] == CELL_NUM && t.col[1].cell[1].num == 2);
+    if (st == ELSTM_OK) csv_free_table(&t);
+    csv = "skip me\rtime,x\r2013-01-01 00:00,1\r";
+    st = csv_read(&t, "crskip.csv", csv, strlen(csv), 1, NULL, &d);
+    TEST_TRUE("CR line ends with --skip-rows 1", st == ELSTM_OK && t.nrows == 1 &&
+                                                     t.header_line == 2 && t.line[0] == 3);
+    if (st == ELSTM_OK) csv_free_table(&t);
+    {
+        /* a CRLF split between two reads of the file: still one line end */
+        char path[] = "/tmp/elstm-crlf-XXXXXX";
+        int fd = mkstemp(path);
+        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        long rows = 0, bytes = 0;
+        while (f && bytes < 3 * 65536) {
+            /* pad the first row so that a CR is the last byte of the first 64 KiB read */
+            int w = rows == 0 ? fprintf(f, "time,x\r\n") : 0;
+            if (rows == 0) {
+                bytes += w;
+                long pad = 65536 - bytes - (long)strlen("2013-01-01 00:00,\r");
+                w = fprintf(f, "2013-01-01 00:00,%0*d\r\n", (int)pad, 1);
+            } else {
+                w = fprintf(f, "2013-01-01 00:00,%ld\r\n", rows);
+            }
+            bytes += w;
+            rows++;
+        }
+        if (f) fclose(f);
+        st = f ? csv_read(&t, path, NULL, 0, 0, NULL, &d) : ELSTM_ERR_IO;
+        TEST_TRUE("CRLF across a read boundary: every row on its own line",
+                  st == ELSTM_OK && t.nrows == (size_t)rows && t.line[1] == 3 &&
+                      t.line[rows - 1] == rows + 1);
+        if (st == ELSTM_OK) csv_free_table(&t);
+        remove(path);
+    }
     csv = "time,y\n2013,1\n";
     st = csv_read(&t, "keep.csv", csv, strlen(csv), 0, "TIME", &d);
     TEST_TRUE("columns named as time keep their text",
@@ -149,6 +188,9 @@ static void errors(void)
                     ELSTM_ERR_FORMAT, "bad.csv:2: ", "--skip-rows");
     TEST_LOAD_FAILS("unterminated quote", "time,x\n2013-01-01 00:00,\"1\n2013-01-01 01:00,2\n", &o,
                     ELSTM_ERR_FORMAT, "bad.csv:2: ", "starts on this line", "closing quote");
+    TEST_LOAD_FAILS("CR line ends: text in a numeric column names its line",
+                    "time,x\r2013-01-01 00:00,1\r2013-01-01 01:00,warm\r2013-01-01 02:00,3\r",
+                    &o, ELSTM_ERR_FORMAT, "bad.csv:3: ", "warm");
     TEST_LOAD_FAILS("quote inside an unquoted field", "time,x\n2013-01-01 00:00,1\"2\n", &o,
                     ELSTM_ERR_FORMAT, "bad.csv:2: ", "quot");
     {

@@ -109,6 +109,16 @@ int main(void)
     st = elstm_device_init(&model, arena + 3, ELSTM_DEVICE_ARENA_BYTES(T, I, N), &d);
     TEST_EQ_INT("a misaligned arena of the exact size works", st, ELSTM_OK);
     TEST_TRUE("elstm_device_of finds the forecaster", d && elstm_device_of(arena + 3) == d);
+    {
+        /* a byte copy keeps pointers into the original: it must be refused, not used */
+        static _Alignas(32) unsigned char copy[sizeof arena];
+        memcpy(copy, arena, sizeof arena);
+        TEST_TRUE("a byte copy of an initialized arena is refused", elstm_device_of(copy + 3) == NULL);
+        elstm_device *d2 = NULL;
+        TEST_TRUE("... until it is initialized itself",
+                  elstm_device_init(&model, copy + 3, ELSTM_DEVICE_ARENA_BYTES(T, I, N), &d2) == ELSTM_OK &&
+                      elstm_device_of(copy + 3) == d2 && d2 != d);
+    }
     TEST_TRUE("struct, LSTM state and ring buffer lie inside the arena",
               d && (unsigned char *)d >= arena + 3 &&
                   (unsigned char *)(d->row + I) <= arena + 3 + ELSTM_DEVICE_ARENA_BYTES(T, I, N));

@@ -81,7 +81,8 @@ static size_t n_params(void)
 typedef struct rec {
     int epochs_seen, improved[32];
     double val[32], loss[32];
-    float *snap[32];         /* best model's dense kernel at each epoch */
+    double first_batch[32];  /* loss of each epoch's first batch */
+    float *snap[32];         /* the best model's parameters (whole block) at each epoch */
     int stop_at_epoch;       /* set *stopflag when this epoch starts (0 = never) */
     volatile sig_atomic_t *stopflag;
 } rec;
@@ -96,14 +97,17 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     r->improved[info->epoch] = info->improved;
     r->val[info->epoch] = info->val_loss;
     r->loss[info->epoch] = info->loss;
-    r->snap[info->epoch] = malloc((size_t)m.n_units * sizeof(float));
-    memcpy(r->snap[info->epoch], m.wd, (size_t)m.n_units * sizeof(float));
+    elstm_param_layout l;
+    elstm_trainer_layout(tr, &l);
+    r->snap[info->epoch] = malloc(l.total * sizeof(float));
+    memcpy(r->snap[info->epoch], m.wd - l.wd, l.total * sizeof(float));
     return ELSTM_OK;
 }
 static void on_batch(void *user, int epoch, size_t batch, size_t batches, double loss)
 {
-    (void)batches; (void)loss;
+    (void)batches;
     rec *r = user;
+    if (batch == 1 && epoch < 32) r->first_batch[epoch] = loss;
     if (r->stop_at_epoch && epoch == r->stop_at_epoch && batch == 2) *r->stopflag = 1;
 }
 static void rec_free(rec *r)
@@ -189,10 +193,50 @@ int main(void)
         elstm_trainer_create(&tmp, &o, I, T, NULL);
         elstm_trainer_layout(tmp, &l);
         elstm_trainer_free(tmp);
-        TEST_TRUE("the restored weights are epoch 1's", memcmp(p + l.wd, r.snap[1], 6 * sizeof(float)) == 0);
-        TEST_TRUE("the best model stays epoch 1's during epochs 2-3", memcmp(r.snap[3], r.snap[1], 6 * sizeof(float)) == 0);
+        TEST_TRUE("the restored weights are epoch 1's (every parameter)", memcmp(p, r.snap[1], np * sizeof(float)) == 0);
+        TEST_TRUE("the best model stays epoch 1's during epochs 2-3", memcmp(r.snap[3], r.snap[1], np * sizeof(float)) == 0);
+        TEST_TRUE("epoch 1's weights differ from the last epoch's", memcmp(r.snap[1], r.snap[2], np * sizeof(float)) != 0 || r.improved[2] == 0);
         free(p);
         rec_free(&r);
+    }
+
+    /* shuffling: with a learning rate too small to move any weight, a batch's loss depends
+     * only on which windows it holds (every window has its own target), so the first
+     * batch of each epoch shows the order: not the file's order, another each epoch, the
+     * same again for the same seed; the epoch's mean loss does not depend on the order */
+    {
+        static float TGU[ROWS];
+        for (size_t k = 0; k < trw.n; k++) TGU[k] = (float)k / 16.0f;
+        elstm_windows uw = trw;
+        uw.target = TGU;
+        rec r1 = {0}, r2 = {0};
+        elstm_train_callbacks cb1 = {&r1, on_batch, on_epoch}, cb2 = {&r2, on_batch, on_epoch};
+        float *p1, *p2;
+        opts_small(&o);
+        o.lr = 1e-30;
+        o.epochs = 3;
+        o.patience = 0;
+        run(&o, &uw, NULL, 0, &cb1, &p1, &res, &d);
+        run(&o, &uw, NULL, 0, &cb2, &p2, &res, &d);
+        /* the file's order: the first batch is windows 0..batch-1 */
+        elstm_trainer *tr = NULL;
+        elstm_trainer_create(&tr, &o, I, T, NULL);
+        size_t first[64];
+        for (size_t k = 0; k < (size_t)o.batch; k++) first[k] = k;
+        double id_loss = 0.0;
+        elstm_trainer_compute_grads(tr, &uw, first, (size_t)o.batch, &id_loss, NULL);
+        elstm_trainer_free(tr);
+        test_report(fabs(r1.first_batch[1] - id_loss) > 1e-6 * id_loss, "epoch 1 is not in the file's order",
+                    "first batch %.9g, in order %.9g", r1.first_batch[1], id_loss);
+        test_report(r1.first_batch[1] != r1.first_batch[2] && r1.first_batch[2] != r1.first_batch[3],
+                    "each epoch has another order", "first batches %.9g %.9g %.9g", r1.first_batch[1],
+                    r1.first_batch[2], r1.first_batch[3]);
+        TEST_TRUE("the same seed gives the same orders", memcmp(r1.first_batch, r2.first_batch, sizeof r1.first_batch) == 0);
+        test_report(fabs(r1.loss[1] - r1.loss[2]) <= 1e-6 * r1.loss[1], "an epoch's mean loss does not depend on the order",
+                    "%.9g vs %.9g", r1.loss[1], r1.loss[2]);
+        free(p1); free(p2);
+        rec_free(&r1);
+        rec_free(&r2);
     }
 
     /* resume: interrupt in epoch 3, resume, same bytes as an uninterrupted run */
