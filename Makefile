@@ -18,9 +18,13 @@ ASAN      := $(BUILD)/asan
 PYTHON    := .venv/bin/python
 FUZZ_SECONDS ?= 60
 
-# Vectorized host kernels are chosen at build time: AVX2+FMA when this machine has them.
-HAVE_AVX2 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo 1)
-ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,)
+# Vectorized host kernels are chosen at build time: AVX2+FMA when this machine has them,
+# and AVX-512 (the training GEMMs' wider kernel) when it has that too. NATIVE=0 builds the
+# plain C kernels only (a portable binary).
+NATIVE    ?= 1
+HAVE_AVX2 := $(if $(filter 1,$(NATIVE)),$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo 1))
+HAVE_AVX512 := $(if $(HAVE_AVX2),$(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1))
+ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,) $(if $(HAVE_AVX512),-mavx512f,)
 
 WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wvla -Wformat=2
 CPPFLAGS  := -Iinclude -Iruntime -DELSTM_VERSION=\"$(VERSION)\" -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

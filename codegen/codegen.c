@@ -914,12 +914,12 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     put_window(&b, window, d->steps, d->I);
     var_take(v, "FEATURES", &b);
 
-    /* runtime includes of NAME.c: every runtime .c except status.c (host only) */
+    /* runtime includes of NAME.c: every runtime .c except the host-only ones */
     for (int i = 0; i < elstm_runtime_file_count; i++) {
         const char *f = elstm_runtime_files[i].name;
         size_t n = strlen(f);
         if (strncmp(f, "runtime/", 8) != 0 || n < 3 || strcmp(f + n - 2, ".c") != 0) continue;
-        if (strcmp(f, "runtime/status.c") == 0) continue;
+        if (elstm_codegen_host_only(f)) continue;
         cg_printf(&b, "#include \"edgelstm/%s\"\n", f + 8);
     }
     chop(&b);
@@ -927,12 +927,19 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     return ELSTM_OK;
 }
 
+/* Runtime files the device does not need: status strings (the device API returns
+ * codes) and the host's packed weight layout (lstm_opt.h). */
+int elstm_codegen_host_only(const char *repo_path)
+{
+    return strcmp(repo_path, "runtime/status.c") == 0 || strcmp(repo_path, "runtime/lstm_pack.c") == 0;
+}
+
 /* Where the runtime file `repo_path` goes inside the library's source folder, or NULL if
  * the device does not need it. */
 static const char *runtime_dest(const char *repo_path)
 {
     if (strncmp(repo_path, "include/edgelstm/", 17) == 0) return repo_path + 17;
-    if (strcmp(repo_path, "runtime/status.c") == 0) return NULL;
+    if (elstm_codegen_host_only(repo_path)) return NULL;
     if (strncmp(repo_path, "runtime/", 8) == 0) return repo_path + 8;
     return NULL;
 }

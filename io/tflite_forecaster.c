@@ -19,6 +19,7 @@
 
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
+#include "lstm_opt.h"
 #include "tflite_exec.h"
 #include "tflite_schema.h"
 
@@ -110,17 +111,20 @@ static elstm_status check_structure(const elstm_tflite_model *m, elstm_diag *dia
     return ELSTM_OK;
 }
 
-/* Copy the weights (bitwise) into one aligned block and point f->lstm at it. */
+/* Copy the weights (bitwise) into one aligned block and point f->lstm at it; the same
+ * block also holds the packed layout of this build's kernel, if it has one. */
 static elstm_status copy_weights(const elstm_tflite_model *m, const elstm_lstm_f32 *src,
                                  const float *wd, const float *bd, int32_t O, elstm_forecaster *f,
                                  elstm_diag *diag)
 {
     const size_t N = (size_t)src->n_units, I = (size_t)src->n_input, o = (size_t)O;
     const size_t sizes[] = {N * I, N * N, N};   /* wx, wh, b per gate */
-    size_t total = 4 * (N * I + N * N + N) + o * N + o;
+    size_t total = 4 * (N * I + N * N + N) + o * N + o, packed = elstm_lstm_packed_floats_f32(src);
+    const size_t align = ELSTM_ARENA_ALIGN / sizeof(float);
+    size_t total_padded = (total + align - 1) / align * align;
     float *p = aligned_alloc(ELSTM_ARENA_ALIGN,
-                             (total * sizeof(float) + 2 * ELSTM_ARENA_ALIGN) / ELSTM_ARENA_ALIGN *
-                                 ELSTM_ARENA_ALIGN);
+                             ((total_padded + packed) * sizeof(float) + 2 * ELSTM_ARENA_ALIGN) /
+                                 ELSTM_ARENA_ALIGN * ELSTM_ARENA_ALIGN);
     if (!p) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, m->path, 0, "out of memory for the weights");
     f->storage = p;
     f->lstm = *src;
@@ -149,6 +153,11 @@ static elstm_status copy_weights(const elstm_tflite_model *m, const elstm_lstm_f
                               "%zu of the model's %zu weights are NaN or infinite, so it cannot "
                               "forecast (a damaged file, or weights from a run that diverged)",
                               bad, total);
+    if (packed) {
+        float *pk = (float *)f->storage + total_padded;
+        elstm_lstm_pack_f32(&f->lstm, pk);
+        f->lstm.packed = pk;
+    }
     return ELSTM_OK;
 }
 

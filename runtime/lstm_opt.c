@@ -28,8 +28,12 @@
  * block loop from step to step, so the blocks used last (~40 KB, what L1 holds) are the
  * first ones of the next step and come from L1 instead of L2 (~4% faster for the seed).
  *
+ * Packed weights (host only, runtime/lstm_opt.h): when m->packed is set, the same
+ * products are read from a copy laid out in the kernel's order, one sequential stream
+ * instead of 8 (bit-identical results). Device libraries never set it.
+ *
  * Activations: runtime/act.h (max error ~1e-7 against libm). No malloc, no stdio,
- * stack: a few scalars. The AVX2 kernel ignores elstm_lstm_f32.packed (it needs none).
+ * stack: a few scalars.
  */
 #include "edgelstm/lstm.h"
 
@@ -132,6 +136,36 @@ static __m256 sum_each8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, _
         }                                                                                     \
     } while (0)
 
+/* The same from packed weights: chunk k of the 8 rows is w[64 k .. 64 k + 63], row r at
+ * 8 r; columns past len are zero. Advances w past the len columns. */
+#define ROWS8P_FMA(w, len, v, tail)                                                           \
+    do {                                                                                      \
+        int32_t k_;                                                                           \
+        for (k_ = 0; k_ + 8 <= (len); k_ += 8, (w) += 64) {                                   \
+            const __m256 v_ = _mm256_loadu_ps((v) + k_);                                      \
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps((w)), v_, a0);                                \
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 8), v_, a1);                            \
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 16), v_, a2);                           \
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 24), v_, a3);                           \
+            a4 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 32), v_, a4);                           \
+            a5 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 40), v_, a5);                           \
+            a6 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 48), v_, a6);                           \
+            a7 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 56), v_, a7);                           \
+        }                                                                                     \
+        if (k_ < (len)) {                                                                     \
+            const __m256 v_ = _mm256_maskload_ps((v) + k_, (tail));                           \
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps((w)), v_, a0);                                \
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 8), v_, a1);                            \
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 16), v_, a2);                           \
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 24), v_, a3);                           \
+            a4 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 32), v_, a4);                           \
+            a5 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 40), v_, a5);                           \
+            a6 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 48), v_, a6);                           \
+            a7 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 56), v_, a7);                           \
+            (w) += 64;                                                                        \
+        }                                                                                     \
+    } while (0)
+
 /* Pre-activations of units s..s+7 of gate g (all 8 rows exist: s + 8 <= N). */
 static __m256 gate8(const elstm_lstm_f32 *m, int g, int32_t s, const float *x, const float *h,
                     __m256i xtail, __m256i htail)
@@ -144,12 +178,26 @@ static __m256 gate8(const elstm_lstm_f32 *m, int g, int32_t s, const float *x, c
     return m->b[g] ? _mm256_add_ps(a0, _mm256_loadu_ps(m->b[g] + s)) : a0;
 }
 
+/* The same from the packed block-gate w (runtime/lstm_opt.h). */
+static __m256 gate8_packed(const elstm_lstm_f32 *m, int g, int32_t s, const float *w, const float *x,
+                           const float *h, __m256i xtail, __m256i htail)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    ROWS8P_FMA(w, m->n_input, x, xtail);
+    ROWS8P_FMA(w, m->n_units, h, htail);
+    a0 = sum_each8(a0, a1, a2, a3, a4, a5, a6, a7);
+    return m->b[g] ? _mm256_add_ps(a0, _mm256_loadu_ps(m->b[g] + s)) : a0;
+}
+
 static void units_avx2(const elstm_lstm_f32 *m, const float *x, const float *h_prev, float *c,
                        float *h_next, int32_t u_begin, int32_t u_end, int backwards)
 {
     const int32_t N = m->n_units, blocks = (u_end - u_begin + 7) / 8;
     const __m256i xtail = lanes_below(m->n_input % 8), htail = lanes_below(N % 8);
     const __m256 clip = _mm256_set1_ps(m->cell_clip);
+    /* the packed blocks start at multiples of 8 */
+    const float *packed = m->packed && u_begin % 8 == 0 ? m->packed : NULL;
+    const size_t gate_floats = (size_t)ELSTM_PACK_CHUNKS(m) * 64u;
     int32_t b;
     for (b = 0; b < blocks; b++) {
         const int32_t u = u_begin + 8 * (backwards ? blocks - 1 - b : b);
@@ -158,10 +206,19 @@ static void units_avx2(const elstm_lstm_f32 *m, const float *x, const float *h_p
         const int32_t end = u + 8 < u_end ? u + 8 : u_end;
         const int full = (s == u && end == u + 8);
         const __m256i ours = _mm256_andnot_si256(lanes_below(u - s), lanes_below(end - s));
-        __m256 i = elstm_act_sigmoid8(gate8(m, ELSTM_GATE_I, s, x, h_prev, xtail, htail));
-        __m256 f = elstm_act_sigmoid8(gate8(m, ELSTM_GATE_F, s, x, h_prev, xtail, htail));
-        __m256 g = elstm_act_tanh8(gate8(m, ELSTM_GATE_C, s, x, h_prev, xtail, htail));
-        __m256 o = elstm_act_sigmoid8(gate8(m, ELSTM_GATE_O, s, x, h_prev, xtail, htail));
+        __m256 i, f, g, o;
+        if (packed) { /* block u / 8 of the packed layout: rows s..s+7 (u is a multiple of 8) */
+            const float *w = packed + (size_t)(u / 8) * ELSTM_GATES * gate_floats;
+            i = elstm_act_sigmoid8(gate8_packed(m, ELSTM_GATE_I, s, w, x, h_prev, xtail, htail));
+            f = elstm_act_sigmoid8(gate8_packed(m, ELSTM_GATE_F, s, w + gate_floats, x, h_prev, xtail, htail));
+            g = elstm_act_tanh8(gate8_packed(m, ELSTM_GATE_C, s, w + 2 * gate_floats, x, h_prev, xtail, htail));
+            o = elstm_act_sigmoid8(gate8_packed(m, ELSTM_GATE_O, s, w + 3 * gate_floats, x, h_prev, xtail, htail));
+        } else {
+            i = elstm_act_sigmoid8(gate8(m, ELSTM_GATE_I, s, x, h_prev, xtail, htail));
+            f = elstm_act_sigmoid8(gate8(m, ELSTM_GATE_F, s, x, h_prev, xtail, htail));
+            g = elstm_act_tanh8(gate8(m, ELSTM_GATE_C, s, x, h_prev, xtail, htail));
+            o = elstm_act_sigmoid8(gate8(m, ELSTM_GATE_O, s, x, h_prev, xtail, htail));
+        }
         __m256 cv = full ? _mm256_loadu_ps(c + s) : _mm256_maskload_ps(c + s, ours);
         cv = _mm256_fmadd_ps(f, cv, _mm256_mul_ps(i, g));
         if (m->cell_clip > 0.0f)

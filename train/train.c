@@ -123,7 +123,9 @@ typedef struct worker {
     float *hx;     /* [T][n][N+I]   step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0) */
     float *hlast;  /* [n][N]        hidden state after the last step */
     float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
-    float *dw;     /* [G][N+I]      dZ^T [H, X]: the recurrent and input kernel gradients */
+    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients
+                                    (K1P = N+I rounded up to 16, the packed kernel's width) */
+    float *hxp;    /* [K1P/16][T n][16] the rows [H, X] packed for the packed dW GEMM */
     float *c;      /* [T][n][N]     cell states */
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
@@ -280,7 +282,7 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     tr->slice_max = ((size_t)o->batch + (size_t)tr->P - 1) / (size_t)tr->P;
     layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I);
     size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_max;
-    size_t K1 = N + (size_t)tr->I;
+    size_t K1 = N + (size_t)tr->I, K1P = (K1 + 15) / 16 * 16;
     tr->params = falloc(tot);
     tr->grad = falloc(tot);
     tr->m = falloc(tot);
@@ -302,14 +304,16 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         w->grad = falloc(tot);
         w->hx = falloc(T * S * K1);
         w->hlast = falloc(S * N);
-        w->dw = falloc(4 * N * K1);
+        w->dw = falloc(4 * N * K1P);
+        w->hxp = tr->packed ? falloc(T * S * K1P) : NULL;
         w->z = falloc(T * S * 4 * N);
         w->c = falloc(T * S * N);
         w->tc = falloc(T * S * N);
         w->dh = falloc(S * N);
         w->dc = falloc(S * N);
         w->y = falloc(S);
-        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y;
+        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y &&
+             (w->hxp || !tr->packed);
     }
     if (!ok) {
         elstm_trainer_free(tr);
@@ -333,7 +337,7 @@ void elstm_trainer_free(elstm_trainer *tr)
     if (!tr) return;
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
-        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->z); free(w->c); free(w->tc);
+        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->hxp); free(w->z); free(w->c); free(w->tc);
         free(w->dh); free(w->dc); free(w->y);
     }
     free(tr->wk);
@@ -468,11 +472,18 @@ static void slice_backward(worker *w)
     }
     /* weight gradients, batched over time: [dWh, dWx] = dZ^T [H, X], [G][T n] x [T n][N+I]
      * (the rows of step 0 hold h = 0: they add nothing to dWh) */
+    const int K1P = (K1 + 15) / 16 * 16;
+#if TGEMM_AVAILABLE
+    if (tr->packed) {
+        tgemm_pack_w(w->hx, T * (int)n, K1, K1, w->hxp);
+        tgemm_at(G, K1P / 16, T * (int)n, w->z, G, w->hxp, w->dw, K1P);
+    } else
+#endif
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, T * (int)n, 1.0f, w->z, G, w->hx, K1,
-                0.0f, w->dw, K1);
+                0.0f, w->dw, K1P);
     for (int r = 0; r < G; r++) {
-        memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1, NN * sizeof(float));
-        memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1 + N, (size_t)I * sizeof(float));
+        memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1P, NN * sizeof(float));
+        memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1P + N, (size_t)I * sizeof(float));
     }
     memset(g.b, 0, (size_t)G * sizeof(float));
     for (size_t r = 0; r < (size_t)T * n; r++) {
@@ -511,7 +522,7 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
 #if TGEMM_AVAILABLE
         if (tr->packed) {
             tgemm_pack_wt(tr->wcat, 4 * N, K1, tr->wcat_p);
-            tgemm_pack_w(p.wh, 4 * N, N, tr->whp_b);
+            tgemm_pack_w(p.wh, 4 * N, N, N, tr->whp_b);
         }
 #endif
     }

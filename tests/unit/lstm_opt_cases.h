@@ -156,6 +156,69 @@ static void run_shape_matrix(const char *kernel)
                 st.first_window_fail);
 }
 
+/* Packed weights (runtime/lstm_opt.h, host only) give the same bits as the row-major
+ * arrays: whole windows, and unit ranges at multiples of 8 (the threaded runner's split)
+ * or anywhere else (where the kernel reads the row-major arrays). */
+static void check_packed(const char *kernel)
+{
+    static const int32_t inputs[] = {1, 5, 7, 8, 9, 17}, units[] = {8, 13, 64, 128, 130};
+    char what[200];
+    size_t a, k;
+    int same = 1, packed_used = 0, cases = 0;
+    for (a = 0; a < sizeof inputs / sizeof inputs[0]; a++)
+        for (k = 0; k < sizeof units / sizeof units[0]; k++) {
+            const int32_t I = inputs[a], N = units[k], steps = 23;
+            test_model t;
+            elstm_lstm_f32 pm;
+            elstm_lstm_ctx_f32 c1, c2;
+            size_t bytes, nf;
+            void *a1, *a2;
+            float *x, *pk, y1[3], y2[3], *h0, *cs1, *cs2, *h1, *h2;
+            int32_t split;
+            make_model(&t, I, N, 3, (a + k) % 2 ? 0.25f : 0.0f, (a + k) % 3 != 0);
+            nf = elstm_lstm_packed_floats_f32(&t.m);
+            packed_used |= nf > 0;
+            pk = malloc((nf ? nf : 1) * sizeof(float) + 32);
+            pm = t.m;
+            if (nf) {
+                elstm_lstm_pack_f32(&t.m, pk + 3); /* any float alignment */
+                pm.packed = pk + 3;
+            }
+            bytes = elstm_lstm_arena_size_f32(&t.m);
+            a1 = malloc(bytes);
+            a2 = malloc(bytes);
+            x = random_inputs((size_t)steps * I, 1.0f);
+            elstm_lstm_init_f32(&c1, &t.m, a1, bytes);
+            elstm_lstm_init_f32(&c2, &pm, a2, bytes);
+            elstm_lstm_window_f32(&c1, x, steps, y1);
+            elstm_lstm_window_f32(&c2, x, steps, y2);
+            same &= memcmp(c1.h, c2.h, (size_t)N * sizeof(float)) == 0 &&
+                    memcmp(c1.c, c2.c, (size_t)N * sizeof(float)) == 0 && memcmp(y1, y2, sizeof y1) == 0;
+            h0 = random_inputs((size_t)N, 1.0f);
+            cs1 = random_inputs((size_t)N, 2.0f);
+            cs2 = malloc((size_t)N * sizeof(float));
+            h1 = malloc((size_t)N * sizeof(float));
+            h2 = malloc((size_t)N * sizeof(float));
+            for (split = 1; split < N; split += 3) {
+                float *c0 = random_inputs((size_t)N, 2.0f);
+                memcpy(cs1, c0, (size_t)N * sizeof(float));
+                memcpy(cs2, c0, (size_t)N * sizeof(float));
+                elstm_lstm_units_f32_opt(&t.m, x, h0, cs1, h1, 0, N, split & 1);
+                elstm_lstm_units_f32_opt(&pm, x, h0, cs2, h2, 0, split, 0);
+                elstm_lstm_units_f32_opt(&pm, x, h0, cs2, h2, split, N, 1);
+                same &= memcmp(cs1, cs2, (size_t)N * sizeof(float)) == 0 &&
+                        memcmp(h1, h2, (size_t)N * sizeof(float)) == 0;
+                free(c0);
+            }
+            cases++;
+            free(h0); free(cs1); free(cs2); free(h1); free(h2);
+            free(x); free(a1); free(a2); free(pk); free(t.block);
+        }
+    snprintf(what, sizeof what, "%s: packed weights give the row-major arrays' bits (%d shapes, windows and unit ranges)%s",
+             kernel, cases, packed_used ? "" : " (this build packs nothing)");
+    TEST_TRUE(what, same);
+}
+
 /* Computing a step in unit ranges (any split, either direction) gives the same bits as
  * the whole step: what the threaded runner relies on for results independent of T. */
 static void check_unit_ranges(const char *kernel)

@@ -273,7 +273,7 @@ int main(void)
         int same = 1, copied = 0;
         for (int i = 0; i < elstm_runtime_file_count; i++) {
             const char *n = elstm_runtime_files[i].name, *base = strrchr(n, '/') + 1;
-            if (strcmp(n, "runtime/status.c") == 0) continue;
+            if (elstm_codegen_host_only(n)) continue;
             char path[128];
             snprintf(path, sizeof path, "edgelstm/%s", base);
             const elstm_genfile *f = find(&libs[0], path);

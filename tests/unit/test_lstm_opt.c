@@ -103,6 +103,7 @@ int main(void)
     test_suite("lstm_opt");
     run_shape_matrix(KERNEL);
     check_unit_ranges(KERNEL);
+    check_packed(KERNEL);
     check_init_errors();
     check_arena_bounds();
     return test_done();

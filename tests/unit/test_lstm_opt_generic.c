@@ -18,5 +18,6 @@ int main(void)
 #endif
     run_shape_matrix("generic");
     check_unit_ranges("generic");
+    check_packed("generic");
     return test_done();
 }

@@ -260,5 +260,6 @@ int main(void)
     check_grads("N=8 I=1 T=12 batch 4, 2 threads (long sequence)", 8, 1, 12, 4, 2);
     check_grads("N=16 I=2 T=4 batch 11, 2 threads (packed recurrent GEMMs, row tails)", 16, 2, 4, 11, 2);
     check_grads("N=32 I=3 T=3 batch 8, 1 thread (packed recurrent GEMMs)", 32, 3, 3, 8, 1);
+    check_grads("N=16 I=3 T=30 batch 21, 2 threads (full row blocks and tails, dW in k chunks)", 16, 3, 30, 21, 2);
     return test_done();
 }
