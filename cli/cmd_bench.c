@@ -1,5 +1,6 @@
 /* cmd_bench.c - `edgelstm bench MODEL.tflite [--threads N] [--runs N] [--json]`: host
- * inference latency of one window (batch 1) with the optimized runtime kernel. */
+ * inference latency of one window (batch 1): a forecaster (LSTM -> Dense) with the
+ * optimized runtime kernel, any other graph `run` supports with the graph executor. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "cli.h"
 #include "edgelstm/infer.h"
 #include "edgelstm/model.h"
+#include "edgelstm/tflite.h"
 
 static const cli_opt bench_opts[] = {
     {"--threads", NULL, "N", "threads for one window: the units of each step are split across them (default 1)"},
@@ -43,11 +45,13 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* One window, on the pool when there is one. */
+/* One window, on the pool when there is one, or one run of a graph executor. */
 typedef struct bench_run {
     elstm_lstm_ctx_f32 ctx;
     elstm_infer_pool *pool;
+    elstm_tflite_exec *exec;
     const float *x;
+    size_t nx;
     int32_t steps;
     float *y;
 } bench_run;
@@ -55,9 +59,111 @@ typedef struct bench_run {
 static double run_once(bench_run *b)
 {
     double t0 = now_s();
-    if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
+    if (b->exec) elstm_tflite_exec_run(b->exec, b->x, b->nx, NULL);
+    else if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
     else elstm_lstm_window_f32(&b->ctx, b->x, b->steps, b->y);
     return now_s() - t0;
+}
+
+/* warm up (caches, page faults, clock), then time `runs` runs or ~TARGET_SECONDS; t sorted */
+static long time_runs(bench_run *b, long runs, double *t)
+{
+    double t0 = now_s();
+    for (int k = 0; k < 5 || now_s() - t0 < WARMUP_SECONDS; k++) run_once(b);
+    long n = 0;
+    double total = 0.0;
+    while (runs ? n < runs : n < MAX_RUNS && (n < MIN_RUNS || total < TARGET_SECONDS)) {
+        t[n] = run_once(b);
+        total += t[n++];
+    }
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n;
+}
+
+/* a fixed input of values in [0, 1), like min-max scaled inputs */
+static void fill_input(float *x, size_t n)
+{
+    uint32_t s = 12345u;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = (float)(s >> 8) / 16777216.0f;
+    }
+}
+
+static void latency_ms(const double *t, long runs, double *tmin, double *tmed, double *tmax)
+{
+    *tmin = t[0] * 1e3;
+    *tmed = (runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2])) * 1e3;
+    *tmax = t[runs - 1] * 1e3;
+}
+
+/* A graph that is not a forecaster (e.g. a classifier, an int8 model): the executor that
+ * `edgelstm run` uses, one thread. */
+static int bench_graph(const char *path, long threads, long runs, int json)
+{
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    elstm_tflite_model *m = NULL;
+    bench_run b = {0};
+    elstm_status st = elstm_tflite_load(path, &m, &d);
+    if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &b.exec, &d);
+    if (st != ELSTM_OK) {
+        elstm_tflite_free(m);
+        return cli_fail(st, &d);
+    }
+    int rc = CLI_EXIT_FAIL;
+    const elstm_tflite_tensor *in = elstm_tflite_exec_input(b.exec);
+    float *x = malloc((in->elements ? in->elements : 1) * sizeof(float));
+    double *t = malloc(MAX_RUNS * sizeof(double));
+    char shape[96];
+    elstm_tflite_shape_str(in, shape, sizeof shape);
+    if (threads > 1) {
+        rc = cli_error("%s: --threads splits an LSTM forecaster's steps; this graph (%s input %s) runs on one thread",
+                       path, elstm_tflite_type_name(in->type), shape);
+        goto out;
+    }
+    if (!x || !t) {
+        cli_error("out of memory for the benchmark of %s", path);
+        goto out;
+    }
+    fill_input(x, in->elements);
+    b.x = x;
+    b.nx = in->elements;
+    if ((st = elstm_tflite_exec_run(b.exec, x, b.nx, &d)) != ELSTM_OK) {
+        rc = cli_fail(st, &d);
+        goto out;
+    }
+    long n = time_runs(&b, runs, t);
+    double tmin, tmed, tmax;
+    latency_ms(t, n, &tmin, &tmed, &tmax);
+    size_t no = 0;
+    const float *y = elstm_tflite_exec_output(b.exec, 0, &no);
+    if (json) {
+        json_t *o = json_object(), *lat = json_object(), *out = json_array();
+        json_object_set_new(o, "model", json_string(path));
+        json_object_set_new(o, "kernel", json_string("graph"));
+        json_object_set_new(o, "threads", json_integer(1));
+        json_object_set_new(o, "runs", json_integer(n));
+        json_object_set_new(lat, "min", json_real(tmin));
+        json_object_set_new(lat, "median", json_real(tmed));
+        json_object_set_new(lat, "max", json_real(tmax));
+        json_object_set_new(o, "latency_ms", lat);
+        for (size_t k = 0; k < no; k++) json_array_append_new(out, json_real(y[k]));
+        json_object_set_new(o, "output", out);
+        rc = cli_print_json(o);
+    } else {
+        printf("model:    %s (a %s graph of %d operators, input %s %s; not a forecaster)\n", path,
+               elstm_tflite_type_name(in->type), (int)m->subgraphs[0].n_ops, in->name, shape);
+        printf("kernel:   graph executor (as 'edgelstm run'), 1 thread, batch 1\n");
+        printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, n);
+        rc = 0;
+    }
+out:
+    free(x);
+    free(t);
+    elstm_tflite_exec_free(b.exec);
+    elstm_tflite_free(m);
+    return rc;
 }
 
 static int report(const char *path, const elstm_forecaster *f, int threads, const double *t, long runs,
@@ -66,8 +172,8 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
     const elstm_lstm_f32 *m = &f->lstm;
     const double macs = (double)f->steps * 4.0 * m->n_units * (double)(m->n_input + m->n_units) +
                         (double)m->n_output * m->n_units;
-    const double tmin = t[0] * 1e3, tmed = (runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2])) * 1e3,
-                 tmax = t[runs - 1] * 1e3;
+    double tmin, tmed, tmax;
+    latency_ms(t, runs, &tmin, &tmed, &tmax);
     const double gmacs = macs / (tmed * 1e-3) / 1e9;
     if (json) {
         json_t *o = json_object(), *lat = json_object(), *out = json_array();
@@ -109,6 +215,7 @@ static int run(cli_ctx *ctx)
     elstm_diag_clear(&d);
     elstm_forecaster f;
     elstm_status st = elstm_forecaster_load(path, &f, &d);
+    if (st == ELSTM_ERR_UNSUPPORTED) return bench_graph(path, threads, runs, cli_has(ctx, "--json"));
     if (st != ELSTM_OK) return cli_fail(st, &d);
 
     const elstm_lstm_f32 *m = &f.lstm;
@@ -122,12 +229,7 @@ static int run(cli_ctx *ctx)
         cli_error("out of memory for the benchmark of %s", path);
         goto out;
     }
-    /* a fixed window of values in [0, 1), like min-max scaled inputs */
-    uint32_t s = 12345u;
-    for (size_t i = 0; i < nx; i++) {
-        s = s * 1664525u + 1013904223u;
-        x[i] = (float)(s >> 8) / 16777216.0f;
-    }
+    fill_input(x, nx);
     b.x = x;
     b.y = y;
     if ((st = elstm_lstm_init_f32(&b.ctx, m, arena, arena_bytes)) != ELSTM_OK) {
@@ -142,16 +244,7 @@ static int run(cli_ctx *ctx)
         threads = elstm_infer_pool_threads(b.pool);
     }
 
-    /* warm up (caches, page faults, clock), then time `runs` windows or ~TARGET_SECONDS */
-    double t0 = now_s();
-    for (int k = 0; k < 5 || now_s() - t0 < WARMUP_SECONDS; k++) run_once(&b);
-    long n = 0;
-    double total = 0.0;
-    while (runs ? n < runs : n < MAX_RUNS && (n < MIN_RUNS || total < TARGET_SECONDS)) {
-        t[n] = run_once(&b);
-        total += t[n++];
-    }
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    long n = time_runs(&b, runs, t);
     rc = report(path, &f, (int)threads, t, n, y, cli_has(ctx, "--json"));
 out:
     elstm_infer_pool_free(b.pool);
@@ -172,6 +265,8 @@ const cli_command cli_cmd_bench = {
     "least 20, or exactly --runs N). With --threads N the units of every time step are\n"
     "split across N threads (the result is the same). Reports the minimum, median and\n"
     "maximum latency in milliseconds and the speed in multiply-accumulates per second.\n"
+    "A model that is not a forecaster but that 'edgelstm run' supports (a classifier, an\n"
+    "int8 model) is timed with the same graph executor as run, on one thread.\n"
     "--json keys: latency_ms {min, median, max}, runs, threads, kernel, macs, gmac_per_s,\n"
     "model, steps, inputs, units, outputs, output.",
     1, 1, groups, run,

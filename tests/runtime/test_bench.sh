@@ -62,6 +62,29 @@ out=$("$ELSTM" bench "$T/small.tflite" --runs 3 2>&1)
 case "$out" in *"latency:  min "*"median "*"max "*"over 3 runs"*) ok "text output reports min/median/max over the runs" ;;
   *) not_ok "text output reports min/median/max over the runs" "$out" ;; esac
 
+# graphs that are not forecasters: timed with run's executor, same output as run
+FIX="$ELSTM_ROOT/tests/fixtures/tflite"
+for f in classifier int8; do
+  if "$ELSTM" bench "$FIX/$f.tflite" --runs 4 --json >"$T/g.json" 2>"$T/err"; then
+    "$ELSTM" inspect "$FIX/$f.tflite" --json | "$PY" -c "import json,sys,math; s=json.load(sys.stdin)['inputs'][0]['shape']; print(math.prod(s))" > "$T/n"
+    "$PY" -c "
+import sys
+n = int(open(sys.argv[1]).read()); s = 12345
+for i in range(n):
+    s = (s * 1664525 + 1013904223) % 2**32
+    print(repr((s >> 8) / 16777216.0))" "$T/n" > "$T/in.csv"
+    "$ELSTM" run "$FIX/$f.tflite" "$T/in.csv" --json > "$T/r.json" 2>/dev/null
+    check "$f (not a forecaster): latency_ms and the output run gives for the same input" json_check "$T/g.json" \
+      "j['kernel'] == 'graph'" "j['latency_ms']['min'] <= j['latency_ms']['median'] <= j['latency_ms']['max']" \
+      "j['runs'] == 4" "j['output'] == json.load(open('$T/r.json'))['output']"
+  else
+    not_ok "bench $f.tflite exits 0" "$(head -c 300 "$T/err")"
+  fi
+done
+expect_fail 1 "--threads 2 on a graph that is not a forecaster: exit 1" "$ELSTM" bench "$FIX/classifier.tflite" --threads 2
+expect_fail 1 "a graph run does not support (WHILE) is refused naming the operator" "$ELSTM" bench "$FIX/while_keras3.tflite"
+case "$ERR" in *WHILE*) ok "... it names WHILE" ;; *) not_ok "... it names WHILE" "$ERR" ;; esac
+
 expect_fail 1 "missing model file: exit 1 with a message" "$ELSTM" bench "$T/nope.tflite" &&
   case "$ERR" in *nope.tflite*) ok "the message names the file" ;; *) not_ok "the message names the file" "$ERR" ;; esac
 printf 'not a model' >"$T/junk.tflite"
