@@ -188,10 +188,23 @@ def rewrite(dst, layout, bom_crlf=False):
             tcols = [str(y), str(m), str(d), str(h), "0"]
         elif layout == "compact":
             tcols = [t.strftime("%Y%m%d%H")]
+        elif layout == "us":       # one column, US order
+            tcols = [t.strftime("%m/%d/%Y %H:%M")]
+        elif layout == "ymd":
+            tcols = [t.strftime("%Y/%m/%d %H:%M")]
+        elif layout == "isoz":     # UTC marker
+            tcols = [t.strftime("%Y-%m-%dT%H:%M:%SZ")]
+        elif layout == "isofrac":  # fractional seconds
+            tcols = [t.strftime("%Y-%m-%d %H:%M:%S.000")]
+        elif layout == "jenashort":
+            tcols = [t.strftime("%d.%m.%Y %H:%M")]
+        elif layout == "datehour":  # a date column and an integer hour column
+            tcols = [t.strftime("%Y-%m-%d"), str(h)]
         out.append(tcols + [r[i] for i in keep])
     names = {"iso": ["time"], "isot": ["date"], "jena": ["Date Time"],
              "tmy": ["Date (MM/DD/YYYY)", "Time (HH:MM)"], "ints": ["Year", "Month", "Day", "Hour", "Minute"],
-             "compact": ["stamp"]}[layout]
+             "compact": ["stamp"], "us": ["time"], "ymd": ["time"], "isoz": ["time"], "isofrac": ["time"],
+             "jenashort": ["Date Time"], "datehour": ["date", "hour"]}[layout]
     with open(dst, "w", newline="", encoding="utf-8-sig" if bom_crlf else "utf-8") as f:
         w = csv.writer(f, lineterminator="\r\n" if bom_crlf else "\n",
                        quoting=csv.QUOTE_ALL if bom_crlf else csv.QUOTE_MINIMAL)
@@ -205,7 +218,13 @@ LAYOUTS = [("ISO 8601 with a space", "iso", [], False),
            ("TMY3 MM/DD/YYYY + HH:MM with 24:00", "tmy", [], False),
            ("integer Year..Minute columns", "ints", [], False),
            ("--time-format %Y%m%d%H", "compact", ["--time", "stamp", "--time-format", "%Y%m%d%H"], False),
-           ("ISO, BOM + CRLF + every field quoted", "iso", [], True)]
+           ("ISO, BOM + CRLF + every field quoted", "iso", [], True),
+           ("US MM/DD/YYYY HH:MM in one column", "us", [], False),
+           ("YYYY/MM/DD HH:MM", "ymd", [], False),
+           ("ISO 8601 with Z", "isoz", [], False),
+           ("ISO 8601 with fractional seconds", "isofrac", [], False),
+           ("Jena dd.mm.yyyy HH:MM", "jenashort", [], False),
+           ("--time date,hour (a date and an integer hour)", "datehour", ["--time", "date,hour"], False)]
 if got is not None:
     with tempfile.TemporaryDirectory() as tmp:
         for what, layout, opts, odd in LAYOUTS:
