@@ -4,21 +4,27 @@
 # the seed's model and settings (LSTM(128) + Dense(1), 168 steps x 7 inputs, batch 32,
 # Adam 0.001, MSE), 2 threads each. Needs `make` and `make venv-bench`.
 #
-#   sh bench/bench_train.sh [speed|quality|all] [STATION]
+#   sh bench/bench_train.sh [speed|quality|stations|all] [STATION]
 #
 #   speed    2 epochs of each (training + validation per epoch); windows/s of the faster
 #            epoch (the first includes the frameworks' warm-up)                  (~5 min)
 #   quality  full trainings (20 epochs max, early stopping patience 5, best weights
 #            restored) of each; test MAE/RMSE in degC beside persistence       (~1-2 h)
+#   stations edgelstm alone, the seed's settings, on each of the three stations: test
+#            RMSE beside persistence                                       (~10 min)
 # STATION: Aotizhongxin (default), Changping or Dongsi (../shared/data/beijing-air-quality).
 # The frameworks train on the windows edgelstm prepared (`train --export-windows`), so all
 # three see exactly the same normalized inputs, targets and splits. ELSTM_BIN overrides the
 # edgelstm binary, OUT the output folder (build/bench-train); QUALITY_THREADS the frameworks'
-# threads in the quality part (default THREADS; the thread count does not change what is
-# computed, only how fast); REUSE=1 keeps results already in OUT (to finish a partial run).
+# threads in the quality part (default THREADS; the thread count changes only the last bits
+# of the sums, not the quality); SEEDS the seeds of the quality part (default 42: one
+# training per trainer; several give a mean, since one seed's RMSE varies by a few per cent);
+# FRAMEWORKS a subset of "torch keras tf_keras"; REUSE=1 keeps results already in OUT (to
+# finish a partial run or add seeds).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-speed}
+case "$MODE" in speed|quality|stations|all) ;; *) echo "usage: sh bench/bench_train.sh [speed|quality|stations|all] [STATION]" >&2; exit 2 ;; esac
 STATION=${2:-Aotizhongxin}
 THREADS=${THREADS:-2}
 FRAMEWORKS=${FRAMEWORKS:-torch keras tf_keras}   # a subset, e.g. FRAMEWORKS="torch tf_keras"
@@ -51,7 +57,8 @@ n = round(d["windows_per_second"] * d["train_seconds"] / d["epochs_run"])   # tr
 print(json.dumps(dict(framework="edgelstm", epoch_seconds=d["epoch_seconds"], windows_per_second=n / min(d["epoch_seconds"]))), file=open(sys.argv[2], "w"))
 EOF
   for fw in $FRAMEWORKS; do
-    "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode speed --threads "$THREADS" >"$OUT/speed-$fw.json" 2>"$OUT/speed-$fw.log"
+    "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode speed --threads "$THREADS" >"$OUT/speed-$fw.json" 2>"$OUT/speed-$fw.log" ||
+      { echo "$fw failed:" >&2; tail -n 3 "$OUT/speed-$fw.log" >&2; exit 1; }
   done
   e=$(field "$OUT/speed-edgelstm.json.1" '["windows_per_second"]')
   t=$(field "$OUT/speed-torch.json" '["windows_per_second"]')
@@ -72,41 +79,75 @@ print("goals: >= 1000 windows/s (%s), >= 2x the fastest framework (%.2fx: %s)"
 EOF
 fi
 
+if [ "$MODE" = stations ] || [ "$MODE" = all ]; then
+  echo "## stations: edgelstm, the seed's model and settings, test split of each station"
+  printf '%-14s %7s %5s %9s %9s %13s %12s\n' station epochs best "MAE degC" "RMSE degC" "persist. RMSE" "vs persist."
+  for st in Aotizhongxin Changping Dongsi; do
+    f=$(ls "$SHARED"/data/beijing-air-quality/PRSA_Data_"$st"_*.csv)
+    # shellcheck disable=SC2086
+    "$E" train "$f" $DATA --threads "$THREADS" -o "$OUT/station-$st.tflite" --json >"$OUT/station-$st.json" 2>"$OUT/station-$st.log"
+    "$PY" - "$OUT/station-$st.json" "$st" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1])); t = d["test"]
+print("%-14s %7d %5d %9.4f %9.4f %13.4f %11.1f%%" % (sys.argv[2], d["epochs_run"], d["best_epoch"], t["mae"], t["rmse"],
+      t["persistence"]["rmse"], 100 * (t["rmse"] / t["persistence"]["rmse"] - 1)))
+EOF
+  done
+fi
+
 if [ "$MODE" = quality ] || [ "$MODE" = all ]; then
   QT=${QUALITY_THREADS:-$THREADS}
-  echo "## quality: full training (20 epochs max, early stopping patience 5, best weights restored), test split; frameworks on $QT thread(s)"
+  SEEDS=${SEEDS:-42}
+  echo "## quality: full training (20 epochs max, early stopping patience 5, best weights restored), test split;"
+  echo "## seeds $SEEDS; edgelstm on $THREADS thread(s), the frameworks on $QT"
   have() { [ "${REUSE:-0}" = 1 ] && [ -s "$1" ]; }
-  # shellcheck disable=SC2086
-  have "$OUT/quality-edgelstm.json" ||
-    "$E" train "$FILE" $DATA --threads "$THREADS" -o "$OUT/quality.tflite" --json >"$OUT/quality-edgelstm.json" 2>"$OUT/quality-edgelstm.log"
-  for fw in $FRAMEWORKS; do
-    have "$OUT/quality-$fw.json" ||
-      "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode quality --threads "$QT" >"$OUT/quality-$fw.json" 2>"$OUT/quality-$fw.log"
+  for seed in $SEEDS; do
+    # shellcheck disable=SC2086
+    have "$OUT/quality-edgelstm-$seed.json" ||
+      "$E" train "$FILE" $DATA --threads "$THREADS" --seed "$seed" -o "$OUT/quality-$seed.tflite" --json \
+        >"$OUT/quality-edgelstm-$seed.json" 2>"$OUT/quality-edgelstm-$seed.log"
+    for fw in $FRAMEWORKS; do
+      have "$OUT/quality-$fw-$seed.json" ||
+        "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode quality \
+          --threads "$QT" --seed "$seed" >"$OUT/quality-$fw-$seed.json" 2>"$OUT/quality-$fw-$seed.log" ||
+        { echo "$fw failed:" >&2; tail -n 3 "$OUT/quality-$fw-$seed.log" >&2; exit 1; }
+    done
   done
-  "$PY" - "$OUT" <<'EOF'
-import json, sys, os
-out = sys.argv[1]
-e = json.load(open(os.path.join(out, "quality-edgelstm.json")))
-rows = [("edgelstm", e["epochs_run"], e["best_epoch"], e["test"]["mae"], e["test"]["rmse"], e["train_seconds"])]
-keras_rmse = []
-for fw, name in (("torch", "PyTorch"), ("keras", "Keras 3"), ("tf_keras", "tf_keras 2")):
-    if not os.path.exists(os.path.join(out, "quality-%s.json" % fw)): continue
-    d = json.loads(open(os.path.join(out, "quality-%s.json" % fw)).read().strip().split("\n")[-1])
-    rows.append((name, d["epochs_run"], d["best_epoch"], d["test_mae"], d["test_rmse"], sum(d["epoch_seconds"])))
-    pers = (d["persistence_mae"], d["persistence_rmse"])
-    if fw != "torch": keras_rmse.append(d["test_rmse"])
-if len(rows) == 1:
-    t = e["test"]; pers = (t["persistence"]["mae"], t["persistence"]["rmse"])
-t = e["test"]
-print("test windows: %d; persistence MAE %.4f RMSE %.4f (edgelstm eval: %.4f / %.4f); seasonal MAE %.4f RMSE %.4f"
-      % (t["n"], pers[0], pers[1], t["persistence"]["mae"], t["persistence"]["rmse"], t["seasonal"]["mae"], t["seasonal"]["rmse"]))
-print("%-10s %7s %5s %9s %9s %12s %10s" % ("trainer", "epochs", "best", "MAE degC", "RMSE degC", "vs persist.", "train s"))
-for name, ep, be, mae, rmse, secs in rows:
-    print("%-10s %7d %5d %9.4f %9.4f %11.1f%% %10.0f" % (name, ep, be, mae, rmse, 100 * (rmse / pers[1] - 1), secs))
-r = e["test"]["rmse"]
-line = "goals: RMSE >= 25%% below persistence (%.1f%%: %s)" % (100 * (1 - r / pers[1]), "met" if r <= 0.75 * pers[1] else "NOT met")
-if keras_rmse:
-    line += ", no worse than Keras (%.4f vs %.4f: %s)" % (r, min(keras_rmse), "met" if r <= min(keras_rmse) else "NOT met")
+  "$PY" - "$OUT" $SEEDS <<'EOF'
+import json, os, statistics, sys
+out, seeds = sys.argv[1], sys.argv[2:]
+def last_json(path):   # Keras prints its progress to stdout too: the result is the last line
+    return json.loads(open(path).read().strip().split("\n")[-1])
+rows, pers, keras = [], None, []
+for fw, name in (("edgelstm", "edgelstm"), ("torch", "PyTorch"), ("keras", "Keras 3"), ("tf_keras", "tf_keras 2")):
+    runs = []
+    for seed in seeds:
+        path = os.path.join(out, "quality-%s-%s.json" % (fw, seed))
+        if not os.path.exists(path): continue
+        d = last_json(path)
+        if fw == "edgelstm":
+            t = d["test"]
+            runs.append((seed, d["epochs_run"], d["best_epoch"], t["mae"], t["rmse"], d["train_seconds"]))
+            pers = pers or (t["persistence"]["mae"], t["persistence"]["rmse"], t["seasonal"]["mae"], t["seasonal"]["rmse"], t["n"])
+        else:
+            runs.append((seed, d["epochs_run"], d["best_epoch"], d["test_mae"], d["test_rmse"], sum(d["epoch_seconds"])))
+    if runs: rows.append((name, runs))
+print("test windows: %d; persistence MAE %.4f RMSE %.4f; seasonal MAE %.4f RMSE %.4f" % (pers[4], pers[0], pers[1], pers[2], pers[3]))
+print("%-11s %5s %7s %5s %9s %9s %12s %8s" % ("trainer", "seed", "epochs", "best", "MAE degC", "RMSE degC", "vs persist.", "train s"))
+mean = {}
+for name, runs in rows:
+    for seed, ep, be, mae, rmse, secs in runs:
+        print("%-11s %5s %7d %5d %9.4f %9.4f %11.1f%% %8.0f" % (name, seed, ep, be, mae, rmse, 100 * (rmse / pers[1] - 1), secs))
+    m = statistics.mean(r[4] for r in runs)
+    mean[name] = m
+    if len(runs) > 1:
+        print("%-11s %5s %7s %5s %9.4f %9.4f %11.1f%%   (mean of %d; RMSE spread %.4f)" % (name, "mean", "", "",
+              statistics.mean(r[3] for r in runs), m, 100 * (m / pers[1] - 1), len(runs), max(r[4] for r in runs) - min(r[4] for r in runs)))
+r = mean["edgelstm"]
+line = "goals: RMSE >= 25%% below persistence (edgelstm %.1f%%: %s)" % (100 * (1 - r / pers[1]), "met" if r <= 0.75 * pers[1] else "NOT met")
+ks = [mean[k] for k in ("Keras 3", "tf_keras 2") if k in mean]
+if ks:
+    line += ", no worse than Keras (%.4f vs %.4f: %s)" % (r, min(ks), "met" if r <= min(ks) else "NOT met")
 print(line)
 EOF
 fi

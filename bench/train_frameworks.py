@@ -143,7 +143,9 @@ def run_keras(a, Xtr, Ytr, Xva, Yva, Xte):
     tf.config.threading.set_inter_op_parallelism_threads(a.threads)
     tf.keras.utils.set_random_seed(a.seed)
     keras = tf.keras
-    a.version = "tensorflow %s, keras %s" % (tf.__version__, keras.__version__ if hasattr(keras, "__version__") else "?")
+    import importlib.metadata
+    a.version = "tensorflow %s, %s %s" % (tf.__version__, a.framework,
+                                          importlib.metadata.version("tf_keras" if a.framework == "tf_keras" else "keras"))
     model = keras.Sequential([keras.Input(shape=Xtr.shape[1:]), keras.layers.LSTM(a.units), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=a.lr, epsilon=1e-7), loss="mse")
 
