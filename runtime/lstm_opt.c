@@ -138,31 +138,28 @@ static __m256 sum_each8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, _
 
 /* The same from packed weights: chunk k of the 8 rows is w[64 k .. 64 k + 63], row r at
  * 8 r; columns past len are zero. Advances w past the len columns. */
+#define CHUNK8P_FMA(w, v_)                                                                    \
+    do {                                                                                      \
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps((w)), (v_), a0);                                 \
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 8), (v_), a1);                             \
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 16), (v_), a2);                            \
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 24), (v_), a3);                            \
+        a4 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 32), (v_), a4);                            \
+        a5 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 40), (v_), a5);                            \
+        a6 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 48), (v_), a6);                            \
+        a7 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 56), (v_), a7);                            \
+        (w) += 64;                                                                            \
+    } while (0)
 #define ROWS8P_FMA(w, len, v, tail)                                                           \
     do {                                                                                      \
         int32_t k_;                                                                           \
-        for (k_ = 0; k_ + 8 <= (len); k_ += 8, (w) += 64) {                                   \
+        for (k_ = 0; k_ + 8 <= (len); k_ += 8) {                                              \
             const __m256 v_ = _mm256_loadu_ps((v) + k_);                                      \
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps((w)), v_, a0);                                \
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 8), v_, a1);                            \
-            a2 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 16), v_, a2);                           \
-            a3 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 24), v_, a3);                           \
-            a4 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 32), v_, a4);                           \
-            a5 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 40), v_, a5);                           \
-            a6 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 48), v_, a6);                           \
-            a7 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 56), v_, a7);                           \
+            CHUNK8P_FMA(w, v_);                                                               \
         }                                                                                     \
         if (k_ < (len)) {                                                                     \
             const __m256 v_ = _mm256_maskload_ps((v) + k_, (tail));                           \
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps((w)), v_, a0);                                \
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 8), v_, a1);                            \
-            a2 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 16), v_, a2);                           \
-            a3 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 24), v_, a3);                           \
-            a4 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 32), v_, a4);                           \
-            a5 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 40), v_, a5);                           \
-            a6 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 48), v_, a6);                           \
-            a7 = _mm256_fmadd_ps(_mm256_loadu_ps((w) + 56), v_, a7);                           \
-            (w) += 64;                                                                        \
+            CHUNK8P_FMA(w, v_);                                                               \
         }                                                                                     \
     } while (0)
 
