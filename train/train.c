@@ -21,9 +21,14 @@
 /* -O2 does not vectorize the element-wise loops of the cell (unknown trip counts);
  * vectorizing them changes no result (no reductions are reordered). */
 #pragma GCC optimize("O3")
+#if defined(__AVX512F__)
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #endif
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,14 +123,14 @@ static double rng_normal(rng *r)  /* Box-Muller, one value per call */
 
 typedef struct worker {
     struct elstm_trainer *tr;
-    pthread_t thread;
     float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
     float *hx;     /* [T][n][N+I]   step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0) */
     float *hlast;  /* [n][N]        hidden state after the last step */
     float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
     float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients
                                     (K1P = N+I rounded up to 16, the packed kernel's width) */
-    float *hxp;    /* [K1P/16][T n][16] the rows [H, X] packed for the packed dW GEMM */
+    float *hxp;    /* [K1P/16][rows][16] the rows [H, X] of a group of steps, packed for
+                                    the dW GEMM (rows <= max(TGEMM_GROUP_ROWS, n)) */
     float *c;      /* [T][n][N]     cell states */
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
@@ -150,6 +155,19 @@ struct elstm_trainer {
     float *wcat_p;              /* [G/16][N+I][16] wcat^T in 16-column panels (forward)  */
     float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
     worker *wk;                 /* [P] */
+    /* the pool: threads 1..P-1 live as long as the trainer and run `job` for each call
+     * of pool_run (thread 0 is the caller); phases of a job meet at pool_barrier */
+    pthread_t th[ELSTM_MAX_THREADS];
+    int threads_started;        /* pool threads created (P - 1 when all went well) */
+    int pool_ready;             /* mutex and condition variables initialized */
+    int job_backward;           /* the batch job computes gradients too */
+    float adam_alpha;           /* this Adam step's bias-corrected step size */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_start, cv_done;
+    unsigned gen;               /* incremented per job */
+    int pending, quit;
+    void (*job)(struct elstm_trainer *, int);
+    atomic_uint bar_count, bar_gen;
     int64_t adam_t;             /* Adam steps taken */
     rng rng;
     /* early stopping / progress state (saved in checkpoints) */
@@ -164,6 +182,80 @@ static float *falloc(size_t n)
     if (posix_memalign(&p, 64, n * sizeof(float))) return NULL;
     memset(p, 0, n * sizeof(float));
     return p;
+}
+
+/* ---- the worker pool ------------------------------------------------------------------ */
+
+
+static void *pool_main(void *arg)
+{
+    worker *w = arg;
+    elstm_trainer *tr = w->tr;
+    const int p = (int)(w - tr->wk);
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&tr->mu);
+        while (tr->gen == seen && !tr->quit) pthread_cond_wait(&tr->cv_start, &tr->mu);
+        if (tr->quit) {
+            pthread_mutex_unlock(&tr->mu);
+            return NULL;
+        }
+        seen = tr->gen;
+        void (*job)(elstm_trainer *, int) = tr->job;
+        pthread_mutex_unlock(&tr->mu);
+        job(tr, p);
+        pthread_mutex_lock(&tr->mu);
+        if (--tr->pending == 0) pthread_cond_signal(&tr->cv_done);
+        pthread_mutex_unlock(&tr->mu);
+    }
+}
+
+/* Run job(tr, p) on every thread p = 0..P-1 (0 is the caller) and wait for all. */
+static void pool_run(elstm_trainer *tr, void (*job)(elstm_trainer *, int))
+{
+    if (tr->P > 1) {
+        pthread_mutex_lock(&tr->mu);
+        tr->job = job;
+        tr->pending = tr->P - 1;
+        tr->gen++;
+        pthread_cond_broadcast(&tr->cv_start);
+        pthread_mutex_unlock(&tr->mu);
+    }
+    job(tr, 0);
+    if (tr->P > 1) {
+        pthread_mutex_lock(&tr->mu);
+        while (tr->pending > 0) pthread_cond_wait(&tr->cv_done, &tr->mu);
+        pthread_mutex_unlock(&tr->mu);
+    }
+}
+
+/* All P threads of the running job meet here (spinning, then yielding the core: a
+ * thread that shares its core with another must not spin for its whole time slice). */
+static void pool_barrier(elstm_trainer *tr)
+{
+    if (tr->P == 1) return;
+    const unsigned g = atomic_load_explicit(&tr->bar_gen, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&tr->bar_count, 1, memory_order_acq_rel) + 1 == (unsigned)tr->P) {
+        atomic_store_explicit(&tr->bar_count, 0, memory_order_relaxed);
+        atomic_store_explicit(&tr->bar_gen, g + 1, memory_order_release);
+        return;
+    }
+    for (unsigned spins = 0; atomic_load_explicit(&tr->bar_gen, memory_order_acquire) == g; spins++) {
+        if (spins < 4000) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        } else {
+            sched_yield();
+        }
+    }
+}
+
+/* [lo, hi) of n items for thread p of P */
+static void share(size_t n, int p, int P, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)p / (size_t)P;
+    *hi = n * (size_t)(p + 1) / (size_t)P;
 }
 
 void elstm_train_opts_default(elstm_train_opts *o)
@@ -305,7 +397,7 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         w->hx = falloc(T * S * K1);
         w->hlast = falloc(S * N);
         w->dw = falloc(4 * N * K1P);
-        w->hxp = tr->packed ? falloc(T * S * K1P) : NULL;
+        w->hxp = tr->packed ? falloc((S > TGEMM_GROUP_ROWS ? S : TGEMM_GROUP_ROWS) * K1P) : NULL;
         w->z = falloc(T * S * 4 * N);
         w->c = falloc(T * S * N);
         w->tc = falloc(T * S * N);
@@ -321,6 +413,17 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
                               "out of memory allocating the trainer (%d units, batch %d, %d steps)",
                               o->units, o->batch, steps);
     }
+    pthread_mutex_init(&tr->mu, NULL);
+    pthread_cond_init(&tr->cv_start, NULL);
+    pthread_cond_init(&tr->cv_done, NULL);
+    tr->pool_ready = 1;
+    for (int p = 1; p < tr->P; p++) {
+        if (pthread_create(&tr->th[p], NULL, pool_main, &tr->wk[p]) != 0) {
+            elstm_trainer_free(tr);
+            return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "cannot start training thread %d of %d", p + 1, o->threads);
+        }
+        tr->threads_started = p;
+    }
     rng_seed(&tr->rng, o->seed);
     tr->best_monitor = INFINITY;
     elstm_status s = init_weights(tr, diag);
@@ -335,6 +438,16 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
 void elstm_trainer_free(elstm_trainer *tr)
 {
     if (!tr) return;
+    if (tr->pool_ready) {
+        pthread_mutex_lock(&tr->mu);
+        tr->quit = 1;
+        pthread_cond_broadcast(&tr->cv_start);
+        pthread_mutex_unlock(&tr->mu);
+        for (int p = 1; p <= tr->threads_started; p++) pthread_join(tr->th[p], NULL);
+        pthread_mutex_destroy(&tr->mu);
+        pthread_cond_destroy(&tr->cv_start);
+        pthread_cond_destroy(&tr->cv_done);
+    }
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
         free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->hxp); free(w->z); free(w->c); free(w->tc);
@@ -365,8 +478,11 @@ static void slice_forward(worker *w)
     for (size_t b = 0; b < n; b++) {
         const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
         memset(w->hx + b * K1, 0, NN * sizeof(float));
-        for (int t = 0; t < T; t++)
-            memcpy(w->hx + ((size_t)t * n + b) * K1 + N, src + (size_t)t * I, (size_t)I * sizeof(float));
+        for (int t = 0; t < T; t++) { /* a few floats each: a loop, not a memcpy call */
+            float *dst = w->hx + ((size_t)t * n + b) * K1 + N;
+            const float *xt = src + (size_t)t * I;
+            for (int j = 0; j < I; j++) dst[j] = xt[j];
+        }
     }
     for (int t = 0; t < T; t++) {
         float *zt = w->z + (size_t)t * n * G;
@@ -376,19 +492,19 @@ static void slice_forward(worker *w)
         /* where h_t goes: the next step's GEMM rows, or hlast */
         float *hn = t + 1 < T ? w->hx + (size_t)(t + 1) * n * K1 : w->hlast;
         const size_t hn_stride = t + 1 < T ? (size_t)K1 : NN;
-        /* Z[t] = b + [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G] */
-        for (size_t b = 0; b < n; b++) memcpy(zt + b * G, p.b, (size_t)G * sizeof(float));
+        /* Z[t] = [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G]; the bias is added by the
+         * activations below */
 #if TGEMM_AVAILABLE
-        if (tr->packed) tgemm((int)n, G, K1, hxt, K1, tr->wcat_p, zt, G, 1);
+        if (tr->packed) tgemm((int)n, G, K1, hxt, K1, tr->wcat_p, zt, G, 0);
         else
 #endif
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxt, K1, tr->wcat,
-                    K1, 1.0f, zt, G);
+                    K1, 0.0f, zt, G);
         for (size_t b = 0; b < n; b++) {
             float *a = zt + b * G;
-            tact_sigmoid(a, 2 * NN);                 /* i, f */
-            tact_tanh(a + 2 * NN, NN);               /* g */
-            tact_sigmoid(a + 3 * NN, NN);            /* o */
+            tact_sigmoid_b(a, p.b, 2 * NN);                    /* i, f */
+            tact_tanh_b(a + 2 * NN, p.b + 2 * NN, NN);         /* g */
+            tact_sigmoid_b(a + 3 * NN, p.b + 3 * NN, NN);      /* o */
             float *c = ct + b * NN;
             const float *ai = a, *af = a + NN, *ag = a + 2 * NN;
             if (cp) {
@@ -440,6 +556,12 @@ static void slice_backward(worker *w)
         g.bd[0] += dy;
     }
     memset(w->dc, 0, n * NN * sizeof(float));
+    memset(g.b, 0, (size_t)G * sizeof(float));
+    /* packed: the weight gradients of every group of steps (TGEMM_KC rows) right after
+     * their dZ, while dZ and [H, X] of those steps are still in L2 */
+    const int K1P = (K1 + 15) / 16 * 16;
+    const int group = TGEMM_AVAILABLE && tr->packed ? ((int)n >= TGEMM_GROUP_ROWS ? 1 : TGEMM_GROUP_ROWS / (int)n) : T;
+    int t_end = T;
 
     for (int t = T - 1; t >= 0; t--) {
         float *zt = w->z + (size_t)t * n * G;
@@ -469,26 +591,29 @@ static void slice_backward(worker *w)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zt, G, p.wh,
                         N, 0.0f, w->dh, N);
         }
-    }
-    /* weight gradients, batched over time: [dWh, dWx] = dZ^T [H, X], [G][T n] x [T n][N+I]
-     * (the rows of step 0 hold h = 0: they add nothing to dWh) */
-    const int K1P = (K1 + 15) / 16 * 16;
+        if (t_end - t == group || t == 0) {
+            /* weight and bias gradients of steps [t, t_end): [dWh, dWx] += dZ^T [H, X],
+             * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0: nothing for dWh) */
+            const int rows = (t_end - t) * (int)n;
+            const float *zg = w->z + (size_t)t * n * G, *hxg = w->hx + (size_t)t * n * K1;
 #if TGEMM_AVAILABLE
-    if (tr->packed) {
-        tgemm_pack_w(w->hx, T * (int)n, K1, K1, w->hxp);
-        tgemm_at(G, K1P / 16, T * (int)n, w->z, G, w->hxp, w->dw, K1P);
-    } else
+            if (tr->packed) {
+                tgemm_pack_w(hxg, rows, K1, K1, w->hxp);
+                tgemm_at(G, K1P / 16, rows, zg, G, w->hxp, w->dw, K1P, t_end != T);
+            } else
 #endif
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, T * (int)n, 1.0f, w->z, G, w->hx, K1,
-                0.0f, w->dw, K1P);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, rows, 1.0f, zg, G, hxg, K1,
+                        t_end != T ? 1.0f : 0.0f, w->dw, K1P);
+            for (int r = 0; r < rows; r++) {
+                const float *zr = zg + (size_t)r * G;
+                for (int j = 0; j < G; j++) g.b[j] += zr[j];
+            }
+            t_end = t;
+        }
+    }
     for (int r = 0; r < G; r++) {
         memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1P, NN * sizeof(float));
         memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1P + N, (size_t)I * sizeof(float));
-    }
-    memset(g.b, 0, (size_t)G * sizeof(float));
-    for (size_t r = 0; r < (size_t)T * n; r++) {
-        const float *zr = w->z + r * G;
-        for (int j = 0; j < G; j++) g.b[j] += zr[j];
     }
 }
 
@@ -506,29 +631,53 @@ static void *slice_run(void *arg)
 }
 
 /* Run windows [idx or first..) of `win` (n <= P * slice_max) split over the threads. */
+/* Thread p's part of a batch: its share of the packed panels of the weights (which may
+ * have changed since the last call), then its slice of windows, then its share of the
+ * gradient sum. */
+static void batch_job(elstm_trainer *tr, int p)
+{
+    const int N = tr->N, I = tr->I, K1 = N + I, G = 4 * N, P = tr->P;
+    const pview pv = view_of(tr->params, &tr->lay);
+#if TGEMM_AVAILABLE
+    if (tr->packed) { /* forward: panels of [Wh, Wx]^T; backward: panels of Wh */
+        size_t lo, hi;
+        share((size_t)(G / 16 + N / 16), p, P, &lo, &hi);
+        for (size_t q = lo; q < hi; q++) {
+            if (q < (size_t)(G / 16)) tgemm_pack_wt_panel(pv.wh, N, N, pv.wx, I, I, (int)q, tr->wcat_p);
+            else tgemm_pack_w_panel(pv.wh, G, N, N, (int)q - G / 16, tr->whp_b);
+        }
+    } else
+#endif
+    if (p == 0) { /* cblas: the forward kernel [Wh, Wx] as one matrix */
+        for (int r = 0; r < G; r++) {
+            memcpy(tr->wcat + (size_t)r * K1, pv.wh + (size_t)r * N, (size_t)N * sizeof(float));
+            memcpy(tr->wcat + (size_t)r * K1 + N, pv.wx + (size_t)r * I, (size_t)I * sizeof(float));
+        }
+    }
+    pool_barrier(tr);
+    slice_run(&tr->wk[p]);
+    if (tr->job_backward) { /* fixed-order reduction: grad = g0 + g1 + ... */
+        size_t lo, hi;
+        pool_barrier(tr);
+        share(tr->lay.total, p, P, &lo, &hi);
+        memcpy(tr->grad + lo, tr->wk[0].grad + lo, (hi - lo) * sizeof(float));
+        for (int q = 1; q < P; q++) {
+            const float *gq = tr->wk[q].grad;
+            for (size_t k = lo; k < hi; k++) tr->grad[k] += gq[k];
+        }
+    }
+}
+
+/* Run windows [idx or first..) of `win` (n <= P * slice_max) split over the threads. */
 static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, const size_t *idx,
                                size_t first, size_t n, int backward, double *sse, elstm_diag *diag)
 {
+    (void)diag;
     const int P = tr->P;
-    int started = 0;
-    elstm_status s = ELSTM_OK;
-    { /* the weights may have changed since the last call: rebuild [Wh, Wx] and the panels */
-        const int N = tr->N, I = tr->I, K1 = N + I;
-        const pview p = view_of(tr->params, &tr->lay);
-        for (int r = 0; r < 4 * N; r++) {
-            memcpy(tr->wcat + (size_t)r * K1, p.wh + (size_t)r * N, (size_t)N * sizeof(float));
-            memcpy(tr->wcat + (size_t)r * K1 + N, p.wx + (size_t)r * I, (size_t)I * sizeof(float));
-        }
-#if TGEMM_AVAILABLE
-        if (tr->packed) {
-            tgemm_pack_wt(tr->wcat, 4 * N, K1, tr->wcat_p);
-            tgemm_pack_w(p.wh, 4 * N, N, N, tr->whp_b);
-        }
-#endif
-    }
     for (int p = 0; p < P; p++) {
         worker *w = &tr->wk[p];
-        size_t lo = n * (size_t)p / (size_t)P, hi = n * (size_t)(p + 1) / (size_t)P;
+        size_t lo, hi;
+        share(n, p, P, &lo, &hi);
         w->w = win;
         w->idx = idx ? idx + lo : NULL;
         w->first = first + lo;
@@ -536,27 +685,11 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
         w->batch_total = n;
         w->backward = backward;
     }
-    for (int p = 1; p < P; p++) {
-        if (pthread_create(&tr->wk[p].thread, NULL, slice_run, &tr->wk[p]) != 0) {
-            s = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "cannot start a training thread");
-            break;
-        }
-        started = p;
-    }
-    if (s == ELSTM_OK) slice_run(&tr->wk[0]);
-    for (int p = 1; p <= started; p++) pthread_join(tr->wk[p].thread, NULL);
-    if (s != ELSTM_OK) return s;
+    tr->job_backward = backward;
+    pool_run(tr, batch_job);
     double acc = 0.0;
     for (int p = 0; p < P; p++) acc += tr->wk[p].sse;
     *sse = acc;
-    if (backward) { /* fixed-order reduction: grad = g0 + g1 + ... */
-        const size_t tot = tr->lay.total;
-        memcpy(tr->grad, tr->wk[0].grad, tot * sizeof(float));
-        for (int p = 1; p < P; p++) {
-            const float *gp = tr->wk[p].grad;
-            for (size_t k = 0; k < tot; k++) tr->grad[k] += gp[k];
-        }
-    }
     return ELSTM_OK;
 }
 
@@ -585,23 +718,31 @@ elstm_status elstm_trainer_compute_grads(elstm_trainer *tr, const elstm_windows 
     return s;
 }
 
+/* Thread p's share of an Adam update (every element computed the same way by any thread). */
+static void adam_job(elstm_trainer *tr, int p)
+{
+    const float alpha = tr->adam_alpha;
+    const float omb1 = (float)(1.0 - tr->opts.beta1), omb2 = (float)(1.0 - tr->opts.beta2);
+    const float eps = (float)tr->opts.epsilon;
+    float *restrict w = tr->params, *restrict m = tr->m, *restrict v = tr->v;
+    const float *restrict g = tr->grad;
+    size_t lo, hi;
+    share(tr->lay.total, p, tr->P, &lo, &hi);
+    for (size_t k = lo; k < hi; k++) {
+        m[k] += (g[k] - m[k]) * omb1;
+        v[k] += (g[k] * g[k] - v[k]) * omb2;
+        w[k] -= (m[k] * alpha) / (sqrtf(v[k]) + eps);
+    }
+}
+
 void elstm_trainer_adam_step(elstm_trainer *tr)
 {
     /* Keras: alpha = lr sqrt(1 - b2^t) / (1 - b1^t); m += (g - m)(1 - b1);
      * v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps). */
     tr->adam_t++;
     const double t = (double)tr->adam_t;
-    const float alpha = (float)(tr->opts.lr * sqrt(1.0 - pow(tr->opts.beta2, t)) /
-                                (1.0 - pow(tr->opts.beta1, t)));
-    const float omb1 = (float)(1.0 - tr->opts.beta1), omb2 = (float)(1.0 - tr->opts.beta2);
-    const float eps = (float)tr->opts.epsilon;
-    float *restrict w = tr->params, *restrict m = tr->m, *restrict v = tr->v;
-    const float *restrict g = tr->grad;
-    for (size_t k = 0; k < tr->lay.total; k++) {
-        m[k] += (g[k] - m[k]) * omb1;
-        v[k] += (g[k] * g[k] - v[k]) * omb2;
-        w[k] -= (m[k] * alpha) / (sqrtf(v[k]) + eps);
-    }
+    tr->adam_alpha = (float)(tr->opts.lr * sqrt(1.0 - pow(tr->opts.beta2, t)) / (1.0 - pow(tr->opts.beta1, t)));
+    pool_run(tr, adam_job);
 }
 
 elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, double *mse,

@@ -9,9 +9,9 @@
  *
  *   tgemm:    C[m][16 p .. 16 p + 15] (+)= sum_k A[m][k] Bp[p][k][0..15]
  *   tgemm_at: the same with A given transposed (At[k][m]), for the weight gradients
- *             [dWh, dWx] = dZ^T [H, X] over all steps of a slice at once; K (= steps x
- *             rows, thousands) is cut into chunks of TGEMM_KC so that a chunk of a panel
- *             stays in L1 while the chunk of At streams from L2.
+ *             [dWh, dWx] += dZ^T [H, X], called by the backward pass for every TGEMM_KC
+ *             rows (a group of steps) while they are still in L2; a chunk of a panel
+ *             then stays in L1 while the chunk of At streams from L2.
  *
  * Micro-kernels, chosen at build time: AVX2+FMA, 4 rows x 16 columns (8 ymm
  * accumulators); AVX-512, 8 rows x 32 columns (two panels, 16 zmm accumulators: twice
@@ -25,28 +25,48 @@
 
 #include <stddef.h>
 
+/* Rows of [H, X] (and dZ) per weight-gradient GEMM of the backward pass (train.c): a
+ * group of steps small enough to be still in L2 (256 rows: 512 KB of dZ for 4N = 512). */
+#define TGEMM_GROUP_ROWS 256
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define TGEMM_AVAILABLE 1
 #define TGEMM_KC 256 /* k per chunk in tgemm_at: 16 KB of a panel */
 
+/* Panel p of B = W^T for W = [W1 | W2], rows of W1 [k1 columns, stride ld1] followed by
+ * those of W2 [k2 columns, stride ld2] (W2 may be NULL with k2 = 0):
+ * Bp[p][k][j] = W[16 p + j][k], K = k1 + k2. */
+static inline void tgemm_pack_wt_panel(const float *W1, int k1, int ld1, const float *W2, int k2, int ld2,
+                                       int p, float *Bp)
+{
+    float *b = Bp + (size_t)p * (size_t)(k1 + k2) * 16;
+    for (int j = 0; j < 16; j++) {
+        const float *r1 = W1 + (size_t)(16 * p + j) * ld1, *r2 = W2 ? W2 + (size_t)(16 * p + j) * ld2 : NULL;
+        for (int k = 0; k < k1; k++) b[(size_t)k * 16 + j] = r1[k];
+        for (int k = 0; k < k2; k++) b[(size_t)(k1 + k) * 16 + j] = r2[k];
+    }
+}
+
 /* Bp[p][k][j] = W[(16 p + j) K + k]: panels of B = W^T for W [cols][K] row-major. */
 static inline void tgemm_pack_wt(const float *W, int cols, int K, float *Bp)
 {
-    for (int p = 0; p < cols / 16; p++)
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < 16; j++)
-                Bp[((size_t)p * K + k) * 16 + j] = W[(size_t)(16 * p + j) * K + k];
+    for (int p = 0; p < cols / 16; p++) tgemm_pack_wt_panel(W, K, K, NULL, 0, 0, p, Bp);
 }
 
-/* Bp[p][k][j] = W[k ldw + 16 p + j]: panels of B = W for W [K][cols] (row stride ldw);
- * cols is rounded up to a multiple of 16 with zero columns. */
+/* Panel p of B = W for W [K][cols] (row stride ldw): Bp[p][k][j] = W[k ldw + 16 p + j],
+ * zero for columns past cols. */
+static inline void tgemm_pack_w_panel(const float *W, int K, int cols, int ldw, int p, float *Bp)
+{
+    float *b = Bp + (size_t)p * K * 16;
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < 16; j++) b[(size_t)k * 16 + j] = 16 * p + j < cols ? W[(size_t)k * ldw + 16 * p + j] : 0.0f;
+}
+
+/* Every panel of B = W (cols rounded up to a multiple of 16 with zero columns). */
 static inline void tgemm_pack_w(const float *W, int K, int cols, int ldw, float *Bp)
 {
-    for (int p = 0; p < (cols + 15) / 16; p++)
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < 16; j++)
-                Bp[((size_t)p * K + k) * 16 + j] = 16 * p + j < cols ? W[(size_t)k * ldw + 16 * p + j] : 0.0f;
+    for (int p = 0; p < (cols + 15) / 16; p++) tgemm_pack_w_panel(W, K, cols, ldw, p, Bp);
 }
 
 /* A(i, k): row-major A[i][k] (trans 0) or At[k][i] (trans 1), leading dimension lda. */
@@ -135,10 +155,11 @@ static inline void tgemm(int m, int cols, int K, const float *A, int lda, const 
     for (; p < panels; p++) tgemm_rows(1, 0, m, K, A, lda, Bp + p * ps, ps, C + 16 * p, ldc, acc);
 }
 
-/* C[m][16 panels] (row stride ldc) = At^T x B: At [K][m] (stride lda), B [K][16 panels]
- * packed by tgemm_pack_w; the sum over k in chunks of TGEMM_KC, each added in order. */
+/* C[m][16 panels] (row stride ldc) = (acc ? C : 0) + At^T x B: At [K][m] (stride lda),
+ * B [K][16 panels] packed by tgemm_pack_w; the sum over k in chunks of TGEMM_KC, each
+ * added in order. */
 static inline void tgemm_at(int m, int panels, int K, const float *At, int lda, const float *Bp, float *C,
-                            int ldc)
+                            int ldc, int acc)
 {
     const size_t ps = (size_t)K * 16;
     for (int k0 = 0; k0 < K; k0 += TGEMM_KC) {
@@ -146,8 +167,8 @@ static inline void tgemm_at(int m, int panels, int K, const float *At, int lda, 
         const float *a = At + (size_t)k0 * lda, *b = Bp + (size_t)k0 * 16;
         int p = 0;
         for (; p + TGEMM_PANELS <= panels; p += TGEMM_PANELS)
-            tgemm_rows(TGEMM_PANELS, 1, m, kc, a, lda, b + p * ps, ps, C + 16 * p, ldc, k0 > 0);
-        for (; p < panels; p++) tgemm_rows(1, 1, m, kc, a, lda, b + p * ps, ps, C + 16 * p, ldc, k0 > 0);
+            tgemm_rows(TGEMM_PANELS, 1, m, kc, a, lda, b + p * ps, ps, C + 16 * p, ldc, acc || k0 > 0);
+        for (; p < panels; p++) tgemm_rows(1, 1, m, kc, a, lda, b + p * ps, ps, C + 16 * p, ldc, acc || k0 > 0);
     }
 }
 #else

@@ -49,7 +49,7 @@ static void case_atb(int m, int cols, int K)
     for (size_t i = 0; i < (size_t)K * m; i++) At[i] = frand();
     for (size_t i = 0; i < (size_t)K * cols; i++) B[i] = frand();
     tgemm_pack_w(B, K, cols, cols, Bp);
-    tgemm_at(m, cp / 16, K, At, m, Bp, C, cp);
+    tgemm_at(m, cp / 16, K, At, m, Bp, C, cp, 0);
     int pad_zero = 1;
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < cols; j++) {
