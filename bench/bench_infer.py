@@ -203,6 +203,7 @@ def main():
     counts = {}
     for name, cmd, func in (("reference kernel (lstm_ref.c)", [a.driver, drv, "ref"], "elstm_lstm_window_f32_ref"),
                             ("optimized kernel (lstm_opt.c)", [a.driver, drv, "opt"], "elstm_lstm_window_f32"),
+                            ("optimized kernel, packed weights", [a.driver, drv, "packed"], "elstm_lstm_window_f32"),
                             ("plain scalar C loop (-O2)", [a.scalar, drv, "1"], "scalar_window")):
         counts[name] = callgrind(cmd, func, a.work)
     if all(v is not None for v in counts.values()):

@@ -13,8 +13,12 @@ mkdir -p "$W"
 make --no-print-directory -s "$BUILD/edgelstm" "$BUILD/asan/tools/export_model"
 # the plain baseline: -O2 only, as a user would compile it
 ${CC:-cc} -O2 -o "$W/scalar_lstm" bench/scalar_lstm.c -lm
-# the runtime kernels (optimized objects of `make`) behind the test driver, for callgrind
-${CC:-cc} -O2 -std=c11 -Iinclude -o "$W/lstm_driver" tests/tools/lstm_driver.c "$BUILD"/obj/runtime/*.o -lm
+# the runtime kernels behind the test driver, for callgrind: compiled as `make` does but
+# with AVX2 only (valgrind 3.19 stops at the first AVX-512 instruction, which -mavx512f
+# lets the compiler use anywhere; the runtime's own kernels are AVX2)
+avx2=$(grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-mavx2 -mfma -mf16c" || true)
+# shellcheck disable=SC2086
+${CC:-cc} -O2 -std=c11 $avx2 -Iinclude -Iruntime -o "$W/lstm_driver" tests/tools/lstm_driver.c runtime/*.c -lm
 PY=.venv/bin/python
 [ -x "$PY" ] || { echo "bench_infer: run 'make venv-bench' first (needs .venv with ai-edge-litert, tflite-micro)" >&2; exit 1; }
 lock=${ELSTM_BENCH_LOCK:-/work/notes/bench.lock}

@@ -56,7 +56,7 @@ def case(s, rng, name, I, N, O, T, W, clip=10.0, bias=True, xscale=1.0):
     want = [np.concatenate(forward(*(a.astype(np.float64) for a in (wx, wh, b, wd, bd)), clip,
                                    x[w].astype(np.float64))) for w in range(W)]
     try:
-        for kernel in ("ref", "opt"):
+        for kernel in ("ref", "opt", "packed"):
             p = subprocess.run([DRIVER, path, kernel], capture_output=True, text=True, timeout=300)
             if p.returncode != 0:
                 s.check(f"{name}: {kernel} kernel runs", False, p.stderr.strip()[-300:])

@@ -3,7 +3,7 @@
  * for the independent numpy oracle (tests/runtime/test_lstm_numpy.py); built by make
  * tests as build/asan/tools/lstm_driver.
  *
- *   lstm_driver FILE ref|opt
+ *   lstm_driver FILE ref|opt|packed      (packed: opt with runtime/lstm_pack.c's layout)
  *
  * FILE (little-endian): int32 I, N, O, steps, windows, has_bias; float32 cell_clip;
  * then float32 arrays: Wx[4][N][I], Wh[4][N][N], (b[4][N], bd[O] if has_bias), Wd[O][N],
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "edgelstm/lstm.h"
+#include "lstm_opt.h"
 
 static float *read_floats(FILE *f, size_t n)
 {
@@ -32,13 +33,13 @@ int main(int argc, char **argv)
     float clip;
     elstm_lstm_f32 m;
     elstm_lstm_ctx_f32 ctx;
-    float *wx[4], *wh[4], *b[4] = {NULL, NULL, NULL, NULL}, *bd = NULL, *wd, *x, *y;
+    float *wx[4], *wh[4], *b[4] = {NULL, NULL, NULL, NULL}, *bd = NULL, *wd, *x, *y, *pk = NULL;
     void *arena;
     size_t I, N, O, T, W, w, k;
     int g, use_ref, rc = 1;
     FILE *f;
-    if (argc != 3 || (strcmp(argv[2], "ref") && strcmp(argv[2], "opt"))) {
-        fprintf(stderr, "usage: lstm_driver FILE ref|opt\n");
+    if (argc != 3 || (strcmp(argv[2], "ref") && strcmp(argv[2], "opt") && strcmp(argv[2], "packed"))) {
+        fprintf(stderr, "usage: lstm_driver FILE ref|opt|packed\n");
         return 2;
     }
     use_ref = !strcmp(argv[2], "ref");
@@ -58,6 +59,11 @@ int main(int argc, char **argv)
     }
     m.wd = wd = O ? read_floats(f, O * N) : NULL;
     x = read_floats(f, W * T * I);
+    if (!strcmp(argv[2], "packed") && elstm_lstm_packed_floats_f32(&m) > 0) {
+        pk = malloc(elstm_lstm_packed_floats_f32(&m) * sizeof(float));
+        if (pk) elstm_lstm_pack_f32(&m, pk);
+        m.packed = pk;
+    }
     y = malloc((O ? O : 1) * sizeof(float));
     arena = malloc(elstm_lstm_arena_size_f32(&m));
     if (!x || elstm_lstm_init_f32(&ctx, &m, arena, elstm_lstm_arena_size_f32(&m)) != ELSTM_OK) {
@@ -78,6 +84,7 @@ out:
         free(b[g]);
     }
     free(bd);
+    free(pk);
     free(wd);
     free(x);
     free(y);
