@@ -186,7 +186,6 @@ static float *falloc(size_t n)
 
 /* ---- the worker pool ------------------------------------------------------------------ */
 
-
 static void *pool_main(void *arg)
 {
     worker *w = arg;
