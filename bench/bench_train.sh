@@ -93,6 +93,21 @@ print("%-14s %7d %5d %9.4f %9.4f %13.4f %11.1f%%" % (sys.argv[2], d["epochs_run"
       t["persistence"]["rmse"], 100 * (t["rmse"] / t["persistence"]["rmse"] - 1)))
 EOF
   done
+  echo "## held-out stations: each station's model on the test split of the other two (edgelstm eval)"
+  printf '%-14s %-14s %9s %9s %13s %12s\n' "trained on" "evaluated on" "MAE degC" "RMSE degC" "persist. RMSE" "vs persist."
+  for st in Aotizhongxin Changping Dongsi; do
+    for ev in Aotizhongxin Changping Dongsi; do
+      [ "$st" = "$ev" ] && continue
+      f=$(ls "$SHARED"/data/beijing-air-quality/PRSA_Data_"$ev"_*.csv)
+      "$E" eval "$OUT/station-$st.tflite" "$f" --split test --json >"$OUT/cross-$st-$ev.json"
+      "$PY" - "$OUT/cross-$st-$ev.json" "$st" "$ev" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+print("%-14s %-14s %9.4f %9.4f %13.4f %11.1f%%" % (sys.argv[2], sys.argv[3], t["mae"], t["rmse"], t["persistence"]["rmse"],
+      100 * (t["rmse"] / t["persistence"]["rmse"] - 1)))
+EOF
+    done
+  done
 fi
 
 if [ "$MODE" = quality ] || [ "$MODE" = all ]; then
