@@ -132,7 +132,11 @@ if [ "$MODE" = quality ] || [ "$MODE" = all ]; then
 import json, os, statistics, sys
 out, seeds = sys.argv[1], sys.argv[2:]
 def last_json(path):   # Keras prints its progress to stdout too: the result is the last line
-    return json.loads(open(path).read().strip().split("\n")[-1])
+    text = open(path).read().strip()
+    try:
+        return json.loads(text)   # edgelstm's --json object (several lines)
+    except ValueError:
+        return json.loads(text.split("\n")[-1])
 rows, pers, keras = [], None, []
 for fw, name in (("edgelstm", "edgelstm"), ("torch", "PyTorch"), ("keras", "Keras 3"), ("tf_keras", "tf_keras 2")):
     runs = []
