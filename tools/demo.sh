@@ -80,7 +80,7 @@ stage_train() {
   fetch_data
   # column names with spaces go through the shell as one word each
   feats="Temperature,Dew Point,Pressure,Wind Speed,GHI,DHI"
-  say "train: the seed's LSTM(128) on $(basename "$PSM3") (a few minutes on 2 cores)"
+  say "train: the seed's LSTM(128) on $(basename "$PSM3") (about a minute on 2 cores)"
   echo "\$ edgelstm train $PSM3 $DATA_OPTS --features \"$feats\" --time-features hour -o $MODEL"
   t0=$(date +%s)
   # shellcheck disable=SC2086
