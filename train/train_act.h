@@ -9,8 +9,9 @@
  *
  * Max error against double-precision libm over [-20, 20]: about 1.5e-7 absolute for
  * both (measured by tests/unit/test_train_grad.c). Every element goes through the same
- * 8-wide code (the tail is padded), so results do not depend on where an element sits
- * in the array. Plain C (same formulas) when AVX2/FMA are not compiled in.
+ * vector code (8 lanes with AVX2, 16 with AVX-512, one definition for both; the tail is
+ * padded), so results depend neither on where an element sits in the array nor on the
+ * width. Plain C (same formulas) when AVX2/FMA are not compiled in.
  */
 #ifndef EDGELSTM_TRAIN_ACT_H
 #define EDGELSTM_TRAIN_ACT_H
@@ -34,118 +35,81 @@
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
-static inline __m256 tact_exp8(__m256 x)
-{
-    /* operand order keeps NaN: max/min return their second operand when either is NaN */
-    x = _mm256_min_ps(_mm256_set1_ps(TACT_XMAX), _mm256_max_ps(_mm256_set1_ps(TACT_XMIN), x));
-    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(TACT_LOG2E)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(TACT_C1), x);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(TACT_C2), r);
-    __m256 p = _mm256_set1_ps(TACT_P0);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(TACT_P1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(TACT_P2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(TACT_P3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(TACT_P4));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(TACT_P5));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
-}
+/* One definition for every vector width (W lanes of P bits), so that the 8-wide AVX2
+ * and 16-wide AVX-512 code cannot drift apart: each lane's result is the same, bit for
+ * bit (same operations per element, IEEE division, round to nearest). ROUND is the
+ * width's round-to-integer intrinsic. */
+#define TACT_VECTOR_FNS(W, P, ROUND)                                                          \
+    static inline __m##P tact_exp##W(__m##P x)                                                \
+    {                                                                                         \
+        /* operand order keeps NaN: max/min return their second operand when either is NaN */ \
+        x = _mm##P##_min_ps(_mm##P##_set1_ps(TACT_XMAX), _mm##P##_max_ps(_mm##P##_set1_ps(TACT_XMIN), x)); \
+        __m##P fx = ROUND(_mm##P##_mul_ps(x, _mm##P##_set1_ps(TACT_LOG2E)),                   \
+                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);                     \
+        __m##P r = _mm##P##_fnmadd_ps(fx, _mm##P##_set1_ps(TACT_C1), x);                      \
+        r = _mm##P##_fnmadd_ps(fx, _mm##P##_set1_ps(TACT_C2), r);                             \
+        __m##P p = _mm##P##_set1_ps(TACT_P0);                                                 \
+        p = _mm##P##_fmadd_ps(p, r, _mm##P##_set1_ps(TACT_P1));                               \
+        p = _mm##P##_fmadd_ps(p, r, _mm##P##_set1_ps(TACT_P2));                               \
+        p = _mm##P##_fmadd_ps(p, r, _mm##P##_set1_ps(TACT_P3));                               \
+        p = _mm##P##_fmadd_ps(p, r, _mm##P##_set1_ps(TACT_P4));                               \
+        p = _mm##P##_fmadd_ps(p, r, _mm##P##_set1_ps(TACT_P5));                               \
+        p = _mm##P##_fmadd_ps(p, _mm##P##_mul_ps(r, r), _mm##P##_add_ps(r, _mm##P##_set1_ps(1.0f))); \
+        __m##P##i e = _mm##P##_slli_epi32(                                                    \
+            _mm##P##_add_epi32(_mm##P##_cvtps_epi32(fx), _mm##P##_set1_epi32(127)), 23);      \
+        return _mm##P##_mul_ps(p, _mm##P##_castsi##P##_ps(e));                                \
+    }                                                                                         \
+    static inline __m##P tact_sigmoid##W(__m##P x)                                            \
+    {                                                                                         \
+        __m##P e = tact_exp##W(_mm##P##_sub_ps(_mm##P##_setzero_ps(), x));                    \
+        return _mm##P##_div_ps(_mm##P##_set1_ps(1.0f), _mm##P##_add_ps(_mm##P##_set1_ps(1.0f), e)); \
+    }                                                                                         \
+    static inline __m##P tact_tanh##W(__m##P x)                                               \
+    {                                                                                         \
+        const __m##P##i sign = _mm##P##_set1_epi32((int)0x80000000u);                        \
+        const __m##P##i xi = _mm##P##_castps_si##P(x);                                        \
+        __m##P ax = _mm##P##_castsi##P##_ps(_mm##P##_andnot_si##P(sign, xi));                 \
+        __m##P e = tact_exp##W(_mm##P##_mul_ps(ax, _mm##P##_set1_ps(-2.0f)));                 \
+        __m##P t = _mm##P##_div_ps(_mm##P##_sub_ps(_mm##P##_set1_ps(1.0f), e),                \
+                                   _mm##P##_add_ps(_mm##P##_set1_ps(1.0f), e));               \
+        return _mm##P##_castsi##P##_ps(                                                       \
+            _mm##P##_or_si##P(_mm##P##_castps_si##P(t), _mm##P##_and_si##P(xi, sign)));       \
+    }
 
-static inline __m256 tact_sigmoid8(__m256 x)
-{
-    __m256 e = tact_exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
-    return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-}
+TACT_VECTOR_FNS(8, 256, _mm256_round_ps)
 
-static inline __m256 tact_tanh8(__m256 x)
-{
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    __m256 s = _mm256_and_ps(x, sign);
-    __m256 ax = _mm256_andnot_ps(sign, x);
-    __m256 e = tact_exp8(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
-    __m256 t = _mm256_div_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), e), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-    return _mm256_or_ps(t, s);
-}
+/* x[i] = f(x[i] + bias[i]) over an array, W lanes at a time; the tail is padded to W
+ * lanes, so every element goes through the same code wherever it sits. */
+#define TACT_ARRAY_FN(name, f, W, P)                                                          \
+    static inline void name(float *x, const float *bias, size_t n)                            \
+    {                                                                                         \
+        size_t i = 0;                                                                         \
+        if (bias)                                                                             \
+            for (; i + W <= n; i += W)                                                        \
+                _mm##P##_storeu_ps(x + i, f##W(_mm##P##_add_ps(_mm##P##_loadu_ps(x + i),      \
+                                                               _mm##P##_loadu_ps(bias + i)))); \
+        else                                                                                  \
+            for (; i + W <= n; i += W) _mm##P##_storeu_ps(x + i, f##W(_mm##P##_loadu_ps(x + i))); \
+        if (i < n) {                                                                          \
+            float tmp[W] = {0};                                                               \
+            memcpy(tmp, x + i, (n - i) * sizeof(float));                                      \
+            if (bias)                                                                         \
+                for (size_t k = i; k < n; k++) tmp[k - i] += bias[k];                         \
+            _mm##P##_storeu_ps(tmp, f##W(_mm##P##_loadu_ps(tmp)));                            \
+            memcpy(x + i, tmp, (n - i) * sizeof(float));                                      \
+        }                                                                                     \
+    }
 
 #if defined(__AVX512F__)
-/* The same operations 16 lanes wide (each lane's result is the 8-wide code's, bit for
- * bit: same instructions per element, IEEE division, round to nearest). */
-static inline __m512 tact_exp16(__m512 x)
-{
-    x = _mm512_min_ps(_mm512_set1_ps(TACT_XMAX), _mm512_max_ps(_mm512_set1_ps(TACT_XMIN), x));
-    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(TACT_LOG2E)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(TACT_C1), x);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(TACT_C2), r);
-    __m512 p = _mm512_set1_ps(TACT_P0);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(TACT_P1));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(TACT_P2));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(TACT_P3));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(TACT_P4));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(TACT_P5));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(fx), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
-}
-
-static inline __m512 tact_sigmoid16(__m512 x)
-{
-    __m512 e = tact_exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
-    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-}
-
-static inline __m512 tact_tanh16(__m512 x)
-{
-    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    __m512i xi = _mm512_castps_si512(x);
-    __m512 ax = _mm512_castsi512_ps(_mm512_andnot_si512(sign, xi));
-    __m512 e = tact_exp16(_mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
-    __m512 t = _mm512_div_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), e), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), _mm512_and_si512(xi, sign)));
-}
-#define TACT_ARRAY_FN(name, fn8, fn16)                                        \
-    static inline void name(float *x, const float *bias, size_t n)            \
-    {                                                                         \
-        size_t i = 0;                                                         \
-        if (bias)                                                             \
-            for (; i + 16 <= n; i += 16)                                      \
-                _mm512_storeu_ps(x + i, fn16(_mm512_add_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(bias + i)))); \
-        else                                                                  \
-            for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, fn16(_mm512_loadu_ps(x + i))); \
-        if (i < n) {                                                          \
-            float tmp[16] = {0};                                              \
-            memcpy(tmp, x + i, (n - i) * sizeof(float));                      \
-            if (bias)                                                         \
-                for (size_t k = i; k < n; k++) tmp[k - i] += bias[k];         \
-            _mm512_storeu_ps(tmp, fn16(_mm512_loadu_ps(tmp)));                \
-            memcpy(x + i, tmp, (n - i) * sizeof(float));                      \
-        }                                                                     \
-    }
+TACT_VECTOR_FNS(16, 512, _mm512_roundscale_ps)
+TACT_ARRAY_FN(tact_sigmoid_b, tact_sigmoid, 16, 512)
+TACT_ARRAY_FN(tact_tanh_b, tact_tanh, 16, 512)
 #else
-#define TACT_ARRAY_FN(name, fn8, fn16)                                        \
-    static inline void name(float *x, const float *bias, size_t n)            \
-    {                                                                         \
-        size_t i = 0;                                                         \
-        if (bias)                                                             \
-            for (; i + 8 <= n; i += 8)                                        \
-                _mm256_storeu_ps(x + i, fn8(_mm256_add_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(bias + i)))); \
-        else                                                                  \
-            for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, fn8(_mm256_loadu_ps(x + i))); \
-        if (i < n) {                                                          \
-            float tmp[8] = {0};                                               \
-            memcpy(tmp, x + i, (n - i) * sizeof(float));                      \
-            if (bias)                                                         \
-                for (size_t k = i; k < n; k++) tmp[k - i] += bias[k];         \
-            _mm256_storeu_ps(tmp, fn8(_mm256_loadu_ps(tmp)));                 \
-            memcpy(x + i, tmp, (n - i) * sizeof(float));                      \
-        }                                                                     \
-    }
+TACT_ARRAY_FN(tact_sigmoid_b, tact_sigmoid, 8, 256)
+TACT_ARRAY_FN(tact_tanh_b, tact_tanh, 8, 256)
 #endif
-TACT_ARRAY_FN(tact_sigmoid_b, tact_sigmoid8, tact_sigmoid16)
-TACT_ARRAY_FN(tact_tanh_b, tact_tanh8, tact_tanh16)
 #undef TACT_ARRAY_FN
+#undef TACT_VECTOR_FNS
 
 #else /* plain C, same formulas */
 

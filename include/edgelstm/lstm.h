@@ -67,8 +67,9 @@ typedef struct elstm_lstm_f32 {
     const float *b[ELSTM_GATES];   /* gate biases, each [N]; NULL means zero */
     const float *wd;     /* dense weights [O][N] row-major; NULL iff n_output == 0 */
     const float *bd;     /* dense bias [O]; NULL means zero */
-    const float *packed; /* optional weights pre-packed for this platform's _opt kernel
-                            (see elstm_lstm_pack_f32); NULL = use the arrays above */
+    const float *packed; /* optional (host only): the same weights laid out for the AVX2
+                            _opt kernel by elstm_lstm_pack_f32 (runtime/lstm_opt.h),
+                            borrowed; NULL = read the arrays above */
 } elstm_lstm_f32;
 
 /* Inference context: pointers into the caller's arena. Fields are read-only for callers. */
