@@ -30,7 +30,10 @@ group() {
         "$G/SHA256SUMS" "$T/out/SHA256SUMS")
   n=$(awk -v g="$glob" 'BEGIN { re = "^\\./" g } $2 ~ re' "$T/out/SHA256SUMS" | wc -l)
   if [ "$n" -gt 0 ] && [ -z "$bad" ]; then ok "$what: $n files, same bytes"
-  else not_ok "$what: same bytes" "${bad:-no files}"; fi
+  else
+    not_ok "$what: same bytes" "${bad:-no files}"
+    echo "# if the change is intended: sh tests/golden/outputs.sh build/edgelstm /tmp/out && cp /tmp/out/SHA256SUMS tests/golden/"
+  fi
 }
 group 'data\.csv|windows\.bin' "input CSV and train --export-windows" 0
 group 't1\.' "LSTM(16), 1 thread: model, train --json, predict, eval, inspect, run, deploy --sample" 1
