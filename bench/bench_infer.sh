@@ -18,7 +18,7 @@ ${CC:-cc} -O2 -o "$W/scalar_lstm" bench/scalar_lstm.c -lm
 # lets the compiler use anywhere; the runtime's own kernels are AVX2)
 avx2=$(grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-mavx2 -mfma -mf16c" || true)
 # shellcheck disable=SC2086
-${CC:-cc} -O2 -std=c11 $avx2 -Iinclude -Iruntime -o "$W/lstm_driver" tests/tools/lstm_driver.c runtime/*.c -lm
+${CC:-cc} -O2 -std=c11 $avx2 -Iinclude -Iruntime -o "$W/lstm_driver" tests/tools/lstm_driver.c runtime/*.c runtime/host/*.c -lm
 PY=.venv/bin/python
 [ -x "$PY" ] || { echo "bench_infer: run 'make venv-bench' first (needs .venv with ai-edge-litert, tflite-micro)" >&2; exit 1; }
 lock=${ELSTM_BENCH_LOCK:-}

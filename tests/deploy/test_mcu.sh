@@ -97,7 +97,7 @@ done
 for v in asm c; do
   def=""; [ $v = c ] && def=-DELSTM_CORTEXM_NO_ASM
   if arm-none-eabi-gcc $CFLAGS -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/kernel_$v.elf" \
-       "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$ELSTM_ROOT/runtime/lstm_ref.c" "$ELSTM_ROOT/runtime/lstm_opt_cortexm.c" \
+       "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$ELSTM_ROOT/runtime/lstm_f32_ref.c" "$ELSTM_ROOT/runtime/lstm_f32_cortexm.c" \
        "$T/startup.o" $LINK -lm 2> "$T/k.err"; then
     run_qemu "$T/kernel_$v.elf" "$T/kernel.out"; rc=$?
     grep -E '^(ok|not ok) - ' "$T/kernel.out"
