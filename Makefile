@@ -168,8 +168,11 @@ fuzz: deps $(FUZZ_BIN)
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
+# Every script runs even when one fails (bench_train.sh needs the Beijing station files,
+# which are not in the repository, and says so); the failed ones are listed at the end.
 bench: venv-bench all
-	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+	@failed=""; for b in bench/*.sh; do echo "== $$b"; sh $$b || failed="$$failed $$b"; done; \
+	  [ -z "$$failed" ] || { echo "bench: failed:$$failed" >&2; exit 1; }
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/edgelstm $(DESTDIR)$(PREFIX)/lib

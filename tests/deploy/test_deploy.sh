@@ -188,14 +188,14 @@ for cc in gcc clang; do
 done
 
 # ---- real data: a trained model, --sample, predict --last, raw samples fed to the device ----
-F="$ELSTM_SHARED/data/beijing-air-quality/PRSA_Data_Changping_20130301-20170228.csv"
+F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"   # real hours, in the repository
 if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd \
      --time-features hour,doy,weekday,month --units 8 --epochs 1 --steps 24 --seed 3 -o "$T/bj.tflite" >/dev/null 2>&1; then
   "$ELSTM" predict "$T/bj.tflite" "$F" --last --json > "$T/last.json"
   want_n=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['normalized'])" "$T/last.json")
   want_v=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['value'])" "$T/last.json")
   check "deploy --sample FILE" "$ELSTM" deploy "$T/bj.tflite" --target c --name bj --sample "$F" -o "$T/bj"
-  grep -q "the last 24 rows of PRSA_Data_Changping_20130301-20170228.csv" "$T/bj/examples/static_buffer.c" &&
+  grep -q "the last 24 rows of PRSA_Data_Changping_20161201-20170228.csv" "$T/bj/examples/static_buffer.c" &&
     ok "--sample: the example says which window it holds" || not_ok "--sample: the example says which window it holds" "no note"
   make -s -C "$T/bj" CC=gcc CFLAGS="$STRICT -DEXAMPLE_DIGITS=9" >/dev/null 2>&1
   "$T/bj/static_buffer" > "$T/bj.out" 2>&1
