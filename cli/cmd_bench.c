@@ -11,6 +11,7 @@
 #include "edgelstm/infer.h"
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
+#include "multi/lstm_stack.h"
 
 static const cli_opt bench_opts[] = {
     {"--threads", NULL, "N", "threads for one window: the units of each step are split across them (default 1)"},

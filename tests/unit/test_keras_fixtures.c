@@ -12,6 +12,7 @@
 
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
+#include "multi/lstm_stack.h"
 #include "elstm_test.h"
 
 #define TOL 1e-5

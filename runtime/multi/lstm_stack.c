@@ -1,5 +1,5 @@
 /*
- * lstm_stack.c - stacked float32 LSTM layers (see edgelstm/lstm.h): Keras
+ * lstm_stack.c - stacked float32 LSTM layers (see lstm_stack.h): Keras
  * LSTM(return_sequences=True) -> LSTM -> ... -> Dense.
  *
  * Layer by layer within each time step: layer k's new hidden state is layer k+1's input
@@ -8,7 +8,7 @@
  * Every layer runs the one-layer kernel (elstm_lstm_step_f32, or the reference). C99, no
  * malloc, no stdio; stack: a few scalars.
  */
-#include "edgelstm/lstm.h"
+#include "lstm_stack.h"
 
 static size_t stack_align(size_t n)
 {
