@@ -433,7 +433,7 @@ static int accumulator_writes(const body *B, int32_t v, int32_t *h_new, int *ful
     const elstm_tflite_op *op = producer(B, b->outputs[v]);
     if (!op || acc->rank != 3 || acc->shape[1] != 1 || acc->shape[2] < 1) return 0;
     int32_t N = acc->shape[2];
-    if (is_reshape(op->builtin) && acc->shape[0] == 1 && op->inputs[0] >= 0 &&
+    if (is_reshape(op->builtin) && acc->shape[0] == 1 && op->n_inputs >= 1 && op->inputs[0] >= 0 &&
         b->tensors[op->inputs[0]].elements == (size_t)N) {
         *h_new = strip_reshapes(B, op->inputs[0]);
         *full = B->T == 1;
