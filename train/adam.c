@@ -24,7 +24,7 @@ static void adam_job(void *arg, int p)
     float *restrict w = tr->params, *restrict m = tr->m, *restrict v = tr->v;
     const float *restrict g = tr->grad;
     size_t lo, hi;
-    elstm_pool_share(tr->lay.total, p, tr->P, &lo, &hi);
+    tr_pool_share(tr->lay.total, p, tr->P, &lo, &hi);
     for (size_t k = lo; k < hi; k++) {
         m[k] += (g[k] - m[k]) * omb1;
         v[k] += (g[k] * g[k] - v[k]) * omb2;
@@ -39,5 +39,5 @@ void elstm_trainer_adam_step(elstm_trainer *tr)
     tr->adam_t++;
     const double t = (double)tr->adam_t;
     tr->adam_alpha = (float)(tr->opts.lr * sqrt(1.0 - pow(tr->opts.beta2, t)) / (1.0 - pow(tr->opts.beta1, t)));
-    elstm_pool_run(tr->pool, adam_job, tr);
+    tr_pool_run(tr->pool, adam_job, tr);
 }

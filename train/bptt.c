@@ -216,7 +216,7 @@ static void batch_job(void *arg, int p)
 #if TGEMM_AVAILABLE
     if (tr->packed) { /* forward: panels of [Wh, Wx]^T; backward: panels of Wh */
         size_t lo, hi;
-        elstm_pool_share((size_t)(G / 16 + N / 16), p, P, &lo, &hi);
+        tr_pool_share((size_t)(G / 16 + N / 16), p, P, &lo, &hi);
         for (size_t q = lo; q < hi; q++) {
             if (q < (size_t)(G / 16)) tgemm_pack_wt_panel(pv.wh, N, N, pv.wx, I, I, (int)q, tr->wcat_p);
             else tgemm_pack_w_panel(pv.wh, G, N, N, (int)q - G / 16, tr->whp_b);
@@ -229,12 +229,12 @@ static void batch_job(void *arg, int p)
             memcpy(tr->wcat + (size_t)r * K1 + N, pv.wx + (size_t)r * I, (size_t)I * sizeof(float));
         }
     }
-    elstm_pool_barrier(tr->pool, p);
+    tr_pool_barrier(tr->pool, p);
     slice_run(&tr->wk[p]);
     if (tr->job_backward) { /* fixed-order reduction: grad = g0 + g1 + ... */
         size_t lo, hi;
-        elstm_pool_barrier(tr->pool, p);
-        elstm_pool_share(tr->lay.total, p, P, &lo, &hi);
+        tr_pool_barrier(tr->pool, p);
+        tr_pool_share(tr->lay.total, p, P, &lo, &hi);
         memcpy(tr->grad + lo, tr->wk[0].grad + lo, (hi - lo) * sizeof(float));
         for (int q = 1; q < P; q++) {
             const float *gq = tr->wk[q].grad;
@@ -252,7 +252,7 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
     for (int p = 0; p < P; p++) {
         worker *w = &tr->wk[p];
         size_t lo, hi;
-        elstm_pool_share(n, p, P, &lo, &hi);
+        tr_pool_share(n, p, P, &lo, &hi);
         w->w = win;
         w->idx = idx ? idx + lo : NULL;
         w->first = first + lo;
@@ -261,7 +261,7 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
         w->backward = backward;
     }
     tr->job_backward = backward;
-    elstm_pool_run(tr->pool, batch_job, tr);
+    tr_pool_run(tr->pool, batch_job, tr);
     double acc = 0.0;
     for (int p = 0; p < P; p++) acc += tr->wk[p].sse;
     *sse = acc;

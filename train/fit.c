@@ -42,7 +42,7 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
         double t0 = elstm_now_s(), sum = 0.0;
         for (size_t k = 0; k < n; k++) perm[k] = k;
         for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-            size_t j = (size_t)elstm_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
+            size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
             perm[k] = perm[j];
             perm[j] = tmp;
         }

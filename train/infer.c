@@ -74,7 +74,7 @@ static void run_windows(void *arg, int t)
     elstm_lstm_ctx_f32 ctx;
     size_t k, begin, end;
     int32_t s;
-    elstm_pool_share(j->n, t, j->threads, &begin, &end);
+    tr_pool_share(j->n, t, j->threads, &begin, &end);
     if (elstm_lstm_init_f32(&ctx, j->m, j->arenas + j->arena_bytes * (size_t)t, j->arena_bytes) != ELSTM_OK)
         return; /* checked */
     for (k = begin; k < end; k++) {
@@ -94,7 +94,7 @@ elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t
                                  const size_t *starts, size_t n, int32_t steps, int threads,
                                  float *y, float *h_out, elstm_diag *diag)
 {
-    elstm_pool *pool;
+    tr_pool *pool;
     elstm_status s;
     if ((s = check_model(m, diag)) != ELSTM_OK || (s = check_threads(threads, diag)) != ELSTM_OK) return s;
     if (steps < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows of %d steps (expected >= 1)", (int)steps);
@@ -107,9 +107,9 @@ elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t
     const size_t bytes = (elstm_lstm_arena_size_f32(m) + 63) & ~(size_t)63;
     win_job job = {m, x, row_stride, starts, n, steps, T, y, h_out, aligned_alloc(64, bytes * (size_t)T), bytes};
     if (!job.arenas) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for %d inference arenas", T);
-    if ((s = elstm_pool_create(&pool, T, "inference", diag)) == ELSTM_OK) {
-        elstm_pool_run(pool, run_windows, &job);
-        elstm_pool_free(pool);
+    if ((s = tr_pool_create(&pool, T, "inference", diag)) == ELSTM_OK) {
+        tr_pool_run(pool, run_windows, &job);
+        tr_pool_free(pool);
     }
     free(job.arenas);
     return s;
@@ -121,7 +121,7 @@ struct elstm_infer_pool {
     const elstm_lstm_f32 *m;
     int threads;
     int32_t bounds[ELSTM_INFER_MAX_THREADS + 1]; /* units of thread t: [bounds[t], bounds[t+1]) */
-    elstm_pool *pool;
+    tr_pool *pool;
     void *arena;
     elstm_lstm_ctx_f32 ctx; /* h and scratch[0..N) are the ping-pong pair, c is shared */
     /* the current window */
@@ -140,7 +140,7 @@ static void window_job(void *arg, int t)
     for (int32_t s = 0; s < steps; s++) {
         float *tmp = h;
         if (lo < hi) elstm_lstm_units_f32_opt(m, p->x + (size_t)s * I, h, p->ctx.c, h_next, lo, hi, s & 1);
-        elstm_pool_barrier(p->pool, t);
+        tr_pool_barrier(p->pool, t);
         h = h_next;
         h_next = tmp;
     }
@@ -172,7 +172,7 @@ elstm_status elstm_infer_pool_create(elstm_infer_pool **pool, const elstm_lstm_f
         int32_t u = (int32_t)((int64_t)blocks * t / p->threads) * 8;
         p->bounds[t] = u < m->n_units ? u : m->n_units;
     }
-    if ((s = elstm_pool_create(&p->pool, p->threads, "inference", diag)) != ELSTM_OK) {
+    if ((s = tr_pool_create(&p->pool, p->threads, "inference", diag)) != ELSTM_OK) {
         free(p->arena);
         free(p);
         return s;
@@ -192,7 +192,7 @@ void elstm_infer_pool_window(elstm_infer_pool *p, const float *x, int32_t steps,
     elstm_lstm_reset_f32(&p->ctx); /* the workers are idle between jobs */
     p->x = x;
     p->steps = steps > 0 ? steps : 0;
-    elstm_pool_run(p->pool, window_job, p);
+    tr_pool_run(p->pool, window_job, p);
     /* after an odd number of steps the last h is in the scratch half of the pair */
     if (p->steps % 2) memcpy(p->ctx.h, p->ctx.scratch, N * sizeof(float));
     if (y && p->m->n_output > 0) elstm_dense_f32(&p->ctx, y);
@@ -202,7 +202,7 @@ void elstm_infer_pool_window(elstm_infer_pool *p, const float *x, int32_t steps,
 void elstm_infer_pool_free(elstm_infer_pool *p)
 {
     if (!p) return;
-    elstm_pool_free(p->pool);
+    tr_pool_free(p->pool);
     free(p->arena);
     free(p);
 }

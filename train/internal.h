@@ -88,11 +88,11 @@ struct elstm_trainer {
     float *wcat_p;              /* [G/16][N+I][16] wcat^T in 16-column panels (forward)  */
     float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
     worker *wk;                 /* [P] */
-    elstm_pool *pool;           /* P threads (pool.h): batches and Adam steps run on it */
+    tr_pool *pool;           /* P threads (pool.h): batches and Adam steps run on it */
     int job_backward;           /* the batch job computes gradients too */
     float adam_alpha;           /* this Adam step's bias-corrected step size */
     int64_t adam_t;             /* Adam steps taken */
-    elstm_rng rng;
+    tr_rng rng;
     /* early stopping / progress state (saved in checkpoints) */
     int epochs_done, best_epoch, wait;
     double best_monitor;

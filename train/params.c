@@ -52,7 +52,7 @@ elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag)
     const int N = tr->N, I = tr->I, G = 4 * N;
     pview p = tr_view(tr->params, &tr->lay);
     double lim = sqrt(6.0 / (double)(I + G)); /* Keras kernel shape (I, 4N) */
-    for (size_t k = 0; k < (size_t)G * I; k++) p.wx[k] = (float)((2.0 * elstm_rng_uniform(&tr->rng) - 1.0) * lim);
+    for (size_t k = 0; k < (size_t)G * I; k++) p.wx[k] = (float)((2.0 * tr_rng_uniform(&tr->rng) - 1.0) * lim);
 
     /* Keras Orthogonal on shape (N, 4N): a Gaussian (4N x N) matrix, QR, Q * sign(diag R),
      * transposed to (N, 4N). Our wh [4N][N] is that matrix transposed back, i.e. Q. */
@@ -61,7 +61,7 @@ elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag)
     float wq = 0.0f;
     if (!a || !tau) { free(a); free(tau); return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory initializing the recurrent kernel"); }
     for (int j = 0; j < N; j++)           /* column-major: a[i + j*G] */
-        for (int i = 0; i < G; i++) a[(size_t)j * G + i] = (float)elstm_rng_normal(&tr->rng);
+        for (int i = 0; i < G; i++) a[(size_t)j * G + i] = (float)tr_rng_normal(&tr->rng);
     sgeqrf_(&m, &n, a, &lda, tau, &wq, &lwork, &info);
     lwork = (int)wq > N ? (int)wq : N;
     float *work = tr_falloc((size_t)lwork);
@@ -83,7 +83,7 @@ elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag)
     memset(p.b, 0, (size_t)G * sizeof(float));
     for (int k = 0; k < N; k++) p.b[ELSTM_GATE_F * N + k] = 1.0f;
     double limd = sqrt(6.0 / (double)(N + 1)); /* Dense kernel shape (N, 1) */
-    for (int k = 0; k < N; k++) p.wd[k] = (float)((2.0 * elstm_rng_uniform(&tr->rng) - 1.0) * limd);
+    for (int k = 0; k < N; k++) p.wd[k] = (float)((2.0 * tr_rng_uniform(&tr->rng) - 1.0) * limd);
     p.bd[0] = 0.0f;
     return ELSTM_OK;
 }

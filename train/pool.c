@@ -20,19 +20,19 @@
 #define POOL_STEP_SPIN_SECONDS 2e-5  /* at a barrier: one time step takes ~1-2 us */
 
 typedef struct pool_thread {
-    elstm_pool *pool;
+    tr_pool *pool;
     int p;
     int slept;                       /* slept at a barrier of the current job */
     char pad[64 - sizeof(void *) - 2 * sizeof(int)]; /* own cache line: written by its thread */
 } pool_thread;
 
-struct elstm_pool {
+struct tr_pool {
     int P;
     int started;                     /* workers created */
     pthread_t *tid;                  /* [P] (0 unused) */
     pool_thread *th;                 /* [P] */
     /* the current job, published by incrementing `gen` */
-    elstm_pool_job job;
+    tr_pool_job job;
     void *arg;
     _Atomic unsigned gen;
     _Atomic int quit;
@@ -55,9 +55,9 @@ static void cpu_relax(void)
 }
 
 /* What the waits wait for. */
-static int job_ready(elstm_pool *pl, unsigned seen) { return atomic_load(&pl->gen) != seen || atomic_load(&pl->quit); }
-static int phase_ready(elstm_pool *pl, unsigned phase) { return atomic_load(&pl->phase) != phase; }
-static int job_done(elstm_pool *pl, unsigned unused)
+static int job_ready(tr_pool *pl, unsigned seen) { return atomic_load(&pl->gen) != seen || atomic_load(&pl->quit); }
+static int phase_ready(tr_pool *pl, unsigned phase) { return atomic_load(&pl->phase) != phase; }
+static int job_done(tr_pool *pl, unsigned unused)
 {
     (void)unused;
     return atomic_load(&pl->pending) == 0;
@@ -65,7 +65,7 @@ static int job_done(elstm_pool *pl, unsigned unused)
 
 /* Wait until ready(pl, v): spin for spin_s seconds (not at all when *slept), then sleep.
  * `slept` (may be NULL) records that this thread had to sleep. */
-static void wait_for(elstm_pool *pl, int (*ready)(elstm_pool *, unsigned), unsigned v, double spin_s, int *slept)
+static void wait_for(tr_pool *pl, int (*ready)(tr_pool *, unsigned), unsigned v, double spin_s, int *slept)
 {
     double t0 = 0.0;
     for (unsigned spins = 1; !ready(pl, v); spins++) {
@@ -86,7 +86,7 @@ static void wait_for(elstm_pool *pl, int (*ready)(elstm_pool *, unsigned), unsig
 }
 
 /* After a (sequentially consistent) change of what others may wait for. */
-static void wake(elstm_pool *pl)
+static void wake(tr_pool *pl)
 {
     if (atomic_load(&pl->sleepers) > 0) {
         pthread_mutex_lock(&pl->mu);
@@ -98,7 +98,7 @@ static void wake(elstm_pool *pl)
 static void *worker_main(void *arg)
 {
     pool_thread *t = arg;
-    elstm_pool *pl = t->pool;
+    tr_pool *pl = t->pool;
     unsigned seen = 0;
     for (;;) {
         wait_for(pl, job_ready, seen, POOL_JOB_SPIN_SECONDS, NULL);
@@ -110,7 +110,7 @@ static void *worker_main(void *arg)
     }
 }
 
-static void stop(elstm_pool *pl)
+static void stop(tr_pool *pl)
 {
     atomic_store(&pl->quit, 1);
     pthread_mutex_lock(&pl->mu);
@@ -119,13 +119,13 @@ static void stop(elstm_pool *pl)
     for (int p = 1; p <= pl->started; p++) pthread_join(pl->tid[p], NULL);
 }
 
-elstm_status elstm_pool_create(elstm_pool **pool, int threads, const char *what, elstm_diag *diag)
+elstm_status tr_pool_create(tr_pool **pool, int threads, const char *what, elstm_diag *diag)
 {
     *pool = NULL;
-    if (threads < 1 || threads > ELSTM_POOL_MAX_THREADS)
+    if (threads < 1 || threads > TR_POOL_MAX_THREADS)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "%d threads requested (expected 1 to %d)", threads,
-                              ELSTM_POOL_MAX_THREADS);
-    elstm_pool *pl = calloc(1, sizeof *pl);
+                              TR_POOL_MAX_THREADS);
+    tr_pool *pl = calloc(1, sizeof *pl);
     void *th = NULL;
     if (!pl || posix_memalign(&th, 64, (size_t)threads * sizeof(pool_thread)) != 0 ||
         !(pl->tid = calloc((size_t)threads, sizeof *pl->tid))) {
@@ -141,7 +141,7 @@ elstm_status elstm_pool_create(elstm_pool **pool, int threads, const char *what,
     for (int p = 0; p < threads; p++) pl->th[p] = (pool_thread){pl, p, 0, {0}};
     for (int p = 1; p < threads; p++) {
         if (pthread_create(&pl->tid[p], NULL, worker_main, &pl->th[p]) != 0) {
-            elstm_pool_free(pl);
+            tr_pool_free(pl);
             return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "cannot start %s thread %d of %d", what, p + 1,
                                   threads);
         }
@@ -151,9 +151,9 @@ elstm_status elstm_pool_create(elstm_pool **pool, int threads, const char *what,
     return ELSTM_OK;
 }
 
-int elstm_pool_threads(const elstm_pool *pool) { return pool->P; }
+int tr_pool_threads(const tr_pool *pool) { return pool->P; }
 
-void elstm_pool_run(elstm_pool *pl, elstm_pool_job job, void *arg)
+void tr_pool_run(tr_pool *pl, tr_pool_job job, void *arg)
 {
     if (pl->P == 1) {
         job(arg, 0);
@@ -169,7 +169,7 @@ void elstm_pool_run(elstm_pool *pl, elstm_pool_job job, void *arg)
     wait_for(pl, job_done, 0, POOL_JOB_SPIN_SECONDS, NULL);
 }
 
-void elstm_pool_barrier(elstm_pool *pl, int p)
+void tr_pool_barrier(tr_pool *pl, int p)
 {
     if (pl->P == 1) return;
     const unsigned phase = atomic_load(&pl->phase);
@@ -182,7 +182,7 @@ void elstm_pool_barrier(elstm_pool *pl, int p)
     wait_for(pl, phase_ready, phase, POOL_STEP_SPIN_SECONDS, &pl->th[p].slept);
 }
 
-void elstm_pool_free(elstm_pool *pl)
+void tr_pool_free(tr_pool *pl)
 {
     if (!pl) return;
     stop(pl);

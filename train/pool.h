@@ -3,8 +3,8 @@
  * both run their parallel work through it.
  *
  * A pool of P threads: the caller is thread 0, threads 1..P-1 live as long as the pool.
- * elstm_pool_run() runs one job on all P threads and returns when every thread has
- * finished it; inside a job, the threads meet at elstm_pool_barrier() (phases of a
+ * tr_pool_run() runs one job on all P threads and returns when every thread has
+ * finished it; inside a job, the threads meet at tr_pool_barrier() (phases of a
  * training batch, or the time steps of one inference window).
  *
  * Waiting, everywhere (a new job, a barrier, the end of a job): spin briefly with a
@@ -21,36 +21,36 @@
 
 #include "edgelstm/diag.h"
 
-#define ELSTM_POOL_MAX_THREADS 256
+#define TR_POOL_MAX_THREADS 256
 
-typedef struct elstm_pool elstm_pool;
+typedef struct tr_pool tr_pool;
 
 /* job(arg, p) runs on thread p = 0 .. P-1 of the pool. */
-typedef void (*elstm_pool_job)(void *arg, int p);
+typedef void (*tr_pool_job)(void *arg, int p);
 
-/* Start threads - 1 worker threads (threads 1..ELSTM_POOL_MAX_THREADS). ELSTM_ERR_ARG,
+/* Start threads - 1 worker threads (threads 1..TR_POOL_MAX_THREADS). ELSTM_ERR_ARG,
  * or ELSTM_ERR_NOMEM when memory or a thread cannot be had ("what" names the work in
  * that sentence, e.g. "training"). */
-elstm_status elstm_pool_create(elstm_pool **pool, int threads, const char *what, elstm_diag *diag);
+elstm_status tr_pool_create(tr_pool **pool, int threads, const char *what, elstm_diag *diag);
 
 /* P: the caller plus the workers. */
-int elstm_pool_threads(const elstm_pool *pool);
+int tr_pool_threads(const tr_pool *pool);
 
 /* Run job on every thread (the caller runs p = 0) and wait until all have returned.
  * Not reentrant: one job at a time. */
-void elstm_pool_run(elstm_pool *pool, elstm_pool_job job, void *arg);
+void tr_pool_run(tr_pool *pool, tr_pool_job job, void *arg);
 
 /* Inside a job: wait until all P threads have arrived (thread p calls it). */
-void elstm_pool_barrier(elstm_pool *pool, int p);
+void tr_pool_barrier(tr_pool *pool, int p);
 
 /* [lo, hi) of n items for thread p of P: contiguous shares, the same for any scheduling. */
-static inline void elstm_pool_share(size_t n, int p, int P, size_t *lo, size_t *hi)
+static inline void tr_pool_share(size_t n, int p, int P, size_t *lo, size_t *hi)
 {
     *lo = n * (size_t)p / (size_t)P;
     *hi = n * (size_t)(p + 1) / (size_t)P;
 }
 
 /* Stop and join the workers, free the pool (NULL is fine). */
-void elstm_pool_free(elstm_pool *pool);
+void tr_pool_free(tr_pool *pool);
 
 #endif /* EDGELSTM_TRAIN_POOL_H */

@@ -11,31 +11,31 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-void elstm_rng_seed(elstm_rng *r, uint64_t seed)
+void tr_rng_seed(tr_rng *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t elstm_rng_next(elstm_rng *r)
+uint64_t tr_rng_next(tr_rng *r)
 {
     uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
     s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
     return out;
 }
 
-double elstm_rng_uniform(elstm_rng *r) { return (double)(elstm_rng_next(r) >> 11) * 0x1.0p-53; }
+double tr_rng_uniform(tr_rng *r) { return (double)(tr_rng_next(r) >> 11) * 0x1.0p-53; }
 
-uint64_t elstm_rng_below(elstm_rng *r, uint64_t n)
+uint64_t tr_rng_below(tr_rng *r, uint64_t n)
 {
     uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
-    do x = elstm_rng_next(r); while (x >= lim);
+    do x = tr_rng_next(r); while (x >= lim);
     return x % n;
 }
 
-double elstm_rng_normal(elstm_rng *r)
+double tr_rng_normal(tr_rng *r)
 {
-    double u1 = 1.0 - elstm_rng_uniform(r), u2 = elstm_rng_uniform(r);
+    double u1 = 1.0 - tr_rng_uniform(r), u2 = tr_rng_uniform(r);
     return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
 }

@@ -8,17 +8,17 @@
 
 #include <stdint.h>
 
-typedef struct elstm_rng {
+typedef struct tr_rng {
     uint64_t s[4];                 /* the state (saved in checkpoints) */
-} elstm_rng;
+} tr_rng;
 
-void elstm_rng_seed(elstm_rng *r, uint64_t seed);
-uint64_t elstm_rng_next(elstm_rng *r);
+void tr_rng_seed(tr_rng *r, uint64_t seed);
+uint64_t tr_rng_next(tr_rng *r);
 /* Uniform in [0, 1), 53 random bits. */
-double elstm_rng_uniform(elstm_rng *r);
+double tr_rng_uniform(tr_rng *r);
 /* Uniform in [0, n), unbiased (n >= 1). */
-uint64_t elstm_rng_below(elstm_rng *r, uint64_t n);
+uint64_t tr_rng_below(tr_rng *r, uint64_t n);
 /* Standard normal (Box-Muller, one value per call: two uniforms). */
-double elstm_rng_normal(elstm_rng *r);
+double tr_rng_normal(tr_rng *r);
 
 #endif /* EDGELSTM_TRAIN_RNG_H */

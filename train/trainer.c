@@ -115,12 +115,12 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
                               "out of memory allocating the trainer (%d units, batch %d, %d steps)",
                               o->units, o->batch, steps);
     }
-    elstm_status s = elstm_pool_create(&tr->pool, tr->P, "training", diag);
+    elstm_status s = tr_pool_create(&tr->pool, tr->P, "training", diag);
     if (s != ELSTM_OK) {
         elstm_trainer_free(tr);
         return s;
     }
-    elstm_rng_seed(&tr->rng, o->seed);
+    tr_rng_seed(&tr->rng, o->seed);
     tr->best_monitor = INFINITY;
     s = tr_init_weights(tr, diag);
     if (s != ELSTM_OK) {
@@ -134,7 +134,7 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
 void elstm_trainer_free(elstm_trainer *tr)
 {
     if (!tr) return;
-    elstm_pool_free(tr->pool);
+    tr_pool_free(tr->pool);
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
         free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->hxp); free(w->z); free(w->c); free(w->tc);

@@ -14,7 +14,7 @@
 enum { PHASES = 2000, MAXP = 8 };
 
 typedef struct job {
-    elstm_pool *pool;
+    tr_pool *pool;
     int P;
     int ran[MAXP];              /* each thread's count of jobs */
     long value[MAXP];           /* thread p's value in the current phase */
@@ -30,14 +30,14 @@ static void phases(void *arg, int p)
     j->ran[p]++;
     for (long k = 1; k <= PHASES; k++) {
         j->value[p] = k * (p + 1);
-        elstm_pool_barrier(j->pool, p);
+        tr_pool_barrier(j->pool, p);
         int q = (p + 1) % j->P;
         if (j->value[q] != k * (q + 1)) __atomic_store_n(&j->bad, 1, __ATOMIC_RELAXED);
         if (p == 0 && k == PHASES) {
             j->sum = 0;
             for (int r = 0; r < j->P; r++) j->sum += j->value[r];
         }
-        elstm_pool_barrier(j->pool, p);
+        tr_pool_barrier(j->pool, p);
     }
 }
 
@@ -64,9 +64,9 @@ int main(void)
         j.P = P;
         elstm_diag_clear(&d);
         snprintf(what, sizeof what, "P = %d: the pool starts", P);
-        TEST_TRUE(what, elstm_pool_create(&j.pool, P, "test", &d) == ELSTM_OK && elstm_pool_threads(j.pool) == P);
+        TEST_TRUE(what, tr_pool_create(&j.pool, P, "test", &d) == ELSTM_OK && tr_pool_threads(j.pool) == P);
         if (!j.pool) continue;
-        for (int rep = 0; rep < 3; rep++) elstm_pool_run(j.pool, phases, &j);
+        for (int rep = 0; rep < 3; rep++) tr_pool_run(j.pool, phases, &j);
         int all = 1;
         for (int p = 0; p < P; p++) all &= j.ran[p] == 3;
         snprintf(what, sizeof what, "P = %d: every thread runs every job", P);
@@ -76,23 +76,23 @@ int main(void)
         snprintf(what, sizeof what, "P = %d: the last phase's values, summed after the barrier", P);
         TEST_EQ_INT(what, j.sum, (long)PHASES * P * (P + 1) / 2);
         memset(j.value, 0, sizeof j.value);
-        elstm_pool_run(j.pool, slow_write, &j);
+        tr_pool_run(j.pool, slow_write, &j);
         all = 1;
         for (int p = 0; p < P; p++) all &= j.value[p] == 1000 + p;
         snprintf(what, sizeof what, "P = %d: the caller returns after the slowest thread's writes", P);
         TEST_TRUE(what, all);
-        elstm_pool_free(j.pool);
+        tr_pool_free(j.pool);
     }
     {
-        elstm_pool *pl = NULL;
+        tr_pool *pl = NULL;
         elstm_diag d;
         elstm_diag_clear(&d);
-        TEST_TRUE("0 threads are refused with a sentence", elstm_pool_create(&pl, 0, "test", &d) == ELSTM_ERR_ARG && !pl && d.msg[0]);
-        elstm_pool_free(NULL);
+        TEST_TRUE("0 threads are refused with a sentence", tr_pool_create(&pl, 0, "test", &d) == ELSTM_ERR_ARG && !pl && d.msg[0]);
+        tr_pool_free(NULL);
         size_t lo, hi, next = 0, total = 0;
         int contiguous = 1;
         for (int p = 0; p < 7; p++) {
-            elstm_pool_share(100, p, 7, &lo, &hi);
+            tr_pool_share(100, p, 7, &lo, &hi);
             contiguous &= lo == next;
             total += hi - lo;
             next = hi;
