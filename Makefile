@@ -7,7 +7,7 @@
 #   make bench        run the benchmark scripts in bench/
 #   make install PREFIX=/usr/local
 #
-# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- cli.
+# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- report <- cli.
 # Every .c file in a layer folder is part of libedgelstm; cli/*.c make the executable.
 
 VERSION   := 0.1.0
@@ -34,7 +34,7 @@ OPT       := -O2 -g
 ASANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LIBS      := -lcsv -lzip -ljansson -lopenblas -lpthread -lm
 
-LIB_DIRS  := io data train codegen
+LIB_DIRS  := io data train codegen report
 RT_SRC    := $(sort $(wildcard runtime/*.c))
 LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))

@@ -34,6 +34,7 @@ static const cli_opt model_opts[] = {
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
+    {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_json_opt, NULL};
@@ -178,6 +179,7 @@ static int read_model_opts(cli_ctx *ctx, elstm_train_opts *o)
 static int run(cli_ctx *ctx)
 {
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
+    const char *report = cli_get(ctx, "--report");
     const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume");
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
@@ -221,13 +223,15 @@ static int run(cli_ctx *ctx)
                        "when a run ends normally)", ckpt);
         goto done;
     }
-    /* fail now, not after the first epoch, if MODEL or its checkpoint cannot be written */
-    for (int k = 0; k < 2; k++) {
-        const char *path = k ? ckpt : out;
+    /* fail now, not after the first epoch, if MODEL, its checkpoint or the report cannot be written */
+    for (int k = 0; k < (report ? 3 : 2); k++) {
+        const char *path = k == 2 ? report : k ? ckpt : out;
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
-                           path, out);
+            rc = k == 2 ? cli_error("%s: is a directory; --report names the HTML file to write (e.g. "
+                                    "%s/report.html)", path, path)
+                        : cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
+                                    path, out);
             goto done;
         }
         elstm_atomic_file probe;
@@ -339,6 +343,7 @@ static int run(cli_ctx *ctx)
     } else {
         json_decref(test);
     }
+    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, NULL, 1, 240.0, 0);
 done:
     json_decref(pr.epoch_seconds);
     elstm_trainer_free(tr);
@@ -349,7 +354,7 @@ done:
 }
 
 const cli_command cli_cmd_train = {
-    "train", "FILE [data options] [model options] -o MODEL.tflite [--json]",
+    "train", "FILE [data options] [model options] -o MODEL.tflite [--report REPORT.html] [--json]",
     "train an LSTM forecaster and write it as a .tflite model",
     "Trains LSTM(units) + Dense(1) on the windows of FILE (see 'edgelstm help data' for the\n"
     "data options) the way the seed's Keras run does: mean squared error, Adam (Keras's\n"
@@ -357,7 +362,8 @@ const cli_command cli_cmd_train = {
     "after each epoch, early stopping with the best weights restored. MODEL always holds\n"
     "the best weights so far; MODEL.ckpt (removed at the end) lets an interrupted run\n"
     "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
-    "Ends with the test split's errors beside persistence and seasonal baselines.\n"
+    "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
+    "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "See docs/training.md.",
     1, 1, groups, run,
 };
