@@ -43,8 +43,6 @@ int cli_report(const char *model_path, const char *data_path, const char *out, c
     elstm_report_model m = {model_path, &f}, mc = {compare_path, &fc};
     elstm_report_opts o = {cli_default_threads(), profile, mhz};
     elstm_report_info info;
-    fprintf(stderr, "Writing the report %s%s\n", out,
-            profile ? " (measuring one forecast on an emulated Cortex-M4F when the Arm tools are installed)" : "");
     s = elstm_report_write(out, &m, compare_path ? &mc : NULL, &ds, &o, &info, &diag);
     if (s != ELSTM_OK) {
         rc = cli_fail(s, &diag);

@@ -43,6 +43,8 @@ const char *fmt_num(double v, int decimals, char *buf, size_t n);
 const char *fmt_group(uint64_t v, char *buf, size_t n);
 /* Significant-digit format for values of any size (losses, errors): "0.0123", "1.5e−5". */
 const char *fmt_sig(double v, int digits, char *buf, size_t n);
+/* Shortest form with at most `digits` significant digits ("%g"): "1005.3", "0.001", "1e−07". */
+const char *fmt_g(double v, int digits, char *buf, size_t n);
 /* Bytes as "279 KB" / "1.2 MB" (1 KB = 1024 bytes). */
 const char *fmt_bytes(double v, char *buf, size_t n);
 
@@ -108,6 +110,8 @@ typedef struct plot {
     size_t points;          /* values drawn */
     size_t max_per_column;  /* most values that fell into one pixel column (> 1: decimated) */
     int no_band;            /* set: decimated lines draw the mean only (no min/max band) */
+    int no_mean;            /* set: decimated lines draw the band only (no mean line) */
+    int rule_labels;        /* rule labels drawn so far (each goes one line lower) */
 } plot;
 
 /* Start a plot of w x h (viewBox units = CSS pixels at full width); `title` says what it

@@ -257,7 +257,7 @@ void plot_line(plot *p, const double *x, const double *y, size_t n, double gap, 
     }
     /* runs of filled columns: a band (max forward, min back) and the mean line */
     rbuf *b = p->b;
-    for (int pass = p->no_band ? 1 : 0; pass < 2; pass++) {
+    for (int pass = p->no_band ? 1 : 0; pass < (p->no_mean ? 1 : 2); pass++) {
         rb_printf(b, "<path class=\"%s %s\" d=\"", pass == 0 ? "band" : "line", cls);
         for (size_t c = 0; c < cols;) {
             if (!cnt[c]) {
@@ -308,7 +308,7 @@ void plot_rule(plot *p, double x, const char *cls, const char *label)
         /* the label goes to the side of the rule with more room */
         int right = px < p->fx + p->fw / 2;
         rb_printf(p->b, "<text class=\"rule-label %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", cls,
-                  px + (right ? 4 : -4), p->fy + 13, right ? "start" : "end");
+                  px + (right ? 4 : -4), p->fy + 13 + 14 * p->rule_labels++, right ? "start" : "end");
         rb_text(p->b, label);
         rb_puts(p->b, "</text>\n");
     }

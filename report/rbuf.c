@@ -130,6 +130,23 @@ const char *fmt_sig(double v, int digits, char *buf, size_t n)
     return fmt_num(v, dec, buf, n);
 }
 
+const char *fmt_g(double v, int digits, char *buf, size_t n)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return buf;
+    }
+    snprintf(buf, n, "%.*g", digits, v);
+    char *e = strchr(buf, 'e');
+    if (e && e[1] == '-' && strlen(buf) + 3 < n) { /* e-07 -> e−07 */
+        memmove(e + 4, e + 2, strlen(e + 2) + 1);
+        memcpy(e + 1, "\xE2\x88\x92", 3);
+    } else if (e && e[1] == '+') {
+        memmove(e + 1, e + 2, strlen(e + 2) + 1);
+    }
+    return real_minus(buf, n);
+}
+
 const char *fmt_bytes(double v, char *buf, size_t n)
 {
     if (v < 1024) snprintf(buf, n, "%.0f bytes", v);

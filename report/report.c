@@ -95,9 +95,9 @@ void report_plot_end(report_ctx *c, plot *p, const char *caption)
         size_t len = strlen(text);
         snprintf(text + len, sizeof text - len,
                  "%sDecimated for drawing: %s values over %d pixel columns; each column shows the range "
-                 "(band, minimum to maximum) and the mean (line) of its values, at most %s per column.",
+                 "(band, minimum to maximum)%s of its values, at most %s per column.",
                  len ? " " : "", fmt_group(p->points, a, sizeof a), (int)p->fw,
-                 fmt_group(p->max_per_column, b, sizeof b));
+                 p->no_mean ? "" : " and the mean (line)", fmt_group(p->max_per_column, b, sizeof b));
         c->decimated++;
     }
     plot_end(p, text);

@@ -152,7 +152,10 @@ static void column_plot(report_ctx *c, const used_col *u, double *v, uint8_t *mi
     plot_y(&p, SCALE_LINEAR, lo, hi, ylab);
     if (compass) p.ystep = 90;
     int decimate = (double)ds->rows > plot_frame_width(PLOT_W);
-    plot_key(&p, KEY_LINE, "value", decimate ? "mean per pixel column" : "value");
+    /* directions are circular: no line through them (the mean of 350 and 10 degrees is not
+     * 180), dots or the range per pixel column instead */
+    if (!compass) plot_key(&p, KEY_LINE, "value", decimate ? "mean per pixel column" : "value");
+    else if (!decimate) plot_key(&p, KEY_DOT, "value", "direction");
     if (decimate) plot_key(&p, KEY_BAND, "value", "min to max per pixel column");
     plot_key(&p, KEY_BOX, "s-train", "train");
     if (ds->split_end[1] > ds->split_end[0]) plot_key(&p, KEY_BOX, "s-val", "validation");
@@ -170,7 +173,9 @@ static void column_plot(report_ctx *c, const used_col *u, double *v, uint8_t *mi
         r0 = r1;
     }
     gap_spans(&p, c);
-    plot_line(&p, c->t, v, ds->rows, 0, "value");
+    p.no_mean = compass;
+    if (compass && !decimate) plot_dots(&p, c->t, v, ds->rows, "value");
+    else plot_line(&p, c->t, v, ds->rows, 0, "value");
     plot_rug(&p, c->t, cell, ds->rows, 0, "miss");
     plot_rug(&p, c->t, inserted, ds->rows, n_cell ? 1 : 0, "fill");
     char caption[400], a[32], b[32];

@@ -77,7 +77,7 @@ static void card(report_ctx *c)
              fmt_duration((double)m->horizon * (double)m->interval_s, h, sizeof h));
     row(c, "horizon", v, NULL);
     snprintf(v, sizeof v, "%s, scaled with min %s and max %s (the training rows' range)", m->target,
-             fmt_sig(m->target_min, 6, lo, sizeof lo), fmt_sig(m->target_max, 6, hi, sizeof hi));
+             fmt_g(m->target_min, 8, lo, sizeof lo), fmt_g(m->target_max, 8, hi, sizeof hi));
     row(c, "target", v, NULL);
     snprintf(v, sizeof v, "column%s %s (%s %s), one row every %s, gaps up to %d steps interpolated",
              strchr(m->time_cols, ',') ? "s" : "", m->time_cols[0] ? m->time_cols : "-",
@@ -101,7 +101,7 @@ static void card(report_ctx *c)
         else
             rb_text(b, in->source);
         rb_printf(b, "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n", elstm_encoding_name(in->enc),
-                  fmt_sig(in->min, 6, lo, sizeof lo), fmt_sig(in->max, 6, hi, sizeof hi));
+                  fmt_g(in->min, 8, lo, sizeof lo), fmt_g(in->max, 8, hi, sizeof hi));
     }
     rb_puts(b, "</table>\n");
     report_p(c, "Each input is scaled as (x - min) / (max - min) with the training rows' min and max (0 for a "

@@ -21,7 +21,7 @@ static void summary(report_ctx *c, const elstm_meta_training *t)
     char lr[32], bl[32];
     rb_printf(b, "<p>%d epoch%s of at most %d, batches of %d windows, Adam with learning rate %s, seed %llu, "
                  "%d thread%s. ", t->epochs_run, t->epochs_run == 1 ? "" : "s", t->epochs, t->batch,
-              fmt_sig(t->lr, 3, lr, sizeof lr), (unsigned long long)t->seed, t->threads, t->threads == 1 ? "" : "s");
+              fmt_g(t->lr, 6, lr, sizeof lr), (unsigned long long)t->seed, t->threads, t->threads == 1 ? "" : "s");
     if (t->early_stopped)
         rb_printf(b, "Early stopping (patience %d) ended the run: %s had not improved since epoch %d. ", t->patience,
                   t->monitor, t->best_epoch);

@@ -4,9 +4,11 @@
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang (libFuzzer), python3-venv, zip/unzip
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
+#   report:  chromium fonts-dejavu-core (the report test renders the page in headless Chromium)
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang libclang-rt-14-dev zip unzip gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang libclang-rt-14-dev zip unzip gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+chromium fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
