@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "edgelstm/clock.h"
 #include "edgelstm/infer.h"
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
@@ -32,13 +32,6 @@ static const cli_opt *const groups[] = {bench_opts, cli_json_opt, NULL};
 #define KERNEL_NAME "generic"
 #endif
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -58,18 +51,18 @@ typedef struct bench_run {
 
 static double run_once(bench_run *b)
 {
-    double t0 = now_s();
+    double t0 = elstm_now_s();
     if (b->exec) elstm_tflite_exec_run(b->exec, b->x, b->nx, NULL);
     else if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
     else elstm_lstm_window_f32(&b->ctx, b->x, b->steps, b->y);
-    return now_s() - t0;
+    return elstm_now_s() - t0;
 }
 
 /* warm up (caches, page faults, clock), then time `runs` runs or ~TARGET_SECONDS; t sorted */
 static long time_runs(bench_run *b, long runs, double *t)
 {
-    double t0 = now_s();
-    for (int k = 0; k < 5 || now_s() - t0 < WARMUP_SECONDS; k++) run_once(b);
+    double t0 = elstm_now_s();
+    for (int k = 0; k < 5 || elstm_now_s() - t0 < WARMUP_SECONDS; k++) run_once(b);
     long n = 0;
     double total = 0.0;
     while (runs ? n < runs : n < MAX_RUNS && (n < MIN_RUNS || total < TARGET_SECONDS)) {

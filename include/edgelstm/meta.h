@@ -14,30 +14,13 @@
 
 #include <stdint.h>
 #include "edgelstm/diag.h"
+#include "edgelstm/encoding.h"  /* elstm_encoding, elstm_time_feature (shared with the device) */
 
 #define ELSTM_META_NAME       "edgelstm"   /* Model.metadata[].name */
 #define ELSTM_META_VERSION    1
 #define ELSTM_META_MAX_INPUTS 128
 #define ELSTM_NAME_MAX        64           /* column / input names, incl. NUL */
 #define ELSTM_META_MAX_EPOCHS 1000         /* epoch records kept in a model file */
-
-/* How a model input is computed from a CSV row. */
-typedef enum elstm_encoding {
-    ELSTM_ENC_NUMERIC = 0,     /* the numeric column as it is */
-    ELSTM_ENC_COMPASS_SIN,     /* sin(angle) of a 16-point compass column (N=0 deg, E=90 deg) */
-    ELSTM_ENC_COMPASS_COS,     /* cos(angle) of a 16-point compass column */
-    ELSTM_ENC_TIME_SIN,        /* sin(2 pi phase) of a calendar cycle of the row's time */
-    ELSTM_ENC_TIME_COS         /* cos(2 pi phase) of a calendar cycle of the row's time */
-} elstm_encoding;
-
-/* Calendar cycles for --time-features. */
-typedef enum elstm_time_feature {
-    ELSTM_TF_NONE = 0,
-    ELSTM_TF_HOUR,             /* hour of day, period 24 h (uses minutes too) */
-    ELSTM_TF_DOY,              /* day of year, period 365.2425 days */
-    ELSTM_TF_WEEKDAY,          /* day of week, period 7 days */
-    ELSTM_TF_MONTH             /* month of year, period 12 months */
-} elstm_time_feature;
 
 typedef struct elstm_meta_input {
     char name[ELSTM_NAME_MAX];     /* model input name: "TEMP", "wd_sin", "hour_cos", ... */

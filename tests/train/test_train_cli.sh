@@ -5,8 +5,10 @@
 . "$ELSTM_ROOT/tests/lib.sh"
 suite train-cli
 E=$ELSTM
-DONGSI="$ELSTM_SHARED/data/beijing-air-quality/PRSA_Data_Dongsi_20130301-20170228.csv"
+# 1200 real hours (2017-01-01 to 2017-02-19, with missing TEMP and wd values) of the excerpt
+DONGSI="$BEIJING/PRSA_Data_Dongsi_20170101-20170228.csv"
 head -1201 "$DONGSI" > "$T/slice.csv"
+[ "$(wc -l < "$T/slice.csv")" -eq 1201 ] && ok "the real slice has 1200 rows" || not_ok "the real slice has 1200 rows" "$DONGSI: $(wc -l < "$T/slice.csv") lines"
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 24"
 SMALL="--units 8 --epochs 2 --batch 16 --threads 2"
 json_get() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
