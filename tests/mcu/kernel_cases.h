@@ -57,7 +57,11 @@ static void kc_make(const kc_shape *s, elstm_lstm_f32 *m, float *w, float *x)
         m->wh[g] = p;
         for (k = 0; k < s->N * s->N; k++) *p++ = kc_rand(1.5f / sqrtf((float)s->N));
         m->b[g] = s->bias ? p : 0;
-        for (k = 0; k < s->N; k++) *p++ = kc_rand(0.5f) + (g == ELSTM_GATE_F ? 1.0f : 0.0f);
+        for (k = 0; k < s->N; k++) *p++ = kc_rand(0.5f);
+        /* a branch, not (g == F ? 1 : 0): clang-22 cannot compile a select between two float
+         * constants for Xtensa */
+        if (g == ELSTM_GATE_F)
+            for (k = 1; k <= s->N; k++) p[-k] += 1.0f;
     }
     m->wd = p;
     for (k = 0; k < s->N; k++) *p++ = kc_rand(0.3f);
