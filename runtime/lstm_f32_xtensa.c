@@ -3,8 +3,8 @@
  * ESP32-S3 (windowed ABI, single-precision FPU, zero-overhead loops).
  *
  * Compiled only with ELSTM_KERNEL_XTENSA (edgelstm/lstm.h); it then provides what
- * runtime/lstm_opt.c provides elsewhere: elstm_lstm_step_f32_opt, elstm_lstm_step_f32 and
- * elstm_lstm_window_f32, with the semantics of the reference (lstm_ref.c).
+ * runtime/lstm_f32_opt.c provides elsewhere: elstm_lstm_step_f32_opt, elstm_lstm_step_f32 and
+ * elstm_lstm_window_f32, with the semantics of the reference (lstm_f32_ref.c).
  *
  * The FPU has 16 registers, a fused multiply-add (madd.s), loads that post-increment their
  * address register (lsip), no division, no SIMD (the ESP32-S3's PIE is not used: the ESP32
@@ -566,7 +566,7 @@ ELSTM_API void elstm_lstm_window_f32(elstm_lstm_ctx_f32 *ctx, const float *x, in
 #endif
 
 #else
-/* Not an Xtensa build: runtime/lstm_opt.c provides the kernels. ISO C wants a non-empty
+/* Not an Xtensa build: runtime/lstm_f32_opt.c provides the kernels. ISO C wants a non-empty
  * translation unit. */
 typedef int elstm_lstm_f32_xtensa_unused;
 #endif

@@ -1,7 +1,7 @@
 /*
  * kernel_test.c - on an emulated core: the core's kernel against the reference kernel
- * (runtime/lstm_ref.c), both compiled for the core, on the shapes of kernel_cases.h.
- *   Cortex-M4F (tests/deploy/test_mcu.sh): runtime/lstm_opt_cortexm.c, assembly or, with
+ * (runtime/lstm_f32_ref.c), both compiled for the core, on the shapes of kernel_cases.h.
+ *   Cortex-M4F (tests/deploy/test_mcu.sh): runtime/lstm_f32_cortexm.c, assembly or, with
  *     -DELSTM_CORTEXM_NO_ASM, its plain C version;
  *   Xtensa (tests/deploy/test_xtensa.sh): runtime/lstm_f32_xtensa.c, assembly or, with
  *     -DELSTM_XTENSA_NO_ASM, its plain C version.
