@@ -57,7 +57,6 @@
 #if defined(ELSTM_KERNEL_XTENSA) || defined(ELSTM_XTENSA_HOST_TEST)
 
 #include <stddef.h>
-#include <string.h>
 
 #if !defined(ELSTM_KERNEL_XTENSA) || !(defined(__GNUC__) || defined(__clang__))
 #undef ELSTM_XTENSA_NO_ASM
@@ -392,10 +391,14 @@ void elstm_xt_cells(const elstm_xt_args *a);
     ELSTM_XT_I("lsip " y ", a3, 4") ELSTM_XT_I("lsxp " tmp ", " bp ", " bs)                             \
     ELSTM_XT_I("add.s " y ", " y ", " tmp)
 
-__asm__(
-    ".pushsection .text.elstm_xt_kernel, \"ax\"\n\t"
-    /* void elstm_xt_gates(elstm_xt_args *a): phase 1 */
-    ".align 4\n\t"
+/* The assembly comes in several __asm__ blocks, each under the 4095 characters of a C99
+ * string literal (-pedantic) and each appending to the same section: consecutive pieces of
+ * one text. */
+#define ELSTM_XT_ASM(text) __asm__(".pushsection .text.elstm_xt_kernel, \"ax\"\n\t" text ".popsection\n")
+
+/* void elstm_xt_gates(elstm_xt_args *a): phase 1 */
+ELSTM_XT_ASM(
+    ".balign 4\n\t"
     ".type elstm_xt_gates, @function\n"
     "elstm_xt_gates:\n\t"
     ELSTM_XT_I("entry a1, 32")
@@ -408,7 +411,8 @@ __asm__(
     ELSTM_XT_I("l32i a0, a1, 4")
     ELSTM_XT_I("addi a0, a0, -1")
     ELSTM_XT_I("s32i a0, a1, 4")
-    ELSTM_XT_I("bnez a0, .Lelstm_xt_block")
+    ELSTM_XT_I("bnez a0, .Lelstm_xt_block"));
+ELSTM_XT_ASM(
     ".Lelstm_xt_tail:\n\t"
     ELSTM_XT_I("l32i a0, a2, 64")
     ELSTM_XT_I("beqz a0, .Lelstm_xt_gates_end")
@@ -416,16 +420,18 @@ __asm__(
     ELSTM_XT_I("j .Lelstm_xt_one")
     ".Lelstm_xt_two:\n\t"
     ELSTM_XT_BLOCK(2, 2)
-    ELSTM_XT_I("j .Lelstm_xt_gates_end")
+    ELSTM_XT_I("j .Lelstm_xt_gates_end"));
+ELSTM_XT_ASM(
     ".Lelstm_xt_one:\n\t"
     ELSTM_XT_BLOCK(1, 1)
     ".Lelstm_xt_gates_end:\n\t"
     ELSTM_XT_I("l32i a0, a1, 0")
     ELSTM_XT_I("retw")
-    ".size elstm_xt_gates, . - elstm_xt_gates\n\t"
+    ".size elstm_xt_gates, . - elstm_xt_gates\n\t");
 
-    /* void elstm_xt_cells(const elstm_xt_args *a): phase 2 */
-    ".align 4\n\t"
+/* void elstm_xt_cells(const elstm_xt_args *a): phase 2 */
+ELSTM_XT_ASM(
+    ".balign 4\n\t"
     ".type elstm_xt_cells, @function\n"
     "elstm_xt_cells:\n\t"
     ELSTM_XT_I("entry a1, 32")
@@ -458,7 +464,8 @@ __asm__(
     ELSTM_XT_I("add.s f2, f1, f13")
     /* f: E_f f4, D_f f5 */
     ELSTM_XT_PRE("f3", "f4", "a8", "a12") ELSTM_XT_CLAMP("f3") ELSTM_XT_EXP("f3", "f4", "f5", "f6")
-    ELSTM_XT_I("add.s f5, f4, f13")
+    ELSTM_XT_I("add.s f5, f4, f13"));
+ELSTM_XT_ASM(
     /* g = tanh: E_g = e^{2x} f3 */
     ELSTM_XT_PRE("f0", "f3", "a9", "a13") ELSTM_XT_I("add.s f0, f0, f0") ELSTM_XT_CLAMP("f0")
     ELSTM_XT_EXP("f0", "f3", "f6", "f7")
@@ -482,7 +489,8 @@ __asm__(
     ELSTM_XT_I("olt.s b0, f4, f1")
     ELSTM_XT_I("movt.s f4, f1, b0")
     "1:\n\t"
-    ELSTM_XT_I("ssip f4, a4, 4")
+    ELSTM_XT_I("ssip f4, a4, 4"));
+ELSTM_XT_ASM(
     /* o: E_o f1, D_o f2 */
     ELSTM_XT_PRE("f0", "f1", "a10", "a14") ELSTM_XT_CLAMP("f0") ELSTM_XT_EXP("f0", "f1", "f2", "f3")
     ELSTM_XT_I("add.s f2, f1, f13")
@@ -499,8 +507,7 @@ __asm__(
     ELSTM_XT_I("bnez a0, .Lelstm_xt_unit")
     ELSTM_XT_I("l32i a0, a1, 0")
     ELSTM_XT_I("retw")
-    ".size elstm_xt_cells, . - elstm_xt_cells\n\t"
-    ".popsection\n");
+    ".size elstm_xt_cells, . - elstm_xt_cells\n\t");
 
 static void xt_gates(elstm_xt_args *a, const elstm_lstm_f32 *m)
 {
@@ -550,7 +557,7 @@ ELSTM_API void elstm_lstm_step_f32_opt(elstm_lstm_ctx_f32 *ctx, const float *x)
 
 ELSTM_API void elstm_lstm_step_f32(elstm_lstm_ctx_f32 *ctx, const float *x)
 {
-    elstm_lstm_step_f32_xtensa(ctx, x);
+    elstm_lstm_step_f32_opt(ctx, x);
 }
 
 ELSTM_API void elstm_lstm_window_f32(elstm_lstm_ctx_f32 *ctx, const float *x, int32_t steps, float *y)

@@ -4,9 +4,13 @@
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang (libFuzzer), python3-venv, zip/unzip
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
+#            clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc (emulated ESP32-class
+#            Xtensa core: clang-22 and llvm-mc-22 compile and assemble, the lx106 binutils'
+#            ld links, qemu-system-xtensa runs; Debian 12 has clang-22 in bookworm-security)
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang libclang-rt-14-dev zip unzip gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang libclang-rt-14-dev zip unzip gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -224,4 +224,57 @@ snprintf:
         mov     a2, a10
         retw
 
+# float __divsf3(float a, float b): the quotient clang-22 calls for a / b, correctly rounded.
+# When both exponents are moderate (fields 72..181: no overflow, underflow or special
+# value on the way) in FPU instructions: y ~ 1/b from 0x7EF311C3 - bits(b) (within 5.1%)
+# and three Newton steps, q = a y, then two corrections q += (a - q b) y whose residuals
+# the fused msub.s computes exactly. Otherwise the integer long division of rt.c.
+        .literal_position
+        .literal .Lxt_magic, 0x7EF311C3
+        .literal .Lxt_one, 0x3F800000
+        .literal .Lxt_div_exact, elstm_xt_divsf3_exact
+        .global __divsf3
+        .type   __divsf3, @function
+        .align  4
+__divsf3:
+        entry   a1, 32
+        extui   a4, a2, 23, 8
+        extui   a5, a3, 23, 8
+        movi    a6, 110
+        addi    a4, a4, -72
+        bgeu    a4, a6, 6f
+        addi    a5, a5, -72
+        bgeu    a5, a6, 6f
+        wfr     f0, a2                  # a
+        wfr     f1, a3                  # b
+        l32r    a7, .Lxt_magic
+        sub     a7, a7, a3
+        wfr     f2, a7                  # y
+        l32r    a7, .Lxt_one
+        wfr     f3, a7                  # 1
+        mov.s   f4, f3
+        msub.s  f4, f1, f2
+        madd.s  f2, f2, f4              # y += y (1 - b y), three times
+        mov.s   f4, f3
+        msub.s  f4, f1, f2
+        madd.s  f2, f2, f4
+        mov.s   f4, f3
+        msub.s  f4, f1, f2
+        madd.s  f2, f2, f4
+        mul.s   f5, f0, f2              # q = a y
+        mov.s   f6, f0
+        msub.s  f6, f5, f1
+        madd.s  f5, f6, f2              # q += (a - q b) y, twice
+        mov.s   f6, f0
+        msub.s  f6, f5, f1
+        madd.s  f5, f6, f2
+        rfr     a2, f5
+        retw
+6:      mov     a10, a2
+        mov     a11, a3
+        l32r    a8, .Lxt_div_exact
+        callx8  a8
+        mov     a2, a10
+        retw
+
         .section .note.GNU-stack, "", @progbits

@@ -13,7 +13,8 @@
  *   - exit, abort, abs; memcpy, memmove, memset, memcmp, strlen, strcmp;
  *   - libm stand-ins for the reference kernel and the tests: expf, tanhf (within 2 ulp),
  *     sqrtf (correctly rounded);
- *   - what clang-22 calls for this target: __divsf3 (float division; the FPU has none),
+ *   - what clang-22 calls for this target: __divsf3 (float division, which the FPU lacks:
+ *     crt0.s, with the exact integer division below for the rare operands it leaves),
  *     __udivdi3/__umoddi3/__divdi3/__moddi3/__muldi3 (64-bit integers), __floatdisf,
  *     __floatundisf, __extendsfdf2 (float to double for printf's arguments);
  *   - the instruction counter of tools/mcu/mcu.h, from the CCOUNT register.
@@ -280,9 +281,10 @@ static uint32_t xt_pack(uint32_t sign, int32_t e, uint32_t m)
     return sign | (((uint32_t)biased << 23) + frac - (biased ? 0x800000u : 0u));
 }
 
-/* The exact quotient a / b (IEEE single, round to nearest even), by integer long division. */
-float __divsf3(float a, float b);
-float __divsf3(float a, float b)
+/* The exact quotient a / b (IEEE single, round to nearest even), by integer long division:
+ * __divsf3 (crt0.s) calls it for operands outside its fast path. */
+float elstm_xt_divsf3_exact(float a, float b);
+float elstm_xt_divsf3_exact(float a, float b)
 {
     const uint32_t ua = xt_bits(a), ub = xt_bits(b), sign = (ua ^ ub) & 0x80000000u;
     int32_t ea = (int32_t)((ua >> 23) & 0xFF), eb = (int32_t)((ub >> 23) & 0xFF);
