@@ -34,7 +34,7 @@
 
 /* A set of training examples: overlapping windows over one matrix of rows. Window k
  * covers rows start[k] .. start[k] + steps - 1 of x; its target is target[k]
- * (normalized, the model's output units). Nothing is copied. */
+ * (normalized, the model's output units). x and start are borrowed. */
 typedef struct elstm_windows {
     const float *x;        /* [rows][n_input] normalized inputs, row-major */
     int n_input;           /* I */
@@ -42,7 +42,16 @@ typedef struct elstm_windows {
     size_t n;              /* number of windows */
     const size_t *start;   /* [n] first row of each window */
     const float *target;   /* [n] normalized target of each window */
+    float *owned;          /* the targets when elstm_windows_for_split made them, else NULL */
 } elstm_windows;
+
+/* The windows of one split (ELSTM_SPLIT_*) of a dataset as training examples: the
+ * dataset's rows and window starts (borrowed: the dataset must outlive them) and the
+ * normalized target of each window (made here: NaN where the target is missing; free
+ * with elstm_windows_free). ELSTM_ERR_ARG for a split that does not exist, NOMEM. */
+elstm_status elstm_windows_for_split(const elstm_dataset *ds, int split, elstm_windows *w,
+                                     elstm_diag *diag);
+void elstm_windows_free(elstm_windows *w);
 
 typedef struct elstm_train_opts {
     int units;             /* N (--units) */

@@ -2,6 +2,7 @@
  * baselines, on hand-computable series (a ramp and a daily sine), with a model whose
  * output is a known constant. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,41 @@ int main(void)
     m.n_input = 2;
     elstm_diag_clear(&d);
     TEST_TRUE("an input-count mismatch is a clear error", elstm_eval_split(&m, &ds, ELSTM_SPLIT_VAL, 2, &r, &d) == ELSTM_ERR_DATA && strstr(d.msg, "takes 2 inputs"));
+    release(&ds);
+
+    /* a split's windows as training examples: the dataset's rows and starts, and the
+     * target of row start + steps - 1 + horizon, normalized like every target */
+    make(&ds, 3600, 0);
+    ds.y[80] = NAN; /* the target of test window 0 */
+    float *yn = elstm_dataset_targets_norm(&ds);
+    for (int sp = 0; sp < ELSTM_SPLITS; sp++) {
+        elstm_windows w;
+        char what[96];
+        snprintf(what, sizeof what, "split %d: windows with their targets", sp);
+        TEST_TRUE(what, elstm_windows_for_split(&ds, sp, &w, &d) == ELSTM_OK && w.n == ds.n_win[sp] &&
+                            w.start == ds.win_start[sp] && w.x == ds.x && w.steps == STEPS && w.n_input == 1 &&
+                            w.target == w.owned);
+        int same = 1;
+        for (size_t k = 0; k < w.n; k++) {
+            float want = yn[ds.win_start[sp][k] + STEPS];  /* start + steps - 1 + horizon 1 */
+            same &= isnan(want) ? isnan(w.target[k]) : w.target[k] == want;
+        }
+        snprintf(what, sizeof what, "split %d: each target is the normalized value %d rows after the start", sp, STEPS);
+        TEST_TRUE(what, same);
+        elstm_windows_free(&w);
+        TEST_TRUE("elstm_windows_free empties the set", w.n == 0 && w.owned == NULL && w.target == NULL);
+    }
+    {
+        elstm_windows w;
+        TEST_TRUE("a missing target stays NaN (test window 0)",
+                  elstm_windows_for_split(&ds, ELSTM_SPLIT_TEST, &w, &d) == ELSTM_OK && isnan(w.target[0]) &&
+                      w.target[1] == yn[81]);
+        elstm_windows_free(&w);
+        elstm_diag_clear(&d);
+        TEST_TRUE("a split that does not exist is refused",
+                  elstm_windows_for_split(&ds, ELSTM_SPLITS, &w, &d) == ELSTM_ERR_ARG && w.n == 0 && d.msg[0]);
+    }
+    free(yn);
     release(&ds);
     return test_done();
 }

@@ -34,8 +34,8 @@ static void make_data(elstm_windows *train, elstm_windows *val)
         TG_POS[k] = 1.0f;
     }
     size_t ntr = nw * 3 / 4;
-    *train = (elstm_windows){X, I, T, ntr, START, TG};
-    *val = (elstm_windows){X, I, T, nw - ntr, START + ntr, TG + ntr};
+    *train = (elstm_windows){X, I, T, ntr, START, TG, NULL};
+    *val = (elstm_windows){X, I, T, nw - ntr, START + ntr, TG + ntr, NULL};
 }
 
 static void opts_small(elstm_train_opts *o)
