@@ -10,8 +10,6 @@
 #include "edgelstm/codegen.h"
 #include "edgelstm/model.h"
 
-#define SEED_MS 2024.0 /* the seed's forecast on an ESP32-S3 at 240 MHz under TensorFlow Lite Micro */
-
 static const cli_opt profile_opts[] = {
     {"--core", NULL, "CORE", "the emulated core: cortex-m4f (default) or esp32 (the ESP32/ESP32-S3's Xtensa ISA)"},
     {"--mhz", NULL, "MHZ", "clock for the time estimate (default 240, the seed's ESP32-S3)"},
@@ -141,7 +139,7 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "mhz", json_real(mhz));
         json_object_set_new(o, "cpi", json_real(cpi));
         json_object_set_new(o, "estimated_ms", r.measured ? json_real(ms) : json_null());
-        json_object_set_new(o, "seed_ms", json_real(SEED_MS));
+        json_object_set_new(o, "seed_ms", json_real(ELSTM_SEED_MS));
         json_t *notes = json_array();
         for (int i = 0; i < 4 && core->notes[i]; i++) json_array_append_new(notes, json_string(core->notes[i]));
         json_object_set_new(o, "notes", notes);
@@ -168,7 +166,7 @@ static int run(cli_ctx *ctx)
             printf("  forecast on the board %.7f (normalized; the host computes %.7f)\n", r.forecast_norm, (double)host);
             printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "
                    "(the seed's ESP32-S3 took %.0f ms under TensorFlow Lite Micro)\n",
-                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", SEED_MS);
+                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", ELSTM_SEED_MS);
         } else {
             printf("  instructions          not measured: %s is not installed (Debian: %s)\n", r.missing, r.missing_pkg);
         }

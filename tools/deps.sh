@@ -12,6 +12,9 @@
 #            ld links, qemu-system-xtensa runs; Debian 12 has clang-22 in bookworm-security).
 #            Installed where the distribution has them; tests/deploy/test_xtensa.sh says
 #            which is missing otherwise.
+#   report:  chromium fonts-dejavu-core (the report test renders the page in headless
+#            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
+#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -19,7 +22,8 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+chromium fonts-dejavu-core"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 

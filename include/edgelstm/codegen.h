@@ -109,6 +109,10 @@ typedef struct elstm_model_figures {
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
 
+/* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
+ * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
+#define ELSTM_SEED_MS 2024.0
+
 /* ---- emulated microcontroller cores (tools/mcu/, docs/deploy.md) ----------------------
  *   ELSTM_MCU_CORTEX_M4F  QEMU mps2-an386, arm-none-eabi-gcc (the default)
  *   ELSTM_MCU_ESP32       QEMU sim with the de233_fpu core (the ESP32's Xtensa ISA: windowed
