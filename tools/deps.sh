@@ -23,7 +23,7 @@
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
 clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
-chromium fonts-dejavu-core"
+fonts-dejavu-core"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 
@@ -57,7 +57,15 @@ xt_missing=""
 for p in $XTENSA_PKGS; do installed "$p" || xt_missing="$xt_missing $p"; done
 need_rt=0
 clang_runtimes || need_rt=1
-[ -z "$missing" ] && [ -z "$xt_missing" ] && [ $need_rt = 0 ] && exit 0
+# A browser for the report test: any Chrome or Chromium on PATH will do. Debian's chromium
+# is a real package; Ubuntu's installs a snap, which fails where snapd cannot run (a
+# container), so it is installed on its own and its failure only warned about.
+browser=""
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 &&
+   ! command -v google-chrome >/dev/null 2>&1; then
+  browser=chromium
+fi
+[ -z "$missing" ] && [ -z "$xt_missing" ] && [ $need_rt = 0 ] && [ -z "$browser" ] && exit 0
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -84,9 +92,15 @@ for p in $xt_missing; do   # the Xtensa tools where this distribution has them
   if apt-cache show "$p" >/dev/null 2>&1; then missing="$missing $p"
   else echo "edgelstm: package $p is not available here: the emulated Xtensa core cannot be used" >&2; fi
 done
-[ -z "$missing" ] && exit 0
-echo "edgelstm: installing packages:$missing"
-# shellcheck disable=SC2086
-$APT install -y -qq --no-install-recommends $missing >/dev/null
-echo "edgelstm: packages installed"
+if [ -n "$missing" ]; then
+  echo "edgelstm: installing packages:$missing"
+  # shellcheck disable=SC2086
+  $APT install -y -qq --no-install-recommends $missing >/dev/null
+  echo "edgelstm: packages installed"
+fi
+if [ -n "$browser" ]; then
+  echo "edgelstm: installing $browser (the report test renders its page in it)"
+  $APT install -y -qq --no-install-recommends "$browser" >/dev/null ||
+    echo "edgelstm: $browser could not be installed here; install Chrome or Chromium so that 'chromium', 'chromium-browser' or 'google-chrome' is on PATH (the report test needs one)" >&2
+fi
 clang_runtimes || echo "edgelstm: clang's libFuzzer/ASan runtimes are still missing: 'make fuzz' cannot build (the rest works)" >&2
