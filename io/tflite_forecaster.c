@@ -327,11 +327,28 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
                                     "the edgelstm metadata describes %d inputs x %d steps, but the "
                                     "model's input is [1,%d,%d]", f->meta.n_inputs, f->meta.steps,
                                     (int)T, (int)f->lstm.n_input);
+            int outputs = f->meta.outputs > 0 ? f->meta.outputs : 1;
+            if (st == ELSTM_OK && outputs != elstm_forecaster_top(f)->n_output)
+                st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                                    "the edgelstm metadata describes %d value%s per forecast, but the model's "
+                                    "dense layer has %d outputs", outputs, outputs == 1 ? "" : "s",
+                                    (int)elstm_forecaster_top(f)->n_output);
             f->has_meta = st == ELSTM_OK;
         }
     }
     elstm_tflite_exec_free(e);
     if (st != ELSTM_OK) elstm_forecaster_free(f);
+    return st;
+}
+
+elstm_status elstm_forecaster_parse(const uint8_t *data, size_t len, const char *what, elstm_forecaster *f,
+                                    elstm_diag *diag)
+{
+    memset(f, 0, sizeof *f);
+    elstm_tflite_model *m = NULL;
+    elstm_status st = elstm_tflite_parse(data, len, what, &m, diag);
+    if (st == ELSTM_OK) st = tfl_forecaster_from_model(m, f, diag);
+    elstm_tflite_free(m);
     return st;
 }
 
