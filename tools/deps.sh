@@ -5,7 +5,8 @@
 # Ubuntu 22.04 and 24.04 (on Ubuntu, clang and the Arm tools are in "universe").
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
-#            groff-base (the man page test)
+#            groff-base (the man page test), cmake (the Zephyr target's CMake files),
+#            strace (deploy reads the model once)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
@@ -14,7 +15,7 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang zip unzip groff-base cmake strace gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
