@@ -54,9 +54,13 @@ LIB_DIRS  := io data train codegen
 # and lstm.h, encoding.h) are embedded and shipped in every library `deploy` writes. runtime/host/
 # holds runtime code the host library needs and devices do not (status strings, packed
 # weights); it is compiled with the same C99 rules but never shipped.
+# runtime/multi/ is device code for models with several LSTM layers or several outputs:
+# shipped (as edgelstm/multi/) in the libraries of those models only, so that the library
+# of a one-layer, one-output model stays exactly what it was.
 RT_DEVICE := $(sort $(wildcard runtime/*.h runtime/*.c))
+RT_MULTI  := $(sort $(wildcard runtime/multi/*.h runtime/multi/*.c))
 RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h
-RT_SRC    := $(sort $(wildcard runtime/*.c runtime/host/*.c))
+RT_SRC    := $(sort $(wildcard runtime/*.c runtime/multi/*.c runtime/host/*.c))
 LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))

@@ -50,8 +50,9 @@ for m in t1 t2 c2; do
   "$E" predict "$m.tflite" "data.csv" --last --json > "$m.last.json"
   for s in test val train all; do "$E" eval "$m.tflite" "data.csv" --split $s --json > "$m.eval-$s.json"; done
 done
-# inspect and run: the models above and the committed fixtures (float and int8 graphs)
-for m in t1.tflite c2.tflite "$ROOT"/tests/fixtures/tflite/*.tflite; do
+# inspect and run: the models above and the committed fixtures (float and int8 graphs,
+# Keras 3 WHILE loops)
+for m in t1.tflite c2.tflite "$ROOT"/tests/fixtures/tflite/*.tflite "$ROOT"/tests/fixtures/keras/*.tflite; do
   case $m in /*) b=fx.$(basename "$m" .tflite) ;; *) b=$(basename "$m" .tflite) ;; esac
   "$E" inspect "$m" --json > "$b.inspect.json" 2>/dev/null || true
   n=$(python3 -c 'import json, sys, math
