@@ -8,7 +8,7 @@
 #   make install PREFIX=/usr/local   executable, libraries, headers, edgelstm.pc, edgelstm.1
 #   make uninstall PREFIX=/usr/local
 #
-# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- cli.
+# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- report <- cli.
 # Every .c file in a layer folder is part of libedgelstm; cli/*.c make the executable.
 
 VERSION   := 0.1.0
@@ -49,7 +49,7 @@ SHLIB     := $(BUILD)/libedgelstm.so.$(VERSION)
 FLAGS_SIG := $(CC) $(HOSTSTD) $(RTSTD) $(OPT) $(PICFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS)
 $(shell mkdir -p $(BUILD) && echo '$(FLAGS_SIG)' | cmp -s - $(BUILD)/.flags || echo '$(FLAGS_SIG)' > $(BUILD)/.flags)
 
-LIB_DIRS  := io data train codegen
+LIB_DIRS  := io data train codegen report
 # The device runtime is runtime/*.c *.h: exactly those files (with include/edgelstm/status.h
 # and lstm.h, encoding.h) are embedded and shipped in every library `deploy` writes. runtime/host/
 # holds runtime code the host library needs and devices do not (status strings, packed

@@ -8,6 +8,9 @@
 #            groff-base (the man page test), cmake (the Zephyr target's CMake files),
 #            strace (deploy reads the model once)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
+#   report:  chromium fonts-dejavu-core (the report test renders the page in headless
+#            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
+#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -15,7 +18,8 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base cmake strace gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang zip unzip groff-base cmake strace gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+chromium fonts-dejavu-core"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

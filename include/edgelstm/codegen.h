@@ -138,6 +138,10 @@ typedef struct elstm_model_figures {
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
 
+/* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
+ * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
+#define ELSTM_SEED_MS 2024.0
+
 /* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
 
 typedef struct elstm_mcu_opts {

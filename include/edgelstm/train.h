@@ -178,6 +178,7 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
 typedef struct elstm_errors {
     size_t n;
     double mae, rmse, r2;  /* r2 = 1 - SSE / SST (NAN when the actual values are constant) */
+    double bias;           /* mean of pred - actual: > 0 when the forecasts run high */
 } elstm_errors;
 
 /* Errors of pred[i] against actual[i] over i in [0, n). NAN entries in pred are skipped
@@ -208,6 +209,23 @@ typedef struct elstm_eval_result {
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* The values behind an evaluation, window by window in time order (target units). */
+typedef struct elstm_eval_series {
+    size_t n;              /* windows */
+    size_t *row;           /* [n] grid row of each window's target (its time: ds->time[row]) */
+    double *actual;        /* [n] the target's observed value */
+    double *model;         /* [n] the model's forecast */
+    double *persistence;   /* [n] the target at the window's last row */
+    double *seasonal;      /* [n] the target one day before (NAN where there is none) */
+} elstm_eval_series;
+
+/* elstm_eval_split that also returns the series (`series` may be NULL; free it with
+ * elstm_eval_series_free, also after a failure). */
+elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                                     int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                     elstm_diag *diag);
+void elstm_eval_series_free(elstm_eval_series *s);
 
 /* Normalized target of every row of a dataset (NAN where the target is missing):
  * malloc'd [ds->rows], caller frees. NULL when out of memory. */
