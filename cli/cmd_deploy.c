@@ -9,13 +9,17 @@
 #include "edgelstm/model.h"
 
 /* Texts that name the targets, made from the table (codegen/targets.c) by cli_init_texts. */
-static char usage_text[256], summary_text[160], target_help[512], output_help[160], target_list[160];
+static char usage_text[320], summary_text[160], target_help[512], output_help[160], target_list[160];
 
 static const cli_opt deploy_opts[] = {
     {"--target", NULL, "T", target_help},
     {"--name", NULL, "NAME", "library name: a C identifier that prefixes every symbol (NAME_init, ...)"},
     {"--sample", NULL, "FILE", "CSV whose last full window goes into the static_buffer example"},
     {"--output", "-o", "PATH", output_help},
+    {"--version", NULL, "X.Y.Z", "the library's semantic version (default 1.0.0)"},
+    {"--author", NULL, "TEXT", "the library's author (default: edgelstm VERSION (generated))"},
+    {"--maintainer", NULL, "TEXT", "its maintainer, e.g. \"Name <email>\" (default: the author)"},
+    {"--url", NULL, "URL", "its project page, http(s)://... (default for library.properties: " ELSTM_CODEGEN_DEFAULT_URL ")"},
     {"--list-targets", NULL, NULL, "print the targets, one per line: name, folder or zip, what it is"},
     {NULL, NULL, NULL, NULL},
 };
@@ -37,7 +41,7 @@ void cli_init_texts(void)
         ADD(target_list, l, "%s%s", sep, t->name);
         if (t->zip) ADD(output_help, o, " (zip file for %s)", t->name);
     }
-    ADD(usage_text, u, " --name NAME [--sample FILE] -o PATH");
+    ADD(usage_text, u, " --name NAME [--sample FILE] [--version X.Y.Z] [--author TEXT] [--maintainer TEXT] [--url URL] -o PATH");
     ADD(summary_text, s, ")");
 #undef ADD
 }
@@ -108,6 +112,10 @@ static int run(cli_ctx *ctx)
     if (elstm_codegen_check_name(name, &diag) != ELSTM_OK) return cli_usage_error(ctx, "%s", diag.msg);
     if (!out)
         return cli_usage_error(ctx, "missing -o PATH (the %s to create)", elstm_target_get(target)->zip ? "zip file" : "folder");
+    elstm_codegen_opts o = {.target = target, .name = name, .lib_version = cli_get(ctx, "--version"),
+                            .author = cli_get(ctx, "--author"), .maintainer = cli_get(ctx, "--maintainer"),
+                            .url = cli_get(ctx, "--url")};
+    if (elstm_codegen_check_meta(&o, &diag) != ELSTM_OK) return cli_usage_error(ctx, "%s", diag.msg);
 
     elstm_forecaster f;
     uint32_t crc = 0;
@@ -121,7 +129,8 @@ static int run(cli_ctx *ctx)
         return rc;
     }
     elstm_codegen_model m = {&f.lstm, f.steps, f.has_meta ? &f.meta : NULL, model_path, crc};
-    elstm_codegen_opts o = {target, name, window, window ? note : NULL};
+    o.sample = window;
+    o.sample_note = window ? note : NULL;
     st = elstm_codegen_write(&m, &o, out, &diag);
     if (st != ELSTM_OK) {
         rc = cli_fail(st, &diag);
@@ -148,7 +157,10 @@ const cli_command cli_cmd_deploy = {
     "raw samples, forecast in the target's units), an Edge Impulse style header\n"
     "(run_classifier) and a static_buffer example that prints the forecast. With --sample,\n"
     "the example holds the last full window of FILE (read as the model was trained) and\n"
-    "prints the forecast `edgelstm predict MODEL FILE --last` gives. The output is written\n"
+    "prints the forecast `edgelstm predict MODEL FILE --last` gives. --version, --author,\n"
+    "--maintainer and --url go into library.properties, library.json and idf_component.yml\n"
+    "(checked against the Arduino Library Manager's rules). A NAME that differs only in case\n"
+    "from a library beside PATH is refused (the same macros). The output is written\n"
     "atomically and is the same bytes for the same model and options. See docs/deploy.md.",
     0, 1, groups, run,
 };
