@@ -66,7 +66,7 @@ CLI_SRC   := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 GEN_SRC   := $(BUILD)/gen/runtime_sources.c
 # Files `deploy` and `profile` write besides the runtime: codegen templates, the MCU harness.
-DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*))
+DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*.* tools/mcu/xtensa/*.* tools/mcu/xtensa/include/*.h))
 DEPLOY_GEN := $(BUILD)/gen/deploy_files.c
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
