@@ -71,7 +71,7 @@ static int run(cli_ctx *ctx)
     if (st != ELSTM_OK) return cli_fail(st, &diag);
     elstm_forecaster f, g;
     memset(&g, 0, sizeof g);
-    st = elstm_forecaster_parse(bytes, len, model_path, &f, &diag);
+    st = elstm_forecaster_load_buffer(bytes, len, model_path, &f, &diag);
     if (st != ELSTM_OK) {
         free(bytes);
         return cli_fail(st, &diag);
@@ -121,7 +121,7 @@ static int run(cli_ctx *ctx)
     if ((st = elstm_meta_to_json(&meta, &json, &diag)) != ELSTM_OK ||
         (st = elstm_tflite_set_metadata(bytes, len, model_path, ELSTM_META_NAME, json, strlen(json), &adopted,
                                         &adopted_len, &diag)) != ELSTM_OK ||
-        (st = elstm_forecaster_parse(adopted, adopted_len, out, &g, &diag)) != ELSTM_OK) {
+        (st = elstm_forecaster_load_buffer(adopted, adopted_len, out, &g, &diag)) != ELSTM_OK) {
         rc = cli_fail(st, &diag);
         goto out;
     }
