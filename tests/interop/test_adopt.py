@@ -182,4 +182,12 @@ r = edgelstm("deploy", d24, "--target", "c", "--name", "d24", "-o", os.path.join
 h = open(os.path.join(tmp, "d24lib", "d24.h")).read() if r.returncode == 0 else ""
 s.check("... and its library has 24 outputs and the data's sensors", "#define D24_OUTPUTS     24" in h and
         "sample[0] = a: value in the training CSV's units" in h, r.stderr + h[:200])
+# metadata that disagrees with the dense layer (24 -> 23 in the file's JSON) is refused
+data = open(d24, "rb").read() if os.path.exists(d24) else b""
+bad = os.path.join(tmp, "d23.tflite")
+open(bad, "wb").write(data.replace(b'"outputs":24', b'"outputs":23', 1))
+r = edgelstm("deploy", bad, "--target", "c", "--name", "d23", "-o", os.path.join(tmp, "d23lib"))
+s.check("metadata saying 23 values for a Dense(24) model is refused",
+        b'"outputs":24' in data and r.returncode == 1 and
+        "describes 23 values per forecast, but the model's dense layer has 24 outputs" in r.stderr, r.stderr)
 s.done()
