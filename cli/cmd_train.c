@@ -36,7 +36,19 @@ static const cli_opt model_opts[] = {
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_force_opt, cli_json_opt, NULL};
+
+#define WINDOWS_MAGIC "ELSTMWIN1 "
+
+static int is_windows_file(const char *path)
+{
+    FILE *f = NULL;
+    char head[sizeof WINDOWS_MAGIC] = "";
+    int ok = elstm_open_input(path, &f, NULL) == ELSTM_OK && fread(head, 1, strlen(WINDOWS_MAGIC), f) == strlen(WINDOWS_MAGIC) &&
+             memcmp(head, WINDOWS_MAGIC, strlen(WINDOWS_MAGIC)) == 0;
+    if (f) fclose(f);
+    return ok;
+}
 
 static volatile sig_atomic_t g_stop = 0;
 static void on_signal(int sig)
@@ -128,7 +140,7 @@ static int export_windows(const char *path, const elstm_dataset *ds, const float
     elstm_diag_clear(&diag);
     elstm_status s = elstm_atomic_open(&af, path, &diag);
     if (s != ELSTM_OK) return cli_fail(s, &diag);
-    fprintf(af.f, "ELSTMWIN1 %zu %d %d %d %zu %zu %zu %.17g %.17g\n", ds->rows, ds->n_inputs, ds->meta.steps,
+    fprintf(af.f, WINDOWS_MAGIC "%zu %d %d %d %zu %zu %zu %.17g %.17g\n", ds->rows, ds->n_inputs, ds->meta.steps,
             ds->meta.horizon, ds->n_win[0], ds->n_win[1], ds->n_win[2], ds->meta.target_min, ds->meta.target_max);
     fwrite(ds->x, sizeof(float), ds->rows * (size_t)ds->n_inputs, af.f);
     fwrite(yn, sizeof(float), ds->rows, af.f);
@@ -185,6 +197,37 @@ static int run(cli_ctx *ctx)
     elstm_train_opts topts;
     if ((rc = read_model_opts(ctx, &topts))) return rc;
 
+    /* outputs first: nothing is worth computing for a file that may not be written */
+    const char *inputs[] = {ctx->pos[0], NULL};
+    const int force = cli_has(ctx, "--force");
+    char ckpt[ELSTM_PATH_MAX + 8] = "";
+    if (exp) {
+        elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
+        if ((rc = cli_check_output(exp, &r))) return rc;
+    } else {
+        elstm_output_rules r = {"-o", inputs, force, 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
+        if ((rc = cli_check_output(out, &r))) return rc;
+        /* MODEL.ckpt: written after each epoch, removed at the end; --resume reads it */
+        const char *slash = strrchr(out, '/');
+        size_t base = strlen(slash ? slash + 1 : out);
+        if (base + 5 > 255)
+            return cli_error("the model file name given to -o is %zu bytes long; train also writes MODEL.ckpt "
+                             "beside it and file names take at most 255 bytes, so give one of at most 250",
+                             base);
+        snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+        struct stat st;
+        if (resume && stat(ckpt, &st) != 0)
+            return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
+                             "when a run ends normally); run without --resume to start again", ckpt);
+        if (stat(ckpt, &st) == 0 && !S_ISREG(st.st_mode))
+            return cli_error("%s: is %s, but train keeps its checkpoint in a file of this name beside -o %s; "
+                             "move it away or choose another -o", ckpt,
+                             S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
+        r.is_ours = elstm_checkpoint_is;
+        r.ours = "a checkpoint edgelstm wrote";
+        if ((rc = cli_check_output(ckpt, &r))) return rc;
+    }
+
     elstm_diag diag;
     elstm_diag_clear(&diag);
     elstm_dataset ds;
@@ -192,7 +235,6 @@ static int run(cli_ctx *ctx)
     if (s != ELSTM_OK) return cli_fail(s, &diag);
     float *yn = elstm_dataset_targets_norm(&ds);
     float *tg[ELSTM_SPLITS] = {0};
-    char ckpt[1100] = "";
     elstm_trainer *tr = NULL;
     progress pr = {0};
     if (!yn) { rc = cli_error("out of memory"); goto done; }
@@ -211,30 +253,8 @@ static int run(cli_ctx *ctx)
     elstm_windows wtr = {ds.x, ds.n_inputs, ds.meta.steps, ds.n_win[0], ds.win_start[0], tg[0]};
     elstm_windows wva = {ds.x, ds.n_inputs, ds.meta.steps, ds.n_win[1], ds.win_start[1], tg[1]};
 
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     topts.checkpoint = ckpt;
     topts.stop = &g_stop;
-    if (resume && access(ckpt, F_OK) != 0) {
-        rc = cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
-                       "when a run ends normally)", ckpt);
-        goto done;
-    }
-    /* fail now, not after the first epoch, if MODEL or its checkpoint cannot be written */
-    for (int k = 0; k < 2; k++) {
-        const char *path = k ? ckpt : out;
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
-                           path, out);
-            goto done;
-        }
-        elstm_atomic_file probe;
-        if ((s = elstm_atomic_open(&probe, path, &diag)) != ELSTM_OK) {
-            rc = cli_fail(s, &diag);
-            goto done;
-        }
-        elstm_atomic_abort(&probe);
-    }
     if ((s = elstm_trainer_create(&tr, &topts, ds.n_inputs, ds.meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;

@@ -52,7 +52,20 @@ static void print_command_help(const cli_command *c)
     }
 }
 
-int main(int argc, char **argv)
+/* Every byte of stdout must have reached its file: a write error (a full disk, a closed
+ * pipe reader, /dev/full) is a failure, whatever the command printed. */
+static int finish(int rc)
+{
+    int bad = fflush(stdout) != 0;
+    bad |= ferror(stdout) != 0;
+    if (bad && rc == CLI_EXIT_OK) {
+        fprintf(stderr, "edgelstm: cannot write to standard output\n");
+        rc = CLI_EXIT_FAIL;
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         print_overview(stderr);
@@ -62,7 +75,9 @@ int main(int argc, char **argv)
     int is_help = strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0;
     int is_version = strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0;
     if ((is_help || is_version) && argc > 2) {
-        fprintf(stderr, "edgelstm: unexpected argument '%s' after %s\n", argv[2], name);
+        fprintf(stderr, "edgelstm: unexpected argument '");
+        cli_put_escaped(stderr, argv[2]);
+        fprintf(stderr, "' after %s\n", name);
         return CLI_EXIT_USAGE;
     }
     if (is_help) {
@@ -80,13 +95,15 @@ int main(int argc, char **argv)
         }
         const cli_command *c = find_command(argv[2]);
         if (!c) {
-            fprintf(stderr, "edgelstm: unknown command '%s'; run 'edgelstm --help' for the list\n",
-                    argv[2]);
+            fprintf(stderr, "edgelstm: unknown command '");
+            cli_put_escaped(stderr, argv[2]);
+            fprintf(stderr, "'; run 'edgelstm --help' for the list\n");
             return CLI_EXIT_USAGE;
         }
         if (argc > 3) {
-            fprintf(stderr, "edgelstm: unexpected argument '%s'; usage: edgelstm help COMMAND\n",
-                    argv[3]);
+            fprintf(stderr, "edgelstm: unexpected argument '");
+            cli_put_escaped(stderr, argv[3]);
+            fprintf(stderr, "'; usage: edgelstm help COMMAND\n");
             return CLI_EXIT_USAGE;
         }
         print_command_help(c);
@@ -94,7 +111,9 @@ int main(int argc, char **argv)
     }
     const cli_command *c = find_command(name);
     if (!c) {
-        fprintf(stderr, "edgelstm: unknown command '%s'; run 'edgelstm --help' for the list\n", name);
+        fprintf(stderr, "edgelstm: unknown command '");
+        cli_put_escaped(stderr, name);
+        fprintf(stderr, "'; run 'edgelstm --help' for the list\n");
         return CLI_EXIT_USAGE;
     }
     for (int i = 2; i < argc; i++) {
@@ -107,10 +126,10 @@ int main(int argc, char **argv)
     cli_ctx ctx;
     int rc = cli_parse(c, argc - 2, argv + 2, &ctx);
     if (rc) return rc;
-    rc = c->run(&ctx);
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "edgelstm: cannot write to standard output\n");
-        rc = CLI_EXIT_FAIL;
-    }
-    return rc;
+    return c->run(&ctx);
+}
+
+int main(int argc, char **argv)
+{
+    return finish(dispatch(argc, argv));
 }

@@ -1,0 +1,157 @@
+/*
+ * names.c - does a library NAME clash with an identifier the library itself holds?
+ *
+ * A generated library defines NAME-derived identifiers (NAME_init, NAME_state, NAME_H,
+ * NAME_UC_STEPS, ...) beside fixed ones: the runtime's (elstm_*, ELSTM_*, its header
+ * guards EDGELSTM_*_H), the Edge Impulse style API (run_classifier, ei_impulse_result_t,
+ * EI_CLASSIFIER_*, EIDSP_OK) and the C library's. NAME clashes when one of its derived
+ * identifiers equals a fixed one: `--name edgelstm_lstm` would make the header guard
+ * EDGELSTM_LSTM_H of the runtime's lstm.h, `--name run_classifier` the API's
+ * run_classifier_init; either library would not compile.
+ *
+ * Rather than a list that drifts from the templates, both sets are read from libraries
+ * generated (in memory) for a probe name and a one-unit model, for every target: the
+ * identifiers (outside comments and literals) of their C sources that start with the
+ * probe are the derived forms, the rest are fixed.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgelstm/lstm.h"
+#include "internal.h"
+
+#define PROBE "zqxnameprobe"
+#define PROBE_UC "ZQXNAMEPROBE"
+
+typedef struct ident_set {
+    char **v;
+    size_t n, cap;
+    int oom;
+} ident_set;
+
+static int has(const ident_set *s, const char *x, size_t len)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->v[i]) == len && memcmp(s->v[i], x, len) == 0) return 1;
+    return 0;
+}
+
+static void add(ident_set *s, const char *x, size_t len)
+{
+    if (s->oom || has(s, x, len)) return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        char **v = realloc(s->v, cap * sizeof *v);
+        if (!v) {
+            s->oom = 1;
+            return;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    char *c = malloc(len + 1);
+    if (!c) {
+        s->oom = 1;
+        return;
+    }
+    memcpy(c, x, len);
+    c[len] = '\0';
+    s->v[s->n++] = c;
+}
+
+static void set_free(ident_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int is_source(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".c") == 0 || strcmp(dot, ".h") == 0 || strcmp(dot, ".ino") == 0);
+}
+
+/* Sort the identifiers of C text into derived suffixes (lower: after PROBE, upper: after
+ * PROBE_UC) and fixed identifiers; comments, strings and character constants are skipped. */
+static void scan(const char *s, size_t n, ident_set *lower, ident_set *upper, ident_set *fixed)
+{
+    const size_t pl = strlen(PROBE);
+    for (size_t i = 0; i < n;) {
+        char c = s[i];
+        if (c == '/' && i + 1 < n && s[i + 1] == '/') {
+            while (i < n && s[i] != '\n') i++;
+        } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+            i += 2;
+            while (i + 1 < n && !(s[i] == '*' && s[i + 1] == '/')) i++;
+            i += 2;
+        } else if (c == '"' || c == '\'') {
+            for (i++; i < n && s[i] != c && s[i] != '\n'; i++)
+                if (s[i] == '\\') i++;
+            i++;
+        } else if (isalpha((unsigned char)c) || c == '_') {
+            size_t a = i;
+            while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_')) i++;
+            const char *w = s + a;
+            size_t len = i - a;
+            if (len >= pl && memcmp(w, PROBE, pl) == 0) add(lower, w + pl, len - pl);
+            else if (len >= pl && memcmp(w, PROBE_UC, pl) == 0) add(upper, w + pl, len - pl);
+            else add(fixed, w, len);
+        } else if (isdigit((unsigned char)c)) {
+            while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.')) i++;
+        } else {
+            i++;
+        }
+    }
+}
+
+elstm_status cg_name_clash(const char *name, elstm_diag *diag)
+{
+    static const float zero[2] = {0.0f, 0.0f};
+    elstm_lstm_f32 l;
+    memset(&l, 0, sizeof l);
+    l.n_input = l.n_units = l.n_output = 1;
+    for (int g = 0; g < ELSTM_GATES; g++) l.wx[g] = l.wh[g] = l.b[g] = zero;
+    l.wd = l.bd = zero;
+    elstm_codegen_model m = {&l, 1, NULL, "probe.tflite", 0};
+    ident_set lower = {0}, upper = {0}, fixed = {0};
+    elstm_status st = ELSTM_OK;
+    for (int t = ELSTM_TARGET_C; t <= ELSTM_TARGET_PLATFORMIO && st == ELSTM_OK; t++) {
+        elstm_codegen_opts o = {(elstm_target)t, PROBE, NULL, NULL};
+        elstm_genlib lib;
+        st = cg_generate_unchecked(&m, &o, &lib, diag);
+        for (int i = 0; st == ELSTM_OK && i < lib.n; i++)
+            if (is_source(lib.files[i].path)) scan(lib.files[i].data, lib.files[i].len, &lower, &upper, &fixed);
+        if (st == ELSTM_OK) elstm_genlib_free(&lib);
+    }
+    if (st == ELSTM_OK && (lower.oom || upper.oom || fixed.oom))
+        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory checking the library name");
+    char uc[ELSTM_CODEGEN_NAME_MAX + 1], cand[ELSTM_CODEGEN_NAME_MAX + 128];
+    size_t nl = strlen(name);
+    int all_upper = 1;
+    for (size_t i = 0; i <= nl && i < sizeof uc; i++) {
+        uc[i] = (char)toupper((unsigned char)name[i]);
+        all_upper &= uc[i] == name[i];
+    }
+    const char *clash = NULL;
+    for (int fam = 0; st == ELSTM_OK && !clash && fam < 2; fam++) {
+        const ident_set *sfx = fam ? &upper : &lower;
+        for (size_t i = 0; !clash && i < sfx->n; i++) {
+            snprintf(cand, sizeof cand, "%s%s", fam ? uc : name, sfx->v[i]);
+            if (has(&fixed, cand, strlen(cand))) clash = cand;
+            /* an all-capitals NAME makes the two families meet */
+            else if (fam == 1 && all_upper && has(&lower, sfx->v[i], strlen(sfx->v[i]))) clash = cand;
+        }
+    }
+    if (clash)
+        st = elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                            "the library name '%s' would define %s, which the library already holds (the "
+                            "runtime, the Edge Impulse style API or the C library); choose another",
+                            name, clash);
+    set_free(&lower);
+    set_free(&upper);
+    set_free(&fixed);
+    return st;
+}
