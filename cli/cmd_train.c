@@ -9,6 +9,7 @@
  * Test hooks (environment, used by tests/train/): ELSTM_TEST_STOP_AFTER_EPOCH=N acts as
  * if SIGINT arrived after epoch N; ELSTM_TEST_POISON_AFTER_EPOCH=N puts a NaN into the
  * training inputs after epoch N (a run that blows up). */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -150,8 +151,9 @@ static int export_windows(const char *path, const elstm_dataset *ds, const float
             fwrite(&v, sizeof v, 1, af.f);
         }
     if (ferror(af.f)) {
+        int e = errno;
         elstm_atomic_abort(&af);
-        return cli_error("%s: cannot write the windows", path);
+        return cli_error("%s: cannot write the windows: %s", path, strerror(e));
     }
     if ((s = elstm_atomic_commit(&af, &diag)) != ELSTM_OK) return cli_fail(s, &diag);
     fprintf(stderr, "Wrote %zu rows x %d inputs and %zu/%zu/%zu windows to %s\n", ds->rows, ds->n_inputs,

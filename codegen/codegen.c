@@ -346,10 +346,15 @@ static elstm_status check_name_basic(const char *name, elstm_diag *diag)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                               "the library name '%s' starts with 'Arduino', which the Arduino library rules reserve",
                               name);
-    if (strncmp(name, "elstm", 5) == 0 || strncmp(name, "ei_", 3) == 0 || strncmp(name, "EI_", 3) == 0)
-        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
-                              "the library name '%s' starts with a prefix the runtime uses (elstm, ei_); choose another",
-                              name);
+    /* namespaces the runtime and the Edge Impulse style API own, in any case */
+    static const char *const reserved[] = {"elstm", "edgelstm", "ei_", "eidsp", "run_classifier"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strncasecmp(name, reserved[i], strlen(reserved[i])) == 0)
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                  "the library name '%s' starts with '%s', a prefix the runtime or the Edge "
+                                  "Impulse style API uses (elstm, edgelstm, ei_, eidsp, run_classifier, in any "
+                                  "case); choose another",
+                                  name, reserved[i]);
     return ELSTM_OK;
 }
 

@@ -11,10 +11,11 @@
  *
  * Rather than a list that drifts from the templates, both sets are read from libraries
  * generated (in memory) for a probe name and a one-unit model, for every target: the
- * identifiers (outside comments and literals) of their C sources that start with the
- * probe are the derived forms, the rest are fixed.
+ * identifiers (outside comments and literals) of their C sources that hold the probe are
+ * the forms of the name (NAME_init, ei_NAME_state, NAME_UC_H), the rest are fixed.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +62,6 @@ static void add(ident_set *s, const char *x, size_t len)
     s->v[s->n++] = c;
 }
 
-static void set_free(ident_set *s)
-{
-    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
 
 static int is_source(const char *path)
 {
@@ -74,8 +69,9 @@ static int is_source(const char *path)
     return dot && (strcmp(dot, ".c") == 0 || strcmp(dot, ".h") == 0 || strcmp(dot, ".ino") == 0);
 }
 
-/* Sort the identifiers of C text into derived suffixes (lower: after PROBE, upper: after
- * PROBE_UC) and fixed identifiers; comments, strings and character constants are skipped. */
+/* Sort the identifiers of C text into forms of the name and fixed identifiers; comments,
+ * strings and character constants are skipped. A form is stored as "PREFIX@SUFFIX" with
+ * '@' where the name goes ("@_init", "ei_@_state", "@_H" in `upper` for the capitals). */
 static void scan(const char *s, size_t n, ident_set *lower, ident_set *upper, ident_set *fixed)
 {
     const size_t pl = strlen(PROBE);
@@ -96,9 +92,18 @@ static void scan(const char *s, size_t n, ident_set *lower, ident_set *upper, id
             while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_')) i++;
             const char *w = s + a;
             size_t len = i - a;
-            if (len >= pl && memcmp(w, PROBE, pl) == 0) add(lower, w + pl, len - pl);
-            else if (len >= pl && memcmp(w, PROBE_UC, pl) == 0) add(upper, w + pl, len - pl);
-            else add(fixed, w, len);
+            char form[256];
+            int is_form = 0;
+            for (size_t k = 0; k + pl <= len && !is_form && len < sizeof form; k++) {
+                int lo = memcmp(w + k, PROBE, pl) == 0, up = memcmp(w + k, PROBE_UC, pl) == 0;
+                if (!lo && !up) continue;
+                memcpy(form, w, k);
+                form[k] = '@';
+                memcpy(form + k + 1, w + k + pl, len - k - pl);
+                add(lo ? lower : upper, form, len - pl + 1);
+                is_form = 1;
+            }
+            if (!is_form) add(fixed, w, len);
         } else if (isdigit((unsigned char)c)) {
             while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.')) i++;
         } else {
@@ -107,7 +112,20 @@ static void scan(const char *s, size_t n, ident_set *lower, ident_set *upper, id
     }
 }
 
-elstm_status cg_name_clash(const char *name, elstm_diag *diag)
+/* A form with the name in place of '@'. */
+static void fill(const char *form, const char *name, char *out, size_t n)
+{
+    const char *at = strchr(form, '@');
+    snprintf(out, n, "%.*s%s%s", (int)(at - form), form, name, at + 1);
+}
+
+/* The forms and fixed identifiers, read once per process. */
+static ident_set g_lower, g_upper, g_fixed;
+static elstm_status g_status;
+static elstm_diag g_diag;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void read_identifiers(void)
 {
     static const float zero[2] = {0.0f, 0.0f};
     elstm_lstm_f32 l;
@@ -116,42 +134,48 @@ elstm_status cg_name_clash(const char *name, elstm_diag *diag)
     for (int g = 0; g < ELSTM_GATES; g++) l.wx[g] = l.wh[g] = l.b[g] = zero;
     l.wd = l.bd = zero;
     elstm_codegen_model m = {&l, 1, NULL, "probe.tflite", 0};
-    ident_set lower = {0}, upper = {0}, fixed = {0};
-    elstm_status st = ELSTM_OK;
-    for (int t = ELSTM_TARGET_C; t <= ELSTM_TARGET_PLATFORMIO && st == ELSTM_OK; t++) {
+    elstm_diag_clear(&g_diag);
+    g_status = ELSTM_OK;
+    for (int t = ELSTM_TARGET_C; t <= ELSTM_TARGET_PLATFORMIO && g_status == ELSTM_OK; t++) {
         elstm_codegen_opts o = {(elstm_target)t, PROBE, NULL, NULL};
         elstm_genlib lib;
-        st = cg_generate_unchecked(&m, &o, &lib, diag);
-        for (int i = 0; st == ELSTM_OK && i < lib.n; i++)
-            if (is_source(lib.files[i].path)) scan(lib.files[i].data, lib.files[i].len, &lower, &upper, &fixed);
-        if (st == ELSTM_OK) elstm_genlib_free(&lib);
+        g_status = cg_generate_unchecked(&m, &o, &lib, &g_diag);
+        for (int i = 0; g_status == ELSTM_OK && i < lib.n; i++)
+            if (is_source(lib.files[i].path)) scan(lib.files[i].data, lib.files[i].len, &g_lower, &g_upper, &g_fixed);
+        if (g_status == ELSTM_OK) elstm_genlib_free(&lib);
     }
-    if (st == ELSTM_OK && (lower.oom || upper.oom || fixed.oom))
-        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory checking the library name");
-    char uc[ELSTM_CODEGEN_NAME_MAX + 1], cand[ELSTM_CODEGEN_NAME_MAX + 128];
+    if (g_status == ELSTM_OK && (g_lower.oom || g_upper.oom || g_fixed.oom))
+        g_status = elstm_diag_set(&g_diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory checking the library name");
+}
+
+elstm_status cg_name_clash(const char *name, elstm_diag *diag)
+{
+    pthread_once(&g_once, read_identifiers);
+    if (g_status != ELSTM_OK) return elstm_diag_set(diag, g_status, NULL, 0, "%s", g_diag.msg);
+    char uc[ELSTM_CODEGEN_NAME_MAX + 1], cand[ELSTM_CODEGEN_NAME_MAX + 256], other[ELSTM_CODEGEN_NAME_MAX + 256];
     size_t nl = strlen(name);
+    if (nl > ELSTM_CODEGEN_NAME_MAX) return ELSTM_OK;   /* refused before (too long) */
     int all_upper = 1;
-    for (size_t i = 0; i <= nl && i < sizeof uc; i++) {
+    for (size_t i = 0; i <= nl; i++) {
         uc[i] = (char)toupper((unsigned char)name[i]);
         all_upper &= uc[i] == name[i];
     }
-    const char *clash = NULL;
-    for (int fam = 0; st == ELSTM_OK && !clash && fam < 2; fam++) {
-        const ident_set *sfx = fam ? &upper : &lower;
-        for (size_t i = 0; !clash && i < sfx->n; i++) {
-            snprintf(cand, sizeof cand, "%s%s", fam ? uc : name, sfx->v[i]);
-            if (has(&fixed, cand, strlen(cand))) clash = cand;
+    for (int fam = 0; fam < 2; fam++) {
+        const ident_set *forms = fam ? &g_upper : &g_lower;
+        for (size_t i = 0; i < forms->n; i++) {
+            fill(forms->v[i], fam ? uc : name, cand, sizeof cand);
+            int clash = has(&g_fixed, cand, strlen(cand));
             /* an all-capitals NAME makes the two families meet */
-            else if (fam == 1 && all_upper && has(&lower, sfx->v[i], strlen(sfx->v[i]))) clash = cand;
+            for (size_t k = 0; !clash && fam == 1 && all_upper && k < g_lower.n; k++) {
+                fill(g_lower.v[k], name, other, sizeof other);
+                clash = strcmp(other, cand) == 0;
+            }
+            if (clash)
+                return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                      "the library name '%s' would define %s, which the library already holds (the "
+                                      "runtime, the Edge Impulse style API or the C library); choose another",
+                                      name, cand);
         }
     }
-    if (clash)
-        st = elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
-                            "the library name '%s' would define %s, which the library already holds (the "
-                            "runtime, the Edge Impulse style API or the C library); choose another",
-                            name, clash);
-    set_free(&lower);
-    set_free(&upper);
-    set_free(&fixed);
-    return st;
+    return ELSTM_OK;
 }

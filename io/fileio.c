@@ -523,6 +523,10 @@ elstm_status elstm_output_check(const char *path, const elstm_output_rules *r, e
                               "%ld (choose a shorter one)", opt, base, strlen(base), name_max);
     struct stat lst, st;
     int exists = lstat(path, &lst) == 0;
+    if (exists && S_ISLNK(lst.st_mode) && r->folder)
+        return elstm_diag_set(diag, ELSTM_ERR_IO, path, 0,
+                              "is a symbolic link; give %s the folder itself (a library folder is replaced "
+                              "as a whole)", opt);
     if (exists && S_ISLNK(lst.st_mode) && stat(path, &st) != 0) {
         char real[8];
         return resolve_link(path, real, sizeof real, diag);   /* the message for a link to nothing */

@@ -2,11 +2,11 @@
 # Install the Debian packages edgelstm needs, if any is missing. Idempotent and quiet
 # when everything is present. Uses sudo when not root.
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
-#   tests:   clang (libFuzzer), python3-venv, zip/unzip
+#   tests:   clang (libFuzzer), python3-venv, zip/unzip, strace (kill -9 at chosen system calls)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang libclang-rt-14-dev zip unzip gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang libclang-rt-14-dev zip unzip strace gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
