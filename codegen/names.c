@@ -137,7 +137,10 @@ static void read_identifiers(void)
     elstm_diag_clear(&g_diag);
     g_status = ELSTM_OK;
     for (int t = ELSTM_TARGET_C; t <= ELSTM_TARGET_PLATFORMIO && g_status == ELSTM_OK; t++) {
-        elstm_codegen_opts o = {(elstm_target)t, PROBE, NULL, NULL};
+        elstm_codegen_opts o;
+        memset(&o, 0, sizeof o);
+        o.target = (elstm_target)t;
+        o.name = PROBE;
         elstm_genlib lib;
         g_status = cg_generate_unchecked(&m, &o, &lib, &g_diag);
         for (int i = 0; g_status == ELSTM_OK && i < lib.n; i++)

@@ -76,6 +76,11 @@ static elstm_status write_one(const char *root, const char *path, const elstm_ge
     return ELSTM_OK;
 }
 
+void cg_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
+{
+    elstm_split_path(path, dir, dn, base, bn);
+}
+
 static elstm_status write_folder(const elstm_genlib *lib, const char *path, elstm_diag *diag)
 {
     struct stat st;
@@ -206,7 +211,9 @@ elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codeg
                                  elstm_diag *diag)
 {
     elstm_genlib lib;
-    elstm_status st = elstm_codegen_generate(m, o, &lib, diag);
+    elstm_status st = path ? elstm_codegen_check_neighbours(path, o->name, diag) : ELSTM_OK;
+    if (st != ELSTM_OK) return st;
+    st = elstm_codegen_generate(m, o, &lib, diag);
     if (st != ELSTM_OK) return st;
     st = elstm_genlib_write(&lib, path, o->target == ELSTM_TARGET_ARDUINO, diag);
     elstm_genlib_free(&lib);

@@ -7,8 +7,9 @@
 #   train   train the seed's model on it, evaluate it against the baselines, and print
 #           the next forecast (train, eval, predict --last)
 #   deploy  generate the C and Arduino libraries, run the C example on the host and on an
-#           emulated Cortex-M4F (same forecast as predict --last), profile the model there `sh tools/demo.sh STAGE...` runs
-# only the named stages. Re-runs reuse the downloaded files in demo/ (git-ignored).
+#           emulated Cortex-M4F (same forecast as predict --last), profile the model there
+#   report  the model's HTML report on the quickstart file: demo/report.html
+# `sh tools/demo.sh STAGE...` runs only the named stages. Re-runs reuse the downloaded files in demo/ (git-ignored).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -45,8 +46,11 @@ fetch_data() {
   wheel=$(ls "$CACHE"/pvlib-"$PVLIB_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
   if [ -z "$wheel" ]; then
     echo "downloading pvlib $PVLIB_VERSION from PyPI (its wheel carries real weather files)"
-    $(pip_cmd) download --quiet --no-deps --disable-pip-version-check --dest "$CACHE" \
-      "pvlib==$PVLIB_VERSION"
+    if ! $(pip_cmd) download --quiet --no-deps --disable-pip-version-check --dest "$CACHE" \
+         "pvlib==$PVLIB_VERSION" 2>"$CACHE/pip.err"; then
+      echo "demo: cannot download pvlib $PVLIB_VERSION from PyPI (its wheel carries the demo's weather files; pip says: $(tail -n 1 "$CACHE/pip.err")); with network access run 'make demo' again, or put pvlib-$PVLIB_VERSION-py3-none-any.whl in $CACHE" >&2
+      exit 1
+    fi
     wheel=$(ls "$CACHE"/pvlib-"$PVLIB_VERSION"-*.whl | head -n 1)
   fi
   unzip -o -j -q "$wheel" pvlib/data/test_psm3_2017.csv pvlib/data/723170TYA.CSV -d "$DATA"
@@ -160,7 +164,21 @@ stage_deploy() {
   "$ELSTM" profile "$MODEL"
 }
 
-ALL_STAGES="data train deploy"
+# Stage 4 (docs/report.md): one HTML page of the data, the training, the forecasts against
+# the truth, the errors and the device figures - what the seed's notebook plotted, offline.
+REPORT=$DEMO/report.html
+stage_report() {
+  fetch_data
+  [ -s "$MODEL" ] || stage_train
+  say "report: the data, the training, the forecasts and the device figures in one HTML page"
+  echo "\$ edgelstm report $MODEL $PSM3 -o $REPORT"
+  "$ELSTM" report "$MODEL" "$PSM3" -o "$REPORT"
+  grep -q 'data-plot="forecast-week"' "$REPORT" || { echo "demo: the report has no forecast plot" >&2; exit 1; }
+  echo
+  echo "The report is $REPORT: open it in a web browser (file://$REPORT)."
+}
+
+ALL_STAGES="data train deploy report"
 [ -x "$ELSTM" ] || { echo "demo: $ELSTM is missing; run 'make' first" >&2; exit 1; }
 for stage in ${*:-$ALL_STAGES}; do
   "stage_$stage"

@@ -34,7 +34,7 @@
 
 /* A set of training examples: overlapping windows over one matrix of rows. Window k
  * covers rows start[k] .. start[k] + steps - 1 of x; its target is target[k]
- * (normalized, the model's output units). Nothing is copied. */
+ * (normalized, the model's output units). x and start are borrowed. */
 typedef struct elstm_windows {
     const float *x;        /* [rows][n_input] normalized inputs, row-major */
     int n_input;           /* I */
@@ -42,7 +42,16 @@ typedef struct elstm_windows {
     size_t n;              /* number of windows */
     const size_t *start;   /* [n] first row of each window */
     const float *target;   /* [n] normalized target of each window */
+    float *owned;          /* the targets when elstm_windows_for_split made them, else NULL */
 } elstm_windows;
+
+/* The windows of one split (ELSTM_SPLIT_*) of a dataset as training examples: the
+ * dataset's rows and window starts (borrowed: the dataset must outlive them) and the
+ * normalized target of each window (made here: NaN where the target is missing; free
+ * with elstm_windows_free). ELSTM_ERR_ARG for a split that does not exist, NOMEM. */
+elstm_status elstm_windows_for_split(const elstm_dataset *ds, int split, elstm_windows *w,
+                                     elstm_diag *diag);
+void elstm_windows_free(elstm_windows *w);
 
 typedef struct elstm_train_opts {
     int units;             /* N (--units) */
@@ -71,6 +80,7 @@ typedef struct elstm_epoch_info {
     double best_val_loss;  /* their validation loss (training loss without validation) */
     int improved;          /* 1 if this epoch is the new best */
     int wait;              /* epochs since the best one */
+    double lr;             /* learning rate of the epoch's Adam steps */
 } elstm_epoch_info;
 
 struct elstm_trainer;
@@ -128,6 +138,15 @@ void elstm_trainer_best_model(const elstm_trainer *tr, elstm_lstm_f32 *m);
 /* The current weights as a model view. */
 void elstm_trainer_model(const elstm_trainer *tr, elstm_lstm_f32 *m);
 
+/* The record of every epoch finished so far, in order (those before a --resume come from
+ * the checkpoint): *n records, valid until the trainer is freed or trained further. */
+const elstm_epoch_record *elstm_trainer_history(const elstm_trainer *tr, int *n);
+
+/* The training record a model file carries (meta.h): the options, the outcome of the last
+ * fit (`res`) and the history. `monitor_val`: whether validation loss was monitored. */
+void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res, int monitor_val,
+                          elstm_meta_training *out);
+
 /* ---- lower-level access (tests, replay against frameworks, benchmarks) ---------------- */
 
 /* Parameters, gradients and Adam moments are flat float blocks with this layout
@@ -163,6 +182,7 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
 typedef struct elstm_errors {
     size_t n;
     double mae, rmse, r2;  /* r2 = 1 - SSE / SST (NAN when the actual values are constant) */
+    double bias;           /* mean of pred - actual: > 0 when the forecasts run high */
 } elstm_errors;
 
 /* Errors of pred[i] against actual[i] over i in [0, n). NAN entries in pred are skipped
@@ -193,6 +213,23 @@ typedef struct elstm_eval_result {
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* The values behind an evaluation, window by window in time order (target units). */
+typedef struct elstm_eval_series {
+    size_t n;              /* windows */
+    size_t *row;           /* [n] grid row of each window's target (its time: ds->time[row]) */
+    double *actual;        /* [n] the target's observed value */
+    double *model;         /* [n] the model's forecast */
+    double *persistence;   /* [n] the target at the window's last row */
+    double *seasonal;      /* [n] the target one day before (NAN where there is none) */
+} elstm_eval_series;
+
+/* elstm_eval_split that also returns the series (`series` may be NULL; free it with
+ * elstm_eval_series_free, also after a failure). */
+elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                                     int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                     elstm_diag *diag);
+void elstm_eval_series_free(elstm_eval_series *s);
 
 /* Normalized target of every row of a dataset (NAN where the target is missing):
  * malloc'd [ds->rows], caller frees. NULL when out of memory. */
