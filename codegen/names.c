@@ -127,16 +127,29 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static void read_identifiers(void)
 {
-    static const float zero[2] = {0.0f, 0.0f};
-    elstm_lstm_f32 l;
-    memset(&l, 0, sizeof l);
-    l.n_input = l.n_units = l.n_output = 1;
-    for (int g = 0; g < ELSTM_GATES; g++) l.wx[g] = l.wh[g] = l.b[g] = zero;
-    l.wd = l.bd = zero;
-    elstm_codegen_model m = {&l, 1, NULL, "probe.tflite", 0};
+    static const float zero[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    /* one layer and one output (runtime/device.c), and two layers with two outputs (which
+     * also ship runtime/multi/) */
+    elstm_lstm_f32 l[2];
+    memset(l, 0, sizeof l);
+    for (int k = 0; k < 2; k++) {
+        l[k].n_input = l[k].n_units = 1;
+        for (int g = 0; g < ELSTM_GATES; g++) l[k].wx[g] = l[k].wh[g] = l[k].b[g] = zero;
+    }
     elstm_diag_clear(&g_diag);
     g_status = ELSTM_OK;
-    for (int t = ELSTM_TARGET_C; t <= ELSTM_TARGET_PLATFORMIO && g_status == ELSTM_OK; t++) {
+    for (int v = 0; v < 4 * 2 && g_status == ELSTM_OK; v++) {
+        int t = v % 4, layers = 1 + v / 4;
+        l[0].n_output = layers == 1 ? 1 : 0;
+        l[0].wd = l[0].bd = layers == 1 ? zero : NULL;
+        l[1].n_output = 2;
+        l[1].wd = l[1].bd = zero;
+        elstm_codegen_model m;
+        memset(&m, 0, sizeof m);
+        m.lstm = l;
+        m.steps = 1;
+        m.source = "probe.tflite";
+        m.n_layers = layers;
         elstm_codegen_opts o;
         memset(&o, 0, sizeof o);
         o.target = (elstm_target)t;
