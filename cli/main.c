@@ -148,6 +148,7 @@ static int bad_argument(const char *prefix, const char *arg, const char *suffix)
 
 static int dispatch(int argc, char **argv)
 {
+    cli_init_texts();
     if (argc < 2) {
         print_overview(stderr);
         return CLI_EXIT_USAGE;

@@ -138,8 +138,9 @@ static void read_identifiers(void)
     }
     elstm_diag_clear(&g_diag);
     g_status = ELSTM_OK;
-    for (int v = 0; v < 4 * 2 && g_status == ELSTM_OK; v++) {
-        int t = v % 4, layers = 1 + v / 4;
+    const int targets = elstm_target_count();
+    for (int v = 0; v < targets * 2 && g_status == ELSTM_OK; v++) {
+        int t = v % targets, layers = 1 + v / targets;
         l[0].n_output = layers == 1 ? 1 : 0;
         l[0].wd = l[0].bd = layers == 1 ? zero : NULL;
         l[1].n_output = 2;
