@@ -71,11 +71,14 @@ int cli_report(const char *model_path, const char *data_path, const char *out, c
     fprintf(stderr, "Wrote %s (%zu KB, %d plots%s%s%s): open it in a web browser\n", out, (info.bytes + 1023) / 1024,
             info.plots, info.decimated ? ", long series drawn as min/max bands" : "",
             info.history ? "" : ", the model carries no training history",
-            info.device > 0 ? ", device figures measured" : info.device < 0 ? ", no Arm tools for device figures" : "");
+            info.device > 0    ? ", device figures measured"
+            : info.device == -2 ? ", the device measurement failed (the page says why)"
+            : info.device < 0   ? ", no Arm tools for device figures"
+                                : "");
     if (json)
         rc = cli_print_json(json_pack("{s:s, s:I, s:i, s:i, s:b, s:s*}", "report", out, "bytes", (json_int_t)info.bytes,
                                       "plots", info.plots, "decimated", info.decimated, "history", info.history,
-                                      "device", info.device > 0 ? "measured" : info.device < 0 ? "no tools" : "skipped"));
+                                      "device", info.device > 0 ? "measured" : info.device == -2 ? "failed" : info.device < 0 ? "no tools" : "skipped"));
 done:
     elstm_forecaster_free(&fc);
     elstm_data_free(&ds);
