@@ -8,8 +8,10 @@ was made with the notebook's scaler (and with a second scaler); ai-edge-litert i
 live, on the adopted file (it verifies the flatbuffer when it loads it); the scaler
 the notebook computed.
 """
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -18,6 +20,7 @@ from elstm_testlib import ELSTM, ROOT, Suite
 
 s = Suite("adopt")
 tmp = tempfile.mkdtemp(prefix="elstm-adopt-")
+atexit.register(shutil.rmtree, tmp, True)
 FIX = os.path.join(ROOT, "tests", "fixtures", "keras")
 rec = json.load(open(os.path.join(FIX, "adopt_k3.json")))
 MODEL = os.path.join(FIX, "adopt_k3.tflite")

@@ -8,8 +8,10 @@ builtin reference kernels) were recorded with the files; this suite needs neithe
 TensorFlow nor the interpreter.
 """
 import glob
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -20,6 +22,7 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "keras")
 
 s = Suite("keras_fixtures")
 tmp = tempfile.mkdtemp(prefix="elstm-keras-")
+atexit.register(shutil.rmtree, tmp, True)
 
 
 def edgelstm(*args, exe=ELSTM):
