@@ -168,38 +168,41 @@ typedef union elstm_xt_bits {
     uint32_t u;
 } elstm_xt_bits;
 
-/* Phase 1: z[u][g] = Wx_g[u] . x + Wh_g[u] . h; the four gates of a unit share each load
- * of x and h; every row is summed in the assembly's order. */
+/* z[g] += sum_k r_g[k] v[k] for k in [k0, n), the four rows sharing each load of v. */
+static void xt_rows4(const float *r0, const float *r1, const float *r2, const float *r3, const float *v, int32_t k0,
+                     int32_t n, float z[4])
+{
+    float z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3]; /* in registers, not through z */
+    int32_t k;
+    for (k = k0; k < n; k++) {
+        const float a = v[k];
+        z0 += r0[k] * a;
+        z1 += r1[k] * a;
+        z2 += r2[k] * a;
+        z3 += r3[k] * a;
+    }
+    z[0] = z0;
+    z[1] = z1;
+    z[2] = z2;
+    z[3] = z3;
+}
+
+/* Phase 1: z[u][g] = Wx_g[u] . x + Wh_g[u] . h, every row summed in the assembly's order
+ * (the first column of x multiplied, not added to a zero). */
 static void xt_gates(elstm_xt_args *a, const elstm_lstm_f32 *m)
 {
     const int32_t I = m->n_input, N = m->n_units;
-    const float *x = a->x, *h = a->h;
-    int32_t u, j;
+    const size_t ui = (size_t)I, un = (size_t)N;
+    int32_t u;
     for (u = 0; u < N; u++) {
-        const float *x0 = m->wx[0] + (size_t)u * I, *x1 = m->wx[1] + (size_t)u * I;
-        const float *x2 = m->wx[2] + (size_t)u * I, *x3 = m->wx[3] + (size_t)u * I;
-        const float *h0 = m->wh[0] + (size_t)u * N, *h1 = m->wh[1] + (size_t)u * N;
-        const float *h2 = m->wh[2] + (size_t)u * N, *h3 = m->wh[3] + (size_t)u * N;
-        float z0 = x0[0] * x[0], z1 = x1[0] * x[0], z2 = x2[0] * x[0], z3 = x3[0] * x[0];
-        float *zu = a->z + 4 * (size_t)u;
-        for (j = 1; j < I; j++) {
-            const float v = x[j];
-            z0 += x0[j] * v;
-            z1 += x1[j] * v;
-            z2 += x2[j] * v;
-            z3 += x3[j] * v;
-        }
-        for (j = 0; j < N; j++) {
-            const float v = h[j];
-            z0 += h0[j] * v;
-            z1 += h1[j] * v;
-            z2 += h2[j] * v;
-            z3 += h3[j] * v;
-        }
-        zu[0] = z0;
-        zu[1] = z1;
-        zu[2] = z2;
-        zu[3] = z3;
+        const float *x0 = m->wx[0] + u * ui, *x1 = m->wx[1] + u * ui, *x2 = m->wx[2] + u * ui, *x3 = m->wx[3] + u * ui;
+        float *z = a->z + 4 * (size_t)u;
+        z[0] = x0[0] * a->x[0];
+        z[1] = x1[0] * a->x[0];
+        z[2] = x2[0] * a->x[0];
+        z[3] = x3[0] * a->x[0];
+        xt_rows4(x0, x1, x2, x3, a->x, 1, I, z);
+        xt_rows4(m->wh[0] + u * un, m->wh[1] + u * un, m->wh[2] + u * un, m->wh[3] + u * un, a->h, 0, N, z);
     }
 }
 
