@@ -58,16 +58,16 @@
 
 #include <stddef.h>
 
+#include "act.h" /* the exponential's constants: ELSTM_ACT_ROUNDER, _LOG2E, _LN2_HI, _LN2_LO */
+
 #if !defined(ELSTM_KERNEL_XTENSA) || !(defined(__GNUC__) || defined(__clang__))
 #undef ELSTM_XTENSA_NO_ASM
 #define ELSTM_XTENSA_NO_ASM 1
 #endif
 
-/* Constants of phase 2; the first eight live in f8-f15 during the unit loop. */
-#define ELSTM_XT_ROUNDER 12582912.0f       /* 1.5 * 2^23 */
-#define ELSTM_XT_LOG2E   1.44269502f
-#define ELSTM_XT_LN2_HI  0.693359375f
-#define ELSTM_XT_LN2_LO  (-2.12194442e-4f)
+/* Constants of phase 2 beside act.h's (the first eight of elstm_xt_consts live in f8-f15
+ * during the unit loop): e^r = 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3), one degree less
+ * than act.h's (tools/fit_activations.py), the clamp, the reciprocal's first guess. */
 #define ELSTM_XT_C2      0.499991715f
 #define ELSTM_XT_C3      0.166671529f
 #define ELSTM_XT_C4      0.0418989323f
@@ -127,10 +127,10 @@ static void xt_args_init(elstm_xt_args *a, const elstm_lstm_ctx_f32 *ctx)
     const int32_t I = m->n_input, N = m->n_units;
     elstm_xt_consts *k = &a->k;
     int g;
-    k->rounder = ELSTM_XT_ROUNDER;
-    k->log2e = ELSTM_XT_LOG2E;
-    k->ln2_hi = ELSTM_XT_LN2_HI;
-    k->ln2_lo = ELSTM_XT_LN2_LO;
+    k->rounder = ELSTM_ACT_ROUNDER;
+    k->log2e = ELSTM_ACT_LOG2E;
+    k->ln2_hi = ELSTM_ACT_LN2_HI;
+    k->ln2_lo = ELSTM_ACT_LN2_LO;
     k->c5 = ELSTM_XT_C5;
     k->one = 1.0f;
     k->limit = ELSTM_XT_LIMIT;
