@@ -157,9 +157,9 @@ $(ASAN)/obj/%.o: %.c
 
 # The device-runtime sources are embedded in the executable so that `deploy` can copy
 # them into generated libraries (installed binaries do not need the source tree).
-$(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE)
+$(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE) $(RT_MULTI)
 	@mkdir -p $(@D)
-	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE)
+	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE) $(RT_MULTI)
 $(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(OPT) $(PICFLAGS) $(CPPFLAGS) -c -o $@ $<

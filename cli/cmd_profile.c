@@ -54,17 +54,6 @@ static const core_info cores[] = {
       "code built with clang-22; ESP-IDF and Arduino-ESP32 build with GCC (the kernel is the same assembly)"}},
 };
 
-static float host_forecast(const elstm_forecaster *f, const float *x)
-{
-    size_t bytes = elstm_lstm_arena_size_f32(&f->lstm);
-    void *arena = malloc(bytes);
-    elstm_lstm_ctx_f32 ctx;
-    float y = NAN;
-    if (arena && elstm_lstm_init_f32(&ctx, &f->lstm, arena, bytes) == ELSTM_OK) elstm_lstm_window_f32(&ctx, x, f->steps, &y);
-    free(arena);
-    return y;
-}
-
 static int run(cli_ctx *ctx)
 {
     const char *path = ctx->pos[0];
@@ -91,8 +80,8 @@ static int run(cli_ctx *ctx)
     if (st != ELSTM_OK) return cli_fail(st, &diag);
 
     elstm_model_figures fig;
-    elstm_model_figures_get(&f.lstm, f.steps, &fig);
-    elstm_codegen_model m = {&f.lstm, f.steps, f.has_meta ? &f.meta : NULL, path, crc};
+    elstm_model_figures_layers(f.layers, f.n_layers, f.steps, &fig);
+    elstm_codegen_model m = {f.layers, f.steps, f.has_meta ? &f.meta : NULL, path, crc, f.n_layers};
     elstm_mcu_opts mo = {cli_has(ctx, "--reference"), cli_has(ctx, "--c-kernel"), opt, cli_get(ctx, "--keep"), 0,
                          core == &cores[1] ? ELSTM_MCU_ESP32 : ELSTM_MCU_CORTEX_M4F};
     elstm_mcu_result r;
@@ -102,12 +91,14 @@ static int run(cli_ctx *ctx)
         return cli_fail(st, &diag);
     }
     float *x = malloc((size_t)f.steps * (size_t)f.lstm.n_input * sizeof(float));
+    float *y = malloc((size_t)elstm_forecaster_top(&f)->n_output * sizeof(float));
     float host = NAN;
-    if (x) {
+    if (x && y) {
         elstm_codegen_synthetic_window(f.steps, f.lstm.n_input, x);
-        host = host_forecast(&f, x);
-        free(x);
+        if (elstm_forecaster_window(&f, x, y) == ELSTM_OK) host = y[0];
     }
+    free(x);
+    free(y);
     const double per_mac = r.measured ? (double)r.instructions / (double)fig.macs : NAN;
     const double ms = r.measured ? (double)r.instructions * cpi / (mhz * 1e3) : NAN;
     int rc = 0;
@@ -117,6 +108,8 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "model", json_string(path));
         json_object_set_new(o, "core", json_string(core->name));
         json_object_set_new(o, "units", json_integer(f.lstm.n_units));
+        json_object_set_new(o, "layers", json_integer(f.n_layers));
+        json_object_set_new(o, "outputs", json_integer(elstm_forecaster_top(&f)->n_output));
         json_object_set_new(o, "inputs", json_integer(f.lstm.n_input));
         json_object_set_new(o, "steps", json_integer(f.steps));
         json_object_set_new(o, "macs", json_integer((json_int_t)fig.macs));
@@ -146,8 +139,9 @@ static int run(cli_ctx *ctx)
         rc = cli_print_json(o);
     } else {
         char a[32], b[32];
-        printf("%s: LSTM(%d) + Dense(%d), %d steps x %d inputs\n", path, (int)f.lstm.n_units, (int)f.lstm.n_output,
-               (int)f.steps, (int)f.lstm.n_input);
+        char what[160];
+        printf("%s: %s, %d steps x %d inputs\n", path, elstm_forecaster_text(&f, what, sizeof what), (int)f.steps,
+               (int)f.lstm.n_input);
         printf("  multiply-accumulates  %s per forecast\n", grouped(fig.macs, a, sizeof a));
         printf("  weights (flash)       %s bytes, float32\n", grouped(fig.weight_bytes, a, sizeof a));
         printf("  RAM (state, ring)     %s bytes (the generated library's NAME_ARENA_BYTES)\n",
@@ -163,7 +157,8 @@ static int run(cli_ctx *ctx)
             if (mo.reference)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
                        grouped(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
-            printf("  forecast on the board %.7f (normalized; the host computes %.7f)\n", r.forecast_norm, (double)host);
+            printf("  forecast on the board %.7f (normalized%s; the host computes %.7f)\n", r.forecast_norm,
+                   elstm_forecaster_top(&f)->n_output > 1 ? ", output 0" : "", (double)host);
             printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "
                    "(the seed's ESP32-S3 took %.0f ms under TensorFlow Lite Micro)\n",
                    ms, mhz, cpi, cpi == 1.0 ? "" : "s", ELSTM_SEED_MS);

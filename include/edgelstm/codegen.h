@@ -51,11 +51,15 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag);
 
 /* The model to generate from. */
 typedef struct elstm_codegen_model {
-    const elstm_lstm_f32 *lstm;   /* n_output must be 1 */
+    const elstm_lstm_f32 *lstm;   /* the LSTM layers [n_layers], input first; the last holds
+                                     the dense layer (its n_output outputs), the others none */
     int32_t steps;
     const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
     const char *source;           /* model file name for the banner (its base name is used) */
     uint32_t crc32;               /* CRC-32 of the model file's bytes */
+    int32_t n_layers;             /* LSTM layers; 0 means 1. Models with one layer and one output
+                                     get the library they always got (runtime/device.c); the
+                                     others also ship runtime/multi/ (docs/deploy.md) */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -137,6 +141,9 @@ typedef struct elstm_model_figures {
 } elstm_model_figures;
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
+/* The same for n_layers stacked layers (the last with the dense layer). */
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f);
 
 /* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
  * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
