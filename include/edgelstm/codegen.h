@@ -5,7 +5,8 @@
  * A generated library is the device runtime (runtime/, copied unchanged from the
  * copies embedded in the executable) + the model as data (weights as `static const`
  * arrays, scaler, input encodings) + a header of constants and NAME_-prefixed API +
- * an Edge Impulse style header + a static_buffer example, laid out for one target:
+ * an Edge Impulse style header + a static_buffer example, laid out for one target, a
+ * row of the table in codegen/targets.c (elstm_target_get):
  *
  *   c           folder: NAME.h NAME.c NAME_model.h NAME_inferencing.h edgelstm/ Makefile
  *               examples/static_buffer.c (make -> ./static_buffer) README.md
@@ -14,6 +15,8 @@
  *   esp-idf     component folder: CMakeLists.txt (idf_component_register) idf_component.yml
  *               + the sources and examples/static_buffer.c
  *   platformio  folder: library.json src/ examples/static_buffer/static_buffer.ino
+ *   zephyr      module folder: zephyr/module.yml CMakeLists.txt Kconfig src/ and the
+ *               application samples/static_buffer/ (prj.conf, sample.yaml, src/main.c)
  *
  * Output is deterministic (same model and options -> same bytes; the banner carries the
  * tool version and the model's CRC-32, no time stamps) and written atomically (built in
@@ -31,6 +34,8 @@
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
 
+/* A target is a row of the table in codegen/targets.c, numbered from 0 (elstm_target_count()
+ * rows). The targets other code picks by name have a constant; a new target needs none. */
 typedef enum elstm_target {
     ELSTM_TARGET_C = 0,
     ELSTM_TARGET_ARDUINO,
@@ -38,9 +43,33 @@ typedef enum elstm_target {
     ELSTM_TARGET_PLATFORMIO
 } elstm_target;
 
+/* One file a target adds to the library. */
+typedef struct elstm_target_file {
+    const char *tmpl;             /* template in codegen/templates/ */
+    const char *dest;             /* path under the library's root (@NAME@: the library name) */
+} elstm_target_file;
+
+/* A target. Every target gets NAME.h, NAME.c, NAME_inferencing.h, NAME_model.h and the
+ * runtime (edgelstm/) in `src`, and README.md in `root`; `files` adds the rest. */
+typedef struct elstm_target_desc {
+    const char *name;             /* --target value: "c", "arduino", ... */
+    const char *title;            /* "C", "Arduino", ... */
+    const char *what;             /* a few words for the help: "folder with a Makefile" */
+    int zip;                      /* 1: written as a zip archive; 0: a folder */
+    const char *root;             /* prefix of every path: "" or "@NAME@/" */
+    const char *src;              /* the sources' folder under root: "" or "src/" */
+    const elstm_target_file *files;  /* ends with {NULL, NULL} */
+    const char *install;          /* the README's paragraph on the layout and installing it */
+    const char *example_build;    /* how the C example is built and run (its comment), or NULL */
+    int marker;                   /* the folder holds .edgelstm: a later deploy may replace it */
+} elstm_target_desc;
+
 #define ELSTM_CODEGEN_NAME_MAX 40   /* longest NAME accepted */
 
-/* "c", "arduino", "esp-idf", "platformio" <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
+int elstm_target_count(void);
+/* The row of target t, or NULL. */
+const elstm_target_desc *elstm_target_get(elstm_target t);
+/* Target name ("c", "arduino", ...) <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
 elstm_status elstm_target_parse(const char *s, elstm_target *t);
 const char *elstm_target_name(elstm_target t);
 
@@ -51,11 +80,15 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag);
 
 /* The model to generate from. */
 typedef struct elstm_codegen_model {
-    const elstm_lstm_f32 *lstm;   /* n_output must be 1 */
+    const elstm_lstm_f32 *lstm;   /* the LSTM layers [n_layers], input first; the last holds
+                                     the dense layer (its n_output outputs), the others none */
     int32_t steps;
     const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
     const char *source;           /* model file name for the banner (its base name is used) */
     uint32_t crc32;               /* CRC-32 of the model file's bytes */
+    int32_t n_layers;             /* LSTM layers; 0 means 1. Models with one layer and one output
+                                     get the library they always got (runtime/device.c); the
+                                     others also ship runtime/multi/ (docs/deploy.md) */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -111,9 +144,9 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *m, const elstm_co
                                     elstm_genlib *lib, elstm_diag *diag);
 void elstm_genlib_free(elstm_genlib *lib);
 
-/* Generate and write to `path` atomically: a folder (c, esp-idf, platformio) or a zip
- * (arduino). An existing `path` is replaced only if it is an edgelstm output of the same
- * kind (a folder holding the .edgelstm marker, or a file); otherwise nothing is touched. */
+/* Generate and write to `path` atomically: a folder or a zip (the target's row says). An
+ * existing `path` is replaced only if it is an edgelstm output of the same kind (a folder
+ * holding the .edgelstm marker, or a file); otherwise nothing is touched. */
 elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codegen_opts *o,
                                  const char *path, elstm_diag *diag);
 
@@ -124,8 +157,8 @@ elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int z
 /* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it). */
 uint32_t elstm_crc32(const void *data, size_t len);
 
-/* Load a forecaster file (elstm_forecaster_load) and the CRC-32 of its bytes (for the
- * banner). On failure `f` is empty. */
+/* Load a forecaster file and the CRC-32 of its bytes (for the banner), reading the file
+ * once (elstm_forecaster_load_buffer). On failure `f` is empty. */
 struct elstm_forecaster;
 elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
 
@@ -137,40 +170,50 @@ typedef struct elstm_model_figures {
 } elstm_model_figures;
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
+/* The same for n_layers stacked layers (the last with the dense layer). */
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f);
 
 /* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
  * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
 #define ELSTM_SEED_MS 2024.0
 
-/* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
+/* ---- emulated microcontroller cores (tools/mcu/, docs/deploy.md) ----------------------
+ *   ELSTM_MCU_CORTEX_M4F  QEMU mps2-an386, arm-none-eabi-gcc (the default)
+ *   ELSTM_MCU_ESP32       QEMU sim with the de233_fpu core (the ESP32's Xtensa ISA: windowed
+ *                         ABI, single-precision FPU), clang-22 + llvm-mc-22 + xtensa-lx106-elf-ld */
+typedef enum elstm_mcu_core { ELSTM_MCU_CORTEX_M4F = 0, ELSTM_MCU_ESP32 = 1 } elstm_mcu_core;
 
 typedef struct elstm_mcu_opts {
     int reference;                /* also measure the reference kernel (about 4x longer) */
-    int c_kernel;                 /* build the Cortex-M kernel's plain C version instead of the assembly */
+    int c_kernel;                 /* build the core's kernel in its plain C version instead of the assembly */
     const char *opt_level;        /* compiler optimization, "-O2" when NULL */
     const char *keep_dir;         /* non-NULL: build there and keep the files (else a temp dir, removed) */
     int timeout_s;                /* QEMU time limit, 0 = 600 s */
+    elstm_mcu_core core;
 } elstm_mcu_opts;
 
 typedef struct elstm_mcu_result {
-    int have_cc;                  /* arm-none-eabi-gcc found */
-    int have_qemu;                /* qemu-system-arm found */
+    int have_cc;                  /* the core's compiler, assembler, linker and size tool found */
+    int have_qemu;                /* the core's QEMU found */
+    const char *missing;          /* the first tool not found, or NULL */
+    const char *missing_pkg;      /* ... and the Debian package that has it */
     uint64_t code_bytes;          /* .text of the library object (runtime + API, no weights) */
     uint64_t rodata_bytes;        /* .rodata of the library object (weights, tables) */
     int measured;                 /* the instruction counts below are valid */
-    uint64_t instructions;        /* one forecast (fast kernel), from SysTick under -icount */
+    uint64_t instructions;        /* one forecast (fast kernel), from SysTick / CCOUNT under -icount */
     uint64_t instructions_ref;    /* the same with the reference kernel (when opts.reference) */
     double forecast_norm;         /* the forecast the emulated board printed, normalized */
     double forecast_ref_norm;     /* ... with the reference kernel */
-    char cc_version[128];         /* first line of arm-none-eabi-gcc --version */
+    char cc_version[128];         /* first line of the compiler's --version */
     char flags[256];              /* compiler flags used */
 } elstm_mcu_result;
 
-/* Build the model's `c` library and a measuring program for the emulated Cortex-M4F with
- * arm-none-eabi-gcc, report the code size, run it in qemu-system-arm with instruction
- * counting and read back the counts and forecasts (window: `window`, normalized
- * [steps][n_input], or the example's synthetic window when NULL). Missing tools are not
- * an error: have_cc / have_qemu / measured say what could be done. */
+/* Build the model's `c` library and a measuring program for the emulated core (opts->core),
+ * report the code size, run it in QEMU with instruction counting and read back the counts
+ * and forecasts (window: `window`, normalized [steps][n_input], or the example's synthetic
+ * window when NULL). Missing tools are not an error: have_cc / have_qemu / measured say
+ * what could be done, `missing` which tool to install. */
 elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window,
                                const elstm_mcu_opts *opts, elstm_mcu_result *r, elstm_diag *diag);
 
