@@ -38,9 +38,8 @@ void rb_printf(rbuf *b, const char *fmt, ...)
 void rb_text(rbuf *b, const char *s);
 
 /* Numbers for people: `decimals` digits after the point, a real minus sign (U+2212),
- * "-" for NaN. fmt_group adds thousands separators to an integer ("11,612,288"). */
+ * "-" for NaN. (Counts with thousands separators: elstm_count_format, data.h.) */
 const char *fmt_num(double v, int decimals, char *buf, size_t n);
-const char *fmt_group(uint64_t v, char *buf, size_t n);
 /* Significant-digit format for values of any size (losses, errors): "0.0123", "1.5e−5". */
 const char *fmt_sig(double v, int digits, char *buf, size_t n);
 /* Shortest form with at most `digits` significant digits ("%g"): "1005.3", "0.001", "1e−07". */

@@ -96,8 +96,8 @@ void report_plot_end(report_ctx *c, plot *p, const char *caption)
         snprintf(text + len, sizeof text - len,
                  "%sDecimated for drawing: %s values over %d pixel columns; each column shows the range "
                  "(band, minimum to maximum)%s of its values, at most %s per column.",
-                 len ? " " : "", fmt_group(p->points, a, sizeof a), (int)p->fw,
-                 p->no_mean ? "" : " and the mean (line)", fmt_group(p->max_per_column, b, sizeof b));
+                 len ? " " : "", elstm_count_format(p->points, a, sizeof a), (int)p->fw,
+                 p->no_mean ? "" : " and the mean (line)", elstm_count_format(p->max_per_column, b, sizeof b));
         c->decimated++;
     }
     plot_end(p, text);
@@ -162,7 +162,7 @@ static void header(report_ctx *c)
         rb_printf(b, "<div class=\"card\"><b>%s</b><span>test MAE</span></div>\n", fmt_sig(e->model.mae, 3, v, sizeof v));
         rb_printf(b, "<div class=\"card\"><b>%s</b><span>R&#178; on the test split</span></div>\n",
                   fmt_num(e->model.r2, 3, v, sizeof v));
-        rb_printf(b, "<div class=\"card\"><b>%s</b><span>test windows</span></div>\n", fmt_group(e->n, v, sizeof v));
+        rb_printf(b, "<div class=\"card\"><b>%s</b><span>test windows</span></div>\n", elstm_count_format(e->n, v, sizeof v));
         rb_puts(b, "</div>\n");
     }
     rb_puts(b, "</header>\n");

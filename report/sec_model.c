@@ -41,9 +41,9 @@ static void sizes(const elstm_report_model *m, const elstm_model_figures *fig, c
     char a[32], b[32];
     const elstm_forecaster *f = m->f;
     snprintf(out[0], 64, "LSTM(%d) + Dense(%d)", (int)f->lstm.n_units, (int)f->lstm.n_output);
-    snprintf(out[1], 64, "%s (%s as float32)", fmt_group(n_params(&f->lstm), a, sizeof a),
+    snprintf(out[1], 64, "%s (%s as float32)", elstm_count_format(n_params(&f->lstm), a, sizeof a),
              fmt_bytes((double)fig->weight_bytes, b, sizeof b));
-    snprintf(out[2], 64, "%s", fmt_group(fig->macs, a, sizeof a));
+    snprintf(out[2], 64, "%s", elstm_count_format(fig->macs, a, sizeof a));
     double fs = file_size(m->path);
     snprintf(out[3], 64, "%s", isfinite(fs) ? fmt_bytes(fs, a, sizeof a) : "-");
 }
@@ -143,7 +143,7 @@ static void device(report_ctx *c)
         double ms = (double)r->instructions / (mhz * 1e3);
         rb_printf(b, "<tr><th>instructions</th><td class=\"n\">%s</td><td>one forecast on an emulated Cortex-M4F "
                      "(QEMU mps2-an386, exact count with -icount)</td></tr>\n",
-                  fmt_group(r->instructions, a, sizeof a));
+                  elstm_count_format(r->instructions, a, sizeof a));
         rb_printf(b, "<tr><th>per multiply-accumulate</th><td class=\"n\">%s</td><td>instructions / MACs</td></tr>\n",
                   fmt_num(per_mac, 2, a, sizeof a));
         rb_printf(b, "<tr><th>estimated time</th><td class=\"n\">%s ms</td><td>at %g MHz and one cycle per "
