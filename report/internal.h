@@ -168,7 +168,8 @@ typedef struct report_ctx {
     elstm_eval_series sr, sr_cmp;       /* test split, window by window */
     char cmp_name[96];                  /* how the compared model is called in legends */
     elstm_model_figures fig, fig_cmp;
-    int device;                         /* 1 measured, 0 not asked, -1 tools missing */
+    int device;                         /* 1 measured, 0 not asked, -1 tools missing, -2 failed */
+    char device_error[ELSTM_DIAG_MSG_MAX]; /* why the measurement failed (device == -2) */
     elstm_mcu_result mcu;
     int plots, decimated;
 } report_ctx;

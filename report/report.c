@@ -196,19 +196,24 @@ static elstm_status evaluate(report_ctx *c, elstm_diag *diag)
     return s;
 }
 
-static elstm_status device(report_ctx *c, elstm_diag *diag)
+static void device(report_ctx *c)
 {
     const elstm_forecaster *f = c->model->f;
     elstm_model_figures_layers(f->layers, f->n_layers, f->steps, &c->fig);
     if (c->cmp) elstm_model_figures_layers(c->cmp->f->layers, c->cmp->f->n_layers, c->cmp->f->steps, &c->fig_cmp);
-    if (!c->opts->profile) return ELSTM_OK;
+    if (!c->opts->profile) return;
     elstm_codegen_model cm = {f->layers, f->steps, &f->meta, c->model->path, 0, f->n_layers};
     elstm_mcu_opts mo;
     memset(&mo, 0, sizeof mo);
-    elstm_status s = elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, diag);
-    if (s != ELSTM_OK) return s;
-    c->device = c->mcu.measured ? 1 : -1;
-    return ELSTM_OK;
+    /* a failed measurement is reported in the page, not a failed report */
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    if (elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, &d) != ELSTM_OK) {
+        c->device = -2;
+        snprintf(c->device_error, sizeof c->device_error, "%s", d.msg);
+    } else {
+        c->device = c->mcu.measured ? 1 : -1;
+    }
 }
 
 elstm_status elstm_report_build(const elstm_report_model *model, const elstm_report_model *compare,
@@ -247,7 +252,8 @@ elstm_status elstm_report_build(const elstm_report_model *model, const elstm_rep
         goto out;
     }
     for (size_t r = 0; r < ds->rows; r++) c.t[r] = (double)ds->time[r];
-    if ((s = evaluate(&c, diag)) != ELSTM_OK || (s = device(&c, diag)) != ELSTM_OK) goto out;
+    if ((s = evaluate(&c, diag)) != ELSTM_OK) goto out;
+    device(&c);
 
     rb_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>edgelstm report: ");

@@ -119,7 +119,13 @@ static void device(report_ctx *c)
     if (c->device == 0)
         report_p(c, "The emulated measurement was not asked for (<code>--no-profile</code>); the sizes below are "
                     "computed from the model.");
-    else if (c->device < 0)
+    else if (c->device == -2) {
+        rb_puts(b, "<p>The measurement on the emulated Cortex-M4F failed: ");
+        rb_text(b, c->device_error);
+        size_t len = strlen(c->device_error);
+        rb_puts(b, len && c->device_error[len - 1] == '.' ? "" : ".");
+        rb_puts(b, " The sizes below are computed from the model.</p>\n");
+    } else if (c->device < 0)
         rb_printf(b, "<p>Not measured: %s is not installed (<code>tools/deps.sh</code> installs it; "
                      "<code>edgelstm profile</code> measures the same figures). The sizes below are computed from "
                      "the model.</p>\n",
