@@ -98,6 +98,17 @@ elstm_status elstm_read_file(const char *path, uint8_t **data, size_t *len, size
     return ELSTM_OK;
 }
 
+uint32_t elstm_crc32(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
 /* ---- paths and temporary names ------------------------------------------------------ */
 
 int elstm_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
