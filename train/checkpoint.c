@@ -67,11 +67,13 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
     return hash_windows(h, val);
 }
 
-elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+elstm_status tr_ckpt_serialize(const elstm_trainer *tr, uint64_t fp, uint8_t **out, size_t *out_len, elstm_diag *diag)
 {
     const size_t tot = tr->lay.total, blocks_end = sizeof(ckpt_header) + 4 * tot * sizeof(float),
                  body = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES,
                  nbytes = body + sizeof(uint32_t);
+    *out = NULL;
+    *out_len = 0;
     unsigned char *buf = calloc(1, nbytes);
     if (!buf) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, tr->opts.checkpoint, 0, "out of memory writing the checkpoint");
     ckpt_header hd;
@@ -102,7 +104,17 @@ elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *dia
     }
     uint32_t crc = elstm_crc32(buf, body);
     memcpy(buf + body, &crc, sizeof crc);
-    elstm_status s = elstm_write_file_atomic(tr->opts.checkpoint, buf, nbytes, diag);
+    *out = buf;
+    *out_len = nbytes;
+    return ELSTM_OK;
+}
+
+elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    elstm_status s = tr_ckpt_serialize(tr, fp, &buf, &len, diag);
+    if (s == ELSTM_OK) s = elstm_write_file_atomic(tr->opts.checkpoint, buf, len, diag);
     free(buf);
     return s;
 }
