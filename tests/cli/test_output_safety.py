@@ -17,20 +17,13 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 
-from elstm_files import BIN, DATA, SMALL, make_csv, run, temp_names, train_model
-from elstm_testlib import Suite
+from elstm_files import BIN, DATA, SMALL, run, start, temp_names, train_model
+from elstm_testlib import ELSTM_FAST
 
-s = Suite("output-safety")
-T = tempfile.mkdtemp(prefix="elstm-safety.")
-CSV = make_csv(os.path.join(T, "data.csv"))
-M = os.path.join(T, "m.tflite")
-st, _, err = train_model(CSV, M)
-if not s.check("the small model trains", st == 0, err[-300:]):
-    s.done()
+s, T, CSV, M = start("output-safety")
 IS_ROOT = os.geteuid() == 0
 
 
@@ -79,7 +72,12 @@ WRITERS = [
     Writer("deploy esp-idf", deploy("esp-idf"), deploy("esp-idf", name="old"), [M], folder=True),
     Writer("deploy platformio", deploy("platformio"), deploy("platformio", name="old"), [M], folder=True),
     Writer("deploy arduino", deploy("arduino"), deploy("arduino", name="old"), [M], stream=True, ext=".zip"),
+    Writer("report -o", lambda o: ["report", M, CSV, "--no-profile", "-o", o],
+           lambda o: ["report", M2, CSV, "--no-profile", "-o", o], [M, CSV], stream=True, ext=".html"),
 ]
+if run(["help", "quantize"])[0] == 0:   # issue 11's command writes a model too
+    WRITERS.append(Writer("quantize -o", lambda o: ["quantize", M, CSV, "-o", o],
+                          lambda o: ["quantize", M2, CSV, "-o", o], [M, CSV], ext=".tflite"))
 
 
 def fresh_dir(tag):
@@ -313,6 +311,7 @@ for mask, mode in ((0o077, 0o600), (0o022, 0o644)):
             st == 0 and stat.S_IMODE(os.stat(out).st_mode) == mode, f"status {st} mode {oct(os.stat(out).st_mode)}")
 STRACE = shutil.which("strace")
 TRACED = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")   # LeakSanitizer does not run under ptrace
+KILLED = os.environ.get("ELSTM_TEST_BIN", ELSTM_FAST)     # the optimized build: many runs, no sanitizer needed
 if STRACE:
     out = os.path.join(d, "sync.csv")
     log = os.path.join(d, "strace.log")
@@ -346,6 +345,7 @@ s.check("a later write removes temporary files of dead writers and keeps a live 
 # --- kill -9 at each write stage ---------------------------------------------------------------------
 KILLS = {
     "predict -o": [("fsync", 1), ("rename", 1), ("fsync", 2)],
+    "report -o": [("fsync", 1), ("rename", 1)],
     "train --export-windows": [("fsync", 1), ("rename", 1)],
     "deploy arduino": [("fsync", 1), ("rename", 1), ("fsync", 2)],
     "deploy c": [("mkdir", 2), ("fsync", 1), ("fsync", 5), ("renameat2", 1)],
@@ -364,7 +364,8 @@ for w in WRITERS if STRACE else []:
                 st0, _, _ = run(w.variant(out))
                 before = digest(out) if st0 == 0 else None
             st, _, err = run(["-f", "-qq", "-o", "/dev/null", "-e", f"trace={call}", "-e",
-                              f"inject={call}:signal=KILL:when={when}", BIN, *w.cmd(out)], binary=STRACE, env=TRACED)
+                              f"inject={call}:signal=KILL:when={when}", KILLED, *w.cmd(out)], binary=STRACE,
+                             env=TRACED)
             killed = st in (-9, 137)
             now = digest(out) if os.path.exists(out) else None
             if w.name == "train -o":   # MODEL holds the best weights so far: a whole model

@@ -17,7 +17,7 @@ import struct
 import tempfile
 import zlib
 
-from elstm_files import DATA, SMALL, make_csv, run
+from elstm_files import DATA, make_csv, run
 from elstm_testlib import Suite
 
 s = Suite("checkpoint")
