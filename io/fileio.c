@@ -566,8 +566,8 @@ elstm_status elstm_output_check(const char *path, const elstm_output_rules *r, e
         snprintf(marker, sizeof marker, "%s/.edgelstm", path);
         if (lstat(marker, &lst) != 0 || !S_ISREG(lst.st_mode))
             return elstm_diag_set(diag, ELSTM_ERR_IO, path, 0,
-                                  "exists and is not a library edgelstm generated (no .edgelstm file in it); "
-                                  "remove it or choose another %s", opt);
+                                  "exists and is not %s (no .edgelstm file in it); remove it or choose another %s",
+                                  r->ours ? r->ours : "a folder edgelstm wrote", opt);
     } else if (exists && S_ISREG(st.st_mode)) {
         if (!r->force && !(r->is_ours && r->is_ours(path)))
             return elstm_diag_set(diag, ELSTM_ERR_IO, path, 0,

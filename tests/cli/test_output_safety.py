@@ -219,6 +219,30 @@ s.check("train refuses to replace a foreign file at MODEL.ckpt",
         st == 1 and "--force" in err and open(out + ".ckpt").read() == "my notes\n" and not os.path.exists(out),
         f"status {st}: {err.strip()}")
 
+# --- profile --keep DIR builds in a folder: never one of the user's -----------------------------------
+if shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm"):
+    d = fresh_dir("keep")
+    mine = os.path.join(d, "project")
+    os.mkdir(mine)
+    open(os.path.join(mine, "Makefile"), "w").write("all:\n\techo mine\n")
+    st, _, err = run(["profile", M, "--keep", mine])
+    s.check("profile --keep refuses a folder of the user's, its files intact",
+            st == 1 and "--keep" in err and open(os.path.join(mine, "Makefile")).read().startswith("all:"),
+            f"status {st}: {err.strip()}")
+    keep = os.path.join(d, "kept")
+    st, _, err = run(["profile", M, "--keep", keep])
+    st2, _, err2 = run(["profile", M, "--keep", keep])
+    s.check("profile --keep makes a marked folder and builds in it again",
+            st == 0 and st2 == 0 and os.path.exists(os.path.join(keep, ".edgelstm")), f"{st} {err} {st2} {err2}")
+    empty = os.path.join(d, "empty")
+    os.mkdir(empty)
+    st, _, err = run(["profile", M, "--keep", empty])
+    s.check("profile --keep takes an empty folder", st == 0, f"status {st}: {err.strip()}")
+    st, _, err = run(["profile", M, "--keep", os.path.dirname(M)])
+    s.check("profile --keep refuses the folder that holds the model", st == 1 and "holds" in err, err.strip())
+else:
+    print("# output-safety: profile --keep cases skipped: no arm-none-eabi-gcc or qemu-system-arm")
+
 # --- names: 250 bytes work, longer ones are refused before any work ---------------------------------
 for w in WRITERS:
     d = fresh_dir("long")
