@@ -784,6 +784,33 @@ static void fmt_num(json_t *r, const char *key, int decimals, char *buf, size_t 
     else buf[0] = 0;
 }
 
+/* The output of summarize and emit: FILE written atomically, or stdout (out NULL). */
+static int out_open(const char *out, elstm_atomic_file *af, FILE **f)
+{
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    *f = stdout;
+    if (!out) return 0;
+    elstm_status st = elstm_atomic_open(af, out, &diag);
+    if (st != ELSTM_OK) return cli_fail(st, &diag);
+    *f = af->f;
+    return 0;
+}
+
+/* Commit FILE when rc is 0, else drop it; returns the exit status. */
+static int out_close(const char *out, elstm_atomic_file *af, int rc)
+{
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    if (!out) return rc;
+    if (rc) {
+        elstm_atomic_abort(af);
+        return rc;
+    }
+    elstm_status st = elstm_atomic_commit(af, &diag);
+    return st == ELSTM_OK ? 0 : cli_fail(st, &diag);
+}
+
 static int sub_summarize(const cli_ctx *ctx)
 {
     static const char *const head[] = {"id", "csv", "status", "windows", "epochs", "seconds", "test_rmse",
@@ -798,16 +825,11 @@ static int sub_summarize(const cli_ctx *ctx)
     const size_t ol = out ? strlen(out) : 0;
     const int csv = ol > 4 && !strcmp(out + ol - 4, ".csv");
     elstm_atomic_file af;
-    elstm_diag diag;
-    elstm_diag_clear(&diag);
-    FILE *f = stdout;
-    if (out) {
-        elstm_status st = elstm_atomic_open(&af, out, &diag);
-        if (st != ELSTM_OK) {
-            state_free(&s);
-            return cli_fail(st, &diag);
-        }
-        f = af.f;
+    FILE *f;
+    int rc = out_open(out, &af, &f);
+    if (rc) {
+        state_free(&s);
+        return rc;
     }
     for (int c = 0; head[c]; c++) fprintf(f, csv ? "%s%s" : "%s| %s", c ? (csv ? "," : " ") : "", head[c]);
     fprintf(f, csv ? "\n" : " |\n");
@@ -835,11 +857,7 @@ static int sub_summarize(const cli_ctx *ctx)
         fputs(csv ? "\n" : " |\n", f);
     }
     state_free(&s);
-    if (out) {
-        elstm_status st = elstm_atomic_commit(&af, &diag);
-        if (st != ELSTM_OK) return cli_fail(st, &diag);
-    }
-    return 0;
+    return out_close(out, &af, 0);
 }
 
 /* ---- launchers ------------------------------------------------------------------- */
@@ -882,16 +900,10 @@ static int sub_emit(const cli_ctx *ctx)
     const char *words[2 * CLI_MAX_OPTS];
     int nw = train_words(ctx, words, 2 * CLI_MAX_OPTS);
     elstm_atomic_file af;
-    elstm_diag diag;
-    elstm_diag_clear(&diag);
-    FILE *f = stdout;
-    if (out) {
-        elstm_status st = elstm_atomic_open(&af, out, &diag);
-        if (st != ELSTM_OK) {
-            manifest_free(&m);
-            return cli_fail(st, &diag);
-        }
-        f = af.f;
+    FILE *f;
+    if ((rc = out_open(out, &af, &f))) {
+        manifest_free(&m);
+        return rc;
     }
     if (!strcmp(kind, "parallel")) {
         fprintf(f, "#!/bin/sh\n# GNU parallel: the %zu tasks of %s, %ld at once; rerun this script to retry the\n"
@@ -919,6 +931,8 @@ static int sub_emit(const cli_ctx *ctx)
         put_sh(f, sm);
         fprintf(f, "\nexit $rc\n");
     } else if (!strcmp(kind, "slurm")) {
+        /* Slurm opens the array tasks' output files in DIR before they start */
+        if (mkdirs(dir) != 0) rc = cli_error("%s: cannot create the fleet's folder: %s", dir, strerror(errno));
         fprintf(f, "#!/bin/sh\n# Slurm job array: the %zu tasks of %s in %ld shards (sbatch THIS_FILE).\n"
                    "#SBATCH --job-name=edgelstm-fleet\n#SBATCH --array=0-%ld\n#SBATCH --cpus-per-task=1\n"
                    "#SBATCH --output=%s/slurm-%%A_%%a.out\n",
@@ -960,15 +974,8 @@ static int sub_emit(const cli_ctx *ctx)
         if (!s) rc = cli_error("out of memory");
     }
     manifest_free(&m);
-    if (out) {
-        if (rc) {
-            elstm_atomic_abort(&af);
-            return rc;
-        }
-        elstm_status st = elstm_atomic_commit(&af, &diag);
-        if (st != ELSTM_OK) return cli_fail(st, &diag);
-        if (strcmp(kind, "k8s")) chmod(out, 0755);
-    }
+    rc = out_close(out, &af, rc);
+    if (rc == 0 && out && strcmp(kind, "k8s")) chmod(out, 0755);
     return rc;
 }
 
@@ -998,6 +1005,7 @@ const cli_command cli_cmd_fleet = {
     "  fleet status DIR                          done, failed, pending\n"
     "  fleet summarize DIR [-o FILE]             the table in manifest order (FILE.csv: CSV)\n"
     "  fleet emit parallel|slurm|k8s M.csv --out DIR [-o FILE]   a ready launcher\n"
+    "                                            (slurm creates DIR: the array's output goes there)\n"
     "Each task writes DIR/tasks/ID/model.tflite and train.log, then record.json last; a\n"
     "rerun skips tasks finished with the same input and options and redoes the others.\n"
     "--shard-from-env reads SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX with\n"
