@@ -176,7 +176,7 @@ static int env_int(const char *name)
     return v && *v ? atoi(v) : 0;
 }
 
-static int read_model_opts(cli_ctx *ctx, elstm_train_opts *o)
+int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o)
 {
     long v;
     elstm_train_opts_default(o);
@@ -313,7 +313,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
     elstm_train_opts topts;
-    if ((rc = read_model_opts(ctx, &topts))) return rc;
+    if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
 
     /* outputs first: nothing is worth computing for a file that may not be written */
     const char *inputs[] = {ctx->pos[0], NULL};

@@ -133,6 +133,7 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
     if (dist) {
         if ((s = dist_init(&dst, dist, tr, train, val, diag)) != ELSTM_OK) return s;
         ds = &dst;
+        tr->exact = 1;
     }
     /* every window of every process: n (train) and nval */
     const size_t n = ds ? ds->n : train->n, nval = ds ? ds->val_n : val->n;

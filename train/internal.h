@@ -103,6 +103,7 @@ struct elstm_trainer {
     int job_backward;           /* the batch job computes gradients too */
     int job_fixed;              /* ... adds them to the threads' exact sums (wk[p].gq) */
     int job_nopack;             /* ... with the weights packed by an earlier job already */
+    int exact;                  /* trained by elstm_trainer_fit_dist: the thread count left no trace */
     int64_t *gsum;              /* [total + TR_GSUM_EXTRA] exact gradient sum, then the
                                     sum of squared errors, the out-of-range flag and
                                     the stop flag */

@@ -178,7 +178,7 @@ void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res
     out->batch = o->batch;
     out->epochs = o->epochs;
     out->patience = o->patience;
-    out->threads = o->threads;
+    out->threads = tr->exact ? 1 : o->threads; /* exact sums: the weights 1 thread gives */
     out->lr = o->lr;
     out->seed = o->seed;
     out->epochs_run = tr->epochs_done;
