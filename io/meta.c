@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "edgelstm/meta.h"
 
@@ -140,6 +141,8 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
         if (!t) goto nomem;
         json_object_set_new(o, "training", t);
     }
+    if (m->outputs > 0) json_object_set_new(o, "outputs", json_integer(m->outputs));
+    if (m->scaler_source[0]) json_object_set_new(o, "scaler_source", json_string(m->scaler_source));
     /* 17 significant digits: doubles round-trip exactly. */
     *json_out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
@@ -316,6 +319,28 @@ elstm_status elstm_meta_check(const elstm_meta *m, int need_target, const char *
             return bad_field(diag, what, key, "('%s') has a scaler min %g, max %g that is not a finite range", in->name,
                              in->min, in->max);
     }
+    /* a column is read one way: as numbers or as compass points, not both; the target's
+     * column as numbers */
+    for (int i = 0; i < m->n_inputs; i++) {
+        const elstm_meta_input *a = &m->inputs[i];
+        if ((a->enc == ELSTM_ENC_COMPASS_SIN || a->enc == ELSTM_ENC_COMPASS_COS) && strcasecmp(a->source, m->target) == 0) {
+            char key[48];
+            snprintf(key, sizeof key, "inputs[%d]", i);
+            return bad_field(diag, what, key, "('%s') reads the target's column '%s' as compass points", a->name,
+                             a->source);
+        }
+        for (int j = 0; j < i; j++) {
+            const elstm_meta_input *b = &m->inputs[j];
+            if (a->source[0] && strcasecmp(a->source, b->source) == 0 &&
+                (a->enc == ELSTM_ENC_NUMERIC) != (b->enc == ELSTM_ENC_NUMERIC)) {
+                char key[48];
+                snprintf(key, sizeof key, "inputs[%d]", i);
+                return bad_field(diag, what, key, "('%s') reads column '%s' as %s, but input %d reads it as %s",
+                                 a->name, a->source, a->enc == ELSTM_ENC_NUMERIC ? "numbers" : "compass points", j,
+                                 b->enc == ELSTM_ENC_NUMERIC ? "numbers" : "compass points");
+            }
+        }
+    }
     if (m->target_input < -1 || m->target_input >= m->n_inputs)
         return bad_field(diag, what, "target_input", "is %d, not -1 or the index of an input", m->target_input);
     return ELSTM_OK;
@@ -484,6 +509,10 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
     }
     m->n_inputs = (int)n;
     if (r.st == ELSTM_OK) get_training(&r, o, &m->training);
+    /* optional, added later */
+    m->outputs = json_object_get(o, "outputs") ? (int)get_int(&r, o, "outputs", 1, 100000) : 0;
+    if (json_object_get(o, "scaler_source"))
+        get_str(&r, o, "scaler_source", m->scaler_source, sizeof m->scaler_source);
     json_decref(o);
     if (r.st == ELSTM_OK) r.st = elstm_meta_check(m, 1, what, diag);
     if (r.st != ELSTM_OK) memset(m, 0, sizeof *m);
