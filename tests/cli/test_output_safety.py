@@ -75,6 +75,8 @@ WRITERS = [
     Writer("report -o", lambda o: ["report", M, CSV, "--no-profile", "-o", o],
            lambda o: ["report", M2, CSV, "--no-profile", "-o", o], [M, CSV], stream=True, ext=".html"),
 ]
+WRITERS.append(Writer("adopt -o", lambda o: ["adopt", M, CSV, *DATA, "-o", o],
+                      lambda o: ["adopt", M2, CSV, *DATA, "-o", o], [M, CSV], ext=".tflite"))
 if run(["help", "quantize"])[0] == 0:   # issue 11's command writes a model too
     WRITERS.append(Writer("quantize -o", lambda o: ["quantize", M, CSV, "-o", o],
                           lambda o: ["quantize", M2, CSV, "-o", o], [M, CSV], ext=".tflite"))
