@@ -101,4 +101,18 @@ mkdir -p lists && printf '# the stations\n../a.csv\n../b.csv\n\n../c.csv\n../d.c
 run 2 --files-from lists/series.txt $OPTS -o list.tflite 2> list.err
 [ "$(sha256sum < list.tflite 2>/dev/null)" = "$want" ] && ok "--files-from: the same four series, the same model" ||
   not_ok "--files-from" "$(tail -2 list.err)"
+# --- a fleet under a real mpirun: each rank runs its shard (OMPI_COMM_WORLD_RANK/SIZE) ------
+printf 'id,csv,units\nsa,a.csv,\nsc,c.csv,\nsa-u4,a.csv,4\n' > fleet.csv
+FOPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,WSPM,wd --steps 12 --units 8 --epochs 1 --batch 16"
+# shellcheck disable=SC2086
+mpirun --oversubscribe --bind-to none -np 2 "$E" fleet run fleet.csv --out fl --shard-from-env $FOPTS > fl.out 2> fl.err
+# shellcheck disable=SC2086
+"$E" fleet run fleet.csv --out fl-serial $FOPTS > /dev/null 2> fls.err
+same=1
+for id in sa sc sa-u4; do
+  [ -s "fl/tasks/$id/model.tflite" ] && cmp -s "fl/tasks/$id/model.tflite" "fl-serial/tasks/$id/model.tflite" || same=0
+done
+if [ $same = 1 ] && grep -q "shard 0 of 2 (from OMPI_COMM_WORLD_RANK=0" fl.err && grep -q "shard 1 of 2 (from OMPI_COMM_WORLD_RANK=1" fl.err; then
+  ok "fleet run --shard-from-env under mpirun -np 2: each rank its shard, the serial run's models"
+else not_ok "fleet under mpirun" "$(grep -i shard fl.err | head -2; tail -1 fls.err)"; fi
 done_suite
