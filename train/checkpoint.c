@@ -2,7 +2,8 @@
  * checkpoint.c - the trainer's state after an epoch, for --resume (docs/training.md):
  * a fixed header (magic, version, sizes, the fingerprint of the data and options, the
  * early-stopping and Adam counters, the RNG state), the parameter, Adam m and v and
- * best-weights blocks, then (version 2) the record of every epoch. Written atomically.
+ * best-weights blocks, then (version 2) the record of every epoch, then (version 3) the
+ * learning-rate schedule's state. Written atomically.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ typedef struct ckpt_header {
 } ckpt_header;
 
 #define CKPT_RECORD_BYTES (4 * sizeof(double))   /* epoch, loss, val_loss, lr */
+#define CKPT_V3_BYTES (2 * sizeof(double))       /* the learning rate now, lr_wait */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -41,7 +43,7 @@ static uint64_t hash_windows(uint64_t h, const elstm_windows *w)
     for (size_t k = 0; k < w->n; k++)
         if (w->start[k] > maxrow) maxrow = w->start[k];
     h = fnv(h, w->start, w->n * sizeof *w->start);
-    if (w->target) h = fnv(h, w->target, w->n * sizeof *w->target);
+    if (w->target) h = fnv(h, w->target, w->n * (size_t)(w->n_output > 1 ? w->n_output : 1) * sizeof *w->target);
     return fnv(h, w->x, (maxrow + (size_t)w->steps) * (size_t)w->n_input * sizeof(float));
 }
 
@@ -56,6 +58,12 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
     h = fnv(h, ints, sizeof ints);
     h = fnv(h, dbl, sizeof dbl);
     h = fnv(h, &o->seed, sizeof o->seed);
+    if (tr->O != 1 || o->clip_norm > 0.0 || (o->lr_factor > 0.0 && o->lr_factor < 1.0)) {
+        /* the multi-step and recipe options (absent from the seed's recipe, whose
+         * fingerprint stays what it was) */
+        double more[5] = {tr->O, o->clip_norm, o->lr_factor, o->lr_patience, o->min_lr};
+        h = fnv(h, more, sizeof more);
+    }
     h = hash_windows(h, train);
     return hash_windows(h, val);
 }
@@ -63,13 +71,14 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
 elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
 {
     const size_t tot = tr->lay.total, blocks_end = sizeof(ckpt_header) + 4 * tot * sizeof(float),
-                 nbytes = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES;
+                 hist_end = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES,
+                 nbytes = hist_end + CKPT_V3_BYTES;
     unsigned char *buf = calloc(1, nbytes);
     if (!buf) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, tr->opts.checkpoint, 0, "out of memory writing the checkpoint");
     ckpt_header hd;
     memset(&hd, 0, sizeof hd);
     memcpy(hd.magic, CKPT_MAGIC, 8);
-    hd.version = 2;
+    hd.version = 3;
     hd.n_units = (uint32_t)tr->N;
     hd.n_input = (uint32_t)tr->I;
     hd.steps = (uint32_t)tr->T;
@@ -92,6 +101,8 @@ elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *dia
         double rec[4] = {e->epoch, e->loss, e->val_loss, e->lr};
         memcpy(buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, rec, sizeof rec);
     }
+    double v3[2] = {tr->lr, tr->lr_wait};
+    memcpy(buf + hist_end, v3, sizeof v3);
     elstm_status s = elstm_write_file_atomic(tr->opts.checkpoint, buf, nbytes, diag);
     free(buf);
     return s;
@@ -109,7 +120,7 @@ elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
     ckpt_header hd;
     if (len < sizeof hd) goto bad;
     memcpy(&hd, buf, sizeof hd);
-    if (memcmp(hd.magic, CKPT_MAGIC, 8) != 0 || hd.version < 1 || hd.version > 2) goto bad;
+    if (memcmp(hd.magic, CKPT_MAGIC, 8) != 0 || hd.version < 1 || hd.version > 3) goto bad;
     if (hd.n_units != (uint32_t)tr->N || hd.n_input != (uint32_t)tr->I || hd.steps != (uint32_t)tr->T ||
         hd.fingerprint != fp) {
         free(buf);
@@ -121,10 +132,14 @@ elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
     const size_t blocks_end = sizeof hd + 4 * tot * sizeof(float);
     int64_t nh = 0;
     if (hd.version >= 2 && len >= blocks_end + sizeof nh) memcpy(&nh, buf + blocks_end, sizeof nh);
+    const size_t hist_end = hd.version >= 2 ? blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES : blocks_end;
     if (hd.total != tot || hd.epochs_done < 0 || hd.best_epoch < 0 || hd.best_epoch > hd.epochs_done ||
         hd.wait < 0 || hd.adam_t < 0 || nh < 0 || nh > hd.epochs_done ||
-        len != (hd.version >= 2 ? blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES : blocks_end))
+        len != hist_end + (hd.version >= 3 ? CKPT_V3_BYTES : 0))
         goto bad;
+    double v3[2] = {tr->opts.lr, 0.0}; /* before version 3: a constant rate */
+    if (hd.version >= 3) memcpy(v3, buf + hist_end, sizeof v3);
+    if (!(v3[0] > 0.0) || !isfinite(v3[0]) || !(v3[1] >= 0.0 && v3[1] < 1e9)) goto bad;
     tr->n_hist = 0;
     for (int64_t i = 0; i < nh; i++) {
         double rec[4];
@@ -141,6 +156,8 @@ elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
     tr->adam_t = hd.adam_t;
     memcpy(tr->rng.s, hd.rng, sizeof hd.rng);
     tr->best_monitor = hd.best_monitor;
+    tr->lr = v3[0];
+    tr->lr_wait = (int)v3[1];
     float *blocks[4] = {tr->params, tr->m, tr->v, tr->best};
     for (int i = 0; i < 4; i++)
         memcpy(blocks[i], buf + sizeof hd + (size_t)i * tot * sizeof(float), tot * sizeof(float));
