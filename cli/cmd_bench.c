@@ -11,6 +11,7 @@
 #include "edgelstm/infer.h"
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
+#include "multi/lstm_stack.h"
 
 static const cli_opt bench_opts[] = {
     {"--threads", NULL, "N", "threads for one window: the units of each step are split across them (default 1)"},
@@ -40,7 +41,8 @@ static int cmp_double(const void *a, const void *b)
 
 /* One window, on the pool when there is one, or one run of a graph executor. */
 typedef struct bench_run {
-    elstm_lstm_ctx_f32 ctx;
+    elstm_lstm_ctx_f32 ctx[ELSTM_MAX_LAYERS];
+    int32_t n_layers;
     elstm_infer_pool *pool;
     elstm_tflite_exec *exec;
     const float *x;
@@ -54,7 +56,8 @@ static double run_once(bench_run *b)
     double t0 = elstm_now_s();
     if (b->exec) elstm_tflite_exec_run(b->exec, b->x, b->nx, NULL);
     else if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
-    else elstm_lstm_window_f32(&b->ctx, b->x, b->steps, b->y);
+    else if (b->n_layers > 1) elstm_lstm_stack_window_f32(b->ctx, b->n_layers, b->x, b->steps, b->y);
+    else elstm_lstm_window_f32(&b->ctx[0], b->x, b->steps, b->y);
     return elstm_now_s() - t0;
 }
 
@@ -146,7 +149,7 @@ static int bench_graph(const char *path, long threads, long runs, int json)
         rc = cli_print_json(o);
     } else {
         printf("model:    %s (a %s graph of %d operators, input %s %s; not a forecaster)\n", path,
-               elstm_tflite_type_name(in->type), (int)m->subgraphs[0].n_ops, in->name, shape);
+               elstm_tflite_type_name(in->type), (int)m->graph->n_ops, in->name, shape);
         printf("kernel:   graph executor (as 'edgelstm run'), 1 thread, batch 1\n");
         printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, n);
         rc = 0;
@@ -162,9 +165,10 @@ out:
 static int report(const char *path, const elstm_forecaster *f, int threads, const double *t, long runs,
                   const float *y, int json)
 {
-    const elstm_lstm_f32 *m = &f->lstm;
-    const double macs = (double)f->steps * 4.0 * m->n_units * (double)(m->n_input + m->n_units) +
-                        (double)m->n_output * m->n_units;
+    const elstm_lstm_f32 *m = &f->lstm, *top = elstm_forecaster_top(f);
+    double macs = (double)top->n_output * top->n_units;
+    for (int32_t l = 0; l < f->n_layers; l++)
+        macs += (double)f->steps * 4.0 * f->layers[l].n_units * (double)(f->layers[l].n_input + f->layers[l].n_units);
     double tmin, tmed, tmax;
     latency_ms(t, runs, &tmin, &tmed, &tmax);
     const double gmacs = macs / (tmed * 1e-3) / 1e9;
@@ -177,20 +181,23 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
         json_object_set_new(o, "steps", json_integer(f->steps));
         json_object_set_new(o, "inputs", json_integer(m->n_input));
         json_object_set_new(o, "units", json_integer(m->n_units));
-        json_object_set_new(o, "outputs", json_integer(m->n_output));
+        json_object_set_new(o, "layers", json_integer(f->n_layers));
+        json_object_set_new(o, "outputs", json_integer(top->n_output));
         json_object_set_new(o, "macs", json_integer((json_int_t)macs));
         json_object_set_new(lat, "min", json_real(tmin));
         json_object_set_new(lat, "median", json_real(tmed));
         json_object_set_new(lat, "max", json_real(tmax));
         json_object_set_new(o, "latency_ms", lat);
         json_object_set_new(o, "gmac_per_s", json_real(gmacs));
-        for (int32_t k = 0; k < m->n_output; k++) json_array_append_new(out, json_real(y[k]));
+        for (int32_t k = 0; k < top->n_output; k++) json_array_append_new(out, json_real(y[k]));
         json_object_set_new(o, "output", out);
         return cli_print_json(o);
     }
-    printf("model:    %s (LSTM %d units, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
-           (int)m->n_units, (int)m->n_input, (int)f->steps, (int)m->n_output, m->n_output == 1 ? "" : "s",
-           macs / 1e6);
+    char layers[32] = "";
+    if (f->n_layers > 1) snprintf(layers, sizeof layers, " (+%d stacked)", (int)f->n_layers - 1);
+    printf("model:    %s (LSTM %d units%s, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
+           (int)m->n_units, layers, (int)m->n_input, (int)f->steps, (int)top->n_output,
+           top->n_output == 1 ? "" : "s", macs / 1e6);
     printf("kernel:   %s, %d thread%s, batch 1\n", KERNEL_NAME, threads, threads == 1 ? "" : "s");
     printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, runs);
     printf("speed:    %.1f GMAC/s (median)\n", gmacs);
@@ -212,9 +219,10 @@ static int run(cli_ctx *ctx)
     if (st != ELSTM_OK) return cli_fail(st, &d);
 
     const elstm_lstm_f32 *m = &f.lstm;
-    const size_t nx = (size_t)f.steps * (size_t)m->n_input, arena_bytes = elstm_lstm_arena_size_f32(m);
-    bench_run b = {.steps = f.steps};
-    float *x = malloc(nx * sizeof(float)), *y = calloc((size_t)m->n_output + 1, sizeof(float));
+    const size_t nx = (size_t)f.steps * (size_t)m->n_input;
+    const size_t arena_bytes = elstm_lstm_stack_arena_size_f32(f.layers, f.n_layers);
+    bench_run b = {.steps = f.steps, .n_layers = f.n_layers};
+    float *x = malloc(nx * sizeof(float)), *y = calloc((size_t)elstm_forecaster_top(&f)->n_output + 1, sizeof(float));
     void *arena = malloc(arena_bytes);
     double *t = malloc(MAX_RUNS * sizeof(double));
     int rc = CLI_EXIT_FAIL;
@@ -225,8 +233,13 @@ static int run(cli_ctx *ctx)
     fill_input(x, nx);
     b.x = x;
     b.y = y;
-    if ((st = elstm_lstm_init_f32(&b.ctx, m, arena, arena_bytes)) != ELSTM_OK) {
+    if ((st = elstm_lstm_stack_init_f32(b.ctx, f.layers, f.n_layers, arena, arena_bytes)) != ELSTM_OK) {
         rc = cli_fail(st, NULL);
+        goto out;
+    }
+    if (threads > 1 && f.n_layers > 1) {
+        rc = cli_error("%s: --threads splits the units of one LSTM layer; this model has %d stacked layers and "
+                       "runs on one thread", path, (int)f.n_layers);
         goto out;
     }
     if (threads > 1) {

@@ -9,7 +9,6 @@
 #include "edgelstm/codegen.h"
 #include "edgelstm/model.h"
 
-#define SEED_MS 2024.0 /* the seed's forecast on an ESP32-S3 at 240 MHz under TensorFlow Lite Micro */
 
 static const cli_opt profile_opts[] = {
     {"--mhz", NULL, "MHZ", "clock for the time estimate (default 240, the seed's ESP32-S3)"},
@@ -111,7 +110,7 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "mhz", json_real(mhz));
         json_object_set_new(o, "cpi", json_real(cpi));
         json_object_set_new(o, "estimated_ms", r.measured ? json_real(ms) : json_null());
-        json_object_set_new(o, "seed_ms", json_real(SEED_MS));
+        json_object_set_new(o, "seed_ms", json_real(ELSTM_SEED_MS));
         rc = cli_print_json(o);
     } else {
         char a[32], b[32];
@@ -136,7 +135,7 @@ static int run(cli_ctx *ctx)
             printf("  forecast on the board %.7f (normalized; the host computes %.7f)\n", r.forecast_norm, (double)host);
             printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "
                    "(the seed's ESP32-S3 took %.0f ms under TensorFlow Lite Micro)\n",
-                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", SEED_MS);
+                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", ELSTM_SEED_MS);
         } else if (r.have_cc) {
             printf("  instructions          not measured: qemu-system-arm is not installed (Debian: qemu-system-arm)\n");
         } else {

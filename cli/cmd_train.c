@@ -31,6 +31,7 @@ static const cli_opt train_opts[] = {
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
+    {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, train_opts, cli_json_opt, NULL};
@@ -153,18 +154,21 @@ static int env_int(const char *name)
 
 /* Before training: the checkpoint to resume from exists, and MODEL and its checkpoint
  * can be written (fail now, not after the first epoch). */
-static int check_outputs(const char *out, const char *ckpt, int resume)
+static int check_outputs(const char *out, const char *ckpt, const char *report, int resume)
 {
     elstm_diag diag;
     elstm_diag_clear(&diag);
     if (resume && access(ckpt, F_OK) != 0)
         return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
                          "when a run ends normally)", ckpt);
-    for (int k = 0; k < 2; k++) {
-        const char *path = k ? ckpt : out;
+    for (int k = 0; k < (report ? 3 : 2); k++) {
+        const char *path = k == 2 ? report : k ? ckpt : out;
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)", path, out);
+            return k == 2 ? cli_error("%s: is a directory; --report names the HTML file to write (e.g. "
+                                      "%s/report.html)", path, path)
+                          : cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
+                                      path, out);
         elstm_atomic_file probe;
         elstm_status s = elstm_atomic_open(&probe, path, &diag);
         if (s != ELSTM_OK) return cli_fail(s, &diag);
@@ -303,6 +307,7 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
 static int run(cli_ctx *ctx)
 {
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
+    const char *report = cli_get(ctx, "--report");
     const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume"), nf = ctx->npos;
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
@@ -363,7 +368,7 @@ static int run(cli_ctx *ctx)
     topts.checkpoint = ckpt;
     topts.stop = &g_stop;
     topts.outputs = elstm_meta_outputs(&ds[0].meta);
-    if ((rc = check_outputs(out, ckpt, resume)) != 0) goto done;
+    if ((rc = check_outputs(out, ckpt, report, resume)) != 0) goto done;
     if ((s = elstm_trainer_create(&tr, &topts, ds[0].n_inputs, ds[0].meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
@@ -385,6 +390,7 @@ static int run(cli_ctx *ctx)
     if (pr.tty) fprintf(stderr, "\r\033[K");
     rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, json, &pr)
                        : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);
+    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, NULL, 1, 240.0, 0);
 done:
     json_decref(pr.epoch_seconds);
     elstm_trainer_free(tr);
@@ -396,7 +402,7 @@ done:
 }
 
 const cli_command cli_cmd_train = {
-    "train", "FILE... [data options] [model options] -o MODEL.tflite [--json]",
+    "train", "FILE... [data options] [model options] -o MODEL.tflite [--report REPORT.html] [--json]",
     "train an LSTM forecaster and write it as a .tflite model",
     "Trains LSTM(units) + Dense(N) on the windows of FILE (see 'edgelstm help data' for the\n"
     "data options) the way the seed's Keras run does: mean squared error, Adam (Keras's\n"
@@ -404,7 +410,8 @@ const cli_command cli_cmd_train = {
     "after each epoch, early stopping with the best weights restored. MODEL always holds\n"
     "the best weights so far; MODEL.ckpt (removed at the end) lets an interrupted run\n"
     "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
-    "Ends with the test split's errors beside persistence and seasonal baselines.\n"
+    "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
+    "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "--horizons N forecasts N steps at once (Dense(N)); --target-mode delta learns the\n"
     "change from the last value; --intervals 80,95 adds split-conformal prediction\n"
     "intervals from the validation residuals. Several FILEs train one model over all of\n"

@@ -232,7 +232,8 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
     float *synthetic = NULL;
     elstm_status st;
     const int32_t I = m->lstm->n_input;
-    elstm_codegen_opts co = {ELSTM_TARGET_C, MCU_NAME, window, window ? "the window edgelstm profile measured" : NULL};
+    elstm_codegen_opts co = {.target = ELSTM_TARGET_C, .name = MCU_NAME, .sample = window,
+                             .sample_note = window ? "the window edgelstm profile measured" : NULL};
     snprintf(libdir, sizeof libdir, "%s/lib", dir);
     if ((st = elstm_codegen_generate(m, &co, &lib, diag)) != ELSTM_OK) goto done;
     if ((st = elstm_genlib_write(&lib, libdir, 0, diag)) != ELSTM_OK) goto done;

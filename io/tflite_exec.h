@@ -7,7 +7,7 @@
 #include "edgelstm/lstm.h"
 #include "edgelstm/tflite.h"
 
-/* Check a float32 UNIDIRECTIONAL_SEQUENCE_LSTM operator (index `k` of subgraph 0) and
+/* Check a float32 UNIDIRECTIONAL_SEQUENCE_LSTM operator (index `k` of the model's graph) and
  * describe it: `lstm` gets its sizes, cell clip and weight pointers into the model
  * (n_output 0: no dense layer); *steps the time steps. Refuses batch > 1, peephole,
  * projection, CIFG, layer norm, non-TANH activations and quantized weights with
@@ -15,15 +15,23 @@
 elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f32 *lstm,
                             int32_t *steps, elstm_diag *diag);
 
-/* The refusal for a graph that contains a WHILE loop, with how to get the fused
- * operator from TensorFlow instead. */
-elstm_status tfl_refuse_while(const elstm_tflite_model *m, int32_t k, elstm_diag *diag);
+/* The refusal for a graph with a WHILE loop that is not an LSTM (what it looks like
+ * and what would work), or ELSTM_OK when every loop is an LSTM. */
+elstm_status tfl_refuse_loops(const elstm_tflite_model *m, elstm_diag *diag);
 
-/* Run operators first..last (inclusive) of subgraph 0 on the tensors as they are. */
+/* Run operators first..last (inclusive) of the model's graph on the tensors as they are. */
 void tfl_exec_run_ops(elstm_tflite_exec *e, int32_t first, int32_t last);
 
 /* The storage of tensor t when it is a float32 tensor computed by the graph, else NULL. */
 float *tfl_exec_activation_f32(elstm_tflite_exec *e, int32_t t);
+
+/* n zeroed bytes aligned to 16 that the model owns (freed with it), or NULL. */
+void *tfl_pool_alloc(elstm_tflite_model *m, size_t n);
+
+/* Fill m->loops (what each WHILE operator of subgraph 0 computes) and m->graph (the
+ * graph to run; see edgelstm/tflite.h). Called by the parser on a checked model.
+ * Returns 0, or -1 when memory ran out. */
+int tfl_loops_analyze(elstm_tflite_model *m);
 
 /* elstm_forecaster_load() on a parsed model (m->path names it in messages). */
 struct elstm_forecaster;

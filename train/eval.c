@@ -62,11 +62,13 @@ static const char *split_name(int split)
 }
 
 /* The windows of a split of several datasets, pooled: forecasts and actual values
- * [n][O], persistence [n] and seasonal [n][O] (NAN where none), target units. */
+ * [n][O], persistence [n] and seasonal [n][O] (NAN where none), target units, and the row
+ * of each window's first target [n]. */
 typedef struct pooled {
     size_t n;
     int O;
     double *pred, *act, *pers, *seas;
+    size_t *row;
 } pooled;
 
 static void pooled_free(pooled *p)
@@ -75,6 +77,7 @@ static void pooled_free(pooled *p)
     free(p->act);
     free(p->pers);
     free(p->seas);
+    free(p->row);
     memset(p, 0, sizeof *p);
 }
 
@@ -108,9 +111,10 @@ static elstm_status pool_windows(const elstm_lstm_f32 *m, const elstm_dataset *c
     p->act = malloc(NO * sizeof *p->act);
     p->pers = malloc(n * sizeof *p->pers);
     p->seas = malloc(NO * sizeof *p->seas);
+    p->row = malloc(n * sizeof *p->row);
     size_t *starts = NULL;
     elstm_status st = ELSTM_OK;
-    if (!p->pred || !p->act || !p->pers || !p->seas) {
+    if (!p->pred || !p->act || !p->pers || !p->seas || !p->row) {
         st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
         goto out;
     }
@@ -136,6 +140,7 @@ static elstm_status pool_windows(const elstm_lstm_f32 *m, const elstm_dataset *c
         for (size_t k = 0; st == ELSTM_OK && k < nd; k++) {
             const size_t first = elstm_data_target_row(ds, starts[k]), i = (k0 + k) * (size_t)O;
             p->pers[k0 + k] = ds->y[elstm_data_last_row(ds, starts[k])];
+            p->row[k0 + k] = first;
             for (int j = 0; j < O; j++) {
                 /* the latest value a whole number of days before the target time that is
                  * known at the window's last row */
@@ -173,6 +178,7 @@ static void errors_mean(const elstm_step_result *st, int n_steps, size_t member,
         out->mae += e->mae / n_steps;
         out->rmse += e->rmse / n_steps;
         out->r2 += e->r2 / n_steps;
+        out->bias += e->bias / n_steps;
     }
 }
 
@@ -210,10 +216,46 @@ static void interval_stats(const elstm_meta *meta, const pooled *p, elstm_eval_r
     }
 }
 
-elstm_status elstm_eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
-                             int split, int threads, elstm_eval_result *r, elstm_diag *diag)
+void elstm_eval_series_free(elstm_eval_series *s)
+{
+    if (!s) return;
+    free(s->row);
+    free(s->actual);
+    free(s->model);
+    free(s->persistence);
+    free(s->seasonal);
+    memset(s, 0, sizeof *s);
+}
+
+/* The first step of the pooled windows as a series (the arrays move into it). */
+static elstm_status to_series(pooled *p, elstm_eval_series *sr, elstm_diag *diag)
+{
+    const size_t n = p->n, O = (size_t)p->O;
+    sr->n = n;
+    sr->row = p->row;
+    sr->persistence = p->pers;
+    p->row = NULL;
+    p->pers = NULL;
+    sr->actual = malloc(n * sizeof *sr->actual);
+    sr->model = malloc(n * sizeof *sr->model);
+    sr->seasonal = malloc(n * sizeof *sr->seasonal);
+    if (!sr->actual || !sr->model || !sr->seasonal) {
+        elstm_eval_series_free(sr);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
+    }
+    for (size_t k = 0; k < n; k++) {
+        sr->actual[k] = p->act[k * O];
+        sr->model[k] = p->pred[k * O];
+        sr->seasonal[k] = p->seas[k * O];
+    }
+    return ELSTM_OK;
+}
+
+static elstm_status eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets, int split,
+                              int threads, elstm_eval_result *r, elstm_eval_series *series, elstm_diag *diag)
 {
     memset(r, 0, sizeof *r);
+    if (series) memset(series, 0, sizeof *series);
     r->split = split_name(split);
     if (n_sets < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no data to evaluate");
     const elstm_dataset *ds = sets[0];
@@ -255,6 +297,7 @@ elstm_status elstm_eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const
                      r->seasonal.n, p.n);
     }
     interval_stats(&ds->meta, &p, r);
+    if (series) st = to_series(&p, series, diag);
 out:
     free(a);
     free(b);
@@ -263,10 +306,23 @@ out:
     return st;
 }
 
+elstm_status elstm_eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                             int split, int threads, elstm_eval_result *r, elstm_diag *diag)
+{
+    return eval_sets(m, sets, n_sets, split, threads, r, NULL, diag);
+}
+
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag)
 {
-    return elstm_eval_sets(m, &ds, 1, split, threads, r, diag);
+    return eval_sets(m, &ds, 1, split, threads, r, NULL, diag);
+}
+
+elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                                     int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                     elstm_diag *diag)
+{
+    return eval_sets(m, &ds, 1, split, threads, r, series, diag);
 }
 
 /* ---- split-conformal intervals --------------------------------------------------------- */

@@ -63,7 +63,36 @@ typedef struct elstm_codegen_opts {
     const char *name;             /* NAME (checked with elstm_codegen_check_name) */
     const float *sample;          /* [steps][n_input] normalized window for the example; NULL = synthetic */
     const char *sample_note;      /* lines describing the sample window (comment), may be NULL */
+    /* Package metadata of library.properties, library.json and idf_component.yml (checked
+     * with elstm_codegen_check_meta); NULL means the default (the getters below). */
+    const char *lib_version;      /* semantic version MAJOR.MINOR.PATCH[-PRE][+BUILD]; default 1.0.0 */
+    const char *author;           /* one line; default "edgelstm VERSION (generated)" */
+    const char *maintainer;       /* one line, e.g. "Name <email>"; default: the author */
+    const char *url;              /* the library project's http(s) page; default ELSTM_CODEGEN_DEFAULT_URL */
 } elstm_codegen_opts;
+
+/* library.properties requires a url: without --url, the documentation of the model
+ * format and device runtime family the library belongs to (TensorFlow Lite for
+ * Microcontrollers). library.json and idf_component.yml, where it is optional, get none. */
+#define ELSTM_CODEGEN_DEFAULT_URL "https://www.tensorflow.org/lite/microcontrollers"
+
+/* The metadata with the defaults applied. */
+const char *elstm_codegen_lib_version(const elstm_codegen_opts *o);
+const char *elstm_codegen_author(const elstm_codegen_opts *o);
+const char *elstm_codegen_maintainer(const elstm_codegen_opts *o);
+const char *elstm_codegen_url(const elstm_codegen_opts *o);
+
+/* The given metadata values follow the rules of the Arduino Library Manager, PlatformIO
+ * and the ESP Component Registry: each one non-empty line of at most 200 characters
+ * without leading or trailing blanks; the version semantic (semver.org); the maintainer
+ * not starting with "Arduino"; the url http:// or https://. ELSTM_ERR_ARG with a sentence
+ * naming the option otherwise. */
+elstm_status elstm_codegen_check_meta(const elstm_codegen_opts *o, elstm_diag *diag);
+
+/* Refuse (ELSTM_ERR_ARG) a NAME that differs only in case from a library beside `path`
+ * (a folder edgelstm generated, by its .edgelstm marker, or an Arduino library zip, by its
+ * library.properties): the two would define the same NAME_UC macros and header guard. */
+elstm_status elstm_codegen_check_neighbours(const char *path, const char *name, elstm_diag *diag);
 
 /* One generated file. */
 typedef struct elstm_genfile {
@@ -108,6 +137,10 @@ typedef struct elstm_model_figures {
 } elstm_model_figures;
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
+
+/* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
+ * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
+#define ELSTM_SEED_MS 2024.0
 
 /* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
 

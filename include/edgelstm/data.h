@@ -109,6 +109,9 @@ typedef struct elstm_dataset {
     size_t split_end[ELSTM_SPLITS]; /* segments: train [0, split_end[0]), val [split_end[0],
                                        split_end[1]), test [split_end[1], split_end[2]); split_end[2]
                                        is rows unless opts.segments ended the test part earlier */
+    uint8_t *input_missing;     /* [rows][n_inputs] 1 where input k had no value (a missing cell,
+                                   or a row inserted into a gap) and x holds an interpolation */
+    uint8_t *target_missing;    /* [rows] the same for the target (NULL without a target) */
 } elstm_dataset;
 
 /* Load, validate, encode, scale and window a CSV. On failure `ds` is left empty

@@ -1,5 +1,6 @@
 /*
- * edgelstm/model.h - a forecaster model file: LSTM (+ last step) + dense, with metadata.
+ * edgelstm/model.h - a forecaster model file: LSTM layer(s) (+ last step) + dense, with
+ * metadata.
  *
  * This is the high-level contract between the layers that make models (train), use
  * them (eval, predict, bench, deploy) and the TFLite flatbuffer code in io/:
@@ -8,10 +9,13 @@
  *       converter lays out Keras LSTM(units) + Dense(out): UNIDIRECTIONAL_SEQUENCE_LSTM
  *       -> STRIDED_SLICE (last step) -> FULLY_CONNECTED, input [1, steps, I], plus the
  *       edgelstm metadata entry (meta.h) when `meta` is not NULL. Atomic.
- *   elstm_forecaster_load()  reads such a file, ours or TensorFlow-converted, whose graph
- *       is a float32 single-layer LSTM followed by the last time step and a dense layer;
- *       anything else is refused with a message naming what is unsupported (the general
- *       graph executor for `run`/`inspect` is in tflite.h).
+ *   elstm_forecaster_load()  reads such a file, ours or TensorFlow-converted (the fused
+ *       operator of tf_keras, or the WHILE loops of Keras 3), whose graph is one or more
+ *       float32 LSTM layers (each reading the whole sequence of the one before), the last
+ *       time step of the last one and a dense layer; anything else is refused with a
+ *       message naming what is unsupported (the general graph executor for
+ *       `run`/`inspect` is in tflite.h). int8 weights of the converter's dynamic-range
+ *       ("hybrid") Keras 3 files are dequantized (w = scale * q) into float32.
  *
  * Host only (C11).
  */
@@ -24,13 +28,29 @@
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
 
+#define ELSTM_MAX_LAYERS 8   /* stacked LSTM layers a forecaster may have */
+
 typedef struct elstm_forecaster {
-    elstm_lstm_f32 lstm;   /* weight pointers point into `storage` */
+    /* The LSTM layers, input first: layers[k] reads the outputs of layers[k-1] at every
+     * step; the last one also holds the dense layer (n_output = the model's outputs),
+     * the others have n_output 0. Weight pointers point into `storage`. `lstm` is
+     * layers[0]: for the usual one-layer model, the whole model. */
+    union {
+        elstm_lstm_f32 lstm;
+        elstm_lstm_f32 layers[ELSTM_MAX_LAYERS];
+    };
+    int32_t n_layers;      /* 1 .. ELSTM_MAX_LAYERS */
     int32_t steps;         /* time steps of the input tensor [1, steps, n_input] */
     int has_meta;          /* 1 if the file carried edgelstm metadata */
     elstm_meta meta;       /* valid when has_meta */
     void *storage;         /* owned (weights, aligned); freed by elstm_forecaster_free */
 } elstm_forecaster;
+
+/* The layer holding the dense layer (layers[n_layers - 1]) and the model's outputs. */
+static inline const elstm_lstm_f32 *elstm_forecaster_top(const elstm_forecaster *f)
+{
+    return &f->layers[f->n_layers > 0 ? f->n_layers - 1 : 0];
+}
 
 /* Write `m` (+ `meta`, may be NULL) to `path` atomically as a .tflite file. */
 elstm_status elstm_forecaster_save(const char *path, const elstm_lstm_f32 *m, int32_t steps,

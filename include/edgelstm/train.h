@@ -165,8 +165,8 @@ void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res
  *   wx [4][N][I]  input kernel, gate-major (lstm.h wx[g] = wx + g*N*I)
  *   wh [4][N][N]  recurrent kernel
  *   b  [4][N]     gate bias
- *   wd [N]        dense kernel (one output)
- *   bd [1]        dense bias                                                     */
+ *   wd [O][N]     dense kernel (O outputs)
+ *   bd [O]        dense bias                                                     */
 typedef struct elstm_param_layout {
     size_t wx, wh, b, wd, bd, total;
 } elstm_param_layout;
@@ -201,6 +201,7 @@ elstm_status elstm_windows_for_sets(const elstm_dataset *const *sets, int n_sets
 typedef struct elstm_errors {
     size_t n;
     double mae, rmse, r2;  /* r2 = 1 - SSE / SST (NAN when the actual values are constant) */
+    double bias;           /* mean of pred - actual: > 0 when the forecasts run high */
 } elstm_errors;
 
 /* Errors of pred[i] against actual[i] over i in [0, n). NAN entries in pred are skipped
@@ -255,6 +256,24 @@ typedef struct elstm_eval_result {
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* The values behind an evaluation, window by window in time order (target units; of a
+ * multi-step model, its first step's). */
+typedef struct elstm_eval_series {
+    size_t n;              /* windows */
+    size_t *row;           /* [n] grid row of each window's (first) target (its time: ds->time[row]) */
+    double *actual;        /* [n] the target's observed value */
+    double *model;         /* [n] the model's forecast */
+    double *persistence;   /* [n] the target at the window's last row */
+    double *seasonal;      /* [n] the target one day before (NAN where there is none) */
+} elstm_eval_series;
+
+/* elstm_eval_split that also returns the series (`series` may be NULL; free it with
+ * elstm_eval_series_free, also after a failure). */
+elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                                     int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                     elstm_diag *diag);
+void elstm_eval_series_free(elstm_eval_series *s);
 
 /* The same over the windows of several datasets loaded with one model's metadata (the
  * series of a global model): all their windows pooled. */

@@ -120,6 +120,5 @@ int main(void)
     forecaster_refuses("int8", ELSTM_ERR_UNSUPPORTED, "int8");
     forecaster_refuses("int8_float_io", ELSTM_ERR_UNSUPPORTED, "QUANTIZE");
     forecaster_refuses("go_backwards", ELSTM_ERR_UNSUPPORTED, "REVERSE_V2");
-    forecaster_refuses("while_keras3", ELSTM_ERR_UNSUPPORTED, "TF_USE_LEGACY_KERAS=1");
     return test_done();
 }

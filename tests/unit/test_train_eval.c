@@ -73,6 +73,19 @@ int main(void)
     TEST_NEAR("ramp: seasonal RMSE", r.seasonal.rmse, 24.0, 1e-12);
     /* R^2 = 1 - SSE/SST with actual 80..99: SST = sum (k - 89.5)^2 = 665 */
     TEST_NEAR("ramp: model R^2", r.model.r2, 1.0 - se / 665.0, 1e-6);
+    TEST_NEAR("ramp: model bias (forecasts 30..49 below)", r.model.bias, -39.5, 1e-4);
+    TEST_NEAR("ramp: persistence bias is one step low", r.persistence.bias, -1.0, 1e-12);
+    /* the same evaluation window by window */
+    elstm_eval_series sr;
+    elstm_eval_result r2;
+    TEST_TRUE("ramp: the series evaluates",
+              elstm_eval_split_series(&m, &ds, ELSTM_SPLIT_TEST, 2, &r2, &sr, &d) == ELSTM_OK);
+    int rows_ok = sr.n == 20 && r2.model.rmse == r.model.rmse;
+    for (size_t k = 0; rows_ok && k < sr.n; k++)
+        rows_ok = sr.row[k] == 80 + k && sr.actual[k] == 80.0 + (double)k && fabs(sr.model[k] - 50.0) < 1e-4 &&
+                  sr.persistence[k] == 79.0 + (double)k && sr.seasonal[k] == 56.0 + (double)k;
+    TEST_TRUE("ramp: series rows, actual, model, persistence and seasonal per window", rows_ok);
+    elstm_eval_series_free(&sr);
     TEST_TRUE("ramp: all split evaluates", elstm_eval_split(&m, &ds, -1, 1, &r, &d) == ELSTM_OK);
     TEST_EQ_INT("ramp: all = 70 windows", r.n, 70);
     TEST_EQ_STR("ramp: split name all", r.split, "all");
