@@ -336,6 +336,11 @@ static int run(cli_ctx *ctx)
     char ckpt[1100];
     size_t ntest = 0;
     for (int i = 0; i < nf; i++) ntest += ds[i].n_win[ELSTM_SPLIT_TEST];
+    if (exp && (elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL)) {
+        rc = cli_usage_error(ctx, "--export-windows writes the windows of a one-output model of the value "
+                                  "(--horizons 1 --target-mode level)");
+        goto done;
+    }
     if (exp) {
         rc = export_windows(exp, &ds[0]);
         goto done;
