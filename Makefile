@@ -66,7 +66,7 @@ CLI_SRC   := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 GEN_SRC   := $(BUILD)/gen/runtime_sources.c
 # Files `deploy` and `profile` write besides the runtime: codegen templates, the MCU harness.
-DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*))
+DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*.* tools/mcu/xtensa/*.* tools/mcu/xtensa/include/*.h))
 DEPLOY_GEN := $(BUILD)/gen/deploy_files.c
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
@@ -157,9 +157,9 @@ $(ASAN)/obj/%.o: %.c
 
 # The device-runtime sources are embedded in the executable so that `deploy` can copy
 # them into generated libraries (installed binaries do not need the source tree).
-$(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE)
+$(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE) $(RT_MULTI)
 	@mkdir -p $(@D)
-	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE)
+	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE) $(RT_MULTI)
 $(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(OPT) $(PICFLAGS) $(CPPFLAGS) -c -o $@ $<

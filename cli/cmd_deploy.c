@@ -90,7 +90,7 @@ static int run(cli_ctx *ctx)
         elstm_forecaster_free(&f);
         return rc;
     }
-    elstm_codegen_model m = {&f.lstm, f.steps, f.has_meta ? &f.meta : NULL, model_path, crc};
+    elstm_codegen_model m = {f.layers, f.steps, f.has_meta ? &f.meta : NULL, model_path, crc, f.n_layers};
     o.sample = window;
     o.sample_note = window ? note : NULL;
     st = elstm_codegen_write(&m, &o, out, &diag);
@@ -98,10 +98,13 @@ static int run(cli_ctx *ctx)
         rc = cli_fail(st, &diag);
     } else {
         elstm_model_figures fig;
-        elstm_model_figures_get(&f.lstm, f.steps, &fig);
-        printf("%s: %s library '%s': LSTM(%d), %d steps x %d inputs, %llu bytes of weights (flash), "
+        elstm_model_figures_layers(f.layers, f.n_layers, f.steps, &fig);
+        char what[160];
+        if (f.n_layers == 1 && f.lstm.n_output == 1) snprintf(what, sizeof what, "LSTM(%d)", (int)f.lstm.n_units);
+        else elstm_forecaster_text(&f, what, sizeof what);
+        printf("%s: %s library '%s': %s, %d steps x %d inputs, %llu bytes of weights (flash), "
                "%llu bytes of RAM, %s example window\n",
-               out, elstm_target_name(target), name, (int)f.lstm.n_units, (int)f.steps, (int)f.lstm.n_input,
+               out, elstm_target_name(target), name, what, (int)f.steps, (int)f.lstm.n_input,
                (unsigned long long)fig.weight_bytes, (unsigned long long)fig.arena_bytes,
                window ? "sample" : "synthetic");
     }

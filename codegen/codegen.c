@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "device.h"
+#include "multi/device_multi.h"
 #include "edgelstm/fileio.h"
 #include "edgelstm/model.h"
 #include "internal.h"
@@ -200,7 +201,7 @@ void elstm_genlib_free(elstm_genlib *lib)
 
 /* ---- templates -------------------------------------------------------------------------- */
 
-#define CG_MAX_VARS 48
+#define CG_MAX_VARS 80
 
 typedef struct cg_vars {
     int n;
@@ -424,12 +425,28 @@ elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t 
     return elstm_forecaster_load(path, f, diag);
 }
 
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f)
+{
+    const elstm_lstm_f32 *top = &layers[n_layers - 1];
+    uint64_t O = (uint64_t)top->n_output, units = 0;
+    f->macs = O * (uint64_t)top->n_units;
+    f->weight_bytes = sizeof(float) * (O * (uint64_t)top->n_units + O);
+    for (int32_t k = 0; k < n_layers; k++) {
+        uint64_t N = (uint64_t)layers[k].n_units, I = (uint64_t)layers[k].n_input;
+        f->macs += (uint64_t)steps * 4u * N * (I + N);
+        f->weight_bytes += sizeof(float) * (4u * N * (I + N) + 4u * N);
+        units += N;
+    }
+    if (n_layers == 1 && O == 1)   /* runtime/device.c */
+        f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, layers[0].n_input, layers[0].n_units);
+    else   /* runtime/multi/device_multi.c */
+        f->arena_bytes = ELSTM_DEVICE_MULTI_ARENA_BYTES(steps, layers[0].n_input, n_layers, units, O);
+}
+
 void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
 {
-    uint64_t N = (uint64_t)l->n_units, I = (uint64_t)l->n_input, O = (uint64_t)l->n_output;
-    f->macs = (uint64_t)steps * 4u * N * (I + N) + O * N;
-    f->weight_bytes = sizeof(float) * (4u * N * (I + N) + 4u * N + O * N + O);
-    f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, l->n_input, l->n_units);
+    elstm_model_figures_layers(l, 1, steps, f);
 }
 
 void elstm_codegen_synthetic_window(int32_t steps, int32_t n_input, float *out)
@@ -453,8 +470,10 @@ typedef struct cg_input {
 } cg_input;
 
 typedef struct cg_model {
-    const elstm_lstm_f32 *l;
-    int32_t steps, I, N;
+    const elstm_lstm_f32 *l;       /* the layers [n_layers]; l[n_layers - 1] holds the dense layer */
+    int32_t n_layers, O;           /* LSTM layers, outputs */
+    int multi;                     /* several layers or outputs: the library ships runtime/multi/ */
+    int32_t steps, I, N;           /* I, N: the first layer's */
     int n_sensors;
     char sensors[ELSTM_META_MAX_INPUTS][ELSTM_NAME_MAX];
     int sensor_compass[ELSTM_META_MAX_INPUTS];
@@ -471,15 +490,23 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     const elstm_lstm_f32 *l = cm->lstm;
     const elstm_meta *meta = cm->meta;
     memset(d, 0, sizeof *d);
+    d->n_layers = cm->n_layers > 0 ? cm->n_layers : 1;
     if (!l || l->n_input < 1 || l->n_units < 1 || cm->steps < 1)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, cm->source, 0, "the model has no LSTM weights to deploy");
-    if (l->n_output != 1 || !l->wd)
+    if (d->n_layers > ELSTM_DEVICE_MAX_LAYERS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
-                              "the model has %d outputs after its LSTM; deploy supports a forecaster with one output (LSTM + Dense(1))",
-                              (int)l->n_output);
+                              "the model has %d LSTM layers; a device library holds at most %d", (int)d->n_layers,
+                              ELSTM_DEVICE_MAX_LAYERS);
+    const elstm_lstm_f32 *top = &l[d->n_layers - 1];
+    if (top->n_output < 1 || !top->wd || elstm_lstm_stack_check_f32(l, d->n_layers) != ELSTM_OK)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "the model's layers do not form a forecaster (LSTM layers, each reading the one before, "
+                              "then a dense layer with at least one output)");
     if (l->n_input > ELSTM_META_MAX_INPUTS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0, "the model has %d inputs per step (at most %d)",
                               (int)l->n_input, ELSTM_META_MAX_INPUTS);
+    d->O = top->n_output;
+    d->multi = d->n_layers > 1 || d->O > 1;
     d->l = l;
     d->steps = cm->steps;
     d->I = l->n_input;
@@ -645,89 +672,161 @@ static const char *const gate_words[ELSTM_GATES] = {"input gate", "forget gate",
 
 static elstm_status check_weights(const cg_model *d, const char *source, elstm_diag *diag)
 {
-    const elstm_lstm_f32 *l = d->l;
-    const size_t I = (size_t)d->I, N = (size_t)d->N;
     elstm_status st = ELSTM_OK;
-    for (int g = 0; g < ELSTM_GATES && st == ELSTM_OK; g++) {
-        char what[8];
-        if (!l->wx[g] || !l->wh[g])
-            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0, "the model lacks the %s weights", gate_words[g]);
-        snprintf(what, sizeof what, "Wx_%c", gate_names[g]);
-        st = check_finite(what, l->wx[g], N * I, source, diag);
-        what[1] = 'h';
-        if (st == ELSTM_OK) st = check_finite(what, l->wh[g], N * N, source, diag);
-        what[0] = 'b';
-        what[1] = '_';
-        what[2] = gate_names[g];
-        what[3] = '\0';
-        if (st == ELSTM_OK && l->b[g]) st = check_finite(what, l->b[g], N, source, diag);
+    for (int32_t k = 0; k < d->n_layers && st == ELSTM_OK; k++) {
+        const elstm_lstm_f32 *l = &d->l[k];
+        const size_t I = (size_t)l->n_input, N = (size_t)l->n_units;
+        for (int g = 0; g < ELSTM_GATES && st == ELSTM_OK; g++) {
+            char what[8];
+            if (!l->wx[g] || !l->wh[g])
+                return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0, "the model lacks the %s weights", gate_words[g]);
+            snprintf(what, sizeof what, "Wx_%c", gate_names[g]);
+            st = check_finite(what, l->wx[g], N * I, source, diag);
+            what[1] = 'h';
+            if (st == ELSTM_OK) st = check_finite(what, l->wh[g], N * N, source, diag);
+            what[0] = 'b';
+            what[1] = '_';
+            what[2] = gate_names[g];
+            what[3] = '\0';
+            if (st == ELSTM_OK && l->b[g]) st = check_finite(what, l->b[g], N, source, diag);
+        }
+        if (st == ELSTM_OK && !(l->cell_clip >= 0.0f && isfinite(l->cell_clip)))
+            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0,
+                                  "the model's cell clip %g is not a finite value >= 0", (double)l->cell_clip);
     }
-    if (st == ELSTM_OK) st = check_finite("Wd", l->wd, N, source, diag);
-    if (st == ELSTM_OK && l->bd) st = check_finite("bd", l->bd, 1, source, diag);
-    if (st == ELSTM_OK && !(l->cell_clip >= 0.0f && isfinite(l->cell_clip)))
-        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0, "the model's cell clip %g is not a finite value >= 0",
-                              (double)l->cell_clip);
+    const elstm_lstm_f32 *top = &d->l[d->n_layers - 1];
+    if (st == ELSTM_OK) st = check_finite("Wd", top->wd, (size_t)top->n_units * (size_t)d->O, source, diag);
+    if (st == ELSTM_OK && top->bd) st = check_finite("bd", top->bd, (size_t)d->O, source, diag);
     return st;
 }
 
-/* NAME_model.h: the weights, the scaler, the input encodings (data only). */
-static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
+/* The gate weight arrays of one layer, named PREFIX_wx_g, PREFIX_wh_g, PREFIX_b_g. */
+static void gen_layer_arrays(cg_buf *b, const char *prefix, const elstm_lstm_f32 *l)
 {
-    const elstm_lstm_f32 *l = d->l;
-    const int I = d->I, N = d->N;
-    char decl[96], what[96];
-    cg_printf(b,
-              "/*\n"
-              " * %s_model.h - the \"%s\" model as data: LSTM and dense weights, scaler, input encodings.\n"
-              " *\n"
-              " * %s\n"
-              " *\n"
-              " * Included once, by %s.c. Gates in the order i (input), f (forget), c (cell candidate),\n"
-              " * o (output), as in Keras and TFLite; Wx_g is [%d units][%d inputs] and Wh_g is\n"
-              " * [%d units][%d units], row-major (TFLite's layout, read as it is by every kernel).\n"
-              " * Floats are printed with 9 significant digits: they read back bit for bit.\n"
-              " */\n\n",
-              name, name, banner, name, N, I, N, N);
+    const int I = l->n_input, N = l->n_units;
+    char decl[128], what[96];
     for (int g = 0; g < ELSTM_GATES; g++) {
-        snprintf(decl, sizeof decl, "static const float %s_wx_%c", name, gate_names[g]);
+        snprintf(decl, sizeof decl, "static const float %s_wx_%c", prefix, gate_names[g]);
         snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
         put_floats(b, decl, what, l->wx[g], N, I, "unit");
     }
     for (int g = 0; g < ELSTM_GATES; g++) {
-        snprintf(decl, sizeof decl, "static const float %s_wh_%c", name, gate_names[g]);
+        snprintf(decl, sizeof decl, "static const float %s_wh_%c", prefix, gate_names[g]);
         snprintf(what, sizeof what, "Wh_%c: previous h -> %s", gate_names[g], gate_words[g]);
         put_floats(b, decl, what, l->wh[g], N, N, "unit");
     }
     for (int g = 0; g < ELSTM_GATES; g++) {
         if (!l->b[g]) continue;
-        snprintf(decl, sizeof decl, "static const float %s_b_%c", name, gate_names[g]);
+        snprintf(decl, sizeof decl, "static const float %s_b_%c", prefix, gate_names[g]);
         snprintf(what, sizeof what, "b_%c: %s bias, one per unit", gate_names[g], gate_words[g]);
         put_floats(b, decl, what, l->b[g], 1, N, NULL);
     }
-    snprintf(decl, sizeof decl, "static const float %s_wd", name);
-    put_floats(b, decl, "Wd: dense layer, h -> the forecast (normalized)", l->wd, 1, N, NULL);
-    if (l->bd) {
-        snprintf(decl, sizeof decl, "static const float %s_bd", name);
-        put_floats(b, decl, "bd: dense bias", l->bd, 1, 1, NULL);
-    }
+}
 
-    cg_printf(b, "/* The LSTM: sizes and weight pointers (edgelstm/lstm.h). */\n"
-                 "static const elstm_lstm_f32 %s_lstm = {\n"
-                 "    .n_input = %d,\n    .n_units = %d,\n    .n_output = 1,\n    .cell_clip = ",
-              name, I, N);
+/* The fields of an elstm_lstm_f32 initializer for layer l (arrays PREFIX_*, dense arrays
+ * NAME_wd / NAME_bd when `dense` is NAME, none when NULL), each line after `ind`. */
+static void put_lstm_fields(cg_buf *b, const char *ind, const char *prefix, const elstm_lstm_f32 *l, const char *dense)
+{
+    cg_printf(b, "%s.n_input = %d,\n%s.n_units = %d,\n%s.n_output = %d,\n%s.cell_clip = ", ind, (int)l->n_input, ind,
+              (int)l->n_units, ind, dense ? (int)l->n_output : 0, ind);
     put_float(b, l->cell_clip);
-    cg_puts(b, ",\n    .wx = {");
-    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
-    cg_puts(b, "    .wh = {");
-    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wh_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
-    cg_puts(b, "    .b = {");
+    cg_printf(b, ",\n%s.wx = {", ind);
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", prefix, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_printf(b, "%s.wh = {", ind);
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wh_%c%s", prefix, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_printf(b, "%s.b = {", ind);
     for (int g = 0; g < ELSTM_GATES; g++) {
-        if (l->b[g]) cg_printf(b, "%s_b_%c", name, gate_names[g]);
+        if (l->b[g]) cg_printf(b, "%s_b_%c", prefix, gate_names[g]);
         else cg_puts(b, "NULL");
         cg_puts(b, g < 3 ? ", " : "},\n");
     }
-    cg_printf(b, "    .wd = %s_wd,\n    .bd = %s%s,\n    .packed = NULL,\n};\n\n", name, l->bd ? name : "NULL",
-              l->bd ? "_bd" : "");
+    if (dense)
+        cg_printf(b, "%s.wd = %s_wd,\n%s.bd = %s%s,\n", ind, dense, ind, l->bd ? dense : "NULL", l->bd ? "_bd" : "");
+    else
+        cg_printf(b, "%s.wd = NULL,\n%s.bd = NULL,\n", ind, ind);
+    cg_printf(b, "%s.packed = NULL,\n", ind);
+}
+
+/* The target's scaler as initializer fields (forecast = y_norm * range + min). */
+static void put_target_fields(cg_buf *b, const char *ind, const cg_model *d)
+{
+    cg_printf(b, "%s.target_min = ", ind);
+    put_float(b, (float)d->target_min);
+    cg_printf(b, ",\n%s.target_range = ", ind);
+    put_float(b, (float)(d->target_max - d->target_min));
+    cg_puts(b, ",\n");
+}
+
+/* NAME_model.h: the weights, the scaler, the input encodings (data only). */
+static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
+{
+    const elstm_lstm_f32 *l = d->l, *top = &d->l[d->n_layers - 1];
+    const int I = d->I, N = d->N;
+    char decl[96], prefix[ELSTM_CODEGEN_NAME_MAX + 16];
+    if (!d->multi) {
+        cg_printf(b,
+                  "/*\n"
+                  " * %s_model.h - the \"%s\" model as data: LSTM and dense weights, scaler, input encodings.\n"
+                  " *\n"
+                  " * %s\n"
+                  " *\n"
+                  " * Included once, by %s.c. Gates in the order i (input), f (forget), c (cell candidate),\n"
+                  " * o (output), as in Keras and TFLite; Wx_g is [%d units][%d inputs] and Wh_g is\n"
+                  " * [%d units][%d units], row-major (TFLite's layout, read as it is by every kernel).\n"
+                  " * Floats are printed with 9 significant digits: they read back bit for bit.\n"
+                  " */\n\n",
+                  name, name, banner, name, N, I, N, N);
+        gen_layer_arrays(b, name, l);
+    } else {
+        cg_printf(b,
+                  "/*\n"
+                  " * %s_model.h - the \"%s\" model as data: the weights of its %d LSTM layer%s and of its\n"
+                  " * dense layer (%d outputs), scaler, input encodings.\n"
+                  " *\n"
+                  " * %s\n"
+                  " *\n"
+                  " * Included once, by %s.c. Layer k's arrays are %s_lK_*; layer 1 reads the inputs, layer k\n"
+                  " * the units of layer k-1. Gates in the order i (input), f (forget), c (cell candidate),\n"
+                  " * o (output), as in Keras and TFLite; Wx_g is [units][inputs of the layer] and Wh_g is\n"
+                  " * [units][units], row-major (TFLite's layout, read as it is by every kernel).\n"
+                  " * Floats are printed with 9 significant digits: they read back bit for bit.\n"
+                  " */\n\n",
+                  name, name, (int)d->n_layers, d->n_layers == 1 ? "" : "s", (int)d->O, banner, name, name);
+        for (int32_t k = 0; k < d->n_layers; k++) {
+            snprintf(prefix, sizeof prefix, "%s_l%d", name, (int)k + 1);
+            cg_printf(b, "/* ---- LSTM layer %d: %d inputs, %d units ---- */\n\n", (int)k + 1, (int)l[k].n_input,
+                      (int)l[k].n_units);
+            gen_layer_arrays(b, prefix, &l[k]);
+        }
+    }
+    snprintf(decl, sizeof decl, "static const float %s_wd", name);
+    if (!d->multi)
+        put_floats(b, decl, "Wd: dense layer, h -> the forecast (normalized)", top->wd, 1, N, NULL);
+    else
+        put_floats(b, decl, "Wd: dense layer, h of the last layer -> the forecasts (normalized), one row per output",
+                   top->wd, d->O, top->n_units, "output");
+    if (top->bd) {
+        snprintf(decl, sizeof decl, "static const float %s_bd", name);
+        put_floats(b, decl, "bd: dense bias", top->bd, 1, d->O, NULL);
+    }
+
+    if (!d->multi) {
+        cg_printf(b, "/* The LSTM: sizes and weight pointers (edgelstm/lstm.h). */\n"
+                     "static const elstm_lstm_f32 %s_lstm = {\n", name);
+        put_lstm_fields(b, "    ", name, l, name);
+        cg_puts(b, "};\n\n");
+    } else {
+        cg_printf(b, "/* The LSTM layers, input first: sizes and weight pointers (edgelstm/lstm.h); the last\n"
+                     " * holds the dense layer. */\n"
+                     "static const elstm_lstm_f32 %s_layers[%d] = {\n", name, (int)d->n_layers);
+        for (int32_t k = 0; k < d->n_layers; k++) {
+            snprintf(prefix, sizeof prefix, "%s_l%d", name, (int)k + 1);
+            cg_puts(b, "    {\n");
+            put_lstm_fields(b, "        ", prefix, &l[k], k == d->n_layers - 1 ? name : NULL);
+            cg_puts(b, "    },\n");
+        }
+        cg_puts(b, "};\n\n");
+    }
 
     cg_printf(b, "/* How each input is computed from a raw sample, and its training scaler\n"
                  " * (x_norm = (x - min) * inv_range, inv_range = 1 / (max - min)). */\n"
@@ -750,18 +849,29 @@ static void gen_model_h(const cg_model *d, const char *name, const char *banner,
         cg_puts(b, "},\n");
     }
     cg_puts(b, "};\n\n");
-    cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
-               " * (forecast = y_norm * range + min; ");
+    if (!d->multi) {
+        cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
+                   " * (forecast = y_norm * range + min; ");
+        put_commentsafe(b, d->target);
+        cg_printf(b, ": min %.9g, max %.9g). */\n"
+                     "static const elstm_device_model %s_model = {\n"
+                     "    .lstm = &%s_lstm,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n",
+                  d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
+        put_target_fields(b, "    ", d);
+        cg_puts(b, "};\n");
+        return;
+    }
+    cg_puts(b, "/* The forecaster: the layers, the window length, the sensors, the target's scaler\n"
+               " * (each forecast = y_norm * range + min; ");
     put_commentsafe(b, d->target);
     cg_printf(b, ": min %.9g, max %.9g). */\n"
-                 "static const elstm_device_model %s_model = {\n"
-                 "    .lstm = &%s_lstm,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n"
-                 "    .target_min = ",
+                 "static const elstm_device_multi_model %s_model = {\n"
+                 "    .base = {\n"
+                 "        .lstm = &%s_layers[0],\n        .steps = %d,\n        .n_sensors = %d,\n"
+                 "        .inputs = %s_inputs,\n",
               d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
-    put_float(b, (float)d->target_min);
-    cg_puts(b, ",\n    .target_range = ");
-    put_float(b, (float)(d->target_max - d->target_min));
-    cg_puts(b, ",\n};\n");
+    put_target_fields(b, "        ", d);
+    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n};\n", (int)d->n_layers, name);
 }
 
 /* features[] of the examples: the window, one time step per line. */
@@ -780,12 +890,13 @@ static void put_window(cg_buf *b, const float *x, int32_t steps, int32_t I)
 /* The forecast edgelstm computes on the host for a window (for the examples' comments). */
 static elstm_status host_forecast(const cg_model *d, const float *x, float *y_norm, elstm_diag *diag)
 {
-    size_t bytes = elstm_lstm_arena_size_f32(d->l);
+    size_t bytes = elstm_lstm_stack_arena_size_f32(d->l, d->n_layers);
     void *arena = malloc(bytes);
-    elstm_lstm_ctx_f32 ctx;
+    elstm_lstm_ctx_f32 ctx[ELSTM_DEVICE_MAX_LAYERS];
     if (!arena) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
-    elstm_status st = elstm_lstm_init_f32(&ctx, d->l, arena, bytes);
-    if (st == ELSTM_OK) elstm_lstm_window_f32(&ctx, x, d->steps, y_norm);
+    elstm_status st = elstm_lstm_stack_init_f32(ctx, d->l, d->n_layers, arena, bytes);
+    if (st == ELSTM_OK && d->n_layers == 1) elstm_lstm_window_f32(&ctx[0], x, d->steps, y_norm);
+    else if (st == ELSTM_OK) elstm_lstm_stack_window_f32(ctx, d->n_layers, x, d->steps, y_norm);
     free(arena);
     if (st != ELSTM_OK) return elstm_diag_set(diag, st, NULL, 0, "the model's LSTM is invalid (%s)", elstm_status_str(st));
     return ELSTM_OK;
@@ -813,6 +924,142 @@ static void put_list_floats(cg_buf *b, const cg_model *d, int max)
     cg_puts(b, "}");
 }
 
+/* Where the embedded runtime file `repo_path` goes inside the library's edgelstm/ folder
+ * (runtime/multi/X to multi/X, for models with several layers or outputs only), or NULL. */
+static const char *runtime_dest(const char *repo_path, int multi)
+{
+    if (strncmp(repo_path, "include/edgelstm/", 17) == 0) return repo_path + 17;
+    if (strncmp(repo_path, "runtime/multi/", 14) == 0) return multi ? repo_path + 8 : NULL;
+    if (strncmp(repo_path, "runtime/", 8) == 0) return repo_path + 8;
+    return NULL;
+}
+
+/* The label of output k: "t+H", H the horizon in sampling intervals. */
+static void output_label(const cg_model *d, int32_t k, char *buf, size_t n)
+{
+    snprintf(buf, n, "t+%d", d->horizon + (int)k);
+}
+
+/* Placeholders that differ between one-layer one-output libraries (runtime/device.c, whose
+ * text they give back exactly as it always was) and the others (runtime/multi/), and
+ * between one output and several. */
+static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_vars *v)
+{
+    cg_buf b = {0};
+    char label[32];
+    int32_t units = 0;
+    for (int32_t k = 0; k < d->n_layers; k++) units += d->l[k].n_units;
+    /* the model as text */
+    for (int32_t k = 0; k < d->n_layers; k++) cg_printf(&b, "%sLSTM(%d)", k ? " -> " : "", (int)d->l[k].n_units);
+    cg_printf(&b, " + Dense(%d)", (int)d->O);
+    var_setf(v, "MODEL_SHORT", "%s", b.p);
+    var_setf(v, "MODEL_TEXT", "%s%s", d->n_layers > 1 ? "a stack " : "an ", b.p);
+    cg_buf_free(&b);
+    var_setf(v, "N_OUTPUTS", "%d", (int)d->O);
+
+    /* the runtime: device.c, or runtime/multi/ */
+    if (!d->multi) {
+        var_set(v, "MULTI", "");
+        var_set(v, "API_ATTR", "");
+        var_set(v, "MODEL_BASE", "");
+        var_setf(v, "ARENA_MACRO", "ELSTM_DEVICE_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_UNITS)", uc, uc, uc);
+        var_set(v, "MULTI_DEFINES", "");
+        var_set(v, "MULTI_API", "");
+        var_set(v, "MULTI_FUNCS", "");
+        var_set(v, "OUTPUTS_DOC", "");
+        var_set(v, "README_OUTPUTS", "");
+    } else {
+        var_set(v, "MULTI", "_multi");
+        /* device.c ships for its input scaling alone: its other functions are unused here */
+        var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static __attribute__((unused))\n#endif");
+        var_set(v, "MODEL_BASE", ".base");
+        var_setf(v, "ARENA_MACRO",
+                 "ELSTM_DEVICE_MULTI_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_LAYERS, %s_UNITS_SUM, %s_OUTPUTS)", uc, uc,
+                 uc, uc, uc);
+        cg_printf(&b, "\n#define %s_LAYERS      %d        /* LSTM layers */\n", uc, (int)d->n_layers);
+        cg_printf(&b, "#define %s_UNITS_SUM   %d        /* units of all layers */\n", uc, (int)units);
+        cg_printf(&b, "#define %s_OUTPUTS     %d        /* values per forecast: the target %d .. %d intervals ahead */",
+                  uc, (int)d->O, d->horizon, d->horizon + (int)d->O - 1);
+        var_take(v, "MULTI_DEFINES", &b);
+        cg_printf(&b, "\n\n/* Every output of the last forecast: out[k] is the target %d + k intervals after the last\n"
+                      " * sample, in its units (%s_forecasts) or normalized. %s_ERR_DATA before the first forecast. */\n"
+                      "int %s_forecasts(const %s_state *s, float out[%s_OUTPUTS]);\n"
+                      "int %s_forecasts_normalized(const %s_state *s, float out[%s_OUTPUTS]);",
+                  d->horizon, name, uc, name, name, uc, name, name, uc);
+        var_take(v, "MULTI_API", &b);
+        for (int normalized = 0; normalized < 2; normalized++)
+            cg_printf(&b, "\nint %s_forecasts%s(const %s_state *s, float out[%s_OUTPUTS])\n"
+                          "{\n"
+                          "    elstm_device_multi *d = %s_device(s);\n"
+                          "    if (!d) return %s_ERR_ARG;\n"
+                          "    return (int)elstm_device_multi_forecasts%s(d, out);\n"
+                          "}\n",
+                      name, normalized ? "_normalized" : "", name, uc, name, uc, normalized ? "_normalized" : "");
+        var_take(v, "MULTI_FUNCS", &b);
+        cg_printf(&b, "\n *\n * This model runs %d LSTM layer%s and gives %d value%s per forecast: out[k] is the target\n"
+                      " * %d + k intervals after the last sample, from %s_forecasts(&model, out) with\n"
+                      " * float out[%s_OUTPUTS]; %s_forecast() is out[0].",
+                  (int)d->n_layers, d->n_layers == 1 ? "" : "s", (int)d->O, d->O == 1 ? "" : "s", d->horizon, name, uc,
+                  name);
+        var_take(v, "OUTPUTS_DOC", &b);
+        cg_printf(&b, "\n\nThis model gives %d value%s per forecast: `%s_forecasts(&model, out)` fills\n"
+                      "`float out[%s_OUTPUTS]` with the target %d .. %d intervals after the last sample, in its\n"
+                      "units (`%s_forecast()` is the first); the Edge Impulse header gives them as\n"
+                      "`result.classification[k]`, normalized.",
+                  (int)d->O, d->O == 1 ? "" : "s", name, uc, d->horizon, d->horizon + (int)d->O - 1, name);
+        var_take(v, "README_OUTPUTS", &b);
+    }
+
+    /* the outputs: one ("value"), or several ("t+1" ...) */
+    if (d->O == 1) {
+        var_set(v, "LABELS", "{\"value\"}");
+        var_set(v, "EI_OUTPUT_DOC", "one regression output, label \"value\", normalized");
+        var_setf(v, "EI_RESULTS",
+                 "    result->classification[0].label = ei_classifier_inferencing_categories[0];\n"
+                 "    result->classification[0].value = %s_forecast_normalized(s);", name);
+        var_setf(v, "PRINT_PREDICTIONS",
+                 "    ei_printf(\"  %%s: %%.*f\\n\", result.classification[0].label, EXAMPLE_DIGITS,\n"
+                 "              (double)result.classification[0].value);\n"
+                 "    ei_printf(\"  %%s: %%.2f\\n\", %s_TARGET_NAME,\n"
+                 "              (double)%s_denormalize(result.classification[0].value));", uc, name);
+        var_setf(v, "INO_TARGET_LINES",
+                 "    ei_printf(\"  %%s: %%.2f\\r\\n\", %s_TARGET_NAME, %s_denormalize(result.classification[0].value));",
+                 uc, name);
+        return;
+    }
+    cg_puts(&b, "{");
+    for (int32_t k = 0; k < d->O; k++) {
+        output_label(d, k, label, sizeof label);
+        cg_printf(&b, "%s\"%s\"", k ? ", " : "", label);
+    }
+    cg_puts(&b, "}");
+    var_take(v, "LABELS", &b);
+    var_setf(v, "EI_OUTPUT_DOC",
+             "%d regression outputs, labels \"t+%d\" .. \"t+%d\" (the target %d .. %d intervals ahead), normalized",
+             (int)d->O, d->horizon, d->horizon + (int)d->O - 1, d->horizon, d->horizon + (int)d->O - 1);
+    var_setf(v, "EI_RESULTS",
+             "    {\n"
+             "        float y[%s_OUTPUTS];\n"
+             "        int k;\n"
+             "        (void)%s_forecasts_normalized(s, y);\n"
+             "        for (k = 0; k < %s_OUTPUTS; k++) {\n"
+             "            result->classification[k].label = ei_classifier_inferencing_categories[k];\n"
+             "            result->classification[k].value = y[k];\n"
+             "        }\n"
+             "    }", uc, name, uc);
+    var_setf(v, "PRINT_PREDICTIONS",
+             "    for (int k = 0; k < EI_CLASSIFIER_LABEL_COUNT; k++)\n"
+             "        ei_printf(\"  %%s: %%.*f\\n\", result.classification[k].label, EXAMPLE_DIGITS,\n"
+             "                  (double)result.classification[k].value);\n"
+             "    for (int k = 0; k < EI_CLASSIFIER_LABEL_COUNT; k++)\n"
+             "        ei_printf(\"  %%s %%s: %%.2f\\n\", %s_TARGET_NAME, result.classification[k].label,\n"
+             "                  (double)%s_denormalize(result.classification[k].value));", uc, name);
+    var_setf(v, "INO_TARGET_LINES",
+             "    for (uint16_t i = 0; i < EI_CLASSIFIER_LABEL_COUNT; i++)\n"
+             "        ei_printf(\"  %%s %%s: %%.2f\\r\\n\", %s_TARGET_NAME, ei_classifier_inferencing_categories[i],\n"
+             "                  %s_denormalize(result.classification[i].value));", uc, name);
+}
+
 /* Drop a trailing newline (the templates end the line). */
 static void chop(cg_buf *b)
 {
@@ -827,7 +1074,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     char uc[ELSTM_CODEGEN_NAME_MAX + 1], interval[32];
     elstm_model_figures fig;
     cg_upper(name, uc);
-    elstm_model_figures_get(d->l, d->steps, &fig);
+    elstm_model_figures_layers(d->l, d->n_layers, d->steps, &fig);
     interval_text(d->interval_s, interval, sizeof interval);
     const char *src = cm->source ? cm->source : "a model in memory";
     const char *base = strrchr(src, '/');
@@ -941,9 +1188,15 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     var_take(v, "INPUT_TABLE", &t);
 
     /* the example's window */
-    float y_norm = 0.0f;
-    elstm_status st = host_forecast(d, window, &y_norm, diag);
-    if (st != ELSTM_OK) return st;
+    float *y_all = malloc((size_t)d->O * sizeof *y_all);
+    if (!y_all) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    elstm_status st = host_forecast(d, window, y_all, diag);
+    float y_norm = y_all[0];
+    if (st != ELSTM_OK) {
+        free(y_all);
+        return st;
+    }
+    multi_vars(d, name, uc, v);
     if (o->sample) {
         cg_puts(&b, " * ");
         if (o->sample_note) {
@@ -962,19 +1215,35 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     } else {
         cg_printf(&b, " * synthetic (no --sample given): x[t][i] = 0.5 + 0.4 sin(2 pi (t / 24 + i / %d)).\n", d->I);
     }
-    cg_printf(&b, " * edgelstm computed on the host: value %.5f (normalized), ", (double)y_norm);
-    put_commentsafe(&b, d->target);
-    cg_printf(&b, " %.2f.", (double)y_norm * (d->target_max - d->target_min) + d->target_min);
+    if (!d->multi) {
+        cg_printf(&b, " * edgelstm computed on the host: value %.5f (normalized), ", (double)y_norm);
+        put_commentsafe(&b, d->target);
+        cg_printf(&b, " %.2f.", (double)y_norm * (d->target_max - d->target_min) + d->target_min);
+    } else {
+        cg_puts(&b, " * edgelstm computed on the host (");
+        put_commentsafe(&b, d->target);
+        cg_puts(&b, ", normalized value in brackets):");
+        for (int32_t j = 0; j < d->O; j++) {
+            char label[32];
+            output_label(d, j, label, sizeof label);
+            cg_printf(&b, "%s %s %.2f (%.5f)%s", j % 4 ? "" : "\n *  ", label,
+                      (double)y_all[j] * (d->target_max - d->target_min) + d->target_min, (double)y_all[j],
+                      j + 1 < d->O ? "," : ".");
+        }
+    }
+    free(y_all);
     var_take(v, "SAMPLE_NOTE", &b);
     put_window(&b, window, d->steps, d->I);
     var_take(v, "FEATURES", &b);
 
     /* runtime includes of NAME.c: every runtime .c (the embedded runtime is what devices
-     * get: the Makefile embeds runtime/ and leaves runtime/host/ out) */
+     * get: the Makefile embeds runtime/ and runtime/multi/, and leaves runtime/host/ out;
+     * runtime/multi/ only for models with several layers or outputs) */
     for (int i = 0; i < elstm_runtime_file_count; i++) {
         const char *f = elstm_runtime_files[i].name;
         size_t n = strlen(f);
         if (strncmp(f, "runtime/", 8) != 0 || n < 3 || strcmp(f + n - 2, ".c") != 0) continue;
+        if (!runtime_dest(f, d->multi)) continue;
         cg_printf(&b, "#include \"edgelstm/%s\"\n", f + 8);
     }
     chop(&b);
@@ -982,13 +1251,6 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     return ELSTM_OK;
 }
 
-/* Where the embedded runtime file `repo_path` goes inside the library's edgelstm/ folder. */
-static const char *runtime_dest(const char *repo_path)
-{
-    if (strncmp(repo_path, "include/edgelstm/", 17) == 0) return repo_path + 17;
-    if (strncmp(repo_path, "runtime/", 8) == 0) return repo_path + 8;
-    return NULL;
-}
 
 static elstm_status add_sources(elstm_genlib *lib, const char *srcdir, const char *name, const cg_model *d,
                                 const cg_vars *v, elstm_diag *diag)
@@ -1007,7 +1269,7 @@ static elstm_status add_sources(elstm_genlib *lib, const char *srcdir, const cha
     snprintf(path, sizeof path, "%s%s_model.h", srcdir, name);
     if ((st = cg_add(lib, path, &b, diag)) != ELSTM_OK) return st;
     for (int i = 0; i < elstm_runtime_file_count; i++) {
-        const char *dest = runtime_dest(elstm_runtime_files[i].name);
+        const char *dest = runtime_dest(elstm_runtime_files[i].name, d->multi);
         if (!dest) continue;
         snprintf(path, sizeof path, "%sedgelstm/%s", srcdir, dest);
         st = cg_add_bytes(lib, path, elstm_runtime_files[i].data, elstm_runtime_files[i].size, diag);

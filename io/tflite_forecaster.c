@@ -25,6 +25,7 @@
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
 #include "host/lstm_f32_pack.h"
+#include "multi/lstm_stack.h"
 #include "tflite_exec.h"
 #include "tflite_schema.h"
 
@@ -33,6 +34,29 @@ void elstm_forecaster_free(elstm_forecaster *f)
     if (!f) return;
     free(f->storage);
     memset(f, 0, sizeof *f);
+}
+
+const char *elstm_forecaster_text(const elstm_forecaster *f, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int32_t l = 0; l < f->n_layers && k < n; l++)
+        k += (size_t)snprintf(buf + k, n - k, "%sLSTM(%d)", l ? " -> " : "", (int)f->layers[l].n_units);
+    if (k < n) snprintf(buf + k, n - k, " + Dense(%d)", (int)elstm_forecaster_top(f)->n_output);
+    return buf;
+}
+
+elstm_status elstm_forecaster_window(const elstm_forecaster *f, const float *x, float *y)
+{
+    elstm_lstm_ctx_f32 ctx[ELSTM_MAX_LAYERS];
+    size_t bytes = elstm_lstm_stack_arena_size_f32(f->layers, f->n_layers);
+    void *arena = malloc(bytes);
+    if (!arena) return ELSTM_ERR_NOMEM;
+    elstm_status st = elstm_lstm_stack_init_f32(ctx, f->layers, f->n_layers, arena, bytes);
+    if (st == ELSTM_OK && f->n_layers == 1) elstm_lstm_window_f32(&ctx[0], x, f->steps, y);
+    else if (st == ELSTM_OK) elstm_lstm_stack_window_f32(ctx, f->n_layers, x, f->steps, y);
+    free(arena);
+    return st;
 }
 
 static elstm_status refuse(const elstm_tflite_model *m, const char *why, elstm_diag *diag)

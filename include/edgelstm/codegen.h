@@ -51,11 +51,15 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag);
 
 /* The model to generate from. */
 typedef struct elstm_codegen_model {
-    const elstm_lstm_f32 *lstm;   /* n_output must be 1 */
+    const elstm_lstm_f32 *lstm;   /* the LSTM layers [n_layers], input first; the last holds
+                                     the dense layer (its n_output outputs), the others none */
     int32_t steps;
     const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
     const char *source;           /* model file name for the banner (its base name is used) */
     uint32_t crc32;               /* CRC-32 of the model file's bytes */
+    int32_t n_layers;             /* LSTM layers; 0 means 1. Models with one layer and one output
+                                     get the library they always got (runtime/device.c); the
+                                     others also ship runtime/multi/ (docs/deploy.md) */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -137,40 +141,50 @@ typedef struct elstm_model_figures {
 } elstm_model_figures;
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
+/* The same for n_layers stacked layers (the last with the dense layer). */
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f);
 
 /* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
  * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
 #define ELSTM_SEED_MS 2024.0
 
-/* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
+/* ---- emulated microcontroller cores (tools/mcu/, docs/deploy.md) ----------------------
+ *   ELSTM_MCU_CORTEX_M4F  QEMU mps2-an386, arm-none-eabi-gcc (the default)
+ *   ELSTM_MCU_ESP32       QEMU sim with the de233_fpu core (the ESP32's Xtensa ISA: windowed
+ *                         ABI, single-precision FPU), clang-22 + llvm-mc-22 + xtensa-lx106-elf-ld */
+typedef enum elstm_mcu_core { ELSTM_MCU_CORTEX_M4F = 0, ELSTM_MCU_ESP32 = 1 } elstm_mcu_core;
 
 typedef struct elstm_mcu_opts {
     int reference;                /* also measure the reference kernel (about 4x longer) */
-    int c_kernel;                 /* build the Cortex-M kernel's plain C version instead of the assembly */
+    int c_kernel;                 /* build the core's kernel in its plain C version instead of the assembly */
     const char *opt_level;        /* compiler optimization, "-O2" when NULL */
     const char *keep_dir;         /* non-NULL: build there and keep the files (else a temp dir, removed) */
     int timeout_s;                /* QEMU time limit, 0 = 600 s */
+    elstm_mcu_core core;
 } elstm_mcu_opts;
 
 typedef struct elstm_mcu_result {
-    int have_cc;                  /* arm-none-eabi-gcc found */
-    int have_qemu;                /* qemu-system-arm found */
+    int have_cc;                  /* the core's compiler, assembler, linker and size tool found */
+    int have_qemu;                /* the core's QEMU found */
+    const char *missing;          /* the first tool not found, or NULL */
+    const char *missing_pkg;      /* ... and the Debian package that has it */
     uint64_t code_bytes;          /* .text of the library object (runtime + API, no weights) */
     uint64_t rodata_bytes;        /* .rodata of the library object (weights, tables) */
     int measured;                 /* the instruction counts below are valid */
-    uint64_t instructions;        /* one forecast (fast kernel), from SysTick under -icount */
+    uint64_t instructions;        /* one forecast (fast kernel), from SysTick / CCOUNT under -icount */
     uint64_t instructions_ref;    /* the same with the reference kernel (when opts.reference) */
     double forecast_norm;         /* the forecast the emulated board printed, normalized */
     double forecast_ref_norm;     /* ... with the reference kernel */
-    char cc_version[128];         /* first line of arm-none-eabi-gcc --version */
+    char cc_version[128];         /* first line of the compiler's --version */
     char flags[256];              /* compiler flags used */
 } elstm_mcu_result;
 
-/* Build the model's `c` library and a measuring program for the emulated Cortex-M4F with
- * arm-none-eabi-gcc, report the code size, run it in qemu-system-arm with instruction
- * counting and read back the counts and forecasts (window: `window`, normalized
- * [steps][n_input], or the example's synthetic window when NULL). Missing tools are not
- * an error: have_cc / have_qemu / measured say what could be done. */
+/* Build the model's `c` library and a measuring program for the emulated core (opts->core),
+ * report the code size, run it in QEMU with instruction counting and read back the counts
+ * and forecasts (window: `window`, normalized [steps][n_input], or the example's synthetic
+ * window when NULL). Missing tools are not an error: have_cc / have_qemu / measured say
+ * what could be done, `missing` which tool to install. */
 elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window,
                                const elstm_mcu_opts *opts, elstm_mcu_result *r, elstm_diag *diag);
 

@@ -66,4 +66,11 @@ elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_
 
 void elstm_forecaster_free(elstm_forecaster *f);
 
+/* "LSTM(128) + Dense(1)", "LSTM(8) -> LSTM(6) + Dense(24)" into buf (n bytes); returns buf. */
+const char *elstm_forecaster_text(const elstm_forecaster *f, char *buf, size_t n);
+
+/* One window x [steps][n_input] from a zero state through every layer (the optimized
+ * runtime kernel) -> y [outputs]. ELSTM_ERR_NOMEM if the arena cannot be allocated. */
+elstm_status elstm_forecaster_window(const elstm_forecaster *f, const float *x, float *y);
+
 #endif /* EDGELSTM_MODEL_H */

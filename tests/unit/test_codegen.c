@@ -201,7 +201,7 @@ int main(void)
     TEST_EQ_INT("seed model: 279,044 bytes of float32 weights (69,761 parameters)", fig.weight_bytes, 279044);
 
     /* ---- each target's files ---- */
-    elstm_codegen_model m = {&lstm, T, &meta, "dir/model.tflite", 0xdeadbeefu};
+    elstm_codegen_model m = {&lstm, T, &meta, "dir/model.tflite", 0xdeadbeefu, 1};
     static const char *const c_files[] = {"temp.h", "temp.c", "temp_model.h", "temp_inferencing.h", "Makefile",
                                           "examples/static_buffer.c", "README.md", "edgelstm/lstm.h",
                                           "edgelstm/status.h", "edgelstm/device.h", "edgelstm/device.c",
@@ -270,11 +270,17 @@ int main(void)
         TEST_TRUE("weights printed with %.9g read back bit for bit (incl. -0, 1e-30, FLT_MIN, 16777216)", exact);
     }
     {
-        int same = 1, copied = 0, host = 0;
+        int same = 1, copied = 0, host = 0, multi = 0, multi_shipped = 0;
         for (int i = 0; i < elstm_runtime_file_count; i++) {
             const char *n = elstm_runtime_files[i].name, *base = strrchr(n, '/') + 1;
             host += strncmp(n, "runtime/host/", 13) == 0;
             char path[128];
+            if (strncmp(n, "runtime/multi/", 14) == 0) {   /* for stacked / multi-output models only */
+                multi++;
+                snprintf(path, sizeof path, "edgelstm/multi/%s", base);
+                multi_shipped += find(&libs[0], path) != NULL;
+                continue;
+            }
             snprintf(path, sizeof path, "edgelstm/%s", base);
             const elstm_genfile *f = find(&libs[0], path);
             same &= f && f->len == elstm_runtime_files[i].size && memcmp(f->data, elstm_runtime_files[i].data, f->len) == 0;
@@ -282,6 +288,7 @@ int main(void)
         }
         TEST_TRUE("every device runtime file is copied unchanged", same && copied >= 8);
         TEST_TRUE("no host-only runtime file (runtime/host/) is embedded for devices", host == 0);
+        TEST_TRUE("runtime/multi/ is embedded but not in a one-layer, one-output library", multi >= 4 && multi_shipped == 0);
     }
 
     /* ---- bad models ---- */
@@ -294,10 +301,11 @@ int main(void)
         TEST_EQ_INT("a NaN weight is refused", elstm_codegen_generate(&m, &o, &lib, &d), ELSTM_ERR_NUMERIC);
         TEST_TRUE("... naming the array and index", strstr(d.msg, "Wh_c[3]") != NULL);
         U[2][3] = keep;
-        lstm.n_output = 2;
-        TEST_EQ_INT("two outputs are refused", elstm_codegen_generate(&m, &o, &lib, NULL), ELSTM_ERR_UNSUPPORTED);
+        lstm.n_output = 0;
+        TEST_EQ_INT("a model without a dense layer is refused", elstm_codegen_generate(&m, &o, &lib, NULL),
+                    ELSTM_ERR_UNSUPPORTED);
         lstm.n_output = 1;
-        elstm_codegen_model nometa = {&lstm, T, NULL, "x.tflite", 1};
+        elstm_codegen_model nometa = {&lstm, T, NULL, "x.tflite", 1, 1};
         TEST_EQ_INT("a model without edgelstm metadata deploys (identity scaler)",
                     elstm_codegen_generate(&nometa, &o, &lib, NULL), ELSTM_OK);
         const elstm_genfile *nh = find(&lib, "temp.h");
