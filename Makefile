@@ -100,8 +100,11 @@ endif
 endif
 endif
 
+# Archives are made anew (rm first): `ar r` only adds and replaces members, so an object
+# whose source was removed or renamed would stay in the library and could be linked.
 $(BUILD)/libedgelstm.a: $(RT_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(SHLIB): $(RT_OBJ) $(LIB_OBJ) tools/libedgelstm.map
@@ -117,6 +120,7 @@ $(BUILD)/edgelstm: $(CLI_OBJ) $(BUILD)/libedgelstm.a
 
 $(ASAN)/libedgelstm.a: $(ART_OBJ) $(ALIB_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a

@@ -117,6 +117,10 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
  * release it. Returns 0, or 1 if it could not be printed. */
 int cli_print_json(void *json_t_value);
 
+/* Fill the help texts made from the library's tables (deploy's targets); main() calls it
+ * before anything else. */
+void cli_init_texts(void);
+
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_backtest, cli_cmd_eval, cli_cmd_predict,
     cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report;
 

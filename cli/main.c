@@ -126,6 +126,7 @@ static void print_man(void)
 
 int main(int argc, char **argv)
 {
+    cli_init_texts();
     if (argc < 2) {
         print_overview(stderr);
         return CLI_EXIT_USAGE;

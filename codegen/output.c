@@ -210,6 +210,55 @@ static elstm_status write_zip(const elstm_genlib *lib, const char *path, elstm_d
     return ELSTM_OK;
 }
 
+/* ---- the library in memory ---------------------------------------------------------- */
+
+elstm_status cg_add_bytes(elstm_genlib *lib, const char *path, const void *data, size_t len,
+                          elstm_diag *diag)
+{
+    if (lib->n == lib->cap) {
+        int cap = lib->cap ? 2 * lib->cap : 32;
+        elstm_genfile *f = realloc(lib->files, (size_t)cap * sizeof *f);
+        if (!f) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory generating %s", path);
+        lib->files = f;
+        lib->cap = cap;
+    }
+    elstm_genfile *f = &lib->files[lib->n];
+    f->path = strdup(path);
+    f->data = malloc(len + 1);
+    if (!f->path || !f->data) {
+        free(f->path);
+        free(f->data);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory generating %s", path);
+    }
+    if (len) memcpy(f->data, data, len);
+    f->data[len] = '\0';
+    f->len = len;
+    lib->n++;
+    return ELSTM_OK;
+}
+
+elstm_status cg_add(elstm_genlib *lib, const char *path, cg_buf *b, elstm_diag *diag)
+{
+    if (b->oom) {
+        cg_buf_free(b);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory generating %s", path);
+    }
+    elstm_status st = cg_add_bytes(lib, path, b->p ? b->p : "", b->len, diag);
+    cg_buf_free(b);
+    return st;
+}
+
+void elstm_genlib_free(elstm_genlib *lib)
+{
+    if (!lib) return;
+    for (int i = 0; i < lib->n; i++) {
+        free(lib->files[i].path);
+        free(lib->files[i].data);
+    }
+    free(lib->files);
+    memset(lib, 0, sizeof *lib);
+}
+
 elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int zip, elstm_diag *diag)
 {
     if (!path || !*path) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no output path given");
@@ -224,7 +273,7 @@ elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codeg
     if (st != ELSTM_OK) return st;
     st = elstm_codegen_generate(m, o, &lib, diag);
     if (st != ELSTM_OK) return st;
-    st = elstm_genlib_write(&lib, path, o->target == ELSTM_TARGET_ARDUINO, diag);
+    st = elstm_genlib_write(&lib, path, elstm_target_get(o->target)->zip, diag);
     elstm_genlib_free(&lib);
     return st;
 }

@@ -344,3 +344,14 @@ elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_
     elstm_tflite_free(m);
     return st;
 }
+
+elstm_status elstm_forecaster_load_buffer(const uint8_t *data, size_t len, const char *what, elstm_forecaster *f,
+                                          elstm_diag *diag)
+{
+    memset(f, 0, sizeof *f);
+    elstm_tflite_model *m = NULL;
+    elstm_status st = elstm_tflite_parse(data, len, what, &m, diag);
+    if (st == ELSTM_OK) st = tfl_forecaster_from_model(m, f, diag);
+    elstm_tflite_free(m);
+    return st;
+}

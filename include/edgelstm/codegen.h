@@ -5,7 +5,8 @@
  * A generated library is the device runtime (runtime/, copied unchanged from the
  * copies embedded in the executable) + the model as data (weights as `static const`
  * arrays, scaler, input encodings) + a header of constants and NAME_-prefixed API +
- * an Edge Impulse style header + a static_buffer example, laid out for one target:
+ * an Edge Impulse style header + a static_buffer example, laid out for one target, a
+ * row of the table in codegen/targets.c (elstm_target_get):
  *
  *   c           folder: NAME.h NAME.c NAME_model.h NAME_inferencing.h edgelstm/ Makefile
  *               examples/static_buffer.c (make -> ./static_buffer) README.md
@@ -14,6 +15,8 @@
  *   esp-idf     component folder: CMakeLists.txt (idf_component_register) idf_component.yml
  *               + the sources and examples/static_buffer.c
  *   platformio  folder: library.json src/ examples/static_buffer/static_buffer.ino
+ *   zephyr      module folder: zephyr/module.yml CMakeLists.txt Kconfig src/ and the
+ *               application samples/static_buffer/ (prj.conf, sample.yaml, src/main.c)
  *
  * Output is deterministic (same model and options -> same bytes; the banner carries the
  * tool version and the model's CRC-32, no time stamps) and written atomically (built in
@@ -31,6 +34,8 @@
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
 
+/* A target is a row of the table in codegen/targets.c, numbered from 0 (elstm_target_count()
+ * rows). The targets other code picks by name have a constant; a new target needs none. */
 typedef enum elstm_target {
     ELSTM_TARGET_C = 0,
     ELSTM_TARGET_ARDUINO,
@@ -38,9 +43,33 @@ typedef enum elstm_target {
     ELSTM_TARGET_PLATFORMIO
 } elstm_target;
 
+/* One file a target adds to the library. */
+typedef struct elstm_target_file {
+    const char *tmpl;             /* template in codegen/templates/ */
+    const char *dest;             /* path under the library's root (@NAME@: the library name) */
+} elstm_target_file;
+
+/* A target. Every target gets NAME.h, NAME.c, NAME_inferencing.h, NAME_model.h and the
+ * runtime (edgelstm/) in `src`, and README.md in `root`; `files` adds the rest. */
+typedef struct elstm_target_desc {
+    const char *name;             /* --target value: "c", "arduino", ... */
+    const char *title;            /* "C", "Arduino", ... */
+    const char *what;             /* a few words for the help: "folder with a Makefile" */
+    int zip;                      /* 1: written as a zip archive; 0: a folder */
+    const char *root;             /* prefix of every path: "" or "@NAME@/" */
+    const char *src;              /* the sources' folder under root: "" or "src/" */
+    const elstm_target_file *files;  /* ends with {NULL, NULL} */
+    const char *install;          /* the README's paragraph on the layout and installing it */
+    const char *example_build;    /* how the C example is built and run (its comment), or NULL */
+    int marker;                   /* the folder holds .edgelstm: a later deploy may replace it */
+} elstm_target_desc;
+
 #define ELSTM_CODEGEN_NAME_MAX 40   /* longest NAME accepted */
 
-/* "c", "arduino", "esp-idf", "platformio" <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
+int elstm_target_count(void);
+/* The row of target t, or NULL. */
+const elstm_target_desc *elstm_target_get(elstm_target t);
+/* Target name ("c", "arduino", ...) <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
 elstm_status elstm_target_parse(const char *s, elstm_target *t);
 const char *elstm_target_name(elstm_target t);
 
@@ -115,9 +144,9 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *m, const elstm_co
                                     elstm_genlib *lib, elstm_diag *diag);
 void elstm_genlib_free(elstm_genlib *lib);
 
-/* Generate and write to `path` atomically: a folder (c, esp-idf, platformio) or a zip
- * (arduino). An existing `path` is replaced only if it is an edgelstm output of the same
- * kind (a folder holding the .edgelstm marker, or a file); otherwise nothing is touched. */
+/* Generate and write to `path` atomically: a folder or a zip (the target's row says). An
+ * existing `path` is replaced only if it is an edgelstm output of the same kind (a folder
+ * holding the .edgelstm marker, or a file); otherwise nothing is touched. */
 elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codegen_opts *o,
                                  const char *path, elstm_diag *diag);
 
@@ -128,8 +157,8 @@ elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int z
 /* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it). */
 uint32_t elstm_crc32(const void *data, size_t len);
 
-/* Load a forecaster file (elstm_forecaster_load) and the CRC-32 of its bytes (for the
- * banner). On failure `f` is empty. */
+/* Load a forecaster file and the CRC-32 of its bytes (for the banner), reading the file
+ * once (elstm_forecaster_load_buffer). On failure `f` is empty. */
 struct elstm_forecaster;
 elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
 

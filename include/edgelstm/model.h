@@ -64,6 +64,11 @@ elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
 /* Load a forecaster .tflite (see above). On failure `f` is empty (safe to free). */
 elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_diag *diag);
 
+/* The same from the file's bytes already in memory (`len` bytes, not kept; `what` names
+ * the source in messages, e.g. its path): for a caller that also needs the bytes. */
+elstm_status elstm_forecaster_load_buffer(const uint8_t *data, size_t len, const char *what, elstm_forecaster *f,
+                                          elstm_diag *diag);
+
 void elstm_forecaster_free(elstm_forecaster *f);
 
 /* "LSTM(128) + Dense(1)", "LSTM(8) -> LSTM(6) + Dense(24)" into buf (n bytes); returns buf. */
