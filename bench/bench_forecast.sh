@@ -40,6 +40,7 @@ recipe() {
     small-delta-lr) echo "$SMALL --target-mode delta --lr-decay 0.5" ;;
     small-delta-clip) echo "$SMALL --target-mode delta --clip 1" ;;
     small-delta-e40) echo "$SMALL --target-mode delta --epochs 40 --patience 8" ;;
+    small-delta-cal-lr-long) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
     seed-level) echo "$SEED --target-mode level" ;;
     seed-delta) echo "$SEED --target-mode delta" ;;
     seed-delta-cal) echo "$SEED --target-mode delta --target-time-features hour,doy" ;;
@@ -52,7 +53,7 @@ recipe() {
     *) return 1 ;;
   esac
 }
-ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 seed-level seed-delta seed-delta-cal seed-delta-cal-lr h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-seed-delta-cal-lr"
+ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long seed-level seed-delta seed-delta-cal seed-delta-cal-lr h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-seed-delta-cal-lr"
 
 summary_only=0
 case ${1:-} in

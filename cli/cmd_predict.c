@@ -33,11 +33,12 @@ static void interval_header(FILE *f, const elstm_meta *m)
     for (int l = 0; l < m->n_intervals; l++) fprintf(f, ",low%g,high%g", m->intervals[l].level, m->intervals[l].level);
 }
 
-/* The forecast of output j of window k: value (target units) and normalized. */
+/* The forecasts of every output j of window k: in target units and normalized (with the
+ * target's scaler: the model's output, or in delta mode the output plus the last value). */
 typedef struct fc {
     const elstm_dataset *ds;
     const size_t *starts;
-    const float *yn;    /* [n][O] model outputs */
+    const double *yn;   /* [n][O] normalized forecasts */
     const double *v;    /* [n][O] forecasts in target units */
     int O;
 } fc;
@@ -66,7 +67,7 @@ static int write_rows(FILE *f, const fc *c, size_t n)
             const size_t i = k * (size_t)c->O + (size_t)j;
             elstm_time_format(ds->time[last] + (int64_t)lead * ds->interval_s, tb, sizeof tb);
             if (c->O > 1) fprintf(f, "%s,%d,", ob, lead);
-            fprintf(f, "%s,%.9g,%.9g,", tb, c->v[i], (double)c->yn[i]);
+            fprintf(f, "%s,%.9g,%.9g,", tb, c->v[i], c->yn[i]);
             double a = actual_at(ds, last + (size_t)lead);
             if (!isnan(a)) fprintf(f, "%.9g", a);
             for (int l = 0; l < m->n_intervals; l++)
@@ -98,8 +99,8 @@ static json_t *forecast_json(const fc *c, size_t k, int j, int with_actual, cons
     char tb[32];
     elstm_time_format(ds->time[last] + (int64_t)lead * ds->interval_s, tb, sizeof tb);
     json_t *o = target ? json_pack("{s:s, s:s, s:f, s:f}", "time", tb, "target", target, "value", c->v[i],
-                                   "normalized", (double)c->yn[i])
-                       : json_pack("{s:s, s:f, s:f}", "time", tb, "value", c->v[i], "normalized", (double)c->yn[i]);
+                                   "normalized", c->yn[i])
+                       : json_pack("{s:s, s:f, s:f}", "time", tb, "value", c->v[i], "normalized", c->yn[i]);
     if (!o) return NULL;
     if (c->O > 1) json_object_set_new(o, "h", json_integer(lead));
     if (with_actual) {
@@ -130,7 +131,7 @@ static int print_last(const fc *c, int json)
     for (int j = 0; j < c->O; j++) {
         const size_t last = elstm_data_last_row(c->ds, c->starts[0]);
         elstm_time_format(c->ds->time[last] + (int64_t)elstm_meta_lead(m, j) * c->ds->interval_s, tb, sizeof tb);
-        printf("%s %s %.4f (normalized %.6f)", tb, m->target, c->v[j], (double)c->yn[j]);
+        printf("%s %s %.4f (normalized %.6f)", tb, m->target, c->v[j], c->yn[j]);
         for (int l = 0; l < m->n_intervals; l++)
             printf(", %g%%: %.4f to %.4f", m->intervals[l].level, c->v[j] - m->intervals[l].halfwidth[j],
                    c->v[j] + m->intervals[l].halfwidth[j]);
@@ -154,9 +155,10 @@ static int run(cli_ctx *ctx)
     const int O = elstm_meta_outputs(&ds.meta);
     size_t *starts = malloc((ds.rows ? ds.rows : 1) * sizeof *starts);
     float *yn = malloc((ds.rows ? ds.rows : 1) * (size_t)O * sizeof *yn);
-    double *v = malloc((ds.rows ? ds.rows : 1) * (size_t)O * sizeof *v);
+    double *v = malloc((ds.rows ? ds.rows : 1) * (size_t)O * sizeof *v),
+           *vn = malloc((ds.rows ? ds.rows : 1) * (size_t)O * sizeof *vn);
     size_t n = 0;
-    if (!starts || !yn || !v) { rc = cli_error("out of memory"); goto done; }
+    if (!starts || !yn || !v || !vn) { rc = cli_error("out of memory"); goto done; }
     if (last) {
         size_t steps = (size_t)ds.meta.steps;
         int ok = ds.rows >= steps;
@@ -180,10 +182,13 @@ static int run(cli_ctx *ctx)
     if (s != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }
     for (size_t k = 0; k < n; k++) {
         const float *lastrow = ds.x + elstm_data_last_row(&ds, starts[k]) * (size_t)ds.n_inputs;
-        for (int j = 0; j < O; j++)
-            v[k * (size_t)O + (size_t)j] = elstm_meta_forecast(&ds.meta, yn[k * (size_t)O + (size_t)j], lastrow);
+        for (int j = 0; j < O; j++) {
+            const size_t i = k * (size_t)O + (size_t)j;
+            vn[i] = elstm_meta_forecast_normalized(&ds.meta, yn[i], lastrow);
+            v[i] = elstm_meta_forecast(&ds.meta, yn[i], lastrow);
+        }
     }
-    const fc c = {&ds, starts, yn, v, O};
+    const fc c = {&ds, starts, vn, v, O};
 
     if (last) {
         rc = print_last(&c, json);
@@ -210,6 +215,7 @@ done:
     free(starts);
     free(yn);
     free(v);
+    free(vn);
     elstm_data_free(&ds);
     elstm_forecaster_free(&f);
     return rc;

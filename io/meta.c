@@ -19,11 +19,16 @@ double elstm_meta_denormalize(double x_norm, double min, double max)
     return max > min ? x_norm * (max - min) + min : min;
 }
 
-double elstm_meta_forecast(const elstm_meta *m, float out, const float *last_row)
+double elstm_meta_forecast_normalized(const elstm_meta *m, float out, const float *last_row)
 {
     double v = out;
     if (m->target_mode == ELSTM_TARGET_DELTA && m->target_input >= 0 && last_row) v += (double)last_row[m->target_input];
-    return elstm_meta_denormalize(v, m->target_min, m->target_max);
+    return v;
+}
+
+double elstm_meta_forecast(const elstm_meta *m, float out, const float *last_row)
+{
+    return elstm_meta_denormalize(elstm_meta_forecast_normalized(m, out, last_row), m->target_min, m->target_max);
 }
 
 static const char *const enc_names[] = {"numeric", "compass_sin", "compass_cos", "time_sin",

@@ -131,8 +131,10 @@ static inline int elstm_meta_lead(const elstm_meta *m, int j) { return m->horizo
 /* Outputs of the model the metadata describes (horizons, at least 1). */
 static inline int elstm_meta_outputs(const elstm_meta *m) { return m->horizons > 1 ? m->horizons : 1; }
 
-/* The forecast in target units from output `out` (normalized) of a window whose last row
- * holds the normalized inputs `last_row` (read only in delta mode). */
+/* The forecast from output `out` of a window whose last row holds the normalized inputs
+ * `last_row` (read only in delta mode, whose outputs are changes): normalized with the
+ * target's scaler (the model's output itself in level mode), and in target units. */
+double elstm_meta_forecast_normalized(const elstm_meta *m, float out, const float *last_row);
 double elstm_meta_forecast(const elstm_meta *m, float out, const float *last_row);
 
 /* Physical value <-> normalized value with a min/max pair (0 when max == min). */

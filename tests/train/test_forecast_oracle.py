@@ -99,8 +99,9 @@ s.check("predict --last gives 6 forecasts, h = 1..6, hourly after the last row",
 s.check("predict --last = the interpreter's outputs + the last value, in target units (delta mode)",
         len(vals) == H and np.max(np.abs(vals - want)) <= 1e-5 * (1 + np.max(np.abs(want))),
         "predict %s, oracle %s" % (vals, want))
-s.check("normalized = the interpreter's raw outputs (the change)",
-        len(fc) == H and max(abs(f["normalized"] - l) for f, l in zip(fc, lite)) <= 1e-5, str(lite))
+s.check("normalized = the interpreter's outputs (the change) + the last normalized value",
+        len(fc) == H and max(abs(f["normalized"] - (l + float(win[-1, ti]))) for f, l in zip(fc, lite)) <= 1e-5,
+        str(lite))
 hw = [i["halfwidth"] for i in meta["intervals"]]
 near = lambda a, b, c=0.0: abs(a - b) <= 1e-8 * (1 + abs(b) + abs(c))  # JSON prints 9 digits  # noqa: E731
 s.check("each forecast carries its interval: value -+ the metadata's half-width of its step",
