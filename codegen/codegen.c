@@ -126,8 +126,16 @@ elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t 
     return st;
 }
 
-void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
-                                elstm_model_figures *f)
+int elstm_codegen_multi(int32_t n_layers, int32_t n_outputs, const elstm_meta *meta)
+{
+    int lead = 0;
+    for (int i = 0; meta && i < meta->n_inputs; i++) lead |= meta->inputs[i].lead != 0;
+    return n_layers > 1 || n_outputs > 1 ||
+           (meta && (meta->target_mode == ELSTM_TARGET_DELTA || meta->n_intervals > 0 || lead));
+}
+
+static void figures(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps, const elstm_meta *meta,
+                    elstm_model_figures *f)
 {
     const elstm_lstm_f32 *top = &layers[n_layers - 1];
     uint64_t O = (uint64_t)top->n_output, units = 0;
@@ -139,10 +147,21 @@ void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, 
         f->weight_bytes += sizeof(float) * (4u * N * (I + N) + 4u * N);
         units += N;
     }
-    if (n_layers == 1 && O == 1)   /* runtime/device.c */
+    if (!elstm_codegen_multi(n_layers, (int32_t)O, meta))   /* runtime/device.c */
         f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, layers[0].n_input, layers[0].n_units);
     else   /* runtime/multi/device_multi.c */
         f->arena_bytes = ELSTM_DEVICE_MULTI_ARENA_BYTES(steps, layers[0].n_input, n_layers, units, O);
+}
+
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f)
+{
+    figures(layers, n_layers, steps, NULL, f);
+}
+
+void elstm_model_figures_of(const elstm_forecaster *fc, elstm_model_figures *f)
+{
+    figures(fc->layers, fc->n_layers, fc->steps, fc->has_meta ? &fc->meta : NULL, f);
 }
 
 void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
@@ -320,7 +339,7 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         d->levels[lv] = meta->intervals[lv].level;
         for (int k = 0; k < d->O; k++) d->halfwidth[lv][k] = meta->intervals[lv].halfwidth[k];
     }
-    d->multi = d->multi || d->delta || d->lead || d->n_levels > 0;
+    d->multi = elstm_codegen_multi(d->n_layers, d->O, meta);
     return ELSTM_OK;
 }
 
@@ -895,7 +914,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     char uc[ELSTM_CODEGEN_NAME_MAX + 1], interval[32];
     elstm_model_figures fig;
     cg_upper(name, uc);
-    elstm_model_figures_layers(d->l, d->n_layers, d->steps, &fig);
+    figures(d->l, d->n_layers, d->steps, cm->meta, &fig);
     interval_text(d->interval_s, interval, sizeof interval);
     const char *src = cm->source ? cm->source : "a model in memory";
     const char *base = strrchr(src, '/');

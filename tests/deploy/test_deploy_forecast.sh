@@ -47,6 +47,13 @@ PYEOF
   then ok "raw rows fed one by one give predict --last's 4 forecasts, normalized forecasts and 80/95% intervals"
   else not_ok "device forecasts = predict --last" "$(tr '\n' ' ' < "$T/feed.out" | head -c 300)"; fi
 else not_ok "raw rows fed to the device" "$(head -c 200 "$T/rows.txt")"; fi
+# profile: the emulated Cortex-M4F runs the same library (delta added on the board and on the host)
+if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1; then
+  if "$ELSTM" profile "$T/fc.tflite" --json > "$T/prof.json" 2> "$T/prof.err" &&
+     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert abs(d["forecast_device"] - d["forecast_host"]) < 1e-5, d' "$T/prof.json"; then
+    ok "profile: the emulated Cortex-M4F gives the host's forecast (the last value added on both)"
+  else not_ok "profile of the forecasting model" "$(cat "$T/prof.err") $(head -c 300 "$T/prof.json")"; fi
+fi
 # a one-output level model without the options keeps its one-layer library (no runtime/multi/)
 # shellcheck disable=SC2086
 $ELSTM_FAST train "$F" $DATA --units 8 --epochs 1 --threads 2 -o "$T/plain.tflite" >/dev/null 2>&1
