@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "edgelstm/codegen.h"
 #include "edgelstm/data.h"
+#include "edgelstm/fileio.h"
 #include "edgelstm/model.h"
 
 /* Texts that name the targets, made from the table (codegen/targets.c) by cli_init_texts. */
@@ -45,7 +46,7 @@ void cli_init_texts(void)
     ADD(summary_text, s, ")");
 #undef ADD
 }
-static const cli_opt *const groups[] = {deploy_opts, NULL};
+static const cli_opt *const groups[] = {deploy_opts, cli_force_opt, NULL};
 
 /* The last full window of `path`, read as the model was trained (what `predict --last`
  * forecasts from), normalized, into a malloc'd [steps][n_input] array. */
@@ -59,7 +60,7 @@ static int load_sample(const char *path, const elstm_forecaster *f, float **wind
                          path);
     elstm_dataset ds;
     elstm_status st = elstm_data_load_meta(path, &f->meta, &ds, &diag);
-    if (st != ELSTM_OK) return cli_fail(st, &diag);
+    if (st != ELSTM_OK) return cli_fail(st == ELSTM_ERR_ARG ? ELSTM_ERR_DATA : st, &diag); /* no option's fault */
     const size_t steps = (size_t)f->steps, I = (size_t)f->lstm.n_input;
     int rc = 0;
     int ok = ds.rows >= steps && (size_t)ds.n_inputs == I;
@@ -117,11 +118,18 @@ static int run(cli_ctx *ctx)
                             .url = cli_get(ctx, "--url")};
     if (elstm_codegen_check_meta(&o, &diag) != ELSTM_OK) return cli_usage_error(ctx, "%s", diag.msg);
 
+    const char *inputs[] = {model_path, sample_path, NULL};
+    int zip = elstm_target_get(target)->zip;
+    elstm_output_rules r = {"-o", inputs, cli_has(ctx, "--force"), !zip, zip,
+                            zip ? elstm_codegen_zip_is_ours : NULL,
+                            zip ? "a library zip edgelstm wrote" : "a library folder edgelstm wrote"};
+    int rc = cli_check_output(out, &r);
+    if (rc) return rc;
+
     elstm_forecaster f;
     uint32_t crc = 0;
     elstm_status st = elstm_codegen_load(model_path, &f, &crc, &diag);
     if (st != ELSTM_OK) return cli_fail(st, &diag);
-    int rc = 0;
     float *window = NULL;
     char note[1024] = "";
     if (sample_path && (rc = load_sample(sample_path, &f, &window, note, sizeof note)) != 0) {

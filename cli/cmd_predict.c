@@ -1,4 +1,5 @@
 /* cmd_predict.c - `edgelstm predict MODEL FILE [--last] [-o OUT.csv] [--json]`. */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +15,28 @@ static const cli_opt predict_opts[] = {
     {"--output", "-o", "OUT.csv", "write the forecasts to OUT.csv (atomically) instead of stdout"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {predict_opts, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {predict_opts, cli_force_opt, cli_json_opt, NULL};
+
+/* The header lines predict writes: one output, or several (one row per step); models
+ * with intervals add ",lowL,highL" per level. */
+#define FORECAST_HEADER "time,value,normalized,actual"
+#define FORECAST_HEADER_STEPS "origin,h,time,value,normalized,actual"
+
+/* A forecast file predict wrote: it starts with a header line predict writes. */
+static int is_forecast_file(const char *path)
+{
+    FILE *f = NULL;
+    char head[sizeof FORECAST_HEADER_STEPS + 1] = "";
+    size_t got = 0;
+    if (elstm_open_input(path, &f, NULL) == ELSTM_OK) got = fread(head, 1, sizeof head - 1, f);
+    if (f) fclose(f);
+    for (int k = 0; k < 2; k++) {
+        const char *h = k ? FORECAST_HEADER_STEPS : FORECAST_HEADER;
+        const size_t n = strlen(h);
+        if (got > n && memcmp(head, h, n) == 0 && (head[n] == '\n' || head[n] == ',')) return 1;
+    }
+    return 0;
+}
 
 /* Every window start whose `steps` rows are all usable, ascending. */
 static size_t usable_starts(const elstm_dataset *ds, size_t *out)
@@ -56,7 +78,7 @@ static int write_rows(FILE *f, const fc *c, size_t n)
     const elstm_dataset *ds = c->ds;
     const elstm_meta *m = &ds->meta;
     char tb[32], ob[32];
-    fprintf(f, c->O > 1 ? "origin,h,time,value,normalized,actual" : "time,value,normalized,actual");
+    fputs(c->O > 1 ? FORECAST_HEADER_STEPS : FORECAST_HEADER, f);
     interval_header(f, m);
     fputc('\n', f);
     for (size_t k = 0; k < n; k++) {
@@ -146,10 +168,16 @@ static int run(cli_ctx *ctx)
     const char *out = cli_get(ctx, "--output");
     if (last && out) return cli_usage_error(ctx, "--last prints one forecast; it does not take -o");
     if (json && out) return cli_usage_error(ctx, "choose either --json (stdout) or -o OUT.csv");
+    int rc;
+    if (out) {
+        const char *inputs[] = {ctx->pos[0], ctx->pos[1], NULL};
+        elstm_output_rules r = {"-o", inputs, cli_has(ctx, "--force"), 0, 1, is_forecast_file,
+                                "a forecast file edgelstm wrote"};
+        if ((rc = cli_check_output(out, &r))) return rc;
+    }
     elstm_forecaster f;
     elstm_dataset ds;
-    int rc = cli_load_model_and_data(ctx->pos[0], ctx->pos[1], &f, &ds);
-    if (rc) return rc;
+    if ((rc = cli_load_model_and_data(ctx->pos[0], ctx->pos[1], &f, &ds))) return rc;
     elstm_diag diag;
     elstm_diag_clear(&diag);
     const int O = elstm_meta_outputs(&ds.meta);
@@ -202,8 +230,9 @@ static int run(cli_ctx *ctx)
         elstm_atomic_file af;
         if ((s = elstm_atomic_open(&af, out, &diag)) != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }
         if (write_rows(af.f, &c, n) != 0) {
+            int e = errno;
             elstm_atomic_abort(&af);
-            rc = cli_error("%s: cannot write the forecasts", out);
+            rc = cli_error("%s: cannot write the forecasts: %s", out, strerror(e));
             goto done;
         }
         if ((s = elstm_atomic_commit(&af, &diag)) != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }

@@ -22,19 +22,6 @@ static const cli_opt profile_opts[] = {
 };
 static const cli_opt *const groups[] = {profile_opts, cli_json_opt, NULL};
 
-/* 11612288 -> "11,612,288" */
-static const char *grouped(uint64_t v, char *buf, size_t n)
-{
-    char d[32];
-    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)v), o = 0;
-    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0) buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* What each core is, and what its emulation is not. */
 typedef struct core_info {
     const char *name, *label, *code, *emulator;
@@ -144,21 +131,21 @@ static int run(cli_ctx *ctx)
         char what[160];
         printf("%s: %s, %d steps x %d inputs\n", path, elstm_forecaster_text(&f, what, sizeof what), (int)f.steps,
                (int)f.lstm.n_input);
-        printf("  multiply-accumulates  %s per forecast\n", grouped(fig.macs, a, sizeof a));
-        printf("  weights (flash)       %s bytes, float32\n", grouped(fig.weight_bytes, a, sizeof a));
+        printf("  multiply-accumulates  %s per forecast\n", elstm_count_format(fig.macs, a, sizeof a));
+        printf("  weights (flash)       %s bytes, float32\n", elstm_count_format(fig.weight_bytes, a, sizeof a));
         printf("  RAM (state, ring)     %s bytes (the generated library's NAME_ARENA_BYTES)\n",
-               grouped(fig.arena_bytes, a, sizeof a));
+               elstm_count_format(fig.arena_bytes, a, sizeof a));
         if (r.have_cc)
             printf("  runtime code          %s bytes of %s (the library's code without the reference kernel; %s, %s)\n",
-                   grouped(r.code_bytes, a, sizeof a), core->code, r.cc_version, opt ? opt : "-O2");
+                   elstm_count_format(r.code_bytes, a, sizeof a), core->code, r.cc_version, opt ? opt : "-O2");
         else
             printf("  runtime code          not measured: %s is not installed (Debian: %s)\n", r.missing, r.missing_pkg);
         if (r.measured) {
             printf("  emulated %-12s %s instructions per forecast = %.3f per MAC (%s)%s\n", core->label,
-                   grouped(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
+                   elstm_count_format(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
             if (mo.reference)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
-                       grouped(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
+                       elstm_count_format(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
             printf("  forecast on the board %.7f (normalized%s; the host computes %.7f)\n", r.forecast_norm,
                    elstm_forecaster_top(&f)->n_output > 1 ? ", output 0" : "", (double)host);
             printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "

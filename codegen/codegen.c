@@ -11,6 +11,7 @@
  * writing the files is output.c's.
  */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ static const char *const header_names[] = {
     "Stream", "Udp", "WString", "Wire", "WiFi",
 };
 
-elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
+static elstm_status check_name_basic(const char *name, elstm_diag *diag)
 {
     if (!name || !*name)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "the library name is empty (expected a C identifier such as temp_forecast)");
@@ -95,11 +96,22 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                               "the library name '%s' starts with 'Arduino', which the Arduino library rules reserve",
                               name);
-    if (strncmp(name, "elstm", 5) == 0 || strncmp(name, "ei_", 3) == 0 || strncmp(name, "EI_", 3) == 0)
-        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
-                              "the library name '%s' starts with a prefix the runtime uses (elstm, ei_); choose another",
-                              name);
+    /* namespaces the runtime and the Edge Impulse style API own, in any case */
+    static const char *const reserved[] = {"elstm", "edgelstm", "ei_", "eidsp", "run_classifier"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strncasecmp(name, reserved[i], strlen(reserved[i])) == 0)
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                  "the library name '%s' starts with '%s', a prefix the runtime or the Edge "
+                                  "Impulse style API uses (elstm, edgelstm, ei_, eidsp, run_classifier, in any "
+                                  "case); choose another",
+                                  name, reserved[i]);
     return ELSTM_OK;
+}
+
+elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
+{
+    elstm_status st = check_name_basic(name, diag);
+    return st == ELSTM_OK ? cg_name_clash(name, diag) : st;
 }
 
 uint32_t elstm_crc32(const void *data, size_t len)
@@ -213,8 +225,26 @@ typedef struct cg_model {
     double halfwidth[ELSTM_META_MAX_LEVELS][ELSTM_MAX_HORIZONS];
 } cg_model;
 
+/* The library holds each scaler as float32: min, max, max - min and (inputs) 1 / (max - min)
+ * must all be finite float32 numbers, else it would not compile (inf) or would compute
+ * nonsense. Checked before anything is written. */
+static elstm_status check_scaler(const char *source, const char *what, double min, double max, int inverse,
+                                 elstm_diag *diag)
+{
+    double range = max - min;
+    int ok = isfinite(min) && isfinite(max) && min <= max && fabs(min) <= FLT_MAX && fabs(max) <= FLT_MAX &&
+             range <= FLT_MAX && (!inverse || range == 0.0 || 1.0 / range <= FLT_MAX);
+    if (ok) return ELSTM_OK;
+    return elstm_diag_set(diag, ELSTM_ERR_DATA, source, 0,
+                          "%s has a scaler (min %g, max %g) that float32, the device library's number type, "
+                          "cannot hold (values and their range at most 3.4e38, a range of 0 or above 2.9e-39); "
+                          "rescale the column (other units) and train again",
+                          what, min, max);
+}
+
 static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_diag *diag)
 {
+    elstm_status st;
     const elstm_lstm_f32 *l = cm->lstm;
     const elstm_meta *meta = cm->meta;
     memset(d, 0, sizeof *d);
@@ -266,11 +296,9 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         snprintf(in->name, sizeof in->name, "%s", mi->name);
         in->min = mi->min;
         in->max = mi->max;
-        if (!isfinite(mi->min) || !isfinite(mi->max) || !isfinite((float)mi->min) ||
-            (mi->max != mi->min && !isfinite((float)(1.0 / (mi->max - mi->min)))))
-            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
-                                  "input '%s' has a scaler (min %g, max %g) that float32 cannot hold", mi->name,
-                                  mi->min, mi->max);
+        char what[ELSTM_NAME_MAX + 32];
+        snprintf(what, sizeof what, "input '%s'", mi->name);
+        if ((st = check_scaler(cm->source, what, mi->min, mi->max, 1, diag)) != ELSTM_OK) return st;
         switch (mi->enc) {
         case ELSTM_ENC_TIME_SIN:
         case ELSTM_ENC_TIME_COS:
@@ -311,8 +339,9 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     snprintf(d->target, sizeof d->target, "%s", meta->target[0] ? meta->target : "value");
     d->target_min = meta->target_min;
     d->target_max = meta->target_max;
-    if (!isfinite(d->target_min) || !isfinite(d->target_max))
-        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0, "the target's scaler is not finite");
+    char what[ELSTM_NAME_MAX + 32];
+    snprintf(what, sizeof what, "the target '%s'", d->target);
+    if ((st = check_scaler(cm->source, what, d->target_min, d->target_max, 0, diag)) != ELSTM_OK) return st;
     d->interval_s = meta->interval_s > 0 ? meta->interval_s : 0;
     d->horizon = meta->horizon > 0 ? meta->horizon : 1;
     if (meta->target_mode == ELSTM_TARGET_DELTA) {
@@ -1146,6 +1175,14 @@ static elstm_status add_sources(elstm_genlib *lib, const char *root, const char 
 elstm_status elstm_codegen_generate(const elstm_codegen_model *cm, const elstm_codegen_opts *o,
                                     elstm_genlib *lib, elstm_diag *diag)
 {
+    memset(lib, 0, sizeof *lib);
+    elstm_status st = elstm_codegen_check_name(o->name, diag);
+    return st == ELSTM_OK ? cg_generate_unchecked(cm, o, lib, diag) : st;
+}
+
+elstm_status cg_generate_unchecked(const elstm_codegen_model *cm, const elstm_codegen_opts *o,
+                                   elstm_genlib *lib, elstm_diag *diag)
+{
     const elstm_target_desc *t = elstm_target_get(o->target);
     cg_model *d = NULL;
     cg_vars v = {0};
@@ -1154,7 +1191,7 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *cm, const elstm_c
 
     memset(lib, 0, sizeof *lib);
     if (!t) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no deployment target %d", (int)o->target);
-    if ((st = elstm_codegen_check_name(o->name, diag)) != ELSTM_OK) return st;
+    if ((st = check_name_basic(o->name, diag)) != ELSTM_OK) return st;
     if ((st = elstm_codegen_check_meta(o, diag)) != ELSTM_OK) return st;
     d = malloc(sizeof *d);
     if (!d) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");

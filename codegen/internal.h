@@ -89,4 +89,13 @@ elstm_status cg_add(elstm_genlib *lib, const char *path, cg_buf *b, elstm_diag *
 elstm_status cg_add_bytes(elstm_genlib *lib, const char *path, const void *data, size_t len,
                           elstm_diag *diag);
 
+/* elstm_codegen_generate without the name's clash check (names.c generates probe
+ * libraries with it). */
+elstm_status cg_generate_unchecked(const elstm_codegen_model *m, const elstm_codegen_opts *o, elstm_genlib *lib,
+                                   elstm_diag *diag);
+
+/* ELSTM_ERR_ARG if a NAME-derived identifier of the library equals one it holds already
+ * (names.c). */
+elstm_status cg_name_clash(const char *name, elstm_diag *diag);
+
 #endif /* EDGELSTM_CODEGEN_INTERNAL_H */

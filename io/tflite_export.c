@@ -21,6 +21,7 @@
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
 #include "flatbuf.h"
+#include "tflite_export.h"
 #include "tflite_schema.h"
 
 #ifndef ELSTM_VERSION
@@ -390,6 +391,18 @@ elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
     if (st != ELSTM_OK) return st;
     char *json = NULL;
     if (meta && (st = elstm_meta_to_json(meta, &json, diag)) != ELSTM_OK) return st;
+    st = tfl_serialize_forecaster(m, steps, json, out, out_len, diag);
+    free(json);
+    return st;
+}
+
+elstm_status tfl_serialize_forecaster(const elstm_lstm_f32 *m, int32_t steps, const char *json, uint8_t **out,
+                                      size_t *out_len, elstm_diag *diag)
+{
+    *out = NULL;
+    *out_len = 0;
+    elstm_status st = check_model(m, steps, NULL, diag);
+    if (st != ELSTM_OK) return st;
     size_t zn = (size_t)(m->n_units > m->n_output ? m->n_units : m->n_output);
     float *zeros = calloc(zn, sizeof *zeros);
     layout *L = calloc(1, sizeof *L);
@@ -408,7 +421,6 @@ elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
     int failed = !zeros || !L || w.oom;
     free(zeros);
     free(L);
-    free(json);
     if (failed) {
         fbw_free(&w);
         return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory writing the model");

@@ -38,9 +38,8 @@ void rb_printf(rbuf *b, const char *fmt, ...)
 void rb_text(rbuf *b, const char *s);
 
 /* Numbers for people: `decimals` digits after the point, a real minus sign (U+2212),
- * "-" for NaN. fmt_group adds thousands separators to an integer ("11,612,288"). */
+ * "-" for NaN. (Counts with thousands separators: elstm_count_format, data.h.) */
 const char *fmt_num(double v, int decimals, char *buf, size_t n);
-const char *fmt_group(uint64_t v, char *buf, size_t n);
 /* Significant-digit format for values of any size (losses, errors): "0.0123", "1.5e−5". */
 const char *fmt_sig(double v, int digits, char *buf, size_t n);
 /* Shortest form with at most `digits` significant digits ("%g"): "1005.3", "0.001", "1e−07". */
@@ -169,7 +168,8 @@ typedef struct report_ctx {
     elstm_eval_series sr, sr_cmp;       /* test split, window by window */
     char cmp_name[96];                  /* how the compared model is called in legends */
     elstm_model_figures fig, fig_cmp;
-    int device;                         /* 1 measured, 0 not asked, -1 tools missing */
+    int device;                         /* 1 measured, 0 not asked, -1 tools missing, -2 failed */
+    char device_error[ELSTM_DIAG_MSG_MAX]; /* why the measurement failed (device == -2) */
     elstm_mcu_result mcu;
     int plots, decimated;
 } report_ctx;

@@ -96,8 +96,8 @@ void report_plot_end(report_ctx *c, plot *p, const char *caption)
         snprintf(text + len, sizeof text - len,
                  "%sDecimated for drawing: %s values over %d pixel columns; each column shows the range "
                  "(band, minimum to maximum)%s of its values, at most %s per column.",
-                 len ? " " : "", fmt_group(p->points, a, sizeof a), (int)p->fw,
-                 p->no_mean ? "" : " and the mean (line)", fmt_group(p->max_per_column, b, sizeof b));
+                 len ? " " : "", elstm_count_format(p->points, a, sizeof a), (int)p->fw,
+                 p->no_mean ? "" : " and the mean (line)", elstm_count_format(p->max_per_column, b, sizeof b));
         c->decimated++;
     }
     plot_end(p, text);
@@ -162,7 +162,7 @@ static void header(report_ctx *c)
         rb_printf(b, "<div class=\"card\"><b>%s</b><span>test MAE</span></div>\n", fmt_sig(e->model.mae, 3, v, sizeof v));
         rb_printf(b, "<div class=\"card\"><b>%s</b><span>R&#178; on the test split</span></div>\n",
                   fmt_num(e->model.r2, 3, v, sizeof v));
-        rb_printf(b, "<div class=\"card\"><b>%s</b><span>test windows</span></div>\n", fmt_group(e->n, v, sizeof v));
+        rb_printf(b, "<div class=\"card\"><b>%s</b><span>test windows</span></div>\n", elstm_count_format(e->n, v, sizeof v));
         rb_puts(b, "</div>\n");
     }
     rb_puts(b, "</header>\n");
@@ -196,19 +196,24 @@ static elstm_status evaluate(report_ctx *c, elstm_diag *diag)
     return s;
 }
 
-static elstm_status device(report_ctx *c, elstm_diag *diag)
+static void device(report_ctx *c)
 {
     const elstm_forecaster *f = c->model->f;
     elstm_model_figures_of(f, &c->fig);
     if (c->cmp) elstm_model_figures_of(c->cmp->f, &c->fig_cmp);
-    if (!c->opts->profile) return ELSTM_OK;
+    if (!c->opts->profile) return;
     elstm_codegen_model cm = {f->layers, f->steps, &f->meta, c->model->path, 0, f->n_layers};
     elstm_mcu_opts mo;
     memset(&mo, 0, sizeof mo);
-    elstm_status s = elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, diag);
-    if (s != ELSTM_OK) return s;
-    c->device = c->mcu.measured ? 1 : -1;
-    return ELSTM_OK;
+    /* a failed measurement is reported in the page, not a failed report */
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    if (elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, &d) != ELSTM_OK) {
+        c->device = -2;
+        snprintf(c->device_error, sizeof c->device_error, "%s", d.msg);
+    } else {
+        c->device = c->mcu.measured ? 1 : -1;
+    }
 }
 
 elstm_status elstm_report_build(const elstm_report_model *model, const elstm_report_model *compare,
@@ -247,7 +252,8 @@ elstm_status elstm_report_build(const elstm_report_model *model, const elstm_rep
         goto out;
     }
     for (size_t r = 0; r < ds->rows; r++) c.t[r] = (double)ds->time[r];
-    if ((s = evaluate(&c, diag)) != ELSTM_OK || (s = device(&c, diag)) != ELSTM_OK) goto out;
+    if ((s = evaluate(&c, diag)) != ELSTM_OK) goto out;
+    device(&c);
 
     rb_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>edgelstm report: ");

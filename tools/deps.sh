@@ -6,7 +6,7 @@
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
 #            groff-base (the man page test), cmake (the Zephyr target's CMake files),
-#            strace (deploy reads the model once)
+#            strace (deploy reads the model once; kill -9 at chosen system calls)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
 #            clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc (emulated ESP32-class
 #            Xtensa core: clang-22 and llvm-mc-22 compile and assemble, the lx106 binutils'

@@ -146,10 +146,15 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *m, const elstm_co
 void elstm_genlib_free(elstm_genlib *lib);
 
 /* Generate and write to `path` atomically: a folder or a zip (the target's row says). An
- * existing `path` is replaced only if it is an edgelstm output of the same kind (a folder
- * holding the .edgelstm marker, or a file); otherwise nothing is touched. */
+ * existing folder is replaced only if it holds the .edgelstm marker of an earlier deploy; a
+ * regular file is replaced (check it first with elstm_output_check: the CLI refuses one
+ * that is not edgelstm's without --force); nothing else is touched. */
 elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codegen_opts *o,
                                  const char *path, elstm_diag *diag);
+
+/* 1 if `path` is a zip archive that `deploy --target arduino` wrote (its archive comment
+ * starts "edgelstm "): one it may replace. */
+int elstm_codegen_zip_is_ours(const char *path);
 
 /* Write already generated files to `path` as a folder or (zip != 0) a zip archive,
  * atomically (see above). */

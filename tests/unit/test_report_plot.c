@@ -85,7 +85,7 @@ static void ticks(void)
 static void formats(void)
 {
     char b[64];
-    TEST_EQ_STR("group thousands", fmt_group(11612288, b, sizeof b), "11,612,288");
+    TEST_EQ_STR("group thousands", elstm_count_format(11612288, b, sizeof b), "11,612,288");
     TEST_EQ_STR("fixed decimals, minus sign", fmt_num(-0.25, 2, b, sizeof b), "\xE2\x88\x92" "0.25");
     TEST_EQ_STR("no negative zero", fmt_num(-0.0001, 2, b, sizeof b), "0.00");
     TEST_EQ_STR("significant digits", fmt_sig(0.0123456, 3, b, sizeof b), "0.0123");
