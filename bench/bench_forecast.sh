@@ -45,15 +45,17 @@ recipe() {
     seed-delta) echo "$SEED --target-mode delta" ;;
     seed-delta-cal) echo "$SEED --target-mode delta --target-time-features hour,doy" ;;
     seed-delta-cal-lr) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
+    seed-delta-cal-lr-long) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
     h24-small-level) echo "$SMALL --horizons 24 --target-mode level" ;;
     h24-small-delta) echo "$SMALL --horizons 24 --target-mode delta" ;;
     h24-small-delta-cal) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy" ;;
     h24-small-delta-cal-lr) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
+    h24-small-delta-cal-lr-long) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
     h24-seed-delta-cal-lr) echo "$SEED --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     *) return 1 ;;
   esac
 }
-ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long seed-level seed-delta seed-delta-cal seed-delta-cal-lr h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-seed-delta-cal-lr"
+ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
 
 summary_only=0
 case ${1:-} in
