@@ -143,8 +143,6 @@ void plot_bars(plot *p, const double *x0, const double *x1, const double *y, siz
 void plot_steps(plot *p, const double *x0, const double *x1, const double *y, size_t n, const char *cls);
 /* Small circles at (x[i], y[i]) (NaN skipped). */
 void plot_dots(plot *p, const double *x, const double *y, size_t n, const char *cls);
-/* Text at a data position (anchor "start", "middle" or "end"). */
-void plot_note(plot *p, double x, double y, const char *anchor, const char *cls, const char *text);
 
 /* Smallest and largest finite value of v[0..n) (NAN, NAN when none). */
 void range_of(const double *v, size_t n, double *lo, double *hi);

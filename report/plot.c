@@ -396,10 +396,3 @@ void plot_dots(plot *p, const double *x, const double *y, size_t n, const char *
     }
     rb_puts(p->b, "</g>\n");
 }
-
-void plot_note(plot *p, double x, double y, const char *anchor, const char *cls, const char *text)
-{
-    rb_printf(p->b, "<text class=\"note %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", cls, X(p, x), Y(p, y), anchor);
-    rb_text(p->b, text);
-    rb_puts(p->b, "</text>\n");
-}
