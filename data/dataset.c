@@ -141,7 +141,7 @@ static void fill_meta(elstm_meta *m, const elstm_data_opts *o, const series *s, 
     m->horizon = o->horizon;
     m->split_train = o->split_train;
     m->split_val = o->split_val;
-    m->horizons = o->horizons > 1 ? o->horizons : 1;
+    m->outputs = o->horizons > 1 ? o->horizons : 0;   /* 0: one output, not recorded (as always) */
     m->target_mode = o->target_mode == ELSTM_TARGET_DELTA ? ELSTM_TARGET_DELTA : ELSTM_TARGET_LEVEL;
 }
 
@@ -160,7 +160,7 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
      * option checks, whose messages name options the user did not give) */
     elstm_status st = model ? elstm_meta_check(model, 0, NULL, diag) : check_opts(o, diag);
     int max_gap = o->max_gap < 0 ? ELSTM_DEFAULT_MAX_GAP : o->max_gap;
-    if (st == ELSTM_OK) st = csv_read(&t, src->path, src->data, src->len, o->skip_rows, o->time_cols, diag);
+    if (st == ELSTM_OK) st = csv_read(&t, src->path, src->data, src->len, o->skip_rows, model != NULL, o->time_cols, diag);
     if (st == ELSTM_OK)
         st = series_build(&s, &t, o->time_cols, o->time_format, max_gap,
                           model ? model->interval_s : 0, diag);

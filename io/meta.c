@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "edgelstm/meta.h"
 
@@ -180,9 +181,10 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
         if (!t) goto nomem;
         json_object_set_new(o, "training", t);
     }
-    /* written only when they differ from a one-output level model without intervals, so
-     * that such models keep the bytes they had before these fields existed */
-    if (m->horizons > 1) json_object_set_new(o, "horizons", json_integer(m->horizons));
+    if (m->outputs > 0) json_object_set_new(o, "outputs", json_integer(m->outputs));
+    if (m->scaler_source[0]) json_object_set_new(o, "scaler_source", json_string(m->scaler_source));
+    /* written only when they differ from a level model without intervals, so that such
+     * models keep the bytes they had before these fields existed */
     if (m->target_mode == ELSTM_TARGET_DELTA) json_object_set_new(o, "target_mode", json_string("delta"));
     if (m->n_intervals > 0 && intervals_to_json(o, m) != 0) goto nomem;
     /* 17 significant digits: doubles round-trip exactly. */
@@ -361,6 +363,28 @@ elstm_status elstm_meta_check(const elstm_meta *m, int need_target, const char *
             return bad_field(diag, what, key, "('%s') has a scaler min %g, max %g that is not a finite range", in->name,
                              in->min, in->max);
     }
+    /* a column is read one way: as numbers or as compass points, not both; the target's
+     * column as numbers */
+    for (int i = 0; i < m->n_inputs; i++) {
+        const elstm_meta_input *a = &m->inputs[i];
+        if ((a->enc == ELSTM_ENC_COMPASS_SIN || a->enc == ELSTM_ENC_COMPASS_COS) && strcasecmp(a->source, m->target) == 0) {
+            char key[48];
+            snprintf(key, sizeof key, "inputs[%d]", i);
+            return bad_field(diag, what, key, "('%s') reads the target's column '%s' as compass points", a->name,
+                             a->source);
+        }
+        for (int j = 0; j < i; j++) {
+            const elstm_meta_input *b = &m->inputs[j];
+            if (a->source[0] && strcasecmp(a->source, b->source) == 0 &&
+                (a->enc == ELSTM_ENC_NUMERIC) != (b->enc == ELSTM_ENC_NUMERIC)) {
+                char key[48];
+                snprintf(key, sizeof key, "inputs[%d]", i);
+                return bad_field(diag, what, key, "('%s') reads column '%s' as %s, but input %d reads it as %s",
+                                 a->name, a->source, a->enc == ELSTM_ENC_NUMERIC ? "numbers" : "compass points", j,
+                                 b->enc == ELSTM_ENC_NUMERIC ? "numbers" : "compass points");
+            }
+        }
+    }
     if (m->target_input < -1 || m->target_input >= m->n_inputs)
         return bad_field(diag, what, "target_input", "is %d, not -1 or the index of an input", m->target_input);
     return ELSTM_OK;
@@ -473,13 +497,9 @@ static void get_training(reader *r, json_t *o, elstm_meta_training *t)
                                "be >= 0 (lr_factor at most 1)");
 }
 
-/* The optional multi-step fields: horizons, target_mode, intervals (absent: one output,
- * level, no intervals). */
+/* The optional forecasting fields: target_mode, intervals (absent: level, no intervals). */
 static void get_forecast_fields(reader *r, json_t *o, elstm_meta *m)
 {
-    m->horizons = 1;
-    if (json_object_get(o, "horizons"))
-        m->horizons = (int)get_int(r, o, "horizons", 1, ELSTM_MAX_HORIZONS);
     json_t *tm = json_object_get(o, "target_mode");
     if (tm && r->st == ELSTM_OK) {
         char mode[16] = "";
@@ -502,6 +522,13 @@ static void get_forecast_fields(reader *r, json_t *o, elstm_meta *m)
                                ELSTM_META_MAX_LEVELS);
         return;
     }
+    const int O = elstm_meta_outputs(m);
+    if (O > ELSTM_MAX_HORIZONS) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata has intervals for %d outputs; at most %d outputs carry them", O,
+                               ELSTM_MAX_HORIZONS);
+        return;
+    }
     m->n_calib = (size_t)get_int(r, o, "calibration_windows", 1, 1000000000000LL);
     for (size_t l = 0; l < n && r->st == ELSTM_OK; l++) {
         json_t *e = json_array_get(iv, l), *hw = json_is_object(e) ? json_object_get(e, "halfwidth") : NULL;
@@ -511,11 +538,11 @@ static void get_forecast_fields(reader *r, json_t *o, elstm_meta *m)
             r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
                                    "edgelstm metadata field 'intervals' entry %zu must have a 'level' above 0, "
                                    "below 100 and above the entry before", l);
-        if (r->st == ELSTM_OK && (!json_is_array(hw) || json_array_size(hw) != (size_t)m->horizons))
+        if (r->st == ELSTM_OK && (!json_is_array(hw) || json_array_size(hw) != (size_t)O))
             r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
                                    "edgelstm metadata field 'intervals' entry %zu must have a 'halfwidth' list "
-                                   "of %d numbers, one per output", l, m->horizons);
-        for (int j = 0; r->st == ELSTM_OK && j < m->horizons; j++) {
+                                   "of %d numbers, one per output", l, O);
+        for (int j = 0; r->st == ELSTM_OK && j < O; j++) {
             json_t *v = json_array_get(hw, (size_t)j);
             in->halfwidth[j] = json_is_number(v) ? json_number_value(v) : NAN;
             if (!(in->halfwidth[j] >= 0) || !isfinite(in->halfwidth[j]))
@@ -598,6 +625,10 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
     }
     m->n_inputs = (int)n;
     if (r.st == ELSTM_OK) get_training(&r, o, &m->training);
+    /* optional, added later */
+    m->outputs = json_object_get(o, "outputs") ? (int)get_int(&r, o, "outputs", 1, 100000) : 0;
+    if (json_object_get(o, "scaler_source"))
+        get_str(&r, o, "scaler_source", m->scaler_source, sizeof m->scaler_source);
     if (r.st == ELSTM_OK) get_forecast_fields(&r, o, m);
     json_decref(o);
     if (r.st == ELSTM_OK) r.st = elstm_meta_check(m, 1, what, diag);

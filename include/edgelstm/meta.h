@@ -58,7 +58,7 @@ typedef struct elstm_meta_input {
  * that probability, calibrated on `n_calib` validation windows. */
 typedef struct elstm_meta_interval {
     double level;                  /* per cent, 0 < level < 100 */
-    double halfwidth[ELSTM_MAX_HORIZONS];   /* [horizons] */
+    double halfwidth[ELSTM_MAX_HORIZONS];   /* [outputs] */
 } elstm_meta_interval;
 
 /* One epoch of training, as the trainer measured it. */
@@ -122,10 +122,15 @@ typedef struct elstm_meta {
 
     /* Added after the first contract (optional in the JSON). */
     elstm_meta_training training;
+    int outputs;                   /* values per forecast: output k is the target horizon + k
+                                      steps after the window's last row ("outputs"; 0 = not
+                                      recorded, i.e. one value, as `train` writes it) */
+    char scaler_source[160];       /* where the scaler came from when it was not edgelstm's own
+                                      training (`edgelstm adopt`); "" = computed by `train` */
 
-    /* Multi-step forecasts, the target mode and intervals (optional in the JSON: absent
-     * means 1 output, level, no intervals; written only when they differ from that). */
-    int horizons;                  /* outputs: steps horizon .. horizon + horizons - 1 ahead */
+    /* The target mode and intervals (optional in the JSON: absent means level, no
+     * intervals; written only when they differ from that). Multi-step models (train
+     * --horizons N) have `outputs` N. */
     elstm_target_mode target_mode;
     int n_intervals;               /* 0 .. ELSTM_META_MAX_LEVELS, ascending levels */
     size_t n_calib;                /* validation windows the intervals were calibrated on */
@@ -135,8 +140,8 @@ typedef struct elstm_meta {
 /* The steps ahead of output j (1-based lead: meta->horizon + j). */
 static inline int elstm_meta_lead(const elstm_meta *m, int j) { return m->horizon + j; }
 
-/* Outputs of the model the metadata describes (horizons, at least 1). */
-static inline int elstm_meta_outputs(const elstm_meta *m) { return m->horizons > 1 ? m->horizons : 1; }
+/* Outputs of the model the metadata describes (`outputs`, 1 when not recorded). */
+static inline int elstm_meta_outputs(const elstm_meta *m) { return m->outputs > 1 ? m->outputs : 1; }
 
 /* The forecast from output `out` of a window whose last row holds the normalized inputs
  * `last_row` (read only in delta mode, whose outputs are changes): normalized with the

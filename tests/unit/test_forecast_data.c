@@ -45,7 +45,7 @@ static void horizons(void)
     }
     /* a window's targets are rows s+6 .. s+9: train needs s+9 <= 59 -> s in [0, 50] */
     TEST_EQ_INT("train windows end where the last of the 4 targets fits", ds.n_win[0], 51);
-    TEST_EQ_INT("meta: 4 outputs, steps horizon .. horizon + 3", ds.meta.horizons * 10 + elstm_meta_lead(&ds.meta, 3), 45);
+    TEST_EQ_INT("meta: 4 outputs, steps horizon .. horizon + 3", ds.meta.outputs * 10 + elstm_meta_lead(&ds.meta, 3), 45);
     /* val [60, 80): s in [60, 70]; the missing target at row 70 removes windows whose targets
      * include it: s + 6 <= 70 <= s + 9 -> s in [61, 64] */
     int ok = ds.n_win[1] == 7;

@@ -39,7 +39,7 @@ static void make(elstm_dataset *ds)
     ds->meta.n_inputs = 1;
     ds->meta.steps = STEPS;
     ds->meta.horizon = 1;
-    ds->meta.horizons = H;
+    ds->meta.outputs = H;
     ds->meta.target_mode = ELSTM_TARGET_DELTA;
     ds->meta.target_input = 0;
     ds->x = calloc(ROWS, sizeof(float));

@@ -21,7 +21,6 @@ static void fill(elstm_meta *m)
     m->max_gap = 6;
     m->steps = 168;
     m->horizon = 1;
-    m->horizons = 1;
     m->split_train = 0.7;
     m->split_val = 0.2;
     strcpy(m->target, "TEMP");
@@ -141,11 +140,11 @@ int main(void)
         fill(&ma);
         elstm_meta_to_json(&ma, &json, &d);
         TEST_TRUE("a one-output level model without intervals writes none of the new fields",
-                  !strstr(json, "horizons") && !strstr(json, "target_mode") && !strstr(json, "intervals") &&
+                  !strstr(json, "outputs") && !strstr(json, "target_mode") && !strstr(json, "intervals") &&
                       !strstr(json, "lead"));
         free(json);
         fill_training(&ma, 3);
-        ma.horizons = 3;
+        ma.outputs = 3;
         ma.horizon = 2;
         ma.target_mode = ELSTM_TARGET_DELTA;
         ma.inputs[2].lead = 2;
@@ -163,15 +162,15 @@ int main(void)
         ma.training.min_lr = 1e-6;
         elstm_diag_clear(&d);
         TEST_EQ_INT("serializes a multi-step delta model with intervals", elstm_meta_to_json(&ma, &json, &d), ELSTM_OK);
-        TEST_TRUE("fields horizons, target_mode, intervals, calibration_windows, lead, clip_norm",
-                  strstr(json, "\"horizons\":3") && strstr(json, "\"target_mode\":\"delta\"") &&
+        TEST_TRUE("fields outputs, target_mode, intervals, calibration_windows, lead, clip_norm",
+                  strstr(json, "\"outputs\":3") && strstr(json, "\"target_mode\":\"delta\"") &&
                       strstr(json, "\"intervals\":[{\"level\":80") && strstr(json, "\"calibration_windows\":1234") &&
                       strstr(json, "\"lead\":2") && strstr(json, "\"clip_norm\":1.5"));
         TEST_EQ_INT("parses it back", elstm_meta_from_json(json, strlen(json), "m.tflite", &mb, &d), ELSTM_OK);
         TEST_TRUE("multi-step round trip is exact", memcmp(&ma, &mb, sizeof ma) == 0);
         free(json);
         struct { const char *from, *to, *what; } medits[] = {
-            {"\"horizons\":3", "\"horizons\":0", "refuses 0 horizons"},
+            {"\"outputs\":3", "\"outputs\":0", "refuses 0 outputs"},
             {"\"target_mode\":\"delta\"", "\"target_mode\":\"ratio\"", "refuses an unknown target mode"},
             {"\"level\":95.5", "\"level\":100", "refuses an interval level of 100"},
             {"\"level\":95.5", "\"level\":70", "refuses levels out of order"},

@@ -50,7 +50,6 @@ static void make_meta(elstm_meta *meta)
     meta->interval_s = 3600;
     meta->steps = T;
     meta->horizon = 1;
-    meta->horizons = 1;
     meta->split_train = 0.7;
     meta->split_val = 0.2;
     strcpy(meta->target, "TEMP");
