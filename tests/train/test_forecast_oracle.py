@@ -46,8 +46,8 @@ rc, out, err = run("train", csv_path, "--time", "time", "--target", "y", "--feat
 if not s.check("a Dense(6) delta model with intervals trains", rc == 0, err[-300:]):
     s.done()
 meta = json.loads(run("inspect", model, "--json")[1])["metadata"]["edgelstm"]
-s.check("metadata: 6 horizons, delta, 2 interval levels of 6 half-widths",
-        meta.get("horizons") == H and meta.get("target_mode") == "delta" and
+s.check("metadata: 6 outputs, delta, 2 interval levels of 6 half-widths",
+        meta.get("outputs") == H and meta.get("target_mode") == "delta" and
         [len(i["halfwidth"]) for i in meta["intervals"]] == [H, H], json.dumps(meta)[:300])
 names = [i["name"] for i in meta["inputs"]]
 s.check("inputs p, y, target_hour_sin/cos (lead 1)", names == ["p", "y", "target_hour_sin", "target_hour_cos"] and
