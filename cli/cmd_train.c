@@ -28,15 +28,19 @@ static const cli_opt output_opt[] = {
     {"--output", "-o", "MODEL.tflite", "the model file to write (required)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt train_opts[] = {
+/* --threads: with cli_model_opts (common.c), the options `fleet` passes to every task. */
+const cli_opt cli_train_opts[] = {
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
+    {NULL, NULL, NULL, NULL},
+};
+static const cli_opt run_opts[] = {
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, train_opts, cli_force_opt,
-                                        cli_json_opt, NULL};
+static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, cli_train_opts, run_opts,
+                                        cli_force_opt, cli_json_opt, NULL};
 
 #define WINDOWS_MAGIC "ELSTMWIN1 "
 
@@ -250,14 +254,15 @@ static int fit_failed(elstm_status s, const elstm_diag *diag, const elstm_train_
  * epoch came before the resume has it too), remove the checkpoint, evaluate the test
  * split, and print the --json summary. */
 static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, const elstm_train_opts *topts,
-                    elstm_dataset *ds, int nds, const cli_levels *lv, const char *out, int resume, int json,
-                    const progress *pr)
+                    elstm_dataset *ds, int nds, const cli_levels *lv, const char *out, int resume,
+                    json_t **summary, const progress *pr)
 {
-    size_t nval = 0, ntest = 0;
+    size_t ntrain = 0, nval = 0, ntest = 0;
     const elstm_dataset **sets = malloc((size_t)nds * sizeof *sets);
     if (!sets) return cli_error("out of memory");
     for (int i = 0; i < nds; i++) {
         sets[i] = &ds[i];
+        ntrain += ds[i].n_win[ELSTM_SPLIT_TRAIN];
         nval += ds[i].n_win[ELSTM_SPLIT_VAL];
         ntest += ds[i].n_win[ELSTM_SPLIT_TEST];
     }
@@ -315,7 +320,7 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
         free(er);
     }
     free(sets);
-    if (!json) {
+    if (!summary) {
         json_decref(test);
         return 0;
     }
@@ -325,19 +330,25 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
                           "train_seconds", res->train_seconds, "windows_per_second", wps,
                           "early_stopped", res->early_stopped, "resumed_from", res->resumed_from);
     if (o) {
+        json_object_set_new(o, "windows", json_pack("{s:I, s:I, s:I}", "train", (json_int_t)ntrain,
+                                                     "validation", (json_int_t)nval, "test", (json_int_t)ntest));
         json_object_set_new(o, "test", test ? test : json_null());
         json_object_set(o, "epoch_seconds", pr->epoch_seconds);
     } else {
         json_decref(test);
     }
-    return cli_print_json(o);
+    *summary = o;
+    return o ? 0 : cli_error("out of memory");
 }
 
-static int run(cli_ctx *ctx)
+int cli_train_interrupted(void) { return g_stop != 0; }
+
+int cli_train_run(cli_ctx *ctx, void **summary_json)
 {
+    json_t **summary = (json_t **)summary_json;
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
     const char *report = cli_get(ctx, "--report");
-    const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume"), nf = ctx->npos;
+    const int resume = cli_has(ctx, "--resume"), nf = ctx->npos;
     char ckpt[ELSTM_PATH_MAX + 8] = "";
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
@@ -430,7 +441,7 @@ static int run(cli_ctx *ctx)
     s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
     catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
-    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, json, &pr)
+    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, summary, &pr)
                        : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);
     if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, "--report", NULL, 1, 240.0, 0, cli_has(ctx, "--force"));
 done:
@@ -440,6 +451,15 @@ done:
     elstm_windows_free(&wva);
     for (int i = 0; i < nf; i++) elstm_data_free(&ds[i]);
     free(ds);
+    return rc;
+}
+
+static int run(cli_ctx *ctx)
+{
+    void *summary = NULL;
+    int rc = cli_train_run(ctx, cli_has(ctx, "--json") ? &summary : NULL);
+    if (rc == 0 && summary) return cli_print_json(summary);
+    json_decref(summary);
     return rc;
 }
 
