@@ -1,7 +1,8 @@
 /*
  * fit.c - the training loop: epochs of shuffled batches (Fisher-Yates with the trainer's
  * RNG), one Adam step per batch, validation after each epoch, early stopping with the
- * best weights kept, a checkpoint after each epoch, and --resume from one.
+ * best weights kept, the learning rate lowered on plateaus (when asked), a checkpoint
+ * after each epoch, and --resume from one.
  *
  * Deterministic and distributed training (elstm_trainer_fit_dist) is the same loop over
  * the windows of every process: the permutation is over all windows (every process draws
@@ -16,6 +17,16 @@
 #include "edgelstm/clock.h"
 #include "internal.h"
 
+/* Keras's ReduceLROnPlateau (cooldown 0, min_delta 0) on the monitored loss: after
+ * lr_patience epochs in a row without a new best, lr = max(lr * lr_factor, min_lr). */
+static void lower_lr_on_plateau(elstm_trainer *tr)
+{
+    const elstm_train_opts *o = &tr->opts;
+    if (!(o->lr_factor > 0.0 && o->lr_factor < 1.0) || o->lr_patience < 1) return;
+    if (++tr->lr_wait < o->lr_patience) return;
+    tr->lr_wait = 0;
+    tr->lr = tr->lr * o->lr_factor > o->min_lr ? tr->lr * o->lr_factor : o->min_lr;
+}
 
 /* The layout of the series over the processes (deterministic mode). */
 typedef struct dist_state {
@@ -181,7 +192,7 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
                 if ((s = reduce(ds, tr->gsum, total + TR_GSUM_EXTRA, diag)) != ELSTM_OK) goto out;
                 for (size_t k = 0; k < total; k++) tr->grad[k] = (float)ldexp((double)tr->gsum[k], -TR_FIX_GRAD);
                 sum_q += tr->gsum[total];
-                loss = tr->gsum[total + 1] ? NAN : ldexp((double)tr->gsum[total], -TR_FIX_SSE) / (double)nb;
+                loss = tr->gsum[total + 1] ? NAN : ldexp((double)tr->gsum[total], -TR_FIX_SSE) / ((double)nb * (double)tr->O);
                 stop = tr->gsum[total + 2] != 0;
             }
             if (stop) {
@@ -201,7 +212,7 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
                 goto out;
             }
             elstm_trainer_adam_step(tr);
-            sum = ds ? ldexp((double)sum_q, -TR_FIX_SSE) : sum + loss * (double)nb;
+            sum = ds ? ldexp((double)sum_q, -TR_FIX_SSE) / (double)tr->O : sum + loss * (double)nb;
             res->windows_trained += nb;
             if (cb->on_batch && writer) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
         }
@@ -217,7 +228,7 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
             if ((s = tr_sse_fixed(tr, val, &v[0], &bad, diag)) != ELSTM_OK) goto out;
             v[1] = bad;
             if ((s = reduce(ds, v, 2, diag)) != ELSTM_OK) goto out;
-            info.val_loss = v[1] ? NAN : ldexp((double)v[0], -TR_FIX_SSE) / (double)nval;
+            info.val_loss = v[1] ? NAN : ldexp((double)v[0], -TR_FIX_SSE) / ((double)nval * (double)tr->O);
         } else if (nval > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK)
             goto out;
         double monitor = nval > 0 ? info.val_loss : info.loss;
@@ -229,20 +240,22 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
             res->fail_batch = batches;
             goto out;
         }
+        info.lr = tr->lr; /* the rate of this epoch's steps */
         if (monitor < tr->best_monitor) {  /* Keras EarlyStopping, min_delta 0 */
             tr->best_monitor = monitor;
             tr->best_epoch = epoch;
             tr->wait = 0;
+            tr->lr_wait = 0;
             memcpy(tr->best, tr->params, tr->lay.total * sizeof(float));
             info.improved = 1;
         } else {
             tr->wait++;
+            lower_lr_on_plateau(tr);
         }
         tr->epochs_done = epoch;
         info.best_epoch = tr->best_epoch;
         info.best_val_loss = tr->best_monitor;
         info.wait = tr->wait;
-        info.lr = tr->opts.lr;
         info.seconds = elstm_now_s() - t0;
         res->train_seconds += info.seconds;
         elstm_epoch_record rec = {epoch, info.loss, info.val_loss, info.lr};

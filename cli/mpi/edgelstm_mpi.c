@@ -53,8 +53,8 @@ static const cli_opt mpi_opts[] = {
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt (any process count)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_train_opts, mpi_opts, cli_force_opt,
-                                        cli_json_opt, NULL};
+static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, cli_train_opts, mpi_opts,
+                                        cli_force_opt, cli_json_opt, NULL};
 static int run_train(cli_ctx *ctx);
 static const cli_command cmd_train = {
     "train", "FILE... [--files-from LIST] [data options] [model options] -o MODEL.tflite [--json]",
@@ -145,77 +145,6 @@ static int list_read(file_list *l, const char *list)
     return rc;
 }
 
-/* One sentence if ds's inputs, target or sampling differ from file 0's (m0). */
-static int same_as_first(const elstm_dataset *ds, const elstm_meta *m0, const char *first)
-{
-    const elstm_meta *m = &ds->meta;
-    for (int i = 0; i < m->n_inputs && i < m0->n_inputs; i++)
-        if (strcmp(m->inputs[i].name, m0->inputs[i].name) || strcmp(m->inputs[i].source, m0->inputs[i].source) ||
-            m->inputs[i].enc != m0->inputs[i].enc || m->inputs[i].tf != m0->inputs[i].tf)
-            return cli_error("%s: the files of one model must have the same columns, but model input %d is '%s' "
-                             "here and '%s' in %s", ds->path, i + 1, m->inputs[i].name, m0->inputs[i].name, first);
-    if (m->n_inputs != m0->n_inputs)
-        return cli_error("%s: the files of one model must have the same columns, but this one gives %d model "
-                         "inputs and %s gives %d", ds->path, m->n_inputs, first, m0->n_inputs);
-    if (m->interval_s != m0->interval_s)
-        return cli_error("%s: the files of one model must have the same sampling interval, but this one has %lld s "
-                         "and %s has %lld s", ds->path, (long long)m->interval_s, first, (long long)m0->interval_s);
-    return 0;
-}
-
-static void scaler_get(const elstm_meta *m, double *lo, double *hi)
-{
-    for (int i = 0; i < m->n_inputs; i++) {
-        lo[i] = m->inputs[i].min;
-        hi[i] = m->inputs[i].max;
-    }
-    lo[m->n_inputs] = m->target_min;
-    hi[m->n_inputs] = m->target_max;
-}
-
-static void scaler_set(elstm_meta *m, const double *lo, const double *hi)
-{
-    for (int i = 0; i < m->n_inputs; i++) {
-        m->inputs[i].min = lo[i];
-        m->inputs[i].max = hi[i];
-    }
-    m->target_min = lo[m->n_inputs];
-    m->target_max = hi[m->n_inputs];
-}
-
-/* The windows of one split of the datasets ds[0..n) over one row matrix x (their rows one
- * after the other, made by the caller): starts moved to their dataset's rows. */
-static elstm_status join_windows(const elstm_dataset *ds, int n, int split, const float *x, elstm_windows *w,
-                                 elstm_diag *diag)
-{
-    size_t total = 0, row0 = 0, k = 0;
-    for (int i = 0; i < n; i++) total += ds[i].n_win[split];
-    size_t *start = malloc((total ? total : 1) * sizeof *start);
-    float *tg = malloc((total ? total : 1) * sizeof *tg);
-    if (!start || !tg) {
-        free(start);
-        free(tg);
-        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
-    }
-    for (int i = 0; i < n; i++) {
-        elstm_windows one;
-        elstm_status s = elstm_windows_for_split(&ds[i], split, &one, diag);
-        if (s != ELSTM_OK) {
-            free(start);
-            free(tg);
-            return s;
-        }
-        for (size_t j = 0; j < one.n; j++, k++) {
-            start[k] = row0 + one.start[j];
-            tg[k] = one.target[j];
-        }
-        elstm_windows_free(&one);
-        row0 += ds[i].rows;
-    }
-    *w = (elstm_windows){x, ds[0].n_inputs, ds[0].meta.steps, total, start, tg, tg};
-    return ELSTM_OK;
-}
-
 /* ---- the command ------------------------------------------------------------------------ */
 
 typedef struct state {
@@ -223,8 +152,7 @@ typedef struct state {
     int *mine_idx, n_mine;     /* the files of this rank */
     elstm_dataset *ds;         /* [n_mine] */
     elstm_meta meta;           /* file 0's, with the common scaler */
-    float *x;                  /* my rows, one file after the other */
-    elstm_windows wtr, wva;
+    elstm_windows wtr, wva;    /* my files' windows over one row matrix */
     elstm_trainer *tr;
 } state;
 
@@ -235,11 +163,8 @@ static void state_free(state *st)
     free(st->mine_idx);
     for (int i = 0; i < st->files.n; i++) free(st->files.path[i]);
     free(st->files.path);
-    free((void *)st->wtr.start);
-    free((void *)st->wva.start);
-    free(st->wtr.owned);
-    free(st->wva.owned);
-    free(st->x);
+    elstm_windows_free(&st->wtr);
+    elstm_windows_free(&st->wva);
     elstm_trainer_free(st->tr);
 }
 
@@ -291,51 +216,48 @@ static int load_data(state *st, const elstm_data_opts *dopts0)
     /* 2: file 0's metadata everywhere; every file like it; the union of the scalers */
     if (g_rank == 0) st->meta = st->ds[0].meta;
     MPI_Bcast(&st->meta, (int)sizeof st->meta, MPI_BYTE, 0, MPI_COMM_WORLD);
-    for (int i = 0; !rc && i < st->n_mine; i++) rc = same_as_first(&st->ds[i], &st->meta, st->files.path[0]);
-    if ((rc = agree(rc))) return rc;
-    const int nv = st->meta.n_inputs + 1;
-    double *lo = malloc(2 * (size_t)nv * sizeof *lo), *hi = lo + nv, *lo1 = NULL;
-    if (!lo || !(lo1 = malloc(2 * (size_t)nv * sizeof *lo1))) {
-        free(lo);
-        return agree(cli_error("out of memory"));
+    elstm_dataset *first = calloc(1, sizeof *first);   /* file 0 as the reference */
+    if (!first) rc = cli_error("out of memory");
+    else {
+        first->meta = st->meta;
+        snprintf(first->path, sizeof first->path, "%s", st->files.path[0]);
     }
-    scaler_get(&st->meta, lo, hi);
+    for (int i = 0; !rc && i < st->n_mine; i++) {
+        elstm_status s = elstm_data_same_inputs(first, &st->ds[i], &d);
+        if (s != ELSTM_OK) rc = cli_fail(s, &d);
+    }
+    free(first);
+    if ((rc = agree(rc))) return rc;
+    const size_t nv = ELSTM_META_SCALER_VALUES(&st->meta);
+    double *lo = malloc(4 * nv * sizeof *lo);
+    if (!lo) return agree(cli_error("out of memory"));
+    double *hi = lo + nv, *lo1 = hi + nv, *hi1 = lo1 + nv;
+    elstm_meta_scaler_export(&st->meta, lo, hi);
     for (int i = 0; i < st->n_mine; i++) {
-        scaler_get(&st->ds[i].meta, lo1, lo1 + nv);
-        for (int k = 0; k < nv; k++) {
+        elstm_meta_scaler_export(&st->ds[i].meta, lo1, hi1);
+        for (size_t k = 0; k < nv; k++) {
             lo[k] = fmin(lo[k], lo1[k]);
-            hi[k] = fmax(hi[k], lo1[nv + k]);
+            hi[k] = fmax(hi[k], hi1[k]);
         }
     }
-    MPI_Allreduce(MPI_IN_PLACE, lo, nv, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, hi, nv, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    scaler_set(&st->meta, lo, hi);
+    MPI_Allreduce(MPI_IN_PLACE, lo, (int)nv, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, hi, (int)nv, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    elstm_meta_scaler_import(&st->meta, lo, hi);
     free(lo);
-    free(lo1);
-    /* 3: my files again with the common scaler, their rows one after the other */
-    size_t rows = 0;
+    /* 3: my files again with the common scaler; their windows over one row matrix */
     for (int i = 0; !rc && i < st->n_mine; i++) {
         elstm_data_free(&st->ds[i]);
         elstm_status s = elstm_data_load_meta(st->files.path[st->mine_idx[i]], &st->meta, &st->ds[i], &d);
         if (s != ELSTM_OK) rc = cli_fail(s, &d);
-        else rows += st->ds[i].rows;
     }
-    if (!rc && !(st->x = malloc((rows ? rows : 1) * (size_t)st->meta.n_inputs * sizeof(float))))
-        rc = cli_error("out of memory");
-    for (int i = 0, r0 = 0; !rc && i < st->n_mine; i++) {
-        memcpy(st->x + (size_t)r0 * (size_t)st->meta.n_inputs, st->ds[i].x,
-               st->ds[i].rows * (size_t)st->meta.n_inputs * sizeof(float));
-        r0 += (int)st->ds[i].rows;
-    }
+    const elstm_dataset **sets = rc ? NULL : malloc((size_t)st->n_mine * sizeof *sets);
+    if (!rc && !sets) rc = cli_error("out of memory");
+    for (int i = 0; !rc && i < st->n_mine; i++) sets[i] = &st->ds[i];
     elstm_status s = ELSTM_OK;
-    if (!rc && st->n_mine > 0 &&
-        ((s = join_windows(st->ds, st->n_mine, ELSTM_SPLIT_TRAIN, st->x, &st->wtr, &d)) != ELSTM_OK ||
-         (s = join_windows(st->ds, st->n_mine, ELSTM_SPLIT_VAL, st->x, &st->wva, &d)) != ELSTM_OK))
+    if (!rc && ((s = elstm_windows_for_sets(sets, st->n_mine, ELSTM_SPLIT_TRAIN, &st->wtr, NULL, &d)) != ELSTM_OK ||
+                (s = elstm_windows_for_sets(sets, st->n_mine, ELSTM_SPLIT_VAL, &st->wva, NULL, &d)) != ELSTM_OK))
         rc = cli_fail(s, &d);
-    if (!rc && st->n_mine == 0) {
-        st->wtr = (elstm_windows){st->x, st->meta.n_inputs, st->meta.steps, 0, NULL, NULL, NULL};
-        st->wva = st->wtr;
-    }
+    free(sets);
     return agree(rc);
 }
 
@@ -390,6 +312,10 @@ static int run_train(cli_ctx *ctx)
     elstm_train_opts topts;
     if (!rc) rc = cli_read_data_opts(ctx, st.files.path[0], &dopts);
     if (!rc) rc = cli_read_model_opts(ctx, &topts);
+    const char *iv = cli_get(ctx, "--intervals");
+    if (!rc && iv && strcmp(iv, "none"))
+        rc = cli_usage_error(ctx, "--intervals: edgelstm-mpi does not calibrate prediction intervals (they need the "
+                                  "validation residuals of every series in one place); train without them");
     if (!rc && !cli_get(ctx, "--threads")) topts.threads = 1; /* a process per core */
     char ckpt[ELSTM_PATH_MAX + 8];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
@@ -430,6 +356,7 @@ static int run_train(cli_ctx *ctx)
     elstm_diag_clear(&d);
     topts.checkpoint = ckpt;
     topts.stop = &g_stop;
+    topts.outputs = elstm_meta_outputs(&st.meta);
     elstm_status s = elstm_trainer_create(&st.tr, &topts, st.meta.n_inputs, st.meta.steps, &d);
     if (s != ELSTM_OK) rc = cli_fail(s, &d);
     if ((rc = agree(rc))) {
@@ -437,9 +364,9 @@ static int run_train(cli_ctx *ctx)
         goto done;
     }
     if (g_rank == 0)
-        fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d series of %d steps x %d inputs "
+        fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows of %d series of %d steps x %d inputs "
                         "(validation %zu, test %zu), batch %d, %d process%s x %d thread%s, deterministic%s\n",
-                topts.units, ntrain_all, nf, st.meta.steps, st.meta.n_inputs, nval_all, (size_t)ntest_all,
+                topts.units, topts.outputs, ntrain_all, nf, st.meta.steps, st.meta.n_inputs, nval_all, (size_t)ntest_all,
                 topts.batch, g_size, g_size == 1 ? "" : "es", topts.threads, topts.threads == 1 ? "" : "s",
                 resume ? ", resuming" : "");
     reduce_stats rs = {0, 0.0, 0};

@@ -60,8 +60,8 @@ static void build(proc_data *p, const unsigned char *mine)
         }
         row0 += (size_t)ROWS[s];
     }
-    p->train = (elstm_windows){p->x, I, T, nt, p->tstart, p->ttg, NULL};
-    p->val = (elstm_windows){p->x, I, T, nv, p->vstart, p->vtg, NULL};
+    p->train = (elstm_windows){p->x, I, T, nt, p->tstart, p->ttg, NULL, 1, NULL};
+    p->val = (elstm_windows){p->x, I, T, nv, p->vstart, p->vtg, NULL, 1, NULL};
 }
 
 static void opts_small(elstm_train_opts *o, int threads, int epochs)
@@ -111,7 +111,7 @@ typedef struct run_out {
     int n_hist;
     elstm_status st;
     elstm_train_result res;
-    char msg[512];
+    char msg[1100];
 } run_out;
 
 typedef struct job {
