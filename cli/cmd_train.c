@@ -288,6 +288,43 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
     return cli_print_json(o);
 }
 
+/* Before reading any data: every file train writes may be written (-o MODEL, its
+ * checkpoint MODEL.ckpt beside it, --report, or --export-windows), and the checkpoint to
+ * resume from exists. Fills ckpt [ELSTM_PATH_MAX + 8] with MODEL.ckpt. */
+static int check_outputs(const cli_ctx *ctx, const char *out, const char *exp, const char *report, int resume,
+                         int force, char *ckpt)
+{
+    const char *inputs[] = {ctx->pos[0], NULL};
+    int rc;
+    if (exp) {
+        elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
+        return cli_check_output(exp, &r);
+    }
+    elstm_output_rules r = {"-o", inputs, force, 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
+    if ((rc = cli_check_output(out, &r))) return rc;
+    /* MODEL.ckpt: written after each epoch, removed at the end; --resume reads it */
+    const char *slash = strrchr(out, '/');
+    size_t base = strlen(slash ? slash + 1 : out);
+    if (base + 5 > 255)
+        return cli_error("the model file name given to -o is %zu bytes long; train also writes MODEL.ckpt "
+                         "beside it and file names take at most 255 bytes, so give one of at most 250",
+                         base);
+    snprintf(ckpt, ELSTM_PATH_MAX + 8, "%s.ckpt", out);
+    struct stat st;
+    if (resume && stat(ckpt, &st) != 0)
+        return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
+                         "when a run ends normally); run without --resume to start again", ckpt);
+    if (stat(ckpt, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_error("%s: is %s, but train keeps its checkpoint in a file of this name beside -o %s; "
+                         "move it away or choose another -o", ckpt,
+                         S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
+    r.is_ours = elstm_checkpoint_is;
+    r.ours = "a checkpoint edgelstm wrote";
+    if ((rc = cli_check_output(ckpt, &r))) return rc;
+    const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
+    return report ? cli_check_report_output(report, "--report", report_inputs, force) : 0;
+}
+
 static int run(cli_ctx *ctx)
 {
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
@@ -302,37 +339,9 @@ static int run(cli_ctx *ctx)
     if ((rc = read_model_opts(ctx, &topts))) return rc;
 
     /* outputs first: nothing is worth computing for a file that may not be written */
-    const char *inputs[] = {ctx->pos[0], NULL};
-    const int force = cli_has(ctx, "--force");
     char ckpt[ELSTM_PATH_MAX + 8] = "";
-    if (exp) {
-        elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
-        if ((rc = cli_check_output(exp, &r))) return rc;
-    } else {
-        elstm_output_rules r = {"-o", inputs, force, 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
-        if ((rc = cli_check_output(out, &r))) return rc;
-        /* MODEL.ckpt: written after each epoch, removed at the end; --resume reads it */
-        const char *slash = strrchr(out, '/');
-        size_t base = strlen(slash ? slash + 1 : out);
-        if (base + 5 > 255)
-            return cli_error("the model file name given to -o is %zu bytes long; train also writes MODEL.ckpt "
-                             "beside it and file names take at most 255 bytes, so give one of at most 250",
-                             base);
-        snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
-        struct stat st;
-        if (resume && stat(ckpt, &st) != 0)
-            return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
-                             "when a run ends normally); run without --resume to start again", ckpt);
-        if (stat(ckpt, &st) == 0 && !S_ISREG(st.st_mode))
-            return cli_error("%s: is %s, but train keeps its checkpoint in a file of this name beside -o %s; "
-                             "move it away or choose another -o", ckpt,
-                             S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
-        r.is_ours = elstm_checkpoint_is;
-        r.ours = "a checkpoint edgelstm wrote";
-        if ((rc = cli_check_output(ckpt, &r))) return rc;
-        const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
-        if (report && (rc = cli_check_report_output(report, "--report", report_inputs, force))) return rc;
-    }
+    const int force = cli_has(ctx, "--force");
+    if ((rc = check_outputs(ctx, out, exp, report, resume, force, ckpt))) return rc;
 
     elstm_diag diag;
     elstm_diag_clear(&diag);
