@@ -320,6 +320,7 @@ static int check_outputs(const cli_ctx *ctx, const char *out, const char *exp, c
                          S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
     r.is_ours = elstm_checkpoint_is;
     r.ours = "a checkpoint edgelstm wrote";
+    r.force = force || resume;   /* --resume reads it first: a file that is not one is refused by name */
     if ((rc = cli_check_output(ckpt, &r))) return rc;
     const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
     return report ? cli_check_report_output(report, "--report", report_inputs, force) : 0;
