@@ -49,6 +49,12 @@ for spec in 2:1 2:2 3:1 4:1 4:2; do
   fi
 done
 
+# shellcheck disable=SC2086
+"$E" train $FILES $OPTS --threads 2 --deterministic -o det.tflite 2> det.err
+[ "$(sha256sum < det.tflite 2>/dev/null)" = "$want" ] &&
+  ok "edgelstm train FILES --deterministic --threads 2 (one process): the same bytes as edgelstm-mpi" ||
+  not_ok "train --deterministic equals edgelstm-mpi" "$(tail -2 det.err)"
+
 # --- the model is the one train makes (one file: same scaler, batches, steps) --------------
 # shellcheck disable=SC2086
 run 1 a.csv $OPTS -o one.tflite 2> one.err
