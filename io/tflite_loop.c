@@ -716,6 +716,22 @@ static void analyze(const elstm_tflite_model *m, int32_t k, elstm_tflite_loop *L
         WHY(L, "the WHILE loop runs the main graph itself, which is not a recurrent layer edgelstm knows");
         return;
     }
+    /* TensorFlow operators in the body: the converter's fallback for a batch size it cannot fix */
+    const elstm_tflite_subgraph *b = &m->subgraphs[L->body];
+    for (int32_t op = 0; op < b->n_ops; op++) {
+        if (b->ops[op].builtin != ELSTM_TFL_OP_CUSTOM) continue;
+        uint32_t oc = b->ops[op].opcode_index;
+        const char *cc = oc < (uint32_t)m->n_opcodes ? m->opcodes[oc].custom_code : NULL;
+        if (cc && strncmp(cc, "Flex", 4) == 0)
+            WHY(L, "the loop runs the TensorFlow operator %.64s (the converter writes TensorFlow operators when the "
+                   "batch size is not fixed and SELECT_TF_OPS is allowed); edgelstm runs TFLite's builtin operators: "
+                   "build the model for conversion with keras.Input(shape=(steps, features), batch_size=1) and "
+                   "convert it without SELECT_TF_OPS", cc + 4);
+        else
+            WHY(L, "the loop runs the custom operator %.64s, so it is not a recurrent layer edgelstm knows",
+                cc ? cc : "(unnamed)");
+        return;
+    }
     body B;
     memset(&B, 0, sizeof B);
     B.m = m;
