@@ -9,8 +9,8 @@ a fixed batch size of 1. The same model in the converter's dynamic-range variant
 (optimizations=[tf.lite.Optimize.DEFAULT]: int8 weights). Then, with edgelstm:
 
   inspect   the WHILE loop recognised as an LSTM, the parameter count (Keras: 69,761)
-  run       against ai-edge-litert (builtin reference kernels and the default XNNPACK
-            delegate) on the last test windows: largest difference
+  run       against ai-edge-litert (its builtin kernels, its reference kernels and its
+            default XNNPACK delegate) on the file's last 11 windows: largest difference
   adopt     the data's columns and the notebook's scaler
   predict   --last against ai-edge-litert on the same window
   eval      test RMSE beside persistence
@@ -140,6 +140,7 @@ def measure():
         r = {"bytes": os.path.getsize(path), "ops": info["ops"], "params": info["params"],
              "loops": [l["kind"] for l in info.get("loops", [])]}
         for resolver, key in ((OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES, "vs_litert_builtin"),
+                              (OpResolverType.BUILTIN_REF, "vs_litert_ref"),
                               (OpResolverType.AUTO, "vs_litert_default")):
             it = Interpreter(model_path=path, experimental_op_resolver_type=resolver)
             it.allocate_tensors()

@@ -80,6 +80,15 @@ int cli_load_model_and_data(const char *model_path, const char *data_path, elstm
         elstm_forecaster_free(f);
         return cli_fail(s == ELSTM_ERR_ARG ? ELSTM_ERR_DATA : s, &diag);
     }
+    if (f->n_layers > 1 || elstm_forecaster_top(f)->n_output != 1) {
+        int rc = cli_error("%s: the model has %d LSTM layer%s and %d output%s; predict and eval take one LSTM layer "
+                           "with one output for now (run, deploy and profile take this model)",
+                           model_path, (int)f->n_layers, f->n_layers == 1 ? "" : "s",
+                           (int)elstm_forecaster_top(f)->n_output, elstm_forecaster_top(f)->n_output == 1 ? "" : "s");
+        elstm_data_free(ds);
+        elstm_forecaster_free(f);
+        return rc;
+    }
     if (f->lstm.n_input != ds->n_inputs || f->steps != ds->meta.steps || f->lstm.n_output != 1) {
         int rc = cli_error("%s: the model (%d inputs, %d steps, %d outputs) does not match its own "
                            "metadata (%d inputs, %d steps)",

@@ -20,11 +20,14 @@ files are small: a few units, short windows.
 
 Fixtures (NAME.tflite + NAME.json):
   k3_lstm        Keras 3  LSTM(8) -> Dense(1), input [1,12,3]
-  k3_hybrid      Keras 3  LSTM(20) -> Dense(1), [1,8,13], converted with
+  k3_hybrid      Keras 3  LSTM(24) -> Dense(1), [1,64,48], converted with
                  optimizations=[tf.lite.Optimize.DEFAULT]: int8 input and recurrent weights
-                 (the converter keeps tensors under 1024 values in float, hence 13 inputs)
-                 with one scale per row, float activations ("dynamic range" / hybrid); its
-                 fourth case is a rounding tie of the input quantization
+                 (the converter keeps tensors under 1024 values in float) with one scale
+                 per row, float activations ("dynamic range" / hybrid); outputs of the
+                 builtin and of the reference kernels; 64 steps, so that last-bit
+                 differences in the per-step quantization show in the output; the fourth
+                 case is a rounding tie of the input quantization, the fifth a range whose
+                 float difference rounds
   k3_stacked     Keras 3  LSTM(8, return_sequences=True) -> LSTM(6) -> Dense(1), [1,10,3]
   k3_dense24     Keras 3  LSTM(8) -> Dense(24), [1,12,3]
   k3_nobias      Keras 3  LSTM(5, use_bias=False) -> Dense(2), [1,6,2]
@@ -72,8 +75,8 @@ OUT = os.path.join(HERE, "..", "tests", "fixtures", "keras")
 #   or ("refused", word the message must contain)
 FIXTURES = {
     "k3_lstm": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 1})], (12, 3), "float", ("runs", [8], 1)),
-    "k3_hybrid": ("keras3", [("LSTM", {"units": 20}), ("Dense", {"units": 1})], (8, 13), "hybrid",
-                  ("runs", [20], 1)),
+    "k3_hybrid": ("keras3", [("LSTM", {"units": 24}), ("Dense", {"units": 1})], (64, 48), "hybrid",
+                  ("runs", [24], 1)),
     "k3_stacked": ("keras3", [("LSTM", {"units": 8, "return_sequences": True}), ("LSTM", {"units": 6}),
                               ("Dense", {"units": 1})], (10, 3), "float", ("runs", [8, 6], 1)),
     "k3_dense24": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), "float", ("runs", [8], 24)),
@@ -152,12 +155,20 @@ def make(framework, names):
         else:
             it.allocate_tensors()
         if hybrid:
+            ref = Interpreter(model_path=path, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+            ref.allocate_tensors()
+        if hybrid:
             # a rounding tie in the converter's dynamic input quantization: with every x_t in
             # [0, 255/256] the scale is 1/256 and 42.5/256 lands halfway between two steps (LiteRT
             # rounds x/scale, then adds the zero point)
             tie = np.full((1,) + shape, 0.5, np.float32)
             tie[..., 0], tie[..., 1] = 255 / 256, 42.5 / 256
             inputs.append(tie)
+            # a range whose float difference rounds (0.87675655 + 0.00053814): TFLite takes the
+            # scale from the float difference, (max - min) in double gives the next float
+            rounded = np.full((1,) + shape, 0.5, np.float32)
+            rounded[..., 0], rounded[..., 1] = 0.8767565488815308, -0.0005381433293223381
+            inputs.append(rounded)
         for x in inputs:
             yk = np.asarray(model.predict(x, verbose=0), dtype=np.float64).reshape(-1)
             if conversion == "flex":
@@ -167,8 +178,14 @@ def make(framework, names):
             it.set_tensor(din["index"], x)
             it.invoke()
             y = it.get_tensor(dout["index"]).astype(np.float64).reshape(-1)
+            if hybrid:   # the reference kernels too: run follows their arithmetic bit for bit
+                ref.set_tensor(ref.get_input_details()[0]["index"], x)
+                ref.invoke()
+                y_ref = ref.get_tensor(ref.get_output_details()[0]["index"]).astype(np.float64).reshape(-1)
             cases.append({"input": x.reshape(-1).astype(float).tolist(), "output": y.tolist(),
                           "keras": yk.tolist()})
+            if hybrid:
+                cases[-1]["output_ref"] = y_ref.tolist()
 
         def det(d):
             return {"name": d["name"], "shape": d["shape"].tolist(), "dtype": np.dtype(d["dtype"]).name}

@@ -185,6 +185,10 @@ r = edgelstm("deploy", d24, "--target", "c", "--name", "d24", "-o", os.path.join
 h = open(os.path.join(tmp, "d24lib", "d24.h")).read() if r.returncode == 0 else ""
 s.check("... and its library has 24 outputs and the data's sensors", "#define D24_OUTPUTS     24" in h and
         "sample[0] = a: value in the training CSV's units" in h, r.stderr + h[:200])
+r = edgelstm("predict", d24, csv, "--last")
+s.check("predict refuses the Dense(24) model in one sentence saying what takes it",
+        r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
+        "1 LSTM layer and 24 outputs" in r.stderr and "deploy" in r.stderr, r.stderr)
 # metadata that disagrees with the dense layer (24 -> 23 in the file's JSON) is refused
 data = open(d24, "rb").read() if os.path.exists(d24) else b""
 bad = os.path.join(tmp, "d23.tflite")
