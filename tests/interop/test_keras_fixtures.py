@@ -11,6 +11,7 @@ import glob
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -75,6 +76,12 @@ for rec_path in records:
 
     # ---- models edgelstm runs ----
     s.check(f"{name}: inspect says edgelstm runs it", j["runnable"] is True, j.get("unsupported"))
+    if not rec["hybrid"]:
+        # the text's constant data counts the loop bodies' weights too (float32: 4 bytes each)
+        txt = edgelstm("inspect", model).stdout
+        m = re.search(r"constant data (\d+) bytes", txt)
+        s.check(f"{name}: inspect's constant data holds the {rec['keras_params']} float32 weights",
+                m is not None and int(m.group(1)) >= 4 * rec["keras_params"], txt.splitlines()[1:2])
     s.check(f"{name}: params {j['params']} = Keras's count_params() {rec['keras_params']}",
             j["params"] == rec["keras_params"], (j["params"], rec["keras_params"]))
     if keras3:
