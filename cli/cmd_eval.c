@@ -72,7 +72,8 @@ int cli_load_model_and_data(const char *model_path, const char *data_path, elstm
         elstm_forecaster_free(f);
         return cli_error("%s: the model has no edgelstm metadata; this command needs a model trained "
                          "by 'edgelstm train' (or one carrying its metadata) to read the data and "
-                         "convert forecasts to the target's units",
+                         "convert forecasts to the target's units; give a model made elsewhere (Keras) its "
+                         "metadata with 'edgelstm adopt MODEL.tflite DATA.csv [data options] -o OUT.tflite'",
                          model_path);
     }
     s = elstm_data_load_meta(data_path, &f->meta, ds, &diag);

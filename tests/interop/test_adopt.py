@@ -133,6 +133,14 @@ s.check("without metadata the header says plainly that inputs are the model's ow
         "carries no edgelstm metadata" in bare and "already scaled" in bare and "training CSV's units" not in bare,
         bare[:300])
 
+# ---- a model without metadata: predict and eval say how to give it one ----
+for cmd in ("predict", "eval"):
+    r = edgelstm(cmd, MODEL, DATA)
+    lines = r.stderr.strip().splitlines()
+    s.check(f"{cmd} of the Keras file before adopt: one line naming the file and 'edgelstm adopt'",
+            r.returncode == 1 and len(lines) == 1 and MODEL in lines[0] and "edgelstm adopt MODEL.tflite DATA.csv" in lines[0],
+            r.stderr)
+
 # ---- a wrong input order shows in adopt's evaluation ----
 wrong = [o if o != "TEMP,PRES,DEWP,RAIN,WSPM,wd" else "PRES,TEMP,DEWP,RAIN,WSPM,wd" for o in OPTS]
 r = edgelstm("adopt", MODEL, DATA, *wrong, "-o", os.path.join(tmp, "wrong.tflite"))
