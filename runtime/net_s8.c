@@ -1,0 +1,131 @@
+/*
+ * net_s8.c - the quantized forecasters (edgelstm/quant.h): quantize each normalized input
+ * row, step the integer LSTM, apply the dense layer to the last hidden state and
+ * dequantize its output. This is the whole graph edgelstm's int8 files hold
+ * (QUANTIZE -> UNIDIRECTIONAL_SEQUENCE_LSTM -> last step -> FULLY_CONNECTED -> DEQUANTIZE),
+ * and what `eval` on the host and deployed int8 libraries run.
+ */
+#include "edgelstm/quant.h"
+
+static uintptr_t net_align(uintptr_t p)
+{
+    return (p + (ELSTM_ARENA_ALIGN - 1)) & ~(uintptr_t)(ELSTM_ARENA_ALIGN - 1);
+}
+
+/* The dense layer must read the LSTM's hidden state. */
+static int dense_ok(int32_t n_units, int32_t n_in, int32_t n_out, const void *w, const elstm_qmult *mult)
+{
+    return n_in == n_units && n_out >= 1 && w && mult;
+}
+
+ELSTM_API size_t elstm_net_arena_size_s8(const elstm_net_s8 *n)
+{
+    return ELSTM_NET_S8_ARENA_BYTES(n->lstm.q.n_input, n->lstm.q.n_units, n->dense.n_out);
+}
+
+ELSTM_API elstm_status elstm_net_init_s8(elstm_net_ctx_s8 *ctx, const elstm_net_s8 *n, void *arena,
+                                         size_t arena_bytes)
+{
+    uintptr_t p, end;
+    size_t lstm_bytes;
+    elstm_status st;
+    if (!ctx || !n || !arena) return ELSTM_ERR_ARG;
+    if (!dense_ok(n->lstm.q.n_units, n->dense.n_in, n->dense.n_out, n->dense.w, n->dense.mult) ||
+        n->dense.zp_in != n->lstm.q.zp_h || !(n->in_scale > 0.0f) || !(n->out_scale > 0.0f))
+        return ELSTM_ERR_ARG;
+    if (arena_bytes < elstm_net_arena_size_s8(n)) return ELSTM_ERR_NOMEM;
+    p = (uintptr_t)arena;
+    end = p + arena_bytes;
+    lstm_bytes = elstm_lstm_arena_size_s8(&n->lstm);
+    st = elstm_lstm_init_s8(&ctx->lstm, &n->lstm, (void *)p, lstm_bytes);
+    if (st != ELSTM_OK) return st;
+    p = net_align(p + lstm_bytes);
+    ctx->row = (int8_t *)p;
+    p = net_align(p + (size_t)n->lstm.q.n_input);
+    ctx->y = (int8_t *)p;
+    p += (size_t)n->dense.n_out;
+    if (p > end) return ELSTM_ERR_NOMEM;
+    ctx->net = n;
+    return ELSTM_OK;
+}
+
+static void net_finish_s8(elstm_net_ctx_s8 *ctx, float *y)
+{
+    const elstm_net_s8 *n = ctx->net;
+    elstm_fc_s8_ref(&n->dense, ctx->lstm.h, ctx->y);
+    elstm_dequantize_s8(ctx->y, (size_t)n->dense.n_out, n->out_scale, n->dense.zp_out, y);
+}
+
+ELSTM_API void elstm_net_window_s8(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y, int ref)
+{
+    const elstm_net_s8 *n = ctx->net;
+    const size_t I = (size_t)n->lstm.q.n_input;
+    int32_t t;
+    elstm_lstm_reset_s8(&ctx->lstm);
+    for (t = 0; t < steps; t++) {
+        elstm_quantize_s8(x + (size_t)t * I, I, n->in_scale, n->lstm.q.zp_in, ctx->row);
+        if (ref) elstm_lstm_step_s8_ref(&ctx->lstm, ctx->row);
+        else elstm_lstm_step_s8(&ctx->lstm, ctx->row);
+    }
+    net_finish_s8(ctx, y);
+}
+
+ELSTM_API void elstm_net_window_q_s8(elstm_net_ctx_s8 *ctx, const int8_t *xq, int32_t steps, float *y,
+                                     int ref)
+{
+    const size_t I = (size_t)ctx->net->lstm.q.n_input;
+    int32_t t;
+    elstm_lstm_reset_s8(&ctx->lstm);
+    for (t = 0; t < steps; t++) {
+        if (ref) elstm_lstm_step_s8_ref(&ctx->lstm, xq + (size_t)t * I);
+        else elstm_lstm_step_s8(&ctx->lstm, xq + (size_t)t * I);
+    }
+    net_finish_s8(ctx, y);
+}
+
+/* ---- 16x8 ---- */
+
+ELSTM_API size_t elstm_net_arena_size_s16(const elstm_net_s16 *n)
+{
+    return ELSTM_NET_S16_ARENA_BYTES(n->lstm.q.n_input, n->lstm.q.n_units, n->dense.n_out);
+}
+
+ELSTM_API elstm_status elstm_net_init_s16(elstm_net_ctx_s16 *ctx, const elstm_net_s16 *n, void *arena,
+                                          size_t arena_bytes)
+{
+    uintptr_t p, end;
+    size_t lstm_bytes;
+    elstm_status st;
+    if (!ctx || !n || !arena) return ELSTM_ERR_ARG;
+    if (!dense_ok(n->lstm.q.n_units, n->dense.n_in, n->dense.n_out, n->dense.w, n->dense.mult) ||
+        !(n->in_scale > 0.0f) || !(n->out_scale > 0.0f))
+        return ELSTM_ERR_ARG;
+    if (arena_bytes < elstm_net_arena_size_s16(n)) return ELSTM_ERR_NOMEM;
+    p = (uintptr_t)arena;
+    end = p + arena_bytes;
+    lstm_bytes = elstm_lstm_arena_size_s16(&n->lstm);
+    st = elstm_lstm_init_s16(&ctx->lstm, &n->lstm, (void *)p, lstm_bytes);
+    if (st != ELSTM_OK) return st;
+    p = net_align(p + lstm_bytes);
+    ctx->row = (int16_t *)p;
+    p = net_align(p + (size_t)n->lstm.q.n_input * sizeof(int16_t));
+    ctx->y = (int16_t *)p;
+    p += (size_t)n->dense.n_out * sizeof(int16_t);
+    if (p > end) return ELSTM_ERR_NOMEM;
+    ctx->net = n;
+    return ELSTM_OK;
+}
+
+ELSTM_API void elstm_net_window_s16(elstm_net_ctx_s16 *ctx, const float *x, int32_t steps, float *y)
+{
+    const elstm_net_s16 *n = ctx->net;
+    const size_t I = (size_t)n->lstm.q.n_input;
+    int32_t t;
+    elstm_lstm_reset_s16(&ctx->lstm);
+    for (t = 0; t < steps; t++) {
+        elstm_quantize_s16(x + (size_t)t * I, I, n->in_scale, 0, ctx->row);
+        elstm_lstm_step_s16_ref(&ctx->lstm, ctx->row);
+    }
+    elstm_fc_s16_ref(&n->dense, ctx->lstm.h, ctx->y);
+    elstm_dequantize_s16(ctx->y, (size_t)n->dense.n_out, n->out_scale, 0, y);
+}
