@@ -98,6 +98,6 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
 int cli_print_json(void *json_t_value);
 
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
-    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench;
+    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_quantize;
 
 #endif /* EDGELSTM_CLI_H */

@@ -114,7 +114,7 @@ static int run(cli_ctx *ctx)
     elstm_eval_result r;
     elstm_diag diag;
     elstm_diag_clear(&diag);
-    elstm_status s = elstm_eval_split(&f.lstm, &ds, split, cli_default_threads(), &r, &diag);
+    elstm_status s = elstm_forecaster_eval(&f, &ds, split, cli_default_threads(), &r, &diag);
     if (s != ELSTM_OK) rc = cli_fail(s, &diag);
     else if (cli_has(ctx, "--json")) rc = cli_print_json(cli_eval_json(&r));
     else cli_eval_print(stdout, &r, ds.meta.target);

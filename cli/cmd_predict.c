@@ -78,7 +78,7 @@ static int run(cli_ctx *ctx)
             goto done;
         }
     }
-    elstm_status s = elstm_forecast_windows(&f.lstm, ds.meta.steps, ds.x, starts, n, cli_default_threads(), yn, &diag);
+    elstm_status s = elstm_forecaster_forecast(&f, ds.x, starts, n, cli_default_threads(), yn, &diag);
     if (s != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }
 
     if (last) {

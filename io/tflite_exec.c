@@ -347,9 +347,9 @@ static elstm_status plan_lstm_q(const elstm_tflite_model *m, int32_t k, op_plan 
                         (long long)in->zero_point[0], (long long)h->zero_point[0],
                         (long long)c->zero_point[0], (long long)lo, (long long)hi);
     int32_t cell_pow = 0;
-    if (!tfl_pow2_exponent(c->scale[0], &cell_pow) || cell_pow < -15 || cell_pow > 0)
+    if (!tfl_pow2_exponent(c->scale[0], &cell_pow) || cell_pow < -24 || cell_pow > 0)
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "its cell state scale %g is not a power of two between 2^-15 and 1, which "
+                        "its cell state scale %g is not a power of two between 2^-24 and 1, which "
                         "the integer LSTM needs", (double)c->scale[0]);
     elstm_lstm_qparams *q = s16 ? &p->lstm16.q : &p->lstm8.q;
     const float gate_scale = 1.0f / 4096.0f;   /* Q3.12 */
@@ -817,15 +817,64 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
     }
 }
 
-void tfl_exec_run_ops(elstm_tflite_exec *e, int32_t first, int32_t last)
+int tfl_exec_moves_last_step(const elstm_tflite_exec *e, int32_t first, int32_t last, int32_t T,
+                              int32_t N)
 {
-    for (int32_t k = first; k <= last && k < e->sg->n_ops; k++) run_op(e, k);
+    const elstm_tflite_subgraph *sg = e->sg;
+    const size_t total = (size_t)T * (size_t)N;
+    if (first > last + 1 || first < 0 || last >= sg->n_ops) return 0;
+    if (total > ((size_t)1 << 26)) return 0;
+    /* element indices of the LSTM output travel through the byte-moving operators */
+    int32_t *cur = malloc(total * sizeof *cur);
+    if (!cur) return 0;
+    for (size_t i = 0; i < total; i++) cur[i] = (int32_t)i;
+    size_t n = total;
+    int ok = 1;
+    for (int32_t k = first; ok && k <= last; k++) {
+        const elstm_tflite_op *op = &sg->ops[k];
+        const size_t out_n = sg->tensors[op->outputs[0]].elements;
+        int32_t *next = malloc((out_n ? out_n : 1) * sizeof *next);
+        if (!next || sg->tensors[op->inputs[0]].elements != n) {
+            ok = 0;
+        } else if (op->builtin == ELSTM_TFL_OP_RESHAPE) {
+            memcpy(next, cur, n * sizeof *cur);
+        } else if (op->builtin == ELSTM_TFL_OP_STRIDED_SLICE || op->builtin == ELSTM_TFL_OP_SLICE) {
+            run_slice(&e->plans[k].slice, (const uint8_t *)cur, (uint8_t *)next, sizeof *cur);
+        } else {
+            ok = 0;
+        }
+        free(cur);
+        cur = next;
+        n = out_n;
+    }
+    ok = ok && cur && n == (size_t)N;
+    for (int32_t i = 0; ok && i < N; i++) ok = cur[i] == (T - 1) * N + i;
+    free(cur);
+    return ok;
 }
 
-float *tfl_exec_activation_f32(elstm_tflite_exec *e, int32_t t)
+const elstm_lstm_s8 *tfl_exec_lstm_s8(const elstm_tflite_exec *e, int32_t k)
 {
-    if (t < 0 || t >= e->sg->n_tensors || e->sg->tensors[t].type != ELSTM_TFL_FLOAT32) return NULL;
-    return e->wr[t];
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && p->type == ELSTM_TFL_INT8 ? &p->lstm8 : NULL;
+}
+
+const elstm_lstm_s16 *tfl_exec_lstm_s16(const elstm_tflite_exec *e, int32_t k)
+{
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && p->type == ELSTM_TFL_INT16 ? &p->lstm16 : NULL;
+}
+
+const elstm_fc_s8 *tfl_exec_fc_s8(const elstm_tflite_exec *e, int32_t k)
+{
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_FULLY_CONNECTED && p->type == ELSTM_TFL_INT8 && p->rows == 1 ? &p->fc8 : NULL;
+}
+
+const elstm_fc_s16 *tfl_exec_fc_s16(const elstm_tflite_exec *e, int32_t k)
+{
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_FULLY_CONNECTED && p->type == ELSTM_TFL_INT16 && p->rows == 1 ? &p->fc16 : NULL;
 }
 
 /* ---- creation ---- */
@@ -1050,7 +1099,7 @@ elstm_status elstm_tflite_exec_run(elstm_tflite_exec *e, const float *in, size_t
             memset(e->wr[t], 0, sg->tensors[t].elements * elstm_tflite_type_size(sg->tensors[t].type));
     if (ti->type == ELSTM_TFL_FLOAT32) memcpy(e->wr[e->input], in, n * sizeof(float));
     else run_convert(ti->type, 1, ti->scale[0], (int32_t)ti->zero_point[0], in, e->wr[e->input], n);
-    tfl_exec_run_ops(e, 0, sg->n_ops - 1);
+    for (int32_t k = 0; k < sg->n_ops; k++) run_op(e, k);
     for (int32_t k = 0; k < sg->n_outputs; k++) {
         const elstm_tflite_tensor *to = &sg->tensors[sg->outputs[k]];
         const void *src = e->rd[sg->outputs[k]];

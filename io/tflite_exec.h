@@ -5,6 +5,7 @@
 #define EDGELSTM_IO_TFLITE_EXEC_H
 
 #include "edgelstm/lstm.h"
+#include "edgelstm/quant.h"
 #include "edgelstm/tflite.h"
 
 /* Check a float32 UNIDIRECTIONAL_SEQUENCE_LSTM operator (index `k` of subgraph 0) and
@@ -19,11 +20,19 @@ elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f
  * operator from TensorFlow instead. */
 elstm_status tfl_refuse_while(const elstm_tflite_model *m, int32_t k, elstm_diag *diag);
 
-/* Run operators first..last (inclusive) of subgraph 0 on the tensors as they are. */
-void tfl_exec_run_ops(elstm_tflite_exec *e, int32_t first, int32_t last);
+/* 1 if operators first..last (inclusive; byte-moving ones: STRIDED_SLICE, SLICE, RESHAPE)
+ * deliver exactly the last time step, in order, of a [T,N] LSTM output they read (checked
+ * by running their plans on element indices); first = last + 1 means no operator. */
+int tfl_exec_moves_last_step(const elstm_tflite_exec *e, int32_t first, int32_t last, int32_t T,
+                              int32_t N);
 
-/* The storage of tensor t when it is a float32 tensor computed by the graph, else NULL. */
-float *tfl_exec_activation_f32(elstm_tflite_exec *e, int32_t t);
+/* The runtime parameters the executor planned for operator k (pointers into the model
+ * and the executor), or NULL when k is not such an operator (an integer LSTM of that
+ * type; an integer FULLY_CONNECTED on one row). */
+const elstm_lstm_s8 *tfl_exec_lstm_s8(const elstm_tflite_exec *e, int32_t k);
+const elstm_lstm_s16 *tfl_exec_lstm_s16(const elstm_tflite_exec *e, int32_t k);
+const elstm_fc_s8 *tfl_exec_fc_s8(const elstm_tflite_exec *e, int32_t k);
+const elstm_fc_s16 *tfl_exec_fc_s16(const elstm_tflite_exec *e, int32_t k);
 
 /* elstm_forecaster_load() on a parsed model (m->path names it in messages). */
 struct elstm_forecaster;

@@ -2,15 +2,18 @@
  * tflite_forecaster.c - elstm_forecaster_load(): a .tflite (ours or TensorFlow-converted)
  * whose subgraph 0 is
  *
- *   UNIDIRECTIONAL_SEQUENCE_LSTM -> {STRIDED_SLICE | SLICE | RESHAPE}* -> FULLY_CONNECTED
+ *   [QUANTIZE] -> UNIDIRECTIONAL_SEQUENCE_LSTM -> {STRIDED_SLICE | SLICE | RESHAPE}*
+ *              -> FULLY_CONNECTED -> [DEQUANTIZE]
  *
- * where the middle chain selects the last time step, becomes an elstm_forecaster with
- * its weights copied (bitwise) into one aligned block.
+ * where the middle chain selects the last time step (float32 models have neither
+ * QUANTIZE nor DEQUANTIZE; integer ones may have both), becomes an elstm_forecaster
+ * with its weights copied (bitwise) into one aligned block. Integer models keep the
+ * runtime parameters the graph executor planned (elstm_net_s8 / _s16).
  *
  * The chain is not recognised by its constants but checked by running it: the
- * executor's own kernels are applied to an LSTM output filled with each element's
- * index, and the dense layer must receive exactly the indices of the last step, in
- * order. Anything that reads differently is refused.
+ * executor's slicing kernels move the element indices of the LSTM output, and the dense
+ * layer must receive exactly the indices of the last step, in order. Anything that reads
+ * differently is refused.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,57 +36,42 @@ void elstm_forecaster_free(elstm_forecaster *f)
 static elstm_status refuse(const elstm_tflite_model *m, const char *why, elstm_diag *diag)
 {
     return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                          "not an edgelstm forecaster: %s; a forecaster is a float32 "
-                          "UNIDIRECTIONAL_SEQUENCE_LSTM whose last step feeds a FULLY_CONNECTED "
-                          "layer (use 'edgelstm run' for other graphs)", why);
+                          "not an edgelstm forecaster: %s; a forecaster is an "
+                          "UNIDIRECTIONAL_SEQUENCE_LSTM (float32, int8 or 16x8, optionally after a "
+                          "QUANTIZE) whose last step feeds a FULLY_CONNECTED layer (optionally "
+                          "followed by a DEQUANTIZE; use 'edgelstm run' for other graphs)", why);
 }
 
-/* The chain between the LSTM (op 0) and the dense layer (op n-1) must deliver the last
- * step's N values, in order. */
-static elstm_status check_last_step(const elstm_tflite_model *m, elstm_tflite_exec *e,
-                                    int32_t T, int32_t N, elstm_diag *diag)
-{
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
-    int32_t n_ops = sg->n_ops;
-    float *seq = tfl_exec_activation_f32(e, sg->ops[0].outputs[0]);
-    float *last = tfl_exec_activation_f32(e, sg->ops[n_ops - 1].inputs[0]);
-    if (!seq || !last) return refuse(m, "the dense layer's input is not computed from the LSTM", diag);
-    size_t total = (size_t)T * (size_t)N;
-    if (total > ((size_t)1 << 24))   /* indices must be exact in float32 */
-        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                              "the LSTM output has %zu values, more than edgelstm loads", total);
-    for (size_t i = 0; i < total; i++) seq[i] = (float)i;
-    tfl_exec_run_ops(e, 1, n_ops - 2);
-    const elstm_tflite_tensor *fc_in = &sg->tensors[sg->ops[n_ops - 1].inputs[0]];
-    int ok = fc_in->elements == (size_t)N;
-    for (int32_t n = 0; ok && n < N; n++)
-        ok = last[n] == (float)((size_t)(T - 1) * (size_t)N + (size_t)n);
-    return ok ? ELSTM_OK
-              : refuse(m, "the operators between the LSTM and the dense layer do not select "
-                          "the last time step", diag);
-}
+/* Where the LSTM and the dense layer are: operators kl and kf. */
+typedef struct ends {
+    int32_t kl, kf;
+} ends;
 
-static elstm_status check_structure(const elstm_tflite_model *m, elstm_diag *diag)
+static elstm_status check_structure(const elstm_tflite_model *m, ends *x, elstm_diag *diag)
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const int32_t n = sg->n_ops;
     char why[256];
-    for (int32_t k = 0; k < sg->n_ops; k++) {
+    for (int32_t k = 0; k < n; k++) {
         if (sg->ops[k].builtin == ELSTM_TFL_OP_WHILE) return tfl_refuse_while(m, k, diag);
         if (sg->ops[k].n_inputs < 1 || sg->ops[k].inputs[0] < 0 || sg->ops[k].n_outputs < 1) {
             snprintf(why, sizeof why, "operator %d has no input or no output", (int)k);
             return refuse(m, why, diag);
         }
     }
-    if (sg->n_ops < 2 || sg->ops[0].builtin != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM ||
-        sg->ops[sg->n_ops - 1].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
-        snprintf(why, sizeof why, "its %d operators run %s first and %s last", (int)sg->n_ops,
-                 sg->n_ops ? elstm_tflite_op_name(sg->ops[0].builtin) : "nothing",
-                 sg->n_ops ? elstm_tflite_op_name(sg->ops[sg->n_ops - 1].builtin) : "nothing");
+    x->kl = n > 0 && sg->ops[0].builtin == ELSTM_TFL_OP_QUANTIZE ? 1 : 0;
+    x->kf = n > 0 && sg->ops[n - 1].builtin == ELSTM_TFL_OP_DEQUANTIZE ? n - 2 : n - 1;
+    if (x->kf - x->kl < 1 || sg->ops[x->kl].builtin != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM ||
+        sg->ops[x->kf].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
+        snprintf(why, sizeof why, "its %d operators run %s first and %s last", (int)n,
+                 n ? elstm_tflite_op_name(sg->ops[0].builtin) : "nothing",
+                 n ? elstm_tflite_op_name(sg->ops[n - 1].builtin) : "nothing");
         return refuse(m, why, diag);
     }
-    for (int32_t k = 1; k < sg->n_ops - 1; k++) {
+    for (int32_t k = x->kl + 1; k <= n - 1; k++) {
         int32_t b = sg->ops[k].builtin;
-        if (b != ELSTM_TFL_OP_STRIDED_SLICE && b != ELSTM_TFL_OP_SLICE && b != ELSTM_TFL_OP_RESHAPE) {
+        if (k < x->kf && b != ELSTM_TFL_OP_STRIDED_SLICE && b != ELSTM_TFL_OP_SLICE &&
+            b != ELSTM_TFL_OP_RESHAPE) {
             snprintf(why, sizeof why, "operator %d between the LSTM and the dense layer is %s",
                      (int)k, elstm_tflite_op_name(b));
             return refuse(m, why, diag);
@@ -94,15 +82,13 @@ static elstm_status check_structure(const elstm_tflite_model *m, elstm_diag *dia
             return refuse(m, why, diag);
         }
     }
-    const elstm_tflite_op *lstm = &sg->ops[0], *fc = &sg->ops[sg->n_ops - 1];
-    if (sg->n_inputs != 1 || lstm->n_inputs < 1 || lstm->inputs[0] != sg->inputs[0])
+    if (x->kl == 1 && sg->ops[1].inputs[0] != sg->ops[0].outputs[0])
+        return refuse(m, "the LSTM does not read the QUANTIZE operator's output", diag);
+    if (sg->n_inputs != 1 || sg->ops[0].inputs[0] != sg->inputs[0])
         return refuse(m, "the LSTM does not read the graph's only input", diag);
-    if (sg->n_outputs != 1 || fc->outputs[0] != sg->outputs[0])
+    if (sg->n_outputs != 1 || sg->ops[n - 1].outputs[0] != sg->outputs[0])
         return refuse(m, "the dense layer's output is not the graph's only output", diag);
-    if (sg->n_ops > 2 && fc->inputs[0] != sg->ops[sg->n_ops - 2].outputs[0])
-        return refuse(m, "the dense layer does not read the last step", diag);
-    if (sg->n_ops == 2 && fc->inputs[0] != lstm->outputs[0])
-        return refuse(m, "the dense layer does not read the LSTM", diag);
+    const elstm_tflite_op *fc = &sg->ops[x->kf];
     if (fc->opt.fused_activation != TFL_ACT_NONE) {
         snprintf(why, sizeof why, "the dense layer applies a %s activation",
                  elstm_tflite_activation_name(fc->opt.fused_activation));
@@ -161,40 +147,140 @@ static elstm_status copy_weights(const elstm_tflite_model *m, const elstm_lstm_f
     return ELSTM_OK;
 }
 
+/* Bytes of an integer model's arrays, laid out by copy_quantized(). */
+static size_t quantized_bytes(size_t I, size_t N, size_t O, size_t bsize)
+{
+    return 4 * (N * bsize) + O * bsize + O * sizeof(elstm_qmult) + 4 * (N * I + N * N) + O * N + 64;
+}
+
+/* Copy an integer model's arrays into one block and point the runtime params at it:
+ * biases (int32/int64) and multipliers first (aligned), then the int8 weights. */
+static void *copy_quantized(elstm_lstm_qparams *q, const void **b, const void **bd, const int8_t **wd,
+                            const elstm_qmult **mult, int32_t n_mult, int32_t O, size_t bsize)
+{
+    const size_t I = (size_t)q->n_input, N = (size_t)q->n_units;
+    uint8_t *block = aligned_alloc(ELSTM_ARENA_ALIGN, (quantized_bytes(I, N, (size_t)O, bsize) +
+                                                       ELSTM_ARENA_ALIGN - 1) / ELSTM_ARENA_ALIGN *
+                                                          ELSTM_ARENA_ALIGN);
+    if (!block) return NULL;
+    uint8_t *p = block;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (b[g]) memcpy(p, b[g], N * bsize);
+        else memset(p, 0, N * bsize);   /* an omitted bias is zero */
+        b[g] = p;
+        p += N * bsize;
+    }
+    if (*bd) {
+        memcpy(p, *bd, (size_t)O * bsize);
+        *bd = p;
+    }
+    p += (size_t)O * bsize;
+    memcpy(p, *mult, (size_t)n_mult * sizeof **mult);
+    *mult = (const elstm_qmult *)p;
+    p += (size_t)O * sizeof **mult;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        memcpy(p, q->wx[g], N * I);
+        q->wx[g] = (const int8_t *)p;
+        p += N * I;
+        memcpy(p, q->wh[g], N * N);
+        q->wh[g] = (const int8_t *)p;
+        p += N * N;
+    }
+    memcpy(p, *wd, (size_t)O * N);
+    *wd = (const int8_t *)p;
+    return block;
+}
+
+/* An integer forecaster: the executor's plans of the LSTM (kl) and the dense layer (kf). */
+static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tflite_exec *e, ends x,
+                                   elstm_forecaster *f, elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_tensor *lin = &sg->tensors[sg->ops[x.kl].inputs[0]];
+    const elstm_tflite_tensor *fout = &sg->tensors[sg->ops[x.kf].outputs[0]];
+    const elstm_lstm_qparams *q;
+    if (tfl_exec_lstm_s8(e, x.kl) && tfl_exec_fc_s8(e, x.kf)) {
+        elstm_net_s8 *n = &f->net8;
+        n->lstm = *tfl_exec_lstm_s8(e, x.kl);
+        n->dense = *tfl_exec_fc_s8(e, x.kf);
+        n->in_scale = lin->scale[0];
+        n->out_scale = fout->scale[0];
+        q = &n->lstm.q;
+        f->dtype = ELSTM_FORECASTER_S8;
+        f->storage = copy_quantized(&n->lstm.q, (const void **)n->lstm.b, (const void **)&n->dense.b,
+                                    &n->dense.w, &n->dense.mult, n->dense.per_channel ? n->dense.n_out : 1,
+                                    n->dense.n_out, sizeof(int32_t));
+    } else if (tfl_exec_lstm_s16(e, x.kl) && tfl_exec_fc_s16(e, x.kf)) {
+        elstm_net_s16 *n = &f->net16;
+        n->lstm = *tfl_exec_lstm_s16(e, x.kl);
+        n->dense = *tfl_exec_fc_s16(e, x.kf);
+        n->in_scale = lin->scale[0];
+        n->out_scale = fout->scale[0];
+        q = &n->lstm.q;
+        f->dtype = ELSTM_FORECASTER_S16;
+        f->storage = copy_quantized(&n->lstm.q, (const void **)n->lstm.b, (const void **)&n->dense.b,
+                                    &n->dense.w, &n->dense.mult, n->dense.per_channel ? n->dense.n_out : 1,
+                                    n->dense.n_out, sizeof(int64_t));
+    } else {
+        return refuse(m, "its LSTM and dense layer are not both float32, both int8 or both 16x8", diag);
+    }
+    if (!f->storage) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, m->path, 0, "out of memory for the weights");
+    const elstm_tflite_tensor *w = &sg->tensors[sg->ops[x.kf].inputs[1]];
+    if (w->shape[1] != q->n_units) return refuse(m, "the dense layer does not take the LSTM's units", diag);
+    f->lstm.n_input = q->n_input;
+    f->lstm.n_units = q->n_units;
+    f->lstm.n_output = w->shape[0];
+    f->lstm.cell_clip = sg->ops[x.kl].opt.cell_clip;
+    f->float_io = sg->tensors[sg->inputs[0]].type == ELSTM_TFL_FLOAT32;
+    return ELSTM_OK;
+}
+
 elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_forecaster *f,
                                        elstm_diag *diag)
 {
     const char *path = m->path;
     memset(f, 0, sizeof *f);
     elstm_tflite_exec *e = NULL;
-    elstm_status st = check_structure(m, diag);
+    ends x = {0, 0};
+    elstm_status st = check_structure(m, &x, diag);
     if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &e, diag);
 
-    elstm_lstm_f32 lstm;
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_tensor *lin = st == ELSTM_OK ? &sg->tensors[sg->ops[x.kl].inputs[0]] : NULL;
     int32_t T = 0;
-    if (st == ELSTM_OK) st = tfl_check_lstm(m, 0, &lstm, &T, diag);
-    if (st == ELSTM_OK) st = check_last_step(m, e, T, lstm.n_units, diag);
-    if (st == ELSTM_OK) {
-        const elstm_tflite_subgraph *sg = &m->subgraphs[0];
-        const elstm_tflite_op *fc = &sg->ops[sg->n_ops - 1];
-        const elstm_tflite_tensor *w = &sg->tensors[fc->inputs[1]];
-        const elstm_tflite_tensor *b =
-            fc->n_inputs > 2 && fc->inputs[2] >= 0 ? &sg->tensors[fc->inputs[2]] : NULL;
-        if (w->shape[1] != lstm.n_units)
-            st = refuse(m, "the dense layer does not take the LSTM's units", diag);
-        else
-            st = copy_weights(m, &lstm, w->data, b ? b->data : NULL, w->shape[0], f, diag);
+    if (st == ELSTM_OK && lin->rank == 3) T = sg->ops[x.kl].opt.time_major ? lin->shape[0] : lin->shape[1];
+    if (st == ELSTM_OK && lin->type != ELSTM_TFL_FLOAT32) {
+        st = load_quantized(m, e, x, f, diag);
+    } else if (st == ELSTM_OK) {
+        if (x.kl != 0 || x.kf != sg->n_ops - 1)
+            st = refuse(m, "a float32 LSTM sits between QUANTIZE and DEQUANTIZE", diag);
+        elstm_lstm_f32 lstm;
+        if (st == ELSTM_OK) st = tfl_check_lstm(m, x.kl, &lstm, &T, diag);
+        if (st == ELSTM_OK) {
+            const elstm_tflite_op *fc = &sg->ops[x.kf];
+            const elstm_tflite_tensor *w = &sg->tensors[fc->inputs[1]];
+            const elstm_tflite_tensor *b =
+                fc->n_inputs > 2 && fc->inputs[2] >= 0 ? &sg->tensors[fc->inputs[2]] : NULL;
+            if (w->type != ELSTM_TFL_FLOAT32) st = refuse(m, "its dense layer is not float32", diag);
+            else if (w->shape[1] != lstm.n_units)
+                st = refuse(m, "the dense layer does not take the LSTM's units", diag);
+            else
+                st = copy_weights(m, &lstm, w->data, b ? b->data : NULL, w->shape[0], f, diag);
+        }
     }
+    if (st == ELSTM_OK && !tfl_exec_moves_last_step(e, x.kl + 1, x.kf - 1, T, f->lstm.n_units))
+        st = refuse(m, "the operators between the LSTM and the dense layer do not select the last "
+                       "time step", diag);
     if (st == ELSTM_OK) {
         f->steps = T;
         const elstm_tflite_metadata *md = elstm_tflite_find_metadata(m, ELSTM_META_NAME);
         if (md) {
             st = elstm_meta_from_json((const char *)md->data, md->len, path, &f->meta, diag);
-            if (st == ELSTM_OK && (f->meta.n_inputs != lstm.n_input || f->meta.steps != T))
+            if (st == ELSTM_OK && (f->meta.n_inputs != f->lstm.n_input || f->meta.steps != T))
                 st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
                                     "the edgelstm metadata describes %d inputs x %d steps, but the "
                                     "model's input is [1,%d,%d]", f->meta.n_inputs, f->meta.steps,
-                                    (int)T, (int)lstm.n_input);
+                                    (int)T, (int)f->lstm.n_input);
             f->has_meta = st == ELSTM_OK;
         }
     }

@@ -49,38 +49,43 @@ ELSTM_API elstm_status elstm_net_init_s8(elstm_net_ctx_s8 *ctx, const elstm_net_
     return ELSTM_OK;
 }
 
-static void net_finish_s8(elstm_net_ctx_s8 *ctx, float *y)
+ELSTM_API void elstm_net_quantize_s8(const elstm_net_s8 *n, const float *row, int8_t *xq)
+{
+    elstm_quantize_s8(row, (size_t)n->lstm.q.n_input, n->in_scale, n->lstm.q.zp_in, xq);
+}
+
+ELSTM_API void elstm_net_reset_s8(elstm_net_ctx_s8 *ctx) { elstm_lstm_reset_s8(&ctx->lstm); }
+ELSTM_API void elstm_net_step_s8(elstm_net_ctx_s8 *ctx, const int8_t *xq) { elstm_lstm_step_s8(&ctx->lstm, xq); }
+ELSTM_API void elstm_net_step_s8_ref(elstm_net_ctx_s8 *ctx, const int8_t *xq) { elstm_lstm_step_s8_ref(&ctx->lstm, xq); }
+
+ELSTM_API void elstm_net_output_s8(elstm_net_ctx_s8 *ctx, float *y)
 {
     const elstm_net_s8 *n = ctx->net;
     elstm_fc_s8_ref(&n->dense, ctx->lstm.h, ctx->y);
     elstm_dequantize_s8(ctx->y, (size_t)n->dense.n_out, n->out_scale, n->dense.zp_out, y);
 }
 
-ELSTM_API void elstm_net_window_s8(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y, int ref)
-{
-    const elstm_net_s8 *n = ctx->net;
-    const size_t I = (size_t)n->lstm.q.n_input;
-    int32_t t;
-    elstm_lstm_reset_s8(&ctx->lstm);
-    for (t = 0; t < steps; t++) {
-        elstm_quantize_s8(x + (size_t)t * I, I, n->in_scale, n->lstm.q.zp_in, ctx->row);
-        if (ref) elstm_lstm_step_s8_ref(&ctx->lstm, ctx->row);
-        else elstm_lstm_step_s8(&ctx->lstm, ctx->row);
-    }
-    net_finish_s8(ctx, y);
-}
-
-ELSTM_API void elstm_net_window_q_s8(elstm_net_ctx_s8 *ctx, const int8_t *xq, int32_t steps, float *y,
-                                     int ref)
+static void net_window_s8(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y, int ref)
 {
     const size_t I = (size_t)ctx->net->lstm.q.n_input;
     int32_t t;
-    elstm_lstm_reset_s8(&ctx->lstm);
+    elstm_net_reset_s8(ctx);
     for (t = 0; t < steps; t++) {
-        if (ref) elstm_lstm_step_s8_ref(&ctx->lstm, xq + (size_t)t * I);
-        else elstm_lstm_step_s8(&ctx->lstm, xq + (size_t)t * I);
+        elstm_net_quantize_s8(ctx->net, x + (size_t)t * I, ctx->row);
+        if (ref) elstm_net_step_s8_ref(ctx, ctx->row);
+        else elstm_net_step_s8(ctx, ctx->row);
     }
-    net_finish_s8(ctx, y);
+    elstm_net_output_s8(ctx, y);
+}
+
+ELSTM_API void elstm_net_window_s8(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y)
+{
+    net_window_s8(ctx, x, steps, y, 0);
+}
+
+ELSTM_API void elstm_net_window_s8_ref(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y)
+{
+    net_window_s8(ctx, x, steps, y, 1);
 }
 
 /* ---- 16x8 ---- */
@@ -116,16 +121,29 @@ ELSTM_API elstm_status elstm_net_init_s16(elstm_net_ctx_s16 *ctx, const elstm_ne
     return ELSTM_OK;
 }
 
-ELSTM_API void elstm_net_window_s16(elstm_net_ctx_s16 *ctx, const float *x, int32_t steps, float *y)
+ELSTM_API void elstm_net_quantize_s16(const elstm_net_s16 *n, const float *row, int16_t *xq)
+{
+    elstm_quantize_s16(row, (size_t)n->lstm.q.n_input, n->in_scale, 0, xq);
+}
+
+ELSTM_API void elstm_net_reset_s16(elstm_net_ctx_s16 *ctx) { elstm_lstm_reset_s16(&ctx->lstm); }
+ELSTM_API void elstm_net_step_s16_ref(elstm_net_ctx_s16 *ctx, const int16_t *xq) { elstm_lstm_step_s16_ref(&ctx->lstm, xq); }
+
+ELSTM_API void elstm_net_output_s16(elstm_net_ctx_s16 *ctx, float *y)
 {
     const elstm_net_s16 *n = ctx->net;
-    const size_t I = (size_t)n->lstm.q.n_input;
-    int32_t t;
-    elstm_lstm_reset_s16(&ctx->lstm);
-    for (t = 0; t < steps; t++) {
-        elstm_quantize_s16(x + (size_t)t * I, I, n->in_scale, 0, ctx->row);
-        elstm_lstm_step_s16_ref(&ctx->lstm, ctx->row);
-    }
     elstm_fc_s16_ref(&n->dense, ctx->lstm.h, ctx->y);
     elstm_dequantize_s16(ctx->y, (size_t)n->dense.n_out, n->out_scale, 0, y);
+}
+
+ELSTM_API void elstm_net_window_s16_ref(elstm_net_ctx_s16 *ctx, const float *x, int32_t steps, float *y)
+{
+    const size_t I = (size_t)ctx->net->lstm.q.n_input;
+    int32_t t;
+    elstm_net_reset_s16(ctx);
+    for (t = 0; t < steps; t++) {
+        elstm_net_quantize_s16(ctx->net, x + (size_t)t * I, ctx->row);
+        elstm_net_step_s16_ref(ctx, ctx->row);
+    }
+    elstm_net_output_s16(ctx, y);
 }

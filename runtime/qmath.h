@@ -115,7 +115,7 @@ static inline int16_t q_sigmoid(int16_t x)
     return (int16_t)(r >> 10);
 }
 
-/* tanh(x 2^pow), Q0.15 out; pow in [-15, 0]. The input becomes Q3.12 scaled by 3 (then
+/* tanh(x 2^pow), Q0.15 out; pow in [-24, 0]. The input becomes Q3.12 scaled by 3 (then
  * 8 fraction bits index the table at twice the sigmoid's argument). */
 static inline int16_t q_tanh(int16_t x, int32_t pow)
 {
@@ -183,7 +183,7 @@ static inline int qparams_ok(const elstm_lstm_qparams *q, int32_t zp_lo, int32_t
     }
     if (!mult_ok(q->m_fc, 30) || !mult_ok(q->m_ig, 30) || !mult_ok(q->m_h, 30)) return 0;
     if (q->zp_in < zp_lo || q->zp_in > zp_hi || q->zp_h < zp_lo || q->zp_h > zp_hi) return 0;
-    if (q->cell_pow < -15 || q->cell_pow > 0 || q->cell_clip > 32767) return 0;
+    if (q->cell_pow < -24 || q->cell_pow > 0 || q->cell_clip > 32767) return 0;
     return 1;
 }
 

@@ -11,16 +11,43 @@
 #include "edgelstm/infer.h"
 #include "edgelstm/train.h"
 
-elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
-                                    const size_t *starts, size_t n, int threads, float *out,
-                                    elstm_diag *diag)
+elstm_status elstm_forecaster_forecast(const elstm_forecaster *f, const float *x, const size_t *starts,
+                                       size_t n, int threads, float *out, elstm_diag *diag)
 {
+    const elstm_lstm_f32 *m = &f->lstm;
     if (m->n_output != 1)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
                               "the model has %d outputs; forecasting needs exactly one", (int)m->n_output);
     if (threads < 1) threads = 1;
     if (threads > ELSTM_INFER_MAX_THREADS) threads = ELSTM_INFER_MAX_THREADS;
-    return elstm_infer_windows(m, x, (size_t)m->n_input, starts, n, steps, threads, out, NULL, diag);
+    const size_t I = (size_t)m->n_input;
+    switch (f->dtype) {
+    case ELSTM_FORECASTER_S8:
+        return elstm_infer_windows_s8(&f->net8, x, I, starts, n, f->steps, threads, out, diag);
+    case ELSTM_FORECASTER_S16:
+        return elstm_infer_windows_s16(&f->net16, x, I, starts, n, f->steps, threads, out, diag);
+    default:
+        return elstm_infer_windows(m, x, I, starts, n, f->steps, threads, out, NULL, diag);
+    }
+}
+
+/* A float model as a forecaster (no storage of its own). */
+static elstm_forecaster wrap(const elstm_lstm_f32 *m, int32_t steps)
+{
+    elstm_forecaster f;
+    memset(&f, 0, sizeof f);
+    f.lstm = *m;
+    f.dtype = ELSTM_FORECASTER_F32;
+    f.steps = steps;
+    return f;
+}
+
+elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
+                                    const size_t *starts, size_t n, int threads, float *out,
+                                    elstm_diag *diag)
+{
+    elstm_forecaster f = wrap(m, steps);
+    return elstm_forecaster_forecast(&f, x, starts, n, threads, out, diag);
 }
 
 float *elstm_dataset_targets_norm(const elstm_dataset *ds)
@@ -43,6 +70,14 @@ static const char *split_name(int split)
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag)
 {
+    elstm_forecaster f = wrap(m, ds->meta.steps);
+    return elstm_forecaster_eval(&f, ds, split, threads, r, diag);
+}
+
+elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                   int threads, elstm_eval_result *r, elstm_diag *diag)
+{
+    const elstm_lstm_f32 *m = &f->lstm;
     memset(r, 0, sizeof *r);
     r->split = split_name(split);
     if (!ds->y)
@@ -72,7 +107,11 @@ elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, 
             memcpy(starts + n, ds->win_start[s], ds->n_win[s] * sizeof *starts);
             n += ds->n_win[s];
         }
-    st = elstm_forecast_windows(m, ds->meta.steps, ds->x, starts, n, threads, yn, diag);
+    if (f->steps != ds->meta.steps)
+        st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0, "the model takes windows of %d steps "
+                            "but the data has %d", (int)f->steps, ds->meta.steps);
+    else
+        st = elstm_forecaster_forecast(f, ds->x, starts, n, threads, yn, diag);
     if (st != ELSTM_OK) goto out;
 
     const int64_t day = 86400, iv = ds->interval_s;

@@ -73,7 +73,9 @@ static elstm_status check_threads(int threads, elstm_diag *diag)
 /* ---- many windows ------------------------------------------------------------------ */
 
 typedef struct win_job {
-    const elstm_lstm_f32 *m;
+    const elstm_lstm_f32 *m;       /* exactly one of m, n8, n16 */
+    const elstm_net_s8 *n8;
+    const elstm_net_s16 *n16;
     const float *x;
     size_t stride;
     const size_t *starts;
@@ -84,9 +86,40 @@ typedef struct win_job {
     size_t arena_bytes;
 } win_job;
 
+/* Quantized windows: rows quantized one by one (any row stride), the integer LSTM, the
+ * dense layer, dequantized outputs. */
+static void *run_windows_q(const win_job *j)
+{
+    elstm_net_ctx_s8 c8;
+    elstm_net_ctx_s16 c16;
+    const size_t O = (size_t)(j->n8 ? j->n8->dense.n_out : j->n16->dense.n_out);
+    if (j->n8 ? elstm_net_init_s8(&c8, j->n8, j->arena, j->arena_bytes) != ELSTM_OK
+              : elstm_net_init_s16(&c16, j->n16, j->arena, j->arena_bytes) != ELSTM_OK)
+        return NULL; /* checked */
+    for (size_t k = j->begin; k < j->end; k++) {
+        const float *xw = j->x + (j->starts ? j->starts[k] : k * (size_t)j->steps) * j->stride;
+        if (j->n8) elstm_net_reset_s8(&c8);
+        else elstm_net_reset_s16(&c16);
+        for (int32_t t = 0; t < j->steps; t++) {
+            const float *row = xw + (size_t)t * j->stride;
+            if (j->n8) {
+                elstm_net_quantize_s8(j->n8, row, c8.row);
+                elstm_net_step_s8(&c8, c8.row);
+            } else {
+                elstm_net_quantize_s16(j->n16, row, c16.row);
+                elstm_net_step_s16_ref(&c16, c16.row);
+            }
+        }
+        if (j->n8) elstm_net_output_s8(&c8, j->y + k * O);
+        else elstm_net_output_s16(&c16, j->y + k * O);
+    }
+    return NULL;
+}
+
 static void *run_windows(void *arg)
 {
     const win_job *j = arg;
+    if (!j->m) return run_windows_q(j);
     const size_t I = (size_t)j->m->n_input, N = (size_t)j->m->n_units, O = (size_t)j->m->n_output;
     elstm_lstm_ctx_f32 ctx;
     size_t k;
@@ -106,31 +139,22 @@ static void *run_windows(void *arg)
     return NULL;
 }
 
-elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t row_stride,
-                                 const size_t *starts, size_t n, int32_t steps, int threads,
-                                 float *y, float *h_out, elstm_diag *diag)
+/* Split windows [0, n) over T threads, each with its own arena of `bytes`. */
+static elstm_status split_windows(win_job proto, size_t n, int threads, size_t bytes, elstm_diag *diag)
 {
     win_job jobs[ELSTM_INFER_MAX_THREADS];
     pthread_t tid[ELSTM_INFER_MAX_THREADS];
     int started[ELSTM_INFER_MAX_THREADS];
-    unsigned char *arenas;
-    size_t bytes;
-    elstm_status s;
-    int t, T;
-    if ((s = check_model(m, diag)) != ELSTM_OK || (s = check_threads(threads, diag)) != ELSTM_OK) return s;
-    if (steps < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows of %d steps (expected >= 1)", (int)steps);
-    if (row_stride < (size_t)m->n_input)
-        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "input rows of %zu values are shorter than the model's %d inputs",
-                              row_stride, (int)m->n_input);
-    if (n == 0) return ELSTM_OK;
-    if (!x) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no input data given");
-    T = (size_t)threads < n ? threads : (int)n;
-    bytes = (elstm_lstm_arena_size_f32(m) + 63) & ~(size_t)63;
-    arenas = aligned_alloc(64, bytes * (size_t)T);
+    int t, T = (size_t)threads < n ? threads : (int)n;
+    bytes = (bytes + 63) & ~(size_t)63;
+    unsigned char *arenas = aligned_alloc(64, bytes * (size_t)T);
     if (!arenas) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for %d inference arenas", T);
     for (t = 0; t < T; t++) {
-        jobs[t] = (win_job){m, x, row_stride, starts, n * (size_t)t / (size_t)T, n * (size_t)(t + 1) / (size_t)T,
-                            steps, y, h_out, arenas + bytes * (size_t)t, bytes};
+        jobs[t] = proto;
+        jobs[t].begin = n * (size_t)t / (size_t)T;
+        jobs[t].end = n * (size_t)(t + 1) / (size_t)T;
+        jobs[t].arena = arenas + bytes * (size_t)t;
+        jobs[t].arena_bytes = bytes;
         started[t] = t > 0 && pthread_create(&tid[t], NULL, run_windows, &jobs[t]) == 0;
     }
     run_windows(&jobs[0]);
@@ -140,6 +164,54 @@ elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t
     }
     free(arenas);
     return ELSTM_OK;
+}
+
+static elstm_status check_windows(int32_t n_input, const float *x, size_t row_stride, size_t n,
+                                  int32_t steps, int threads, elstm_diag *diag)
+{
+    elstm_status s;
+    if ((s = check_threads(threads, diag)) != ELSTM_OK) return s;
+    if (steps < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows of %d steps (expected >= 1)", (int)steps);
+    if (row_stride < (size_t)n_input)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "input rows of %zu values are shorter than the model's %d inputs",
+                              row_stride, (int)n_input);
+    if (n > 0 && !x) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no input data given");
+    return ELSTM_OK;
+}
+
+elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t row_stride,
+                                 const size_t *starts, size_t n, int32_t steps, int threads,
+                                 float *y, float *h_out, elstm_diag *diag)
+{
+    elstm_status s;
+    if ((s = check_model(m, diag)) != ELSTM_OK) return s;
+    if ((s = check_windows(m->n_input, x, row_stride, n, steps, threads, diag)) != ELSTM_OK || n == 0) return s;
+    win_job proto = {m, NULL, NULL, x, row_stride, starts, 0, 0, steps, y, h_out, NULL, 0};
+    return split_windows(proto, n, threads, elstm_lstm_arena_size_f32(m), diag);
+}
+
+elstm_status elstm_infer_windows_s8(const elstm_net_s8 *net, const float *x, size_t row_stride,
+                                    const size_t *starts, size_t n, int32_t steps, int threads,
+                                    float *y, elstm_diag *diag)
+{
+    elstm_status s;
+    if ((s = check_windows(net->lstm.q.n_input, x, row_stride, n, steps, threads, diag)) != ELSTM_OK || n == 0)
+        return s;
+    if (!y) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no output array given");
+    win_job proto = {NULL, net, NULL, x, row_stride, starts, 0, 0, steps, y, NULL, NULL, 0};
+    return split_windows(proto, n, threads, elstm_net_arena_size_s8(net), diag);
+}
+
+elstm_status elstm_infer_windows_s16(const elstm_net_s16 *net, const float *x, size_t row_stride,
+                                     const size_t *starts, size_t n, int32_t steps, int threads,
+                                     float *y, elstm_diag *diag)
+{
+    elstm_status s;
+    if ((s = check_windows(net->lstm.q.n_input, x, row_stride, n, steps, threads, diag)) != ELSTM_OK || n == 0)
+        return s;
+    if (!y) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no output array given");
+    win_job proto = {NULL, NULL, net, x, row_stride, starts, 0, 0, steps, y, NULL, NULL, 0};
+    return split_windows(proto, n, threads, elstm_net_arena_size_s16(net), diag);
 }
 
 /* ---- one window on several threads ------------------------------------------------- */

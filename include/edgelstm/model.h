@@ -8,8 +8,13 @@
  *       converter lays out Keras LSTM(units) + Dense(out): UNIDIRECTIONAL_SEQUENCE_LSTM
  *       -> STRIDED_SLICE (last step) -> FULLY_CONNECTED, input [1, steps, I], plus the
  *       edgelstm metadata entry (meta.h) when `meta` is not NULL. Atomic.
- *   elstm_forecaster_load()  reads such a file, ours or TensorFlow-converted, whose graph
- *       is a float32 single-layer LSTM followed by the last time step and a dense layer;
+ *   elstm_qforecaster_save() writes a quantized forecaster (`edgelstm quantize`) laid out as
+ *       the converter's full-integer files: int8 (or 16x8) LSTM with its five intermediate
+ *       tensors, int16 cell state, integer dense layer, with int8/int16 or float32
+ *       (QUANTIZE/DEQUANTIZE) input and output; the same metadata entry.
+ *   elstm_forecaster_load()  reads such files, ours or TensorFlow-converted, whose graph
+ *       is a single-layer LSTM followed by the last time step and a dense layer, in
+ *       float32, int8 or 16x8 (then optionally between QUANTIZE and DEQUANTIZE);
  *       anything else is refused with a message naming what is unsupported (the general
  *       graph executor for `run`/`inspect` is in tflite.h).
  *
@@ -23,9 +28,22 @@
 #include "edgelstm/diag.h"
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
+#include "edgelstm/quant.h"
+
+/* What a forecaster computes in. */
+enum {
+    ELSTM_FORECASTER_F32 = 0,    /* float32 */
+    ELSTM_FORECASTER_S8 = 8,     /* int8 activations and weights (full integer) */
+    ELSTM_FORECASTER_S16 = 16    /* int16 activations, int8 weights (16x8) */
+};
 
 typedef struct elstm_forecaster {
-    elstm_lstm_f32 lstm;   /* weight pointers point into `storage` */
+    elstm_lstm_f32 lstm;   /* float32: the model, weight pointers into `storage`; integer
+                              models: only the sizes and cell_clip (no weights) */
+    int32_t dtype;         /* ELSTM_FORECASTER_* */
+    int float_io;          /* integer models: the file's input and output are float32 */
+    elstm_net_s8 net8;     /* ELSTM_FORECASTER_S8: the runtime model (arrays in `storage`) */
+    elstm_net_s16 net16;   /* ELSTM_FORECASTER_S16 */
     int32_t steps;         /* time steps of the input tensor [1, steps, n_input] */
     int has_meta;          /* 1 if the file carried edgelstm metadata */
     elstm_meta meta;       /* valid when has_meta */
@@ -40,6 +58,33 @@ elstm_status elstm_forecaster_save(const char *path, const elstm_lstm_f32 *m, in
 elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
                                         const elstm_meta *meta, uint8_t **out, size_t *out_len,
                                         elstm_diag *diag);
+
+/* A quantized forecaster as a file stores it: integer arrays and their float scales
+ * (zero points as noted). Biases are int32 (act_bits 8) or int64 (act_bits 16) with
+ * scale s_in * s_w (computed in float); a NULL bias is written as zeros (LSTM) or left
+ * out (dense). */
+typedef struct elstm_qspec {
+    int32_t act_bits;          /* 8 or 16 */
+    int float_io;              /* 1: float32 input and output through QUANTIZE / DEQUANTIZE */
+    int32_t n_input, n_units, n_output, steps;
+    float cell_clip;           /* >= 0, written in the LSTM options */
+    float s_in, s_h, s_c, s_out;          /* input, hidden state (= LSTM output), cell, output */
+    int32_t zp_in, zp_h, zp_out;          /* 0 for act_bits 16; the cell's is 0 */
+    float s_wx[ELSTM_GATES], s_wh[ELSTM_GATES];
+    const int8_t *wx[ELSTM_GATES];        /* [N][I] */
+    const int8_t *wh[ELSTM_GATES];        /* [N][N] */
+    const void *b[ELSTM_GATES];           /* [N] */
+    int32_t n_s_wd;                       /* 1 (per tensor) or n_output (per channel) */
+    const float *s_wd;
+    const int8_t *wd;                     /* [O][N] */
+    const void *bd;                       /* [O] or NULL */
+} elstm_qspec;
+
+/* Write a quantized forecaster (+ `meta`, may be NULL) atomically / into a buffer. */
+elstm_status elstm_qforecaster_save(const char *path, const elstm_qspec *q, const elstm_meta *meta,
+                                    elstm_diag *diag);
+elstm_status elstm_qforecaster_serialize(const elstm_qspec *q, const elstm_meta *meta, uint8_t **out,
+                                         size_t *out_len, elstm_diag *diag);
 
 /* Load a forecaster .tflite (see above). On failure `f` is empty (safe to free). */
 elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_diag *diag);

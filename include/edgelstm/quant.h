@@ -68,7 +68,7 @@ ELSTM_API int32_t elstm_q_mul(int32_t x, elstm_qmult q);
 ELSTM_API int32_t elstm_q_mul64(int64_t x, elstm_qmult q);
 /* sigmoid: Q3.12 in, Q0.15 out (a 256-entry table with linear interpolation). */
 ELSTM_API int16_t elstm_q_sigmoid(int16_t x);
-/* tanh of x * 2^pow (pow in [-15, 0]; the gates use -12), Q0.15 out. */
+/* tanh of x * 2^pow (pow in [-24, 0]; the gates use -12), Q0.15 out. */
 ELSTM_API int16_t elstm_q_tanh(int16_t x, int32_t pow);
 
 /* ---- the integer LSTM ------------------------------------------------------------------
@@ -95,7 +95,7 @@ typedef struct elstm_lstm_qparams {
     elstm_qmult m_h;          /* 2^-15 2^-15 / s_h: o * tanh(c) -> hidden */
     int32_t zp_in;            /* input zero point (0 for s16) */
     int32_t zp_h;             /* hidden state / output zero point (0 for s16) */
-    int32_t cell_pow;         /* cell scale = 2^cell_pow, in [-15, 0] */
+    int32_t cell_pow;         /* cell scale = 2^cell_pow, in [-24, 0] */
     int32_t cell_clip;        /* quantized cell clip; < 0: no clipping */
 } elstm_lstm_qparams;
 
@@ -137,7 +137,7 @@ ELSTM_API size_t elstm_lstm_arena_size_s8(const elstm_lstm_s8 *m);
 ELSTM_API size_t elstm_lstm_arena_size_s16(const elstm_lstm_s16 *m);
 
 /* Check the params (sizes >= 1, weights present, multipliers in range, cell_pow in
- * [-15, 0], zero points in the activation range) and carve the arena; the state is
+ * [-24, 0], zero points in the activation range) and carve the arena; the state is
  * reset. ELSTM_ERR_ARG / ELSTM_ERR_NOMEM. */
 ELSTM_API elstm_status elstm_lstm_init_s8(elstm_lstm_ctx_s8 *ctx, const elstm_lstm_s8 *m,
                                           void *arena, size_t arena_bytes);
@@ -224,12 +224,17 @@ typedef struct elstm_net_ctx_s8 {
 ELSTM_API size_t elstm_net_arena_size_s8(const elstm_net_s8 *n);
 ELSTM_API elstm_status elstm_net_init_s8(elstm_net_ctx_s8 *ctx, const elstm_net_s8 *n, void *arena,
                                          size_t arena_bytes);
-/* Whole window of normalized float rows x [steps][I] -> y [O] (real values). `ref`
- * non-zero runs the reference LSTM kernel instead of the fast one. */
-ELSTM_API void elstm_net_window_s8(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y, int ref);
-/* The same from rows already quantized: xq [steps][I]. */
-ELSTM_API void elstm_net_window_q_s8(elstm_net_ctx_s8 *ctx, const int8_t *xq, int32_t steps, float *y,
-                                     int ref);
+/* One normalized float row [I] -> the LSTM's input quantization, xq [I]. */
+ELSTM_API void elstm_net_quantize_s8(const elstm_net_s8 *n, const float *row, int8_t *xq);
+/* Step by step: reset (zero state), one quantized row per step (the fast or the reference
+ * LSTM kernel), then the dense layer on the last hidden state -> y [O] real values. */
+ELSTM_API void elstm_net_reset_s8(elstm_net_ctx_s8 *ctx);
+ELSTM_API void elstm_net_step_s8(elstm_net_ctx_s8 *ctx, const int8_t *xq);
+ELSTM_API void elstm_net_step_s8_ref(elstm_net_ctx_s8 *ctx, const int8_t *xq);
+ELSTM_API void elstm_net_output_s8(elstm_net_ctx_s8 *ctx, float *y);
+/* A whole window of normalized float rows x [steps][I] -> y [O]. */
+ELSTM_API void elstm_net_window_s8(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y);
+ELSTM_API void elstm_net_window_s8_ref(elstm_net_ctx_s8 *ctx, const float *x, int32_t steps, float *y);
 
 typedef struct elstm_net_s16 {
     elstm_lstm_s16 lstm;
@@ -251,6 +256,10 @@ typedef struct elstm_net_ctx_s16 {
 ELSTM_API size_t elstm_net_arena_size_s16(const elstm_net_s16 *n);
 ELSTM_API elstm_status elstm_net_init_s16(elstm_net_ctx_s16 *ctx, const elstm_net_s16 *n, void *arena,
                                           size_t arena_bytes);
-ELSTM_API void elstm_net_window_s16(elstm_net_ctx_s16 *ctx, const float *x, int32_t steps, float *y);
+ELSTM_API void elstm_net_quantize_s16(const elstm_net_s16 *n, const float *row, int16_t *xq);
+ELSTM_API void elstm_net_reset_s16(elstm_net_ctx_s16 *ctx);
+ELSTM_API void elstm_net_step_s16_ref(elstm_net_ctx_s16 *ctx, const int16_t *xq);
+ELSTM_API void elstm_net_output_s16(elstm_net_ctx_s16 *ctx, float *y);
+ELSTM_API void elstm_net_window_s16_ref(elstm_net_ctx_s16 *ctx, const float *x, int32_t steps, float *y);
 
 #endif /* EDGELSTM_QUANT_H */

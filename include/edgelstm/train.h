@@ -23,6 +23,7 @@
 #include "edgelstm/data.h"
 #include "edgelstm/diag.h"
 #include "edgelstm/lstm.h"
+#include "edgelstm/model.h"
 
 #define ELSTM_DEFAULT_UNITS    128
 #define ELSTM_DEFAULT_EPOCHS   20
@@ -189,6 +190,14 @@ typedef struct elstm_eval_result {
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* The same two for a forecaster loaded from a file (model.h), float32 or quantized: the
+ * integer models run the runtime's integer kernels (quant.h) on the normalized rows, as
+ * a deployed library does. */
+elstm_status elstm_forecaster_forecast(const elstm_forecaster *f, const float *x, const size_t *starts,
+                                       size_t n, int threads, float *out, elstm_diag *diag);
+elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                   int threads, elstm_eval_result *r, elstm_diag *diag);
 
 /* Normalized target of every row of a dataset (NAN where the target is missing):
  * malloc'd [ds->rows], caller frees. NULL when out of memory. */
