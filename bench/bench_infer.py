@@ -201,8 +201,8 @@ def main():
     print(f"forecast of every runner on the same window: {rows[0][1]['y']:.7f} (max spread {spread:.2g})")
 
     counts = {}
-    for name, cmd, func in (("reference kernel (lstm_ref.c)", [a.driver, drv, "ref"], "elstm_lstm_window_f32_ref"),
-                            ("optimized kernel (lstm_opt.c)", [a.driver, drv, "opt"], "elstm_lstm_window_f32"),
+    for name, cmd, func in (("reference kernel (lstm_f32_ref.c)", [a.driver, drv, "ref"], "elstm_lstm_window_f32_ref"),
+                            ("optimized kernel (lstm_f32_opt.c)", [a.driver, drv, "opt"], "elstm_lstm_window_f32"),
                             ("optimized kernel, packed weights", [a.driver, drv, "packed"], "elstm_lstm_window_f32"),
                             ("plain scalar C loop (-O2)", [a.scalar, drv, "1"], "scalar_window")):
         counts[name] = callgrind(cmd, func, a.work)

@@ -41,7 +41,7 @@ run "assembly, -O2" --opt -O2
 run "assembly, -Os" --opt -Os
 run "plain C version, -O2" --opt -O2 --c-kernel
 "$E" profile "$model" --json --reference > "$tmp/p.json"
-printf '%-34s %14s %10.3f %10s %12.1f\n' "reference (lstm_ref.c + libm), -O2" "$(field "$tmp/p.json" instructions_ref)" \
+printf '%-34s %14s %10.3f %10s %12.1f\n' "reference (lstm_f32_ref.c + libm), -O2" "$(field "$tmp/p.json" instructions_ref)" \
   "$(field "$tmp/p.json" instructions_per_mac_ref)" "-" \
   "$(python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['instructions_ref']/240e3)" "$tmp/p.json")"
 echo

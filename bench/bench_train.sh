@@ -12,7 +12,11 @@
 #            restored) of each; test MAE/RMSE in degC beside persistence       (~1-2 h)
 #   stations edgelstm alone, the seed's settings, on each of the three stations: test
 #            RMSE beside persistence                                       (~10 min)
-# STATION: Aotizhongxin (default), Changping or Dongsi (../shared/data/beijing-air-quality).
+# STATION: Aotizhongxin (default), Changping or Dongsi: the whole station files of the Beijing
+# Multi-Site Air-Quality Data (UCI Machine Learning Repository, dataset 501, CC BY 4.0), which
+# are not in the repository: BEIJING_DIR names their folder (default
+# ../shared/data/beijing-air-quality, where a development checkout has them). The excerpt in
+# tests/fixtures/beijing/ is too short for these figures.
 # The frameworks train on the windows edgelstm prepared (`train --export-windows`), so all
 # three see exactly the same normalized inputs, targets and splits. ELSTM_BIN overrides the
 # edgelstm binary, OUT the output folder (build/bench-train); QUALITY_THREADS the frameworks'
@@ -28,10 +32,17 @@ case "$MODE" in speed|quality|stations|all) ;; *) echo "usage: sh bench/bench_tr
 STATION=${2:-Aotizhongxin}
 THREADS=${THREADS:-2}
 FRAMEWORKS=${FRAMEWORKS:-torch keras tf_keras}   # a subset, e.g. FRAMEWORKS="torch tf_keras"
-SHARED=${ELSTM_SHARED:-$ROOT/../shared}
+BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
 E=${ELSTM_BIN:-$ROOT/build/edgelstm}
 PY="$ROOT/.venv/bin/python"
-FILE=$(ls "$SHARED"/data/beijing-air-quality/PRSA_Data_"$STATION"_*.csv)
+station_file() {   # the whole file of station $1, or a clear message and exit 1
+  for f in "$BEIJING_DIR"/PRSA_Data_"$1"_20130301-20170228.csv; do
+    [ -f "$f" ] && { echo "$f"; return; }
+  done
+  echo "bench_train: no $BEIJING_DIR/PRSA_Data_$1_20130301-20170228.csv: this benchmark needs the whole Beijing station files (not in the repository; download the Beijing Multi-Site Air-Quality Data, UCI dataset 501, and set BEIJING_DIR to its folder)" >&2
+  exit 1
+}
+FILE=$(station_file "$STATION")
 OUT=${OUT:-$ROOT/build/bench-train}
 mkdir -p "$OUT"
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd"
@@ -83,7 +94,7 @@ if [ "$MODE" = stations ] || [ "$MODE" = all ]; then
   echo "## stations: edgelstm, the seed's model and settings, test split of each station"
   printf '%-14s %7s %5s %9s %9s %13s %12s\n' station epochs best "MAE degC" "RMSE degC" "persist. RMSE" "vs persist."
   for st in Aotizhongxin Changping Dongsi; do
-    f=$(ls "$SHARED"/data/beijing-air-quality/PRSA_Data_"$st"_*.csv)
+    f=$(station_file "$st")
     # shellcheck disable=SC2086
     "$E" train "$f" $DATA --threads "$THREADS" -o "$OUT/station-$st.tflite" --json >"$OUT/station-$st.json" 2>"$OUT/station-$st.log"
     "$PY" - "$OUT/station-$st.json" "$st" <<'EOF'
@@ -98,7 +109,7 @@ EOF
   for st in Aotizhongxin Changping Dongsi; do
     for ev in Aotizhongxin Changping Dongsi; do
       [ "$st" = "$ev" ] && continue
-      f=$(ls "$SHARED"/data/beijing-air-quality/PRSA_Data_"$ev"_*.csv)
+      f=$(station_file "$ev")
       "$E" eval "$OUT/station-$st.tflite" "$f" --split test --json >"$OUT/cross-$st-$ev.json"
       "$PY" - "$OUT/cross-$st-$ev.json" "$st" "$ev" <<'EOF'
 import json, sys

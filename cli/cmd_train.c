@@ -64,6 +64,7 @@ typedef struct progress {
     double epoch_t0, last_draw;
     const char *model_path;
     const elstm_dataset *ds;
+    elstm_meta *meta;         /* ds's metadata, with the training record written into it */
     int saved_epoch;          /* epoch whose weights MODEL holds (0 = none yet) */
     int resuming;             /* --resume: say so before the first epoch line */
     int stop_after, poison_after;
@@ -95,7 +96,8 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     if (e->improved) { /* MODEL always holds the best weights so far */
         elstm_lstm_f32 m;
         elstm_trainer_best_model(tr, &m);
-        elstm_status s = elstm_forecaster_save(p->model_path, &m, p->ds->meta.steps, &p->ds->meta, diag);
+        elstm_trainer_record(tr, NULL, p->ds->n_win[ELSTM_SPLIT_VAL] > 0, &p->meta->training);
+        elstm_status s = elstm_forecaster_save(p->model_path, &m, p->ds->meta.steps, p->meta, diag);
         if (s != ELSTM_OK) return s;
         p->saved_epoch = e->epoch;
     }
@@ -242,6 +244,7 @@ static int run(cli_ctx *ctx)
     pr.tty = isatty(STDERR_FILENO);
     pr.model_path = out;
     pr.ds = &ds;
+    pr.meta = &ds.meta;
     pr.stop_after = env_int("ELSTM_TEST_STOP_AFTER_EPOCH");
     pr.poison_after = env_int("ELSTM_TEST_POISON_AFTER_EPOCH");
     pr.x = ds.x;
@@ -298,6 +301,7 @@ static int run(cli_ctx *ctx)
      * more so a resumed run whose best epoch came before the resume has it too. */
     elstm_lstm_f32 m;
     elstm_trainer_model(tr, &m);
+    elstm_trainer_record(tr, &res, wva.n > 0, &ds.meta.training);
     if ((s = elstm_forecaster_save(out, &m, ds.meta.steps, &ds.meta, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;

@@ -419,8 +419,8 @@ void elstm_codegen_synthetic_window(int32_t steps, int32_t n_input, float *out)
 typedef struct cg_input {
     char name[ELSTM_NAME_MAX];
     char source[ELSTM_NAME_MAX];   /* sensor name, or the cycle for time features */
-    int encoding;                  /* ELSTM_DEVICE_* */
-    int cycle;
+    elstm_encoding encoding;
+    elstm_time_feature cycle;      /* ELSTM_TF_NONE unless encoding is ELSTM_ENC_TIME_* */
     int sensor;                    /* -1 for time features */
     double min, max;
 } cg_input;
@@ -464,7 +464,7 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
             snprintf(in->name, sizeof in->name, "in%d", i);
             snprintf(in->source, sizeof in->source, "in%d", i);
             snprintf(d->sensors[i], sizeof d->sensors[i], "in%d", i);
-            in->encoding = ELSTM_DEVICE_NUMERIC;
+            in->encoding = ELSTM_ENC_NUMERIC;
             in->sensor = i;
             in->min = 0.0;
             in->max = 1.0;
@@ -494,8 +494,8 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         case ELSTM_ENC_TIME_COS:
             if (mi->tf < ELSTM_TF_HOUR || mi->tf > ELSTM_TF_MONTH)
                 return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0, "input '%s' has no calendar cycle", mi->name);
-            in->encoding = mi->enc == ELSTM_ENC_TIME_SIN ? ELSTM_DEVICE_TIME_SIN : ELSTM_DEVICE_TIME_COS;
-            in->cycle = (int)mi->tf; /* ELSTM_TF_* and ELSTM_DEVICE_* cycles share their values */
+            in->encoding = mi->enc;
+            in->cycle = mi->tf;
             in->sensor = -1;
             snprintf(in->source, sizeof in->source, "%s", elstm_time_feature_name(mi->tf));
             d->timed = 1;
@@ -504,9 +504,7 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         case ELSTM_ENC_COMPASS_SIN:
         case ELSTM_ENC_COMPASS_COS: {
             int compass = mi->enc != ELSTM_ENC_NUMERIC, s;
-            in->encoding = mi->enc == ELSTM_ENC_NUMERIC       ? ELSTM_DEVICE_NUMERIC
-                           : mi->enc == ELSTM_ENC_COMPASS_SIN ? ELSTM_DEVICE_COMPASS_SIN
-                                                              : ELSTM_DEVICE_COMPASS_COS;
+            in->encoding = mi->enc;
             const char *src = mi->source[0] ? mi->source : mi->name;
             for (s = 0; s < d->n_sensors; s++)
                 if (strcmp(d->sensors[s], src) == 0) break;
@@ -539,34 +537,38 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
 static const char *encoding_text(const cg_input *in)
 {
     switch (in->encoding) {
-    case ELSTM_DEVICE_NUMERIC: return "value";
-    case ELSTM_DEVICE_COMPASS_SIN: return "sin of the compass angle";
-    case ELSTM_DEVICE_COMPASS_COS: return "cos of the compass angle";
-    case ELSTM_DEVICE_TIME_SIN: return "sin of the calendar phase";
-    default: return "cos of the calendar phase";
+    case ELSTM_ENC_NUMERIC: return "value";
+    case ELSTM_ENC_COMPASS_SIN: return "sin of the compass angle";
+    case ELSTM_ENC_COMPASS_COS: return "cos of the compass angle";
+    case ELSTM_ENC_TIME_SIN: return "sin of the calendar phase";
+    case ELSTM_ENC_TIME_COS: break;
     }
+    return "cos of the calendar phase";
 }
 
-static const char *device_enum(int encoding)
+/* The C names of the edgelstm/encoding.h values, for the generated model header. */
+static const char *encoding_enum(elstm_encoding e)
 {
-    switch (encoding) {
-    case ELSTM_DEVICE_NUMERIC: return "ELSTM_DEVICE_NUMERIC";
-    case ELSTM_DEVICE_COMPASS_SIN: return "ELSTM_DEVICE_COMPASS_SIN";
-    case ELSTM_DEVICE_COMPASS_COS: return "ELSTM_DEVICE_COMPASS_COS";
-    case ELSTM_DEVICE_TIME_SIN: return "ELSTM_DEVICE_TIME_SIN";
-    default: return "ELSTM_DEVICE_TIME_COS";
+    switch (e) {
+    case ELSTM_ENC_NUMERIC: return "ELSTM_ENC_NUMERIC";
+    case ELSTM_ENC_COMPASS_SIN: return "ELSTM_ENC_COMPASS_SIN";
+    case ELSTM_ENC_COMPASS_COS: return "ELSTM_ENC_COMPASS_COS";
+    case ELSTM_ENC_TIME_SIN: return "ELSTM_ENC_TIME_SIN";
+    case ELSTM_ENC_TIME_COS: break;
     }
+    return "ELSTM_ENC_TIME_COS";
 }
 
-static const char *cycle_enum(int cycle)
+static const char *cycle_enum(elstm_time_feature t)
 {
-    switch (cycle) {
-    case ELSTM_DEVICE_HOUR: return "ELSTM_DEVICE_HOUR";
-    case ELSTM_DEVICE_DOY: return "ELSTM_DEVICE_DOY";
-    case ELSTM_DEVICE_WEEKDAY: return "ELSTM_DEVICE_WEEKDAY";
-    case ELSTM_DEVICE_MONTH: return "ELSTM_DEVICE_MONTH";
-    default: return "0";
+    switch (t) {
+    case ELSTM_TF_HOUR: return "ELSTM_TF_HOUR";
+    case ELSTM_TF_DOY: return "ELSTM_TF_DOY";
+    case ELSTM_TF_WEEKDAY: return "ELSTM_TF_WEEKDAY";
+    case ELSTM_TF_MONTH: return "ELSTM_TF_MONTH";
+    case ELSTM_TF_NONE: break;
     }
+    return "0";
 }
 
 static void interval_text(int64_t s, char *buf, size_t n)
@@ -713,7 +715,7 @@ static void gen_model_h(const cg_model *d, const char *name, const char *banner,
         if (in->sensor >= 0) cg_printf(b, " of sample[%d] (", in->sensor);
         else cg_puts(b, " (");
         put_commentsafe(b, in->source);
-        cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, device_enum(in->encoding),
+        cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, encoding_enum(in->encoding),
                   cycle_enum(in->cycle), in->sensor);
         put_float(b, (float)in->min);
         cg_puts(b, ", ");
@@ -914,12 +916,12 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     put_window(&b, window, d->steps, d->I);
     var_take(v, "FEATURES", &b);
 
-    /* runtime includes of NAME.c: every runtime .c except the host-only ones */
+    /* runtime includes of NAME.c: every runtime .c (the embedded runtime is what devices
+     * get: the Makefile embeds runtime/ and leaves runtime/host/ out) */
     for (int i = 0; i < elstm_runtime_file_count; i++) {
         const char *f = elstm_runtime_files[i].name;
         size_t n = strlen(f);
         if (strncmp(f, "runtime/", 8) != 0 || n < 3 || strcmp(f + n - 2, ".c") != 0) continue;
-        if (elstm_codegen_host_only(f)) continue;
         cg_printf(&b, "#include \"edgelstm/%s\"\n", f + 8);
     }
     chop(&b);
@@ -927,19 +929,10 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     return ELSTM_OK;
 }
 
-/* Runtime files the device does not need: status strings (the device API returns
- * codes) and the host's packed weight layout (lstm_opt.h). */
-int elstm_codegen_host_only(const char *repo_path)
-{
-    return strcmp(repo_path, "runtime/status.c") == 0 || strcmp(repo_path, "runtime/lstm_pack.c") == 0;
-}
-
-/* Where the runtime file `repo_path` goes inside the library's source folder, or NULL if
- * the device does not need it. */
+/* Where the embedded runtime file `repo_path` goes inside the library's edgelstm/ folder. */
 static const char *runtime_dest(const char *repo_path)
 {
     if (strncmp(repo_path, "include/edgelstm/", 17) == 0) return repo_path + 17;
-    if (elstm_codegen_host_only(repo_path)) return NULL;
     if (strncmp(repo_path, "runtime/", 8) == 0) return repo_path + 8;
     return NULL;
 }

@@ -1,6 +1,9 @@
 /* meta.c - the model metadata as JSON text (jansson), and the min-max scaler maths. */
+#include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +38,64 @@ static int lookup(const char *s, const char *const *names, int n)
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) return i;
     return -1;
+}
+
+void elstm_meta_set_history(elstm_meta_training *t, const elstm_epoch_record *r, int n)
+{
+    const int max = ELSTM_META_MAX_EPOCHS;
+    if (n < 0) n = 0;
+    if (n <= max) {
+        if (n) memcpy(t->history, r, (size_t)n * sizeof *r);
+        t->n_history = n;
+        return;
+    }
+    /* evenly spaced indices 0 .. n-1: the first and the last are picks, all distinct (n > max) */
+    int best = -1;
+    for (int j = 0; j < max; j++)
+        t->history[j] = r[lround((double)j * (double)(n - 1) / (double)(max - 1))];
+    for (int i = 0; i < n; i++)
+        if (r[i].epoch == t->best_epoch) best = i;
+    if (best > 0 && best < n - 1) {
+        /* the best epoch replaces the pick nearest to it (never the first or the last), which
+         * keeps the records in epoch order */
+        long j = lround((double)best * (double)(max - 1) / (double)(n - 1));
+        if (j < 1) j = 1;
+        if (j > max - 2) j = max - 2;
+        t->history[j] = r[best];
+    }
+    t->n_history = max;
+}
+
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* "training": settings, outcome, and the history as one array per quantity. */
+static json_t *training_to_json(const elstm_meta_training *t)
+{
+    char seed[24];
+    snprintf(seed, sizeof seed, "%" PRIu64, t->seed);
+    json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:i, s:i, s:o, s:b, s:s}", "units", t->units,
+                          "batch", t->batch, "epochs", t->epochs, "patience", t->patience, "threads", t->threads,
+                          "lr", t->lr, "seed", seed, "epochs_run", t->epochs_run, "best_epoch", t->best_epoch,
+                          "best_loss", num_or_null(t->best_loss), "early_stopped", t->early_stopped,
+                          "monitor", t->monitor);
+    json_t *h = json_object(), *ep = json_array(), *lo = json_array(), *va = json_array(), *lr = json_array();
+    if (!o || !h || !ep || !lo || !va || !lr) {
+        json_decref(o); json_decref(h); json_decref(ep); json_decref(lo); json_decref(va); json_decref(lr);
+        return NULL;
+    }
+    for (int i = 0; i < t->n_history; i++) {
+        const elstm_epoch_record *e = &t->history[i];
+        json_array_append_new(ep, json_integer(e->epoch));
+        json_array_append_new(lo, num_or_null(e->loss));
+        json_array_append_new(va, num_or_null(e->val_loss));
+        json_array_append_new(lr, num_or_null(e->lr));
+    }
+    json_object_set_new(h, "epoch", ep);
+    json_object_set_new(h, "loss", lo);
+    json_object_set_new(h, "val_loss", va);
+    json_object_set_new(h, "lr", lr);
+    json_object_set_new(o, "history", h);
+    return o;
 }
 
 elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag *diag)
@@ -73,6 +134,11 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
     }
     json_object_set_new(o, "inputs", inputs);
     inputs = NULL;
+    if (m->training.present) {
+        json_t *t = training_to_json(&m->training);
+        if (!t) goto nomem;
+        json_object_set_new(o, "training", t);
+    }
     /* 17 significant digits: doubles round-trip exactly. */
     *json_out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
@@ -91,9 +157,11 @@ typedef struct {
     elstm_status st;
 } reader;
 
+/* `key` may name a nested field as "section.key" (messages show it whole). */
 static json_t *field(reader *r, json_t *o, const char *key)
 {
-    json_t *v = json_object_get(o, key);
+    const char *dot = strrchr(key, '.');
+    json_t *v = json_object_get(o, dot ? dot + 1 : key);
     if (!v && r->st == ELSTM_OK)
         r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
                                "edgelstm metadata lacks the field '%s'", key);
@@ -139,6 +207,103 @@ static double get_num(reader *r, json_t *o, const char *key)
         return 0.0;
     }
     return json_number_value(v);
+}
+
+static int get_bool(reader *r, json_t *o, const char *key)
+{
+    json_t *v = field(r, o, key);
+    if (v && !json_is_boolean(v) && r->st == ELSTM_OK)
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field '%s' must be true or false", key);
+    return v && json_is_true(v);
+}
+
+/* One history array of n numbers; null allowed (as NAN) when `nullable`; values >= lo. */
+static void get_series(reader *r, json_t *h, const char *key, size_t n, int nullable, double lo,
+                       elstm_epoch_record *out, size_t member)
+{
+    json_t *a = field(r, h, key);
+    if (r->st != ELSTM_OK) return;
+    if (!json_is_array(a) || json_array_size(a) != n) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field '%s' must be a list of %zu numbers, one per "
+                               "entry of 'training.history.epoch'", key, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, i);
+        double x = NAN;
+        if (json_is_number(v)) x = json_number_value(v);
+        if (!(json_is_null(v) && nullable) && !(isfinite(x) && x >= lo)) {
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field '%s' entry %zu must be a finite number >= %g%s",
+                                   key, i, lo, nullable ? " or null" : "");
+            return;
+        }
+        memcpy((char *)&out[i] + member, &x, sizeof x);
+    }
+}
+
+static void get_training(reader *r, json_t *o, elstm_meta_training *t)
+{
+    json_t *tr = json_object_get(o, "training");
+    if (!tr) return; /* older files: no record */
+    if (!json_is_object(tr)) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'training' must be an object");
+        return;
+    }
+    t->present = 1;
+    t->units = (int)get_int(r, tr, "training.units", 1, 1000000);
+    t->batch = (int)get_int(r, tr, "training.batch", 1, 1000000000);
+    t->epochs = (int)get_int(r, tr, "training.epochs", 1, 1000000000);
+    t->patience = (int)get_int(r, tr, "training.patience", 0, 1000000000);
+    t->threads = (int)get_int(r, tr, "training.threads", 1, 1000000);
+    t->lr = get_num(r, tr, "training.lr");
+    char seed[24] = "";
+    get_str(r, tr, "training.seed", seed, sizeof seed);
+    char *end = NULL;
+    t->seed = strtoull(seed, &end, 10);
+    if (r->st == ELSTM_OK && (!seed[0] || *end || seed[0] == '-'))
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'training.seed' must be a decimal integer");
+    t->epochs_run = (int)get_int(r, tr, "training.epochs_run", 0, 1000000000);
+    t->best_epoch = (int)get_int(r, tr, "training.best_epoch", 0, t->epochs_run);
+    json_t *bl = field(r, tr, "training.best_loss");
+    t->best_loss = bl && json_is_number(bl) ? json_number_value(bl) : NAN;
+    if (bl && !json_is_null(bl) && !isfinite(t->best_loss) && r->st == ELSTM_OK)
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'training.best_loss' must be a number or null");
+    t->early_stopped = get_bool(r, tr, "training.early_stopped");
+    get_str(r, tr, "training.monitor", t->monitor, sizeof t->monitor);
+    if (r->st == ELSTM_OK && strcmp(t->monitor, "val_loss") != 0 && strcmp(t->monitor, "loss") != 0)
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'training.monitor' must be \"val_loss\" or \"loss\"");
+    json_t *h = field(r, tr, "training.history");
+    if (r->st != ELSTM_OK) return;
+    json_t *ep = json_is_object(h) ? json_object_get(h, "epoch") : NULL;
+    size_t n = json_is_array(ep) ? json_array_size(ep) : 0;
+    if (!json_is_array(ep) || n > ELSTM_META_MAX_EPOCHS) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'training.history' must hold a list 'epoch' of at "
+                               "most %d epochs", ELSTM_META_MAX_EPOCHS);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(ep, i);
+        long long e = json_is_integer(v) ? json_integer_value(v) : 0;
+        if (e < 1 || e > t->epochs_run || (i > 0 && e <= t->history[i - 1].epoch)) {
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field 'training.history.epoch' must list increasing "
+                                   "epochs from 1 to 'training.epochs_run' (%d)", t->epochs_run);
+            return;
+        }
+        t->history[i].epoch = (int)e;
+    }
+    get_series(r, h, "training.history.loss", n, 0, 0.0, t->history, offsetof(elstm_epoch_record, loss));
+    get_series(r, h, "training.history.val_loss", n, 1, 0.0, t->history, offsetof(elstm_epoch_record, val_loss));
+    get_series(r, h, "training.history.lr", n, 0, 0.0, t->history, offsetof(elstm_epoch_record, lr));
+    t->n_history = (int)n;
 }
 
 elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what, elstm_meta *m,
@@ -206,6 +371,7 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
         in->tf = (elstm_time_feature)(ti < 0 ? 0 : ti);
     }
     m->n_inputs = (int)n;
+    if (r.st == ELSTM_OK) get_training(&r, o, &m->training);
     json_decref(o);
     if (r.st != ELSTM_OK) memset(m, 0, sizeof *m);
     return r.st;

@@ -22,7 +22,7 @@
 
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
-#include "lstm_opt.h"
+#include "host/lstm_f32_pack.h"
 #include "tflite_exec.h"
 #include "tflite_schema.h"
 

@@ -1,8 +1,8 @@
 /*
  * act.h - fast float32 sigmoid and tanh for the optimized kernels (C99, header only).
  *
- * No libm calls, no tables, one division per value. Used by runtime/lstm_opt.c (host,
- * AVX2 or plain C) and runtime/lstm_opt_cortexm.c (Cortex-M4F), so the scalar versions
+ * No libm calls, no tables, one division per value. Used by runtime/lstm_f32_opt.c (host,
+ * AVX2 or plain C) and runtime/lstm_f32_cortexm.c (Cortex-M4F), so the scalar versions
  * are written for a small FPU: multiply-adds, integer bit tricks, one VDIV.
  *
  *   e^x      x = n ln2 + r, n = round(x log2 e), |r| <= ln2/2 (Cody-Waite: ln2 split in a

@@ -39,9 +39,9 @@ ELSTM_API elstm_status elstm_device_init(const elstm_device_model *m, void *aren
     if (m->steps < 1 || m->n_sensors < 0 || l->n_output != 1 || l->n_input < 1) return ELSTM_ERR_ARG;
     for (i = 0; i < l->n_input; i++) {
         const elstm_device_input *in = &m->inputs[i];
-        int timed = in->encoding == ELSTM_DEVICE_TIME_SIN || in->encoding == ELSTM_DEVICE_TIME_COS;
-        if (in->encoding > ELSTM_DEVICE_TIME_COS) return ELSTM_ERR_ARG;
-        if (timed ? (in->cycle < ELSTM_DEVICE_HOUR || in->cycle > ELSTM_DEVICE_MONTH)
+        int timed = in->encoding == ELSTM_ENC_TIME_SIN || in->encoding == ELSTM_ENC_TIME_COS;
+        if (in->encoding > ELSTM_ENC_TIME_COS) return ELSTM_ERR_ARG;
+        if (timed ? (in->cycle < ELSTM_TF_HOUR || in->cycle > ELSTM_TF_MONTH)
                   : (in->sensor < 0 || in->sensor >= m->n_sensors))
             return ELSTM_ERR_ARG;
     }
@@ -157,12 +157,12 @@ static float calendar_phase(int cycle, int64_t time)
     int64_t days = floor_div(time, 86400), year;
     int month;
     switch (cycle) {
-    case ELSTM_DEVICE_HOUR: return (float)(time - days * 86400) / 86400.0f;
-    case ELSTM_DEVICE_WEEKDAY: return (float)((days % 7 + 7 + 3) % 7) / 7.0f; /* Monday = 0 */
-    case ELSTM_DEVICE_DOY:
+    case ELSTM_TF_HOUR: return (float)(time - days * 86400) / 86400.0f;
+    case ELSTM_TF_WEEKDAY: return (float)((days % 7 + 7 + 3) % 7) / 7.0f; /* Monday = 0 */
+    case ELSTM_TF_DOY:
         civil_from_days(days, &year, &month);
         return (float)(days - days_to_jan1(year)) / 365.2425f;
-    default: /* ELSTM_DEVICE_MONTH */
+    default: /* ELSTM_TF_MONTH */
         civil_from_days(days, &year, &month);
         return (float)(month - 1) / 12.0f;
     }
@@ -175,20 +175,20 @@ ELSTM_API elstm_status elstm_device_normalize(const elstm_device_model *m, const
     for (i = 0; i < n; i++) {
         const elstm_device_input *in = &m->inputs[i];
         float v, s, c;
-        if (in->encoding == ELSTM_DEVICE_TIME_SIN || in->encoding == ELSTM_DEVICE_TIME_COS) {
+        if (in->encoding == ELSTM_ENC_TIME_SIN || in->encoding == ELSTM_ENC_TIME_COS) {
             sincos_deg(360.0f * calendar_phase(in->cycle, time), &s, &c);
-            v = in->encoding == ELSTM_DEVICE_TIME_SIN ? s : c;
+            v = in->encoding == ELSTM_ENC_TIME_SIN ? s : c;
         } else {
             v = sample[in->sensor];
             if (!isfinite(v)) return ELSTM_ERR_ARG;
-            if (in->encoding != ELSTM_DEVICE_NUMERIC) {
+            if (in->encoding != ELSTM_ENC_NUMERIC) {
                 if (v >= 1e6f) return ELSTM_ERR_ARG; /* not an angle */
                 if (v < 0.0f) {
                     s = c = 0.0f; /* calm / variable */
                 } else {
                     sincos_deg(v, &s, &c);
                 }
-                v = in->encoding == ELSTM_DEVICE_COMPASS_SIN ? s : c;
+                v = in->encoding == ELSTM_ENC_COMPASS_SIN ? s : c;
             }
         }
         row[i] = (v - in->min) * in->inv_range;
@@ -305,7 +305,7 @@ ELSTM_API elstm_status elstm_device_predict_raw(elstm_device *d, const float *sa
     const elstm_device_model *m = d->model;
     int32_t t, i, timed = 0;
     for (i = 0; i < m->lstm->n_input; i++)
-        timed |= m->inputs[i].encoding >= ELSTM_DEVICE_TIME_SIN;
+        timed |= m->inputs[i].encoding >= ELSTM_ENC_TIME_SIN;
     if ((!samples && m->n_sensors > 0) || (!times && timed)) return ELSTM_ERR_ARG;
     elstm_device_window_begin(d);
     for (t = 0; t < m->steps; t++) {

@@ -34,32 +34,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "edgelstm/encoding.h"
 #include "edgelstm/lstm.h"
 
-/* How a model input is computed from a raw sample (values of meta.h's elstm_encoding). */
-enum {
-    ELSTM_DEVICE_NUMERIC = 0,      /* sample[sensor] as it is */
-    ELSTM_DEVICE_COMPASS_SIN = 1,  /* sin of sample[sensor] degrees (0 when negative: calm) */
-    ELSTM_DEVICE_COMPASS_COS = 2,  /* cos of sample[sensor] degrees (0 when negative: calm) */
-    ELSTM_DEVICE_TIME_SIN = 3,     /* sin(2 pi phase) of a calendar cycle of the time */
-    ELSTM_DEVICE_TIME_COS = 4      /* cos(2 pi phase) */
-};
-
-/* Calendar cycles (values of meta.h's elstm_time_feature); phase in [0, 1):
- *   HOUR     seconds since midnight / 86400
- *   DOY      whole days since January 1 / 365.2425
- *   WEEKDAY  days since Monday / 7
- *   MONTH    (month - 1) / 12 */
-enum {
-    ELSTM_DEVICE_HOUR = 1,
-    ELSTM_DEVICE_DOY = 2,
-    ELSTM_DEVICE_WEEKDAY = 3,
-    ELSTM_DEVICE_MONTH = 4
-};
-
+/* One model input: how it is computed from a raw sample (edgelstm/encoding.h, the
+ * vocabulary of the host's model metadata too) and its training scaler. */
 typedef struct elstm_device_input {
-    uint8_t encoding;    /* ELSTM_DEVICE_NUMERIC ... ELSTM_DEVICE_TIME_COS */
-    uint8_t cycle;       /* ELSTM_DEVICE_HOUR ... for TIME_*, 0 otherwise */
+    uint8_t encoding;    /* elstm_encoding: ELSTM_ENC_NUMERIC ... ELSTM_ENC_TIME_COS */
+    uint8_t cycle;       /* elstm_time_feature: ELSTM_TF_HOUR ... for TIME_*, 0 otherwise */
     int16_t sensor;      /* index into a raw sample (NUMERIC, COMPASS_*); -1 for TIME_* */
     float min;           /* training scaler: x_norm = (x - min) * inv_range */
     float inv_range;     /* 1 / (max - min), 0 when max == min */
@@ -153,7 +135,7 @@ ELSTM_API elstm_status elstm_device_window_row(elstm_device *d, const float *row
 ELSTM_API elstm_status elstm_device_window_end(elstm_device *d);
 
 /* The same forecast as elstm_device_predict_window() with the plain reference kernel
- * (lstm_ref.c, libm activations): slower, for checking a port of the fast kernel. */
+ * (lstm_f32_ref.c, libm activations): slower, for checking a port of the fast kernel. */
 ELSTM_API elstm_status elstm_device_predict_window_ref(elstm_device *d, const float *x);
 
 /* The last forecast: in the target's units, and normalized (the model's raw output).

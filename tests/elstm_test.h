@@ -14,7 +14,7 @@
  *         return test_done();
  *     }
  *
- * Environment for tests: ELSTM_SHARED (../shared by default), ELSTM_ROOT (repo root).
+ * Environment for tests: ELSTM_ROOT (repo root; test data lives under tests/fixtures/).
  */
 #ifndef ELSTM_TEST_H
 #define ELSTM_TEST_H
@@ -97,12 +97,7 @@ static inline double test_max_abs_diff_f32(const float *a, const float *b, size_
                     __FILE__, __LINE__, m_, w_, (double)(a)[w_], (double)(b)[w_], (double)(tol)); \
     } while (0)
 
-/* Paths to shared data and the repository, from the environment tests/run.sh sets. */
-static inline const char *test_shared_dir(void)
-{
-    const char *s = getenv("ELSTM_SHARED");
-    return s && *s ? s : "../shared";
-}
+/* The repository, from the environment tests/run.sh sets. */
 static inline const char *test_root_dir(void)
 {
     const char *s = getenv("ELSTM_ROOT");

@@ -5,13 +5,14 @@
     s.check("litert agrees", abs(a - b) <= 1e-5, f"diff {abs(a-b)}")
     s.done()
 
-Environment (set by tests/run.sh): ELSTM, ELSTM_FAST, ELSTM_ROOT, ELSTM_SHARED.
+Environment (set by tests/run.sh): ELSTM, ELSTM_FAST, ELSTM_ROOT.
+BEIJING: the real-weather excerpt in the repository (tests/fixtures/beijing/README.md).
 """
 import os
 import sys
 
 ROOT = os.environ.get("ELSTM_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.environ.get("ELSTM_SHARED", os.path.join(ROOT, "..", "shared"))
+BEIJING = os.path.join(ROOT, "tests", "fixtures", "beijing")
 ELSTM = os.environ.get("ELSTM", os.path.join(ROOT, "build", "asan", "edgelstm"))
 ELSTM_FAST = os.environ.get("ELSTM_FAST", os.path.join(ROOT, "build", "edgelstm"))
 

@@ -5,12 +5,13 @@
 #   expect_fail STATUS WHAT CMD...  run CMD, require exit status STATUS and one line on stderr
 #   done_suite                      print the summary and exit 1 if anything failed
 # Environment (set by tests/run.sh): ELSTM (the edgelstm binary under test, sanitizer build),
-# ELSTM_FAST (optimized build), ELSTM_ROOT, ELSTM_SHARED, PY (.venv python), TMPDIR (scratch).
+# ELSTM_FAST (optimized build), ELSTM_ROOT, PY (.venv python), TMPDIR (scratch).
+# BEIJING: the real-weather excerpt in the repository (tests/fixtures/beijing/README.md).
 : "${ELSTM_ROOT:=$(pwd)}"
 : "${ELSTM:=$ELSTM_ROOT/build/asan/edgelstm}"
 : "${ELSTM_FAST:=$ELSTM_ROOT/build/edgelstm}"
-: "${ELSTM_SHARED:=$ELSTM_ROOT/../shared}"
 : "${PY:=$ELSTM_ROOT/.venv/bin/python}"
+BEIJING="$ELSTM_ROOT/tests/fixtures/beijing"
 _suite=sh
 _fail=0
 _count=0

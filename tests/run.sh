@@ -15,8 +15,6 @@ export ELSTM_ROOT="$ROOT"
 : "${BUILD:=build}"
 export ELSTM="$ROOT/$BUILD/asan/edgelstm"
 export ELSTM_FAST="$ROOT/$BUILD/edgelstm"
-: "${ELSTM_SHARED:=$(cd "$ROOT/.." && pwd)/shared}"
-export ELSTM_SHARED
 export PY="$ROOT/.venv/bin/python"
 export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"

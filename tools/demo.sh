@@ -45,8 +45,11 @@ fetch_data() {
   wheel=$(ls "$CACHE"/pvlib-"$PVLIB_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
   if [ -z "$wheel" ]; then
     echo "downloading pvlib $PVLIB_VERSION from PyPI (its wheel carries real weather files)"
-    $(pip_cmd) download --quiet --no-deps --disable-pip-version-check --dest "$CACHE" \
-      "pvlib==$PVLIB_VERSION"
+    if ! $(pip_cmd) download --quiet --no-deps --disable-pip-version-check --dest "$CACHE" \
+         "pvlib==$PVLIB_VERSION" 2>"$CACHE/pip.err"; then
+      echo "demo: cannot download pvlib $PVLIB_VERSION from PyPI (its wheel carries the demo's weather files; pip says: $(tail -n 1 "$CACHE/pip.err")); with network access run 'make demo' again, or put pvlib-$PVLIB_VERSION-py3-none-any.whl in $CACHE" >&2
+      exit 1
+    fi
     wheel=$(ls "$CACHE"/pvlib-"$PVLIB_VERSION"-*.whl | head -n 1)
   fi
   unzip -o -j -q "$wheel" pvlib/data/test_psm3_2017.csv pvlib/data/723170TYA.CSV -d "$DATA"

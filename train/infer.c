@@ -4,7 +4,7 @@
  * Many windows: a static split of the windows over T threads, each running the runtime
  * kernel (elstm_lstm_window_f32) in its own arena. One window: a pool of persistent
  * workers; every step, worker t computes units [bounds[t], bounds[t+1]) with
- * elstm_lstm_units_f32_opt (runtime/lstm_opt.h) from the shared h of the previous step
+ * elstm_lstm_units_f32_opt (runtime/lstm_f32_opt.h) from the shared h of the previous step
  * into the other half of a ping-pong pair, then all meet at a spinning barrier.
  */
 #include <pthread.h>
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "edgelstm/infer.h"
-#include "lstm_opt.h"
+#include "lstm_f32_opt.h"
 
 static void cpu_relax(void)
 {

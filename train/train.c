@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -173,6 +174,8 @@ struct elstm_trainer {
     /* early stopping / progress state (saved in checkpoints) */
     int epochs_done, best_epoch, wait;
     double best_monitor;
+    elstm_epoch_record *hist;   /* [n_hist] one record per finished epoch (saved in checkpoints) */
+    int n_hist, cap_hist;
 };
 
 static float *falloc(size_t n)
@@ -455,6 +458,7 @@ void elstm_trainer_free(elstm_trainer *tr)
     free(tr->wk);
     free(tr->params); free(tr->grad); free(tr->m); free(tr->v); free(tr->best);
     free(tr->wcat); free(tr->wcat_p); free(tr->whp_b);
+    free(tr->hist);
     free(tr);
 }
 
@@ -780,6 +784,47 @@ typedef struct ckpt_header {
     uint64_t total;          /* floats per block; params, m, v, best follow */
 } ckpt_header;
 
+#define CKPT_RECORD_BYTES (4 * sizeof(double))   /* epoch, loss, val_loss, lr */
+
+static elstm_status history_add(elstm_trainer *tr, const elstm_epoch_record *e, elstm_diag *diag)
+{
+    if (tr->n_hist == tr->cap_hist) {
+        int cap = tr->cap_hist ? 2 * tr->cap_hist : 64;
+        elstm_epoch_record *h = realloc(tr->hist, (size_t)cap * sizeof *h);
+        if (!h) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for the training history");
+        tr->hist = h;
+        tr->cap_hist = cap;
+    }
+    tr->hist[tr->n_hist++] = *e;
+    return ELSTM_OK;
+}
+
+const elstm_epoch_record *elstm_trainer_history(const elstm_trainer *tr, int *n)
+{
+    *n = tr->n_hist;
+    return tr->hist;
+}
+
+void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res, int monitor_val,
+                          elstm_meta_training *out)
+{
+    const elstm_train_opts *o = &tr->opts;
+    out->present = 1;
+    out->units = tr->N;
+    out->batch = o->batch;
+    out->epochs = o->epochs;
+    out->patience = o->patience;
+    out->threads = o->threads;
+    out->lr = o->lr;
+    out->seed = o->seed;
+    out->epochs_run = tr->epochs_done;
+    out->best_epoch = tr->best_epoch;
+    out->best_loss = tr->best_epoch > 0 ? tr->best_monitor : NAN;
+    out->early_stopped = res ? res->early_stopped : 0;
+    snprintf(out->monitor, sizeof out->monitor, "%s", monitor_val ? "val_loss" : "loss");
+    elstm_meta_set_history(out, tr->hist, tr->n_hist);
+}
+
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *c = p;
@@ -816,13 +861,14 @@ static uint64_t fingerprint(const elstm_trainer *tr, const elstm_windows *train,
 
 static elstm_status ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
 {
-    const size_t tot = tr->lay.total, nbytes = sizeof(ckpt_header) + 4 * tot * sizeof(float);
+    const size_t tot = tr->lay.total, blocks_end = sizeof(ckpt_header) + 4 * tot * sizeof(float),
+                 nbytes = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES;
     unsigned char *buf = calloc(1, nbytes);
     if (!buf) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, tr->opts.checkpoint, 0, "out of memory writing the checkpoint");
     ckpt_header hd;
     memset(&hd, 0, sizeof hd);
     memcpy(hd.magic, CKPT_MAGIC, 8);
-    hd.version = 1;
+    hd.version = 2;
     hd.n_units = (uint32_t)tr->N;
     hd.n_input = (uint32_t)tr->I;
     hd.steps = (uint32_t)tr->T;
@@ -838,6 +884,13 @@ static elstm_status ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag 
     const float *blocks[4] = {tr->params, tr->m, tr->v, tr->best};
     for (int i = 0; i < 4; i++)
         memcpy(buf + sizeof hd + (size_t)i * tot * sizeof(float), blocks[i], tot * sizeof(float));
+    int64_t nh = tr->n_hist;
+    memcpy(buf + blocks_end, &nh, sizeof nh);
+    for (int i = 0; i < tr->n_hist; i++) {
+        const elstm_epoch_record *e = &tr->hist[i];
+        double rec[4] = {e->epoch, e->loss, e->val_loss, e->lr};
+        memcpy(buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, rec, sizeof rec);
+    }
     elstm_status s = elstm_write_file_atomic(tr->opts.checkpoint, buf, nbytes, diag);
     free(buf);
     return s;
@@ -855,7 +908,7 @@ static elstm_status ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
     ckpt_header hd;
     if (len < sizeof hd) goto bad;
     memcpy(&hd, buf, sizeof hd);
-    if (memcmp(hd.magic, CKPT_MAGIC, 8) != 0 || hd.version != 1) goto bad;
+    if (memcmp(hd.magic, CKPT_MAGIC, 8) != 0 || hd.version < 1 || hd.version > 2) goto bad;
     if (hd.n_units != (uint32_t)tr->N || hd.n_input != (uint32_t)tr->I || hd.steps != (uint32_t)tr->T ||
         hd.fingerprint != fp) {
         free(buf);
@@ -863,9 +916,24 @@ static elstm_status ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
                               "the checkpoint was made with other data or options (units, steps, batch, "
                               "learning rate, seed or data differ); run without --resume to start again");
     }
-    if (hd.total != tot || len != sizeof hd + 4 * tot * sizeof(float) || hd.epochs_done < 0 ||
-        hd.best_epoch < 0 || hd.best_epoch > hd.epochs_done || hd.wait < 0 || hd.adam_t < 0)
+    /* version 2 adds the epoch records after the blocks (version 1 files have none) */
+    const size_t blocks_end = sizeof hd + 4 * tot * sizeof(float);
+    int64_t nh = 0;
+    if (hd.version >= 2 && len >= blocks_end + sizeof nh) memcpy(&nh, buf + blocks_end, sizeof nh);
+    if (hd.total != tot || hd.epochs_done < 0 || hd.best_epoch < 0 || hd.best_epoch > hd.epochs_done ||
+        hd.wait < 0 || hd.adam_t < 0 || nh < 0 || nh > hd.epochs_done ||
+        len != (hd.version >= 2 ? blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES : blocks_end))
         goto bad;
+    tr->n_hist = 0;
+    for (int64_t i = 0; i < nh; i++) {
+        double rec[4];
+        memcpy(rec, buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, sizeof rec);
+        elstm_epoch_record e = {(int)rec[0], rec[1], rec[2], rec[3]};
+        if ((s = history_add(tr, &e, diag)) != ELSTM_OK) {
+            free(buf);
+            return s;
+        }
+    }
     tr->epochs_done = hd.epochs_done;
     tr->best_epoch = hd.best_epoch;
     tr->wait = hd.wait;
@@ -980,8 +1048,11 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
         info.best_epoch = tr->best_epoch;
         info.best_val_loss = tr->best_monitor;
         info.wait = tr->wait;
+        info.lr = tr->opts.lr;
         info.seconds = now_s() - t0;
         res->train_seconds += info.seconds;
+        elstm_epoch_record rec = {epoch, info.loss, info.val_loss, info.lr};
+        if ((s = history_add(tr, &rec, diag)) != ELSTM_OK) goto out;
         /* the model file (on_epoch) before the checkpoint: a run killed between the two
          * resumes one epoch early and writes the same model again */
         if (cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;

@@ -49,10 +49,6 @@ const char *elstm_target_name(elstm_target t);
  * "Arduino". ELSTM_ERR_ARG with a sentence saying why not. */
 elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag);
 
-/* 1 if the embedded runtime file `repo_path` (e.g. "runtime/status.c") is host-only and
- * not part of generated libraries. */
-int elstm_codegen_host_only(const char *repo_path);
-
 /* The model to generate from. */
 typedef struct elstm_codegen_model {
     const elstm_lstm_f32 *lstm;   /* n_output must be 1 */

@@ -37,9 +37,9 @@
 #endif
 
 /* Which `_opt` kernel this build compiles (a build-time choice, never a run-time one):
- *   ELSTM_KERNEL_AVX2     x86-64 with AVX2 + FMA enabled in the compiler flags (runtime/lstm_opt.c)
- *   ELSTM_KERNEL_CORTEXM  Armv7E-M with a single-precision FPU (Cortex-M4F/M7; runtime/lstm_opt_cortexm.c)
- *   ELSTM_KERNEL_GENERIC  plain C everywhere else (runtime/lstm_opt.c)
+ *   ELSTM_KERNEL_AVX2     x86-64 with AVX2 + FMA enabled in the compiler flags (runtime/lstm_f32_opt.c)
+ *   ELSTM_KERNEL_CORTEXM  Armv7E-M with a single-precision FPU (Cortex-M4F/M7; runtime/lstm_f32_cortexm.c)
+ *   ELSTM_KERNEL_GENERIC  plain C everywhere else (runtime/lstm_f32_opt.c)
  * Define ELSTM_FORCE_GENERIC to get the plain C kernel on any machine (tests do). */
 #if defined(ELSTM_FORCE_GENERIC)
 #define ELSTM_KERNEL_GENERIC 1
@@ -68,7 +68,7 @@ typedef struct elstm_lstm_f32 {
     const float *wd;     /* dense weights [O][N] row-major; NULL iff n_output == 0 */
     const float *bd;     /* dense bias [O]; NULL means zero */
     const float *packed; /* optional (host only): the same weights laid out for the AVX2
-                            _opt kernel by elstm_lstm_pack_f32 (runtime/lstm_opt.h),
+                            _opt kernel by elstm_lstm_pack_f32 (runtime/host/lstm_f32_pack.h),
                             borrowed; NULL = read the arrays above */
 } elstm_lstm_f32;
 

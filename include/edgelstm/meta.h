@@ -14,29 +14,13 @@
 
 #include <stdint.h>
 #include "edgelstm/diag.h"
+#include "edgelstm/encoding.h"  /* elstm_encoding, elstm_time_feature (shared with the device) */
 
 #define ELSTM_META_NAME       "edgelstm"   /* Model.metadata[].name */
 #define ELSTM_META_VERSION    1
 #define ELSTM_META_MAX_INPUTS 128
 #define ELSTM_NAME_MAX        64           /* column / input names, incl. NUL */
-
-/* How a model input is computed from a CSV row. */
-typedef enum elstm_encoding {
-    ELSTM_ENC_NUMERIC = 0,     /* the numeric column as it is */
-    ELSTM_ENC_COMPASS_SIN,     /* sin(angle) of a 16-point compass column (N=0 deg, E=90 deg) */
-    ELSTM_ENC_COMPASS_COS,     /* cos(angle) of a 16-point compass column */
-    ELSTM_ENC_TIME_SIN,        /* sin(2 pi phase) of a calendar cycle of the row's time */
-    ELSTM_ENC_TIME_COS         /* cos(2 pi phase) of a calendar cycle of the row's time */
-} elstm_encoding;
-
-/* Calendar cycles for --time-features. */
-typedef enum elstm_time_feature {
-    ELSTM_TF_NONE = 0,
-    ELSTM_TF_HOUR,             /* hour of day, period 24 h (uses minutes too) */
-    ELSTM_TF_DOY,              /* day of year, period 365.2425 days */
-    ELSTM_TF_WEEKDAY,          /* day of week, period 7 days */
-    ELSTM_TF_MONTH             /* month of year, period 12 months */
-} elstm_time_feature;
+#define ELSTM_META_MAX_EPOCHS 1000         /* epoch records kept in a model file */
 
 typedef struct elstm_meta_input {
     char name[ELSTM_NAME_MAX];     /* model input name: "TEMP", "wd_sin", "hour_cos", ... */
@@ -46,6 +30,33 @@ typedef struct elstm_meta_input {
     double min, max;               /* min-max scaler fitted on the training split:
                                       x_norm = (x - min) / (max - min), or 0 if max == min */
 } elstm_meta_input;
+
+/* One epoch of training, as the trainer measured it. */
+typedef struct elstm_epoch_record {
+    int epoch;                     /* 1-based */
+    double loss;                   /* mean training loss over the epoch (normalized MSE) */
+    double val_loss;               /* validation loss after the epoch; NAN without validation */
+    double lr;                     /* learning rate of the epoch's Adam steps */
+} elstm_epoch_record;             /* (no wall times: the same run writes the same bytes) */
+
+/* How the model was trained: the settings and the loss per epoch ("training" in the JSON;
+ * optional, so files written before it existed still load, with present == 0). Nothing
+ * in it depends on wall time or on a --resume: a run writes the same bytes either way. */
+typedef struct elstm_meta_training {
+    int present;                   /* 0: the file carries no training record */
+    int units, batch, epochs, patience, threads;   /* the train options */
+    double lr;
+    uint64_t seed;
+    int epochs_run;                /* epochs completed */
+    int best_epoch;                /* epoch whose weights the file holds */
+    double best_loss;              /* its monitored loss */
+    int early_stopped;             /* 1 if early stopping ended the run */
+    char monitor[16];              /* "val_loss", or "loss" without validation windows */
+    /* History: every epoch, or when there were more than ELSTM_META_MAX_EPOCHS an evenly
+     * spaced selection that always keeps the first, the best and the last epoch. */
+    int n_history;
+    elstm_epoch_record history[ELSTM_META_MAX_EPOCHS];
+} elstm_meta_training;
 
 typedef struct elstm_meta {
     int version;                   /* ELSTM_META_VERSION */
@@ -72,6 +83,9 @@ typedef struct elstm_meta {
     /* Model inputs, in the order of the input tensor's last dimension. */
     int n_inputs;
     elstm_meta_input inputs[ELSTM_META_MAX_INPUTS];
+
+    /* Added after the first contract (optional in the JSON). */
+    elstm_meta_training training;
 } elstm_meta;
 
 /* Physical value <-> normalized value with a min/max pair (0 when max == min). */
@@ -83,6 +97,11 @@ double elstm_meta_denormalize(double x_norm, double min, double max);
 elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag *diag);
 elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what,
                                   elstm_meta *m, elstm_diag *diag);
+
+/* Copy n epoch records (in epoch order) into t->history: all of them when they fit,
+ * otherwise an evenly spaced selection that keeps the first, the last and the record of
+ * t->best_epoch (set best_epoch first). */
+void elstm_meta_set_history(elstm_meta_training *t, const elstm_epoch_record *r, int n);
 
 const char *elstm_encoding_name(elstm_encoding e);         /* "numeric", "compass_sin", ... */
 const char *elstm_time_feature_name(elstm_time_feature t); /* "hour", "doy", "weekday", "month" */

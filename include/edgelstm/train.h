@@ -72,6 +72,7 @@ typedef struct elstm_epoch_info {
     double best_val_loss;  /* their validation loss (training loss without validation) */
     int improved;          /* 1 if this epoch is the new best */
     int wait;              /* epochs since the best one */
+    double lr;             /* learning rate of the epoch's Adam steps */
 } elstm_epoch_info;
 
 struct elstm_trainer;
@@ -124,6 +125,15 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
 void elstm_trainer_best_model(const elstm_trainer *tr, elstm_lstm_f32 *m);
 /* The current weights as a model view. */
 void elstm_trainer_model(const elstm_trainer *tr, elstm_lstm_f32 *m);
+
+/* The record of every epoch finished so far, in order (those before a --resume come from
+ * the checkpoint): *n records, valid until the trainer is freed or trained further. */
+const elstm_epoch_record *elstm_trainer_history(const elstm_trainer *tr, int *n);
+
+/* The training record a model file carries (meta.h): the options, the outcome of the last
+ * fit (`res`) and the history. `monitor_val`: whether validation loss was monitored. */
+void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res, int monitor_val,
+                          elstm_meta_training *out);
 
 /* ---- lower-level access (tests, replay against frameworks, benchmarks) ---------------- */
 

@@ -61,7 +61,7 @@ if run_qemu "$T/sb.elf" "$T/sb.out"; then
 else not_ok "QEMU: static_buffer runs" "$(cat "$T/link.err" "$T/sb.out" | head -3 | tr '\n' ' ')"; fi
 
 # ---- --sample on real data: the board prints what `predict --last` gives ----
-F="$ELSTM_SHARED/data/beijing-air-quality/PRSA_Data_Changping_20130301-20170228.csv"
+F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"   # real hours, in the repository
 if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd \
      --units 8 --epochs 1 --steps 24 --seed 5 -o "$T/bj.tflite" >/dev/null 2>&1 &&
    "$ELSTM" deploy "$T/bj.tflite" --target c --name bj --sample "$F" -o "$T/bj" >/dev/null &&
@@ -72,7 +72,7 @@ if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target T
   got=$(awk '$1 == "value:" { print $2 }' "$T/bjsb.out")
   near "$got" "$want" 1e-5 && ok "QEMU: with --sample, static_buffer prints what 'predict --last' gives (within 1e-5)" ||
     not_ok "QEMU: --sample static_buffer = predict --last" "got '$got', want $want"
-elif [ ! -f "$F" ]; then not_ok "QEMU: --sample static_buffer builds and runs" "$F is missing (set ELSTM_SHARED)"
+elif [ ! -f "$F" ]; then not_ok "QEMU: --sample static_buffer builds and runs" "$F is missing"
 else not_ok "QEMU: --sample static_buffer builds and runs" "$(head -c 300 "$T/bjsb.out" 2>/dev/null)"; fi
 
 # ---- a TensorFlow-converted model on the core: the TFLite interpreter's recorded outputs ----
@@ -97,7 +97,7 @@ done
 for v in asm c; do
   def=""; [ $v = c ] && def=-DELSTM_CORTEXM_NO_ASM
   if arm-none-eabi-gcc $CFLAGS -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/kernel_$v.elf" \
-       "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$ELSTM_ROOT/runtime/lstm_ref.c" "$ELSTM_ROOT/runtime/lstm_opt_cortexm.c" \
+       "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$ELSTM_ROOT/runtime/lstm_f32_ref.c" "$ELSTM_ROOT/runtime/lstm_f32_cortexm.c" \
        "$T/startup.o" $LINK -lm 2> "$T/k.err"; then
     run_qemu "$T/kernel_$v.elf" "$T/kernel.out"; rc=$?
     grep -E '^(ok|not ok) - ' "$T/kernel.out"

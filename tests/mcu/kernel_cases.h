@@ -1,6 +1,6 @@
 /*
  * kernel_cases.h - the shapes and random models on which the Cortex-M kernel is checked
- * against the reference kernel: on the host (tests/unit/test_cortexm_kernel.c, C version)
+ * against the reference kernel: on the host (tests/unit/test_lstm_f32_cortexm.c, C version)
  * and on the emulated Cortex-M4F (tests/mcu/kernel_test.c, assembly and C). C99, no libc
  * beyond <math.h>; the weights go into the caller's buffer.
  */

@@ -1,7 +1,7 @@
 /*
- * kernel_test.c - on the emulated Cortex-M4F: the Cortex-M kernel (runtime/lstm_opt_cortexm.c,
+ * kernel_test.c - on the emulated Cortex-M4F: the Cortex-M kernel (runtime/lstm_f32_cortexm.c,
  * assembly or, with -DELSTM_CORTEXM_NO_ASM, its plain C version) against the reference
- * kernel (runtime/lstm_ref.c), both compiled for the core, on the shapes of
+ * kernel (runtime/lstm_f32_ref.c), both compiled for the core, on the shapes of
  * kernel_cases.h. Run by tests/deploy/test_mcu.sh under QEMU; prints one "ok - ..." /
  * "not ok - ..." line per shape and exits 1 on a failure. Every step's h and c and the
  * dense output are compared (tolerance 2e-6: the fast activations of runtime/act.h

@@ -3,7 +3,7 @@
  * for the independent numpy oracle (tests/runtime/test_lstm_numpy.py); built by make
  * tests as build/asan/tools/lstm_driver.
  *
- *   lstm_driver FILE ref|opt|packed      (packed: opt with runtime/lstm_pack.c's layout)
+ *   lstm_driver FILE ref|opt|packed      (packed: opt with runtime/host/lstm_f32_pack.c's layout)
  *
  * FILE (little-endian): int32 I, N, O, steps, windows, has_bias; float32 cell_clip;
  * then float32 arrays: Wx[4][N][I], Wh[4][N][N], (b[4][N], bd[O] if has_bias), Wd[O][N],
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "edgelstm/lstm.h"
-#include "lstm_opt.h"
+#include "host/lstm_f32_pack.h"
 
 static float *read_floats(FILE *f, size_t n)
 {

@@ -8,7 +8,7 @@
  *
  * Prints, for a window (FILE: whitespace-separated normalized values; default: the
  * synthetic window that `deploy` puts in its examples without --sample):
- *   ref NORMALIZED          the reference kernel's forecast (lstm_ref.c, libm)
+ *   ref NORMALIZED          the reference kernel's forecast (lstm_f32_ref.c, libm)
  *   opt NORMALIZED          the host's fast kernel
  *   target PHYSICAL         the reference forecast in the target's units
  * Inputs (seed-like): TEMP PRES DEWP RAIN WSPM (numeric), wd_sin wd_cos (compass column

@@ -32,18 +32,18 @@ static float W[4][N * I], U[4][N * N], B[4][N], WD[N], BD[1];
 static elstm_lstm_f32 lstm;
 /* inputs: a, b (numeric), wd sin/cos (compass), hour, doy, weekday, month sin/cos */
 static elstm_device_input inputs[I] = {
-    {ELSTM_DEVICE_NUMERIC, 0, 0, -10.0f, 1.0f / 50.0f},
-    {ELSTM_DEVICE_NUMERIC, 0, 1, 990.0f, 1.0f / 50.0f},
-    {ELSTM_DEVICE_COMPASS_SIN, 0, 2, -1.0f, 0.5f},
-    {ELSTM_DEVICE_COMPASS_COS, 0, 2, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_SIN, ELSTM_DEVICE_HOUR, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_COS, ELSTM_DEVICE_HOUR, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_SIN, ELSTM_DEVICE_DOY, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_COS, ELSTM_DEVICE_DOY, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_SIN, ELSTM_DEVICE_WEEKDAY, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_COS, ELSTM_DEVICE_WEEKDAY, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_SIN, ELSTM_DEVICE_MONTH, -1, -1.0f, 0.5f},
-    {ELSTM_DEVICE_TIME_COS, ELSTM_DEVICE_MONTH, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_NUMERIC, 0, 0, -10.0f, 1.0f / 50.0f},
+    {ELSTM_ENC_NUMERIC, 0, 1, 990.0f, 1.0f / 50.0f},
+    {ELSTM_ENC_COMPASS_SIN, 0, 2, -1.0f, 0.5f},
+    {ELSTM_ENC_COMPASS_COS, 0, 2, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_SIN, ELSTM_TF_HOUR, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_COS, ELSTM_TF_HOUR, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_SIN, ELSTM_TF_DOY, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_COS, ELSTM_TF_DOY, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_SIN, ELSTM_TF_WEEKDAY, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_COS, ELSTM_TF_WEEKDAY, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_SIN, ELSTM_TF_MONTH, -1, -1.0f, 0.5f},
+    {ELSTM_ENC_TIME_COS, ELSTM_TF_MONTH, -1, -1.0f, 0.5f},
 };
 static elstm_device_model model = {&lstm, T, S, inputs, -19.9f, 61.5f};
 
@@ -78,14 +78,14 @@ static void oracle_row(const float *sample, int64_t t, double *row)
     for (int i = 0; i < I; i++) {
         const elstm_device_input *in = &inputs[i];
         double v;
-        if (in->encoding == ELSTM_DEVICE_NUMERIC) {
+        if (in->encoding == ELSTM_ENC_NUMERIC) {
             v = sample[in->sensor];
-        } else if (in->encoding <= ELSTM_DEVICE_COMPASS_COS) {
+        } else if (in->encoding <= ELSTM_ENC_COMPASS_COS) {
             double deg = sample[in->sensor], a = deg * two_pi / 360.0;
-            v = deg < 0 ? 0.0 : in->encoding == ELSTM_DEVICE_COMPASS_SIN ? sin(a) : cos(a);
+            v = deg < 0 ? 0.0 : in->encoding == ELSTM_ENC_COMPASS_SIN ? sin(a) : cos(a);
         } else {
             double a = two_pi * phase[in->cycle];
-            v = in->encoding == ELSTM_DEVICE_TIME_SIN ? sin(a) : cos(a);
+            v = in->encoding == ELSTM_ENC_TIME_SIN ? sin(a) : cos(a);
         }
         row[i] = (v - in->min) * in->inv_range;
     }
@@ -236,7 +236,7 @@ int main(void)
                   y_ring == y_raw && y_raw == y_win && y_win == y_rows);
         TEST_NEAR("forecast in target units = normalized * range + min", y_ring_phys, y_ring * 61.5f - 19.9f, 1e-5);
 
-        /* the fast kernel against the reference, and the reference call against lstm_ref.c */
+        /* the fast kernel against the reference, and the reference call against lstm_f32_ref.c */
         TEST_EQ_INT("predict with the reference kernel", elstm_device_predict_window_ref(d, x), ELSTM_OK);
         float y_ref = elstm_device_forecast_normalized(d);
         TEST_NEAR("the fast kernel agrees with the reference", y_win, y_ref, 1e-5);
@@ -245,7 +245,7 @@ int main(void)
         float y_direct;
         elstm_lstm_init_f32(&ctx, &lstm, a2, sizeof a2);
         elstm_lstm_window_f32_ref(&ctx, x, T, &y_direct);
-        TEST_TRUE("the reference forecast is lstm_ref.c's, bit for bit", y_direct == y_ref);
+        TEST_TRUE("the reference forecast is lstm_f32_ref.c's, bit for bit", y_direct == y_ref);
 
         elstm_device_window_begin(d);
         elstm_device_window_row(d, x);

@@ -44,6 +44,54 @@ static void fill(elstm_meta *m)
     m->inputs[2].max = 0.1 + 0.2; /* not representable exactly: must still round-trip */
 }
 
+static void fill_training(elstm_meta *m, int n)
+{
+    elstm_meta_training *t = &m->training;
+    t->present = 1;
+    t->units = 128;
+    t->batch = 32;
+    t->epochs = 20;
+    t->patience = 5;
+    t->threads = 2;
+    t->lr = 0.001;
+    t->seed = 18446744073709551615ull; /* beyond a JSON integer: written as a string */
+    t->epochs_run = n;
+    t->best_epoch = n > 1 ? n - 1 : n;
+    t->best_loss = 0.00123;
+    t->early_stopped = 1;
+    strcpy(t->monitor, "val_loss");
+    t->n_history = n;
+    for (int k = 0; k < n; k++) {
+        t->history[k].epoch = k + 1;
+        t->history[k].loss = 1.0 / (k + 1.5);
+        t->history[k].val_loss = k == 0 ? NAN : 1.1 / (k + 1.5); /* null in the JSON */
+        t->history[k].lr = 0.001;
+    }
+}
+
+/* Serialize m, replace the first `from` by `to` in the text, parse: the status. */
+static elstm_status parse_edited(const elstm_meta *m, const char *from, const char *to, elstm_diag *d)
+{
+    char *json = NULL;
+    elstm_meta_to_json(m, &json, d);
+    char *p = json ? strstr(json, from) : NULL;
+    if (!p) {
+        free(json);
+        return ELSTM_ERR_ARG;
+    }
+    size_t lf = strlen(from), lt = strlen(to), len = strlen(json);
+    char *out = malloc(len - lf + lt + 1);
+    memcpy(out, json, (size_t)(p - json));
+    memcpy(out + (p - json), to, lt);
+    strcpy(out + (p - json) + lt, p + lf);
+    static elstm_meta back;
+    elstm_diag_clear(d);
+    elstm_status s = elstm_meta_from_json(out, strlen(out), "m.tflite", &back, d);
+    free(json);
+    free(out);
+    return s;
+}
+
 int main(void)
 {
     test_suite("meta");
@@ -56,6 +104,59 @@ int main(void)
     TEST_EQ_INT("parses back", elstm_meta_from_json(json, strlen(json), "m.tflite", &b, &d), ELSTM_OK);
     TEST_TRUE("round trip is exact (every field, doubles bit-exact)", memcmp(&a, &b, sizeof a) == 0);
     free(json);
+
+    /* the training record: optional, round-trips exactly (NaN val_loss as null) */
+    static elstm_meta ta, tb;
+    fill(&ta);
+    fill_training(&ta, 7);
+    elstm_diag_clear(&d);
+    TEST_EQ_INT("serializes a training record", elstm_meta_to_json(&ta, &json, &d), ELSTM_OK);
+    TEST_TRUE("the record is the JSON field 'training' with the seed as a string",
+              strstr(json, "\"training\":{") && strstr(json, "\"seed\":\"18446744073709551615\"") &&
+                  strstr(json, "\"val_loss\":[null,"));
+    TEST_EQ_INT("parses the record back", elstm_meta_from_json(json, strlen(json), "m.tflite", &tb, &d), ELSTM_OK);
+    TEST_TRUE("training record round trip is exact", memcmp(&ta, &tb, sizeof ta) == 0);
+    free(json);
+    TEST_TRUE("metadata without a training record (older files) loads with present == 0",
+              b.training.present == 0 && b.training.n_history == 0);
+    struct { const char *from, *to, *what; } edits[] = {
+        {"\"epoch\":[1,2,", "\"epoch\":[2,1,", "refuses history epochs out of order"},
+        {"\"loss\":[", "\"loss\":[-1,", "refuses a negative or extra loss"},
+        {"\"monitor\":\"val_loss\"", "\"monitor\":\"acc\"", "refuses an unknown monitor"},
+        {"\"best_epoch\":6", "\"best_epoch\":99", "refuses a best epoch after the last"},
+        {"\"seed\":\"18446744073709551615\"", "\"seed\":\"-3\"", "refuses a negative seed"},
+        {"\"training\":{", "\"training\":7,\"x\":{", "refuses a training record that is not an object"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        elstm_status s = parse_edited(&ta, edits[i].from, edits[i].to, &d);
+        test_report(s == ELSTM_ERR_FORMAT && strstr(d.msg, "m.tflite: ") == d.msg && strstr(d.msg, "training"),
+                    edits[i].what, "status %d: %s", (int)s, d.msg);
+    }
+
+    /* more epochs than a file keeps: an even selection with the first, best and last */
+    {
+        enum { N = 2500 };
+        static elstm_epoch_record r[N];
+        for (int k = 0; k < N; k++) r[k] = (elstm_epoch_record){k + 1, 1.0 / (k + 1), NAN, 0.001};
+        elstm_meta_training *t = &ta.training;
+        t->best_epoch = 1234;
+        elstm_meta_set_history(t, r, N);
+        int inc = 1, has_best = 0;
+        for (int k = 1; k < t->n_history; k++) inc &= t->history[k].epoch > t->history[k - 1].epoch;
+        for (int k = 0; k < t->n_history; k++) has_best |= t->history[k].epoch == 1234;
+        TEST_TRUE("a long history is thinned to the limit, in epoch order",
+                  t->n_history == ELSTM_META_MAX_EPOCHS && inc);
+        TEST_TRUE("the thinned history keeps the first, the best and the last epoch",
+                  t->history[0].epoch == 1 && t->history[t->n_history - 1].epoch == N && has_best);
+        int gaps_even = 1;
+        for (int k = 1; k < t->n_history; k++) {
+            int g = t->history[k].epoch - t->history[k - 1].epoch;
+            gaps_even &= g >= 1 && g <= 4;
+        }
+        TEST_TRUE("the picks are evenly spaced", gaps_even);
+        elstm_meta_set_history(t, r, 10);
+        TEST_TRUE("a short history is kept whole", t->n_history == 10 && t->history[9].epoch == 10);
+    }
 
     /* validation: each broken document is refused with a message naming the source */
     const char *bad[] = {

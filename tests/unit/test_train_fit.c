@@ -49,6 +49,9 @@ static void opts_small(elstm_train_opts *o)
     o->seed = 5;
 }
 
+/* The training record (elstm_trainer_record) of the last run(). */
+static elstm_meta_training last_record, full_record;
+
 static elstm_status run(const elstm_train_opts *o, const elstm_windows *tr_w, const elstm_windows *va,
                         int resume, const elstm_train_callbacks *cb, float **params_out,
                         elstm_train_result *res, elstm_diag *d)
@@ -57,6 +60,7 @@ static elstm_status run(const elstm_train_opts *o, const elstm_windows *tr_w, co
     elstm_status s = elstm_trainer_create(&tr, o, I, T, d);
     if (s != ELSTM_OK) return s;
     s = elstm_trainer_fit(tr, tr_w, va, resume, cb, res, d);
+    elstm_trainer_record(tr, res, va && va->n > 0, &last_record);
     elstm_param_layout l;
     elstm_trainer_layout(tr, &l);
     *params_out = malloc(l.total * sizeof(float));
@@ -146,6 +150,17 @@ int main(void)
                     "val %.4g, variance %.4g", res.best_val_loss, var);
         TEST_TRUE("fit reports epochs and loss", res.epochs_run == 6 && r.epochs_seen == 6 && r.loss[6] < r.loss[1]);
         TEST_EQ_INT("windows trained are counted", res.windows_trained, 6 * trw.n);
+        /* the history a model file carries: one record per epoch, the losses on_epoch saw */
+        const elstm_meta_training *h = &last_record;
+        int same = h->present && h->n_history == 6;
+        for (int k = 0; same && k < 6; k++)
+            same = h->history[k].epoch == k + 1 && h->history[k].loss == r.loss[k + 1] &&
+                   h->history[k].val_loss == r.val[k + 1] && h->history[k].lr == o.lr;
+        TEST_TRUE("the history has every epoch's loss, val_loss and learning rate", same);
+        TEST_TRUE("the record has the options and the outcome",
+                  h->units == 6 && h->batch == 16 && h->epochs == 6 && h->seed == 5 && h->threads == 2 &&
+                      h->best_epoch == res.best_epoch && h->best_loss == res.best_val_loss &&
+                      h->epochs_run == 6 && !h->early_stopped && strcmp(h->monitor, "val_loss") == 0);
         free(p);
         rec_free(&r);
     }
@@ -187,6 +202,9 @@ int main(void)
         TEST_EQ_INT("early stopping: epochs run", res.epochs_run, 3);
         TEST_EQ_INT("early stopping: best epoch", res.best_epoch, 1);
         TEST_TRUE("early stopping is reported", res.early_stopped == 1);
+        TEST_TRUE("the record says early stopping ended the run at epoch 3 with epoch 1 best",
+                  last_record.early_stopped == 1 && last_record.epochs_run == 3 && last_record.best_epoch == 1 &&
+                      last_record.n_history == 3);
         TEST_TRUE("only epoch 1 improved", r.improved[1] && !r.improved[2] && !r.improved[3]);
         elstm_param_layout l;
         elstm_trainer *tmp;
@@ -249,6 +267,7 @@ int main(void)
         o.epochs = 5;
         o.checkpoint = ck2;
         run(&o, &trw, &va, 0, NULL, &full, &res, &d);
+        full_record = last_record;
 
         volatile sig_atomic_t stop = 0;
         rec r = {0};
@@ -270,6 +289,12 @@ int main(void)
         TEST_EQ_INT("resume starts after epoch 2", res.resumed_from, 2);
         TEST_EQ_INT("resumed run ends at epoch 5", res.epochs_run, 5);
         TEST_TRUE("resumed run ends with the uninterrupted run's exact weights", memcmp(full, resumed, np * sizeof(float)) == 0);
+        int same = last_record.n_history == 5 && full_record.n_history == 5;
+        for (int k = 0; same && k < 5; k++) {
+            const elstm_epoch_record *a = &last_record.history[k], *b = &full_record.history[k];
+            same = a->epoch == b->epoch && a->loss == b->loss && a->val_loss == b->val_loss && a->lr == b->lr;
+        }
+        TEST_TRUE("the resumed run's history is the uninterrupted run's (the checkpoint carries it)", same);
         free(full); free(part); free(resumed);
         rec_free(&r);
 

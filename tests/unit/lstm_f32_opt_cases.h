@@ -1,8 +1,8 @@
 /*
- * lstm_opt_cases.h - the optimized LSTM kernel against the reference (lstm_ref.c).
+ * lstm_f32_opt_cases.h - the optimized LSTM kernel against the reference (lstm_f32_ref.c).
  *
- * Shared by test_lstm_opt.c (the kernel this build selects: AVX2 on x86-64 with AVX2+FMA)
- * and test_lstm_opt_generic.c (runtime/lstm_opt.c compiled again with ELSTM_FORCE_GENERIC).
+ * Shared by test_lstm_f32_opt.c (the kernel this build selects: AVX2 on x86-64 with AVX2+FMA)
+ * and test_lstm_f32_opt_generic.c (runtime/lstm_f32_opt.c compiled again with ELSTM_FORCE_GENERIC).
  *
  * Shapes: I = 1..9 x N = 1, 3, 8, 13, 64, 128, 130, windows of 1..200 steps, with and
  * without cell clipping (clip 10 as the converter writes it, and a clip of 0.25 that
@@ -31,7 +31,7 @@
 
 #include "edgelstm/lstm.h"
 #include "elstm_test.h"
-#include "lstm_opt.h"
+#include "host/lstm_f32_pack.h"
 #include "lstm_test_model.h"
 
 #define STEP_TOL 2e-6
@@ -156,7 +156,7 @@ static void run_shape_matrix(const char *kernel)
                 st.first_window_fail);
 }
 
-/* Packed weights (runtime/lstm_opt.h, host only) give the same bits as the row-major
+/* Packed weights (runtime/host/lstm_f32_pack.h, host only) give the same bits as the row-major
  * arrays: whole windows, and unit ranges at multiples of 8 (the threaded runner's split)
  * or anywhere else (where the kernel reads the row-major arrays). */
 static void check_packed(const char *kernel)

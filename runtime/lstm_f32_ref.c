@@ -1,5 +1,5 @@
 /*
- * lstm_ref.c - the reference float32 LSTM: the specification, written like the equations.
+ * lstm_f32_ref.c - the reference float32 LSTM: the specification, written like the equations.
  *
  * Keras / TFLite semantics (see edgelstm/lstm.h). Plain loops, libm activations,
  * no optimization on purpose: optimized kernels are tested against this file.

@@ -1,12 +1,12 @@
 /*
- * lstm_pack.c - the packed weight layout of the AVX2 kernel (see runtime/lstm_opt.h).
+ * lstm_f32_pack.c - the packed weight layout of the AVX2 kernel (see runtime/host/lstm_f32_pack.h).
  *
  * Host only: written once when a model is loaded (io/tflite_forecaster.c), never on a
  * device (generated libraries do not include this file; their kernels read TFLite's
  * row-major arrays in place).
  */
 #include "edgelstm/lstm.h"
-#include "lstm_opt.h"
+#include "lstm_f32_pack.h"
 
 size_t elstm_lstm_packed_floats_f32(const elstm_lstm_f32 *m)
 {

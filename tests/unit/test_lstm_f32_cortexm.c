@@ -1,5 +1,5 @@
 /*
- * test_cortexm_kernel.c - the Cortex-M4F kernel's plain C version (runtime/lstm_opt_cortexm.c
+ * test_lstm_f32_cortexm.c - the Cortex-M4F kernel's plain C version (runtime/lstm_f32_cortexm.c
  * compiled with ELSTM_CORTEXM_HOST_TEST) against the reference kernel, on the host.
  *
  * The same file's assembly and C versions run on the emulated Cortex-M4F in
@@ -7,7 +7,7 @@
  * (tests/mcu/kernel_cases.h). Every step's h and c are compared, then the dense output.
  */
 #define ELSTM_CORTEXM_HOST_TEST 1
-#include "lstm_opt_cortexm.c"
+#include "lstm_f32_cortexm.c"
 
 #include <stdlib.h>
 
@@ -49,7 +49,7 @@ static void check_shape(const kc_shape *s)
 
 int main(void)
 {
-    test_suite("cortexm_kernel");
+    test_suite("lstm_f32_cortexm");
     for (int k = 0; k < KC_SHAPES; k++) check_shape(&kc_shapes[k]);
     return test_done();
 }

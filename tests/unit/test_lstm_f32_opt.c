@@ -1,10 +1,10 @@
 /*
- * test_lstm_opt.c - the optimized LSTM kernel this build selects (edgelstm/lstm.h: AVX2
+ * test_lstm_f32_opt.c - the optimized LSTM kernel this build selects (edgelstm/lstm.h: AVX2
  * on x86-64 with AVX2+FMA, plain C elsewhere) against the reference kernel, plus the
  * arena contract: size, alignment, errors, and nothing written outside it.
- * The plain C kernel is tested on every machine by test_lstm_opt_generic.c.
+ * The plain C kernel is tested on every machine by test_lstm_f32_opt_generic.c.
  */
-#include "lstm_opt_cases.h"
+#include "lstm_f32_opt_cases.h"
 
 #if defined(ELSTM_KERNEL_AVX2)
 #define KERNEL "avx2"
@@ -100,7 +100,7 @@ static void check_arena_bounds(void)
 
 int main(void)
 {
-    test_suite("lstm_opt");
+    test_suite("lstm_f32_opt");
     run_shape_matrix(KERNEL);
     check_unit_ranges(KERNEL);
     check_packed(KERNEL);

@@ -1,9 +1,9 @@
 /*
- * lstm_opt.c - the fast float32 LSTM step: AVX2+FMA on x86-64, plain C elsewhere.
+ * lstm_f32_opt.c - the fast float32 LSTM step: AVX2+FMA on x86-64, plain C elsewhere.
  *
- * Same semantics and signatures as lstm_ref.c (see edgelstm/lstm.h); chosen at build
+ * Same semantics and signatures as lstm_f32_ref.c (see edgelstm/lstm.h); chosen at build
  * time by the ELSTM_KERNEL_* macro of edgelstm/lstm.h. With ELSTM_KERNEL_CORTEXM this
- * file defines nothing: runtime/lstm_opt_cortexm.c provides the same functions.
+ * file defines nothing: runtime/lstm_f32_cortexm.c provides the same functions.
  *
  * Both kernels work unit by unit ("units" = rows of the four gate matrices), so that
  * the activations and the cell update of a unit follow its dot products while its
@@ -28,7 +28,7 @@
  * block loop from step to step, so the blocks used last (~40 KB, what L1 holds) are the
  * first ones of the next step and come from L1 instead of L2 (~4% faster for the seed).
  *
- * Packed weights (host only, runtime/lstm_opt.h): when m->packed is set, the same
+ * Packed weights (host only, runtime/host/lstm_f32_pack.h): when m->packed is set, the same
  * products are read from a copy laid out in the kernel's order, one sequential stream
  * instead of 8 (bit-identical results). Device libraries never set it.
  *
@@ -42,7 +42,7 @@
 #include <string.h>
 
 #include "act.h"
-#include "lstm_opt.h"
+#include "lstm_f32_opt.h"
 
 /* Units [u_begin, u_end) in plain C: the four gate rows of a unit share each x[j]/h[k]. */
 static void units_plain(const elstm_lstm_f32 *m, const float *x, const float *h_prev, float *c,
@@ -175,7 +175,7 @@ static __m256 gate8(const elstm_lstm_f32 *m, int g, int32_t s, const float *x, c
     return m->b[g] ? _mm256_add_ps(a0, _mm256_loadu_ps(m->b[g] + s)) : a0;
 }
 
-/* The same from the packed block-gate w (runtime/lstm_opt.h). */
+/* The same from the packed block-gate w (runtime/host/lstm_f32_pack.h). */
 static __m256 gate8_packed(const elstm_lstm_f32 *m, int g, int32_t s, const float *w, const float *x,
                            const float *h, __m256i xtail, __m256i htail)
 {

@@ -1,9 +1,9 @@
 /*
- * lstm_opt_cortexm.c - the fast float32 LSTM step for Cortex-M4F / M7 (FPv4-SP or FPv5).
+ * lstm_f32_cortexm.c - the fast float32 LSTM step for Cortex-M4F / M7 (FPv4-SP or FPv5).
  *
  * Compiled only with ELSTM_KERNEL_CORTEXM (edgelstm/lstm.h); it then provides what
- * runtime/lstm_opt.c provides elsewhere: elstm_lstm_step_f32_opt, elstm_lstm_step_f32
- * and elstm_lstm_window_f32, with the semantics of the reference (lstm_ref.c).
+ * runtime/lstm_f32_opt.c provides elsewhere: elstm_lstm_step_f32_opt, elstm_lstm_step_f32
+ * and elstm_lstm_window_f32, with the semantics of the reference (lstm_f32_ref.c).
  *
  * The core has 32 single-precision registers and a fused multiply-add (VFMA), no SIMD
  * for floats, and VLDM, which loads up to 16 consecutive floats in ONE instruction.
@@ -214,7 +214,7 @@ ELSTM_API void elstm_lstm_window_f32(elstm_lstm_ctx_f32 *ctx, const float *x, in
 #endif
 
 #else
-/* Not a Cortex-M4F/M7 build: runtime/lstm_opt.c provides the kernels. ISO C wants a
+/* Not a Cortex-M4F/M7 build: runtime/lstm_f32_opt.c provides the kernels. ISO C wants a
  * non-empty translation unit. */
 typedef int elstm_lstm_opt_cortexm_unused;
 #endif
