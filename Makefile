@@ -40,7 +40,8 @@ LIB_DIRS  := io data train codegen
 # holds runtime code the host library needs and devices do not (status strings, packed
 # weights); it is compiled with the same C99 rules but never shipped.
 RT_DEVICE := $(sort $(wildcard runtime/*.h runtime/*.c))
-RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h
+RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h \
+              include/edgelstm/quant.h include/edgelstm/ops.h
 RT_SRC    := $(sort $(wildcard runtime/*.c runtime/host/*.c))
 LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
