@@ -19,27 +19,15 @@ ELSTM_API size_t elstm_lstm_arena_size_s16(const elstm_lstm_s16 *m)
 ELSTM_API elstm_status elstm_lstm_init_s16(elstm_lstm_ctx_s16 *ctx, const elstm_lstm_s16 *m,
                                            void *arena, size_t arena_bytes)
 {
-    uintptr_t p, end;
-    size_t n;
+    void *h;
     if (!ctx || !m || !arena) return ELSTM_ERR_ARG;
-    if (!qparams_ok(&m->q, 0, 0, 7)) return ELSTM_ERR_ARG;
-    {
-        int g;
-        for (g = 0; g < ELSTM_GATES; g++)
-            if (m->q.mx[g].shift > 7) return ELSTM_ERR_ARG;   /* the int64 multiply's range */
-    }
+    if (!qparams_ok(&m->q, 0, 0, 7)) return ELSTM_ERR_ARG;   /* the int64 multiply's shift range */
     if (arena_bytes < elstm_lstm_arena_size_s16(m)) return ELSTM_ERR_NOMEM;
-    n = (size_t)m->q.n_units;
-    p = q_align((uintptr_t)arena);
-    end = (uintptr_t)arena + arena_bytes;
+    if (!q_carve(arena, arena_bytes, (size_t)m->q.n_units, 4 * (size_t)m->q.n_units, sizeof(int16_t),
+                 &ctx->scratch, &ctx->c, &h))
+        return ELSTM_ERR_NOMEM;
+    ctx->h = (int16_t *)h;
     ctx->model = m;
-    ctx->scratch = (int16_t *)p;
-    p = q_align(p + 4 * n * sizeof(int16_t));
-    ctx->c = (int16_t *)p;
-    p = q_align(p + n * sizeof(int16_t));
-    ctx->h = (int16_t *)p;
-    p += n * sizeof(int16_t);
-    if (p > end) return ELSTM_ERR_NOMEM;
     elstm_lstm_reset_s16(ctx);
     return ELSTM_OK;
 }

@@ -28,22 +28,15 @@ ELSTM_API size_t elstm_lstm_arena_size_s8(const elstm_lstm_s8 *m)
 ELSTM_API elstm_status elstm_lstm_init_s8(elstm_lstm_ctx_s8 *ctx, const elstm_lstm_s8 *m,
                                           void *arena, size_t arena_bytes)
 {
-    uintptr_t p, end;
-    size_t n;
+    void *h;
     if (!ctx || !m || !arena) return ELSTM_ERR_ARG;
     if (!qparams_ok(&m->q, -128, 127, 30)) return ELSTM_ERR_ARG;
     if (arena_bytes < elstm_lstm_arena_size_s8(m)) return ELSTM_ERR_NOMEM;
-    n = (size_t)m->q.n_units;
-    p = q_align((uintptr_t)arena);
-    end = (uintptr_t)arena + arena_bytes;
+    if (!q_carve(arena, arena_bytes, (size_t)m->q.n_units, 5 * (size_t)m->q.n_units, 1, &ctx->scratch,
+                 &ctx->c, &h))
+        return ELSTM_ERR_NOMEM;
+    ctx->h = (int8_t *)h;
     ctx->model = m;
-    ctx->scratch = (int16_t *)p;
-    p = q_align(p + 5 * n * sizeof(int16_t));
-    ctx->c = (int16_t *)p;
-    p = q_align(p + n * sizeof(int16_t));
-    ctx->h = (int8_t *)p;
-    p += n;
-    if (p > end) return ELSTM_ERR_NOMEM;
     elstm_lstm_reset_s8(ctx);
     return ELSTM_OK;
 }

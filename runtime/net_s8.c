@@ -12,6 +12,17 @@ static uintptr_t net_align(uintptr_t p)
     return (p + (ELSTM_ARENA_ALIGN - 1)) & ~(uintptr_t)(ELSTM_ARENA_ALIGN - 1);
 }
 
+/* After the LSTM's arena at `arena`: one quantized row and the quantized outputs. */
+static int net_carve(void *arena, size_t arena_bytes, size_t lstm_bytes, size_t row_bytes,
+                     size_t y_bytes, void **row, void **y)
+{
+    uintptr_t p = net_align((uintptr_t)arena + lstm_bytes), end = (uintptr_t)arena + arena_bytes;
+    *row = (void *)p;
+    p = net_align(p + row_bytes);
+    *y = (void *)p;
+    return p + y_bytes <= end;
+}
+
 /* The dense layer must read the LSTM's hidden state. */
 static int dense_ok(int32_t n_units, int32_t n_in, int32_t n_out, const void *w, const elstm_qmult *mult)
 {
@@ -26,25 +37,21 @@ ELSTM_API size_t elstm_net_arena_size_s8(const elstm_net_s8 *n)
 ELSTM_API elstm_status elstm_net_init_s8(elstm_net_ctx_s8 *ctx, const elstm_net_s8 *n, void *arena,
                                          size_t arena_bytes)
 {
-    uintptr_t p, end;
     size_t lstm_bytes;
+    void *row, *y;
     elstm_status st;
     if (!ctx || !n || !arena) return ELSTM_ERR_ARG;
+    lstm_bytes = elstm_lstm_arena_size_s8(&n->lstm);
     if (!dense_ok(n->lstm.q.n_units, n->dense.n_in, n->dense.n_out, n->dense.w, n->dense.mult) ||
         n->dense.zp_in != n->lstm.q.zp_h || !(n->in_scale > 0.0f) || !(n->out_scale > 0.0f))
         return ELSTM_ERR_ARG;
     if (arena_bytes < elstm_net_arena_size_s8(n)) return ELSTM_ERR_NOMEM;
-    p = (uintptr_t)arena;
-    end = p + arena_bytes;
-    lstm_bytes = elstm_lstm_arena_size_s8(&n->lstm);
-    st = elstm_lstm_init_s8(&ctx->lstm, &n->lstm, (void *)p, lstm_bytes);
+    st = elstm_lstm_init_s8(&ctx->lstm, &n->lstm, arena, lstm_bytes);
     if (st != ELSTM_OK) return st;
-    p = net_align(p + lstm_bytes);
-    ctx->row = (int8_t *)p;
-    p = net_align(p + (size_t)n->lstm.q.n_input);
-    ctx->y = (int8_t *)p;
-    p += (size_t)n->dense.n_out;
-    if (p > end) return ELSTM_ERR_NOMEM;
+    if (!net_carve(arena, arena_bytes, lstm_bytes, (size_t)n->lstm.q.n_input, (size_t)n->dense.n_out, &row, &y))
+        return ELSTM_ERR_NOMEM;
+    ctx->row = (int8_t *)row;
+    ctx->y = (int8_t *)y;
     ctx->net = n;
     return ELSTM_OK;
 }
@@ -98,25 +105,22 @@ ELSTM_API size_t elstm_net_arena_size_s16(const elstm_net_s16 *n)
 ELSTM_API elstm_status elstm_net_init_s16(elstm_net_ctx_s16 *ctx, const elstm_net_s16 *n, void *arena,
                                           size_t arena_bytes)
 {
-    uintptr_t p, end;
     size_t lstm_bytes;
+    void *row, *y;
     elstm_status st;
     if (!ctx || !n || !arena) return ELSTM_ERR_ARG;
+    lstm_bytes = elstm_lstm_arena_size_s16(&n->lstm);
     if (!dense_ok(n->lstm.q.n_units, n->dense.n_in, n->dense.n_out, n->dense.w, n->dense.mult) ||
         !(n->in_scale > 0.0f) || !(n->out_scale > 0.0f))
         return ELSTM_ERR_ARG;
     if (arena_bytes < elstm_net_arena_size_s16(n)) return ELSTM_ERR_NOMEM;
-    p = (uintptr_t)arena;
-    end = p + arena_bytes;
-    lstm_bytes = elstm_lstm_arena_size_s16(&n->lstm);
-    st = elstm_lstm_init_s16(&ctx->lstm, &n->lstm, (void *)p, lstm_bytes);
+    st = elstm_lstm_init_s16(&ctx->lstm, &n->lstm, arena, lstm_bytes);
     if (st != ELSTM_OK) return st;
-    p = net_align(p + lstm_bytes);
-    ctx->row = (int16_t *)p;
-    p = net_align(p + (size_t)n->lstm.q.n_input * sizeof(int16_t));
-    ctx->y = (int16_t *)p;
-    p += (size_t)n->dense.n_out * sizeof(int16_t);
-    if (p > end) return ELSTM_ERR_NOMEM;
+    if (!net_carve(arena, arena_bytes, lstm_bytes, (size_t)n->lstm.q.n_input * sizeof(int16_t),
+                   (size_t)n->dense.n_out * sizeof(int16_t), &row, &y))
+        return ELSTM_ERR_NOMEM;
+    ctx->row = (int16_t *)row;
+    ctx->y = (int16_t *)y;
     ctx->net = n;
     return ELSTM_OK;
 }

@@ -179,12 +179,26 @@ static inline int qparams_ok(const elstm_lstm_qparams *q, int32_t zp_lo, int32_t
     if (q->n_input < 1 || q->n_units < 1) return 0;
     for (g = 0; g < ELSTM_GATES; g++) {
         if (!q->wx[g] || !q->wh[g]) return 0;
-        if (!mult_ok(q->mx[g], 30) || !mult_ok(q->mh[g], max_shift)) return 0;
+        if (!mult_ok(q->mx[g], max_shift) || !mult_ok(q->mh[g], max_shift)) return 0;
     }
     if (!mult_ok(q->m_fc, 30) || !mult_ok(q->m_ig, 30) || !mult_ok(q->m_h, 30)) return 0;
     if (q->zp_in < zp_lo || q->zp_in > zp_hi || q->zp_h < zp_lo || q->zp_h > zp_hi) return 0;
     if (q->cell_pow < -24 || q->cell_pow > 0 || q->cell_clip > 32767) return 0;
     return 1;
+}
+
+/* Carve an integer LSTM's state from an arena: scratch int16 [scratch_n], c int16 [n],
+ * h [n] of h_size bytes each (32-byte aligned regions); 0 if the arena is too small. */
+static inline int q_carve(void *arena, size_t bytes, size_t n, size_t scratch_n, size_t h_size,
+                          int16_t **scratch, int16_t **c, void **h)
+{
+    uintptr_t p = q_align((uintptr_t)arena), end = (uintptr_t)arena + bytes;
+    *scratch = (int16_t *)p;
+    p = q_align(p + scratch_n * sizeof(int16_t));
+    *c = (int16_t *)p;
+    p = q_align(p + n * sizeof(int16_t));
+    *h = (void *)p;
+    return p + n * h_size <= end;
 }
 
 #endif /* EDGELSTM_RUNTIME_QMATH_H */

@@ -190,28 +190,32 @@ elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t
     return split_windows(proto, n, threads, elstm_lstm_arena_size_f32(m), diag);
 }
 
+/* The quantized nets: n8 or n16. */
+static elstm_status infer_windows_q(const elstm_net_s8 *n8, const elstm_net_s16 *n16, const float *x,
+                                    size_t row_stride, const size_t *starts, size_t n, int32_t steps,
+                                    int threads, float *y, elstm_diag *diag)
+{
+    elstm_status s;
+    const int32_t n_input = n8 ? n8->lstm.q.n_input : n16->lstm.q.n_input;
+    if ((s = check_windows(n_input, x, row_stride, n, steps, threads, diag)) != ELSTM_OK || n == 0) return s;
+    if (!y) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no output array given");
+    win_job proto = {NULL, n8, n16, x, row_stride, starts, 0, 0, steps, y, NULL, NULL, 0};
+    return split_windows(proto, n, threads, n8 ? elstm_net_arena_size_s8(n8) : elstm_net_arena_size_s16(n16),
+                         diag);
+}
+
 elstm_status elstm_infer_windows_s8(const elstm_net_s8 *net, const float *x, size_t row_stride,
                                     const size_t *starts, size_t n, int32_t steps, int threads,
                                     float *y, elstm_diag *diag)
 {
-    elstm_status s;
-    if ((s = check_windows(net->lstm.q.n_input, x, row_stride, n, steps, threads, diag)) != ELSTM_OK || n == 0)
-        return s;
-    if (!y) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no output array given");
-    win_job proto = {NULL, net, NULL, x, row_stride, starts, 0, 0, steps, y, NULL, NULL, 0};
-    return split_windows(proto, n, threads, elstm_net_arena_size_s8(net), diag);
+    return infer_windows_q(net, NULL, x, row_stride, starts, n, steps, threads, y, diag);
 }
 
 elstm_status elstm_infer_windows_s16(const elstm_net_s16 *net, const float *x, size_t row_stride,
                                      const size_t *starts, size_t n, int32_t steps, int threads,
                                      float *y, elstm_diag *diag)
 {
-    elstm_status s;
-    if ((s = check_windows(net->lstm.q.n_input, x, row_stride, n, steps, threads, diag)) != ELSTM_OK || n == 0)
-        return s;
-    if (!y) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no output array given");
-    win_job proto = {NULL, NULL, net, x, row_stride, starts, 0, 0, steps, y, NULL, NULL, 0};
-    return split_windows(proto, n, threads, elstm_net_arena_size_s16(net), diag);
+    return infer_windows_q(NULL, net, x, row_stride, starts, n, steps, threads, y, diag);
 }
 
 /* ---- one window on several threads ------------------------------------------------- */
