@@ -1,11 +1,12 @@
 # edgelstm - top-level build.
 #
-#   make              build build/edgelstm (optimized) and build/libedgelstm.a
+#   make              build build/edgelstm (optimized), build/libedgelstm.a and .so, build/edgelstm.1
 #   make test         install what is missing, build (incl. AddressSanitizer/UBSan build), run all tests
 #   make demo         install what is missing, build, run the end-to-end demo on real data
 #   make fuzz         run the libFuzzer targets for a while (FUZZ_SECONDS per target)
 #   make bench        run the benchmark scripts in bench/
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   executable, libraries, headers, edgelstm.pc, edgelstm.1
+#   make uninstall PREFIX=/usr/local
 #
 # Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- cli.
 # Every .c file in a layer folder is part of libedgelstm; cli/*.c make the executable.
@@ -13,6 +14,10 @@
 VERSION   := 0.1.0
 CC        ?= cc
 PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
 BUILD     ?= build
 ASAN      := $(BUILD)/asan
 PYTHON    := .venv/bin/python
@@ -33,6 +38,16 @@ RTSTD     := -std=c99 -pedantic
 OPT       := -O2 -g
 ASANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LIBS      := -lcsv -lzip -ljansson -lopenblas -lpthread -lm
+# The optimized objects are position-independent, so one set makes both libedgelstm.a
+# and libedgelstm.so (-fno-semantic-interposition: calls inside the library are inlined
+# and bound as without -fPIC). The shared library exports the elstm_* names only.
+PICFLAGS  := -fPIC -fno-semantic-interposition
+SOVERSION := 0
+SHLIB     := $(BUILD)/libedgelstm.so.$(VERSION)
+# The optimized objects depend on the flags they were compiled with ($(BUILD)/.flags is
+# rewritten when they change), so a change of flags rebuilds them.
+FLAGS_SIG := $(CC) $(HOSTSTD) $(RTSTD) $(OPT) $(PICFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS)
+$(shell mkdir -p $(BUILD) && echo '$(FLAGS_SIG)' | cmp -s - $(BUILD)/.flags || echo '$(FLAGS_SIG)' > $(BUILD)/.flags)
 
 LIB_DIRS  := io data train codegen
 # The device runtime is runtime/*.c *.h: exactly those files (with include/edgelstm/status.h
@@ -66,13 +81,33 @@ REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(ASAN)/tests/replay_%,$(REPLAY_SRC))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(patsubst tests/tools/%.c,$(ASAN)/tools/%,$(TOOL_SRC))
 
-.PHONY: all asan tests test demo fuzz bench install clean deps venv venv-bench check-runtime
+.PHONY: all asan tests test demo fuzz bench install uninstall clean deps venv venv-bench check-runtime
 
-all: $(BUILD)/edgelstm
+all: $(BUILD)/edgelstm $(SHLIB) $(BUILD)/edgelstm.1
+
+# ---- can this machine build? One line naming the install command when it cannot. -----
+# Checked once per build folder (the stamp), before anything compiles; not for the goals
+# that install the packages first (test, demo, fuzz, bench, deps).
+ifeq ($(filter deps venv venv-bench test demo fuzz bench clean uninstall,$(MAKECMDGOALS)),)
+ifeq ($(wildcard $(BUILD)/.build-ok),)
+BUILD_PROBLEM := $(shell sh tools/check_build.sh "$(CC)" "$(BUILD)/.build-ok")
+ifneq ($(BUILD_PROBLEM),)
+$(error $(BUILD_PROBLEM))
+endif
+endif
+endif
 
 $(BUILD)/libedgelstm.a: $(RT_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
+
+$(SHLIB): $(RT_OBJ) $(LIB_OBJ) tools/libedgelstm.map
+	$(CC) -shared -Wl,-soname,libedgelstm.so.$(SOVERSION) -Wl,--version-script=tools/libedgelstm.map \
+	  -Wl,--no-undefined -o $@ $(RT_OBJ) $(LIB_OBJ) $(LIBS)
+
+# The manual page is printed by the executable from the texts `edgelstm help` prints.
+$(BUILD)/edgelstm.1: $(BUILD)/edgelstm
+	$(BUILD)/edgelstm help --man > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/edgelstm: $(CLI_OBJ) $(BUILD)/libedgelstm.a
 	$(CC) $(OPT) $(ARCHFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libedgelstm.a $(LIBS)
@@ -86,7 +121,7 @@ $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
 
 asan: $(ASAN)/edgelstm
 
-tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm $(BUILD)/edgelstm
+tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm all
 
 # Fuzz targets are also built with gcc + sanitizers and a replay main(), so that
 # `make test` replays their committed corpus (tests/fuzz/corpus/fuzz_NAME/).
@@ -103,16 +138,16 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -MMD -MP -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
 
 # The runtime is the device code: C99, pedantic, no host headers.
-$(BUILD)/obj/runtime/%.o: runtime/%.c
+$(BUILD)/obj/runtime/%.o: runtime/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(RTSTD) $(OPT) $(WARN) $(ARCHFLAGS) -Iinclude -MMD -MP -c -o $@ $<
+	$(CC) $(RTSTD) $(OPT) $(PICFLAGS) $(WARN) $(ARCHFLAGS) -Iinclude -MMD -MP -c -o $@ $<
 $(ASAN)/obj/runtime/%.o: runtime/%.c
 	@mkdir -p $(@D)
 	$(CC) $(RTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) -Iinclude -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(HOSTSTD) $(OPT) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(HOSTSTD) $(OPT) $(PICFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 $(ASAN)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
@@ -122,18 +157,18 @@ $(ASAN)/obj/%.o: %.c
 $(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE)
 	@mkdir -p $(@D)
 	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE)
-$(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC)
+$(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC) $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(HOSTSTD) $(OPT) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(HOSTSTD) $(OPT) $(PICFLAGS) $(CPPFLAGS) -c -o $@ $<
 $(ASAN)/obj/gen/runtime_sources.o: $(GEN_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(CPPFLAGS) -c -o $@ $<
 $(DEPLOY_GEN): tools/embed_sources.sh $(DEPLOY_FILES)
 	@mkdir -p $(@D)
 	sh tools/embed_sources.sh -n elstm_deploy_files $@ $(DEPLOY_FILES)
-$(BUILD)/obj/gen/deploy_files.o: $(DEPLOY_GEN)
+$(BUILD)/obj/gen/deploy_files.o: $(DEPLOY_GEN) $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(HOSTSTD) $(OPT) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(HOSTSTD) $(OPT) $(PICFLAGS) $(CPPFLAGS) -c -o $@ $<
 $(ASAN)/obj/gen/deploy_files.o: $(DEPLOY_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(CPPFLAGS) -c -o $@ $<
@@ -175,11 +210,31 @@ bench: venv-bench all
 	@failed=""; for b in bench/*.sh; do echo "== $$b"; sh $$b || failed="$$failed $$b"; done; \
 	  [ -z "$$failed" ] || { echo "bench: failed:$$failed" >&2; exit 1; }
 
+# ---- install like a C library ------------------------------------------------------
+# edgelstm.pc: the dependencies that have a pkg-config module go in Requires.private, the
+# others (libcsv has none) with pthread and m in Libs.private: `pkg-config --libs edgelstm`
+# links the shared library, `pkg-config --static --libs edgelstm` everything a static link
+# needs. Evaluated only when installing.
+PC_MODULES = $(shell for m in libzip jansson openblas; do pkg-config --exists $$m 2>/dev/null && echo $$m; done)
+PC_LIBS_PRIVATE = -lcsv $(foreach m,libzip:-lzip jansson:-ljansson openblas:-lopenblas,$(if $(filter $(word 1,$(subst :, ,$(m))),$(PC_MODULES)),,$(word 2,$(subst :, ,$(m))))) -pthread -lm
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/edgelstm $(DESTDIR)$(PREFIX)/lib
-	install -m 755 $(BUILD)/edgelstm $(DESTDIR)$(PREFIX)/bin/edgelstm
-	install -m 644 include/edgelstm/*.h $(DESTDIR)$(PREFIX)/include/edgelstm/
-	install -m 644 $(BUILD)/libedgelstm.a $(DESTDIR)$(PREFIX)/lib/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/edgelstm $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/edgelstm $(DESTDIR)$(BINDIR)/edgelstm
+	install -m 644 include/edgelstm/*.h $(DESTDIR)$(INCLUDEDIR)/edgelstm/
+	install -m 644 $(BUILD)/libedgelstm.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libedgelstm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libedgelstm.so.$(SOVERSION)
+	ln -sf libedgelstm.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libedgelstm.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(strip $(PC_MODULES))|' \
+	    -e 's|@LIBS_PRIVATE@|$(strip $(PC_LIBS_PRIVATE))|' tools/edgelstm.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/edgelstm.pc
+	install -m 644 $(BUILD)/edgelstm.1 $(DESTDIR)$(MANDIR)/man1/edgelstm.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/edgelstm $(DESTDIR)$(LIBDIR)/libedgelstm.a $(DESTDIR)$(LIBDIR)/libedgelstm.so \
+	  $(DESTDIR)$(LIBDIR)/libedgelstm.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libedgelstm.so.$(VERSION) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/edgelstm.pc $(DESTDIR)$(MANDIR)/man1/edgelstm.1
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/edgelstm
 
 clean:
 	rm -rf $(BUILD)

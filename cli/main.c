@@ -1,4 +1,6 @@
-/* main.c - `edgelstm COMMAND ...`: dispatch, --help, --version, help COMMAND. */
+/* main.c - `edgelstm COMMAND ...`: dispatch, --help, --version, help COMMAND, and the
+ * manual page (`edgelstm help --man`, installed as edgelstm.1): both are printed from the
+ * same command table and texts below, so the man page cannot drift from the help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,23 +19,32 @@ static const cli_command *find_command(const char *name)
     return NULL;
 }
 
+static const char tagline[] = "from a CSV of sensor history to an LSTM forecaster on a microcontroller";
+static const char exit_status[] = "0 success, 1 failure, 2 usage error.";
+/* The overview's general entries: {left column, text}. */
+static const char *const general[][2] = {
+    {"edgelstm help COMMAND", "options and details of one command"},
+    {"edgelstm help --man", "this help as a manual page (roff), as `make install` installs edgelstm.1"},
+    {"edgelstm --version", "print the version"},
+};
+#define N_GENERAL (sizeof general / sizeof general[0])
+
 static void print_overview(FILE *f)
 {
-    fprintf(f,
-            "edgelstm %s - from a CSV of sensor history to an LSTM forecaster on a microcontroller\n"
-            "\n"
-            "usage: edgelstm COMMAND [ARGS] [OPTIONS]\n"
-            "\n"
-            "commands:\n",
-            ELSTM_VERSION);
+    fprintf(f, "edgelstm %s - %s\n\nusage: edgelstm COMMAND [ARGS] [OPTIONS]\n\ncommands:\n", ELSTM_VERSION,
+            tagline);
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-9s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f,
-            "\n"
-            "  edgelstm help COMMAND   options and details of one command\n"
-            "  edgelstm --version      print the version\n"
-            "\n"
-            "Exit status: 0 success, 1 failure, 2 usage error.\n");
+    fprintf(f, "\n");
+    for (size_t i = 0; i < N_GENERAL; i++) fprintf(f, "  %-23s %s\n", general[i][0], general[i][1]);
+    fprintf(f, "\nExit status: %s\n", exit_status);
+}
+
+/* "-o, --output PATH" */
+static void option_left(const cli_opt *o, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s%s%s", o->alias ? o->alias : "", o->alias ? ", " : "", o->name, o->arg ? " " : "",
+             o->arg ? o->arg : "");
 }
 
 static void print_command_help(const cli_command *c)
@@ -45,11 +56,72 @@ static void print_command_help(const cli_command *c)
     for (const cli_opt *const *g = c->opt_groups; *g; g++) {
         for (const cli_opt *o = *g; o->name; o++) {
             char left[64];
-            snprintf(left, sizeof left, "%s%s%s%s%s", o->alias ? o->alias : "", o->alias ? ", " : "",
-                     o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+            option_left(o, left, sizeof left);
             printf("  %-26s %s\n", left, o->help);
         }
     }
+}
+
+/* ---- the manual page: the same texts as roff (man(7) macros) ---------------------------- */
+
+/* Text as roff: backslashes and hyphens escaped, a control character at the start of a
+ * line neutralized, a blank line (a paragraph break in the help) as .PP. */
+static void roff_text(const char *s)
+{
+    int bol = 1;
+    for (; *s; s++) {
+        if (bol && *s == '\n') {   /* blank line */
+            printf(".PP\n");
+            continue;
+        }
+        if (bol && (*s == '.' || *s == '\'')) printf("\\&");
+        bol = *s == '\n';
+        if (*s == '\\') printf("\\e");
+        else if (*s == '-') printf("\\-");
+        else putchar(*s);
+    }
+    if (!bol) putchar('\n');
+}
+
+static void print_man(void)
+{
+    printf(".TH EDGELSTM 1 \"\" \"edgelstm %s\" \"User Commands\"\n.SH NAME\nedgelstm \\- ", ELSTM_VERSION);
+    roff_text(tagline);
+    printf(".SH SYNOPSIS\n.B edgelstm\n.I COMMAND\n[ARGS] [OPTIONS]\n");
+    for (size_t i = 0; i < N_GENERAL; i++) {
+        printf(".br\n");
+        roff_text(general[i][0]);
+    }
+    printf(".SH DESCRIPTION\n");
+    for (size_t i = 0; i < N_GENERAL; i++) {
+        printf(".TP\n.B ");
+        roff_text(general[i][0]);
+        roff_text(general[i][1]);
+    }
+    printf(".SH COMMANDS\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const cli_command *c = commands[i];
+        printf(".SS \"%s\"\n.B edgelstm %s\n", c->name, c->name);
+        roff_text(c->usage);
+        printf(".PP\n");
+        roff_text(c->summary);
+        if (c->description && *c->description) {
+            printf(".PP\n");
+            roff_text(c->description);
+        }
+        for (const cli_opt *const *g = c->opt_groups; g && *g; g++) {
+            for (const cli_opt *o = *g; o->name; o++) {
+                char left[64];
+                option_left(o, left, sizeof left);
+                printf(".TP\n.B ");
+                roff_text(left);
+                roff_text(o->help);
+            }
+        }
+    }
+    printf(".SH EXIT STATUS\n");
+    roff_text(exit_status);
+    printf(".SH SEE ALSO\nThe documents in the docs/ folder of the source repository.\n");
 }
 
 int main(int argc, char **argv)
@@ -78,18 +150,20 @@ int main(int argc, char **argv)
             print_overview(stdout);
             return CLI_EXIT_OK;
         }
+        int man = strcmp(argv[2], "--man") == 0;
         const cli_command *c = find_command(argv[2]);
-        if (!c) {
+        if (!c && !man) {
             fprintf(stderr, "edgelstm: unknown command '%s'; run 'edgelstm --help' for the list\n",
                     argv[2]);
             return CLI_EXIT_USAGE;
         }
         if (argc > 3) {
-            fprintf(stderr, "edgelstm: unexpected argument '%s'; usage: edgelstm help COMMAND\n",
+            fprintf(stderr, "edgelstm: unexpected argument '%s'; usage: edgelstm help COMMAND|--man\n",
                     argv[3]);
             return CLI_EXIT_USAGE;
         }
-        print_command_help(c);
+        if (man) print_man();
+        else print_command_help(c);
         return CLI_EXIT_OK;
     }
     const cli_command *c = find_command(name);

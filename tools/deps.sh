@@ -1,24 +1,76 @@
 #!/bin/sh
-# Install the Debian packages edgelstm needs, if any is missing. Idempotent and quiet
-# when everything is present. Uses sudo when not root.
+# Install the Debian/Ubuntu packages edgelstm needs, if any is missing. Idempotent and
+# quiet when everything is present. Uses sudo when not root. Waits for another apt or
+# dpkg run to finish instead of failing. Package names exist on Debian 12 and 13 and on
+# Ubuntu 22.04 and 24.04 (on Ubuntu, clang and the Arm tools are in "universe").
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
-#   tests:   clang (libFuzzer), python3-venv, zip/unzip
+#   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
+#            groff-base (the man page test)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
+#
+# clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
+# major version of the distribution's default clang: 14, 19, 18), which clang-N only
+# recommends; Ubuntu 22.04 has no such package, its clang-14 brings them in
+# libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang libclang-rt-14-dev zip unzip gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# clang's libFuzzer and AddressSanitizer runtimes are present
+clang_runtimes() {
+  command -v clang >/dev/null 2>&1 || return 1
+  dir=$(clang -print-runtime-dir 2>/dev/null) || return 1
+  ls "$dir"/libclang_rt.fuzzer*.a >/dev/null 2>&1 && ls "$dir"/libclang_rt.asan*.a >/dev/null 2>&1
+}
+
+# The package holding the default clang's runtimes, when the distribution has a separate
+# one (libclang-rt-N-dev); nothing when clang-N's own dependencies carry them.
+clang_runtime_package() {
+  v=$(dpkg-query -W -f='${Version}' clang 2>/dev/null || true)
+  [ -n "$v" ] || v=$(apt-cache policy clang 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  n=${v#*:}       # 1:14.0-55.7~deb12u1 -> 14.0-55.7~deb12u1
+  n=${n%%[.-]*}   # -> 14
+  case "$n" in ''|*[!0-9]*) return 0 ;; esac
+  if apt-cache show "libclang-rt-$n-dev" >/dev/null 2>&1; then echo "libclang-rt-$n-dev"; fi
+}
+
 missing=""
 for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  installed "$p" || missing="$missing $p"
 done
 # A venv-capable python3 (Debian's python3 needs python3-venv; other pythons have it).
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing="$missing python3-venv"; fi
-[ -z "$missing" ] && exit 0
-echo "edgelstm: installing Debian packages:$missing"
+need_rt=0
+clang_runtimes || need_rt=1
+[ -z "$missing" ] && [ $need_rt = 0 ] && exit 0
+
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+APT="$SUDO apt-get -o DPkg::Lock::Timeout=$LOCK_WAIT"
+# The package lists' lock has no timeout option: retry while another update holds it.
+waited=0
+until $APT update -qq 2>"${TMPDIR:-/tmp}/elstm-apt.err.$$"; do
+  if grep -q "lock" "${TMPDIR:-/tmp}/elstm-apt.err.$$" && [ $waited -lt "$LOCK_WAIT" ]; then
+    [ $waited = 0 ] && echo "edgelstm: waiting for another apt run to finish"
+    sleep 5; waited=$((waited + 5))
+  else
+    cat "${TMPDIR:-/tmp}/elstm-apt.err.$$" >&2; rm -f "${TMPDIR:-/tmp}/elstm-apt.err.$$"
+    echo "edgelstm: 'apt-get update' failed (see above); the packages were not installed" >&2
+    exit 1
+  fi
+done
+rm -f "${TMPDIR:-/tmp}/elstm-apt.err.$$"
+if [ $need_rt = 1 ]; then
+  rt=$(clang_runtime_package)
+  [ -n "$rt" ] && ! installed "$rt" && missing="$missing $rt"
+fi
+[ -z "$missing" ] && exit 0
+echo "edgelstm: installing packages:$missing"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-echo "edgelstm: Debian packages installed"
+$APT install -y -qq --no-install-recommends $missing >/dev/null
+echo "edgelstm: packages installed"
+clang_runtimes || echo "edgelstm: clang's libFuzzer/ASan runtimes are still missing: 'make fuzz' cannot build (the rest works)" >&2

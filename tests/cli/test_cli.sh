@@ -38,6 +38,7 @@ expect_ok "help data lists the data options" "--time-features" "$ELSTM" help dat
 expect_ok "help train lists the model options" "--patience" "$ELSTM" help train
 expect_ok "help deploy lists the targets" "arduino" "$ELSTM" help deploy
 expect_ok "help alone is the overview" "commands:" "$ELSTM" help
+expect_ok "help --man prints the manual page (roff)" ".TH EDGELSTM 1" "$ELSTM" help --man
 
 # usage errors: status 2, one line
 "$ELSTM" >"$T/out" 2>"$T/err"; rc=$?
@@ -46,6 +47,7 @@ expect_ok "help alone is the overview" "commands:" "$ELSTM" help
 expect_usage "unknown command" "unknown command 'frobnicate'" "$ELSTM" frobnicate
 expect_usage "help of an unknown command" "unknown command 'nope'" "$ELSTM" help nope
 expect_usage "help with an extra argument" "unexpected argument 'extra'" "$ELSTM" help data extra
+expect_usage "help --man with an extra argument" "unexpected argument 'extra'" "$ELSTM" help --man extra
 expect_usage "--version with an extra argument" "unexpected argument 'x'" "$ELSTM" --version x
 expect_usage "unknown option" "--bogus" "$ELSTM" data "$SMALL" --bogus
 expect_usage "option without its value" "--steps" "$ELSTM" data "$SMALL" --steps
