@@ -23,6 +23,7 @@
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
 #include "host/lstm_f32_pack.h"
+#include "host/lstm_s8_pack.h"
 #include "tflite_exec.h"
 #include "tflite_schema.h"
 
@@ -154,16 +155,17 @@ static size_t quantized_bytes(size_t I, size_t N, size_t O, size_t bsize)
 }
 
 /* Copy an integer model's arrays into one block and point the runtime params at it:
- * biases (int32/int64) and multipliers first (aligned), then the int8 weights. */
+ * the packed layout of the build's fast int8 kernel (`packed` bytes, written by the
+ * caller), biases (int32/int64) and multipliers (aligned), then the int8 weights. */
 static void *copy_quantized(elstm_lstm_qparams *q, const void **b, const void **bd, const int8_t **wd,
-                            const elstm_qmult **mult, int32_t n_mult, int32_t O, size_t bsize)
+                            const elstm_qmult **mult, int32_t n_mult, int32_t O, size_t bsize, size_t packed)
 {
     const size_t I = (size_t)q->n_input, N = (size_t)q->n_units;
-    uint8_t *block = aligned_alloc(ELSTM_ARENA_ALIGN, (quantized_bytes(I, N, (size_t)O, bsize) +
-                                                       ELSTM_ARENA_ALIGN - 1) / ELSTM_ARENA_ALIGN *
-                                                          ELSTM_ARENA_ALIGN);
+    const size_t a = ELSTM_ARENA_ALIGN;
+    packed = (packed + a - 1) / a * a;
+    uint8_t *block = aligned_alloc(a, (packed + quantized_bytes(I, N, (size_t)O, bsize) + a - 1) / a * a);
     if (!block) return NULL;
-    uint8_t *p = block;
+    uint8_t *p = block + packed;
     for (int g = 0; g < ELSTM_GATES; g++) {
         if (b[g]) memcpy(p, b[g], N * bsize);
         else memset(p, 0, N * bsize);   /* an omitted bias is zero */
@@ -207,9 +209,14 @@ static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tfli
         n->out_scale = fout->scale[0];
         q = &n->lstm.q;
         f->dtype = ELSTM_FORECASTER_S8;
+        const size_t packed = elstm_lstm_packed_bytes_s8(&n->lstm);
         f->storage = copy_quantized(&n->lstm.q, (const void **)n->lstm.b, (const void **)&n->dense.b,
                                     &n->dense.w, &n->dense.mult, n->dense.per_channel ? n->dense.n_out : 1,
-                                    n->dense.n_out, sizeof(int32_t));
+                                    n->dense.n_out, sizeof(int32_t), packed);
+        if (f->storage && packed) {   /* the host's fast kernel reads this copy (same results) */
+            elstm_lstm_pack_s8(&n->lstm, f->storage);
+            n->lstm.packed = f->storage;
+        }
     } else if (tfl_exec_lstm_s16(e, x.kl) && tfl_exec_fc_s16(e, x.kf)) {
         elstm_net_s16 *n = &f->net16;
         n->lstm = *tfl_exec_lstm_s16(e, x.kl);
@@ -220,7 +227,7 @@ static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tfli
         f->dtype = ELSTM_FORECASTER_S16;
         f->storage = copy_quantized(&n->lstm.q, (const void **)n->lstm.b, (const void **)&n->dense.b,
                                     &n->dense.w, &n->dense.mult, n->dense.per_channel ? n->dense.n_out : 1,
-                                    n->dense.n_out, sizeof(int64_t));
+                                    n->dense.n_out, sizeof(int64_t), 0);
     } else {
         return refuse(m, "its LSTM and dense layer are not both float32, both int8 or both 16x8", diag);
     }

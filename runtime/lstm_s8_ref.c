@@ -46,6 +46,7 @@ ELSTM_API void elstm_lstm_reset_s8(elstm_lstm_ctx_s8 *ctx)
     const size_t n = (size_t)ctx->model->q.n_units;
     memset(ctx->h, (int8_t)ctx->model->q.zp_h, n);
     memset(ctx->c, 0, n * sizeof(int16_t));
+    ctx->steps = 0;
 }
 
 ELSTM_API void elstm_lstm_step_s8_ref(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
@@ -74,4 +75,5 @@ ELSTM_API void elstm_lstm_step_s8_ref(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
         ctx->c[n] = c;
         ctx->h[n] = (int8_t)q_hidden(q, gate[ELSTM_GATE_O * N + n], c, -128, 127);
     }
+    ctx->steps++;
 }

@@ -118,7 +118,9 @@ typedef struct elstm_lstm_ctx_s8 {
     const elstm_lstm_s8 *model;
     int8_t *h;          /* [N] hidden state (the LSTM's output at the last step) */
     int16_t *c;         /* [N] cell state */
-    int16_t *scratch;   /* [5N] gate values and the widened hidden state (fast kernels) */
+    int16_t *scratch;   /* [5N] gate values; the next hidden state (fast kernels) */
+    int32_t steps;      /* steps since the reset (the fast kernels alternate the order in
+                           which they visit the units, for the cache; same results) */
 } elstm_lstm_ctx_s8;
 
 typedef struct elstm_lstm_ctx_s16 {
