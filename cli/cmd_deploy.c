@@ -82,17 +82,19 @@ static int run(cli_ctx *ctx)
         elstm_forecaster_free(&f);
         return rc;
     }
-    elstm_codegen_model m = {&f.lstm, f.steps, f.has_meta ? &f.meta : NULL, model_path, crc};
+    elstm_codegen_model m;
     elstm_codegen_opts o = {target, name, window, window ? note : NULL};
-    st = elstm_codegen_write(&m, &o, out, &diag);
+    st = elstm_codegen_model_of(&f, model_path, crc, &m, &diag);
+    if (st == ELSTM_OK) st = elstm_codegen_write(&m, &o, out, &diag);
     if (st != ELSTM_OK) {
         rc = cli_fail(st, &diag);
     } else {
         elstm_model_figures fig;
-        elstm_model_figures_get(&f.lstm, f.steps, &fig);
-        printf("%s: %s library '%s': LSTM(%d), %d steps x %d inputs, %llu bytes of weights (flash), "
+        elstm_codegen_figures(&m, &fig);
+        printf("%s: %s library '%s': %sLSTM(%d), %d steps x %d inputs, %llu bytes of weights (flash), "
                "%llu bytes of RAM, %s example window\n",
-               out, elstm_target_name(target), name, (int)f.lstm.n_units, (int)f.steps, (int)f.lstm.n_input,
+               out, elstm_target_name(target), name, m.net8 ? "int8 " : "", (int)f.lstm.n_units, (int)f.steps,
+               (int)f.lstm.n_input,
                (unsigned long long)fig.weight_bytes, (unsigned long long)fig.arena_bytes,
                window ? "sample" : "synthetic");
     }

@@ -35,17 +35,6 @@ static const char *grouped(uint64_t v, char *buf, size_t n)
     return buf;
 }
 
-static float host_forecast(const elstm_forecaster *f, const float *x)
-{
-    size_t bytes = elstm_lstm_arena_size_f32(&f->lstm);
-    void *arena = malloc(bytes);
-    elstm_lstm_ctx_f32 ctx;
-    float y = NAN;
-    if (arena && elstm_lstm_init_f32(&ctx, &f->lstm, arena, bytes) == ELSTM_OK) elstm_lstm_window_f32(&ctx, x, f->steps, &y);
-    free(arena);
-    return y;
-}
-
 static int run(cli_ctx *ctx)
 {
     const char *path = ctx->pos[0];
@@ -64,9 +53,13 @@ static int run(cli_ctx *ctx)
     elstm_status st = elstm_codegen_load(path, &f, &crc, &diag);
     if (st != ELSTM_OK) return cli_fail(st, &diag);
 
+    elstm_codegen_model m;
+    if ((st = elstm_codegen_model_of(&f, path, crc, &m, &diag)) != ELSTM_OK) {
+        elstm_forecaster_free(&f);
+        return cli_fail(st, &diag);
+    }
     elstm_model_figures fig;
-    elstm_model_figures_get(&f.lstm, f.steps, &fig);
-    elstm_codegen_model m = {&f.lstm, f.steps, f.has_meta ? &f.meta : NULL, path, crc};
+    elstm_codegen_figures(&m, &fig);
     elstm_mcu_opts mo = {cli_has(ctx, "--reference"), cli_has(ctx, "--c-kernel"), opt, cli_get(ctx, "--keep"), 0};
     elstm_mcu_result r;
     st = elstm_mcu_profile(&m, NULL, &mo, &r, &diag);
@@ -78,7 +71,7 @@ static int run(cli_ctx *ctx)
     float host = NAN;
     if (x) {
         elstm_codegen_synthetic_window(f.steps, f.lstm.n_input, x);
-        host = host_forecast(&f, x);
+        if (elstm_codegen_forecast(&m, x, &host, &diag) != ELSTM_OK) host = NAN;
         free(x);
     }
     const double per_mac = r.measured ? (double)r.instructions / (double)fig.macs : NAN;
@@ -93,6 +86,7 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "steps", json_integer(f.steps));
         json_object_set_new(o, "macs", json_integer((json_int_t)fig.macs));
         json_object_set_new(o, "weight_bytes", json_integer((json_int_t)fig.weight_bytes));
+        json_object_set_new(o, "dtype", json_string(m.net8 ? "int8" : "float32"));
         json_object_set_new(o, "arena_bytes", json_integer((json_int_t)fig.arena_bytes));
         json_object_set_new(o, "cross_compiler", json_boolean(r.have_cc));
         json_object_set_new(o, "emulator", json_boolean(r.have_qemu));
@@ -118,7 +112,8 @@ static int run(cli_ctx *ctx)
         printf("%s: LSTM(%d) + Dense(%d), %d steps x %d inputs\n", path, (int)f.lstm.n_units, (int)f.lstm.n_output,
                (int)f.steps, (int)f.lstm.n_input);
         printf("  multiply-accumulates  %s per forecast\n", grouped(fig.macs, a, sizeof a));
-        printf("  weights (flash)       %s bytes, float32\n", grouped(fig.weight_bytes, a, sizeof a));
+        printf("  weights (flash)       %s bytes, %s\n", grouped(fig.weight_bytes, a, sizeof a),
+               m.net8 ? "int8 weights, int32 biases (TFLite's integer scheme)" : "float32");
         printf("  RAM (state, ring)     %s bytes (the generated library's NAME_ARENA_BYTES)\n",
                grouped(fig.arena_bytes, a, sizeof a));
         if (r.have_cc)

@@ -17,6 +17,7 @@
 
 #include "device.h"
 #include "edgelstm/fileio.h"
+#include "host/lstm_s8_pack.h"
 #include "edgelstm/model.h"
 #include "internal.h"
 
@@ -397,12 +398,43 @@ elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t 
     return elstm_forecaster_load(path, f, diag);
 }
 
+elstm_status elstm_codegen_model_of(const elstm_forecaster *f, const char *source, uint32_t crc32,
+                                    elstm_codegen_model *m, elstm_diag *diag)
+{
+    memset(m, 0, sizeof *m);
+    if (f->dtype == ELSTM_FORECASTER_S16)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, source, 0,
+                              "the model is 16x8 (int16 activations); deploy writes float32 and int8 "
+                              "models (quantize with --scheme int8), 16x8 ones run on the host and in "
+                              "TFLite Micro");
+    m->lstm = &f->lstm;
+    m->steps = f->steps;
+    m->meta = f->has_meta ? &f->meta : NULL;
+    m->source = source;
+    m->crc32 = crc32;
+    m->net8 = f->dtype == ELSTM_FORECASTER_S8 ? &f->net8 : NULL;
+    return ELSTM_OK;
+}
+
 void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
 {
     uint64_t N = (uint64_t)l->n_units, I = (uint64_t)l->n_input, O = (uint64_t)l->n_output;
     f->macs = (uint64_t)steps * 4u * N * (I + N) + O * N;
     f->weight_bytes = sizeof(float) * (4u * N * (I + N) + 4u * N + O * N + O);
     f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, l->n_input, l->n_units);
+}
+
+void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f)
+{
+    elstm_model_figures_get(m->lstm, m->steps, f);
+    if (m->net8) {
+        const elstm_net_s8 *n = m->net8;
+        uint64_t N = (uint64_t)n->lstm.q.n_units, I = (uint64_t)n->lstm.q.n_input, O = (uint64_t)n->dense.n_out;
+        f->macs = (uint64_t)m->steps * 4u * N * (I + N) + O * N;
+        f->weight_bytes = 4u * N * (I + N) + O * N + sizeof(int32_t) * (4u * N + O) +
+                          sizeof(elstm_qmult) * (uint64_t)(n->dense.per_channel ? O : 1);
+        f->arena_bytes = ELSTM_DEVICE_S8_ARENA_BYTES(m->steps, n->lstm.q.n_input, n->lstm.q.n_units);
+    }
 }
 
 void elstm_codegen_synthetic_window(int32_t steps, int32_t n_input, float *out)
@@ -426,7 +458,8 @@ typedef struct cg_input {
 } cg_input;
 
 typedef struct cg_model {
-    const elstm_lstm_f32 *l;
+    const elstm_lstm_f32 *l;       /* float32; for int8 only the sizes and cell_clip */
+    const elstm_net_s8 *q;         /* int8: the runtime params, NULL for float32 */
     int32_t steps, I, N;
     int n_sensors;
     char sensors[ELSTM_META_MAX_INPUTS][ELSTM_NAME_MAX];
@@ -446,14 +479,15 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     memset(d, 0, sizeof *d);
     if (!l || l->n_input < 1 || l->n_units < 1 || cm->steps < 1)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, cm->source, 0, "the model has no LSTM weights to deploy");
-    if (l->n_output != 1 || !l->wd)
+    if (cm->net8 ? cm->net8->dense.n_out != 1 : (l->n_output != 1 || !l->wd))
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
                               "the model has %d outputs after its LSTM; deploy supports a forecaster with one output (LSTM + Dense(1))",
-                              (int)l->n_output);
+                              (int)(cm->net8 ? cm->net8->dense.n_out : l->n_output));
     if (l->n_input > ELSTM_META_MAX_INPUTS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0, "the model has %d inputs per step (at most %d)",
                               (int)l->n_input, ELSTM_META_MAX_INPUTS);
     d->l = l;
+    d->q = cm->net8;
     d->steps = cm->steps;
     d->I = l->n_input;
     d->N = l->n_units;
@@ -621,6 +655,7 @@ static elstm_status check_weights(const cg_model *d, const char *source, elstm_d
     const elstm_lstm_f32 *l = d->l;
     const size_t I = (size_t)d->I, N = (size_t)d->N;
     elstm_status st = ELSTM_OK;
+    if (d->q) return ELSTM_OK;   /* integers; the runtime's init checks the params (host_forecast) */
     for (int g = 0; g < ELSTM_GATES && st == ELSTM_OK; g++) {
         char what[8];
         if (!l->wx[g] || !l->wh[g])
@@ -643,12 +678,207 @@ static elstm_status check_weights(const cg_model *d, const char *source, elstm_d
     return st;
 }
 
+/* The input encodings and the device model (both kinds of model). */
+static void gen_model_common(const cg_model *d, const char *name, cg_buf *b)
+{
+    const int I = d->I;
+    cg_printf(b, "/* How each input is computed from a raw sample, and its training scaler\n"
+                 " * (x_norm = (x - min) * inv_range, inv_range = 1 / (max - min)). */\n"
+                 "static const elstm_device_input %s_inputs[%d] = {\n",
+              name, I);
+    for (int i = 0; i < I; i++) {
+        const cg_input *in = &d->in[i];
+        double range = in->max - in->min;
+        cg_puts(b, "    /* ");
+        put_commentsafe(b, in->name);
+        cg_printf(b, ": %s", encoding_text(in));
+        if (in->sensor >= 0) cg_printf(b, " of sample[%d] (", in->sensor);
+        else cg_puts(b, " (");
+        put_commentsafe(b, in->source);
+        cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, encoding_enum(in->encoding),
+                  cycle_enum(in->cycle), in->sensor);
+        put_float(b, (float)in->min);
+        cg_puts(b, ", ");
+        put_float(b, range != 0.0 ? (float)(1.0 / range) : 0.0f);
+        cg_puts(b, "},\n");
+    }
+    cg_puts(b, "};\n\n");
+    cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
+               " * (forecast = y_norm * range + min; ");
+    put_commentsafe(b, d->target);
+    cg_printf(b, ": min %.9g, max %.9g). */\n"
+                 "static const elstm_device_model %s_model = {\n"
+                 "    .lstm = %s%s%s,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n"
+                 "    .target_min = ",
+              d->target_min, d->target_max, name, d->q ? "NULL" : "&", d->q ? "" : name, d->q ? "" : "_lstm",
+              (int)d->steps, d->n_sensors, name);
+    put_float(b, (float)d->target_min);
+    cg_puts(b, ",\n    .target_range = ");
+    put_float(b, (float)(d->target_max - d->target_min));
+    if (d->q) cg_printf(b, ",\n    .net8 = &%s_net", name);
+    cg_puts(b, ",\n};\n");
+}
+
+
+/* An integer array: `rows` rows of `cols` values (int8, int32 or uint32 hex by `kind`
+ * 'b', 'i', 'x'), 16 (8 for words) per line, each row after "ROW_WORD r" when given. */
+static void put_ints(cg_buf *b, const char *decl, const char *what, const void *p, char kind, size_t rows,
+                     size_t cols, const char *row_word)
+{
+    const size_t per_line = kind == 'b' ? 16 : 8;
+    cg_printf(b, "/* %s */\n%s[%zu] = {\n", what, decl, rows * cols);
+    for (size_t r = 0; r < rows; r++) {
+        if (row_word) cg_printf(b, "    /* %s %zu */\n", row_word, r);
+        for (size_t c = 0; c < cols; c += per_line) {
+            cg_puts(b, "    ");
+            for (size_t k = c; k < c + per_line && k < cols; k++) {
+                size_t i = r * cols + k;
+                if (kind == 'b') cg_printf(b, "%d", (int)((const int8_t *)p)[i]);
+                else if (kind == 'i') cg_printf(b, "%ld", (long)((const int32_t *)p)[i]);
+                else cg_printf(b, "0x%08lxu", (unsigned long)((const uint32_t *)p)[i]);
+                cg_puts(b, k + 1 < c + per_line && k + 1 < cols ? ", " : ",\n");
+            }
+        }
+    }
+    cg_puts(b, "};\n\n");
+}
+
+static void put_qmult(cg_buf *b, elstm_qmult m)
+{
+    cg_printf(b, "{%ld, %d}", (long)m.m, (int)m.shift);
+}
+
+/* NAME_model.h of an int8 model: the integer arrays and the runtime params. */
+static void gen_model_h_s8(const cg_model *d, const char *name, const char *banner, cg_buf *b)
+{
+    const elstm_net_s8 *net = d->q;
+    const elstm_lstm_qparams *q = &net->lstm.q;
+    const size_t I = (size_t)d->I, N = (size_t)d->N;
+    char decl[96], what[192], uc[ELSTM_CODEGEN_NAME_MAX + 1];
+    size_t k;
+    for (k = 0; name[k] && k < ELSTM_CODEGEN_NAME_MAX; k++) uc[k] = (char)toupper((unsigned char)name[k]);
+    uc[k] = '\0';
+    cg_printf(b,
+              "/*\n"
+              " * %s_model.h - the \"%s\" model as data: an int8 LSTM and dense layer (TensorFlow Lite's\n"
+              " * integer scheme, edgelstm/quant.h), scaler, input encodings.\n"
+              " *\n"
+              " * %s\n"
+              " *\n"
+              " * Included once, by %s.c. Gates in the order i, f, c, o. The LSTM weights are stored\n"
+              " * once, in the layout the compiled kernel reads: on Cortex-M4/M7 (the DSP extension)\n"
+              " * pre-arranged for edgelstm/lstm_s8_dsp.c, elsewhere row-major as TFLite stores them\n"
+              " * (Wx_g [%zu units][%zu inputs], Wh_g [%zu][%zu]). Define %s_WITH_REFERENCE to keep the\n"
+              " * row-major copy on Cortex-M too (for %s_predict_window_reference).\n"
+              " */\n\n",
+              name, name, banner, name, N, I, N, N, uc, name);
+    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        snprintf(decl, sizeof decl, "static const int8_t %s_wx_%c", name, gate_names[g]);
+        snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
+        put_ints(b, decl, what, q->wx[g], 'b', N, I, "unit");
+    }
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        snprintf(decl, sizeof decl, "static const int8_t %s_wh_%c", name, gate_names[g]);
+        snprintf(what, sizeof what, "Wh_%c: previous h -> %s", gate_names[g], gate_words[g]);
+        put_ints(b, decl, what, q->wh[g], 'b', N, N, "unit");
+    }
+    cg_puts(b, "#endif\n\n");
+    {
+        const size_t words = elstm_lstm_packed_words_s8_dsp(&net->lstm);
+        uint32_t *dsp = malloc((words ? words : 1) * sizeof *dsp);
+        if (!dsp) {
+            b->oom = 1;
+            return;
+        }
+        elstm_lstm_pack_s8_dsp(&net->lstm, dsp);
+        cg_puts(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n");
+        snprintf(decl, sizeof decl, "static const uint32_t %s_w_dsp", name);
+        snprintf(what, sizeof what, "the LSTM weights pre-arranged for the Cortex-M DSP kernel: per unit, two gate rows "
+                                    "per little-endian word (edgelstm/lstm_s8_dsp.c)");
+        put_ints(b, decl, what, dsp, 'x', (size_t)N, words / N, "unit");
+        cg_puts(b, "#endif\n\n");
+        free(dsp);
+    }
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (!net->lstm.b[g]) continue;
+        snprintf(decl, sizeof decl, "static const int32_t %s_b_%c", name, gate_names[g]);
+        snprintf(what, sizeof what, "b_%c: %s bias (scale s_in s_wx), one per unit", gate_names[g], gate_words[g]);
+        put_ints(b, decl, what, net->lstm.b[g], 'i', 1, N, NULL);
+    }
+    snprintf(decl, sizeof decl, "static const int8_t %s_wd", name);
+    put_ints(b, decl, "Wd: dense layer, h -> the forecast", net->dense.w, 'b', 1, N, NULL);
+    if (net->dense.b) {
+        snprintf(decl, sizeof decl, "static const int32_t %s_bd", name);
+        put_ints(b, decl, "bd: dense bias", net->dense.b, 'i', 1, 1, NULL);
+    }
+    cg_printf(b, "/* the dense layer's multiplier: its real value is m 2^(shift - 31) */\n"
+                 "static const elstm_qmult %s_md[1] = {", name);
+    put_qmult(b, net->dense.mult[0]);
+    cg_puts(b, "};\n\n");
+
+    cg_printf(b, "/* The quantized forecaster (edgelstm/quant.h): the LSTM's fixed-point multipliers\n"
+                 " * (real value m 2^(shift - 31)), zero points and cell format, the dense layer, and\n"
+                 " * the scales of the input and output. */\n"
+                 "static const elstm_net_s8 %s_net = {\n"
+                 "    .lstm = {\n"
+                 "        .q = {\n"
+                 "            .n_input = %d,\n            .n_units = %d,\n",
+              name, d->I, d->N);
+    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    cg_puts(b, "            .wx = {");
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_puts(b, "            .wh = {");
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wh_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_puts(b, "#else\n            .wx = {NULL, NULL, NULL, NULL},\n            .wh = {NULL, NULL, NULL, NULL},\n#endif\n");
+    cg_puts(b, "            .mx = {");
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        put_qmult(b, q->mx[g]);
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    cg_puts(b, "            .mh = {");
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        put_qmult(b, q->mh[g]);
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    cg_puts(b, "            .m_fc = ");
+    put_qmult(b, q->m_fc);
+    cg_puts(b, ",\n            .m_ig = ");
+    put_qmult(b, q->m_ig);
+    cg_puts(b, ",\n            .m_h = ");
+    put_qmult(b, q->m_h);
+    cg_printf(b, ",\n            .zp_in = %d,\n            .zp_h = %d,\n            .cell_pow = %d,\n"
+                 "            .cell_clip = %d,\n        },\n        .b = {",
+              (int)q->zp_in, (int)q->zp_h, (int)q->cell_pow, (int)q->cell_clip);
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (net->lstm.b[g]) cg_printf(b, "%s_b_%c", name, gate_names[g]);
+        else cg_puts(b, "NULL");
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n#else\n        .packed = NULL,\n#endif\n"
+                 "    },\n"
+                 "    .dense = {.n_in = %d, .n_out = 1, .w = %s_wd, .b = %s%s, .mult = %s_md, .per_channel = 0,\n"
+                 "              .zp_in = %d, .zp_out = %d, .act_min = %d, .act_max = %d},\n"
+                 "    .in_scale = ",
+              name, d->N, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
+              (int)net->dense.zp_in, (int)net->dense.zp_out, (int)net->dense.act_min, (int)net->dense.act_max);
+    put_float(b, net->in_scale);
+    cg_puts(b, ",\n    .out_scale = ");
+    put_float(b, net->out_scale);
+    cg_puts(b, ",\n};\n\n");
+}
+
 /* NAME_model.h: the weights, the scaler, the input encodings (data only). */
 static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
     const elstm_lstm_f32 *l = d->l;
     const int I = d->I, N = d->N;
     char decl[96], what[96];
+    if (d->q) {
+        gen_model_h_s8(d, name, banner, b);
+        gen_model_common(d, name, b);
+        return;
+    }
     cg_printf(b,
               "/*\n"
               " * %s_model.h - the \"%s\" model as data: LSTM and dense weights, scaler, input encodings.\n"
@@ -702,39 +932,7 @@ static void gen_model_h(const cg_model *d, const char *name, const char *banner,
     cg_printf(b, "    .wd = %s_wd,\n    .bd = %s%s,\n    .packed = NULL,\n};\n\n", name, l->bd ? name : "NULL",
               l->bd ? "_bd" : "");
 
-    cg_printf(b, "/* How each input is computed from a raw sample, and its training scaler\n"
-                 " * (x_norm = (x - min) * inv_range, inv_range = 1 / (max - min)). */\n"
-                 "static const elstm_device_input %s_inputs[%d] = {\n",
-              name, I);
-    for (int i = 0; i < I; i++) {
-        const cg_input *in = &d->in[i];
-        double range = in->max - in->min;
-        cg_puts(b, "    /* ");
-        put_commentsafe(b, in->name);
-        cg_printf(b, ": %s", encoding_text(in));
-        if (in->sensor >= 0) cg_printf(b, " of sample[%d] (", in->sensor);
-        else cg_puts(b, " (");
-        put_commentsafe(b, in->source);
-        cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, encoding_enum(in->encoding),
-                  cycle_enum(in->cycle), in->sensor);
-        put_float(b, (float)in->min);
-        cg_puts(b, ", ");
-        put_float(b, range != 0.0 ? (float)(1.0 / range) : 0.0f);
-        cg_puts(b, "},\n");
-    }
-    cg_puts(b, "};\n\n");
-    cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
-               " * (forecast = y_norm * range + min; ");
-    put_commentsafe(b, d->target);
-    cg_printf(b, ": min %.9g, max %.9g). */\n"
-                 "static const elstm_device_model %s_model = {\n"
-                 "    .lstm = &%s_lstm,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n"
-                 "    .target_min = ",
-              d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
-    put_float(b, (float)d->target_min);
-    cg_puts(b, ",\n    .target_range = ");
-    put_float(b, (float)(d->target_max - d->target_min));
-    cg_puts(b, ",\n};\n");
+    gen_model_common(d, name, b);
 }
 
 /* features[] of the examples: the window, one time step per line. */
@@ -750,15 +948,22 @@ static void put_window(cg_buf *b, const float *x, int32_t steps, int32_t I)
     }
 }
 
-/* The forecast edgelstm computes on the host for a window (for the examples' comments). */
-static elstm_status host_forecast(const cg_model *d, const float *x, float *y_norm, elstm_diag *diag)
+elstm_status elstm_codegen_forecast(const elstm_codegen_model *m, const float *x, float *y_norm,
+                                    elstm_diag *diag)
 {
-    size_t bytes = elstm_lstm_arena_size_f32(d->l);
+    size_t bytes = m->net8 ? elstm_net_arena_size_s8(m->net8) : elstm_lstm_arena_size_f32(m->lstm);
     void *arena = malloc(bytes);
     elstm_lstm_ctx_f32 ctx;
+    elstm_net_ctx_s8 net;
+    elstm_status st;
     if (!arena) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
-    elstm_status st = elstm_lstm_init_f32(&ctx, d->l, arena, bytes);
-    if (st == ELSTM_OK) elstm_lstm_window_f32(&ctx, x, d->steps, y_norm);
+    if (m->net8) {
+        st = elstm_net_init_s8(&net, m->net8, arena, bytes);
+        if (st == ELSTM_OK) elstm_net_window_s8(&net, x, m->steps, y_norm);
+    } else {
+        st = elstm_lstm_init_f32(&ctx, m->lstm, arena, bytes);
+        if (st == ELSTM_OK) elstm_lstm_window_f32(&ctx, x, m->steps, y_norm);
+    }
     free(arena);
     if (st != ELSTM_OK) return elstm_diag_set(diag, st, NULL, 0, "the model's LSTM is invalid (%s)", elstm_status_str(st));
     return ELSTM_OK;
@@ -802,7 +1007,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     size_t k;
     for (k = 0; name[k] && k < ELSTM_CODEGEN_NAME_MAX; k++) uc[k] = (char)toupper((unsigned char)name[k]);
     uc[k] = '\0';
-    elstm_model_figures_get(d->l, d->steps, &fig);
+    elstm_codegen_figures(cm, &fig);
     interval_text(d->interval_s, interval, sizeof interval);
     const char *src = cm->source ? cm->source : "a model in memory";
     const char *base = strrchr(src, '/');
@@ -854,6 +1059,12 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     var_take(v, "INPUT_MIN", &b);
     put_list_floats(&b, d, 1);
     var_take(v, "INPUT_MAX", &b);
+    /* which of the device code's forecasters NAME.c compiles (runtime/device.h), and the
+     * arena formula its size check uses */
+    var_set(v, "RUNTIME_CONFIG", d->q ? "#define ELSTM_DEVICE_F32 0   /* an int8 model: only the integer kernels */"
+                                      : "#define ELSTM_DEVICE_S8 0    /* a float32 model: only the float kernels */");
+    var_set(v, "ARENA_MACRO", d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES");
+    var_set(v, "DTYPE", d->q ? "int8" : "float32");
     var_set(v, "TIME_USE", d->timed ? "; the calendar inputs are computed from it"
                                     : "; this model has no calendar inputs, so it is not used");
 
@@ -889,7 +1100,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
 
     /* the example's window */
     float y_norm = 0.0f;
-    elstm_status st = host_forecast(d, window, &y_norm, diag);
+    elstm_status st = elstm_codegen_forecast(cm, window, &y_norm, diag);
     if (st != ELSTM_OK) return st;
     if (o->sample) {
         cg_puts(&b, " * ");

@@ -261,8 +261,10 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
 
     /* build */
     char cflags[5000];
-    snprintf(cflags, sizeof cflags, " " MCU_FLAGS " %s -std=gnu11 -ffunction-sections -fdata-sections%s -I%s", opt,
-             opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "", libdir);
+    /* --reference: an int8 library keeps its row-major weights for the reference kernel */
+    snprintf(cflags, sizeof cflags, " " MCU_FLAGS " %s -std=gnu11 -ffunction-sections -fdata-sections%s%s -I%s", opt,
+             opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "", opts->reference ? " -D" MCU_NAME_UC "_WITH_REFERENCE" : "",
+             libdir);
     char *vline = NULL;
     if (step(dir, 60, &vline, diag, "arm-none-eabi-gcc --version") == ELSTM_OK && vline) {
         snprintf(r->cc_version, sizeof r->cc_version, "%.*s", (int)strcspn(vline, "\n"), vline);

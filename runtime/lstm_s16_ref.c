@@ -21,7 +21,7 @@ ELSTM_API elstm_status elstm_lstm_init_s16(elstm_lstm_ctx_s16 *ctx, const elstm_
 {
     void *h;
     if (!ctx || !m || !arena) return ELSTM_ERR_ARG;
-    if (!qparams_ok(&m->q, 0, 0, 7)) return ELSTM_ERR_ARG;   /* the int64 multiply's shift range */
+    if (!qparams_ok(&m->q, 0, 0, 7, 0)) return ELSTM_ERR_ARG;   /* the int64 multiply's shift range */
     if (arena_bytes < elstm_lstm_arena_size_s16(m)) return ELSTM_ERR_NOMEM;
     if (!q_carve(arena, arena_bytes, (size_t)m->q.n_units, 4 * (size_t)m->q.n_units, sizeof(int16_t),
                  &ctx->scratch, &ctx->c, &h))

@@ -89,7 +89,7 @@ static inline vec vmullo(vec a, vec b) { return _mm512_mullo_epi32(a, b); }
 static inline vec vmadd16(vec a, vec b) { return _mm512_madd_epi16(a, b); }
 static inline vmask vgt(vec a, vec b) { return _mm512_cmpgt_epi32_mask(a, b); }
 static inline vec vsel(vmask m, vec a, vec b) { return _mm512_mask_blend_epi32(m, a, b); }
-static inline vec vload(const void *p) { return _mm512_load_si512(p); }
+static inline vec vload(const void *p) { return _mm512_loadu_si512(p); }   /* the layout is 32-byte aligned */
 /* T[u] | T[u + 1] << 16 from the 256-entry uint16 table, u in [0, 254]: four two-source
  * permutes of 64 entries each (vpermi2w), picked by bits 6 and 7 of each 16-bit index
  * (faster than a 16-lane gather on the CPUs measured). */

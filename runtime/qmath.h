@@ -6,7 +6,7 @@
  * Micro's default build (gemmlowp's double rounding; TFLITE_SINGLE_ROUNDING is not set),
  * written from the description in docs/quant.md:
  *
- *   q_srdhm(a, b)   round(a b / 2^31), ties away from zero, saturating (INT32_MIN^2)
+ *   q_srdhm(a, b)   round(a b / 2^31), ties up, saturating (INT32_MIN^2)
  *   q_rdpot(x, e)   round(x / 2^e), ties away from zero
  *   q_mul(x, m)     q_rdpot(q_srdhm(x 2^left, m.m), right), left/right from m.shift
  *   q_mul64(x, m)   (x round16(m.m) + 2^(14 - shift)) >> (15 - shift)   (int64 x)
@@ -64,20 +64,20 @@ static inline int32_t q_clamp(int32_t x, int32_t lo, int32_t hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-/* Saturating rounding doubling high multiply: round(a b / 2^31). */
+/* Saturating rounding doubling high multiply: round(a b / 2^31). gemmlowp writes it
+ * (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 with C's truncating division; for either sign
+ * of ab that equals floor((ab + 2^30) / 2^31), an arithmetic shift (no 64-bit division,
+ * which small cores do in a library call). */
 static inline int32_t q_srdhm(int32_t a, int32_t b)
 {
-    int64_t ab, nudge;
     if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-    ab = (int64_t)a * (int64_t)b;
-    nudge = ab >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));   /* C division truncates toward 0 */
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
 }
 
 /* x / 2^e rounded to nearest, ties away from zero; e in [0, 31]. */
 static inline int32_t q_rdpot(int32_t x, int32_t e)
 {
-    const int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+    const int32_t mask = (int32_t)((1u << e) - 1u);
     const int32_t rem = x & mask;
     const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
     return (x >> e) + (rem > threshold ? 1 : 0);
@@ -172,13 +172,15 @@ static inline int mult_ok(elstm_qmult m, int32_t max_shift)
     return m.m >= 0 && m.shift >= -31 && m.shift <= max_shift;
 }
 
-/* The checks both integer LSTMs share; `zp_lo..zp_hi` is the activation range. */
-static inline int qparams_ok(const elstm_lstm_qparams *q, int32_t zp_lo, int32_t zp_hi, int32_t max_shift)
+/* The checks both integer LSTMs share; `zp_lo..zp_hi` is the activation range;
+ * `packed_only`: the row-major weights may be absent (the kernel reads a packed copy). */
+static inline int qparams_ok(const elstm_lstm_qparams *q, int32_t zp_lo, int32_t zp_hi, int32_t max_shift,
+                             int packed_only)
 {
     int g;
     if (q->n_input < 1 || q->n_units < 1) return 0;
     for (g = 0; g < ELSTM_GATES; g++) {
-        if (!q->wx[g] || !q->wh[g]) return 0;
+        if ((!q->wx[g] || !q->wh[g]) && !packed_only) return 0;
         if (!mult_ok(q->mx[g], max_shift) || !mult_ok(q->mh[g], max_shift)) return 0;
     }
     if (!mult_ok(q->m_fc, 30) || !mult_ok(q->m_ig, 30) || !mult_ok(q->m_h, 30)) return 0;

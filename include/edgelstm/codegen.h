@@ -30,6 +30,7 @@
 #include "edgelstm/diag.h"
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
+#include "edgelstm/quant.h"
 
 typedef enum elstm_target {
     ELSTM_TARGET_C = 0,
@@ -56,6 +57,9 @@ typedef struct elstm_codegen_model {
     const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
     const char *source;           /* model file name for the banner (its base name is used) */
     uint32_t crc32;               /* CRC-32 of the model file's bytes */
+    const elstm_net_s8 *net8;     /* an int8 model (edgelstm quantize, or TensorFlow's full-integer
+                                     files): its runtime params; `lstm` then holds only the sizes
+                                     and cell_clip. NULL for a float32 model. */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -100,6 +104,16 @@ uint32_t elstm_crc32(const void *data, size_t len);
 struct elstm_forecaster;
 elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
 
+/* The model to deploy of a loaded forecaster: float32 or int8 (16x8 forecasters are
+ * refused with ELSTM_ERR_UNSUPPORTED: they run on the host and in TFLite Micro). */
+elstm_status elstm_codegen_model_of(const struct elstm_forecaster *f, const char *source, uint32_t crc32,
+                                    elstm_codegen_model *m, elstm_diag *diag);
+
+/* The normalized forecast of window x [steps][n_input] with the runtime's kernels, as the
+ * generated library computes it (the fast kernel of this build). */
+elstm_status elstm_codegen_forecast(const elstm_codegen_model *m, const float *x, float *y_norm,
+                                    elstm_diag *diag);
+
 /* Figures of a model for a device. */
 typedef struct elstm_model_figures {
     uint64_t macs;                /* multiply-accumulates per forecast (LSTM + dense) */
@@ -108,6 +122,9 @@ typedef struct elstm_model_figures {
 } elstm_model_figures;
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
+/* The same for a model to deploy, float32 or int8 (int8: the int8 weights, int32 biases
+ * and the dense layer's multipliers; ELSTM_DEVICE_S8_ARENA_BYTES). */
+void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f);
 
 /* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
 

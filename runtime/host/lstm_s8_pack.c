@@ -75,3 +75,34 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
     pack_matrix(m->q.wx, N, I, block, w);
     pack_matrix(m->q.wh, N, N, block, w + gx * 4 * ELSTM_S8_BLOCK * 4);
 }
+
+size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m)
+{
+    const size_t ip = ((size_t)m->q.n_input + 1) / 2, np = ((size_t)m->q.n_units + 1) / 2;
+    return (size_t)m->q.n_units * 2 * (ip + np);
+}
+
+/* The bytes [u_a(k), w_b(k), u_a(k+1), w_b(k+1)] of rows a, b of one unit as a word. */
+static uint32_t dsp_word(const int8_t *ra, const int8_t *rb, size_t k, size_t K)
+{
+    uint32_t u0 = k < K ? (uint8_t)(ra[k] + 128) : 128, w0 = k < K ? (uint8_t)rb[k] : 0;
+    uint32_t u1 = k + 1 < K ? (uint8_t)(ra[k + 1] + 128) : 128, w1 = k + 1 < K ? (uint8_t)rb[k + 1] : 0;
+    return u0 | w0 << 8 | u1 << 16 | w1 << 24;
+}
+
+void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst)
+{
+    const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input;
+    size_t n, k;
+    for (n = 0; n < N; n++) {
+        const int8_t *const *w[2] = {m->q.wx, m->q.wh};
+        const size_t K[2] = {I, N};
+        int part;
+        for (part = 0; part < 2; part++)
+            for (k = 0; k < K[part]; k += 2) {
+                const int8_t *const *mat = w[part];
+                *dst++ = dsp_word(mat[ELSTM_GATE_I] + n * K[part], mat[ELSTM_GATE_F] + n * K[part], k, K[part]);
+                *dst++ = dsp_word(mat[ELSTM_GATE_C] + n * K[part], mat[ELSTM_GATE_O] + n * K[part], k, K[part]);
+            }
+    }
+}
