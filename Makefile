@@ -8,7 +8,7 @@
 #   make install PREFIX=/usr/local   executable, libraries, headers, edgelstm.pc, edgelstm.1
 #   make uninstall PREFIX=/usr/local
 #
-# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- cli.
+# Layers (one-way dependencies): runtime <- io <- data, train <- codegen <- report <- cli.
 # Every .c file in a layer folder is part of libedgelstm; cli/*.c make the executable.
 
 VERSION   := 0.1.0
@@ -29,7 +29,7 @@ FUZZ_SECONDS ?= 60
 NATIVE    ?= 1
 HAVE_AVX2 := $(if $(filter 1,$(NATIVE)),$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo 1))
 HAVE_AVX512 := $(if $(HAVE_AVX2),$(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1))
-# The int8 kernel's AVX-512 VNNI variant (vpdpbusd on 256-bit registers) when the CPU has it.
+# The int8 kernel's AVX-512 VNNI variant (vpdpbusd on 512-bit registers) when the CPU has it.
 HAVE_VNNI := $(if $(HAVE_AVX512),$(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512vl /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo 1))
 ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,) $(if $(HAVE_AVX512),-mavx512f,) \
              $(if $(HAVE_VNNI),-mavx512vnni -mavx512vl -mavx512bw,)
@@ -52,21 +52,25 @@ SHLIB     := $(BUILD)/libedgelstm.so.$(VERSION)
 FLAGS_SIG := $(CC) $(HOSTSTD) $(RTSTD) $(OPT) $(PICFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS)
 $(shell mkdir -p $(BUILD) && echo '$(FLAGS_SIG)' | cmp -s - $(BUILD)/.flags || echo '$(FLAGS_SIG)' > $(BUILD)/.flags)
 
-LIB_DIRS  := io data train codegen
+LIB_DIRS  := io data train codegen report
 # The device runtime is runtime/*.c *.h: exactly those files (with include/edgelstm/status.h
 # and lstm.h, encoding.h) are embedded and shipped in every library `deploy` writes. runtime/host/
 # holds runtime code the host library needs and devices do not (status strings, packed
 # weights); it is compiled with the same C99 rules but never shipped.
+# runtime/multi/ is device code for models with several LSTM layers or several outputs:
+# shipped (as edgelstm/multi/) in the libraries of those models only, so that the library
+# of a one-layer, one-output model stays exactly what it was.
 RT_DEVICE := $(sort $(wildcard runtime/*.h runtime/*.c))
+RT_MULTI  := $(sort $(wildcard runtime/multi/*.h runtime/multi/*.c))
 RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h \
               include/edgelstm/quant.h include/edgelstm/ops.h
-RT_SRC    := $(sort $(wildcard runtime/*.c runtime/host/*.c))
+RT_SRC    := $(sort $(wildcard runtime/*.c runtime/multi/*.c runtime/host/*.c))
 LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 GEN_SRC   := $(BUILD)/gen/runtime_sources.c
 # Files `deploy` and `profile` write besides the runtime: codegen templates, the MCU harness.
-DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*))
+DEPLOY_FILES := $(sort $(wildcard codegen/templates/* tools/mcu/*.* tools/mcu/xtensa/*.* tools/mcu/xtensa/include/*.h))
 DEPLOY_GEN := $(BUILD)/gen/deploy_files.c
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))

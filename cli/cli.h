@@ -98,6 +98,12 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
 int cli_print_json(void *json_t_value);
 
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
-    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_quantize;
+    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report,
+    cli_cmd_quantize;
+
+/* Write the HTML report of a model on a data file (cmd_report.c; `train --report` too):
+ * messages on stderr, the --json summary on stdout when `json`. Returns the exit status. */
+int cli_report(const char *model_path, const char *data_path, const char *out, const char *compare_path,
+               int profile, double mhz, int json);
 
 #endif /* EDGELSTM_CLI_H */

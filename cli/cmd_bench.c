@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "edgelstm/clock.h"
 #include "edgelstm/infer.h"
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
+#include "multi/lstm_stack.h"
 
 static const cli_opt bench_opts[] = {
     {"--threads", NULL, "N", "threads for one window: the units of each step are split across them (default 1)"},
@@ -43,13 +44,6 @@ static const cli_opt *const groups[] = {bench_opts, cli_json_opt, NULL};
 #define S8_KERNEL_NAME "s8-generic"
 #endif
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -59,7 +53,8 @@ static int cmp_double(const void *a, const void *b)
 /* One window, on the pool when there is one, or one run of a graph executor. */
 typedef struct bench_run {
     int32_t dtype;                 /* ELSTM_FORECASTER_* */
-    elstm_lstm_ctx_f32 ctx;
+    elstm_lstm_ctx_f32 ctx[ELSTM_MAX_LAYERS];
+    int32_t n_layers;
     elstm_net_ctx_s8 net8;
     elstm_net_ctx_s16 net16;
     elstm_infer_pool *pool;
@@ -72,20 +67,21 @@ typedef struct bench_run {
 
 static double run_once(bench_run *b)
 {
-    double t0 = now_s();
+    double t0 = elstm_now_s();
     if (b->exec) elstm_tflite_exec_run(b->exec, b->x, b->nx, NULL);
     else if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
     else if (b->dtype == ELSTM_FORECASTER_S8) elstm_net_window_s8(&b->net8, b->x, b->steps, b->y);
     else if (b->dtype == ELSTM_FORECASTER_S16) elstm_net_window_s16_ref(&b->net16, b->x, b->steps, b->y);
-    else elstm_lstm_window_f32(&b->ctx, b->x, b->steps, b->y);
-    return now_s() - t0;
+    else if (b->n_layers > 1) elstm_lstm_stack_window_f32(b->ctx, b->n_layers, b->x, b->steps, b->y);
+    else elstm_lstm_window_f32(&b->ctx[0], b->x, b->steps, b->y);
+    return elstm_now_s() - t0;
 }
 
 /* warm up (caches, page faults, clock), then time `runs` runs or ~TARGET_SECONDS; t sorted */
 static long time_runs(bench_run *b, long runs, double *t)
 {
-    double t0 = now_s();
-    for (int k = 0; k < 5 || now_s() - t0 < WARMUP_SECONDS; k++) run_once(b);
+    double t0 = elstm_now_s();
+    for (int k = 0; k < 5 || elstm_now_s() - t0 < WARMUP_SECONDS; k++) run_once(b);
     long n = 0;
     double total = 0.0;
     while (runs ? n < runs : n < MAX_RUNS && (n < MIN_RUNS || total < TARGET_SECONDS)) {
@@ -113,7 +109,7 @@ static void latency_ms(const double *t, long runs, double *tmin, double *tmed, d
     *tmax = t[runs - 1] * 1e3;
 }
 
-/* A graph that is not a forecaster (e.g. a classifier, an int8 model): the executor that
+/* A graph that is not a forecaster (e.g. a classifier): the executor that
  * `edgelstm run` uses, one thread. */
 static int bench_graph(const char *path, long threads, long runs, int json)
 {
@@ -169,7 +165,7 @@ static int bench_graph(const char *path, long threads, long runs, int json)
         rc = cli_print_json(o);
     } else {
         printf("model:    %s (a %s graph of %d operators, input %s %s; not a forecaster)\n", path,
-               elstm_tflite_type_name(in->type), (int)m->subgraphs[0].n_ops, in->name, shape);
+               elstm_tflite_type_name(in->type), (int)m->graph->n_ops, in->name, shape);
         printf("kernel:   graph executor (as 'edgelstm run'), 1 thread, batch 1\n");
         printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, n);
         rc = 0;
@@ -185,9 +181,10 @@ out:
 static int report(const char *path, const elstm_forecaster *f, int threads, const double *t, long runs,
                   const float *y, int json)
 {
-    const elstm_lstm_f32 *m = &f->lstm;
-    const double macs = (double)f->steps * 4.0 * m->n_units * (double)(m->n_input + m->n_units) +
-                        (double)m->n_output * m->n_units;
+    const elstm_lstm_f32 *m = &f->lstm, *top = elstm_forecaster_top(f);
+    double macs = (double)top->n_output * top->n_units;
+    for (int32_t l = 0; l < f->n_layers; l++)
+        macs += (double)f->steps * 4.0 * f->layers[l].n_units * (double)(f->layers[l].n_input + f->layers[l].n_units);
     double tmin, tmed, tmax;
     latency_ms(t, runs, &tmin, &tmed, &tmax);
     const double gmacs = macs / (tmed * 1e-3) / 1e9;
@@ -207,20 +204,23 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
         json_object_set_new(o, "steps", json_integer(f->steps));
         json_object_set_new(o, "inputs", json_integer(m->n_input));
         json_object_set_new(o, "units", json_integer(m->n_units));
-        json_object_set_new(o, "outputs", json_integer(m->n_output));
+        json_object_set_new(o, "layers", json_integer(f->n_layers));
+        json_object_set_new(o, "outputs", json_integer(top->n_output));
         json_object_set_new(o, "macs", json_integer((json_int_t)macs));
         json_object_set_new(lat, "min", json_real(tmin));
         json_object_set_new(lat, "median", json_real(tmed));
         json_object_set_new(lat, "max", json_real(tmax));
         json_object_set_new(o, "latency_ms", lat);
         json_object_set_new(o, "gmac_per_s", json_real(gmacs));
-        for (int32_t k = 0; k < m->n_output; k++) json_array_append_new(out, json_real(y[k]));
+        for (int32_t k = 0; k < top->n_output; k++) json_array_append_new(out, json_real(y[k]));
         json_object_set_new(o, "output", out);
         return cli_print_json(o);
     }
-    printf("model:    %s (%s LSTM %d units, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
-           dtype, (int)m->n_units, (int)m->n_input, (int)f->steps, (int)m->n_output, m->n_output == 1 ? "" : "s",
-           macs / 1e6);
+    char layers[32] = "";
+    if (f->n_layers > 1) snprintf(layers, sizeof layers, " (+%d stacked)", (int)f->n_layers - 1);
+    printf("model:    %s (%s LSTM %d units%s, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
+           dtype, (int)m->n_units, layers, (int)m->n_input, (int)f->steps, (int)top->n_output,
+           top->n_output == 1 ? "" : "s", macs / 1e6);
     printf("kernel:   %s, %d thread%s, batch 1\n", kernel, threads, threads == 1 ? "" : "s");
     printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, runs);
     printf("speed:    %.1f GMAC/s (median)\n", gmacs);
@@ -245,9 +245,9 @@ static int run(cli_ctx *ctx)
     const size_t nx = (size_t)f.steps * (size_t)m->n_input;
     const size_t arena_bytes = f.dtype == ELSTM_FORECASTER_S8    ? elstm_net_arena_size_s8(&f.net8)
                                : f.dtype == ELSTM_FORECASTER_S16 ? elstm_net_arena_size_s16(&f.net16)
-                                                                 : elstm_lstm_arena_size_f32(m);
-    bench_run b = {.steps = f.steps, .dtype = f.dtype};
-    float *x = malloc(nx * sizeof(float)), *y = calloc((size_t)m->n_output + 1, sizeof(float));
+                                                                 : elstm_lstm_stack_arena_size_f32(f.layers, f.n_layers);
+    bench_run b = {.steps = f.steps, .n_layers = f.n_layers, .dtype = f.dtype};
+    float *x = malloc(nx * sizeof(float)), *y = calloc((size_t)elstm_forecaster_top(&f)->n_output + 1, sizeof(float));
     void *arena = malloc(arena_bytes);
     double *t = malloc(MAX_RUNS * sizeof(double));
     int rc = CLI_EXIT_FAIL;
@@ -260,13 +260,18 @@ static int run(cli_ctx *ctx)
     b.y = y;
     st = f.dtype == ELSTM_FORECASTER_S8    ? elstm_net_init_s8(&b.net8, &f.net8, arena, arena_bytes)
          : f.dtype == ELSTM_FORECASTER_S16 ? elstm_net_init_s16(&b.net16, &f.net16, arena, arena_bytes)
-                                           : elstm_lstm_init_f32(&b.ctx, m, arena, arena_bytes);
+                                           : elstm_lstm_stack_init_f32(b.ctx, f.layers, f.n_layers, arena, arena_bytes);
     if (st != ELSTM_OK) {
         rc = cli_fail(st, NULL);
         goto out;
     }
     if (threads > 1 && f.dtype != ELSTM_FORECASTER_F32) {
         rc = cli_error("%s: --threads splits a float32 forecaster's steps; a quantized one runs on one thread", path);
+        goto out;
+    }
+    if (threads > 1 && f.n_layers > 1) {
+        rc = cli_error("%s: --threads splits the units of one LSTM layer; this model has %d stacked layers and "
+                       "runs on one thread", path, (int)f.n_layers);
         goto out;
     }
     if (threads > 1) {
@@ -303,6 +308,6 @@ const cli_command cli_cmd_bench = {
     "that 'edgelstm run' supports (a classifier) is timed with the same graph executor as\n"
     "run, on one thread.\n"
     "--json keys: latency_ms {min, median, max}, runs, threads, kernel, dtype, macs,\n"
-    "gmac_per_s, model, steps, inputs, units, outputs, output.",
+    "gmac_per_s, model, steps, inputs, units, layers, outputs, output.",
     1, 1, groups, run,
 };

@@ -13,6 +13,10 @@ static const cli_opt deploy_opts[] = {
     {"--name", NULL, "NAME", "library name: a C identifier that prefixes every symbol (NAME_init, ...)"},
     {"--sample", NULL, "FILE", "CSV whose last full window goes into the static_buffer example"},
     {"--output", "-o", "PATH", "folder to create (zip file for arduino)"},
+    {"--version", NULL, "X.Y.Z", "the library's semantic version (default 1.0.0)"},
+    {"--author", NULL, "TEXT", "the library's author (default: edgelstm VERSION (generated))"},
+    {"--maintainer", NULL, "TEXT", "its maintainer, e.g. \"Name <email>\" (default: the author)"},
+    {"--url", NULL, "URL", "its project page, http(s)://... (default for library.properties: " ELSTM_CODEGEN_DEFAULT_URL ")"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {deploy_opts, NULL};
@@ -70,6 +74,10 @@ static int run(cli_ctx *ctx)
     if (!name) return cli_usage_error(ctx, "missing --name NAME (a C identifier, e.g. --name temp_forecast)");
     if (elstm_codegen_check_name(name, &diag) != ELSTM_OK) return cli_usage_error(ctx, "%s", diag.msg);
     if (!out) return cli_usage_error(ctx, "missing -o PATH (the %s to create)", target == ELSTM_TARGET_ARDUINO ? "zip file" : "folder");
+    elstm_codegen_opts o = {.target = target, .name = name, .lib_version = cli_get(ctx, "--version"),
+                            .author = cli_get(ctx, "--author"), .maintainer = cli_get(ctx, "--maintainer"),
+                            .url = cli_get(ctx, "--url")};
+    if (elstm_codegen_check_meta(&o, &diag) != ELSTM_OK) return cli_usage_error(ctx, "%s", diag.msg);
 
     elstm_forecaster f;
     uint32_t crc = 0;
@@ -83,7 +91,8 @@ static int run(cli_ctx *ctx)
         return rc;
     }
     elstm_codegen_model m;
-    elstm_codegen_opts o = {target, name, window, window ? note : NULL};
+    o.sample = window;
+    o.sample_note = window ? note : NULL;
     st = elstm_codegen_model_of(&f, model_path, crc, &m, &diag);
     if (st == ELSTM_OK) st = elstm_codegen_write(&m, &o, out, &diag);
     if (st != ELSTM_OK) {
@@ -105,14 +114,18 @@ static int run(cli_ctx *ctx)
 
 const cli_command cli_cmd_deploy = {
     "deploy",
-    "MODEL.tflite --target c|arduino|esp-idf|platformio --name NAME [--sample FILE] -o PATH",
+    "MODEL.tflite --target c|arduino|esp-idf|platformio --name NAME [--sample FILE] [--version X.Y.Z] "
+    "[--author TEXT] [--maintainer TEXT] [--url URL] -o PATH",
     "generate a device library (C, Arduino, ESP-IDF, PlatformIO)",
     "Writes the model as a plain C99 library for a microcontroller: the weights as const\n"
     "arrays, the edgelstm runtime, a header of constants and NAME_-prefixed functions (feed\n"
     "raw samples, forecast in the target's units), an Edge Impulse style header\n"
     "(run_classifier) and a static_buffer example that prints the forecast. With --sample,\n"
     "the example holds the last full window of FILE (read as the model was trained) and\n"
-    "prints the forecast `edgelstm predict MODEL FILE --last` gives. The output is written\n"
+    "prints the forecast `edgelstm predict MODEL FILE --last` gives. --version, --author,\n"
+    "--maintainer and --url go into library.properties, library.json and idf_component.yml\n"
+    "(checked against the Arduino Library Manager's rules). A NAME that differs only in case\n"
+    "from a library beside PATH is refused (the same macros). The output is written\n"
     "atomically and is the same bytes for the same model and options. See docs/deploy.md.",
     1, 1, groups, run,
 };

@@ -28,14 +28,16 @@ static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_
 
 static json_t *pair(const elstm_errors *e)
 {
-    return json_pack("{s:o, s:o}", "mae", num_or_null(e->mae), "rmse", num_or_null(e->rmse));
+    return json_pack("{s:o, s:o, s:o}", "mae", num_or_null(e->mae), "rmse", num_or_null(e->rmse), "bias",
+                     num_or_null(e->bias));
 }
 
 void *cli_eval_json(const elstm_eval_result *r)
 {
-    json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "split", r->split, "n", (json_int_t)r->n,
+    json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "split", r->split, "n", (json_int_t)r->n,
                           "mae", num_or_null(r->model.mae), "rmse", num_or_null(r->model.rmse),
-                          "r2", num_or_null(r->model.r2), "persistence", pair(&r->persistence));
+                          "r2", num_or_null(r->model.r2), "bias", num_or_null(r->model.bias),
+                          "persistence", pair(&r->persistence));
     if (!o) return NULL;
     json_object_set_new(o, "seasonal", r->seasonal_ok ? pair(&r->seasonal) : json_null());
     if (r->seasonal_ok && r->seasonal.n != r->n)

@@ -119,6 +119,43 @@ static void options_text(const elstm_tflite_op *op, char *buf, size_t n)
     }
 }
 
+/* What a WHILE loop is, as one phrase: "Keras 3 LSTM(8) over 12 steps of 3 inputs, ...". */
+static void loop_text(const elstm_tflite_loop *L, char *buf, size_t n)
+{
+    if (L->kind == ELSTM_TFL_LOOP_LSTM)
+        snprintf(buf, n, "a Keras 3 LSTM(%d) over %d steps of %d inputs, %s%s%s: edgelstm runs it as "
+                         "UNIDIRECTIONAL_SEQUENCE_LSTM", (int)L->units, (int)L->steps, (int)L->n_input,
+                 L->return_sequences ? "every step's output" : "last step's output",
+                 L->use_bias ? "" : ", no bias", L->hybrid ? ", int8 weights (hybrid)" : "");
+    else
+        snprintf(buf, n, "%s", L->why);
+}
+
+static json_t *loops_json(const elstm_tflite_model *m)
+{
+    json_t *a = json_array();
+    for (int32_t l = 0; l < m->n_loops; l++) {
+        const elstm_tflite_loop *L = &m->loops[l];
+        json_t *o = json_object();
+        json_object_set_new(o, "operator", json_integer(L->op));
+        json_object_set_new(o, "kind", json_string(elstm_tflite_loop_kind_name(L->kind)));
+        json_object_set_new(o, "body_subgraph", json_integer(L->body));
+        json_object_set_new(o, "cond_subgraph", json_integer(L->cond));
+        json_object_set_new(o, "steps", json_integer(L->steps));
+        json_object_set_new(o, "inputs", json_integer(L->n_input));
+        json_object_set_new(o, "units", json_integer(L->units));
+        if (L->kind == ELSTM_TFL_LOOP_LSTM) {
+            json_object_set_new(o, "return_sequences", json_boolean(L->return_sequences));
+            json_object_set_new(o, "use_bias", json_boolean(L->use_bias));
+            json_object_set_new(o, "hybrid", json_boolean(L->hybrid));
+        } else {
+            json_object_set_new(o, "why", str_json(L->why));
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 /* A metadata entry's value: our JSON as an object, text as a string, else its size. */
 static int is_text(const uint8_t *p, size_t n)
 {
@@ -157,6 +194,8 @@ static json_t *model_json(const elstm_tflite_model *m, const char *refusal)
         json_object_set_new(e, "outputs", ints_json(op->outputs, op->n_outputs));
         options_text(op, opt, sizeof opt);
         if (opt[0]) json_object_set_new(e, "options", json_string(opt));
+        const elstm_tflite_loop *L = elstm_tflite_find_loop(m, k);
+        if (L) json_object_set_new(e, "loop", json_string(elstm_tflite_loop_kind_name(L->kind)));
         json_array_append_new(opd, e);
     }
     for (int32_t i = 0; i < sg->n_inputs; i++) json_array_append_new(ins, io_json(&sg->tensors[sg->inputs[i]]));
@@ -186,6 +225,7 @@ static json_t *model_json(const elstm_tflite_model *m, const char *refusal)
     json_object_set_new(o, "operators", opd);
     json_object_set_new(o, "tensors", tens);
     json_object_set_new(o, "signatures", sigs);
+    if (m->n_loops) json_object_set_new(o, "loops", loops_json(m));
     json_object_set_new(o, "runnable", json_boolean(refusal == NULL));
     if (refusal) json_object_set_new(o, "unsupported", str_json(refusal));
     return o;
@@ -251,6 +291,12 @@ static void print_text(const char *path, const elstm_tflite_model *m, const char
         print_indices(op->outputs, op->n_outputs);
         if (opt[0]) printf("  (%s)", opt);
         printf("\n");
+        const elstm_tflite_loop *L = elstm_tflite_find_loop(m, k);
+        if (L) {
+            char what[600];
+            loop_text(L, what, sizeof what);
+            printf("       = %s\n", what);
+        }
     }
 
     printf("\ntensors:\n  %3s  %-40s %-14s %-8s %-10s %s\n", "#", "name", "shape", "dtype", "data", "quantization");
@@ -315,7 +361,10 @@ const cli_command cli_cmd_inspect = {
     "scale, zero point), operators in execution order with their options, every tensor,\n"
     "the parameter count (weights and biases of LSTM and dense layers, as Keras counts\n"
     "them), signatures and metadata (edgelstm's own entry pretty-printed), and whether\n"
-    "edgelstm can run the graph. --json keys: ops, inputs, outputs, params, metadata,\n"
-    "plus version, description, operators, tensors, signatures, runnable, unsupported.",
+    "edgelstm can run the graph. A WHILE loop (how Keras 3 files hold recurrent layers)\n"
+    "is described by what its body computes: an LSTM that edgelstm runs, or what it\n"
+    "looks like (GRU, Bidirectional, ...) and why not. --json keys: ops, inputs, outputs,\n"
+    "params, metadata, plus version, description, operators, tensors, signatures, loops,\n"
+    "runnable, unsupported.",
     1, 1, groups, run,
 };

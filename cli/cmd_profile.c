@@ -1,4 +1,5 @@
-/* cmd_profile.c - `edgelstm profile MODEL [--json]`: device figures, measured on an emulated Cortex-M4F. */
+/* cmd_profile.c - `edgelstm profile MODEL [--core cortex-m4f|esp32] [--json]`: device figures,
+ * measured on an emulated Cortex-M4F or ESP32-class Xtensa core. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,13 +10,12 @@
 #include "edgelstm/codegen.h"
 #include "edgelstm/model.h"
 
-#define SEED_MS 2024.0 /* the seed's forecast on an ESP32-S3 at 240 MHz under TensorFlow Lite Micro */
-
 static const cli_opt profile_opts[] = {
+    {"--core", NULL, "CORE", "the emulated core: cortex-m4f (default) or esp32 (the ESP32/ESP32-S3's Xtensa ISA)"},
     {"--mhz", NULL, "MHZ", "clock for the time estimate (default 240, the seed's ESP32-S3)"},
     {"--cpi", NULL, "X", "cycles per instruction assumed for the estimate (default 1.0)"},
     {"--reference", NULL, NULL, "also measure the plain reference kernel (about 4x the instructions)"},
-    {"--c-kernel", NULL, NULL, "measure the Cortex-M kernel's plain C version instead of its assembly"},
+    {"--c-kernel", NULL, NULL, "measure the core's kernel in its plain C version instead of its assembly"},
     {"--opt", NULL, "FLAG", "compiler optimization for the measurement: -O2 (default), -Os, -O3"},
     {"--keep", NULL, "DIR", "build in DIR and keep the generated library, harness and ELF"},
     {NULL, NULL, NULL, NULL},
@@ -35,6 +35,25 @@ static const char *grouped(uint64_t v, char *buf, size_t n)
     return buf;
 }
 
+/* What each core is, and what its emulation is not. */
+typedef struct core_info {
+    const char *name, *label, *code, *emulator;
+    const char *notes[4];
+} core_info;
+
+static const core_info cores[] = {
+    {"cortex-m4f", "Cortex-M4F", "Cortex-M4 thumb code", "QEMU mps2-an386, -icount",
+     {"instruction counts, not cycles: on a Cortex-M4 loads, VLDM (1 + n), VDIV (14) and taken branches take more "
+      "than one cycle",
+      NULL}},
+    {"esp32", "ESP32 Xtensa", "Xtensa code (ESP32 ISA)", "QEMU sim/de233_fpu, -icount",
+     {"instruction counts, not cycles: QEMU models no pipeline, FP latency, cache or flash wait states",
+      "the emulated core has the ESP32's ISA but not the ESP32-S3's PIE SIMD (EE.* instructions): neither "
+      "QEMU 7.2 nor clang-22 has it, and the kernel does not use it",
+      "32 physical address registers, not the ESP32's 64: deep call chains take more window spills (counted)",
+      "code built with clang-22; ESP-IDF and Arduino-ESP32 build with GCC (the kernel is the same assembly)"}},
+};
+
 static int run(cli_ctx *ctx)
 {
     const char *path = ctx->pos[0];
@@ -45,6 +64,13 @@ static int run(cli_ctx *ctx)
     if (opt && strcmp(opt, "-O2") && strcmp(opt, "-Os") && strcmp(opt, "-O3") && strcmp(opt, "-O1"))
         return cli_usage_error(ctx, "option '--opt' must be -O1, -O2, -O3 or -Os, not '%s'", opt);
     const int json = cli_has(ctx, "--json");
+    const char *core_name = cli_get(ctx, "--core");
+    const core_info *core = &cores[0];
+    if (core_name) {
+        if (strcmp(core_name, "esp32") == 0) core = &cores[1];
+        else if (strcmp(core_name, "cortex-m4f") != 0)
+            return cli_usage_error(ctx, "option '--core' must be cortex-m4f or esp32, not '%s'", core_name);
+    }
 
     elstm_diag diag;
     elstm_diag_clear(&diag);
@@ -60,7 +86,8 @@ static int run(cli_ctx *ctx)
     }
     elstm_model_figures fig;
     elstm_codegen_figures(&m, &fig);
-    elstm_mcu_opts mo = {cli_has(ctx, "--reference"), cli_has(ctx, "--c-kernel"), opt, cli_get(ctx, "--keep"), 0};
+    elstm_mcu_opts mo = {cli_has(ctx, "--reference"), cli_has(ctx, "--c-kernel"), opt, cli_get(ctx, "--keep"), 0,
+                         core == &cores[1] ? ELSTM_MCU_ESP32 : ELSTM_MCU_CORTEX_M4F};
     elstm_mcu_result r;
     st = elstm_mcu_profile(&m, NULL, &mo, &r, &diag);
     if (st != ELSTM_OK) {
@@ -81,6 +108,7 @@ static int run(cli_ctx *ctx)
     if (json) {
         json_t *o = json_object();
         json_object_set_new(o, "model", json_string(path));
+        json_object_set_new(o, "core", json_string(core->name));
         json_object_set_new(o, "units", json_integer(f.lstm.n_units));
         json_object_set_new(o, "inputs", json_integer(f.lstm.n_input));
         json_object_set_new(o, "steps", json_integer(f.steps));
@@ -105,7 +133,10 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "mhz", json_real(mhz));
         json_object_set_new(o, "cpi", json_real(cpi));
         json_object_set_new(o, "estimated_ms", r.measured ? json_real(ms) : json_null());
-        json_object_set_new(o, "seed_ms", json_real(SEED_MS));
+        json_object_set_new(o, "seed_ms", json_real(ELSTM_SEED_MS));
+        json_t *notes = json_array();
+        for (int i = 0; i < 4 && core->notes[i]; i++) json_array_append_new(notes, json_string(core->notes[i]));
+        json_object_set_new(o, "notes", notes);
         rc = cli_print_json(o);
     } else {
         char a[32], b[32];
@@ -117,26 +148,24 @@ static int run(cli_ctx *ctx)
         printf("  RAM (state, ring)     %s bytes (the generated library's NAME_ARENA_BYTES)\n",
                grouped(fig.arena_bytes, a, sizeof a));
         if (r.have_cc)
-            printf("  runtime code          %s bytes of Cortex-M4 thumb code (.text of the library without the "
-                   "reference kernel; %s, %s)\n",
-                   grouped(r.code_bytes, a, sizeof a), r.cc_version, opt ? opt : "-O2");
+            printf("  runtime code          %s bytes of %s (the library's code without the reference kernel; %s, %s)\n",
+                   grouped(r.code_bytes, a, sizeof a), core->code, r.cc_version, opt ? opt : "-O2");
         else
-            printf("  runtime code          not measured: arm-none-eabi-gcc is not installed (Debian: gcc-arm-none-eabi)\n");
+            printf("  runtime code          not measured: %s is not installed (Debian: %s)\n", r.missing, r.missing_pkg);
         if (r.measured) {
-            printf("  emulated Cortex-M4F   %s instructions per forecast = %.3f per MAC (QEMU mps2-an386, -icount)%s\n",
-                   grouped(r.instructions, a, sizeof a), per_mac, mo.c_kernel ? ", C kernel" : "");
+            printf("  emulated %-12s %s instructions per forecast = %.3f per MAC (%s)%s\n", core->label,
+                   grouped(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
             if (mo.reference)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
                        grouped(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
             printf("  forecast on the board %.7f (normalized; the host computes %.7f)\n", r.forecast_norm, (double)host);
             printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "
                    "(the seed's ESP32-S3 took %.0f ms under TensorFlow Lite Micro)\n",
-                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", SEED_MS);
-        } else if (r.have_cc) {
-            printf("  instructions          not measured: qemu-system-arm is not installed (Debian: qemu-system-arm)\n");
+                   ms, mhz, cpi, cpi == 1.0 ? "" : "s", ELSTM_SEED_MS);
         } else {
-            printf("  instructions          not measured: needs arm-none-eabi-gcc and qemu-system-arm\n");
+            printf("  instructions          not measured: %s is not installed (Debian: %s)\n", r.missing, r.missing_pkg);
         }
+        for (int i = 0; i < 4 && core->notes[i]; i++) printf("  note: %s\n", core->notes[i]);
     }
     elstm_forecaster_free(&f);
     return rc;
@@ -144,14 +173,16 @@ static int run(cli_ctx *ctx)
 
 const cli_command cli_cmd_profile = {
     "profile",
-    "MODEL.tflite [--mhz MHZ] [--cpi X] [--reference] [--json]",
-    "MACs, weight and RAM bytes, and instruction counts on an emulated Cortex-M4F",
+    "MODEL.tflite [--core cortex-m4f|esp32] [--mhz MHZ] [--cpi X] [--reference] [--json]",
+    "MACs, weight and RAM bytes, and instruction counts on an emulated Cortex-M4F or ESP32 core",
     "Static figures of the model on a microcontroller (multiply-accumulates per forecast,\n"
-    "weight bytes, the generated library's RAM), then, when arm-none-eabi-gcc is installed,\n"
-    "the code size of the runtime built for Cortex-M4F, and when qemu-system-arm is too, the\n"
-    "instructions of one forecast counted on an emulated Cortex-M4F (QEMU mps2-an386 with\n"
-    "-icount; the window is the examples' synthetic one) and a time estimate at --mhz with the\n"
-    "stated cycles per instruction. Instruction counts are exact and repeatable; cycles on a\n"
-    "real core differ (loads, divisions and branches take more than one). See docs/deploy.md.",
+    "weight bytes, the generated library's RAM), then, when the core's cross tools are\n"
+    "installed, the code size of the runtime built for the core, and with its QEMU the\n"
+    "instructions of one forecast counted on the emulated core (-icount; the window is the\n"
+    "examples' synthetic one) and a time estimate at --mhz with the stated cycles per\n"
+    "instruction. Cores: cortex-m4f (QEMU mps2-an386, arm-none-eabi-gcc; the default) and\n"
+    "esp32 (the ESP32/ESP32-S3's Xtensa ISA on QEMU's sim machine with the de233_fpu core,\n"
+    "clang-22, llvm-mc-22, xtensa-lx106-elf-ld). Instruction counts are exact and repeatable;\n"
+    "cycles on a real core differ (the output's notes say how). See docs/deploy.md.",
     1, 1, groups, run,
 };

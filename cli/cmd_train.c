@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "edgelstm/clock.h"
 #include "cmd_eval.h"
 #include "edgelstm/fileio.h"
 
@@ -34,6 +34,7 @@ static const cli_opt model_opts[] = {
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
+    {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_json_opt, NULL};
@@ -43,13 +44,6 @@ static void on_signal(int sig)
 {
     g_stop = 1;
     signal(sig, SIG_DFL); /* a second signal ends the process at once */
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void fmt_secs(double s, char *buf, size_t n)
@@ -76,7 +70,7 @@ static void on_batch(void *user, int epoch, size_t batch, size_t batches, double
 {
     progress *p = user;
     if (!p->tty) return;
-    double t = now_s();
+    double t = elstm_now_s();
     if (batch != batches && t - p->last_draw < 0.1) return;
     p->last_draw = t;
     int width = 24, done = (int)((double)width * (double)batch / (double)batches);
@@ -113,7 +107,7 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     if (!isnan(e->val_loss)) fprintf(stderr, " - val_loss: %s", cli_fmt_loss(e->val_loss, vb, sizeof vb));
     fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
     fflush(stderr);
-    p->epoch_t0 = now_s(); /* the next epoch's bar measures from here */
+    p->epoch_t0 = elstm_now_s(); /* the next epoch's bar measures from here */
     if (p->stop_after == e->epoch) g_stop = 1;
     if (p->poison_after == e->epoch) p->x[0] = NAN;
     return ELSTM_OK;
@@ -123,17 +117,23 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
  *   line 1: "ELSTMWIN1 rows n_input steps horizon n_train n_val n_test target_min target_max\n"
  *   float32 x[rows][n_input] (normalized), float32 y[rows] (normalized target, NaN if missing),
  *   int64 starts of the train, val and test windows; all little-endian. */
-static int export_windows(const char *path, const elstm_dataset *ds, const float *yn)
+static int export_windows(const char *path, const elstm_dataset *ds)
 {
     elstm_atomic_file af;
     elstm_diag diag;
     elstm_diag_clear(&diag);
+    float *yn = elstm_dataset_targets_norm(ds);
+    if (!yn) return cli_error("out of memory");
     elstm_status s = elstm_atomic_open(&af, path, &diag);
-    if (s != ELSTM_OK) return cli_fail(s, &diag);
+    if (s != ELSTM_OK) {
+        free(yn);
+        return cli_fail(s, &diag);
+    }
     fprintf(af.f, "ELSTMWIN1 %zu %d %d %d %zu %zu %zu %.17g %.17g\n", ds->rows, ds->n_inputs, ds->meta.steps,
             ds->meta.horizon, ds->n_win[0], ds->n_win[1], ds->n_win[2], ds->meta.target_min, ds->meta.target_max);
     fwrite(ds->x, sizeof(float), ds->rows * (size_t)ds->n_inputs, af.f);
     fwrite(yn, sizeof(float), ds->rows, af.f);
+    free(yn);
     for (int sp = 0; sp < ELSTM_SPLITS; sp++)
         for (size_t k = 0; k < ds->n_win[sp]; k++) {
             int64_t v = (int64_t)ds->win_start[sp][k];
@@ -175,9 +175,132 @@ static int read_model_opts(cli_ctx *ctx, elstm_train_opts *o)
     return 0;
 }
 
+/* Before training: the checkpoint to resume from exists, and MODEL and its checkpoint
+ * can be written (fail now, not after the first epoch). */
+static int check_outputs(const char *out, const char *ckpt, const char *report, int resume)
+{
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    if (resume && access(ckpt, F_OK) != 0)
+        return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
+                         "when a run ends normally)", ckpt);
+    for (int k = 0; k < (report ? 3 : 2); k++) {
+        const char *path = k == 2 ? report : k ? ckpt : out;
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return k == 2 ? cli_error("%s: is a directory; --report names the HTML file to write (e.g. "
+                                      "%s/report.html)", path, path)
+                          : cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
+                                      path, out);
+        elstm_atomic_file probe;
+        elstm_status s = elstm_atomic_open(&probe, path, &diag);
+        if (s != ELSTM_OK) return cli_fail(s, &diag);
+        elstm_atomic_abort(&probe);
+    }
+    return 0;
+}
+
+static void progress_start(progress *pr, const char *out, elstm_dataset *ds, int resume)
+{
+    pr->tty = isatty(STDERR_FILENO);
+    pr->model_path = out;
+    pr->ds = ds;
+    pr->meta = &ds->meta;
+    pr->stop_after = env_int("ELSTM_TEST_STOP_AFTER_EPOCH");
+    pr->poison_after = env_int("ELSTM_TEST_POISON_AFTER_EPOCH");
+    pr->x = ds->x;
+    if (resume) pr->saved_epoch = -1; /* from the earlier run; the checkpoint says which */
+    pr->resuming = resume;
+    pr->epoch_t0 = elstm_now_s();
+}
+
+/* SIGINT and SIGTERM stop training between batches (g_stop); 0 restores the defaults. */
+static void catch_signals(int on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_signal : SIG_DFL;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A fit that ended early: one sentence saying what happened, what MODEL holds and what
+ * to do next. */
+static int fit_failed(elstm_status s, const elstm_diag *diag, const elstm_train_result *res, const char *out,
+                      const char *ckpt, int monitor_val)
+{
+    char vb[24];
+    if (s != ELSTM_ERR_INTERRUPTED && s != ELSTM_ERR_NUMERIC) return cli_fail(s, diag);
+    if (s == ELSTM_ERR_NUMERIC) unlink(ckpt); /* resuming would repeat the same steps */
+    if (res->best_epoch > 0)
+        return cli_error("%s; %s holds the best weights so far (epoch %d, %s %s)%s", diag->msg, out, res->best_epoch,
+                         monitor_val ? "val_loss" : "loss", cli_fmt_loss(res->best_val_loss, vb, sizeof vb),
+                         s == ELSTM_ERR_INTERRUPTED ? "; continue with the same command and --resume" : "");
+    return cli_error("%s, before the first epoch ended; no model was written", diag->msg);
+}
+
+/* A fit that completed: say how it ended, write MODEL (once more: a resumed run whose best
+ * epoch came before the resume has it too), remove the checkpoint, evaluate the test
+ * split, and print the --json summary. */
+static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, const elstm_train_opts *topts,
+                    elstm_dataset *ds, const char *out, int resume, int json, const progress *pr)
+{
+    const int val = ds->n_win[ELSTM_SPLIT_VAL] > 0;
+    const char *monitor = val ? "val_loss" : "loss";
+    char vb[24], secs[16];
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    if (resume && res->epochs_run <= res->resumed_from)
+        fprintf(stderr, "The checkpoint already holds %d epoch%s%s; nothing left to train (raise --epochs "
+                        "to continue)\n", res->resumed_from, res->resumed_from == 1 ? "" : "s",
+                res->early_stopped ? " and early stopping had ended the run" : "");
+    if (res->early_stopped)
+        fprintf(stderr, "Early stopping: %s did not improve for %d epochs; restored the weights of epoch %d (%s %s)\n",
+                monitor, topts->patience, res->best_epoch, monitor, cli_fmt_loss(res->best_val_loss, vb, sizeof vb));
+    else
+        fprintf(stderr, "Restored the weights of the best epoch, %d (%s %s)\n", res->best_epoch, monitor,
+                cli_fmt_loss(res->best_val_loss, vb, sizeof vb));
+    elstm_lstm_f32 m;
+    elstm_trainer_model(tr, &m);
+    elstm_trainer_record(tr, res, val, &ds->meta.training);
+    elstm_status s = elstm_forecaster_save(out, &m, ds->meta.steps, &ds->meta, &diag);
+    if (s != ELSTM_OK) return cli_fail(s, &diag);
+    unlink(topts->checkpoint);
+    double wps = res->train_seconds > 0 ? (double)res->windows_trained / res->train_seconds : 0.0;
+    fmt_secs(res->train_seconds, secs, sizeof secs);
+    fprintf(stderr, "Wrote %s (%d epoch%s in %s, %.0f windows/s)\n", out, res->epochs_run,
+            res->epochs_run == 1 ? "" : "s", secs, wps);
+
+    json_t *test = NULL;
+    if (ds->n_win[ELSTM_SPLIT_TEST] > 0) {
+        elstm_eval_result er;
+        if ((s = elstm_eval_split(&m, ds, ELSTM_SPLIT_TEST, topts->threads, &er, &diag)) != ELSTM_OK)
+            return cli_fail(s, &diag);
+        cli_eval_print(stderr, &er, ds->meta.target);
+        test = cli_eval_json(&er);
+    }
+    if (!json) {
+        json_decref(test);
+        return 0;
+    }
+    json_t *o = json_pack("{s:s, s:i, s:i, s:o, s:f, s:f, s:b, s:i}", "model", out, "epochs_run", res->epochs_run,
+                          "best_epoch", res->best_epoch,
+                          "val_loss", isfinite(res->best_val_loss) && val ? json_real(res->best_val_loss) : json_null(),
+                          "train_seconds", res->train_seconds, "windows_per_second", wps,
+                          "early_stopped", res->early_stopped, "resumed_from", res->resumed_from);
+    if (o) {
+        json_object_set_new(o, "test", test ? test : json_null());
+        json_object_set(o, "epoch_seconds", pr->epoch_seconds);
+    } else {
+        json_decref(test);
+    }
+    return cli_print_json(o);
+}
+
 static int run(cli_ctx *ctx)
 {
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
+    const char *report = cli_get(ctx, "--report");
     const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume");
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
@@ -192,164 +315,59 @@ static int run(cli_ctx *ctx)
     elstm_dataset ds;
     elstm_status s = elstm_data_load(&dopts, &ds, &diag);
     if (s != ELSTM_OK) return cli_fail(s, &diag);
-    float *yn = elstm_dataset_targets_norm(&ds);
-    float *tg[ELSTM_SPLITS] = {0};
-    char ckpt[1100] = "";
+    elstm_windows wtr = {0}, wva = {0};
     elstm_trainer *tr = NULL;
     progress pr = {0};
-    if (!yn) { rc = cli_error("out of memory"); goto done; }
-    if (exp) { rc = export_windows(exp, &ds, yn); goto done; }
+    char ckpt[1100];
+    if (exp) {
+        rc = export_windows(exp, &ds);
+        goto done;
+    }
     if (ds.n_win[ELSTM_SPLIT_TRAIN] == 0) {
         rc = cli_error("%s: no training windows: %zu rows on the time grid are too few for windows of "
                        "%d steps + horizon %d in the training split (%.0f%% of the rows)",
                        ds.path, ds.rows, ds.meta.steps, ds.meta.horizon, 100.0 * ds.meta.split_train);
         goto done;
     }
-    for (int sp = 0; sp < ELSTM_SPLITS; sp++) {
-        tg[sp] = malloc((ds.n_win[sp] ? ds.n_win[sp] : 1) * sizeof(float));
-        if (!tg[sp]) { rc = cli_error("out of memory"); goto done; }
-        for (size_t k = 0; k < ds.n_win[sp]; k++) tg[sp][k] = yn[elstm_data_target_row(&ds, ds.win_start[sp][k])];
+    if ((s = elstm_windows_for_split(&ds, ELSTM_SPLIT_TRAIN, &wtr, &diag)) != ELSTM_OK ||
+        (s = elstm_windows_for_split(&ds, ELSTM_SPLIT_VAL, &wva, &diag)) != ELSTM_OK) {
+        rc = cli_fail(s, &diag);
+        goto done;
     }
-    elstm_windows wtr = {ds.x, ds.n_inputs, ds.meta.steps, ds.n_win[0], ds.win_start[0], tg[0]};
-    elstm_windows wva = {ds.x, ds.n_inputs, ds.meta.steps, ds.n_win[1], ds.win_start[1], tg[1]};
-
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     topts.checkpoint = ckpt;
     topts.stop = &g_stop;
-    if (resume && access(ckpt, F_OK) != 0) {
-        rc = cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
-                       "when a run ends normally)", ckpt);
-        goto done;
-    }
-    /* fail now, not after the first epoch, if MODEL or its checkpoint cannot be written */
-    for (int k = 0; k < 2; k++) {
-        const char *path = k ? ckpt : out;
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
-                           path, out);
-            goto done;
-        }
-        elstm_atomic_file probe;
-        if ((s = elstm_atomic_open(&probe, path, &diag)) != ELSTM_OK) {
-            rc = cli_fail(s, &diag);
-            goto done;
-        }
-        elstm_atomic_abort(&probe);
-    }
+    if ((rc = check_outputs(out, ckpt, report, resume)) != 0) goto done;
     if ((s = elstm_trainer_create(&tr, &topts, ds.n_inputs, ds.meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
     }
-    pr.tty = isatty(STDERR_FILENO);
-    pr.model_path = out;
-    pr.ds = &ds;
-    pr.meta = &ds.meta;
-    pr.stop_after = env_int("ELSTM_TEST_STOP_AFTER_EPOCH");
-    pr.poison_after = env_int("ELSTM_TEST_POISON_AFTER_EPOCH");
-    pr.x = ds.x;
     pr.epoch_seconds = json_array();
-    if (resume) pr.saved_epoch = -1; /* from the earlier run; the checkpoint says which */
-    pr.resuming = resume;
     fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d steps x %d inputs (validation %zu, "
                     "test %zu), batch %d, %d thread%s%s\n",
-            topts.units, ds.n_win[0], ds.meta.steps, ds.n_inputs, ds.n_win[1], ds.n_win[2], topts.batch,
+            topts.units, wtr.n, ds.meta.steps, ds.n_inputs, wva.n, ds.n_win[ELSTM_SPLIT_TEST], topts.batch,
             topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
+    catch_signals(1);
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
-    pr.epoch_t0 = now_s();
     elstm_train_result res;
+    progress_start(&pr, out, &ds, resume);
     s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
-    char vb[24];
-    if (s != ELSTM_OK) {
-        if (s != ELSTM_ERR_INTERRUPTED && s != ELSTM_ERR_NUMERIC) {
-            rc = cli_fail(s, &diag);
-            goto done;
-        }
-        /* one sentence: what happened, what MODEL holds, what to do next */
-        if (s == ELSTM_ERR_NUMERIC) unlink(ckpt);   /* resuming would repeat the same steps */
-        if (res.best_epoch > 0)
-            rc = cli_error("%s; %s holds the best weights so far (epoch %d, %s %s)%s", diag.msg, out,
-                           res.best_epoch, wva.n ? "val_loss" : "loss",
-                           cli_fmt_loss(res.best_val_loss, vb, sizeof vb),
-                           s == ELSTM_ERR_INTERRUPTED ? "; continue with the same command and --resume" : "");
-        else
-            rc = cli_error("%s, before the first epoch ended; no model was written", diag.msg);
-        goto done;
-    }
-    if (resume && res.epochs_run <= res.resumed_from)
-        fprintf(stderr, "The checkpoint already holds %d epoch%s%s; nothing left to train (raise --epochs "
-                        "to continue)\n", res.resumed_from, res.resumed_from == 1 ? "" : "s",
-                res.early_stopped ? " and early stopping had ended the run" : "");
-    if (res.early_stopped)
-        fprintf(stderr, "Early stopping: %s did not improve for %d epochs; restored the weights of epoch %d "
-                        "(%s %s)\n",
-                wva.n ? "val_loss" : "loss", topts.patience, res.best_epoch, wva.n ? "val_loss" : "loss",
-                cli_fmt_loss(res.best_val_loss, vb, sizeof vb));
-    else
-        fprintf(stderr, "Restored the weights of the best epoch, %d (%s %s)\n", res.best_epoch,
-                wva.n ? "val_loss" : "loss", cli_fmt_loss(res.best_val_loss, vb, sizeof vb));
-    /* MODEL already holds these weights (written when the epoch was best); write it once
-     * more so a resumed run whose best epoch came before the resume has it too. */
-    elstm_lstm_f32 m;
-    elstm_trainer_model(tr, &m);
-    elstm_trainer_record(tr, &res, wva.n > 0, &ds.meta.training);
-    if ((s = elstm_forecaster_save(out, &m, ds.meta.steps, &ds.meta, &diag)) != ELSTM_OK) {
-        rc = cli_fail(s, &diag);
-        goto done;
-    }
-    unlink(ckpt);
-    double wps = res.train_seconds > 0 ? (double)res.windows_trained / res.train_seconds : 0.0;
-    char secs[16];
-    fmt_secs(res.train_seconds, secs, sizeof secs);
-    fprintf(stderr, "Wrote %s (%d epoch%s in %s, %.0f windows/s)\n", out, res.epochs_run,
-            res.epochs_run == 1 ? "" : "s", secs, wps);
-
-    json_t *test = NULL;
-    if (ds.n_win[ELSTM_SPLIT_TEST] > 0) {
-        elstm_eval_result er;
-        if ((s = elstm_eval_split(&m, &ds, ELSTM_SPLIT_TEST, topts.threads, &er, &diag)) != ELSTM_OK) {
-            rc = cli_fail(s, &diag);
-            goto done;
-        }
-        cli_eval_print(stderr, &er, ds.meta.target);
-        test = cli_eval_json(&er);
-    }
-    if (json) {
-        json_t *o = json_pack("{s:s, s:i, s:i, s:o, s:f, s:f, s:b, s:i}", "model", out, "epochs_run", res.epochs_run,
-                              "best_epoch", res.best_epoch,
-                              "val_loss", isfinite(res.best_val_loss) && wva.n ? json_real(res.best_val_loss) : json_null(),
-                              "train_seconds", res.train_seconds, "windows_per_second", wps,
-                              "early_stopped", res.early_stopped, "resumed_from", res.resumed_from);
-        if (o) {
-            json_object_set_new(o, "test", test ? test : json_null());
-            json_object_set(o, "epoch_seconds", pr.epoch_seconds);
-        } else {
-            json_decref(test);
-        }
-        rc = cli_print_json(o);
-    } else {
-        json_decref(test);
-    }
+    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, &ds, out, resume, json, &pr)
+                       : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);
+    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, NULL, 1, 240.0, 0);
 done:
     json_decref(pr.epoch_seconds);
     elstm_trainer_free(tr);
-    for (int sp = 0; sp < ELSTM_SPLITS; sp++) free(tg[sp]);
-    free(yn);
+    elstm_windows_free(&wtr);
+    elstm_windows_free(&wva);
     elstm_data_free(&ds);
     return rc;
 }
 
 const cli_command cli_cmd_train = {
-    "train", "FILE [data options] [model options] -o MODEL.tflite [--json]",
+    "train", "FILE [data options] [model options] -o MODEL.tflite [--report REPORT.html] [--json]",
     "train an LSTM forecaster and write it as a .tflite model",
     "Trains LSTM(units) + Dense(1) on the windows of FILE (see 'edgelstm help data' for the\n"
     "data options) the way the seed's Keras run does: mean squared error, Adam (Keras's\n"
@@ -357,7 +375,8 @@ const cli_command cli_cmd_train = {
     "after each epoch, early stopping with the best weights restored. MODEL always holds\n"
     "the best weights so far; MODEL.ckpt (removed at the end) lets an interrupted run\n"
     "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
-    "Ends with the test split's errors beside persistence and seasonal baselines.\n"
+    "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
+    "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "See docs/training.md.",
     1, 1, groups, run,
 };

@@ -108,6 +108,26 @@ static void put_jsonsafe(cg_buf *b, const char *s)
     }
 }
 
+/* A library.json "authors" entry: "Name <email>" as name and email, other text as name. */
+static void put_person_json(cg_buf *b, const char *who, int maintainer)
+{
+    const char *lt = strrchr(who, '<');
+    size_t n = strlen(who);
+    int email = lt && lt > who && lt[-1] == ' ' && n > 2 && who[n - 1] == '>' && lt + 1 < who + n - 1;
+    cg_puts(b, "{\"name\": \"");
+    if (email) {
+        char *name = strndup(who, (size_t)(lt - 1 - who)), *addr = strndup(lt + 1, (size_t)(who + n - 1 - (lt + 1)));
+        put_jsonsafe(b, name ? name : "");
+        cg_puts(b, "\", \"email\": \"");
+        put_jsonsafe(b, addr ? addr : "");
+        free(name);
+        free(addr);
+    } else {
+        put_jsonsafe(b, who);
+    }
+    cg_printf(b, "\", \"maintainer\": %s}", maintainer ? "true" : "false");
+}
+
 /* Text safe inside a C comment, a Markdown table and a one-line value (no "*" "/" pairs,
  * no control characters, no '|'). */
 static void put_commentsafe(cg_buf *b, const char *s)
@@ -283,6 +303,13 @@ static elstm_status add_expanded(elstm_genlib *lib, const char *path, const char
 
 /* ---- names ------------------------------------------------------------------------------ */
 
+void cg_upper(const char *name, char uc[ELSTM_CODEGEN_NAME_MAX + 1])
+{
+    size_t k;
+    for (k = 0; name[k] && k < ELSTM_CODEGEN_NAME_MAX; k++) uc[k] = (char)toupper((unsigned char)name[k]);
+    uc[k] = '\0';
+}
+
 static const char *const keywords[] = {
     /* C99/C11 */
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
@@ -402,6 +429,10 @@ elstm_status elstm_codegen_model_of(const elstm_forecaster *f, const char *sourc
                                     elstm_codegen_model *m, elstm_diag *diag)
 {
     memset(m, 0, sizeof *m);
+    if (f->n_layers > 1)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, source, 0,
+                              "the model has %d stacked LSTM layers; deploy writes libraries of one LSTM "
+                              "layer and its dense layer", (int)f->n_layers);
     if (f->dtype == ELSTM_FORECASTER_S16)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, source, 0,
                               "the model is 16x8 (int16 activations); deploy writes float32 and int8 "
@@ -755,9 +786,7 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
     const elstm_lstm_qparams *q = &net->lstm.q;
     const size_t I = (size_t)d->I, N = (size_t)d->N;
     char decl[96], what[192], uc[ELSTM_CODEGEN_NAME_MAX + 1];
-    size_t k;
-    for (k = 0; name[k] && k < ELSTM_CODEGEN_NAME_MAX; k++) uc[k] = (char)toupper((unsigned char)name[k]);
-    uc[k] = '\0';
+    cg_upper(name, uc);
     cg_printf(b,
               "/*\n"
               " * %s_model.h - the \"%s\" model as data: an int8 LSTM and dense layer (TensorFlow Lite's\n"
@@ -1004,9 +1033,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     const char *name = o->name;
     char uc[ELSTM_CODEGEN_NAME_MAX + 1], interval[32];
     elstm_model_figures fig;
-    size_t k;
-    for (k = 0; name[k] && k < ELSTM_CODEGEN_NAME_MAX; k++) uc[k] = (char)toupper((unsigned char)name[k]);
-    uc[k] = '\0';
+    cg_upper(name, uc);
     elstm_codegen_figures(cm, &fig);
     interval_text(d->interval_s, interval, sizeof interval);
     const char *src = cm->source ? cm->source : "a model in memory";
@@ -1065,6 +1092,34 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
                                       : "#define ELSTM_DEVICE_S8 0    /* a float32 model: only the float kernels */");
     var_set(v, "ARENA_MACRO", d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES");
     var_set(v, "DTYPE", d->q ? "int8" : "float32");
+    /* package metadata: raw for library.properties (checked: one line each), escaped for
+     * JSON and YAML double-quoted strings (the same escapes); the optional fields of
+     * library.json and idf_component.yml only when given */
+    var_set(v, "LIB_VERSION", elstm_codegen_lib_version(o));
+    var_set(v, "AUTHOR", elstm_codegen_author(o));
+    var_set(v, "MAINTAINER", elstm_codegen_maintainer(o));
+    var_set(v, "URL", elstm_codegen_url(o));
+    cg_puts(&b, "[\n    ");
+    put_person_json(&b, elstm_codegen_author(o), 0);
+    cg_puts(&b, ",\n    ");
+    put_person_json(&b, elstm_codegen_maintainer(o), 1);
+    cg_puts(&b, "\n  ]");
+    var_take(v, "AUTHORS_JSON", &b);
+    if (o->url) {
+        cg_puts(&b, "  \"homepage\": \"");
+        put_jsonsafe(&b, o->url);
+        cg_puts(&b, "\",\n");
+    }
+    var_take(v, "HOMEPAGE_JSON", &b);
+    cg_puts(&b, "maintainers:\n  - \"");
+    put_jsonsafe(&b, elstm_codegen_maintainer(o));
+    cg_puts(&b, "\"\n");
+    if (o->url) {
+        cg_puts(&b, "url: \"");
+        put_jsonsafe(&b, o->url);
+        cg_puts(&b, "\"\n");
+    }
+    var_take(v, "IDF_META", &b);
     var_set(v, "TIME_USE", d->timed ? "; the calendar inputs are computed from it"
                                     : "; this model has no calendar inputs, so it is not used");
 
@@ -1210,6 +1265,7 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *cm, const elstm_c
 
     memset(lib, 0, sizeof *lib);
     if ((st = elstm_codegen_check_name(o->name, diag)) != ELSTM_OK) return st;
+    if ((st = elstm_codegen_check_meta(o, diag)) != ELSTM_OK) return st;
     d = malloc(sizeof *d);
     if (!d) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
     if ((st = describe(cm, d, diag)) != ELSTM_OK) goto done;

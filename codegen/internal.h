@@ -44,6 +44,12 @@ void cg_printf(cg_buf *b, const char *fmt, ...)
     ;
 void cg_buf_free(cg_buf *b);
 
+/* PATH's folder ("." when none) and base name (trailing slashes dropped). */
+void cg_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn);
+
+/* NAME in upper case (the macro prefix NAME_UC), at most ELSTM_CODEGEN_NAME_MAX chars. */
+void cg_upper(const char *name, char uc[ELSTM_CODEGEN_NAME_MAX + 1]);
+
 /* Add a file to the library (takes the buffer's bytes; the buffer is emptied). */
 elstm_status cg_add(elstm_genlib *lib, const char *path, cg_buf *b, elstm_diag *diag);
 elstm_status cg_add_bytes(elstm_genlib *lib, const char *path, const void *data, size_t len,

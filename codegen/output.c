@@ -77,7 +77,7 @@ static elstm_status write_one(const char *root, const elstm_genfile *f, elstm_di
 }
 
 /* PATH's folder and base name into dir/base. */
-static void split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
+void cg_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
 {
     size_t len = strlen(path);
     while (len > 1 && path[len - 1] == '/') len--; /* "out/" is "out" */
@@ -97,7 +97,7 @@ static elstm_status write_folder(const elstm_genlib *lib, const char *path, elst
 {
     char dir[2048], base[1024], tmp[4096], old[4096];
     struct stat st;
-    split_path(path, dir, sizeof dir, base, sizeof base);
+    cg_split_path(path, dir, sizeof dir, base, sizeof base);
     if (!base[0] || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, path, 0, "not a usable output folder name (give -o a new folder, e.g. -o lib/mymodel)");
     int exists = lstat(path, &st) == 0;
@@ -171,7 +171,7 @@ static elstm_status write_zip(const elstm_genlib *lib, const char *path, elstm_d
 {
     char dir[2048], base[1024], tmp[4096];
     struct stat st;
-    split_path(path, dir, sizeof dir, base, sizeof base);
+    cg_split_path(path, dir, sizeof dir, base, sizeof base);
     if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return elstm_diag_set(diag, ELSTM_ERR_IO, path, 0, "is a folder; the arduino target writes a zip file (e.g. -o %s.zip)",
                               base);
@@ -220,7 +220,9 @@ elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codeg
                                  elstm_diag *diag)
 {
     elstm_genlib lib;
-    elstm_status st = elstm_codegen_generate(m, o, &lib, diag);
+    elstm_status st = path ? elstm_codegen_check_neighbours(path, o->name, diag) : ELSTM_OK;
+    if (st != ELSTM_OK) return st;
+    st = elstm_codegen_generate(m, o, &lib, diag);
     if (st != ELSTM_OK) return st;
     st = elstm_genlib_write(&lib, path, o->target == ELSTM_TARGET_ARDUINO, diag);
     elstm_genlib_free(&lib);

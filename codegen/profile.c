@@ -1,12 +1,18 @@
 /*
- * profile.c - a model's generated library on an emulated Cortex-M4F (`edgelstm profile`).
+ * profile.c - a model's generated library on an emulated core (`edgelstm profile`).
  *
  * In a temporary folder: the model's `c` library (exactly what `deploy --target c`
- * writes), the harness of tools/mcu/ (startup code, linker script, SysTick counter and
- * profile_main.c, all embedded in the executable) and the window as window.inc. Then
+ * writes), the harness of tools/mcu/ (start-up code, linker scripts, instruction counters,
+ * the Xtensa core's C library subset and profile_main.c, all embedded in the executable)
+ * and the window as window.inc. Then, for the Cortex-M4F (the default):
  *   arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard ...
  *   arm-none-eabi-size -A NAME.o           code size: .text sections, reference kernel excluded
  *   qemu-system-arm -M mps2-an386 -icount shift=0,align=off,sleep=off ...   counts
+ * and for the ESP32's Xtensa ISA (docs/deploy.md says why each step is as it is):
+ *   clang-22 --target=xtensa <the esp32 features> -S, then llvm-mc-22 -filetype=obj
+ *   xtensa-lx106-elf-size -A NAME.o         code size: .text and .literal sections
+ *   xtensa-lx106-elf-ld --no-relax -T xtensa/xtensa.ld
+ *   qemu-system-xtensa -M sim -cpu de233_fpu -icount shift=7,align=off,sleep=off ...
  * and the program's "key value" lines are read back. A tool that is not installed is not
  * an error: the result says what could be measured.
  */
@@ -31,6 +37,12 @@ extern char **environ;
 #define MCU_NAME    "mcu_model"
 #define MCU_NAME_UC "MCU_MODEL"
 #define MCU_FLAGS   "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
+
+/* tools/mcu/xtensa/features.txt: the ESP32's Xtensa features (what Espressif's clang uses for
+ * -mcpu=esp32, which clang-22 does not accept) minus mul32high (QEMU's de233_fpu lacks
+ * MULSH/MULUH; clang then divides by constants with QUOU) and dfpaccel (never used). */
+#define XT_FEATURES_FILE "tools/mcu/xtensa/features.txt"
+#define XT_ICOUNT_SHIFT "7" /* -icount shift: 128 ns of virtual time per instruction */
 
 static int on_path(const char *prog)
 {
@@ -139,7 +151,7 @@ static elstm_status step(const char *dir, int timeout_s, char **out_text, elstm_
     ;
 static elstm_status step(const char *dir, int timeout_s, char **out_text, elstm_diag *diag, const char *fmt, ...)
 {
-    char line[8192], *argv[64], out_path[4200];
+    char line[16384], *argv[256], out_path[4200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
@@ -147,7 +159,7 @@ static elstm_status step(const char *dir, int timeout_s, char **out_text, elstm_
     char tool[64];
     snprintf(tool, sizeof tool, "%.*s", (int)strcspn(line, " "), line);
     snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-    split_args(line, argv, 64);
+    split_args(line, argv, 256);
     int rc = run_cmd(argv, out_path, timeout_s);
     char *text = slurp(out_path);
     if (rc != 0) {
@@ -167,6 +179,12 @@ static elstm_status write_text(const char *dir, const char *rel, const void *dat
 {
     char p[4200];
     snprintf(p, sizeof p, "%s/%s", dir, rel);
+    for (char *slash = strchr(p + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0'; /* the harness's sub-folders (xtensa/include) */
+        int bad = mkdir(p, 0755) != 0 && errno != EEXIST;
+        *slash = '/';
+        if (bad) return elstm_diag_set(diag, ELSTM_ERR_IO, p, 0, "cannot create folder: %s", strerror(errno));
+    }
     FILE *fp = fopen(p, "wb");
     if (!fp) return elstm_diag_set(diag, ELSTM_ERR_IO, p, 0, "cannot create file: %s", strerror(errno));
     int bad = len && fwrite(data, 1, len, fp) != len;
@@ -201,18 +219,134 @@ static uint64_t section_bytes(const char *size_out, const char *kind)
     return sum;
 }
 
+/* The Cortex-M4F: arm-none-eabi-gcc with newlib's semihosting flavour. */
+static elstm_status build_cortexm(const char *dir, const char *libdir, const char *opt, const elstm_mcu_opts *opts,
+                                  int timeout, elstm_mcu_result *r, elstm_diag *diag)
+{
+    char cflags[5000], *text = NULL;
+    elstm_status st;
+    snprintf(r->flags, sizeof r->flags, "%s %s -std=gnu11%s", MCU_FLAGS, opt, opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "");
+    /* --reference: an int8 library keeps its row-major weights for the reference kernel */
+    snprintf(cflags, sizeof cflags, " " MCU_FLAGS " %s -std=gnu11 -ffunction-sections -fdata-sections%s%s -I%s", opt,
+             opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "", opts->reference ? " -D" MCU_NAME_UC "_WITH_REFERENCE" : "",
+             libdir);
+    if (step(dir, 60, &text, diag, "arm-none-eabi-gcc --version") == ELSTM_OK && text)
+        snprintf(r->cc_version, sizeof r->cc_version, "%.*s", (int)strcspn(text, "\n"), text);
+    free(text);
+    text = NULL;
+    if ((st = step(dir, timeout, NULL, diag, "arm-none-eabi-gcc%s -c -o %s/lib.o %s/" MCU_NAME ".c", cflags, dir, libdir)) != ELSTM_OK)
+        return st;
+    if ((st = step(dir, 60, &text, diag, "arm-none-eabi-size -A %s/lib.o", dir)) != ELSTM_OK) return st;
+    r->code_bytes = section_bytes(text, ".text");
+    r->rodata_bytes = section_bytes(text, ".rodata");
+    free(text);
+    if ((st = step(dir, timeout, NULL, diag,
+                   "arm-none-eabi-gcc%s -I%s -DELSTM_MCU_NAME=" MCU_NAME " -DELSTM_MCU_NAME_UC=" MCU_NAME_UC
+                   " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s -c -o %s/main.o %s/profile_main.c",
+                   cflags, dir, opts->reference ? " -DELSTM_MCU_REFERENCE" : "", dir, dir)) != ELSTM_OK)
+        return st;
+    if ((st = step(dir, timeout, NULL, diag, "arm-none-eabi-gcc%s -c -o %s/startup.o %s/startup.c", cflags, dir, dir)) !=
+        ELSTM_OK)
+        return st;
+    return step(dir, timeout, NULL, diag,
+                "arm-none-eabi-gcc " MCU_FLAGS " --specs=rdimon.specs -nostartfiles -T%s/mps2-an386.ld "
+                "-Wl,--gc-sections -o %s/profile.elf %s/main.o %s/lib.o %s/startup.o -lm",
+                dir, dir, dir, dir, dir);
+}
+
+/* One C file for the Xtensa core: clang-22 -S, then llvm-mc-22 (clang's integrated assembler
+ * misplaces the L32R literal pools on this target). */
+static elstm_status xt_compile(const char *dir, const char *cflags, const char *features, int timeout, const char *src,
+                               const char *obj, elstm_diag *diag)
+{
+    elstm_status st = step(dir, timeout, NULL, diag, "clang-22%s -S -o %s/%s.s %s", cflags, dir, obj, src);
+    if (st != ELSTM_OK) return st;
+    return step(dir, timeout, NULL, diag, "llvm-mc-22 -triple=xtensa -mattr=%s -filetype=obj -o %s/%s.o %s/%s.s", features,
+                dir, obj, dir, obj);
+}
+
+/* The ESP32's Xtensa ISA: clang-22 + llvm-mc-22, the GNU linker of binutils-xtensa-lx106,
+ * and the harness's own start-up code and C library subset (tools/mcu/xtensa/). */
+static elstm_status build_xtensa(const char *dir, const char *libdir, const char *opt, const elstm_mcu_opts *opts,
+                                 int timeout, elstm_mcu_result *r, elstm_diag *diag)
+{
+    char cflags[5000], *text = NULL, src[4300], features[1024] = "";
+    size_t n = 0;
+    elstm_status st;
+    const elstm_embedded_file *ff = cg_embedded(XT_FEATURES_FILE);
+    if (ff) snprintf(features, sizeof features, "%.*s", (int)strcspn((const char *)ff->data, " \r\n"), (const char *)ff->data);
+    if (!features[0]) return elstm_diag_set(diag, ELSTM_ERR_IO, XT_FEATURES_FILE, 0, "not embedded in this executable");
+    /* -fno-jump-tables: clang-22 leaves a jump table's literals in .rodata; -fomit-frame-pointer:
+     * with a frame pointer it adjusts the stack with MOVSP, which needs an alloca handler */
+    const char *common = "-std=gnu11 -ffreestanding -fno-jump-tables -fomit-frame-pointer";
+    n += (size_t)snprintf(cflags + n, sizeof cflags - n, " --target=xtensa");
+    for (const char *f = features; *f;) {
+        size_t len = strcspn(f, ",");
+        n += (size_t)snprintf(cflags + n, sizeof cflags - n, " -Xclang -target-feature -Xclang %.*s", (int)len, f);
+        f += len + (f[len] == ',');
+    }
+    snprintf(cflags + n, sizeof cflags - n, " %s %s -ffunction-sections -fdata-sections -DELSTM_XT_ICOUNT_SHIFT=" XT_ICOUNT_SHIFT
+             "%s -isystem %s/xtensa/include -I%s -I%s", opt, common, opts->c_kernel ? " -DELSTM_XTENSA_NO_ASM" : "", dir, dir,
+             libdir);
+    snprintf(r->flags, sizeof r->flags, "--target=xtensa (esp32 features but mul32high) %s %s%s", opt, common,
+             opts->c_kernel ? " -DELSTM_XTENSA_NO_ASM" : "");
+    if (step(dir, 60, &text, diag, "clang-22 --version") == ELSTM_OK && text)
+        snprintf(r->cc_version, sizeof r->cc_version, "%.*s", (int)strcspn(text, "\n"), text);
+    free(text);
+    text = NULL;
+    snprintf(src, sizeof src, "%s/" MCU_NAME ".c", libdir);
+    if ((st = xt_compile(dir, cflags, features, timeout, src, "lib", diag)) != ELSTM_OK) return st;
+    if ((st = step(dir, 60, &text, diag, "xtensa-lx106-elf-size -A %s/lib.o", dir)) != ELSTM_OK) return st;
+    r->code_bytes = section_bytes(text, ".text") + section_bytes(text, ".literal");
+    r->rodata_bytes = section_bytes(text, ".rodata");
+    free(text);
+    {
+        char mflags[5300];
+        snprintf(mflags, sizeof mflags, "%s -DELSTM_MCU_NAME=" MCU_NAME " -DELSTM_MCU_NAME_UC=" MCU_NAME_UC
+                 " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s", cflags, opts->reference ? " -DELSTM_MCU_REFERENCE" : "");
+        snprintf(src, sizeof src, "%s/profile_main.c", dir);
+        if ((st = xt_compile(dir, mflags, features, timeout, src, "main", diag)) != ELSTM_OK) return st;
+    }
+    snprintf(src, sizeof src, "%s/xtensa/rt.c", dir);
+    if ((st = xt_compile(dir, cflags, features, timeout, src, "rt", diag)) != ELSTM_OK) return st;
+    if ((st = step(dir, timeout, NULL, diag, "llvm-mc-22 -triple=xtensa -mattr=%s -filetype=obj -o %s/crt0.o %s/xtensa/crt0.s",
+                   features, dir, dir)) != ELSTM_OK)
+        return st;
+    return step(dir, timeout, NULL, diag,
+                "xtensa-lx106-elf-ld --no-relax --no-warn-rwx-segments --gc-sections -T %s/xtensa/xtensa.ld -o %s/profile.elf "
+                "%s/crt0.o %s/main.o %s/lib.o %s/rt.o",
+                dir, dir, dir, dir, dir, dir);
+}
+
 elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window, const elstm_mcu_opts *opts,
                                elstm_mcu_result *r, elstm_diag *diag)
 {
     elstm_mcu_opts none = {0};
     if (!opts) opts = &none;
     memset(r, 0, sizeof *r);
-    r->have_cc = on_path("arm-none-eabi-gcc") && on_path("arm-none-eabi-size");
-    r->have_qemu = on_path("qemu-system-arm");
+    const int xt = opts->core == ELSTM_MCU_ESP32;
+    if (xt) {
+        static const char *const need[][2] = {{"clang-22", "clang-22"},
+                                                {"llvm-mc-22", "llvm-22"},
+                                                {"xtensa-lx106-elf-ld", "binutils-xtensa-lx106"},
+                                                {"xtensa-lx106-elf-size", "binutils-xtensa-lx106"},
+                                                {"qemu-system-xtensa", "qemu-system-misc"}};
+        r->have_cc = 1;
+        for (int i = 0; i < 5; i++)
+            if (!on_path(need[i][0])) {
+                if (!r->missing) r->missing = need[i][0], r->missing_pkg = need[i][1];
+                if (i < 4) r->have_cc = 0;
+            }
+        r->have_qemu = on_path("qemu-system-xtensa");
+    } else {
+        r->have_cc = on_path("arm-none-eabi-gcc") && on_path("arm-none-eabi-size");
+        r->have_qemu = on_path("qemu-system-arm");
+        r->missing = !r->have_cc ? "arm-none-eabi-gcc" : !r->have_qemu ? "qemu-system-arm" : NULL;
+        r->missing_pkg = !r->have_cc ? "gcc-arm-none-eabi" : "qemu-system-arm";
+    }
     if (!r->have_cc) return ELSTM_OK;
     const int timeout = opts->timeout_s > 0 ? opts->timeout_s : 600;
     const char *opt = opts->opt_level ? opts->opt_level : "-O2";
-    snprintf(r->flags, sizeof r->flags, "%s %s -std=gnu11%s", MCU_FLAGS, opt, opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "");
 
     /* the folder */
     char dir[4096];
@@ -232,7 +366,8 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
     float *synthetic = NULL;
     elstm_status st;
     const int32_t I = m->lstm->n_input;
-    elstm_codegen_opts co = {ELSTM_TARGET_C, MCU_NAME, window, window ? "the window edgelstm profile measured" : NULL};
+    elstm_codegen_opts co = {.target = ELSTM_TARGET_C, .name = MCU_NAME, .sample = window,
+                             .sample_note = window ? "the window edgelstm profile measured" : NULL};
     snprintf(libdir, sizeof libdir, "%s/lib", dir);
     if ((st = elstm_codegen_generate(m, &co, &lib, diag)) != ELSTM_OK) goto done;
     if ((st = elstm_genlib_write(&lib, libdir, 0, diag)) != ELSTM_OK) goto done;
@@ -260,44 +395,21 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
     }
 
     /* build */
-    char cflags[5000];
-    /* --reference: an int8 library keeps its row-major weights for the reference kernel */
-    snprintf(cflags, sizeof cflags, " " MCU_FLAGS " %s -std=gnu11 -ffunction-sections -fdata-sections%s%s -I%s", opt,
-             opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "", opts->reference ? " -D" MCU_NAME_UC "_WITH_REFERENCE" : "",
-             libdir);
-    char *vline = NULL;
-    if (step(dir, 60, &vline, diag, "arm-none-eabi-gcc --version") == ELSTM_OK && vline) {
-        snprintf(r->cc_version, sizeof r->cc_version, "%.*s", (int)strcspn(vline, "\n"), vline);
-        free(vline);
-    }
-    if ((st = step(dir, timeout, NULL, diag, "arm-none-eabi-gcc%s -c -o %s/lib.o %s/" MCU_NAME ".c", cflags, dir, libdir)) != ELSTM_OK)
-        goto done;
-    if ((st = step(dir, 60, &text, diag, "arm-none-eabi-size -A %s/lib.o", dir)) != ELSTM_OK) goto done;
-    r->code_bytes = section_bytes(text, ".text");
-    r->rodata_bytes = section_bytes(text, ".rodata");
-    free(text);
-    text = NULL;
-    if ((st = step(dir, timeout, NULL, diag,
-                   "arm-none-eabi-gcc%s -I%s -DELSTM_MCU_NAME=" MCU_NAME " -DELSTM_MCU_NAME_UC=" MCU_NAME_UC
-                   " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s -c -o %s/main.o %s/profile_main.c",
-                   cflags, dir, opts->reference ? " -DELSTM_MCU_REFERENCE" : "", dir, dir)) != ELSTM_OK)
-        goto done;
-    if ((st = step(dir, timeout, NULL, diag, "arm-none-eabi-gcc%s -c -o %s/startup.o %s/startup.c", cflags, dir, dir)) !=
-        ELSTM_OK)
-        goto done;
-    if ((st = step(dir, timeout, NULL, diag,
-                   "arm-none-eabi-gcc " MCU_FLAGS " --specs=rdimon.specs -nostartfiles -T%s/mps2-an386.ld "
-                   "-Wl,--gc-sections -o %s/profile.elf %s/main.o %s/lib.o %s/startup.o -lm",
-                   dir, dir, dir, dir, dir)) != ELSTM_OK)
-        goto done;
-    if (!r->have_qemu) goto done;
+    st = xt ? build_xtensa(dir, libdir, opt, opts, timeout, r, diag) : build_cortexm(dir, libdir, opt, opts, timeout, r, diag);
+    if (st != ELSTM_OK || !r->have_qemu) goto done;
 
     /* run */
-    if ((st = step(dir, timeout, &text, diag,
-                   "qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none "
-                   "-semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel %s/profile.elf",
-                   dir)) != ELSTM_OK)
-        goto done;
+    if (xt)
+        st = step(dir, timeout, &text, diag,
+                  "qemu-system-xtensa -M sim -cpu de233_fpu -display none -monitor none -serial none -semihosting "
+                  "-icount shift=" XT_ICOUNT_SHIFT ",align=off,sleep=off -device loader,file=%s/profile.elf,cpu-num=0",
+                  dir);
+    else
+        st = step(dir, timeout, &text, diag,
+                  "qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none "
+                  "-semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel %s/profile.elf",
+                  dir);
+    if (st != ELSTM_OK) goto done;
     double v;
     int ok = read_key(text, "instructions", &v);
     r->instructions = ok ? (uint64_t)v : 0;

@@ -60,6 +60,7 @@ static elstm_status encode_input(elstm_dataset *ds, const csv_table *t, const se
 {
     elstm_meta_input *in = &ds->meta.inputs[k];
     columns_fill_input(ds, t, s, k, v);
+    for (size_t g = 0; g < ds->rows; g++) ds->input_missing[g * (size_t)ds->n_inputs + (size_t)k] = isnan(v[g]);
     if (refit) {
         fit(v, ds->split_end[0], &in->min, &in->max);
         if (isnan(in->min)) {
@@ -94,9 +95,13 @@ static elstm_status encode_target(elstm_dataset *ds, const csv_table *t, const s
         return ELSTM_OK;
     }
     ds->y = malloc(ds->rows * sizeof *ds->y);
-    if (!ds->y) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, ds->path, 0, "out of memory");
+    ds->target_missing = malloc(ds->rows);
+    if (!ds->y || !ds->target_missing) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, ds->path, 0, "out of memory");
     columns_fill_numeric(t, s, csv_find(t, m->target, strlen(m->target)), ds->y);
-    for (size_t g = 0; g < ds->rows; g++) target_ok[g] = !isnan(ds->y[g]);
+    for (size_t g = 0; g < ds->rows; g++) {
+        target_ok[g] = !isnan(ds->y[g]);
+        ds->target_missing[g] = !target_ok[g];
+    }
     if (refit) {
         fit(ds->y, ds->split_end[0], &m->target_min, &m->target_max);
         if (isnan(m->target_min)) {
@@ -178,9 +183,10 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     ds->n_inputs = ds->meta.n_inputs;
     ds->usable = malloc(ds->rows);
     ds->x = malloc(ds->rows * (size_t)ds->n_inputs * sizeof *ds->x);
+    ds->input_missing = malloc(ds->rows * (size_t)ds->n_inputs);
     v = malloc(ds->rows * sizeof *v);
     target_ok = malloc(ds->rows);
-    if (!ds->usable || !ds->x || !v || !target_ok) {
+    if (!ds->usable || !ds->x || !ds->input_missing || !v || !target_ok) {
         st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, ds->path, 0, "out of memory");
         goto done;
     }
@@ -268,5 +274,7 @@ void elstm_data_free(elstm_dataset *ds)
     for (int k = 0; k < ELSTM_SPLITS; k++) free(ds->win_start[k]);
     free(ds->line);
     free(ds->gap_before);
+    free(ds->input_missing);
+    free(ds->target_missing);
     memset(ds, 0, sizeof *ds);
 }

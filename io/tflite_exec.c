@@ -21,6 +21,7 @@
 #include "edgelstm/ops.h"
 #include "edgelstm/quant.h"
 #include "tflite_exec.h"
+#include "tflite_hybrid.h"
 #include "tflite_quant.h"
 #include "tflite_schema.h"
 
@@ -40,6 +41,8 @@ typedef struct op_plan {
     int32_t steps;                             /* UNIDIRECTIONAL_SEQUENCE_LSTM */
     elstm_lstm_f32 lstm;                       /* ... float32 */
     elstm_lstm_ctx_f32 ctx;
+    int hybrid;                                /* ... float32, int8 weights (a Keras 3 loop) */
+    tfl_lstm_hybrid lstmh;
     elstm_lstm_s8 lstm8;                       /* ... int8 */
     elstm_lstm_ctx_s8 ctx8;
     elstm_lstm_s16 lstm16;                     /* ... 16x8 */
@@ -85,9 +88,12 @@ static elstm_status op_error(const elstm_tflite_model *m, int32_t k, elstm_statu
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    int32_t code = m->subgraphs[0].ops[k].builtin;
-    return elstm_diag_set(diag, st, m->path, 0, "operator %d (%s): %s", (int)k,
-                          elstm_tflite_op_name(code), what);
+    const elstm_tflite_op *op = &m->graph->ops[k];
+    if (op->loop >= 0)   /* an LSTM the converter wrote as a WHILE loop */
+        return elstm_diag_set(diag, st, m->path, 0, "operator %d (WHILE, an LSTM layer): %s", (int)op->file_op,
+                              what);
+    return elstm_diag_set(diag, st, m->path, 0, "operator %d (%s): %s", (int)op->file_op,
+                          elstm_tflite_op_name(op->builtin), what);
 }
 
 #define shape_str elstm_tflite_shape_str
@@ -96,15 +102,15 @@ static elstm_status op_error(const elstm_tflite_model *m, int32_t k, elstm_statu
     "UNIDIRECTIONAL_SEQUENCE_LSTM, FULLY_CONNECTED, RESHAPE, STRIDED_SLICE, SLICE, SOFTMAX, " \
     "QUANTIZE, DEQUANTIZE"
 
-elstm_status tfl_refuse_while(const elstm_tflite_model *m, int32_t k, elstm_diag *diag)
+elstm_status tfl_refuse_loops(const elstm_tflite_model *m, elstm_diag *diag)
 {
-    return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                    "the LSTM was converted as a WHILE loop (what Keras 3 / TensorFlow >= 2.16 "
-                    "produce), which edgelstm does not run; convert it with the fused "
-                    "UNIDIRECTIONAL_SEQUENCE_LSTM operator instead: install tf_keras, set "
-                    "TF_USE_LEGACY_KERAS=1, give the Input layer a fixed batch size of 1 "
-                    "(Input(shape=(steps, features), batch_size=1)) and convert with "
-                    "tf.lite.TFLiteConverter.from_keras_model");
+    for (int32_t l = 0; l < m->n_loops; l++) {
+        const elstm_tflite_loop *L = &m->loops[l];
+        if (L->kind == ELSTM_TFL_LOOP_LSTM) continue;
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0, "operator %d (WHILE): %s", (int)L->op,
+                              L->why);
+    }
+    return ELSTM_OK;
 }
 
 /* ---- LSTM checks (shared with the forecaster importer) ---- */
@@ -130,7 +136,7 @@ static const char *const lstm_operand_names[24] = {
 static elstm_status lstm_const(const elstm_tflite_model *m, int32_t k, int32_t i, int32_t type,
                                int32_t d0, int32_t d1, const void **out, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_tensor *t = operand(sg, &sg->ops[k], i);
     char s[96];
     *out = NULL;
@@ -183,7 +189,7 @@ static elstm_status lstm_weights(const elstm_tflite_model *m, int32_t k, int32_t
 static elstm_status lstm_common(const elstm_tflite_model *m, int32_t k, int32_t *T, int32_t *I,
                                 int32_t *N, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_op *op = &sg->ops[k];
     const elstm_tflite_options *o = &op->opt;
     char s[96];
@@ -266,7 +272,7 @@ static elstm_status lstm_common(const elstm_tflite_model *m, int32_t k, int32_t 
 static elstm_status lstm_types(const elstm_tflite_model *m, int32_t k, int32_t type,
                                int32_t cell_type, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_op *op = &sg->ops[k];
     const elstm_tflite_tensor *t[4] = {operand(sg, op, 0), operand(sg, op, 18), operand(sg, op, 19),
                                        &sg->tensors[op->outputs[0]]};
@@ -290,7 +296,7 @@ static elstm_status lstm_types(const elstm_tflite_model *m, int32_t k, int32_t t
 elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f32 *lstm,
                             int32_t *steps, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_op *op = &sg->ops[k];
     int32_t T = 0, I = 0, N = 0;
     memset(lstm, 0, sizeof *lstm);
@@ -322,7 +328,7 @@ elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f
  * int16 activations with int64 biases (p->type). Fills the runtime params. */
 static elstm_status plan_lstm_q(const elstm_tflite_model *m, int32_t k, op_plan *p, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_op *op = &sg->ops[k];
     const int s16 = p->type == ELSTM_TFL_INT16;
     int32_t T = 0, I = 0, N = 0;
@@ -375,13 +381,57 @@ static elstm_status plan_lstm_q(const elstm_tflite_model *m, int32_t k, op_plan 
     return ELSTM_OK;
 }
 
+/* A Keras 3 LSTM (a WHILE loop) whose products hold int8 weights ("hybrid"). */
+static elstm_status plan_lstm_hybrid(const elstm_tflite_model *m, int32_t k, tfl_lstm_hybrid *p,
+                                     elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = m->graph;
+    const elstm_tflite_op *op = &sg->ops[k];
+    int32_t T = 0, I = 0, N = 0;
+    elstm_status st = lstm_common(m, k, &T, &I, &N, diag);
+    if (st == ELSTM_OK) st = lstm_types(m, k, ELSTM_TFL_FLOAT32, ELSTM_TFL_FLOAT32, diag);
+    if (st != ELSTM_OK) return st;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        for (int side = 0; side < 2; side++) {
+            int32_t i = side ? 5 + g : 1 + g, cols = side ? N : I;
+            const elstm_tflite_tensor *w = operand(sg, op, i);
+            tfl_hybrid_mat *mat = side ? &p->h[g] : &p->x[g];
+            if (!w || !w->data || w->rank != 2 || w->shape[0] != N || w->shape[1] != cols)
+                return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s are missing or misshapen",
+                                lstm_operand_names[i]);
+            if (w->type == ELSTM_TFL_FLOAT32) {
+                mat->wf = w->data;
+            } else if (w->type == ELSTM_TFL_INT8 && (w->n_quant == 1 || w->n_quant == N)) {
+                mat->wq = w->data;
+                mat->scale = w->scale;
+                mat->per_row = w->n_quant > 1;
+            } else {
+                return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its %s are %s", lstm_operand_names[i],
+                                elstm_tflite_type_name(w->type));
+            }
+        }
+        const elstm_tflite_tensor *b = operand(sg, op, 12 + g);
+        if (b && (!b->data || b->type != ELSTM_TFL_FLOAT32 || b->elements != (size_t)N))
+            return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s are not %d float32 constants",
+                            lstm_operand_names[12 + g], (int)N);
+        p->b[g] = b ? b->data : NULL;
+    }
+    p->n_input = I;
+    p->n_units = N;
+    p->steps = T;
+    p->asym_x = m->loops[op->loop].asym_x;
+    p->asym_h = m->loops[op->loop].asym_h;
+    if (tfl_lstm_hybrid_prepare(p) != 0) return op_error(m, k, ELSTM_ERR_NOMEM, diag, "out of memory");
+    return ELSTM_OK;
+}
+
 /* ---- other operators: checks and plans ---- */
 
 /* The index values of a constant int32/int64 1-D operand of `n` elements. */
 static elstm_status const_indices(const elstm_tflite_model *m, int32_t k, int32_t i, int32_t n,
                                   const char *what, int64_t *v, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_tensor *t = operand(sg, &sg->ops[k], i);
     if (!t || !t->data || (t->type != ELSTM_TFL_INT32 && t->type != ELSTM_TFL_INT64) ||
         t->elements != (size_t)n)
@@ -401,10 +451,10 @@ static elstm_status plan_strided_slice(const elstm_tflite_model *m, int32_t k,
                                        const elstm_tflite_tensor *in, slice_plan *p,
                                        elstm_diag *diag)
 {
-    const elstm_tflite_options *o = &m->subgraphs[0].ops[k].opt;
+    const elstm_tflite_options *o = &m->graph->ops[k].opt;
     int64_t begin[ELSTM_TFL_MAX_RANK], end[ELSTM_TFL_MAX_RANK], strides[ELSTM_TFL_MAX_RANK];
     int32_t R = in->rank;
-    if (m->subgraphs[0].ops[k].n_inputs != 4)
+    if (m->graph->ops[k].n_inputs != 4)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "needs 4 inputs (input, begin, end, strides)");
     if (o->type != TFL_OPT_STRIDED_SLICE && o->type != TFL_OPT_NONE)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "carries options of type %d", (int)o->type);
@@ -457,7 +507,7 @@ static elstm_status plan_slice(const elstm_tflite_model *m, int32_t k,
 {
     int64_t begin[ELSTM_TFL_MAX_RANK], size[ELSTM_TFL_MAX_RANK];
     int32_t R = in->rank;
-    if (m->subgraphs[0].ops[k].n_inputs != 3)
+    if (m->graph->ops[k].n_inputs != 3)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag, "needs 3 inputs (input, begin, size)");
     elstm_status st = const_indices(m, k, 1, R, "begin", begin, diag);
     if (st == ELSTM_OK) st = const_indices(m, k, 2, R, "size", size, diag);
@@ -553,7 +603,7 @@ static elstm_status plan_fc_q(const elstm_tflite_model *m, int32_t k, const elst
 /* Check operator k (other than the LSTM) and fill its plan. */
 static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_op *op = &sg->ops[k];
     char s1[96], s2[96];
     if (op->n_inputs < 1 || op->inputs[0] < 0 || op->n_outputs != 1)
@@ -681,14 +731,34 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
     default:
         break;
     }
+    if (op->builtin == ELSTM_TFL_OP_REVERSE_V2) {
+        /* reversing the sequence for an LSTM: Bidirectional, or go_backwards */
+        int32_t back = -1, fwd = -1;
+        for (int32_t j = 0; j < sg->n_ops; j++)
+            if (sg->ops[j].builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && sg->ops[j].n_inputs > 0) {
+                if (sg->ops[j].inputs[0] == op->outputs[0]) back = j;
+                if (sg->ops[j].inputs[0] == op->inputs[0]) fwd = j;
+            }
+        if (back >= 0 && fwd >= 0)
+            return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                            "it reverses the sequence for the LSTM of operator %d while the LSTM of operator %d "
+                            "reads it forward: a Bidirectional layer, which edgelstm does not run; use "
+                            "keras.layers.LSTM(units) instead of Bidirectional(LSTM(units)), or stack two LSTM "
+                            "layers", (int)sg->ops[back].file_op, (int)sg->ops[fwd].file_op);
+        if (back >= 0)
+            return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                            "it reverses the sequence for the LSTM of operator %d (go_backwards=True), which "
+                            "edgelstm does not run; use LSTM layers that read the window forward",
+                            (int)sg->ops[back].file_op);
+    }
     if (op->builtin == ELSTM_TFL_OP_CUSTOM) {
         const char *cc = m->opcodes[op->opcode_index].custom_code;
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
                               "operator %d (the custom operator '%s') is not supported; edgelstm "
-                              "runs " SUPPORTED_OPS, (int)k, cc ? cc : "");
+                              "runs " SUPPORTED_OPS, (int)op->file_op, cc ? cc : "");
     }
     return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                          "operator %d (%s) is not supported; edgelstm runs " SUPPORTED_OPS, (int)k,
+                          "operator %d (%s) is not supported; edgelstm runs " SUPPORTED_OPS, (int)op->file_op,
                           elstm_tflite_op_name(op->builtin));
 }
 
@@ -793,7 +863,8 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
     size_t n = tin->elements;
     switch (p->kind) {
     case ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM:
-        run_lstm(p, in, out);
+        if (p->hybrid) tfl_lstm_hybrid_run(&p->lstmh, in, out);
+        else run_lstm(p, in, out);
         break;
     case ELSTM_TFL_OP_FULLY_CONNECTED:
         run_fully_connected(p, in, out);
@@ -817,15 +888,14 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
     }
 }
 
-int tfl_exec_moves_last_step(const elstm_tflite_exec *e, int32_t first, int32_t last, int32_t T,
-                              int32_t N)
+int tfl_exec_chain_delivers(const elstm_tflite_exec *e, int32_t first, int32_t last, size_t total,
+                            size_t want_first, size_t want_n)
 {
     const elstm_tflite_subgraph *sg = e->sg;
-    const size_t total = (size_t)T * (size_t)N;
     if (first > last + 1 || first < 0 || last >= sg->n_ops) return 0;
-    if (total > ((size_t)1 << 26)) return 0;
-    /* element indices of the LSTM output travel through the byte-moving operators */
-    int32_t *cur = malloc(total * sizeof *cur);
+    if (total > TFL_EXEC_CHAIN_MAX || want_first + want_n > total) return 0;
+    /* element indices travel through the byte-moving operators */
+    int32_t *cur = malloc((total ? total : 1) * sizeof *cur);
     if (!cur) return 0;
     for (size_t i = 0; i < total; i++) cur[i] = (int32_t)i;
     size_t n = total;
@@ -847,8 +917,8 @@ int tfl_exec_moves_last_step(const elstm_tflite_exec *e, int32_t first, int32_t 
         cur = next;
         n = out_n;
     }
-    ok = ok && cur && n == (size_t)N;
-    for (int32_t i = 0; ok && i < N; i++) ok = cur[i] == (T - 1) * N + i;
+    ok = ok && cur && n == want_n;
+    for (size_t i = 0; ok && i < want_n; i++) ok = cur[i] == (int32_t)(want_first + i);
     free(cur);
     return ok;
 }
@@ -887,6 +957,7 @@ void elstm_tflite_exec_free(elstm_tflite_exec *e)
 {
     if (!e) return;
     for (int32_t k = 0; e->plans && k < e->sg->n_ops; k++) {
+        tfl_lstm_hybrid_release(&e->plans[k].lstmh);
         free(e->plans[k].mult);
     }
     free(e->block);
@@ -909,8 +980,8 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
 {
     const elstm_tflite_model *m = e->m;
     const elstm_tflite_subgraph *sg = e->sg;
-    for (int32_t k = 0; k < sg->n_ops; k++)
-        if (sg->ops[k].builtin == ELSTM_TFL_OP_WHILE) return tfl_refuse_while(m, k, diag);
+    elstm_status rs = tfl_refuse_loops(m, diag);
+    if (rs != ELSTM_OK) return rs;
     if (sg->n_inputs != 1)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
                               "the graph has %d inputs; edgelstm runs graphs with one input tensor",
@@ -950,9 +1021,10 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
             const elstm_tflite_tensor *x = op->n_inputs > 0 && op->inputs[0] >= 0 ? &sg->tensors[op->inputs[0]] : NULL;
             p->kind = op->builtin;
             p->type = x ? x->type : ELSTM_TFL_FLOAT32;
-            st = p->type == ELSTM_TFL_INT8 || p->type == ELSTM_TFL_INT16
-                     ? plan_lstm_q(m, k, p, diag)
-                     : tfl_check_lstm(m, k, &p->lstm, &p->steps, diag);
+            p->hybrid = p->type == ELSTM_TFL_FLOAT32 && op->loop >= 0 && m->loops[op->loop].hybrid;
+            st = p->type == ELSTM_TFL_INT8 || p->type == ELSTM_TFL_INT16 ? plan_lstm_q(m, k, p, diag)
+                 : p->hybrid ? plan_lstm_hybrid(m, k, &p->lstmh, diag)
+                             : tfl_check_lstm(m, k, &p->lstm, &p->steps, diag);
         } else {
             st = plan_op(m, k, &e->plans[k], diag);
         }
@@ -991,8 +1063,8 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
                                       elstm_diag *diag)
 {
     *out = NULL;
-    if (m->n_subgraphs < 1) return elstm_diag_set(diag, ELSTM_ERR_FORMAT, m->path, 0, "no subgraph");
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    if (m->n_subgraphs < 1 || !m->graph) return elstm_diag_set(diag, ELSTM_ERR_FORMAT, m->path, 0, "no subgraph");
+    const elstm_tflite_subgraph *sg = m->graph;
     elstm_tflite_exec *e = calloc(1, sizeof *e);
     uint8_t *role = calloc((size_t)sg->n_tensors + 1, 1);
     if (e) {
@@ -1020,7 +1092,7 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
         if (role[t] != T_CONST && role[t] != T_UNSEEN)
             total += align_up(sg->tensors[t].elements * elstm_tflite_type_size(sg->tensors[t].type));
     for (int32_t k = 0; k < sg->n_ops; k++)
-        if (e->plans[k].kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM)
+        if (e->plans[k].kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && !e->plans[k].hybrid)
             total += align_up(lstm_arena_size(&e->plans[k]));
     for (int32_t i = 0; i < sg->n_outputs; i++)
         total += align_up(sg->tensors[sg->outputs[i]].elements * sizeof(float));
@@ -1050,7 +1122,7 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
     }
     for (int32_t k = 0; k < sg->n_ops; k++) {
         op_plan *pl = &e->plans[k];
-        if (pl->kind != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM) continue;
+        if (pl->kind != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || pl->hybrid) continue;
         size_t a = lstm_arena_size(pl);
         elstm_status rs = pl->type == ELSTM_TFL_INT8    ? elstm_lstm_init_s8(&pl->ctx8, &pl->lstm8, p, a)
                           : pl->type == ELSTM_TFL_INT16 ? elstm_lstm_init_s16(&pl->ctx16, &pl->lstm16, p, a)

@@ -1,19 +1,24 @@
 /*
  * tflite_forecaster.c - elstm_forecaster_load(): a .tflite (ours or TensorFlow-converted)
- * whose subgraph 0 is
+ * whose graph (m->graph: subgraph 0, with Keras 3's WHILE-loop LSTMs as LSTM operators) is
  *
- *   [QUANTIZE] -> UNIDIRECTIONAL_SEQUENCE_LSTM -> {STRIDED_SLICE | SLICE | RESHAPE}*
- *              -> FULLY_CONNECTED -> [DEQUANTIZE]
+ *   {RESHAPE | STRIDED_SLICE | SLICE}* -> UNIDIRECTIONAL_SEQUENCE_LSTM
+ *     ( -> {...}* -> UNIDIRECTIONAL_SEQUENCE_LSTM )*     stacked layers
+ *     -> {...}* -> FULLY_CONNECTED
  *
- * where the middle chain selects the last time step (float32 models have neither
- * QUANTIZE nor DEQUANTIZE; integer ones may have both), becomes an elstm_forecaster
- * with its weights copied (bitwise) into one aligned block. Integer models keep the
- * runtime parameters the graph executor planned (elstm_net_s8 / _s16).
+ * where the operators between the input and the first LSTM and between two LSTMs pass
+ * the whole sequence on unchanged (batch 1: [1,T,I] and time-major [T,1,I] hold the same
+ * values in the same order), and those after the last LSTM select its last time step.
+ * It becomes an elstm_forecaster with its weights copied (bitwise; int8 weights of a
+ * hybrid file dequantized) into one aligned block. A full-integer model (int8 or 16x8)
+ * has one LSTM, read directly from the input or from a first QUANTIZE, and may end in a
+ * DEQUANTIZE after its dense layer; it keeps the runtime parameters the graph executor
+ * planned (elstm_net_s8 / _s16).
  *
- * The chain is not recognised by its constants but checked by running it: the
- * executor's slicing kernels move the element indices of the LSTM output, and the dense
- * layer must receive exactly the indices of the last step, in order. Anything that reads
- * differently is refused.
+ * The chains are not recognised by their constants but checked by running them: the
+ * executor's own slicing plans are applied to a tensor filled with each element's index,
+ * and the next layer must receive exactly the indices it should (all of them in order,
+ * or those of the last step). Anything that reads differently is refused.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,59 +42,111 @@ void elstm_forecaster_free(elstm_forecaster *f)
 static elstm_status refuse(const elstm_tflite_model *m, const char *why, elstm_diag *diag)
 {
     return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                          "not an edgelstm forecaster: %s; a forecaster is an "
-                          "UNIDIRECTIONAL_SEQUENCE_LSTM (float32, int8 or 16x8, optionally after a "
-                          "QUANTIZE) whose last step feeds a FULLY_CONNECTED layer (optionally "
-                          "followed by a DEQUANTIZE; use 'edgelstm run' for other graphs)", why);
+                          "not an edgelstm forecaster: %s; a forecaster is one or more float32 "
+                          "LSTM layers, or one int8 or 16x8 LSTM (optionally after a QUANTIZE), "
+                          "whose last step feeds a FULLY_CONNECTED layer (optionally followed by a "
+                          "DEQUANTIZE; use 'edgelstm run' for other graphs)", why);
 }
 
-/* Where the LSTM and the dense layer are: operators kl and kf. */
-typedef struct ends {
-    int32_t kl, kf;
-} ends;
+/* The LSTM operators of the graph, in order, and where the layers sit. */
+typedef struct layout {
+    int32_t n;                       /* LSTM layers */
+    int32_t op[ELSTM_MAX_LAYERS];    /* their operator indices */
+    int32_t lo;                      /* first operator after a leading QUANTIZE (else 0) */
+    int32_t fc;                      /* the dense layer (the last operator, or the one before
+                                        a trailing DEQUANTIZE) */
+} layout;
 
-static elstm_status check_structure(const elstm_tflite_model *m, ends *x, elstm_diag *diag)
+static int is_layout_op(int32_t b)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    return b == ELSTM_TFL_OP_STRIDED_SLICE || b == ELSTM_TFL_OP_SLICE || b == ELSTM_TFL_OP_RESHAPE;
+}
+
+/* Each segment between the input, the LSTMs and the dense layer carries what it should. */
+static elstm_status check_flow(const elstm_tflite_model *m, elstm_tflite_exec *e, const layout *L,
+                               const elstm_lstm_f32 *layer, int32_t T, elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = m->graph;
+    char why[200];
+    int32_t from = L->lo ? sg->ops[0].outputs[0] : sg->inputs[0], first = L->lo;
+    for (int32_t l = 0; l <= L->n; l++) {
+        int32_t k = l < L->n ? L->op[l] : L->fc;
+        size_t total = sg->tensors[from].elements;
+        if (total > TFL_EXEC_CHAIN_MAX)
+            return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
+                                  "a tensor of the model has %zu values, more than edgelstm loads", total);
+        int ok;
+        if (l < L->n) {   /* the whole sequence, in order */
+            ok = tfl_exec_chain_delivers(e, first, k - 1, total, 0, total);
+        } else {          /* the last step of the last LSTM */
+            size_t N = (size_t)layer[L->n - 1].n_units;
+            ok = tfl_exec_chain_delivers(e, first, k - 1, total, (size_t)(T - 1) * N, N);
+        }
+        if (!ok) {
+            if (l == 0) snprintf(why, sizeof why, "the operators before the LSTM do not pass the input on unchanged");
+            else if (l < L->n) snprintf(why, sizeof why, "the operators between LSTM layers %d and %d do not pass "
+                                                         "the whole sequence on unchanged", (int)l, (int)l + 1);
+            else snprintf(why, sizeof why, "the operators between the LSTM and the dense layer do not select the "
+                                           "last time step");
+            return refuse(m, why, diag);
+        }
+        if (l < L->n) {
+            from = sg->ops[k].outputs[0];
+            first = k + 1;
+        }
+    }
+    return ELSTM_OK;
+}
+
+static elstm_status check_structure(const elstm_tflite_model *m, layout *L, elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = m->graph;
     const int32_t n = sg->n_ops;
     char why[256];
-    for (int32_t k = 0; k < n; k++) {
-        if (sg->ops[k].builtin == ELSTM_TFL_OP_WHILE) return tfl_refuse_while(m, k, diag);
-        if (sg->ops[k].n_inputs < 1 || sg->ops[k].inputs[0] < 0 || sg->ops[k].n_outputs < 1) {
-            snprintf(why, sizeof why, "operator %d has no input or no output", (int)k);
-            return refuse(m, why, diag);
-        }
-    }
-    x->kl = n > 0 && sg->ops[0].builtin == ELSTM_TFL_OP_QUANTIZE ? 1 : 0;
-    x->kf = n > 0 && sg->ops[n - 1].builtin == ELSTM_TFL_OP_DEQUANTIZE ? n - 2 : n - 1;
-    if (x->kf - x->kl < 1 || sg->ops[x->kl].builtin != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM ||
-        sg->ops[x->kf].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
-        snprintf(why, sizeof why, "its %d operators run %s first and %s last", (int)n,
+    elstm_status st = tfl_refuse_loops(m, diag);
+    if (st != ELSTM_OK) return st;
+    L->n = 0;
+    L->lo = n > 0 && sg->ops[0].builtin == ELSTM_TFL_OP_QUANTIZE ? 1 : 0;
+    L->fc = n > 0 && sg->ops[n - 1].builtin == ELSTM_TFL_OP_DEQUANTIZE ? n - 2 : n - 1;
+    int has_lstm = 0;
+    for (int32_t k = 0; k < n; k++) has_lstm |= sg->ops[k].builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM;
+    if (!has_lstm || L->fc - L->lo < 1 || sg->ops[L->fc].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
+        snprintf(why, sizeof why, "its %d operators run %s first and %s last%s", (int)n,
                  n ? elstm_tflite_op_name(sg->ops[0].builtin) : "nothing",
-                 n ? elstm_tflite_op_name(sg->ops[n - 1].builtin) : "nothing");
+                 n ? elstm_tflite_op_name(sg->ops[n - 1].builtin) : "nothing",
+                 has_lstm ? "" : ", with no LSTM");
         return refuse(m, why, diag);
     }
-    for (int32_t k = x->kl + 1; k <= n - 1; k++) {
-        int32_t b = sg->ops[k].builtin;
-        if (k < x->kf && b != ELSTM_TFL_OP_STRIDED_SLICE && b != ELSTM_TFL_OP_SLICE &&
-            b != ELSTM_TFL_OP_RESHAPE) {
-            snprintf(why, sizeof why, "operator %d between the LSTM and the dense layer is %s",
-                     (int)k, elstm_tflite_op_name(b));
+    for (int32_t k = 0; k < n; k++) {
+        const elstm_tflite_op *op = &sg->ops[k];
+        if (op->n_inputs < 1 || op->inputs[0] < 0 || op->n_outputs < 1) {
+            snprintf(why, sizeof why, "operator %d has no input or no output", (int)op->file_op);
             return refuse(m, why, diag);
         }
-        if (sg->ops[k].inputs[0] != sg->ops[k - 1].outputs[0]) {
-            snprintf(why, sizeof why, "operator %d does not read the output of operator %d",
-                     (int)k, (int)(k - 1));
+        if (k > 0 && op->inputs[0] != sg->ops[k - 1].outputs[0]) {
+            snprintf(why, sizeof why, "operator %d does not read the output of the operator before it",
+                     (int)op->file_op);
+            return refuse(m, why, diag);
+        }
+        if (k < L->lo || k >= L->fc) continue;
+        if (op->builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM) {
+            if (L->n == ELSTM_MAX_LAYERS) {
+                snprintf(why, sizeof why, "it has more than %d LSTM layers", ELSTM_MAX_LAYERS);
+                return refuse(m, why, diag);
+            }
+            L->op[L->n++] = k;
+        } else if (!is_layout_op(op->builtin)) {
+            snprintf(why, sizeof why, "operator %d is %s, which a forecaster does not have", (int)op->file_op,
+                     elstm_tflite_op_name(op->builtin));
             return refuse(m, why, diag);
         }
     }
-    if (x->kl == 1 && sg->ops[1].inputs[0] != sg->ops[0].outputs[0])
-        return refuse(m, "the LSTM does not read the QUANTIZE operator's output", diag);
+    if (L->n == 0) return refuse(m, "its LSTM is its last operator", diag);
+    const elstm_tflite_op *fc = &sg->ops[L->fc];
     if (sg->n_inputs != 1 || sg->ops[0].inputs[0] != sg->inputs[0])
-        return refuse(m, "the LSTM does not read the graph's only input", diag);
+        return refuse(m, "the first operator does not read the graph's only input", diag);
     if (sg->n_outputs != 1 || sg->ops[n - 1].outputs[0] != sg->outputs[0])
         return refuse(m, "the dense layer's output is not the graph's only output", diag);
-    const elstm_tflite_op *fc = &sg->ops[x->kf];
     if (fc->opt.fused_activation != TFL_ACT_NONE) {
         snprintf(why, sizeof why, "the dense layer applies a %s activation",
                  elstm_tflite_activation_name(fc->opt.fused_activation));
@@ -98,52 +155,89 @@ static elstm_status check_structure(const elstm_tflite_model *m, ends *x, elstm_
     return ELSTM_OK;
 }
 
-/* Copy the weights (bitwise) into one aligned block and point f->lstm at it; the same
- * block also holds the packed layout of this build's kernel, if it has one. */
-static elstm_status copy_weights(const elstm_tflite_model *m, const elstm_lstm_f32 *src,
-                                 const float *wd, const float *bd, int32_t O, elstm_forecaster *f,
+/* Elements of a weight operand as float32 (int8: scale of its row, or of the tensor, times q). */
+static void put_weights(float *dst, const elstm_tflite_tensor *t, size_t rows, size_t cols)
+{
+    if (t->type == ELSTM_TFL_FLOAT32) {
+        memcpy(dst, t->data, rows * cols * sizeof(float));
+        return;
+    }
+    const int8_t *q = t->data;
+    for (size_t r = 0; r < rows; r++) {
+        float s = t->scale[t->n_quant > 1 ? r : 0];
+        for (size_t c = 0; c < cols; c++) dst[r * cols + c] = s * (float)q[r * cols + c];
+    }
+}
+
+/* Copy every layer's weights (bitwise, or dequantized) and the dense layer into one
+ * aligned block and point f->layers at it; the block also holds the packed layout of
+ * this build's kernel, if it has one. */
+static elstm_status copy_weights(const elstm_tflite_model *m, const layout *L, const elstm_lstm_f32 *shape,
+                                 const elstm_tflite_tensor *wd, const elstm_tflite_tensor *bd, elstm_forecaster *f,
                                  elstm_diag *diag)
 {
-    const size_t N = (size_t)src->n_units, I = (size_t)src->n_input, o = (size_t)O;
-    const size_t sizes[] = {N * I, N * N, N};   /* wx, wh, b per gate */
-    size_t total = 4 * (N * I + N * N + N) + o * N + o, packed = elstm_lstm_packed_floats_f32(src);
+    const elstm_tflite_subgraph *sg = m->graph;
     const size_t align = ELSTM_ARENA_ALIGN / sizeof(float);
+    const size_t O = (size_t)wd->shape[0], Nl = (size_t)shape[L->n - 1].n_units;
+    size_t total = O * Nl + O, packed = 0;
+    for (int32_t l = 0; l < L->n; l++) {
+        size_t N = (size_t)shape[l].n_units, I = (size_t)shape[l].n_input;
+        total += 4 * (N * I + N * N + N);
+    }
     size_t total_padded = (total + align - 1) / align * align;
-    float *p = aligned_alloc(ELSTM_ARENA_ALIGN,
-                             ((total_padded + packed) * sizeof(float) + 2 * ELSTM_ARENA_ALIGN) /
-                                 ELSTM_ARENA_ALIGN * ELSTM_ARENA_ALIGN);
+    for (int32_t l = 0; l < L->n; l++) {
+        elstm_lstm_f32 probe = shape[l];
+        probe.n_output = l == L->n - 1 ? (int32_t)O : 0;
+        packed += (elstm_lstm_packed_floats_f32(&probe) + align - 1) / align * align;
+    }
+    float *p = aligned_alloc(ELSTM_ARENA_ALIGN, ((total_padded + packed) * sizeof(float) + 2 * ELSTM_ARENA_ALIGN) /
+                                                    ELSTM_ARENA_ALIGN * ELSTM_ARENA_ALIGN);
     if (!p) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, m->path, 0, "out of memory for the weights");
     f->storage = p;
-    f->lstm = *src;
-    for (int g = 0; g < ELSTM_GATES; g++) {
-        const float *from[3] = {src->wx[g], src->wh[g], src->b[g]};
-        const float **to[3] = {&f->lstm.wx[g], &f->lstm.wh[g], &f->lstm.b[g]};
-        for (int j = 0; j < 3; j++) {
-            if (from[j]) memcpy(p, from[j], sizes[j] * sizeof(float));
-            else memset(p, 0, sizes[j] * sizeof(float));   /* an omitted bias is zero */
-            *to[j] = p;
-            p += sizes[j];
+    f->n_layers = L->n;
+    for (int32_t l = 0; l < L->n; l++) {
+        const elstm_tflite_op *op = &sg->ops[L->op[l]];
+        const size_t N = (size_t)shape[l].n_units, I = (size_t)shape[l].n_input;
+        elstm_lstm_f32 *dst = &f->layers[l];
+        *dst = shape[l];
+        for (int g = 0; g < ELSTM_GATES; g++) {
+            put_weights(p, &sg->tensors[op->inputs[1 + g]], N, I);
+            dst->wx[g] = p;
+            p += N * I;
+            put_weights(p, &sg->tensors[op->inputs[5 + g]], N, N);
+            dst->wh[g] = p;
+            p += N * N;
+            if (op->inputs[12 + g] >= 0) memcpy(p, sg->tensors[op->inputs[12 + g]].data, N * sizeof(float));
+            else memset(p, 0, N * sizeof(float));   /* an omitted bias is zero */
+            dst->b[g] = p;
+            p += N;
         }
+        dst->n_output = 0;
+        dst->wd = dst->bd = NULL;
+        dst->packed = NULL;
     }
-    memcpy(p, wd, o * N * sizeof(float));
-    f->lstm.wd = p;
-    p += o * N;
-    if (bd) memcpy(p, bd, o * sizeof(float));
-    else memset(p, 0, o * sizeof(float));
-    f->lstm.bd = p;
-    f->lstm.n_output = O;
-    f->lstm.packed = NULL;
+    elstm_lstm_f32 *top = &f->layers[L->n - 1];
+    memcpy(p, wd->data, O * Nl * sizeof(float));
+    top->wd = p;
+    p += O * Nl;
+    if (bd) memcpy(p, bd->data, O * sizeof(float));
+    else memset(p, 0, O * sizeof(float));
+    top->bd = p;
+    top->n_output = (int32_t)O;
     size_t bad = 0;
-    for (const float *q = (const float *)f->storage; q < p + o; q++) bad += !isfinite(*q);
+    for (const float *q = (const float *)f->storage; q < p + O; q++) bad += !isfinite(*q);
     if (bad)
         return elstm_diag_set(diag, ELSTM_ERR_DATA, m->path, 0,
                               "%zu of the model's %zu weights are NaN or infinite, so it cannot "
                               "forecast (a damaged file, or weights from a run that diverged)",
                               bad, total);
-    if (packed) {
-        float *pk = (float *)f->storage + total_padded;
-        elstm_lstm_pack_f32(&f->lstm, pk);
-        f->lstm.packed = pk;
+    float *pk = (float *)f->storage + total_padded;
+    for (int32_t l = 0; l < L->n; l++) {
+        size_t n = elstm_lstm_packed_floats_f32(&f->layers[l]);
+        if (!n) continue;
+        elstm_lstm_pack_f32(&f->layers[l], pk);
+        f->layers[l].packed = pk;
+        pk += (n + align - 1) / align * align;
     }
     return ELSTM_OK;
 }
@@ -193,11 +287,16 @@ static void *copy_quantized(elstm_lstm_qparams *q, const void **b, const void **
     return block;
 }
 
-/* An integer forecaster: the executor's plans of the LSTM (kl) and the dense layer (kf). */
-static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tflite_exec *e, ends x,
+/* An integer forecaster: the executor's plans of its LSTM and its dense layer. */
+static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tflite_exec *e, const layout *L,
                                    elstm_forecaster *f, elstm_diag *diag)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
+    const struct {
+        int32_t kl, kf;
+    } x = {L->op[0], L->fc};
+    if (L->n != 1) return refuse(m, "an integer forecaster has one LSTM layer", diag);
+    if (L->op[0] != L->lo) return refuse(m, "operators come before its integer LSTM", diag);
     const elstm_tflite_tensor *lin = &sg->tensors[sg->ops[x.kl].inputs[0]];
     const elstm_tflite_tensor *fout = &sg->tensors[sg->ops[x.kf].outputs[0]];
     const elstm_lstm_qparams *q;
@@ -238,6 +337,7 @@ static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tfli
     f->lstm.n_units = q->n_units;
     f->lstm.n_output = w->shape[0];
     f->lstm.cell_clip = sg->ops[x.kl].opt.cell_clip;
+    f->n_layers = 1;
     f->float_io = sg->tensors[sg->inputs[0]].type == ELSTM_TFL_FLOAT32;
     return ELSTM_OK;
 }
@@ -248,36 +348,56 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
     const char *path = m->path;
     memset(f, 0, sizeof *f);
     elstm_tflite_exec *e = NULL;
-    ends x = {0, 0};
-    elstm_status st = check_structure(m, &x, diag);
-    if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &e, diag);
-
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
-    const elstm_tflite_tensor *lin = st == ELSTM_OK ? &sg->tensors[sg->ops[x.kl].inputs[0]] : NULL;
+    layout L;
+    elstm_lstm_f32 shape[ELSTM_MAX_LAYERS];
     int32_t T = 0;
-    if (st == ELSTM_OK && lin->rank == 3) T = sg->ops[x.kl].opt.time_major ? lin->shape[0] : lin->shape[1];
-    if (st == ELSTM_OK && lin->type != ELSTM_TFL_FLOAT32) {
-        st = load_quantized(m, e, x, f, diag);
-    } else if (st == ELSTM_OK) {
-        if (x.kl != 0 || x.kf != sg->n_ops - 1)
-            st = refuse(m, "a float32 LSTM sits between QUANTIZE and DEQUANTIZE", diag);
-        elstm_lstm_f32 lstm;
-        if (st == ELSTM_OK) st = tfl_check_lstm(m, x.kl, &lstm, &T, diag);
-        if (st == ELSTM_OK) {
-            const elstm_tflite_op *fc = &sg->ops[x.kf];
-            const elstm_tflite_tensor *w = &sg->tensors[fc->inputs[1]];
-            const elstm_tflite_tensor *b =
-                fc->n_inputs > 2 && fc->inputs[2] >= 0 ? &sg->tensors[fc->inputs[2]] : NULL;
-            if (w->type != ELSTM_TFL_FLOAT32) st = refuse(m, "its dense layer is not float32", diag);
-            else if (w->shape[1] != lstm.n_units)
-                st = refuse(m, "the dense layer does not take the LSTM's units", diag);
-            else
-                st = copy_weights(m, &lstm, w->data, b ? b->data : NULL, w->shape[0], f, diag);
-        }
+    char why[200];
+    elstm_status st = check_structure(m, &L, diag);
+    if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &e, diag);
+    const elstm_tflite_subgraph *sg = m->graph;
+    const int integer = st == ELSTM_OK && sg->tensors[sg->ops[L.op[0]].inputs[0]].type != ELSTM_TFL_FLOAT32;
+    if (integer) {
+        const elstm_tflite_tensor *lin = &sg->tensors[sg->ops[L.op[0]].inputs[0]];
+        if (lin->rank == 3) T = sg->ops[L.op[0]].opt.time_major ? lin->shape[0] : lin->shape[1];
+        st = load_quantized(m, e, &L, f, diag);
+        if (st == ELSTM_OK) shape[0] = f->lstm;
+    } else if (st == ELSTM_OK && (L.lo != 0 || L.fc != sg->n_ops - 1)) {
+        st = refuse(m, "a float32 LSTM sits between QUANTIZE and DEQUANTIZE", diag);
     }
-    if (st == ELSTM_OK && !tfl_exec_moves_last_step(e, x.kl + 1, x.kf - 1, T, f->lstm.n_units))
-        st = refuse(m, "the operators between the LSTM and the dense layer do not select the last "
-                       "time step", diag);
+    for (int32_t l = 0; st == ELSTM_OK && !integer && l < L.n; l++) {
+        const elstm_tflite_op *op = &sg->ops[L.op[l]];
+        int32_t t = 0;
+        if (op->loop >= 0 && m->loops[op->loop].hybrid) {
+            /* int8 weights: the executor checked the operands; only the sizes are needed */
+            const elstm_tflite_loop *lp = &m->loops[op->loop];
+            memset(&shape[l], 0, sizeof shape[l]);
+            shape[l].n_input = lp->n_input;
+            shape[l].n_units = lp->units;
+            t = lp->steps;
+        } else {
+            st = tfl_check_lstm(m, L.op[l], &shape[l], &t, diag);
+        }
+        if (st != ELSTM_OK) break;
+        if (sg->tensors[op->inputs[0]].type != ELSTM_TFL_FLOAT32) {
+            st = refuse(m, "one of its stacked LSTM layers is quantized; 'edgelstm run' runs it", diag);
+        } else if (l > 0 && (t != T || shape[l].n_input != shape[l - 1].n_units)) {
+            snprintf(why, sizeof why, "LSTM layer %d reads %d steps of %d values, but layer %d gives %d steps of %d",
+                     (int)l + 1, (int)t, (int)shape[l].n_input, (int)l, (int)T, (int)shape[l - 1].n_units);
+            st = refuse(m, why, diag);
+        }
+        T = t;
+    }
+    if (st == ELSTM_OK) st = check_flow(m, e, &L, shape, T, diag);
+    if (st == ELSTM_OK && !integer) {
+        const elstm_tflite_op *fc = &sg->ops[L.fc];
+        const elstm_tflite_tensor *w = &sg->tensors[fc->inputs[1]];
+        const elstm_tflite_tensor *b =
+            fc->n_inputs > 2 && fc->inputs[2] >= 0 ? &sg->tensors[fc->inputs[2]] : NULL;
+        if (w->type != ELSTM_TFL_FLOAT32 || w->shape[1] != shape[L.n - 1].n_units)
+            st = refuse(m, "the dense layer does not take the LSTM's units in float32", diag);
+        else
+            st = copy_weights(m, &L, shape, w, b, f, diag);
+    }
     if (st == ELSTM_OK) {
         f->steps = T;
         const elstm_tflite_metadata *md = elstm_tflite_find_metadata(m, ELSTM_META_NAME);

@@ -14,6 +14,7 @@
 #include "edgelstm/fileio.h"
 #include "edgelstm/tflite.h"
 #include "flatbuf.h"
+#include "tflite_exec.h"
 #include "tflite_schema.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -33,7 +34,7 @@ typedef struct pool_block {
 #define POOL_HEADER ((sizeof(pool_block) + POOL_ALIGN - 1) / POOL_ALIGN * POOL_ALIGN)
 
 /* n zeroed bytes aligned to 16, or NULL. */
-static void *pool_alloc(elstm_tflite_model *m, size_t n)
+void *tfl_pool_alloc(elstm_tflite_model *m, size_t n)
 {
     if (n > SIZE_MAX - POOL_HEADER) return NULL;
     pool_block *b = calloc(1, POOL_HEADER + (n ? n : 1));
@@ -76,7 +77,7 @@ static void *alloc(parser *p, size_t count, size_t size)
         p->nomem = 1;
         return NULL;
     }
-    void *q = pool_alloc(p->m, count * size);
+    void *q = tfl_pool_alloc(p->m, count * size);
     if (!q) p->nomem = 1;
     return q;
 }
@@ -290,6 +291,24 @@ static void parse_options(parser *p, fb_table op, elstm_tflite_options *o)
         o->shrink_axis_mask = fb_i32(r, t, TFL_SS_SHRINK_AXIS_MASK, 0);
         o->offset = fb_u8(r, t, TFL_SS_OFFSET, 0) != 0;
         break;
+    case TFL_OPT_ADD:
+        o->fused_activation = fb_i8(r, t, TFL_ADD_FUSED_ACTIVATION, TFL_ACT_NONE);
+        break;
+    case TFL_OPT_MUL:
+        o->fused_activation = fb_i8(r, t, TFL_MUL_FUSED_ACTIVATION, TFL_ACT_NONE);
+        break;
+    case TFL_OPT_CONCATENATION:
+        o->axis = fb_i32(r, t, TFL_CONCAT_AXIS, 0);
+        o->fused_activation = fb_i8(r, t, TFL_CONCAT_FUSED_ACTIVATION, TFL_ACT_NONE);
+        break;
+    case TFL_OPT_GATHER:
+        o->axis = fb_i32(r, t, TFL_GATHER_AXIS, 0);
+        o->batch_dims = fb_i32(r, t, TFL_GATHER_BATCH_DIMS, 0);
+        break;
+    case TFL_OPT_SPLIT:
+    case TFL_OPT_SPLIT_V:
+        o->num_splits = fb_i32(r, t, TFL_SPLIT_NUM_SPLITS, 0);
+        break;
     case TFL_OPT_WHILE:
         o->cond_subgraph = fb_i32(r, t, TFL_WHILE_COND_SUBGRAPH, 0);
         o->body_subgraph = fb_i32(r, t, TFL_WHILE_BODY_SUBGRAPH, 0);
@@ -303,8 +322,10 @@ static void parse_options(parser *p, fb_table op, elstm_tflite_options *o)
     }
 }
 
-static void parse_operator(parser *p, fb_table t, elstm_tflite_op *op, int32_t n_tensors)
+static void parse_operator(parser *p, fb_table t, elstm_tflite_op *op, int32_t index, int32_t n_tensors)
 {
+    op->file_op = index;
+    op->loop = -1;
     op->opcode_index = fb_u32(&p->r, t, TFL_OP_OPCODE_INDEX, 0);
     if (fb_ok(&p->r) && op->opcode_index >= (uint32_t)p->m->n_opcodes) {
         fb_fail(&p->r, t.pos, "operator code index %lu is out of range (the model has %d)",
@@ -341,7 +362,7 @@ static void parse_subgraph(parser *p, fb_table sg, uint32_t si, elstm_tflite_sub
     s->ops = alloc(p, ops.n, sizeof *s->ops);
     for (uint32_t i = 0; i < ops.n && fb_ok(r) && !p->nomem; i++) {
         CTX(p, "subgraph %u, operator %u", si, i);
-        parse_operator(p, fb_vec_table(r, ops, i, "operator"), &s->ops[i], s->n_tensors);
+        parse_operator(p, fb_vec_table(r, ops, i, "operator"), &s->ops[i], (int32_t)i, s->n_tensors);
     }
 }
 
@@ -477,6 +498,7 @@ elstm_status elstm_tflite_parse(const uint8_t *data, size_t len, const char *wha
     parse_metadata(&p, root);
     parse_signatures(&p, root);
     r->ctx[0] = '\0';
+    if (fb_ok(r) && !p.nomem) p.nomem = tfl_loops_analyze(m) != 0;
     if (p.nomem && fb_ok(r)) {
         r->st = ELSTM_ERR_NOMEM;
         elstm_diag_set(diag, ELSTM_ERR_NOMEM, what, 0, "out of memory while reading the model");
@@ -519,17 +541,23 @@ static int is_param_operand(int32_t builtin, int32_t k)
     return 0;
 }
 
-size_t elstm_tflite_param_count(const elstm_tflite_model *m)
+static size_t graph_params(const elstm_tflite_subgraph *sg)
 {
     size_t n = 0;
-    for (int32_t s = 0; s < m->n_subgraphs; s++) {
-        const elstm_tflite_subgraph *sg = &m->subgraphs[s];
-        for (int32_t o = 0; o < sg->n_ops; o++) {
-            const elstm_tflite_op *op = &sg->ops[o];
-            for (int32_t k = 0; k < op->n_inputs; k++)
-                if (op->inputs[k] >= 0 && is_param_operand(op->builtin, k))
-                    n += sg->tensors[op->inputs[k]].elements;
-        }
+    for (int32_t o = 0; o < sg->n_ops; o++) {
+        const elstm_tflite_op *op = &sg->ops[o];
+        for (int32_t k = 0; k < op->n_inputs; k++)
+            if (op->inputs[k] >= 0 && is_param_operand(op->builtin, k))
+                n += sg->tensors[op->inputs[k]].elements;
     }
+    return n;
+}
+
+size_t elstm_tflite_param_count(const elstm_tflite_model *m)
+{
+    /* the runnable graph has every WHILE-loop LSTM as an LSTM operator (bias included) */
+    if (m->graph != &m->subgraphs[0]) return graph_params(m->graph);
+    size_t n = 0;
+    for (int32_t s = 0; s < m->n_subgraphs; s++) n += graph_params(&m->subgraphs[s]);
     return n;
 }

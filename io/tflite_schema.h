@@ -117,17 +117,28 @@ enum {  /* StridedSliceOptions */
     TFL_SS_NEW_AXIS_MASK = 3, TFL_SS_SHRINK_AXIS_MASK = 4, TFL_SS_OFFSET = 5,
 };
 enum { TFL_WHILE_COND_SUBGRAPH = 0, TFL_WHILE_BODY_SUBGRAPH = 1 };  /* WhileOptions */
+enum { TFL_CONCAT_AXIS = 0, TFL_CONCAT_FUSED_ACTIVATION = 1 };     /* ConcatenationOptions */
+enum { TFL_ADD_FUSED_ACTIVATION = 0 };    /* AddOptions (1: pot_scale_int16) */
+enum { TFL_MUL_FUSED_ACTIVATION = 0 };    /* MulOptions */
+enum { TFL_GATHER_AXIS = 0, TFL_GATHER_BATCH_DIMS = 1 };           /* GatherOptions */
+enum { TFL_SPLIT_NUM_SPLITS = 0 };        /* SplitOptions, SplitVOptions */
 
 /* union BuiltinOptions: type numbers (NONE = 0, members from 1 in declaration order). */
 enum {
     TFL_OPT_NONE = 0,
     TFL_OPT_FULLY_CONNECTED = 8,
     TFL_OPT_SOFTMAX = 9,
+    TFL_OPT_CONCATENATION = 10,
+    TFL_OPT_ADD = 11,
     TFL_OPT_RESHAPE = 17,
+    TFL_OPT_MUL = 21,
+    TFL_OPT_GATHER = 23,
     TFL_OPT_STRIDED_SLICE = 32,
+    TFL_OPT_SPLIT = 35,
     TFL_OPT_DEQUANTIZE = 38,
     TFL_OPT_SLICE = 48,
     TFL_OPT_UNIDIRECTIONAL_SEQUENCE_LSTM = 71,
+    TFL_OPT_SPLIT_V = 79,
     TFL_OPT_QUANTIZE = 89,
     TFL_OPT_WHILE = 93,
 };

@@ -2,8 +2,9 @@
  * lstm_f32_opt.c - the fast float32 LSTM step: AVX2+FMA on x86-64, plain C elsewhere.
  *
  * Same semantics and signatures as lstm_f32_ref.c (see edgelstm/lstm.h); chosen at build
- * time by the ELSTM_KERNEL_* macro of edgelstm/lstm.h. With ELSTM_KERNEL_CORTEXM this
- * file defines nothing: runtime/lstm_f32_cortexm.c provides the same functions.
+ * time by the ELSTM_KERNEL_* macro of edgelstm/lstm.h. With ELSTM_KERNEL_CORTEXM or
+ * ELSTM_KERNEL_XTENSA this file defines nothing: runtime/lstm_f32_cortexm.c or
+ * runtime/lstm_f32_xtensa.c provides the same functions.
  *
  * Both kernels work unit by unit ("units" = rows of the four gate matrices), so that
  * the activations and the cell update of a unit follow its dot products while its
@@ -37,7 +38,7 @@
  */
 #include "edgelstm/lstm.h"
 
-#if !defined(ELSTM_KERNEL_CORTEXM)
+#if !defined(ELSTM_KERNEL_CORTEXM) && !defined(ELSTM_KERNEL_XTENSA)
 
 #include <string.h>
 
@@ -275,4 +276,4 @@ ELSTM_API void elstm_lstm_window_f32(elstm_lstm_ctx_f32 *ctx, const float *x, in
     if (y && m->n_output > 0) elstm_dense_f32(ctx, y);
 }
 
-#endif /* !ELSTM_KERNEL_CORTEXM */
+#endif /* !ELSTM_KERNEL_CORTEXM && !ELSTM_KERNEL_XTENSA */

@@ -3,7 +3,7 @@
  *
  * Internal to edgelstm (not part of the device API): the host's threaded runner
  * (train/infer.c) splits one step's units across threads with it. Defined by
- * runtime/lstm_f32_opt.c for the AVX2 and plain C kernels (not for ELSTM_KERNEL_CORTEXM).
+ * runtime/lstm_f32_opt.c for the AVX2 and plain C kernels (not for ELSTM_KERNEL_CORTEXM or ELSTM_KERNEL_XTENSA).
  */
 #ifndef EDGELSTM_LSTM_F32_OPT_H
 #define EDGELSTM_LSTM_F32_OPT_H

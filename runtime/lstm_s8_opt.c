@@ -11,7 +11,7 @@
  *                folded into the packed biases), vpsignb + vpmaddubsw + vpmaddwd with AVX2
  *                (|x| times the weight with x's sign, no saturation since |w| <= 127). The
  *                integer sums are the reference's (exact in int32). The requantization,
- *                the table activations and the cell update then run on the 8 lanes with
+ *                the table activations and the cell update then run on the lanes with
  *                the same integer operations as qmath.h, so every rounding is the same.
  *   plain C      (no packed layout, or another CPU) the four gate rows of a unit at once.
  *   DSP          Armv7E-M: lstm_s8_dsp.c defines the kernel; this file is empty then.

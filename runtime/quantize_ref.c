@@ -4,6 +4,12 @@
  *   q = clamp(round(x / scale) + zp)    float division, ties away from zero
  *   x = (float)((double)scale (q - zp))
  * A NaN input goes to the low end of the range (TFLite leaves it undefined). No libm.
+ *
+ * Dequantizing multiplies in float: the exact product of a float scale (24-bit
+ * significand) and q - zp (at most 17 bits, |q - zp| <= 65535) fits in double's 53 bits,
+ * so TFLite's double product rounded to float and the float product are the same single
+ * rounding of the same exact value: the same bits, without double arithmetic (software
+ * on a single-precision FPU, and a library call the ESP32's harness does not have).
  */
 #include "edgelstm/quant.h"
 
@@ -33,7 +39,7 @@ ELSTM_API void elstm_quantize_s8(const float *x, size_t n, float scale, int32_t 
 ELSTM_API void elstm_dequantize_s8(const int8_t *q, size_t n, float scale, int32_t zp, float *x)
 {
     size_t i;
-    for (i = 0; i < n; i++) x[i] = (float)((double)scale * (double)((int32_t)q[i] - zp));
+    for (i = 0; i < n; i++) x[i] = scale * (float)((int32_t)q[i] - zp);
 }
 
 ELSTM_API void elstm_quantize_s16(const float *x, size_t n, float scale, int32_t zp, int16_t *q)
@@ -45,5 +51,5 @@ ELSTM_API void elstm_quantize_s16(const float *x, size_t n, float scale, int32_t
 ELSTM_API void elstm_dequantize_s16(const int16_t *q, size_t n, float scale, int32_t zp, float *x)
 {
     size_t i;
-    for (i = 0; i < n; i++) x[i] = (float)((double)scale * (double)((int32_t)q[i] - zp));
+    for (i = 0; i < n; i++) x[i] = scale * (float)((int32_t)q[i] - zp);
 }

@@ -7,8 +7,9 @@
 #   train   train the seed's model on it, evaluate it against the baselines, and print
 #           the next forecast (train, eval, predict --last)
 #   deploy  generate the C and Arduino libraries, run the C example on the host and on an
-#           emulated Cortex-M4F (same forecast as predict --last), profile the model there `sh tools/demo.sh STAGE...` runs
-# only the named stages. Re-runs reuse the downloaded files in demo/ (git-ignored).
+#           emulated Cortex-M4F (same forecast as predict --last), profile the model there
+#   report  the model's HTML report on the quickstart file: demo/report.html
+# `sh tools/demo.sh STAGE...` runs only the named stages. Re-runs reuse the downloaded files in demo/ (git-ignored).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -163,7 +164,21 @@ stage_deploy() {
   "$ELSTM" profile "$MODEL"
 }
 
-ALL_STAGES="data train deploy"
+# Stage 4 (docs/report.md): one HTML page of the data, the training, the forecasts against
+# the truth, the errors and the device figures - what the seed's notebook plotted, offline.
+REPORT=$DEMO/report.html
+stage_report() {
+  fetch_data
+  [ -s "$MODEL" ] || stage_train
+  say "report: the data, the training, the forecasts and the device figures in one HTML page"
+  echo "\$ edgelstm report $MODEL $PSM3 -o $REPORT"
+  "$ELSTM" report "$MODEL" "$PSM3" -o "$REPORT"
+  grep -q 'data-plot="forecast-week"' "$REPORT" || { echo "demo: the report has no forecast plot" >&2; exit 1; }
+  echo
+  echo "The report is $REPORT: open it in a web browser (file://$REPORT)."
+}
+
+ALL_STAGES="data train deploy report"
 [ -x "$ELSTM" ] || { echo "demo: $ELSTM is missing; run 'make' first" >&2; exit 1; }
 for stage in ${*:-$ALL_STAGES}; do
   "stage_$stage"

@@ -7,6 +7,14 @@
 #   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
 #            groff-base (the man page test)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
+#            clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc (emulated ESP32-class
+#            Xtensa core: clang-22 and llvm-mc-22 compile and assemble, the lx106 binutils'
+#            ld links, qemu-system-xtensa runs; Debian 12 has clang-22 in bookworm-security).
+#            Installed where the distribution has them; tests/deploy/test_xtensa.sh says
+#            which is missing otherwise.
+#   report:  chromium fonts-dejavu-core (the report test renders the page in headless
+#            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
+#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -14,7 +22,9 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+clang zip unzip groff-base gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+fonts-dejavu-core"
+XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -43,9 +53,19 @@ for p in $PKGS; do
 done
 # A venv-capable python3 (Debian's python3 needs python3-venv; other pythons have it).
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing="$missing python3-venv"; fi
+xt_missing=""
+for p in $XTENSA_PKGS; do installed "$p" || xt_missing="$xt_missing $p"; done
 need_rt=0
 clang_runtimes || need_rt=1
-[ -z "$missing" ] && [ $need_rt = 0 ] && exit 0
+# A browser for the report test: any Chrome or Chromium on PATH will do. Debian's chromium
+# is a real package; Ubuntu's installs a snap, which fails where snapd cannot run (a
+# container), so it is installed on its own and its failure only warned about.
+browser=""
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 &&
+   ! command -v google-chrome >/dev/null 2>&1; then
+  browser=chromium
+fi
+[ -z "$missing" ] && [ -z "$xt_missing" ] && [ $need_rt = 0 ] && [ -z "$browser" ] && exit 0
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -68,9 +88,19 @@ if [ $need_rt = 1 ]; then
   rt=$(clang_runtime_package)
   [ -n "$rt" ] && ! installed "$rt" && missing="$missing $rt"
 fi
-[ -z "$missing" ] && exit 0
-echo "edgelstm: installing packages:$missing"
-# shellcheck disable=SC2086
-$APT install -y -qq --no-install-recommends $missing >/dev/null
-echo "edgelstm: packages installed"
+for p in $xt_missing; do   # the Xtensa tools where this distribution has them
+  if apt-cache show "$p" >/dev/null 2>&1; then missing="$missing $p"
+  else echo "edgelstm: package $p is not available here: the emulated Xtensa core cannot be used" >&2; fi
+done
+if [ -n "$missing" ]; then
+  echo "edgelstm: installing packages:$missing"
+  # shellcheck disable=SC2086
+  $APT install -y -qq --no-install-recommends $missing >/dev/null
+  echo "edgelstm: packages installed"
+fi
+if [ -n "$browser" ]; then
+  echo "edgelstm: installing $browser (the report test renders its page in it)"
+  $APT install -y -qq --no-install-recommends "$browser" >/dev/null ||
+    echo "edgelstm: $browser could not be installed here; install Chrome or Chromium so that 'chromium', 'chromium-browser' or 'google-chrome' is on PATH (the report test needs one)" >&2
+fi
 clang_runtimes || echo "edgelstm: clang's libFuzzer/ASan runtimes are still missing: 'make fuzz' cannot build (the rest works)" >&2

@@ -6,6 +6,7 @@ squares on a dense grid), in float64, then printed as float32 C literals:
 
   exp:  e^r ~= 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3 + c6 r^4),  |r| <= ln2/2 (+2% margin
         for the rounding of n = round(x log2 e) in float32)
+  exp, one degree less, for the Xtensa kernel (runtime/lstm_f32_xtensa.c): c2 .. c5
   tanh: tanh(x) ~= x + x^3 (k3 + k5 x^2 + k7 x^4 + k9 x^6 + k11 x^8),  0 <= x <= 0.625
 
 The fitted polynomial error is printed beside the coefficients; the error of the float32
@@ -32,6 +33,10 @@ def main():
     r = np.linspace(-half_ln2, half_ln2, 8001)
     c, err = lawson(r, [lambda r, k=k: r ** (k + 2) for k in range(5)], np.expm1(r) - r, np.exp(-r))
     print(f"exp: max relative error of the polynomial {err:.3g} (2^{np.log2(err):.1f})")
+    for k, v in enumerate(c):
+        print(f"  c{k + 2} = {float(np.float32(v)):.9g}f")
+    c, err = lawson(r, [lambda r, k=k: r ** (k + 2) for k in range(4)], np.expm1(r) - r, np.exp(-r))
+    print(f"exp, degree 5 (Xtensa kernel): max relative error {err:.3g} (2^{np.log2(err):.1f})")
     for k, v in enumerate(c):
         print(f"  c{k + 2} = {float(np.float32(v)):.9g}f")
     x = np.linspace(1e-6, 0.625, 8001)

@@ -10,8 +10,7 @@ test_tflite_fixtures.py), which run without TensorFlow. Only regenerating them n
 
 Legacy Keras (tf_keras, TF_USE_LEGACY_KERAS=1, set below before TensorFlow is imported)
 with a fixed batch size of 1 makes the converter emit the fused UNIDIRECTIONAL_SEQUENCE_LSTM.
-One model is converted from Keras 3 in a separate process: there the converter emits a
-WHILE loop, which edgelstm refuses (a refusal fixture).
+Keras 3 models (WHILE loops) are made by tools/make_keras_fixtures.py.
 
 Fixtures (all models are our own, built here with fixed seeds):
   regression.tflite        LSTM(16) -> Dense(1) on [1,24,4], trained briefly on a synthetic
@@ -27,40 +26,18 @@ Fixtures (all models are our own, built here with fixed seeds):
                            (STRIDED_SLICE with masks 6/6, shrink 1)
   go_backwards.tflite      LSTM(6, go_backwards=True) -> Dense(2): the converter puts a
                            REVERSE_V2 before the LSTM (an operator edgelstm refuses)
-  while_keras3.tflite      Keras 3 LSTM(4) -> Dense(1): a WHILE graph (refused)
 Each NAME.tflite has NAME.json: the TFLite interpreter's input/output details, the Keras
 parameter count, and cases {input, output} (variables reset before every invoke).
 """
 import json
 import os
-import subprocess
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures", "tflite")
 
-KERAS3_SCRIPT = r"""
-import sys
-import numpy as np
-import tensorflow as tf
-import keras
-keras.utils.set_random_seed(7)
-inp = keras.Input(shape=(6, 2), batch_size=1)
-out = keras.layers.Dense(1)(keras.layers.LSTM(4)(inp))
-model = keras.Model(inp, out)
-data = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-open(sys.argv[1], "wb").write(data)
-"""
-
 
 def main():
-    if os.environ.get("ELSTM_FIXTURE_KERAS3") is None:
-        # Keras 3 graph first, in a clean process (no legacy flag).
-        os.makedirs(OUT, exist_ok=True)
-        env = dict(os.environ, ELSTM_FIXTURE_KERAS3="done")
-        env.pop("TF_USE_LEGACY_KERAS", None)
-        subprocess.run([sys.executable, "-c", KERAS3_SCRIPT, os.path.join(OUT, "while_keras3.tflite")],
-                       env=env, check=True)
+    os.makedirs(OUT, exist_ok=True)
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     import numpy as np
     import tensorflow as tf

@@ -15,6 +15,10 @@ elstm_status elstm_forecaster_forecast(const elstm_forecaster *f, const float *x
                                        size_t n, int threads, float *out, elstm_diag *diag)
 {
     const elstm_lstm_f32 *m = &f->lstm;
+    if (f->n_layers > 1)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
+                              "the model has %d stacked LSTM layers; forecasting over windows takes one",
+                              (int)f->n_layers);
     if (m->n_output != 1)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
                               "the model has %d outputs; forecasting needs exactly one", (int)m->n_output);
@@ -37,6 +41,7 @@ static elstm_forecaster wrap(const elstm_lstm_f32 *m, int32_t steps)
     elstm_forecaster f;
     memset(&f, 0, sizeof f);
     f.lstm = *m;
+    f.n_layers = 1;
     f.dtype = ELSTM_FORECASTER_F32;
     f.steps = steps;
     return f;
@@ -67,19 +72,46 @@ static const char *split_name(int split)
     return split >= 0 && split < ELSTM_SPLITS ? names[split] : "all";
 }
 
+void elstm_eval_series_free(elstm_eval_series *s)
+{
+    if (!s) return;
+    free(s->row);
+    free(s->actual);
+    free(s->model);
+    free(s->persistence);
+    free(s->seasonal);
+    memset(s, 0, sizeof *s);
+}
+
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag)
 {
+    return elstm_eval_split_series(m, ds, split, threads, r, NULL, diag);
+}
+
+elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                                     int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                     elstm_diag *diag)
+{
     elstm_forecaster f = wrap(m, ds->meta.steps);
-    return elstm_forecaster_eval(&f, ds, split, threads, r, diag);
+    return elstm_forecaster_eval_series(&f, ds, split, threads, r, series, diag);
 }
 
 elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_dataset *ds, int split,
                                    int threads, elstm_eval_result *r, elstm_diag *diag)
 {
+    return elstm_forecaster_eval_series(f, ds, split, threads, r, NULL, diag);
+}
+
+elstm_status elstm_forecaster_eval_series(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                          int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                          elstm_diag *diag)
+{
     const elstm_lstm_f32 *m = &f->lstm;
     memset(r, 0, sizeof *r);
     r->split = split_name(split);
+    elstm_eval_series local = {0}, *sr = series ? series : &local;
+    memset(sr, 0, sizeof *sr);
     if (!ds->y)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, ds->path, 0, "the data has no target column to evaluate against");
     if (m->n_input != ds->n_inputs)
@@ -94,10 +126,13 @@ elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_datase
                               "%d steps, or the split fractions leave it empty)", r->split, ds->meta.steps);
     size_t *starts = malloc(n * sizeof *starts);
     float *yn = malloc(n * sizeof *yn);
-    double *pred = malloc(n * sizeof *pred), *act = malloc(n * sizeof *act),
-           *pers = malloc(n * sizeof *pers), *seas = malloc(n * sizeof *seas);
+    sr->row = malloc(n * sizeof *sr->row);
+    sr->actual = malloc(n * sizeof *sr->actual);
+    sr->model = malloc(n * sizeof *sr->model);
+    sr->persistence = malloc(n * sizeof *sr->persistence);
+    sr->seasonal = malloc(n * sizeof *sr->seasonal);
     elstm_status st = ELSTM_OK;
-    if (!starts || !yn || !pred || !act || !pers || !seas) {
+    if (!starts || !yn || !sr->row || !sr->actual || !sr->model || !sr->persistence || !sr->seasonal) {
         st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
         goto out;
     }
@@ -122,22 +157,26 @@ elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_datase
                  "no seasonal baseline: the interval of %lld s does not divide a day", (long long)iv);
     for (size_t k = 0; k < n; k++) {
         size_t tr = elstm_data_target_row(ds, starts[k]), last = starts[k] + (size_t)ds->meta.steps - 1;
-        pred[k] = elstm_meta_denormalize(yn[k], ds->meta.target_min, ds->meta.target_max);
-        act[k] = ds->y[tr];
-        pers[k] = ds->y[last];
-        seas[k] = r->seasonal_ok && tr >= lag ? ds->y[tr - lag] : NAN;
+        sr->row[k] = tr;
+        sr->model[k] = elstm_meta_denormalize(yn[k], ds->meta.target_min, ds->meta.target_max);
+        sr->actual[k] = ds->y[tr];
+        sr->persistence[k] = ds->y[last];
+        sr->seasonal[k] = r->seasonal_ok && tr >= lag ? ds->y[tr - lag] : NAN;
     }
+    sr->n = n;
     r->n = n;
-    elstm_errors_compute(pred, act, n, &r->model);
-    elstm_errors_compute(pers, act, n, &r->persistence);
+    elstm_errors_compute(sr->model, sr->actual, n, &r->model);
+    elstm_errors_compute(sr->persistence, sr->actual, n, &r->persistence);
     if (r->seasonal_ok) {
-        elstm_errors_compute(seas, act, n, &r->seasonal);
+        elstm_errors_compute(sr->seasonal, sr->actual, n, &r->seasonal);
         if (r->seasonal.n < n)
             snprintf(r->note, sizeof r->note,
                      "seasonal baseline on %zu of %zu windows (the others have no value one day earlier)",
                      r->seasonal.n, n);
     }
 out:
-    free(starts); free(yn); free(pred); free(act); free(pers); free(seas);
+    free(starts);
+    free(yn);
+    elstm_eval_series_free(&local);
     return st;
 }

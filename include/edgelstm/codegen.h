@@ -67,7 +67,36 @@ typedef struct elstm_codegen_opts {
     const char *name;             /* NAME (checked with elstm_codegen_check_name) */
     const float *sample;          /* [steps][n_input] normalized window for the example; NULL = synthetic */
     const char *sample_note;      /* lines describing the sample window (comment), may be NULL */
+    /* Package metadata of library.properties, library.json and idf_component.yml (checked
+     * with elstm_codegen_check_meta); NULL means the default (the getters below). */
+    const char *lib_version;      /* semantic version MAJOR.MINOR.PATCH[-PRE][+BUILD]; default 1.0.0 */
+    const char *author;           /* one line; default "edgelstm VERSION (generated)" */
+    const char *maintainer;       /* one line, e.g. "Name <email>"; default: the author */
+    const char *url;              /* the library project's http(s) page; default ELSTM_CODEGEN_DEFAULT_URL */
 } elstm_codegen_opts;
+
+/* library.properties requires a url: without --url, the documentation of the model
+ * format and device runtime family the library belongs to (TensorFlow Lite for
+ * Microcontrollers). library.json and idf_component.yml, where it is optional, get none. */
+#define ELSTM_CODEGEN_DEFAULT_URL "https://www.tensorflow.org/lite/microcontrollers"
+
+/* The metadata with the defaults applied. */
+const char *elstm_codegen_lib_version(const elstm_codegen_opts *o);
+const char *elstm_codegen_author(const elstm_codegen_opts *o);
+const char *elstm_codegen_maintainer(const elstm_codegen_opts *o);
+const char *elstm_codegen_url(const elstm_codegen_opts *o);
+
+/* The given metadata values follow the rules of the Arduino Library Manager, PlatformIO
+ * and the ESP Component Registry: each one non-empty line of at most 200 characters
+ * without leading or trailing blanks; the version semantic (semver.org); the maintainer
+ * not starting with "Arduino"; the url http:// or https://. ELSTM_ERR_ARG with a sentence
+ * naming the option otherwise. */
+elstm_status elstm_codegen_check_meta(const elstm_codegen_opts *o, elstm_diag *diag);
+
+/* Refuse (ELSTM_ERR_ARG) a NAME that differs only in case from a library beside `path`
+ * (a folder edgelstm generated, by its .edgelstm marker, or an Arduino library zip, by its
+ * library.properties): the two would define the same NAME_UC macros and header guard. */
+elstm_status elstm_codegen_check_neighbours(const char *path, const char *name, elstm_diag *diag);
 
 /* One generated file. */
 typedef struct elstm_genfile {
@@ -126,35 +155,46 @@ void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_mo
  * and the dense layer's multipliers; ELSTM_DEVICE_S8_ARENA_BYTES). */
 void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f);
 
-/* ---- the emulated Cortex-M4F (QEMU mps2-an386; tools/mcu/, docs/deploy.md) ---------- */
+/* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
+ * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
+#define ELSTM_SEED_MS 2024.0
+
+/* ---- emulated microcontroller cores (tools/mcu/, docs/deploy.md) ----------------------
+ *   ELSTM_MCU_CORTEX_M4F  QEMU mps2-an386, arm-none-eabi-gcc (the default)
+ *   ELSTM_MCU_ESP32       QEMU sim with the de233_fpu core (the ESP32's Xtensa ISA: windowed
+ *                         ABI, single-precision FPU), clang-22 + llvm-mc-22 + xtensa-lx106-elf-ld */
+typedef enum elstm_mcu_core { ELSTM_MCU_CORTEX_M4F = 0, ELSTM_MCU_ESP32 = 1 } elstm_mcu_core;
 
 typedef struct elstm_mcu_opts {
     int reference;                /* also measure the reference kernel (about 4x longer) */
-    int c_kernel;                 /* build the Cortex-M kernel's plain C version instead of the assembly */
+    int c_kernel;                 /* build the core's kernel in its plain C version instead of the assembly */
     const char *opt_level;        /* compiler optimization, "-O2" when NULL */
     const char *keep_dir;         /* non-NULL: build there and keep the files (else a temp dir, removed) */
     int timeout_s;                /* QEMU time limit, 0 = 600 s */
+    elstm_mcu_core core;
 } elstm_mcu_opts;
 
 typedef struct elstm_mcu_result {
-    int have_cc;                  /* arm-none-eabi-gcc found */
-    int have_qemu;                /* qemu-system-arm found */
+    int have_cc;                  /* the core's compiler, assembler, linker and size tool found */
+    int have_qemu;                /* the core's QEMU found */
+    const char *missing;          /* the first tool not found, or NULL */
+    const char *missing_pkg;      /* ... and the Debian package that has it */
     uint64_t code_bytes;          /* .text of the library object (runtime + API, no weights) */
     uint64_t rodata_bytes;        /* .rodata of the library object (weights, tables) */
     int measured;                 /* the instruction counts below are valid */
-    uint64_t instructions;        /* one forecast (fast kernel), from SysTick under -icount */
+    uint64_t instructions;        /* one forecast (fast kernel), from SysTick / CCOUNT under -icount */
     uint64_t instructions_ref;    /* the same with the reference kernel (when opts.reference) */
     double forecast_norm;         /* the forecast the emulated board printed, normalized */
     double forecast_ref_norm;     /* ... with the reference kernel */
-    char cc_version[128];         /* first line of arm-none-eabi-gcc --version */
+    char cc_version[128];         /* first line of the compiler's --version */
     char flags[256];              /* compiler flags used */
 } elstm_mcu_result;
 
-/* Build the model's `c` library and a measuring program for the emulated Cortex-M4F with
- * arm-none-eabi-gcc, report the code size, run it in qemu-system-arm with instruction
- * counting and read back the counts and forecasts (window: `window`, normalized
- * [steps][n_input], or the example's synthetic window when NULL). Missing tools are not
- * an error: have_cc / have_qemu / measured say what could be done. */
+/* Build the model's `c` library and a measuring program for the emulated core (opts->core),
+ * report the code size, run it in QEMU with instruction counting and read back the counts
+ * and forecasts (window: `window`, normalized [steps][n_input], or the example's synthetic
+ * window when NULL). Missing tools are not an error: have_cc / have_qemu / measured say
+ * what could be done, `missing` which tool to install. */
 elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window,
                                const elstm_mcu_opts *opts, elstm_mcu_result *r, elstm_diag *diag);
 

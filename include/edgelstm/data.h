@@ -92,6 +92,9 @@ typedef struct elstm_dataset {
     uint8_t *gap_before;        /* [rows] 1 if a long gap (not filled) lies before the row */
     size_t split_end[ELSTM_SPLITS]; /* segments: train [0, split_end[0]), val [split_end[0],
                                        split_end[1]), test [split_end[1], split_end[2] == rows) */
+    uint8_t *input_missing;     /* [rows][n_inputs] 1 where input k had no value (a missing cell,
+                                   or a row inserted into a gap) and x holds an interpolation */
+    uint8_t *target_missing;    /* [rows] the same for the target (NULL without a target) */
 } elstm_dataset;
 
 /* Load, validate, encode, scale and window a CSV. On failure `ds` is left empty

@@ -39,6 +39,7 @@
 /* Which `_opt` kernel this build compiles (a build-time choice, never a run-time one):
  *   ELSTM_KERNEL_AVX2     x86-64 with AVX2 + FMA enabled in the compiler flags (runtime/lstm_f32_opt.c)
  *   ELSTM_KERNEL_CORTEXM  Armv7E-M with a single-precision FPU (Cortex-M4F/M7; runtime/lstm_f32_cortexm.c)
+ *   ELSTM_KERNEL_XTENSA   Xtensa with the windowed ABI and an FPU (ESP32, ESP32-S3; runtime/lstm_f32_xtensa.c)
  *   ELSTM_KERNEL_GENERIC  plain C everywhere else (runtime/lstm_f32_opt.c)
  * Define ELSTM_FORCE_GENERIC to get the plain C kernel on any machine (tests do). */
 #if defined(ELSTM_FORCE_GENERIC)
@@ -47,6 +48,12 @@
 #define ELSTM_KERNEL_AVX2 1
 #elif defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4)
 #define ELSTM_KERNEL_CORTEXM 1
+#elif defined(__XTENSA__) && !defined(__XTENSA_SOFT_FLOAT__) && !defined(__XTENSA_CALL0_ABI__) && \
+    (!defined(__XCHAL_HAVE_FP) || __XCHAL_HAVE_FP) && (!defined(__XCHAL_HAVE_LOOPS) || __XCHAL_HAVE_LOOPS)
+/* GCC (ESP-IDF, Arduino-ESP32) says __XTENSA_SOFT_FLOAT__ for a core without FPU (ESP32-S2)
+ * and __XTENSA_CALL0_ABI__ for the ESP8266's ABI; Espressif's clang defines __XCHAL_HAVE_*.
+ * Upstream clang defines none of these: it builds for the FPU when told (+fp). */
+#define ELSTM_KERNEL_XTENSA 1
 #else
 #define ELSTM_KERNEL_GENERIC 1
 #endif

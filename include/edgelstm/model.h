@@ -1,5 +1,6 @@
 /*
- * edgelstm/model.h - a forecaster model file: LSTM (+ last step) + dense, with metadata.
+ * edgelstm/model.h - a forecaster model file: LSTM layer(s) (+ last step) + dense, with
+ * metadata.
  *
  * This is the high-level contract between the layers that make models (train), use
  * them (eval, predict, bench, deploy) and the TFLite flatbuffer code in io/:
@@ -12,11 +13,15 @@
  *       the converter's full-integer files: int8 (or 16x8) LSTM with its five intermediate
  *       tensors, int16 cell state, integer dense layer, with int8/int16 or float32
  *       (QUANTIZE/DEQUANTIZE) input and output; the same metadata entry.
- *   elstm_forecaster_load()  reads such files, ours or TensorFlow-converted, whose graph
- *       is a single-layer LSTM followed by the last time step and a dense layer, in
- *       float32, int8 or 16x8 (then optionally between QUANTIZE and DEQUANTIZE);
- *       anything else is refused with a message naming what is unsupported (the general
- *       graph executor for `run`/`inspect` is in tflite.h).
+ *   elstm_forecaster_load()  reads such files, ours or TensorFlow-converted (the fused
+ *       operator of tf_keras, or the WHILE loops of Keras 3), whose graph is one or more
+ *       float32 LSTM layers (each reading the whole sequence of the one before), the last
+ *       time step of the last one and a dense layer, or a single full-integer LSTM layer
+ *       (int8 or 16x8, optionally between QUANTIZE and DEQUANTIZE) with its last step and
+ *       dense layer; anything else is refused with a message naming what is unsupported
+ *       (the general graph executor for `run`/`inspect` is in tflite.h). int8 weights of
+ *       the converter's dynamic-range ("hybrid") Keras 3 files are dequantized
+ *       (w = scale * q) into float32.
  *
  * Host only (C11).
  */
@@ -37,9 +42,19 @@ enum {
     ELSTM_FORECASTER_S16 = 16    /* int16 activations, int8 weights (16x8) */
 };
 
+#define ELSTM_MAX_LAYERS 8   /* stacked LSTM layers a forecaster may have */
+
 typedef struct elstm_forecaster {
-    elstm_lstm_f32 lstm;   /* float32: the model, weight pointers into `storage`; integer
-                              models: only the sizes and cell_clip (no weights) */
+    /* The LSTM layers, input first: layers[k] reads the outputs of layers[k-1] at every
+     * step; the last one also holds the dense layer (n_output = the model's outputs),
+     * the others have n_output 0. Weight pointers point into `storage`. `lstm` is
+     * layers[0]: for the usual one-layer model, the whole model. Integer models have one
+     * layer holding only the sizes and cell_clip (no weights): their model is net8/net16. */
+    union {
+        elstm_lstm_f32 lstm;
+        elstm_lstm_f32 layers[ELSTM_MAX_LAYERS];
+    };
+    int32_t n_layers;      /* 1 .. ELSTM_MAX_LAYERS (1 for integer models) */
     int32_t dtype;         /* ELSTM_FORECASTER_* */
     int float_io;          /* integer models: the file's input and output are float32 */
     elstm_net_s8 net8;     /* ELSTM_FORECASTER_S8: the runtime model (arrays in `storage`) */
@@ -49,6 +64,12 @@ typedef struct elstm_forecaster {
     elstm_meta meta;       /* valid when has_meta */
     void *storage;         /* owned (weights, aligned); freed by elstm_forecaster_free */
 } elstm_forecaster;
+
+/* The layer holding the dense layer (layers[n_layers - 1]) and the model's outputs. */
+static inline const elstm_lstm_f32 *elstm_forecaster_top(const elstm_forecaster *f)
+{
+    return &f->layers[f->n_layers > 0 ? f->n_layers - 1 : 0];
+}
 
 /* Write `m` (+ `meta`, may be NULL) to `path` atomically as a .tflite file. */
 elstm_status elstm_forecaster_save(const char *path, const elstm_lstm_f32 *m, int32_t steps,

@@ -7,8 +7,9 @@
  * match their tensors. A malformed file gets ELSTM_ERR_FORMAT and one sentence naming
  * the file and what is wrong; never a crash.
  *
- * The executor runs subgraph 0 of float32 (and, at the graph's edges, int8) batch-1
- * graphs built from UNIDIRECTIONAL_SEQUENCE_LSTM, FULLY_CONNECTED, RESHAPE,
+ * The executor runs the model's graph (subgraph 0, with Keras 3's WHILE-loop LSTMs seen
+ * as the LSTM operators they are: `graph` below) of float32 (and, at the graph's edges,
+ * int8) batch-1 graphs built from UNIDIRECTIONAL_SEQUENCE_LSTM, FULLY_CONNECTED, RESHAPE,
  * STRIDED_SLICE, SLICE, SOFTMAX, QUANTIZE and DEQUANTIZE; anything else is refused
  * with ELSTM_ERR_UNSUPPORTED naming the operator or the feature.
  *
@@ -31,17 +32,31 @@ enum {
 
 /* BuiltinOperator codes edgelstm handles or recognizes (schema.fbs). */
 enum {
+    ELSTM_TFL_OP_ADD = 0,
+    ELSTM_TFL_OP_CONCATENATION = 2,
     ELSTM_TFL_OP_DEQUANTIZE = 6,
     ELSTM_TFL_OP_FULLY_CONNECTED = 9,
+    ELSTM_TFL_OP_LOGISTIC = 14,
     ELSTM_TFL_OP_LSTM = 16,
+    ELSTM_TFL_OP_MUL = 18,
     ELSTM_TFL_OP_RESHAPE = 22,
     ELSTM_TFL_OP_SOFTMAX = 25,
+    ELSTM_TFL_OP_TANH = 28,
     ELSTM_TFL_OP_CUSTOM = 32,
+    ELSTM_TFL_OP_GATHER = 36,
+    ELSTM_TFL_OP_SQUEEZE = 43,
     ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
     ELSTM_TFL_OP_STRIDED_SLICE = 45,
+    ELSTM_TFL_OP_SPLIT = 49,
+    ELSTM_TFL_OP_LESS = 58,
     ELSTM_TFL_OP_SLICE = 65,
+    ELSTM_TFL_OP_EXPAND_DIMS = 70,
+    ELSTM_TFL_OP_LOGICAL_AND = 86,
+    ELSTM_TFL_OP_SPLIT_V = 102,
+    ELSTM_TFL_OP_REVERSE_V2 = 105,
     ELSTM_TFL_OP_QUANTIZE = 114,
-    ELSTM_TFL_OP_WHILE = 119
+    ELSTM_TFL_OP_WHILE = 119,
+    ELSTM_TFL_OP_DYNAMIC_UPDATE_SLICE = 151
 };
 
 /* Limits on what a file may declare (far above any LSTM model). */
@@ -79,6 +94,8 @@ typedef struct elstm_tflite_options {
     int32_t n_new_shape;           /* RESHAPE (informative; the output tensor's shape rules) */
     const int32_t *new_shape;
     int32_t cond_subgraph, body_subgraph;   /* WHILE */
+    int32_t num_splits;            /* SPLIT, SPLIT_V */
+    int32_t axis, batch_dims;      /* GATHER (axis, batch_dims), CONCATENATION (axis) */
 } elstm_tflite_options;
 
 typedef struct elstm_tflite_opcode {
@@ -95,6 +112,8 @@ typedef struct elstm_tflite_op {
     const int32_t *outputs;
     const int32_t *intermediates;
     elstm_tflite_options opt;
+    int32_t file_op;               /* its index in the file's subgraph 0 (see `graph` below) */
+    int32_t loop;                  /* >= 0: stands for loop `loop` of the model (a WHILE) */
 } elstm_tflite_op;
 
 typedef struct elstm_tflite_subgraph {
@@ -124,6 +143,32 @@ typedef struct elstm_tflite_signature {
     elstm_tflite_tensor_map *inputs, *outputs;
 } elstm_tflite_signature;
 
+/* A recurrent layer that the converter wrote as a WHILE loop (Keras 3 / TensorFlow >= 2.16
+ * with a fixed batch size): what the loop's body computes, found from its dataflow. */
+typedef enum elstm_tflite_loop_kind {
+    ELSTM_TFL_LOOP_LSTM = 0,       /* a Keras LSTM cell: edgelstm runs it */
+    ELSTM_TFL_LOOP_LSTM_VARIANT,   /* an LSTM with something edgelstm does not run (`why`) */
+    ELSTM_TFL_LOOP_GRU,
+    ELSTM_TFL_LOOP_SIMPLE_RNN,
+    ELSTM_TFL_LOOP_BIDIRECTIONAL,  /* one direction of a Bidirectional layer */
+    ELSTM_TFL_LOOP_BACKWARD,       /* an LSTM over the reversed sequence (go_backwards) */
+    ELSTM_TFL_LOOP_OTHER
+} elstm_tflite_loop_kind;
+
+typedef struct elstm_tflite_loop {
+    int32_t op;                    /* the WHILE operator (index in subgraph 0) */
+    int32_t cond, body;            /* its subgraphs */
+    elstm_tflite_loop_kind kind;
+    int32_t steps, n_input, units; /* when the body is a recurrent cell (else 0) */
+    int return_sequences;          /* the loop keeps every step's output (else only the last) */
+    int use_bias;                  /* the cell adds a bias */
+    int hybrid;                    /* int8 weights with float activations (dynamic range) */
+    int asym_x, asym_h;            /* hybrid: the input / recurrent products quantize their
+                                      float input asymmetrically (FullyConnectedOptions) */
+    char why[400];                 /* kind != LSTM: what it is, why edgelstm does not run it
+                                      and what would work (one sentence, no file name) */
+} elstm_tflite_loop;
+
 typedef struct elstm_tflite_model {
     char path[512];                /* what the model was read from (for messages) */
     uint32_t version;
@@ -133,6 +178,16 @@ typedef struct elstm_tflite_model {
     elstm_tflite_subgraph *subgraphs;
     elstm_tflite_metadata *metadata;
     elstm_tflite_signature *signatures;
+    /* The WHILE operators of subgraph 0, one entry each, in operator order. */
+    int32_t n_loops;
+    elstm_tflite_loop *loops;
+    /* The graph edgelstm runs: subgraph 0 as the file has it, or, when every WHILE loop in
+     * it is an LSTM (loops[k].kind == ELSTM_TFL_LOOP_LSTM), a copy in which each loop is
+     * one UNIDIRECTIONAL_SEQUENCE_LSTM operator (time-major, no cell clip, state from zero;
+     * op.loop names the loop) followed, when the loop keeps only the last step, by a SLICE
+     * of that step. Its tensors are subgraph 0's (same indices) plus the LSTM's operands:
+     * views of the body's weights, one per gate, and two state variables. */
+    const elstm_tflite_subgraph *graph;
     void *pool_;                   /* private: every allocation of this model */
 } elstm_tflite_model;
 
@@ -160,8 +215,16 @@ const char *elstm_tflite_shape_str(const elstm_tflite_tensor *t, char *buf, size
 
 /* Parameters: elements of the weight and bias operands of LSTM and FULLY_CONNECTED
  * operators, counted per use (as Keras counts them, even where the converter shares
- * one constant tensor between several operands). */
+ * one constant tensor between several operands). LSTMs written as WHILE loops count as
+ * the LSTM they are (their bias included); loops that are not LSTMs count the
+ * FULLY_CONNECTED operators of their bodies. */
 size_t elstm_tflite_param_count(const elstm_tflite_model *m);
+
+/* "LSTM", "GRU", "SimpleRNN", ... for a loop kind. */
+const char *elstm_tflite_loop_kind_name(elstm_tflite_loop_kind kind);
+
+/* The loop that WHILE operator k of subgraph 0 is, or NULL. */
+const elstm_tflite_loop *elstm_tflite_find_loop(const elstm_tflite_model *m, int32_t k);
 
 /* ---- executor ---------------------------------------------------------------------- */
 

@@ -35,7 +35,7 @@
 
 /* A set of training examples: overlapping windows over one matrix of rows. Window k
  * covers rows start[k] .. start[k] + steps - 1 of x; its target is target[k]
- * (normalized, the model's output units). Nothing is copied. */
+ * (normalized, the model's output units). x and start are borrowed. */
 typedef struct elstm_windows {
     const float *x;        /* [rows][n_input] normalized inputs, row-major */
     int n_input;           /* I */
@@ -43,7 +43,16 @@ typedef struct elstm_windows {
     size_t n;              /* number of windows */
     const size_t *start;   /* [n] first row of each window */
     const float *target;   /* [n] normalized target of each window */
+    float *owned;          /* the targets when elstm_windows_for_split made them, else NULL */
 } elstm_windows;
+
+/* The windows of one split (ELSTM_SPLIT_*) of a dataset as training examples: the
+ * dataset's rows and window starts (borrowed: the dataset must outlive them) and the
+ * normalized target of each window (made here: NaN where the target is missing; free
+ * with elstm_windows_free). ELSTM_ERR_ARG for a split that does not exist, NOMEM. */
+elstm_status elstm_windows_for_split(const elstm_dataset *ds, int split, elstm_windows *w,
+                                     elstm_diag *diag);
+void elstm_windows_free(elstm_windows *w);
 
 typedef struct elstm_train_opts {
     int units;             /* N (--units) */
@@ -170,6 +179,7 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
 typedef struct elstm_errors {
     size_t n;
     double mae, rmse, r2;  /* r2 = 1 - SSE / SST (NAN when the actual values are constant) */
+    double bias;           /* mean of pred - actual: > 0 when the forecasts run high */
 } elstm_errors;
 
 /* Errors of pred[i] against actual[i] over i in [0, n). NAN entries in pred are skipped
@@ -208,6 +218,27 @@ elstm_status elstm_forecaster_forecast(const elstm_forecaster *f, const float *x
                                        size_t n, int threads, float *out, elstm_diag *diag);
 elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_dataset *ds, int split,
                                    int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* The values behind an evaluation, window by window in time order (target units). */
+typedef struct elstm_eval_series {
+    size_t n;              /* windows */
+    size_t *row;           /* [n] grid row of each window's target (its time: ds->time[row]) */
+    double *actual;        /* [n] the target's observed value */
+    double *model;         /* [n] the model's forecast */
+    double *persistence;   /* [n] the target at the window's last row */
+    double *seasonal;      /* [n] the target one day before (NAN where there is none) */
+} elstm_eval_series;
+
+/* elstm_eval_split that also returns the series (`series` may be NULL; free it with
+ * elstm_eval_series_free, also after a failure). */
+elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
+                                     int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                     elstm_diag *diag);
+/* The same for a forecaster loaded from a file (float32 or quantized). */
+elstm_status elstm_forecaster_eval_series(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                          int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                          elstm_diag *diag);
+void elstm_eval_series_free(elstm_eval_series *s);
 
 /* Normalized target of every row of a dataset (NAN where the target is missing):
  * malloc'd [ds->rows], caller frees. NULL when out of memory. */

@@ -60,9 +60,10 @@ else not_ok "inspect --json with non-UTF-8 names" "$(head -c 200 "$T/badnames.er
 # Models that parse but cannot run.
 printf '0.5\n%.0s' $(seq 1 15) > "$T/in15.csv"
 expect_msg 1 "run: unsupported operator (REVERSE_V2, from go_backwards=True)" \
-  "operator 0 (REVERSE_V2) is not supported; edgelstm runs UNIDIRECTIONAL_SEQUENCE_LSTM" \
+  "operator 0 (REVERSE_V2): it reverses the sequence for the LSTM of operator 1 (go_backwards=True)" \
   "$ELSTM" run "$FIX/go_backwards.tflite" "$T/in15.csv"
-expect_msg 1 "run: Keras-3 WHILE graph" "TF_USE_LEGACY_KERAS=1" "$ELSTM" run "$FIX/while_keras3.tflite" "$T/in15.csv"
+expect_msg 1 "run: a Keras 3 GRU (a WHILE loop) is named as such" \
+  "operator 1 (WHILE): the loop is a GRU layer" "$ELSTM" run "$FIX/../keras/k3_gru.tflite" "$T/in15.csv"
 
 # Bad input tensors for a good model ([1,24,4] = 96 values).
 seq 1 95 > "$T/in95.csv"

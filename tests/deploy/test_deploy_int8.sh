@@ -9,7 +9,8 @@
 #          same value on QEMU, bit for bit; the DSP kernel equals the reference kernel on
 #          the core (tests/mcu/kernel_s8_test.c); `profile` reports int8 figures with the
 #          board's forecast equal to the host's; the converter's int8 files deploy and
-#          give the host's (TFLite Micro's) outputs on the board; 16x8 models are refused.
+#          give the host's (TFLite Micro's) outputs on the board; 16x8 models are refused;
+#          on the emulated ESP32 core (reference kernel) the forecast is the host's too.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite deploy_int8
 HERE="$ELSTM_ROOT/tests/deploy"
@@ -104,6 +105,14 @@ if "$ELSTM" profile "$T/q.tflite" --reference --json > "$T/p.json" 2> "$T/p.err"
     "j['dtype'] == 'int8'" "j['weight_bytes'] == 4 * 16 * (7 + 16) + 16 + 4 * (4 * 16 + 1) + 8" \
     "j['forecast_device'] == j['forecast_host']" "j['instructions'] > 0" "j['instructions_ref'] > j['instructions']"
 else not_ok "profile of an int8 model" "$(head -3 "$T/p.err")"; fi
+
+# the ESP32's Xtensa ISA (no int8 kernel of its own: the reference kernel, in plain C)
+if command -v clang-22 >/dev/null 2>&1 && command -v qemu-system-xtensa >/dev/null 2>&1; then
+  if "$ELSTM" profile "$T/q.tflite" --core esp32 --json > "$T/px.json" 2> "$T/px.err"; then
+    check "profile --core esp32 of an int8 model: the board's forecast = the host's" json_check "$T/px.json" \
+      "j['dtype'] == 'int8'" "j['core'] == 'esp32'" "j['forecast_device'] == j['forecast_host']" "j['instructions'] > 0"
+  else not_ok "profile --core esp32 of an int8 model" "$(head -3 "$T/px.err")"; fi
+else not_ok "the Xtensa tools are installed" "run tools/deps.sh"; fi
 
 # the converter's full-integer files (int8 and float I/O): on the board = the host (TFLite Micro's arithmetic)
 for fx in int8 int8_float_io; do

@@ -102,7 +102,7 @@ for v in asm c; do
     run_qemu "$T/kernel_$v.elf" "$T/kernel.out"; rc=$?
     grep -E '^(ok|not ok) - ' "$T/kernel.out"
     n=$(grep -c '^ok - ' "$T/kernel.out")
-    [ $rc -eq 0 ] && [ "$n" -eq 8 ] || not_ok "QEMU: kernel test ($v) ran all shapes" "status $rc, $n passed"
+    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: kernel test ($v) ran all shapes" "status $rc, $n passed"
   else not_ok "kernel test ($v) builds" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
 done
 

@@ -15,7 +15,7 @@
 /* Multiply-adds of one run, to skip running huge (but valid) graphs. */
 static double cost(const elstm_tflite_model *m)
 {
-    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    const elstm_tflite_subgraph *sg = m->graph;
     double c = 0;
     for (int32_t t = 0; t < sg->n_tensors; t++) c += (double)sg->tensors[t].elements;
     for (int32_t k = 0; k < sg->n_ops; k++) {

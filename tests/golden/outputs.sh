@@ -11,7 +11,8 @@
 #   t1 t2            LSTM(16) (the trainer's packed GEMM), --threads 1 and 2
 #   c2               LSTM(12) with calendar inputs (the BLAS GEMMs), --threads 2
 #   for each model: the .tflite, predict (CSV and --last --json), eval --json (all splits),
-#   deploy for every target; plus --export-windows and deploy of a committed fixture.
+#   deploy for every target; report of t1; plus --export-windows and deploy of a committed
+#   fixture.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 E=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -50,8 +51,9 @@ for m in t1 t2 c2; do
   "$E" predict "$m.tflite" "data.csv" --last --json > "$m.last.json"
   for s in test val train all; do "$E" eval "$m.tflite" "data.csv" --split $s --json > "$m.eval-$s.json"; done
 done
-# inspect and run: the models above and the committed fixtures (float and int8 graphs)
-for m in t1.tflite c2.tflite "$ROOT"/tests/fixtures/tflite/*.tflite; do
+# inspect and run: the models above and the committed fixtures (float and int8 graphs,
+# Keras 3 WHILE loops)
+for m in t1.tflite c2.tflite "$ROOT"/tests/fixtures/tflite/*.tflite "$ROOT"/tests/fixtures/keras/*.tflite; do
   case $m in /*) b=fx.$(basename "$m" .tflite) ;; *) b=$(basename "$m" .tflite) ;; esac
   "$E" inspect "$m" --json > "$b.inspect.json" 2>/dev/null || true
   n=$(python3 -c 'import json, sys, math
@@ -60,6 +62,8 @@ d = json.load(open(sys.argv[1])); print(math.prod(d["inputs"][0]["shape"]) if d.
   awk -v n="$n" 'BEGIN { for (k = 0; k < n; k++) printf "%.4f\n", 0.5 + 0.4 * sin(k * 0.37) }' > "$b.input.csv"
   "$E" run "$m" "$b.input.csv" --json > "$b.run.json" 2>/dev/null || true
 done
+# the HTML report (without the emulated device: its figures depend on the Arm toolchain)
+"$E" report t1.tflite data.csv -o t1.report.html --no-profile 2>/dev/null
 deploy() { # MODEL NAME SAMPLE-OPTION...
   m=$1; n=$2; shift 2
   for t in $("$E" deploy --list-targets 2>/dev/null || echo c arduino esp-idf platformio); do

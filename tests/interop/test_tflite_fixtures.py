@@ -17,7 +17,7 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "tflite")
 RUNNABLE = {"regression", "regression_dedup", "classifier", "stacked_dense", "time_major",
             "int8", "int8_float_io"}
 REFUSED = {
-    "go_backwards": "operator 0 (REVERSE_V2) is not supported; edgelstm runs UNIDIRECTIONAL_SEQUENCE_LSTM",
+    "go_backwards": "operator 0 (REVERSE_V2): it reverses the sequence for the LSTM of operator 1 (go_backwards=True)",
 }
 # int8 graphs: edgelstm computes what TFLite Micro computes, bit for bit (checked live in
 # test_quantize.py); the recorded outputs come from TFLite, whose integer LSTM evaluates
@@ -92,18 +92,6 @@ for rec_path in records:
         s.check(f"{name}: run refuses it clearly (exit 1, one line naming the file)",
                 r.returncode == 1 and r.stderr.count("\n") == 1 and model in r.stderr and REFUSED[name] in r.stderr,
                 r.stderr.strip())
-
-# The Keras-3 WHILE graph: refused with how to get the fused operator.
-model = os.path.join(FIX, "while_keras3.tflite")
-inp = os.path.join(tmp, "while.csv")
-with open(inp, "w") as f:
-    f.write("0.5\n" * 12)
-r = edgelstm("run", model, inp)
-s.check("while_keras3: run refuses the WHILE graph and says how to get the fused LSTM",
-        r.returncode == 1 and "WHILE" in r.stderr and "TF_USE_LEGACY_KERAS=1" in r.stderr and
-        "tf_keras" in r.stderr and "batch_size=1" in r.stderr, r.stderr.strip())
-r = edgelstm("inspect", model, "--json")
-s.check("while_keras3: inspect still describes it", r.returncode == 0 and "WHILE" in json.loads(r.stdout)["ops"])
 
 # int8 input tensors are described with their own scale and zero point.
 j = json.loads(edgelstm("inspect", os.path.join(FIX, "int8.tflite"), "--json").stdout)

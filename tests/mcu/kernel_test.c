@@ -1,17 +1,24 @@
 /*
- * kernel_test.c - on the emulated Cortex-M4F: the Cortex-M kernel (runtime/lstm_f32_cortexm.c,
- * assembly or, with -DELSTM_CORTEXM_NO_ASM, its plain C version) against the reference
- * kernel (runtime/lstm_f32_ref.c), both compiled for the core, on the shapes of
- * kernel_cases.h. Run by tests/deploy/test_mcu.sh under QEMU; prints one "ok - ..." /
- * "not ok - ..." line per shape and exits 1 on a failure. Every step's h and c and the
- * dense output are compared (tolerance 2e-6: the fast activations of runtime/act.h
+ * kernel_test.c - on an emulated core: the core's kernel against the reference kernel
+ * (runtime/lstm_f32_ref.c), both compiled for the core, on the shapes of kernel_cases.h.
+ *   Cortex-M4F (tests/deploy/test_mcu.sh): runtime/lstm_f32_cortexm.c, assembly or, with
+ *     -DELSTM_CORTEXM_NO_ASM, its plain C version;
+ *   Xtensa (tests/deploy/test_xtensa.sh): runtime/lstm_f32_xtensa.c, assembly or, with
+ *     -DELSTM_XTENSA_NO_ASM, its plain C version.
+ * Prints one "ok - ..." / "not ok - ..." line per shape and exits 1 on a failure. Every
+ * step's h and c and the dense output are compared (tolerance 2e-6: the fast activations
  * against libm, and fused multiply-adds).
  */
 #include <stdio.h>
 
 #include "kernel_cases.h"
 
-#if defined(ELSTM_CORTEXM_NO_ASM)
+#if defined(ELSTM_KERNEL_CORTEXM)
+#define CORE "Cortex-M4F"
+#elif defined(ELSTM_KERNEL_XTENSA)
+#define CORE "Xtensa"
+#endif
+#if defined(ELSTM_CORTEXM_NO_ASM) || defined(ELSTM_XTENSA_NO_ASM)
 #define VARIANT "C"
 #else
 #define VARIANT "assembly"
@@ -45,7 +52,7 @@ static int check(const kc_shape *s)
     elstm_dense_f32(&c1, &y1);
     elstm_dense_f32(&c2, &y2);
     if (!(fabsf(y1 - y2) <= worst)) worst = fabsf(y1 - y2);
-    printf("%s - mcu_kernel: Cortex-M4F %s kernel = reference: N=%d I=%d T=%d clip=%g %s (max diff %.2g)\n",
+    printf("%s - mcu_kernel: " CORE " %s kernel = reference: N=%d I=%d T=%d clip=%g %s (max diff %.2g)\n",
            worst <= 2e-6f ? "ok" : "not ok", VARIANT, (int)s->N, (int)s->I, (int)s->T, (double)s->clip,
            s->bias ? "biases" : "no biases", (double)worst);
     return worst <= 2e-6f;
@@ -54,8 +61,8 @@ static int check(const kc_shape *s)
 int main(void)
 {
     int ok = 1, k;
-#if !defined(ELSTM_KERNEL_CORTEXM)
-    printf("not ok - mcu_kernel: not built for a Cortex-M4F (ELSTM_KERNEL_CORTEXM is not set)\n");
+#if !defined(ELSTM_KERNEL_CORTEXM) && !defined(ELSTM_KERNEL_XTENSA)
+    printf("not ok - mcu_kernel: not built for a core with its own kernel (edgelstm/lstm.h)\n");
     return 1;
 #endif
     for (k = 0; k < KC_SHAPES; k++) ok &= check(&kc_shapes[k]);

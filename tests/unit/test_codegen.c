@@ -218,7 +218,7 @@ int main(void)
     static const char *const *const lists[] = {c_files, ard_files, idf_files, pio_files};
     elstm_genlib libs[4];
     for (int k = 0; k < 4; k++) {
-        elstm_codegen_opts o = {(elstm_target)k, "temp", NULL, NULL};
+        elstm_codegen_opts o = {.target = (elstm_target)k, .name = "temp"};
         char what[128];
         const char *missing = "";
         elstm_diag_clear(&d);
@@ -289,7 +289,7 @@ int main(void)
         elstm_genlib lib;
         float keep = U[2][3];
         U[2][3] = NAN;
-        elstm_codegen_opts o = {ELSTM_TARGET_C, "temp", NULL, NULL};
+        elstm_codegen_opts o = {.target = ELSTM_TARGET_C, .name = "temp"};
         elstm_diag_clear(&d);
         TEST_EQ_INT("a NaN weight is refused", elstm_codegen_generate(&m, &o, &lib, &d), ELSTM_ERR_NUMERIC);
         TEST_TRUE("... naming the array and index", strstr(d.msg, "Wh_c[3]") != NULL);

@@ -55,6 +55,9 @@ static void compass(void)
     TEST_TRUE("calm is (0, 0)", ds.x[16 * 3 + ks] == 0.5f && ds.x[16 * 3 + kc] == 0.5f);
     TEST_NEAR("missing between calm (0,0) and 'e' (1,0): sin interpolated to 0.5", input_value(&ds, ks, 17), 0.5, 1e-6);
     TEST_NEAR("... and cos to 0", input_value(&ds, kc, 17), 0.0, 1e-6);
+    TEST_TRUE("the missing compass cell is marked for both inputs, calm is not",
+              ds.input_missing[17 * 3 + ks] && ds.input_missing[17 * 3 + kc] && !ds.input_missing[16 * 3 + ks] &&
+                  !ds.input_missing[0 * 3 + kc]);
     const elstm_column_stats *cs = col_stats(&ds, "wd");
     TEST_TRUE("compass column stats: kind, 1 missing, 0..337.5 degrees",
               cs && cs->kind == ELSTM_COL_COMPASS && cs->missing == 1 && cs->min == 0 && cs->max == 337.5);

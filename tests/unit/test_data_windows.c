@@ -142,6 +142,11 @@ static void gaps(void)
                   ds.line[10] == 0 && ds.line[11] == 0 && ds.line[12] == 12);
     TEST_NEAR("x at the filled hour 10 is interpolated in time (21)", input_value(&ds, 0, 10), 21, 1e-4);
     TEST_NEAR("x at the filled hour 11 (23)", input_value(&ds, 0, 11), 23, 1e-4);
+    int marks_ok = ds.input_missing && ds.target_missing;
+    for (size_t g = 0; marks_ok && g < ds.rows; g++)
+        marks_ok = ds.input_missing[g * (size_t)ds.n_inputs] == (g == 10 || g == 11) &&
+                   ds.target_missing[g] == (g == 10 || g == 11);
+    TEST_TRUE("the filled rows (and only they) are marked missing for the input and the target", marks_ok);
     TEST_TRUE("filled rows are usable, but their targets are not observed: no window targets them",
               ds.usable[10] && ds.usable[11]);
     int targets_filled = 0;

@@ -153,6 +153,28 @@ static void check_quantize(void)
     TEST_EQ_INT("quantize 1.49 steps -> 1", q[7], 4);
     elstm_dequantize_s8(q, 8, 0.01f, 3, back);
     TEST_TRUE("dequantize: (float)(scale (q - zp)) in double", back[1] == (float)(0.01f * 50.0) && back[0] == 0.0f);
+    /* the float product is TFLite's double product rounded to float: every int8 and int16
+     * value on random scales of every magnitude, zero points over the int8 range */
+    int dq_bad = 0;
+    for (int i = 0; i < 3000; i++) {
+        float scale = (float)(uniform(1.0, 2.0) * ldexp(1.0, (int)(next() % 200) - 140));
+        int zp = (int)(next() % 256) - 128;
+        int16_t q16[1];
+        int8_t q8[1];
+        float got;
+        for (int v = -32768; v <= 32767; v += i % 2 ? 1 : 7) {
+            q16[0] = (int16_t)v;
+            elstm_dequantize_s16(q16, 1, scale, 0, &got);
+            dq_bad += got != (float)((double)scale * (double)v);
+        }
+        for (int v = -128; v <= 127; v++) {
+            q8[0] = (int8_t)v;
+            elstm_dequantize_s8(q8, 1, scale, zp, &got);
+            dq_bad += got != (float)((double)scale * (double)(v - zp));
+        }
+    }
+    TEST_TRUE("dequantize (float product) = TFLite's (float)((double)scale * (q - zp)) on all int8/int16 values",
+              dq_bad == 0);
     /* against roundf (halves away from zero) on random values, and the float just below
      * one half, which a "+ 0.5 then truncate" would round up */
     int bad = 0;

@@ -165,6 +165,5 @@ int main(void)
     quantized_forecaster_matches("int8", 0.0041989609599113464, 2);
     quantized_forecaster_matches("int8_float_io", 0.0041989609599113464, 2);
     forecaster_refuses("go_backwards", ELSTM_ERR_UNSUPPORTED, "REVERSE_V2");
-    forecaster_refuses("while_keras3", ELSTM_ERR_UNSUPPORTED, "TF_USE_LEGACY_KERAS=1");
     return test_done();
 }

@@ -2,6 +2,7 @@
  * baselines, on hand-computable series (a ramp and a daily sine), with a model whose
  * output is a known constant. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,19 @@ int main(void)
     TEST_NEAR("ramp: seasonal RMSE", r.seasonal.rmse, 24.0, 1e-12);
     /* R^2 = 1 - SSE/SST with actual 80..99: SST = sum (k - 89.5)^2 = 665 */
     TEST_NEAR("ramp: model R^2", r.model.r2, 1.0 - se / 665.0, 1e-6);
+    TEST_NEAR("ramp: model bias (forecasts 30..49 below)", r.model.bias, -39.5, 1e-4);
+    TEST_NEAR("ramp: persistence bias is one step low", r.persistence.bias, -1.0, 1e-12);
+    /* the same evaluation window by window */
+    elstm_eval_series sr;
+    elstm_eval_result r2;
+    TEST_TRUE("ramp: the series evaluates",
+              elstm_eval_split_series(&m, &ds, ELSTM_SPLIT_TEST, 2, &r2, &sr, &d) == ELSTM_OK);
+    int rows_ok = sr.n == 20 && r2.model.rmse == r.model.rmse;
+    for (size_t k = 0; rows_ok && k < sr.n; k++)
+        rows_ok = sr.row[k] == 80 + k && sr.actual[k] == 80.0 + (double)k && fabs(sr.model[k] - 50.0) < 1e-4 &&
+                  sr.persistence[k] == 79.0 + (double)k && sr.seasonal[k] == 56.0 + (double)k;
+    TEST_TRUE("ramp: series rows, actual, model, persistence and seasonal per window", rows_ok);
+    elstm_eval_series_free(&sr);
     TEST_TRUE("ramp: all split evaluates", elstm_eval_split(&m, &ds, -1, 1, &r, &d) == ELSTM_OK);
     TEST_EQ_INT("ramp: all = 70 windows", r.n, 70);
     TEST_EQ_STR("ramp: split name all", r.split, "all");
@@ -103,6 +117,41 @@ int main(void)
     m.n_input = 2;
     elstm_diag_clear(&d);
     TEST_TRUE("an input-count mismatch is a clear error", elstm_eval_split(&m, &ds, ELSTM_SPLIT_VAL, 2, &r, &d) == ELSTM_ERR_DATA && strstr(d.msg, "takes 2 inputs"));
+    release(&ds);
+
+    /* a split's windows as training examples: the dataset's rows and starts, and the
+     * target of row start + steps - 1 + horizon, normalized like every target */
+    make(&ds, 3600, 0);
+    ds.y[80] = NAN; /* the target of test window 0 */
+    float *yn = elstm_dataset_targets_norm(&ds);
+    for (int sp = 0; sp < ELSTM_SPLITS; sp++) {
+        elstm_windows w;
+        char what[96];
+        snprintf(what, sizeof what, "split %d: windows with their targets", sp);
+        TEST_TRUE(what, elstm_windows_for_split(&ds, sp, &w, &d) == ELSTM_OK && w.n == ds.n_win[sp] &&
+                            w.start == ds.win_start[sp] && w.x == ds.x && w.steps == STEPS && w.n_input == 1 &&
+                            w.target == w.owned);
+        int same = 1;
+        for (size_t k = 0; k < w.n; k++) {
+            float want = yn[ds.win_start[sp][k] + STEPS];  /* start + steps - 1 + horizon 1 */
+            same &= isnan(want) ? isnan(w.target[k]) : w.target[k] == want;
+        }
+        snprintf(what, sizeof what, "split %d: each target is the normalized value %d rows after the start", sp, STEPS);
+        TEST_TRUE(what, same);
+        elstm_windows_free(&w);
+        TEST_TRUE("elstm_windows_free empties the set", w.n == 0 && w.owned == NULL && w.target == NULL);
+    }
+    {
+        elstm_windows w;
+        TEST_TRUE("a missing target stays NaN (test window 0)",
+                  elstm_windows_for_split(&ds, ELSTM_SPLIT_TEST, &w, &d) == ELSTM_OK && isnan(w.target[0]) &&
+                      w.target[1] == yn[81]);
+        elstm_windows_free(&w);
+        elstm_diag_clear(&d);
+        TEST_TRUE("a split that does not exist is refused",
+                  elstm_windows_for_split(&ds, ELSTM_SPLITS, &w, &d) == ELSTM_ERR_ARG && w.n == 0 && d.msg[0]);
+    }
+    free(yn);
     release(&ds);
     return test_done();
 }

@@ -34,8 +34,8 @@ static void make_data(elstm_windows *train, elstm_windows *val)
         TG_POS[k] = 1.0f;
     }
     size_t ntr = nw * 3 / 4;
-    *train = (elstm_windows){X, I, T, ntr, START, TG};
-    *val = (elstm_windows){X, I, T, nw - ntr, START + ntr, TG + ntr};
+    *train = (elstm_windows){X, I, T, ntr, START, TG, NULL};
+    *val = (elstm_windows){X, I, T, nw - ntr, START + ntr, TG + ntr, NULL};
 }
 
 static void opts_small(elstm_train_opts *o)
@@ -373,6 +373,7 @@ int main(void)
         TEST_NEAR("MAE", e.mae, 0.75, 1e-12);
         TEST_NEAR("RMSE", e.rmse, sqrt(1.25), 1e-12);
         TEST_NEAR("R^2", e.r2, 1.0 - 5.0 / 6.75, 1e-12);
+        TEST_NEAR("bias (mean of forecast - actual)", e.bias, -0.75, 1e-12);
         double c[] = {3, 3};
         elstm_errors_compute(c, c, 2, &e);
         TEST_TRUE("R^2 of a constant series is NaN (undefined)", isnan(e.r2) && e.rmse == 0.0);

@@ -72,7 +72,7 @@ static void check_grads(const char *label, int N, int I, int T, int batch, int t
     for (size_t k = 0; k < rows * (size_t)I; k++) x[k] = (float)(2.0 * urand() - 0.5);
     for (size_t k = 0; k < nwin; k++) { start[k] = k; tg[k] = (float)(urand() * 2.0 - 1.0); }
     for (int k = 0; k < batch; k++) idx[k] = (size_t)(nwin - 1 - (size_t)k * 2 % nwin); /* shuffled-ish */
-    elstm_windows w = {x, I, T, nwin, start, tg};
+    elstm_windows w = {x, I, T, nwin, start, tg, NULL};
 
     /* random parameters large enough to put gates away from 0.5 */
     elstm_param_layout l;
@@ -225,7 +225,7 @@ static void check_adam(void)
     float x[] = {0.1f, 0.5f, 0.9f, 0.2f, 0.3f, 0.7f, 0.4f, 0.8f};
     size_t start[] = {0, 1}, idx[] = {0, 1};
     float tg[] = {0.3f, 0.9f};
-    elstm_windows w = {x, I, T, 2, start, tg};
+    elstm_windows w = {x, I, T, 2, start, tg, NULL};
     double *m = calloc(l.total, sizeof *m), *v = calloc(l.total, sizeof *v), *p = malloc(l.total * sizeof *p);
     float *pf = elstm_trainer_params(tr);
     for (size_t k = 0; k < l.total; k++) p[k] = pf[k];

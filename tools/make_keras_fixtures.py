@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Regenerate tests/fixtures/keras/: Keras models as today's TensorFlow converts them, with
+the outputs of the official TFLite interpreter (ai-edge-litert) on fixed inputs.
+
+`make test` checks edgelstm against these files without TensorFlow
+(tests/interop/test_keras_fixtures.py, tests/unit/test_keras_fixtures.c, tests/deploy/).
+Only regenerating them needs it:
+
+    sh tools/venv.sh bench                       # TensorFlow, tf_keras, ai-edge-litert in .venv
+    .venv/bin/python tools/make_keras_fixtures.py
+
+Every model is built and converted the way a Keras user does it with TensorFlow >= 2.16:
+a fixed batch size of 1 (`keras.Input(shape=(steps, features), batch_size=1)`, without
+which the converter fails on TensorListReserve), then
+`tf.lite.TFLiteConverter.from_keras_model(model).convert()`. Keras 3 (the default `keras`)
+gives WHILE loops; tf_keras (TF_USE_LEGACY_KERAS=1) gives the fused
+UNIDIRECTIONAL_SEQUENCE_LSTM. Each framework runs in its own process. Weights are drawn
+from a seeded uniform(-0.5, 0.5) (biases included, so the converter drops none) and the
+files are small: a few units, short windows.
+
+Fixtures (NAME.tflite + NAME.json):
+  k3_lstm        Keras 3  LSTM(8) -> Dense(1), input [1,12,3]
+  k3_hybrid      Keras 3  LSTM(20) -> Dense(1), [1,8,3], converted with
+                 optimizations=[tf.lite.Optimize.DEFAULT]: int8 recurrent weights with one
+                 scale per row, float activations ("dynamic range" / hybrid)
+  k3_stacked     Keras 3  LSTM(8, return_sequences=True) -> LSTM(6) -> Dense(1), [1,10,3]
+  k3_dense24     Keras 3  LSTM(8) -> Dense(24), [1,12,3]
+  k3_nobias      Keras 3  LSTM(5, use_bias=False) -> Dense(2), [1,6,2]
+  k3_gru         Keras 3  GRU(6) -> Dense(1)                       (refused: GRU)
+  k3_bidi        Keras 3  Bidirectional(LSTM(4)) -> Dense(1)       (refused: Bidirectional)
+  k3_rnn         Keras 3  SimpleRNN(5) -> Dense(1)                 (refused: SimpleRNN)
+  k3_relu        Keras 3  LSTM(4, activation="relu") -> Dense(1)   (refused: LSTM variant)
+  tk_stacked     tf_keras LSTM(8, return_sequences=True) -> LSTM(6) -> Dense(1), [1,10,3]
+  tk_dense24     tf_keras LSTM(8) -> Dense(24), [1,12,3]
+  tk_gru         tf_keras GRU(6) -> Dense(1)                       (refused: GRU)
+  tk_bidi        tf_keras Bidirectional(LSTM(4)) -> Dense(1)       (refused: Bidirectional)
+
+NAME.json: framework and TensorFlow versions, the Keras parameter count, the operators of
+the main graph, what edgelstm should do ("expect": "runs" with the forecaster's shape, or
+"refused" with the layer kind its message must name), the interpreter's input/output
+details, and cases {input, output, keras}: `output` from ai-edge-litert with its builtin
+reference kernels (BUILTIN_WITHOUT_DEFAULT_DELEGATES, variables reset before every
+invoke), `keras` from model.predict on the same input.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "tests", "fixtures", "keras")
+
+# name: (framework, layers, input shape, hybrid, expectation)
+#   layers: list of (kind, args) understood by build(); expectation: ("runs", layers, outputs)
+#   or ("refused", word the message must contain)
+FIXTURES = {
+    "k3_lstm": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 1})], (12, 3), False, ("runs", [8], 1)),
+    "k3_hybrid": ("keras3", [("LSTM", {"units": 20}), ("Dense", {"units": 1})], (8, 3), True, ("runs", [20], 1)),
+    "k3_stacked": ("keras3", [("LSTM", {"units": 8, "return_sequences": True}), ("LSTM", {"units": 6}),
+                              ("Dense", {"units": 1})], (10, 3), False, ("runs", [8, 6], 1)),
+    "k3_dense24": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), False, ("runs", [8], 24)),
+    "k3_nobias": ("keras3", [("LSTM", {"units": 5, "use_bias": False}), ("Dense", {"units": 2})], (6, 2), False,
+                  ("runs", [5], 2)),
+    "k3_gru": ("keras3", [("GRU", {"units": 6}), ("Dense", {"units": 1})], (6, 2), False, ("refused", "GRU")),
+    "k3_bidi": ("keras3", [("Bidirectional", {"units": 4}), ("Dense", {"units": 1})], (6, 2), False,
+                ("refused", "Bidirectional")),
+    "k3_rnn": ("keras3", [("SimpleRNN", {"units": 5}), ("Dense", {"units": 1})], (6, 2), False,
+               ("refused", "SimpleRNN")),
+    "k3_relu": ("keras3", [("LSTM", {"units": 4, "activation": "relu"}), ("Dense", {"units": 1})], (6, 2), False,
+                ("refused", "activation RELU")),
+    "tk_stacked": ("tf_keras", [("LSTM", {"units": 8, "return_sequences": True}), ("LSTM", {"units": 6}),
+                                ("Dense", {"units": 1})], (10, 3), False, ("runs", [8, 6], 1)),
+    "tk_dense24": ("tf_keras", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), False,
+                   ("runs", [8], 24)),
+    "tk_gru": ("tf_keras", [("GRU", {"units": 6}), ("Dense", {"units": 1})], (6, 2), False, ("refused", "GRU")),
+    "tk_bidi": ("tf_keras", [("Bidirectional", {"units": 4}), ("Dense", {"units": 1})], (6, 2), False,
+                ("refused", "Bidirectional")),
+}
+
+SEED = 2026
+
+
+def build(keras, layers, shape):
+    L = keras.layers
+    out = [keras.Input(shape=shape, batch_size=1)]
+    for kind, args in layers:
+        if kind == "Bidirectional":
+            out.append(L.Bidirectional(L.LSTM(**args)))
+        else:
+            out.append(getattr(L, kind)(**args))
+    return keras.Sequential(out)
+
+
+def make(framework, names):
+    """Build, convert and record `names` with one framework (in this process)."""
+    if framework == "tf_keras":
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"
+        import tf_keras as keras
+    else:
+        os.environ.pop("TF_USE_LEGACY_KERAS", None)
+        import keras
+    import numpy as np
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    version = keras.__version__
+    for name in names:
+        fw, layers, shape, hybrid, expect = FIXTURES[name]
+        keras.utils.set_random_seed(SEED)
+        model = build(keras, layers, shape)
+        rng = np.random.default_rng(SEED + sum(map(ord, name)))
+        model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        if hybrid:
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        data = conv.convert()
+        path = os.path.join(OUT, name + ".tflite")
+        with open(path, "wb") as f:
+            f.write(data)
+
+        it = Interpreter(model_path=path,
+                         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+        it.allocate_tensors()
+        din, dout = it.get_input_details()[0], it.get_output_details()[0]
+        cases = []
+        for _ in range(3):
+            x = rng.uniform(0.0, 1.0, (1,) + shape).astype(np.float32)
+            it.reset_all_variables()
+            it.set_tensor(din["index"], x)
+            it.invoke()
+            y = it.get_tensor(dout["index"]).astype(np.float64).reshape(-1)
+            yk = np.asarray(model.predict(x, verbose=0), dtype=np.float64).reshape(-1)
+            cases.append({"input": x.reshape(-1).astype(float).tolist(), "output": y.tolist(),
+                          "keras": yk.tolist()})
+
+        def det(d):
+            return {"name": d["name"], "shape": d["shape"].tolist(), "dtype": np.dtype(d["dtype"]).name}
+
+        ops = [o["op_name"] for o in it._get_ops_details()]
+        meta = {"model": name + ".tflite", "framework": f"{framework} {version}", "tensorflow": tf.__version__,
+                "keras_params": int(model.count_params()), "layers": [k for k, _ in layers],
+                "hybrid": hybrid, "ops": ops, "inputs": [det(din)], "outputs": [det(dout)]}
+        if expect[0] == "runs":
+            meta.update({"expect": "runs", "units": expect[1], "n_outputs": expect[2], "steps": shape[0],
+                         "n_inputs": shape[1]})
+        else:
+            meta.update({"expect": "refused", "message": expect[1]})
+        meta["cases"] = cases
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(meta, f, indent=1)
+        print(f"{name}: {len(data)} bytes, {framework} {version}, ops {ops}")
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--framework":
+        make(sys.argv[2], sys.argv[3:])
+        return
+    os.makedirs(OUT, exist_ok=True)
+    for framework in ("keras3", "tf_keras"):
+        names = [n for n, spec in FIXTURES.items() if spec[0] == framework]
+        env = dict(os.environ)
+        env.pop("TF_USE_LEGACY_KERAS", None)
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--framework", framework] + names,
+                       env=env, check=True)
+
+
+if __name__ == "__main__":
+    main()

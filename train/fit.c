@@ -1,0 +1,122 @@
+/*
+ * fit.c - the training loop: epochs of shuffled batches (Fisher-Yates with the trainer's
+ * RNG), one Adam step per batch, validation after each epoch, early stopping with the
+ * best weights kept, a checkpoint after each epoch, and --resume from one.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgelstm/clock.h"
+#include "internal.h"
+
+elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
+                               const elstm_windows *val, int resume,
+                               const elstm_train_callbacks *cb, elstm_train_result *res,
+                               elstm_diag *diag)
+{
+    static const elstm_train_callbacks no_cb = {0};
+    static const elstm_windows no_val = {0};
+    if (!cb) cb = &no_cb;
+    if (!val) val = &no_val;
+    memset(res, 0, sizeof *res);
+    elstm_status s = tr_check_windows(tr, train, diag);
+    if (s != ELSTM_OK) return s;
+    if (val->n > 0 && (s = tr_check_windows(tr, val, diag)) != ELSTM_OK) return s;
+    if (train->n == 0 || !train->target)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, NULL, 0, "there are no training windows");
+    if (val->n > 0 && !val->target)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
+
+    const uint64_t fp = tr_fingerprint(tr, train, val);
+    if (resume) {
+        if ((s = tr_ckpt_read(tr, fp, diag)) != ELSTM_OK) return s;
+        res->resumed_from = tr->epochs_done;
+    }
+    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
+    size_t *perm = malloc(n * sizeof *perm);
+    if (!perm) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+
+    int stop_early = tr->opts.patience > 0 && tr->best_epoch > 0 && tr->wait >= tr->opts.patience;
+    for (int epoch = tr->epochs_done + 1; epoch <= tr->opts.epochs && !stop_early; epoch++) {
+        double t0 = elstm_now_s(), sum = 0.0;
+        for (size_t k = 0; k < n; k++) perm[k] = k;
+        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+            size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
+            perm[k] = perm[j];
+            perm[j] = tmp;
+        }
+        for (size_t bi = 0; bi < batches; bi++) {
+            if (tr->opts.stop && *tr->opts.stop) {
+                s = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
+                                   "training was interrupted in epoch %d (batch %zu of %zu)", epoch, bi + 1, batches);
+                res->fail_epoch = epoch;
+                res->fail_batch = bi + 1;
+                goto out;
+            }
+            size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
+            double loss = 0.0;
+            if ((s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) goto out;
+            if (!isfinite(loss)) {
+                s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                                   "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
+                                   "(try a smaller --lr)", isnan(loss) ? "NaN" : "infinite", epoch, bi + 1, batches);
+                res->fail_epoch = epoch;
+                res->fail_batch = bi + 1;
+                goto out;
+            }
+            elstm_trainer_adam_step(tr);
+            sum += loss * (double)nb;
+            res->windows_trained += nb;
+            if (cb->on_batch) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
+        }
+        elstm_epoch_info info;
+        memset(&info, 0, sizeof info);
+        info.epoch = epoch;
+        info.epochs = tr->opts.epochs;
+        info.loss = sum / (double)n;
+        info.val_loss = NAN;
+        if (val->n > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK) goto out;
+        double monitor = val->n > 0 ? info.val_loss : info.loss;
+        if (!isfinite(monitor)) {
+            s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                               "training diverged: the %s loss became %s after epoch %d (try a smaller --lr)",
+                               val->n > 0 ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
+            res->fail_epoch = epoch;
+            res->fail_batch = batches;
+            goto out;
+        }
+        if (monitor < tr->best_monitor) {  /* Keras EarlyStopping, min_delta 0 */
+            tr->best_monitor = monitor;
+            tr->best_epoch = epoch;
+            tr->wait = 0;
+            memcpy(tr->best, tr->params, tr->lay.total * sizeof(float));
+            info.improved = 1;
+        } else {
+            tr->wait++;
+        }
+        tr->epochs_done = epoch;
+        info.best_epoch = tr->best_epoch;
+        info.best_val_loss = tr->best_monitor;
+        info.wait = tr->wait;
+        info.lr = tr->opts.lr;
+        info.seconds = elstm_now_s() - t0;
+        res->train_seconds += info.seconds;
+        elstm_epoch_record rec = {epoch, info.loss, info.val_loss, info.lr};
+        if ((s = tr_history_add(tr, &rec, diag)) != ELSTM_OK) goto out;
+        /* the model file (on_epoch) before the checkpoint: a run killed between the two
+         * resumes one epoch early and writes the same model again */
+        if (cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;
+        if (tr->opts.checkpoint && (s = tr_ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
+        if (tr->opts.patience > 0 && tr->wait >= tr->opts.patience) stop_early = 1;
+    }
+    res->early_stopped = stop_early;
+out:
+    free(perm);
+    res->epochs_run = tr->epochs_done;
+    res->best_epoch = tr->best_epoch;
+    res->best_val_loss = tr->best_monitor;
+    if (s == ELSTM_OK && tr->best_epoch > 0) /* restore the best weights */
+        memcpy(tr->params, tr->best, tr->lay.total * sizeof(float));
+    return s;
+}

@@ -1,0 +1,120 @@
+/*
+ * internal.h - shared by the files of the trainer (not a public header).
+ *
+ * The trainer's files, one concern each:
+ *   trainer.c     the trainer object: options, create/free, accessors, the epoch record
+ *   params.c      the parameters: one layout for weights, gradients and Adam moments,
+ *                 the runtime model view, Keras's initializers
+ *   bptt.c        forward and backward through time over a batch, split over threads
+ *   adam.c        the Adam update
+ *   checkpoint.c  checkpoints and the fingerprint a resume must match
+ *   fit.c         the training loop: epochs, shuffling, validation, early stopping
+ *   windows.c     a dataset's windows as training examples
+ * with pool.c (the host worker pool, shared with infer.c) and rng.c.
+ *
+ * Shapes: B windows per batch (split into P contiguous slices, one per thread; a slice
+ * has n windows), T steps, I inputs, N units, G = 4N gate rows (i, f, c, o).
+ * The maths, memory layout, threading and determinism rules are in docs/training.md.
+ */
+#ifndef EDGELSTM_TRAIN_INTERNAL_H
+#define EDGELSTM_TRAIN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgelstm/train.h"
+#include "pool.h"
+#include "rng.h"
+
+/* ---- parameter layout: one table, used for params, grads, Adam m and v -------------- */
+
+/* X(name, floats) for every parameter tensor, in file/layout order. */
+#define ELSTM_TRAIN_PARAMS(X, N, I) \
+    X(wx, 4 * (N) * (I))  /* [4][N][I] input kernel  */ \
+    X(wh, 4 * (N) * (N))  /* [4][N][N] recurrent kernel */ \
+    X(b, 4 * (N))         /* [4][N]    gate bias */ \
+    X(wd, (N))            /* [N]       dense kernel */ \
+    X(bd, 1)              /* [1]       dense bias */
+
+typedef struct pview {
+#define X(name, count) float *name;
+    ELSTM_TRAIN_PARAMS(X, 0, 0)
+#undef X
+} pview;
+
+/* The tensors of a block with layout l (params, a gradient, m or v). */
+static inline pview tr_view(float *base, const elstm_param_layout *l)
+{
+    pview v;
+#define X(name, count) v.name = base + l->name;
+    ELSTM_TRAIN_PARAMS(X, 0, 0)
+#undef X
+    return v;
+}
+
+/* ---- the trainer ------------------------------------------------------------------- */
+
+typedef struct worker {
+    struct elstm_trainer *tr;
+    float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
+    float *hx;     /* [T][n][N+I]   step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0) */
+    float *hlast;  /* [n][N]        hidden state after the last step */
+    float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
+    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients
+                                    (K1P = N+I rounded up to 16, the packed kernel's width) */
+    float *hxp;    /* [K1P/16][rows][16] the rows [H, X] of a group of steps, packed for
+                                    the dW GEMM (rows <= max(TGEMM_GROUP_ROWS, n)) */
+    float *c;      /* [T][n][N]     cell states */
+    float *tc;     /* [T][n][N]     tanh of the cell states */
+    float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
+    float *dc;     /* [n][N]        gradient wrt the cell state of the current step */
+    float *y;      /* [n]           outputs */
+    /* job */
+    const elstm_windows *w;
+    const size_t *idx;  /* [n] window indices of this slice (NULL = consecutive from first) */
+    size_t first, n, batch_total;
+    int backward;
+    double sse;         /* sum of squared errors of the slice */
+} worker;
+
+struct elstm_trainer {
+    elstm_train_opts opts;
+    int N, I, T, P;
+    size_t slice_max;           /* windows per thread slice at most */
+    elstm_param_layout lay;
+    float *params, *grad, *m, *v, *best;   /* each [lay.total], 64-byte aligned */
+    float *wcat;                /* [G][N+I] [Wh, Wx]: the forward step's kernel, rebuilt per batch */
+    int packed;                 /* 1: per-step GEMMs use train_gemm.h with the panels below */
+    float *wcat_p;              /* [G/16][N+I][16] wcat^T in 16-column panels (forward)  */
+    float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
+    worker *wk;                 /* [P] */
+    tr_pool *pool;           /* P threads (pool.h): batches and Adam steps run on it */
+    int job_backward;           /* the batch job computes gradients too */
+    float adam_alpha;           /* this Adam step's bias-corrected step size */
+    int64_t adam_t;             /* Adam steps taken */
+    tr_rng rng;
+    /* early stopping / progress state (saved in checkpoints) */
+    int epochs_done, best_epoch, wait;
+    double best_monitor;
+    elstm_epoch_record *hist;   /* [n_hist] one record per finished epoch (saved in checkpoints) */
+    int n_hist, cap_hist;
+};
+
+/* trainer.c */
+float *tr_falloc(size_t n);   /* n floats, zeroed, 64-byte aligned (free()) */
+elstm_status tr_history_add(elstm_trainer *tr, const elstm_epoch_record *e, elstm_diag *diag);
+
+/* params.c */
+void tr_layout_make(elstm_param_layout *l, size_t N, size_t I);
+void tr_model_view(const elstm_trainer *tr, const float *base, elstm_lstm_f32 *m);
+elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag);
+
+/* bptt.c */
+elstm_status tr_check_windows(const elstm_trainer *tr, const elstm_windows *w, elstm_diag *diag);
+
+/* checkpoint.c */
+uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val);
+elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag);
+elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag);
+
+#endif /* EDGELSTM_TRAIN_INTERNAL_H */
