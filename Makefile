@@ -104,8 +104,11 @@ endif
 endif
 endif
 
+# Archives are made anew (rm first): `ar r` only adds and replaces members, so an object
+# whose source was removed or renamed would stay in the library and could be linked.
 $(BUILD)/libedgelstm.a: $(RT_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(SHLIB): $(RT_OBJ) $(LIB_OBJ) tools/libedgelstm.map
@@ -121,6 +124,7 @@ $(BUILD)/edgelstm: $(CLI_OBJ) $(BUILD)/libedgelstm.a
 
 $(ASAN)/libedgelstm.a: $(ART_OBJ) $(ALIB_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
@@ -161,9 +165,9 @@ $(ASAN)/obj/%.o: %.c
 
 # The device-runtime sources are embedded in the executable so that `deploy` can copy
 # them into generated libraries (installed binaries do not need the source tree).
-$(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE)
+$(GEN_SRC): tools/embed_sources.sh $(RT_HEADERS) $(RT_DEVICE) $(RT_MULTI)
 	@mkdir -p $(@D)
-	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE)
+	sh tools/embed_sources.sh $@ $(RT_HEADERS) $(RT_DEVICE) $(RT_MULTI)
 $(BUILD)/obj/gen/runtime_sources.o: $(GEN_SRC) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(OPT) $(PICFLAGS) $(CPPFLAGS) -c -o $@ $<

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "edgelstm/data.h"
 #include "edgelstm/diag.h"
@@ -85,10 +86,25 @@ int cli_error(const char *fmt, ...)
 #endif
     ;
 
+/* Write s with control bytes escaped (\n, \t, \r, \xNN), so that a name holding a
+ * newline or a terminal escape stays visible text on one line. Every message goes through it. */
+void cli_put_escaped(FILE *f, const char *s);
+/* The same into buf (cut to fit n bytes); returns buf. For names printed on stdout. */
+const char *cli_escape(const char *s, char *buf, size_t n);
+
+/* elstm_output_check(path, r) (edgelstm/fileio.h): 0, or the error printed and its exit
+ * status. Every command that writes calls it for each output before any work. */
+struct elstm_output_rules;
+int cli_check_output(const char *path, const struct elstm_output_rules *r);
+
+/* 1 if `path` is a .tflite model carrying edgelstm metadata: a model `train` may replace. */
+int cli_is_edgelstm_model(const char *path);
+
 /* Shared option tables. */
 extern const cli_opt cli_data_opts[];    /* --time --time-format --skip-rows --target --features
                                             --time-features --steps --horizon --split --max-gap */
 extern const cli_opt cli_json_opt[];     /* --json */
+extern const cli_opt cli_force_opt[];    /* --force */
 
 /* Fill data options from the command line (defaults first). Returns 0 or 2. */
 int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o);
@@ -97,13 +113,22 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
  * release it. Returns 0, or 1 if it could not be printed. */
 int cli_print_json(void *json_t_value);
 
+/* Fill the help texts made from the library's tables (deploy's targets); main() calls it
+ * before anything else. */
+void cli_init_texts(void);
+
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
     cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report,
     cli_cmd_quantize;
 
 /* Write the HTML report of a model on a data file (cmd_report.c; `train --report` too):
- * messages on stderr, the --json summary on stdout when `json`. Returns the exit status. */
-int cli_report(const char *model_path, const char *data_path, const char *out, const char *compare_path,
-               int profile, double mhz, int json);
+ * messages on stderr, the --json summary on stdout when `json`. `option` names `out` in
+ * messages; `force` replaces a file that is not a report. Returns the exit status. */
+int cli_report(const char *model_path, const char *data_path, const char *out, const char *option,
+               const char *compare_path, int profile, double mhz, int json, int force);
+
+/* The output rules of a report page (cli_check_output): not an input, a FIFO in place, an
+ * existing file only if it is a report or with `force`. */
+int cli_check_report_output(const char *path, const char *option, const char *const *inputs, int force);
 
 #endif /* EDGELSTM_CLI_H */

@@ -252,31 +252,35 @@ static void print_indices(const int32_t *v, int32_t n)
     printf("]");
 }
 
-static void print_text(const char *path, const elstm_tflite_model *m, const char *refusal)
+static void print_text(const char *path, const elstm_tflite_model *m, const char *refusal, const char *meta_error)
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
     char s[128], q[96];
     size_t const_bytes = 0;
     for (int32_t t = 0; t < sg->n_tensors; t++)
         if (sg->tensors[t].data) const_bytes += sg->tensors[t].data_bytes;
-    printf("%s: TensorFlow Lite schema %lu, %d subgraph%s, %d operators, %d tensors\n", path,
+    cli_put_escaped(stdout, path);
+    printf(": TensorFlow Lite schema %lu, %d subgraph%s, %d operators, %d tensors\n",
            (unsigned long)m->version, (int)m->n_subgraphs, m->n_subgraphs == 1 ? "" : "s",
            (int)sg->n_ops, (int)sg->n_tensors);
     printf("parameters: %zu (constant data %zu bytes)\n", elstm_tflite_param_count(m), const_bytes);
-    if (m->description) printf("description: %s\n", m->description);
+    char e1[256], e2[256];
+    if (m->description) printf("description: %s\n", cli_escape(m->description, e1, sizeof e1));
     if (refusal) printf("edgelstm cannot run it: %s\n", refusal);
 
     printf("\ninputs:\n");
     for (int32_t i = 0; i < sg->n_inputs; i++) {
         const elstm_tflite_tensor *t = &sg->tensors[sg->inputs[i]];
         quant_text(t, q, sizeof q);
-        printf("  %-28s %-14s %-8s %s\n", t->name, shape_str(t, s, sizeof s), elstm_tflite_type_name(t->type), q);
+        printf("  %-28s %-14s %-8s %s\n", cli_escape(t->name, e1, sizeof e1), shape_str(t, s, sizeof s),
+               elstm_tflite_type_name(t->type), q);
     }
     printf("outputs:\n");
     for (int32_t i = 0; i < sg->n_outputs; i++) {
         const elstm_tflite_tensor *t = &sg->tensors[sg->outputs[i]];
         quant_text(t, q, sizeof q);
-        printf("  %-28s %-14s %-8s %s\n", t->name, shape_str(t, s, sizeof s), elstm_tflite_type_name(t->type), q);
+        printf("  %-28s %-14s %-8s %s\n", cli_escape(t->name, e1, sizeof e1), shape_str(t, s, sizeof s),
+               elstm_tflite_type_name(t->type), q);
     }
 
     printf("\noperators (subgraph 0, in execution order):\n");
@@ -306,16 +310,18 @@ static void print_text(const char *path, const elstm_tflite_model *m, const char
         if (x->data) snprintf(data, sizeof data, "%zu B", x->data_bytes);
         else snprintf(data, sizeof data, "%s", x->is_variable ? "variable" : "-");
         quant_text(x, q, sizeof q);
-        printf("  %3d  %-40.40s %-14s %-8s %-10s %s\n", (int)t, x->name, shape_str(x, s, sizeof s),
+        printf("  %3d  %-40.40s %-14s %-8s %-10s %s\n", (int)t, cli_escape(x->name, e1, sizeof e1), shape_str(x, s, sizeof s),
                elstm_tflite_type_name(x->type), data, q);
     }
 
     if (m->n_signatures) printf("\nsignatures:\n");
     for (int32_t i = 0; i < m->n_signatures; i++) {
         const elstm_tflite_signature *sig = &m->signatures[i];
-        printf("  %s (subgraph %lu):", sig->key, (unsigned long)sig->subgraph);
-        for (int32_t k = 0; k < sig->n_inputs; k++) printf(" in %s=%lu", sig->inputs[k].name, (unsigned long)sig->inputs[k].tensor);
-        for (int32_t k = 0; k < sig->n_outputs; k++) printf(" out %s=%lu", sig->outputs[k].name, (unsigned long)sig->outputs[k].tensor);
+        printf("  %s (subgraph %lu):", cli_escape(sig->key, e1, sizeof e1), (unsigned long)sig->subgraph);
+        for (int32_t k = 0; k < sig->n_inputs; k++)
+            printf(" in %s=%lu", cli_escape(sig->inputs[k].name, e1, sizeof e1), (unsigned long)sig->inputs[k].tensor);
+        for (int32_t k = 0; k < sig->n_outputs; k++)
+            printf(" out %s=%lu", cli_escape(sig->outputs[k].name, e1, sizeof e1), (unsigned long)sig->outputs[k].tensor);
         printf("\n");
     }
 
@@ -323,9 +329,14 @@ static void print_text(const char *path, const elstm_tflite_model *m, const char
     for (int32_t i = 0; i < m->n_metadata; i++) {
         json_t *v = metadata_json(&m->metadata[i]);
         char *txt = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-        printf("  %s: %s\n", m->metadata[i].name, txt ? txt : "?");
+        printf("  %s: %s\n", cli_escape(m->metadata[i].name, e2, sizeof e2), txt ? txt : "?");
         free(txt);
         json_decref(v);
+    }
+    if (meta_error) {
+        printf("edgelstm cannot use this metadata: ");
+        cli_put_escaped(stdout, meta_error);
+        printf("\n");
     }
 }
 
@@ -347,9 +358,23 @@ static int run(cli_ctx *ctx)
         refusal = strncmp(why.msg, path, strlen(path)) == 0 && strlen(why.msg) > skip ? why.msg + skip : why.msg;
     }
     elstm_tflite_exec_free(e);
+    /* edgelstm's metadata as the other commands read it: a damaged one is shown and named */
+    const elstm_tflite_metadata *md = elstm_tflite_find_metadata(m, ELSTM_META_NAME);
+    const char *meta_error = NULL;
+    elstm_diag md_diag;
+    elstm_diag_clear(&md_diag);
+    elstm_meta *meta = md ? malloc(sizeof *meta) : NULL;
+    if (md && (!meta || elstm_meta_from_json((const char *)md->data, md->len, NULL, meta, &md_diag) != ELSTM_OK))
+        meta_error = md_diag.msg[0] ? md_diag.msg : "out of memory";   /* the file is named above */
+    free(meta);
     int rc = 0;
-    if (cli_has(ctx, "--json")) rc = cli_print_json(model_json(m, refusal));
-    else print_text(path, m, refusal);
+    if (cli_has(ctx, "--json")) {
+        json_t *o = model_json(m, refusal);
+        if (o && meta_error) json_object_set_new(o, "metadata_error", json_string(meta_error));
+        rc = cli_print_json(o);
+    } else {
+        print_text(path, m, refusal, meta_error);
+    }
     elstm_tflite_free(m);
     return rc;
 }

@@ -1,4 +1,5 @@
 /* cmd_predict.c - `edgelstm predict MODEL FILE [--last] [-o OUT.csv] [--json]`. */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +15,21 @@ static const cli_opt predict_opts[] = {
     {"--output", "-o", "OUT.csv", "write the forecasts to OUT.csv (atomically) instead of stdout"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {predict_opts, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {predict_opts, cli_force_opt, cli_json_opt, NULL};
+
+#define FORECAST_HEADER "time,value,normalized,actual\n"
+
+/* A forecast file predict wrote: it starts with the header line predict writes. */
+static int is_forecast_file(const char *path)
+{
+    FILE *f = NULL;
+    char head[sizeof FORECAST_HEADER] = "";
+    int ok = elstm_open_input(path, &f, NULL) == ELSTM_OK &&
+             fread(head, 1, strlen(FORECAST_HEADER), f) == strlen(FORECAST_HEADER) &&
+             memcmp(head, FORECAST_HEADER, strlen(FORECAST_HEADER)) == 0;
+    if (f) fclose(f);
+    return ok;
+}
 
 /* Every window start whose `steps` rows are all usable, ascending. */
 static size_t usable_starts(const elstm_dataset *ds, size_t *out)
@@ -30,7 +45,7 @@ static size_t usable_starts(const elstm_dataset *ds, size_t *out)
 static int write_rows(FILE *f, const elstm_dataset *ds, const size_t *starts, const float *yn, size_t n)
 {
     char tb[32];
-    fprintf(f, "time,value,normalized,actual\n");
+    fputs(FORECAST_HEADER, f);
     for (size_t k = 0; k < n; k++) {
         size_t last = starts[k] + (size_t)ds->meta.steps - 1, tr = last + (size_t)ds->meta.horizon;
         int64_t t = ds->time[last] + (int64_t)ds->meta.horizon * ds->interval_s;
@@ -49,10 +64,16 @@ static int run(cli_ctx *ctx)
     const char *out = cli_get(ctx, "--output");
     if (last && out) return cli_usage_error(ctx, "--last prints one forecast; it does not take -o");
     if (json && out) return cli_usage_error(ctx, "choose either --json (stdout) or -o OUT.csv");
+    int rc;
+    if (out) {
+        const char *inputs[] = {ctx->pos[0], ctx->pos[1], NULL};
+        elstm_output_rules r = {"-o", inputs, cli_has(ctx, "--force"), 0, 1, is_forecast_file,
+                                "a forecast file edgelstm wrote"};
+        if ((rc = cli_check_output(out, &r))) return rc;
+    }
     elstm_forecaster f;
     elstm_dataset ds;
-    int rc = cli_load_model_and_data(ctx->pos[0], ctx->pos[1], &f, &ds);
-    if (rc) return rc;
+    if ((rc = cli_load_model_and_data(ctx->pos[0], ctx->pos[1], &f, &ds))) return rc;
     elstm_diag diag;
     elstm_diag_clear(&diag);
     size_t *starts = malloc((ds.rows ? ds.rows : 1) * sizeof *starts);
@@ -110,8 +131,9 @@ static int run(cli_ctx *ctx)
         elstm_atomic_file af;
         if ((s = elstm_atomic_open(&af, out, &diag)) != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }
         if (write_rows(af.f, &ds, starts, yn, n) != 0) {
+            int e = errno;
             elstm_atomic_abort(&af);
-            rc = cli_error("%s: cannot write the forecasts", out);
+            rc = cli_error("%s: cannot write the forecasts: %s", out, strerror(e));
             goto done;
         }
         if ((s = elstm_atomic_commit(&af, &diag)) != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }

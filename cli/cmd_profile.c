@@ -22,19 +22,6 @@ static const cli_opt profile_opts[] = {
 };
 static const cli_opt *const groups[] = {profile_opts, cli_json_opt, NULL};
 
-/* 11612288 -> "11,612,288" */
-static const char *grouped(uint64_t v, char *buf, size_t n)
-{
-    char d[32];
-    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)v), o = 0;
-    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0) buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* What each core is, and what its emulation is not. */
 typedef struct core_info {
     const char *name, *label, *code, *emulator;
@@ -95,12 +82,14 @@ static int run(cli_ctx *ctx)
         return cli_fail(st, &diag);
     }
     float *x = malloc((size_t)f.steps * (size_t)f.lstm.n_input * sizeof(float));
+    float *y = malloc((size_t)elstm_forecaster_top(&f)->n_output * sizeof(float));
     float host = NAN;
-    if (x) {
+    if (x && y) {
         elstm_codegen_synthetic_window(f.steps, f.lstm.n_input, x);
-        if (elstm_codegen_forecast(&m, x, &host, &diag) != ELSTM_OK) host = NAN;
-        free(x);
+        if (elstm_forecaster_window(&f, x, y) == ELSTM_OK) host = y[0];
     }
+    free(x);
+    free(y);
     const double per_mac = r.measured ? (double)r.instructions / (double)fig.macs : NAN;
     const double ms = r.measured ? (double)r.instructions * cpi / (mhz * 1e3) : NAN;
     int rc = 0;
@@ -110,6 +99,8 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "model", json_string(path));
         json_object_set_new(o, "core", json_string(core->name));
         json_object_set_new(o, "units", json_integer(f.lstm.n_units));
+        json_object_set_new(o, "layers", json_integer(f.n_layers));
+        json_object_set_new(o, "outputs", json_integer(elstm_forecaster_top(&f)->n_output));
         json_object_set_new(o, "inputs", json_integer(f.lstm.n_input));
         json_object_set_new(o, "steps", json_integer(f.steps));
         json_object_set_new(o, "macs", json_integer((json_int_t)fig.macs));
@@ -140,25 +131,27 @@ static int run(cli_ctx *ctx)
         rc = cli_print_json(o);
     } else {
         char a[32], b[32];
-        printf("%s: LSTM(%d) + Dense(%d), %d steps x %d inputs\n", path, (int)f.lstm.n_units, (int)f.lstm.n_output,
-               (int)f.steps, (int)f.lstm.n_input);
-        printf("  multiply-accumulates  %s per forecast\n", grouped(fig.macs, a, sizeof a));
-        printf("  weights (flash)       %s bytes, %s\n", grouped(fig.weight_bytes, a, sizeof a),
+        char what[160];
+        printf("%s: %s, %d steps x %d inputs\n", path, elstm_forecaster_text(&f, what, sizeof what), (int)f.steps,
+               (int)f.lstm.n_input);
+        printf("  multiply-accumulates  %s per forecast\n", elstm_count_format(fig.macs, a, sizeof a));
+        printf("  weights (flash)       %s bytes, %s\n", elstm_count_format(fig.weight_bytes, a, sizeof a),
                m.net8 ? "int8 weights, int32 biases (TFLite's integer scheme)" : "float32");
         printf("  RAM (state, ring)     %s bytes (the generated library's NAME_ARENA_BYTES)\n",
-               grouped(fig.arena_bytes, a, sizeof a));
+               elstm_count_format(fig.arena_bytes, a, sizeof a));
         if (r.have_cc)
             printf("  runtime code          %s bytes of %s (the library's code without the reference kernel; %s, %s)\n",
-                   grouped(r.code_bytes, a, sizeof a), core->code, r.cc_version, opt ? opt : "-O2");
+                   elstm_count_format(r.code_bytes, a, sizeof a), core->code, r.cc_version, opt ? opt : "-O2");
         else
             printf("  runtime code          not measured: %s is not installed (Debian: %s)\n", r.missing, r.missing_pkg);
         if (r.measured) {
             printf("  emulated %-12s %s instructions per forecast = %.3f per MAC (%s)%s\n", core->label,
-                   grouped(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
+                   elstm_count_format(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
             if (mo.reference)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
-                       grouped(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
-            printf("  forecast on the board %.7f (normalized; the host computes %.7f)\n", r.forecast_norm, (double)host);
+                       elstm_count_format(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);
+            printf("  forecast on the board %.7f (normalized%s; the host computes %.7f)\n", r.forecast_norm,
+                   elstm_forecaster_top(&f)->n_output > 1 ? ", output 0" : "", (double)host);
             printf("  estimated time        %.1f ms at %g MHz, assuming %g cycle%s per instruction "
                    "(the seed's ESP32-S3 took %.0f ms under TensorFlow Lite Micro)\n",
                    ms, mhz, cpi, cpi == 1.0 ? "" : "s", ELSTM_SEED_MS);

@@ -9,6 +9,7 @@
  * Test hooks (environment, used by tests/train/): ELSTM_TEST_STOP_AFTER_EPOCH=N acts as
  * if SIGINT arrived after epoch N; ELSTM_TEST_POISON_AFTER_EPOCH=N puts a NaN into the
  * training inputs after epoch N (a run that blows up). */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -37,7 +38,19 @@ static const cli_opt model_opts[] = {
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_force_opt, cli_json_opt, NULL};
+
+#define WINDOWS_MAGIC "ELSTMWIN1 "
+
+static int is_windows_file(const char *path)
+{
+    FILE *f = NULL;
+    char head[sizeof WINDOWS_MAGIC] = "";
+    int ok = elstm_open_input(path, &f, NULL) == ELSTM_OK && fread(head, 1, strlen(WINDOWS_MAGIC), f) == strlen(WINDOWS_MAGIC) &&
+             memcmp(head, WINDOWS_MAGIC, strlen(WINDOWS_MAGIC)) == 0;
+    if (f) fclose(f);
+    return ok;
+}
 
 static volatile sig_atomic_t g_stop = 0;
 static void on_signal(int sig)
@@ -129,7 +142,7 @@ static int export_windows(const char *path, const elstm_dataset *ds)
         free(yn);
         return cli_fail(s, &diag);
     }
-    fprintf(af.f, "ELSTMWIN1 %zu %d %d %d %zu %zu %zu %.17g %.17g\n", ds->rows, ds->n_inputs, ds->meta.steps,
+    fprintf(af.f, WINDOWS_MAGIC "%zu %d %d %d %zu %zu %zu %.17g %.17g\n", ds->rows, ds->n_inputs, ds->meta.steps,
             ds->meta.horizon, ds->n_win[0], ds->n_win[1], ds->n_win[2], ds->meta.target_min, ds->meta.target_max);
     fwrite(ds->x, sizeof(float), ds->rows * (size_t)ds->n_inputs, af.f);
     fwrite(yn, sizeof(float), ds->rows, af.f);
@@ -140,8 +153,9 @@ static int export_windows(const char *path, const elstm_dataset *ds)
             fwrite(&v, sizeof v, 1, af.f);
         }
     if (ferror(af.f)) {
+        int e = errno;
         elstm_atomic_abort(&af);
-        return cli_error("%s: cannot write the windows", path);
+        return cli_error("%s: cannot write the windows: %s", path, strerror(e));
     }
     if ((s = elstm_atomic_commit(&af, &diag)) != ELSTM_OK) return cli_fail(s, &diag);
     fprintf(stderr, "Wrote %zu rows x %d inputs and %zu/%zu/%zu windows to %s\n", ds->rows, ds->n_inputs,
@@ -177,29 +191,6 @@ static int read_model_opts(cli_ctx *ctx, elstm_train_opts *o)
 
 /* Before training: the checkpoint to resume from exists, and MODEL and its checkpoint
  * can be written (fail now, not after the first epoch). */
-static int check_outputs(const char *out, const char *ckpt, const char *report, int resume)
-{
-    elstm_diag diag;
-    elstm_diag_clear(&diag);
-    if (resume && access(ckpt, F_OK) != 0)
-        return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
-                         "when a run ends normally)", ckpt);
-    for (int k = 0; k < (report ? 3 : 2); k++) {
-        const char *path = k == 2 ? report : k ? ckpt : out;
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return k == 2 ? cli_error("%s: is a directory; --report names the HTML file to write (e.g. "
-                                      "%s/report.html)", path, path)
-                          : cli_error("%s: is a directory; -o names the model file to write (e.g. %s/model.tflite)",
-                                      path, out);
-        elstm_atomic_file probe;
-        elstm_status s = elstm_atomic_open(&probe, path, &diag);
-        if (s != ELSTM_OK) return cli_fail(s, &diag);
-        elstm_atomic_abort(&probe);
-    }
-    return 0;
-}
-
 static void progress_start(progress *pr, const char *out, elstm_dataset *ds, int resume)
 {
     pr->tty = isatty(STDERR_FILENO);
@@ -310,6 +301,39 @@ static int run(cli_ctx *ctx)
     elstm_train_opts topts;
     if ((rc = read_model_opts(ctx, &topts))) return rc;
 
+    /* outputs first: nothing is worth computing for a file that may not be written */
+    const char *inputs[] = {ctx->pos[0], NULL};
+    const int force = cli_has(ctx, "--force");
+    char ckpt[ELSTM_PATH_MAX + 8] = "";
+    if (exp) {
+        elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
+        if ((rc = cli_check_output(exp, &r))) return rc;
+    } else {
+        elstm_output_rules r = {"-o", inputs, force, 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
+        if ((rc = cli_check_output(out, &r))) return rc;
+        /* MODEL.ckpt: written after each epoch, removed at the end; --resume reads it */
+        const char *slash = strrchr(out, '/');
+        size_t base = strlen(slash ? slash + 1 : out);
+        if (base + 5 > 255)
+            return cli_error("the model file name given to -o is %zu bytes long; train also writes MODEL.ckpt "
+                             "beside it and file names take at most 255 bytes, so give one of at most 250",
+                             base);
+        snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+        struct stat st;
+        if (resume && stat(ckpt, &st) != 0)
+            return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
+                             "when a run ends normally); run without --resume to start again", ckpt);
+        if (stat(ckpt, &st) == 0 && !S_ISREG(st.st_mode))
+            return cli_error("%s: is %s, but train keeps its checkpoint in a file of this name beside -o %s; "
+                             "move it away or choose another -o", ckpt,
+                             S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
+        r.is_ours = elstm_checkpoint_is;
+        r.ours = "a checkpoint edgelstm wrote";
+        if ((rc = cli_check_output(ckpt, &r))) return rc;
+        const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
+        if (report && (rc = cli_check_report_output(report, "--report", report_inputs, force))) return rc;
+    }
+
     elstm_diag diag;
     elstm_diag_clear(&diag);
     elstm_dataset ds;
@@ -318,7 +342,6 @@ static int run(cli_ctx *ctx)
     elstm_windows wtr = {0}, wva = {0};
     elstm_trainer *tr = NULL;
     progress pr = {0};
-    char ckpt[1100];
     if (exp) {
         rc = export_windows(exp, &ds);
         goto done;
@@ -334,10 +357,8 @@ static int run(cli_ctx *ctx)
         rc = cli_fail(s, &diag);
         goto done;
     }
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     topts.checkpoint = ckpt;
     topts.stop = &g_stop;
-    if ((rc = check_outputs(out, ckpt, report, resume)) != 0) goto done;
     if ((s = elstm_trainer_create(&tr, &topts, ds.n_inputs, ds.meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
@@ -356,7 +377,7 @@ static int run(cli_ctx *ctx)
     if (pr.tty) fprintf(stderr, "\r\033[K");
     rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, &ds, out, resume, json, &pr)
                        : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);
-    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, NULL, 1, 240.0, 0);
+    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, "--report", NULL, 1, 240.0, 0, force);
 done:
     json_decref(pr.epoch_seconds);
     elstm_trainer_free(tr);

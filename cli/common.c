@@ -8,9 +8,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "edgelstm/fileio.h"
+#include "edgelstm/meta.h"
+#include "edgelstm/tflite.h"
 
 const cli_opt cli_json_opt[] = {
     {"--json", NULL, NULL, "print the result as one JSON object on stdout"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const cli_opt cli_force_opt[] = {
+    {"--force", NULL, NULL, "replace an existing output file that this command did not write"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -39,13 +47,54 @@ static const cli_opt *find_opt(const cli_command *cmd, const char *arg, size_t l
     return NULL;
 }
 
+const char *cli_escape(const char *s, char *buf, size_t n)
+{
+    size_t o = 0;
+    if (!n) return buf;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < n; p++) {
+        if (*p == '\n') o += (size_t)snprintf(buf + o, n - o, "\\n");
+        else if (*p == '\t') o += (size_t)snprintf(buf + o, n - o, "\\t");
+        else if (*p == '\r') o += (size_t)snprintf(buf + o, n - o, "\\r");
+        else if (*p < 0x20 || *p == 0x7f) o += (size_t)snprintf(buf + o, n - o, "\\x%02X", *p);
+        else buf[o++] = (char)*p;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+void cli_put_escaped(FILE *f, const char *s)
+{
+    char buf[256];
+    for (const char *p = s; *p;) {
+        size_t k = strnlen(p, 48);   /* escaped, 48 bytes take at most 192 */
+        char chunk[49];
+        memcpy(chunk, p, k);
+        chunk[k] = '\0';
+        fputs(cli_escape(chunk, buf, sizeof buf), f);
+        p += k;
+    }
+}
+
+/* "PREFIX" + the formatted message, escaped, + "SUFFIX\n" on stderr: one line whatever the
+ * file names and metadata in it hold. */
+static void vmessage(const char *prefix, const char *suffix, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fputs(prefix, stderr);
+    cli_put_escaped(stderr, msg);
+    fputs(suffix, stderr);
+    fputc('\n', stderr);
+}
+
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
 {
+    char prefix[64], suffix[64];
+    snprintf(prefix, sizeof prefix, "edgelstm %s: ", ctx->cmd->name);
+    snprintf(suffix, sizeof suffix, " (see 'edgelstm help %s')", ctx->cmd->name);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "edgelstm %s: ", ctx->cmd->name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see 'edgelstm help %s')\n", ctx->cmd->name);
+    vmessage(prefix, suffix, fmt, ap);
     va_end(ap);
     return CLI_EXIT_USAGE;
 }
@@ -147,10 +196,7 @@ int cli_get_double(const cli_ctx *ctx, const char *name, double lo, double hi, d
 
 int cli_fail(elstm_status s, const elstm_diag *diag)
 {
-    if (diag && diag->status != ELSTM_OK && diag->msg[0])
-        fprintf(stderr, "edgelstm: %s\n", diag->msg);
-    else
-        fprintf(stderr, "edgelstm: %s\n", elstm_status_str(s));
+    cli_error("%s", diag && diag->status != ELSTM_OK && diag->msg[0] ? diag->msg : elstm_status_str(s));
     return s == ELSTM_ERR_ARG ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
@@ -158,11 +204,25 @@ int cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "edgelstm: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
+    vmessage("edgelstm: ", "", fmt, ap);
     va_end(ap);
     return CLI_EXIT_FAIL;
+}
+
+int cli_is_edgelstm_model(const char *path)
+{
+    elstm_tflite_model *m = NULL;
+    int ours = elstm_tflite_load(path, &m, NULL) == ELSTM_OK && elstm_tflite_find_metadata(m, ELSTM_META_NAME);
+    elstm_tflite_free(m);
+    return ours;
+}
+
+int cli_check_output(const char *path, const elstm_output_rules *r)
+{
+    elstm_diag diag;
+    elstm_diag_clear(&diag);
+    elstm_status s = elstm_output_check(path, r, &diag);
+    return s == ELSTM_OK ? 0 : cli_fail(s, &diag);
 }
 
 int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
@@ -176,16 +236,16 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
     o->time_features = cli_get(ctx, "--time-features");
     long v;
     v = o->skip_rows;
-    if (cli_get_int(ctx, "--skip-rows", 0, 1000000, &v)) return CLI_EXIT_USAGE;
+    if (cli_get_int(ctx, "--skip-rows", 0, ELSTM_MAX_SKIP_ROWS, &v)) return CLI_EXIT_USAGE;
     o->skip_rows = (int)v;
     v = o->steps;
-    if (cli_get_int(ctx, "--steps", 1, 100000, &v)) return CLI_EXIT_USAGE;
+    if (cli_get_int(ctx, "--steps", 1, ELSTM_MAX_STEPS, &v)) return CLI_EXIT_USAGE;
     o->steps = (int)v;
     v = o->horizon;
-    if (cli_get_int(ctx, "--horizon", 1, 100000, &v)) return CLI_EXIT_USAGE;
+    if (cli_get_int(ctx, "--horizon", 1, ELSTM_MAX_HORIZON, &v)) return CLI_EXIT_USAGE;
     o->horizon = (int)v;
     v = o->max_gap;
-    if (cli_get_int(ctx, "--max-gap", 0, 1000000, &v)) return CLI_EXIT_USAGE;
+    if (cli_get_int(ctx, "--max-gap", 0, ELSTM_MAX_GAP_STEPS, &v)) return CLI_EXIT_USAGE;
     o->max_gap = (int)v;
     const char *split = cli_get(ctx, "--split");
     if (split) {

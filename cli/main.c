@@ -124,8 +124,31 @@ static void print_man(void)
     printf(".SH SEE ALSO\nThe documents in the docs/ folder of the source repository.\n");
 }
 
-int main(int argc, char **argv)
+/* Every byte of stdout must have reached its file: a write error (a full disk, a closed
+ * pipe reader, /dev/full) is a failure, whatever the command printed. */
+static int finish(int rc)
 {
+    int bad = fflush(stdout) != 0;
+    bad |= ferror(stdout) != 0;
+    if (bad && rc == CLI_EXIT_OK) {
+        fprintf(stderr, "edgelstm: cannot write to standard output\n");
+        rc = CLI_EXIT_FAIL;
+    }
+    return rc;
+}
+
+/* "edgelstm: PREFIX'ARG'SUFFIX" with ARG escaped (it may hold anything). */
+static int bad_argument(const char *prefix, const char *arg, const char *suffix)
+{
+    fprintf(stderr, "edgelstm: %s'", prefix);
+    cli_put_escaped(stderr, arg);
+    fprintf(stderr, "'%s\n", suffix);
+    return CLI_EXIT_USAGE;
+}
+
+static int dispatch(int argc, char **argv)
+{
+    cli_init_texts();
     if (argc < 2) {
         print_overview(stderr);
         return CLI_EXIT_USAGE;
@@ -134,8 +157,8 @@ int main(int argc, char **argv)
     int is_help = strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0;
     int is_version = strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0;
     if ((is_help || is_version) && argc > 2) {
-        fprintf(stderr, "edgelstm: unexpected argument '%s' after %s\n", argv[2], name);
-        return CLI_EXIT_USAGE;
+        return bad_argument("unexpected argument ", argv[2], strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0
+                                                                 ? " after --version" : " after --help");
     }
     if (is_help) {
         print_overview(stdout);
@@ -153,14 +176,10 @@ int main(int argc, char **argv)
         int man = strcmp(argv[2], "--man") == 0;
         const cli_command *c = find_command(argv[2]);
         if (!c && !man) {
-            fprintf(stderr, "edgelstm: unknown command '%s'; run 'edgelstm --help' for the list\n",
-                    argv[2]);
-            return CLI_EXIT_USAGE;
+            return bad_argument("unknown command ", argv[2], "; run 'edgelstm --help' for the list");
         }
         if (argc > 3) {
-            fprintf(stderr, "edgelstm: unexpected argument '%s'; usage: edgelstm help COMMAND|--man\n",
-                    argv[3]);
-            return CLI_EXIT_USAGE;
+            return bad_argument("unexpected argument ", argv[3], "; usage: edgelstm help COMMAND|--man");
         }
         if (man) print_man();
         else print_command_help(c);
@@ -168,8 +187,7 @@ int main(int argc, char **argv)
     }
     const cli_command *c = find_command(name);
     if (!c) {
-        fprintf(stderr, "edgelstm: unknown command '%s'; run 'edgelstm --help' for the list\n", name);
-        return CLI_EXIT_USAGE;
+        return bad_argument("unknown command ", name, "; run 'edgelstm --help' for the list");
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -181,10 +199,10 @@ int main(int argc, char **argv)
     cli_ctx ctx;
     int rc = cli_parse(c, argc - 2, argv + 2, &ctx);
     if (rc) return rc;
-    rc = c->run(&ctx);
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "edgelstm: cannot write to standard output\n");
-        rc = CLI_EXIT_FAIL;
-    }
-    return rc;
+    return c->run(&ctx);
+}
+
+int main(int argc, char **argv)
+{
+    return finish(dispatch(argc, argv));
 }

@@ -4,11 +4,14 @@
  * Everything that is code comes from elsewhere: the runtime sources are copied unchanged
  * from the copies embedded in the executable, and the library's own C (NAME.c, the
  * headers, the examples, the build files) comes from the templates in codegen/templates/
- * (also embedded), whose @KEY@ placeholders are filled here. What this file writes itself
- * is data: the model's weights as `static const` arrays, its scaler and input encodings,
- * the example window, and the constants of the header.
+ * (also embedded), whose @KEY@ placeholders take the values made here (make_vars). What
+ * this file writes itself is data: the model's weights as `static const` arrays, its
+ * scaler and input encodings, the example window, and the constants of the header.
+ * The targets' layouts are the table of targets.c; text and templates are emit.c's;
+ * writing the files is output.c's.
  */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,290 +19,11 @@
 #include <strings.h>
 
 #include "device.h"
+#include "multi/device_multi.h"
 #include "edgelstm/fileio.h"
-#include "host/lstm_s8_pack.h"
 #include "edgelstm/model.h"
+#include "host/lstm_s8_pack.h"
 #include "internal.h"
-
-/* ---- strings ------------------------------------------------------------------------ */
-
-static void cg_reserve(cg_buf *b, size_t extra)
-{
-    if (b->oom || b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = cap;
-}
-
-void cg_putn(cg_buf *b, const char *s, size_t n)
-{
-    cg_reserve(b, n);
-    if (b->oom) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void cg_puts(cg_buf *b, const char *s)
-{
-    cg_putn(b, s, strlen(s));
-}
-
-void cg_printf(cg_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    cg_reserve(b, (size_t)n);
-    if (b->oom) return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void cg_buf_free(cg_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-/* A float as a C literal that reads back as the same float ("%.9g", with "f"). */
-static void put_float(cg_buf *b, float v)
-{
-    char s[48];
-    snprintf(s, sizeof s, "%.9g", (double)v);
-    if (!strpbrk(s, ".e")) strcat(s, ".0");
-    cg_puts(b, s);
-    cg_puts(b, "f");
-}
-
-/* A C string literal of s (escapes quotes, backslashes, and non-printable bytes). */
-static void put_cstring(cg_buf *b, const char *s)
-{
-    cg_puts(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') cg_printf(b, "\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7f || *p == '?') cg_printf(b, "\\%03o", *p); /* '?': no trigraphs */
-        else cg_putn(b, (const char *)p, 1);
-    }
-    cg_puts(b, "\"");
-}
-
-/* The inside of a JSON (or YAML double-quoted) string: quotes, backslashes and control
- * characters escaped; other bytes (UTF-8) as they are. */
-static void put_jsonsafe(cg_buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') cg_printf(b, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f) cg_printf(b, "\\u%04x", *p);
-        else cg_putn(b, (const char *)p, 1);
-    }
-}
-
-/* A library.json "authors" entry: "Name <email>" as name and email, other text as name. */
-static void put_person_json(cg_buf *b, const char *who, int maintainer)
-{
-    const char *lt = strrchr(who, '<');
-    size_t n = strlen(who);
-    int email = lt && lt > who && lt[-1] == ' ' && n > 2 && who[n - 1] == '>' && lt + 1 < who + n - 1;
-    cg_puts(b, "{\"name\": \"");
-    if (email) {
-        char *name = strndup(who, (size_t)(lt - 1 - who)), *addr = strndup(lt + 1, (size_t)(who + n - 1 - (lt + 1)));
-        put_jsonsafe(b, name ? name : "");
-        cg_puts(b, "\", \"email\": \"");
-        put_jsonsafe(b, addr ? addr : "");
-        free(name);
-        free(addr);
-    } else {
-        put_jsonsafe(b, who);
-    }
-    cg_printf(b, "\", \"maintainer\": %s}", maintainer ? "true" : "false");
-}
-
-/* Text safe inside a C comment, a Markdown table and a one-line value (no "*" "/" pairs,
- * no control characters, no '|'). */
-static void put_commentsafe(cg_buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if (c < 0x20 || c == 0x7f || c == '|') c = '_';
-        if ((c == '*' && p[1] == '/') || (c == '/' && p[1] == '*')) c = '_';
-        if (c == '?' && p[1] == '?') c = '_';   /* no trigraph (??/ would continue the line) */
-        cg_putn(b, (const char *)&c, 1);
-    }
-}
-
-/* ---- files ---------------------------------------------------------------------------- */
-
-const elstm_embedded_file *cg_embedded(const char *path)
-{
-    for (int i = 0; i < elstm_runtime_file_count; i++)
-        if (strcmp(elstm_runtime_files[i].name, path) == 0) return &elstm_runtime_files[i];
-    for (int i = 0; i < elstm_deploy_files_count; i++)
-        if (strcmp(elstm_deploy_files[i].name, path) == 0) return &elstm_deploy_files[i];
-    return NULL;
-}
-
-elstm_status cg_add_bytes(elstm_genlib *lib, const char *path, const void *data, size_t len,
-                          elstm_diag *diag)
-{
-    if (lib->n == lib->cap) {
-        int cap = lib->cap ? 2 * lib->cap : 32;
-        elstm_genfile *f = realloc(lib->files, (size_t)cap * sizeof *f);
-        if (!f) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory generating %s", path);
-        lib->files = f;
-        lib->cap = cap;
-    }
-    elstm_genfile *f = &lib->files[lib->n];
-    f->path = strdup(path);
-    f->data = malloc(len + 1);
-    if (!f->path || !f->data) {
-        free(f->path);
-        free(f->data);
-        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory generating %s", path);
-    }
-    if (len) memcpy(f->data, data, len);
-    f->data[len] = '\0';
-    f->len = len;
-    lib->n++;
-    return ELSTM_OK;
-}
-
-elstm_status cg_add(elstm_genlib *lib, const char *path, cg_buf *b, elstm_diag *diag)
-{
-    if (b->oom) {
-        cg_buf_free(b);
-        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory generating %s", path);
-    }
-    elstm_status st = cg_add_bytes(lib, path, b->p ? b->p : "", b->len, diag);
-    cg_buf_free(b);
-    return st;
-}
-
-void elstm_genlib_free(elstm_genlib *lib)
-{
-    if (!lib) return;
-    for (int i = 0; i < lib->n; i++) {
-        free(lib->files[i].path);
-        free(lib->files[i].data);
-    }
-    free(lib->files);
-    memset(lib, 0, sizeof *lib);
-}
-
-/* ---- templates -------------------------------------------------------------------------- */
-
-#define CG_MAX_VARS 48
-
-typedef struct cg_vars {
-    int n;
-    const char *key[CG_MAX_VARS];
-    char *val[CG_MAX_VARS];   /* owned */
-} cg_vars;
-
-static void var_set(cg_vars *v, const char *key, const char *val)
-{
-    for (int i = 0; i < v->n; i++)
-        if (strcmp(v->key[i], key) == 0) {
-            free(v->val[i]);
-            v->val[i] = strdup(val);
-            return;
-        }
-    if (v->n == CG_MAX_VARS) abort(); /* a programming error: raise CG_MAX_VARS */
-    v->key[v->n] = key;
-    v->val[v->n] = strdup(val);
-    v->n++;
-}
-
-static void var_setf(cg_vars *v, const char *key, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void var_setf(cg_vars *v, const char *key, const char *fmt, ...)
-{
-    char s[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s, sizeof s, fmt, ap);
-    va_end(ap);
-    var_set(v, key, s);
-}
-
-/* Takes the buffer's text as the value. */
-static void var_take(cg_vars *v, const char *key, cg_buf *b)
-{
-    var_set(v, key, b->p ? b->p : "");
-    cg_buf_free(b);
-}
-
-static void vars_free(cg_vars *v)
-{
-    for (int i = 0; i < v->n; i++) free(v->val[i]);
-    v->n = 0;
-}
-
-/* Expand codegen/templates/NAME: every @KEY@ is replaced by its value. */
-static elstm_status expand(const char *tmpl, const cg_vars *v, cg_buf *out, elstm_diag *diag)
-{
-    char path[128];
-    snprintf(path, sizeof path, "codegen/templates/%s", tmpl);
-    const elstm_embedded_file *f = cg_embedded(path);
-    if (!f) return elstm_diag_set(diag, ELSTM_ERR_IO, NULL, 0, "internal error: template %s is not embedded", path);
-    const char *s = (const char *)f->data, *end = s + f->size;
-    while (s < end) {
-        const char *at = memchr(s, '@', (size_t)(end - s));
-        if (!at) {
-            cg_putn(out, s, (size_t)(end - s));
-            break;
-        }
-        cg_putn(out, s, (size_t)(at - s));
-        const char *k = at + 1, *e = k;
-        while (e < end && (isupper((unsigned char)*e) || *e == '_')) e++;
-        if (e < end && *e == '@' && e > k) {
-            int found = 0;
-            for (int i = 0; i < v->n; i++)
-                if (strlen(v->key[i]) == (size_t)(e - k) && strncmp(v->key[i], k, (size_t)(e - k)) == 0) {
-                    cg_puts(out, v->val[i]);
-                    found = 1;
-                    break;
-                }
-            if (!found)
-                return elstm_diag_set(diag, ELSTM_ERR_FORMAT, NULL, 0,
-                                      "internal error: template %s uses an unknown placeholder @%.*s@",
-                                      path, (int)(e - k), k);
-            s = e + 1;
-        } else {
-            cg_putn(out, at, 1);
-            s = at + 1;
-        }
-    }
-    return ELSTM_OK;
-}
-
-static elstm_status add_expanded(elstm_genlib *lib, const char *path, const char *tmpl, const cg_vars *v,
-                                 elstm_diag *diag)
-{
-    cg_buf b = {0};
-    elstm_status st = expand(tmpl, v, &b, diag);
-    if (st != ELSTM_OK) {
-        cg_buf_free(&b);
-        return st;
-    }
-    return cg_add(lib, path, &b, diag);
-}
 
 /* ---- names ------------------------------------------------------------------------------ */
 
@@ -339,7 +63,7 @@ static const char *const header_names[] = {
     "Stream", "Udp", "WString", "Wire", "WiFi",
 };
 
-elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
+static elstm_status check_name_basic(const char *name, elstm_diag *diag)
 {
     if (!name || !*name)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "the library name is empty (expected a C identifier such as temp_forecast)");
@@ -373,33 +97,22 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                               "the library name '%s' starts with 'Arduino', which the Arduino library rules reserve",
                               name);
-    if (strncmp(name, "elstm", 5) == 0 || strncmp(name, "ei_", 3) == 0 || strncmp(name, "EI_", 3) == 0)
-        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
-                              "the library name '%s' starts with a prefix the runtime uses (elstm, ei_); choose another",
-                              name);
+    /* namespaces the runtime and the Edge Impulse style API own, in any case */
+    static const char *const reserved[] = {"elstm", "edgelstm", "ei_", "eidsp", "run_classifier"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strncasecmp(name, reserved[i], strlen(reserved[i])) == 0)
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                  "the library name '%s' starts with '%s', a prefix the runtime or the Edge "
+                                  "Impulse style API uses (elstm, edgelstm, ei_, eidsp, run_classifier, in any "
+                                  "case); choose another",
+                                  name, reserved[i]);
     return ELSTM_OK;
 }
 
-elstm_status elstm_target_parse(const char *s, elstm_target *t)
+elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
 {
-    static const char *const names[] = {"c", "arduino", "esp-idf", "platformio"};
-    for (int i = 0; i < 4; i++)
-        if (s && strcmp(s, names[i]) == 0) {
-            *t = (elstm_target)i;
-            return ELSTM_OK;
-        }
-    return ELSTM_ERR_ARG;
-}
-
-const char *elstm_target_name(elstm_target t)
-{
-    switch (t) {
-    case ELSTM_TARGET_C: return "c";
-    case ELSTM_TARGET_ARDUINO: return "arduino";
-    case ELSTM_TARGET_ESP_IDF: return "esp-idf";
-    case ELSTM_TARGET_PLATFORMIO: return "platformio";
-    }
-    return "?";
+    elstm_status st = check_name_basic(name, diag);
+    return st == ELSTM_OK ? cg_name_clash(name, diag) : st;
 }
 
 uint32_t elstm_crc32(const void *data, size_t len)
@@ -421,24 +134,46 @@ elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t 
     elstm_status st = elstm_read_file(path, &bytes, &len, 0, diag);
     if (st != ELSTM_OK) return st;
     *crc32 = elstm_crc32(bytes, len);
+    st = elstm_forecaster_load_buffer(bytes, len, path, f, diag);
     free(bytes);
-    return elstm_forecaster_load(path, f, diag);
+    return st;
+}
+
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f)
+{
+    const elstm_lstm_f32 *top = &layers[n_layers - 1];
+    uint64_t O = (uint64_t)top->n_output, units = 0;
+    f->macs = O * (uint64_t)top->n_units;
+    f->weight_bytes = sizeof(float) * (O * (uint64_t)top->n_units + O);
+    for (int32_t k = 0; k < n_layers; k++) {
+        uint64_t N = (uint64_t)layers[k].n_units, I = (uint64_t)layers[k].n_input;
+        f->macs += (uint64_t)steps * 4u * N * (I + N);
+        f->weight_bytes += sizeof(float) * (4u * N * (I + N) + 4u * N);
+        units += N;
+    }
+    if (n_layers == 1 && O == 1)   /* runtime/device.c */
+        f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, layers[0].n_input, layers[0].n_units);
+    else   /* runtime/multi/device_multi.c */
+        f->arena_bytes = ELSTM_DEVICE_MULTI_ARENA_BYTES(steps, layers[0].n_input, n_layers, units, O);
+}
+
+void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
+{
+    elstm_model_figures_layers(l, 1, steps, f);
 }
 
 elstm_status elstm_codegen_model_of(const elstm_forecaster *f, const char *source, uint32_t crc32,
                                     elstm_codegen_model *m, elstm_diag *diag)
 {
     memset(m, 0, sizeof *m);
-    if (f->n_layers > 1)
-        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, source, 0,
-                              "the model has %d stacked LSTM layers; deploy writes libraries of one LSTM "
-                              "layer and its dense layer", (int)f->n_layers);
     if (f->dtype == ELSTM_FORECASTER_S16)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, source, 0,
                               "the model is 16x8 (int16 activations); deploy writes float32 and int8 "
                               "models (quantize with --scheme int8), 16x8 ones run on the host and in "
                               "TFLite Micro");
-    m->lstm = &f->lstm;
+    m->lstm = f->layers;
+    m->n_layers = f->n_layers;
     m->steps = f->steps;
     m->meta = f->has_meta ? &f->meta : NULL;
     m->source = source;
@@ -447,25 +182,18 @@ elstm_status elstm_codegen_model_of(const elstm_forecaster *f, const char *sourc
     return ELSTM_OK;
 }
 
-void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
-{
-    uint64_t N = (uint64_t)l->n_units, I = (uint64_t)l->n_input, O = (uint64_t)l->n_output;
-    f->macs = (uint64_t)steps * 4u * N * (I + N) + O * N;
-    f->weight_bytes = sizeof(float) * (4u * N * (I + N) + 4u * N + O * N + O);
-    f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, l->n_input, l->n_units);
-}
-
 void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f)
 {
-    elstm_model_figures_get(m->lstm, m->steps, f);
-    if (m->net8) {
-        const elstm_net_s8 *n = m->net8;
-        uint64_t N = (uint64_t)n->lstm.q.n_units, I = (uint64_t)n->lstm.q.n_input, O = (uint64_t)n->dense.n_out;
-        f->macs = (uint64_t)m->steps * 4u * N * (I + N) + O * N;
-        f->weight_bytes = 4u * N * (I + N) + O * N + sizeof(int32_t) * (4u * N + O) +
-                          sizeof(elstm_qmult) * (uint64_t)(n->dense.per_channel ? O : 1);
-        f->arena_bytes = ELSTM_DEVICE_S8_ARENA_BYTES(m->steps, n->lstm.q.n_input, n->lstm.q.n_units);
+    if (!m->net8) {
+        elstm_model_figures_layers(m->lstm, m->n_layers > 0 ? m->n_layers : 1, m->steps, f);
+        return;
     }
+    const elstm_net_s8 *n = m->net8;
+    uint64_t N = (uint64_t)n->lstm.q.n_units, I = (uint64_t)n->lstm.q.n_input, O = (uint64_t)n->dense.n_out;
+    f->macs = (uint64_t)m->steps * 4u * N * (I + N) + O * N;
+    f->weight_bytes = 4u * N * (I + N) + O * N + sizeof(int32_t) * (4u * N + O) +
+                      sizeof(elstm_qmult) * (uint64_t)(n->dense.per_channel ? O : 1);
+    f->arena_bytes = ELSTM_DEVICE_S8_ARENA_BYTES(m->steps, n->lstm.q.n_input, n->lstm.q.n_units);
 }
 
 void elstm_codegen_synthetic_window(int32_t steps, int32_t n_input, float *out)
@@ -489,9 +217,12 @@ typedef struct cg_input {
 } cg_input;
 
 typedef struct cg_model {
-    const elstm_lstm_f32 *l;       /* float32; for int8 only the sizes and cell_clip */
-    const elstm_net_s8 *q;         /* int8: the runtime params, NULL for float32 */
-    int32_t steps, I, N;
+    const elstm_lstm_f32 *l;       /* the layers [n_layers]; l[n_layers - 1] holds the dense layer;
+                                      for int8 only the sizes and cell_clip */
+    const elstm_net_s8 *q;         /* int8 (one layer, one output): the runtime params, else NULL */
+    int32_t n_layers, O;           /* LSTM layers, outputs */
+    int multi;                     /* several layers or outputs: the library ships runtime/multi/ */
+    int32_t steps, I, N;           /* I, N: the first layer's */
     int n_sensors;
     char sensors[ELSTM_META_MAX_INPUTS][ELSTM_NAME_MAX];
     int sensor_compass[ELSTM_META_MAX_INPUTS];
@@ -503,20 +234,50 @@ typedef struct cg_model {
     int horizon;
 } cg_model;
 
+/* The library holds each scaler as float32: min, max, max - min and (inputs) 1 / (max - min)
+ * must all be finite float32 numbers, else it would not compile (inf) or would compute
+ * nonsense. Checked before anything is written. */
+static elstm_status check_scaler(const char *source, const char *what, double min, double max, int inverse,
+                                 elstm_diag *diag)
+{
+    double range = max - min;
+    int ok = isfinite(min) && isfinite(max) && min <= max && fabs(min) <= FLT_MAX && fabs(max) <= FLT_MAX &&
+             range <= FLT_MAX && (!inverse || range == 0.0 || 1.0 / range <= FLT_MAX);
+    if (ok) return ELSTM_OK;
+    return elstm_diag_set(diag, ELSTM_ERR_DATA, source, 0,
+                          "%s has a scaler (min %g, max %g) that float32, the device library's number type, "
+                          "cannot hold (values and their range at most 3.4e38, a range of 0 or above 2.9e-39); "
+                          "rescale the column (other units) and train again",
+                          what, min, max);
+}
+
 static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_diag *diag)
 {
+    elstm_status st;
     const elstm_lstm_f32 *l = cm->lstm;
     const elstm_meta *meta = cm->meta;
     memset(d, 0, sizeof *d);
+    d->n_layers = cm->n_layers > 0 ? cm->n_layers : 1;
     if (!l || l->n_input < 1 || l->n_units < 1 || cm->steps < 1)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, cm->source, 0, "the model has no LSTM weights to deploy");
-    if (cm->net8 ? cm->net8->dense.n_out != 1 : (l->n_output != 1 || !l->wd))
+    if (d->n_layers > ELSTM_DEVICE_MAX_LAYERS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
-                              "the model has %d outputs after its LSTM; deploy supports a forecaster with one output (LSTM + Dense(1))",
-                              (int)(cm->net8 ? cm->net8->dense.n_out : l->n_output));
+                              "the model has %d LSTM layers; a device library holds at most %d", (int)d->n_layers,
+                              ELSTM_DEVICE_MAX_LAYERS);
+    const elstm_lstm_f32 *top = &l[d->n_layers - 1];
+    if (cm->net8 && (d->n_layers != 1 || cm->net8->dense.n_out != 1))
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "the int8 model has %d outputs after its LSTM; deploy writes int8 forecasters with "
+                              "one LSTM layer and one output (LSTM + Dense(1))", (int)cm->net8->dense.n_out);
+    if (!cm->net8 && (top->n_output < 1 || !top->wd || elstm_lstm_stack_check_f32(l, d->n_layers) != ELSTM_OK))
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "the model's layers do not form a forecaster (LSTM layers, each reading the one before, "
+                              "then a dense layer with at least one output)");
     if (l->n_input > ELSTM_META_MAX_INPUTS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0, "the model has %d inputs per step (at most %d)",
                               (int)l->n_input, ELSTM_META_MAX_INPUTS);
+    d->O = cm->net8 ? 1 : top->n_output;
+    d->multi = d->n_layers > 1 || d->O > 1;
     d->l = l;
     d->q = cm->net8;
     d->steps = cm->steps;
@@ -549,11 +310,9 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         snprintf(in->name, sizeof in->name, "%s", mi->name);
         in->min = mi->min;
         in->max = mi->max;
-        if (!isfinite(mi->min) || !isfinite(mi->max) || !isfinite((float)mi->min) ||
-            (mi->max != mi->min && !isfinite((float)(1.0 / (mi->max - mi->min)))))
-            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
-                                  "input '%s' has a scaler (min %g, max %g) that float32 cannot hold", mi->name,
-                                  mi->min, mi->max);
+        char what[ELSTM_NAME_MAX + 32];
+        snprintf(what, sizeof what, "input '%s'", mi->name);
+        if ((st = check_scaler(cm->source, what, mi->min, mi->max, 1, diag)) != ELSTM_OK) return st;
         switch (mi->enc) {
         case ELSTM_ENC_TIME_SIN:
         case ELSTM_ENC_TIME_COS:
@@ -592,8 +351,9 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     snprintf(d->target, sizeof d->target, "%s", meta->target[0] ? meta->target : "value");
     d->target_min = meta->target_min;
     d->target_max = meta->target_max;
-    if (!isfinite(d->target_min) || !isfinite(d->target_max))
-        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0, "the target's scaler is not finite");
+    char what[ELSTM_NAME_MAX + 32];
+    snprintf(what, sizeof what, "the target '%s'", d->target);
+    if ((st = check_scaler(cm->source, what, d->target_min, d->target_max, 0, diag)) != ELSTM_OK) return st;
     d->interval_s = meta->interval_s > 0 ? meta->interval_s : 0;
     d->horizon = meta->horizon > 0 ? meta->horizon : 1;
     return ELSTM_OK;
@@ -660,7 +420,7 @@ static void put_floats(cg_buf *b, const char *decl, const char *what, const floa
         for (int c = 0; c < cols; c += 8) {
             if (!(row_word && cols <= 8)) cg_puts(b, "    ");
             for (int k = c; k < c + 8 && k < cols; k++) {
-                put_float(b, row[k]);
+                cg_put_float(b, row[k]);
                 cg_puts(b, k + 1 < c + 8 && k + 1 < cols ? ", " : ",\n");
             }
         }
@@ -683,34 +443,94 @@ static const char *const gate_words[ELSTM_GATES] = {"input gate", "forget gate",
 
 static elstm_status check_weights(const cg_model *d, const char *source, elstm_diag *diag)
 {
-    const elstm_lstm_f32 *l = d->l;
-    const size_t I = (size_t)d->I, N = (size_t)d->N;
     elstm_status st = ELSTM_OK;
     if (d->q) return ELSTM_OK;   /* integers; the runtime's init checks the params (host_forecast) */
-    for (int g = 0; g < ELSTM_GATES && st == ELSTM_OK; g++) {
-        char what[8];
-        if (!l->wx[g] || !l->wh[g])
-            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0, "the model lacks the %s weights", gate_words[g]);
-        snprintf(what, sizeof what, "Wx_%c", gate_names[g]);
-        st = check_finite(what, l->wx[g], N * I, source, diag);
-        what[1] = 'h';
-        if (st == ELSTM_OK) st = check_finite(what, l->wh[g], N * N, source, diag);
-        what[0] = 'b';
-        what[1] = '_';
-        what[2] = gate_names[g];
-        what[3] = '\0';
-        if (st == ELSTM_OK && l->b[g]) st = check_finite(what, l->b[g], N, source, diag);
+    for (int32_t k = 0; k < d->n_layers && st == ELSTM_OK; k++) {
+        const elstm_lstm_f32 *l = &d->l[k];
+        const size_t I = (size_t)l->n_input, N = (size_t)l->n_units;
+        for (int g = 0; g < ELSTM_GATES && st == ELSTM_OK; g++) {
+            char what[8];
+            if (!l->wx[g] || !l->wh[g])
+                return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0, "the model lacks the %s weights", gate_words[g]);
+            snprintf(what, sizeof what, "Wx_%c", gate_names[g]);
+            st = check_finite(what, l->wx[g], N * I, source, diag);
+            what[1] = 'h';
+            if (st == ELSTM_OK) st = check_finite(what, l->wh[g], N * N, source, diag);
+            what[0] = 'b';
+            what[1] = '_';
+            what[2] = gate_names[g];
+            what[3] = '\0';
+            if (st == ELSTM_OK && l->b[g]) st = check_finite(what, l->b[g], N, source, diag);
+        }
+        if (st == ELSTM_OK && !(l->cell_clip >= 0.0f && isfinite(l->cell_clip)))
+            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0,
+                                  "the model's cell clip %g is not a finite value >= 0", (double)l->cell_clip);
     }
-    if (st == ELSTM_OK) st = check_finite("Wd", l->wd, N, source, diag);
-    if (st == ELSTM_OK && l->bd) st = check_finite("bd", l->bd, 1, source, diag);
-    if (st == ELSTM_OK && !(l->cell_clip >= 0.0f && isfinite(l->cell_clip)))
-        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, source, 0, "the model's cell clip %g is not a finite value >= 0",
-                              (double)l->cell_clip);
+    const elstm_lstm_f32 *top = &d->l[d->n_layers - 1];
+    if (st == ELSTM_OK) st = check_finite("Wd", top->wd, (size_t)top->n_units * (size_t)d->O, source, diag);
+    if (st == ELSTM_OK && top->bd) st = check_finite("bd", top->bd, (size_t)d->O, source, diag);
     return st;
 }
 
-/* The input encodings and the device model (both kinds of model). */
-static void gen_model_common(const cg_model *d, const char *name, cg_buf *b)
+/* The gate weight arrays of one layer, named PREFIX_wx_g, PREFIX_wh_g, PREFIX_b_g. */
+static void gen_layer_arrays(cg_buf *b, const char *prefix, const elstm_lstm_f32 *l)
+{
+    const int I = l->n_input, N = l->n_units;
+    char decl[128], what[96];
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        snprintf(decl, sizeof decl, "static const float %s_wx_%c", prefix, gate_names[g]);
+        snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
+        put_floats(b, decl, what, l->wx[g], N, I, "unit");
+    }
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        snprintf(decl, sizeof decl, "static const float %s_wh_%c", prefix, gate_names[g]);
+        snprintf(what, sizeof what, "Wh_%c: previous h -> %s", gate_names[g], gate_words[g]);
+        put_floats(b, decl, what, l->wh[g], N, N, "unit");
+    }
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (!l->b[g]) continue;
+        snprintf(decl, sizeof decl, "static const float %s_b_%c", prefix, gate_names[g]);
+        snprintf(what, sizeof what, "b_%c: %s bias, one per unit", gate_names[g], gate_words[g]);
+        put_floats(b, decl, what, l->b[g], 1, N, NULL);
+    }
+}
+
+/* The fields of an elstm_lstm_f32 initializer for layer l (arrays PREFIX_*, dense arrays
+ * NAME_wd / NAME_bd when `dense` is NAME, none when NULL), each line after `ind`. */
+static void put_lstm_fields(cg_buf *b, const char *ind, const char *prefix, const elstm_lstm_f32 *l, const char *dense)
+{
+    cg_printf(b, "%s.n_input = %d,\n%s.n_units = %d,\n%s.n_output = %d,\n%s.cell_clip = ", ind, (int)l->n_input, ind,
+              (int)l->n_units, ind, dense ? (int)l->n_output : 0, ind);
+    cg_put_float(b, l->cell_clip);
+    cg_printf(b, ",\n%s.wx = {", ind);
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", prefix, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_printf(b, "%s.wh = {", ind);
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wh_%c%s", prefix, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_printf(b, "%s.b = {", ind);
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (l->b[g]) cg_printf(b, "%s_b_%c", prefix, gate_names[g]);
+        else cg_puts(b, "NULL");
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    if (dense)
+        cg_printf(b, "%s.wd = %s_wd,\n%s.bd = %s%s,\n", ind, dense, ind, l->bd ? dense : "NULL", l->bd ? "_bd" : "");
+    else
+        cg_printf(b, "%s.wd = NULL,\n%s.bd = NULL,\n", ind, ind);
+    cg_printf(b, "%s.packed = NULL,\n", ind);
+}
+
+/* The target's scaler as initializer fields (forecast = y_norm * range + min). */
+static void put_target_fields(cg_buf *b, const char *ind, const cg_model *d)
+{
+    cg_printf(b, "%s.target_min = ", ind);
+    cg_put_float(b, (float)d->target_min);
+    cg_printf(b, ",\n%s.target_range = ", ind);
+    cg_put_float(b, (float)(d->target_max - d->target_min));
+    cg_puts(b, ",\n");
+}
+
+/* The input encodings and the device model (every kind of model). */
+static void gen_inputs_and_model(const cg_model *d, const char *name, cg_buf *b)
 {
     const int I = d->I;
     cg_printf(b, "/* How each input is computed from a raw sample, and its training scaler\n"
@@ -721,35 +541,45 @@ static void gen_model_common(const cg_model *d, const char *name, cg_buf *b)
         const cg_input *in = &d->in[i];
         double range = in->max - in->min;
         cg_puts(b, "    /* ");
-        put_commentsafe(b, in->name);
+        cg_put_commentsafe(b, in->name);
         cg_printf(b, ": %s", encoding_text(in));
         if (in->sensor >= 0) cg_printf(b, " of sample[%d] (", in->sensor);
         else cg_puts(b, " (");
-        put_commentsafe(b, in->source);
+        cg_put_commentsafe(b, in->source);
         cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, encoding_enum(in->encoding),
                   cycle_enum(in->cycle), in->sensor);
-        put_float(b, (float)in->min);
+        cg_put_float(b, (float)in->min);
         cg_puts(b, ", ");
-        put_float(b, range != 0.0 ? (float)(1.0 / range) : 0.0f);
+        cg_put_float(b, range != 0.0 ? (float)(1.0 / range) : 0.0f);
         cg_puts(b, "},\n");
     }
     cg_puts(b, "};\n\n");
-    cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
-               " * (forecast = y_norm * range + min; ");
-    put_commentsafe(b, d->target);
+    if (!d->multi) {
+        cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
+                   " * (forecast = y_norm * range + min; ");
+        cg_put_commentsafe(b, d->target);
+        cg_printf(b, ": min %.9g, max %.9g). */\n"
+                     "static const elstm_device_model %s_model = {\n"
+                     "    .lstm = %s%s%s,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n",
+                  d->target_min, d->target_max, name, d->q ? "NULL" : "&", d->q ? "" : name, d->q ? "" : "_lstm",
+                  (int)d->steps, d->n_sensors, name);
+        put_target_fields(b, "    ", d);
+        if (d->q) cg_printf(b, "    .net8 = &%s_net,\n", name);
+        cg_puts(b, "};\n");
+        return;
+    }
+    cg_puts(b, "/* The forecaster: the layers, the window length, the sensors, the target's scaler\n"
+               " * (each forecast = y_norm * range + min; ");
+    cg_put_commentsafe(b, d->target);
     cg_printf(b, ": min %.9g, max %.9g). */\n"
-                 "static const elstm_device_model %s_model = {\n"
-                 "    .lstm = %s%s%s,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n"
-                 "    .target_min = ",
-              d->target_min, d->target_max, name, d->q ? "NULL" : "&", d->q ? "" : name, d->q ? "" : "_lstm",
-              (int)d->steps, d->n_sensors, name);
-    put_float(b, (float)d->target_min);
-    cg_puts(b, ",\n    .target_range = ");
-    put_float(b, (float)(d->target_max - d->target_min));
-    if (d->q) cg_printf(b, ",\n    .net8 = &%s_net", name);
-    cg_puts(b, ",\n};\n");
+                 "static const elstm_device_multi_model %s_model = {\n"
+                 "    .base = {\n"
+                 "        .lstm = &%s_layers[0],\n        .steps = %d,\n        .n_sensors = %d,\n"
+                 "        .inputs = %s_inputs,\n",
+              d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
+    put_target_fields(b, "        ", d);
+    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n};\n", (int)d->n_layers, name);
 }
-
 
 /* An integer array: `rows` rows of `cols` values (int8, int32 or uint32 hex by `kind`
  * 'b', 'i', 'x'), 16 (8 for words) per line, each row after "ROW_WORD r" when given. */
@@ -891,77 +721,89 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
                  "    .in_scale = ",
               name, d->N, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
               (int)net->dense.zp_in, (int)net->dense.zp_out, (int)net->dense.act_min, (int)net->dense.act_max);
-    put_float(b, net->in_scale);
+    cg_put_float(b, net->in_scale);
     cg_puts(b, ",\n    .out_scale = ");
-    put_float(b, net->out_scale);
+    cg_put_float(b, net->out_scale);
     cg_puts(b, ",\n};\n\n");
 }
 
 /* NAME_model.h: the weights, the scaler, the input encodings (data only). */
 static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
-    const elstm_lstm_f32 *l = d->l;
+    const elstm_lstm_f32 *l = d->l, *top = &d->l[d->n_layers - 1];
     const int I = d->I, N = d->N;
-    char decl[96], what[96];
+    char decl[96], prefix[ELSTM_CODEGEN_NAME_MAX + 16];
     if (d->q) {
         gen_model_h_s8(d, name, banner, b);
-        gen_model_common(d, name, b);
+        gen_inputs_and_model(d, name, b);
         return;
     }
-    cg_printf(b,
-              "/*\n"
-              " * %s_model.h - the \"%s\" model as data: LSTM and dense weights, scaler, input encodings.\n"
-              " *\n"
-              " * %s\n"
-              " *\n"
-              " * Included once, by %s.c. Gates in the order i (input), f (forget), c (cell candidate),\n"
-              " * o (output), as in Keras and TFLite; Wx_g is [%d units][%d inputs] and Wh_g is\n"
-              " * [%d units][%d units], row-major (TFLite's layout, read as it is by every kernel).\n"
-              " * Floats are printed with 9 significant digits: they read back bit for bit.\n"
-              " */\n\n",
-              name, name, banner, name, N, I, N, N);
-    for (int g = 0; g < ELSTM_GATES; g++) {
-        snprintf(decl, sizeof decl, "static const float %s_wx_%c", name, gate_names[g]);
-        snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
-        put_floats(b, decl, what, l->wx[g], N, I, "unit");
-    }
-    for (int g = 0; g < ELSTM_GATES; g++) {
-        snprintf(decl, sizeof decl, "static const float %s_wh_%c", name, gate_names[g]);
-        snprintf(what, sizeof what, "Wh_%c: previous h -> %s", gate_names[g], gate_words[g]);
-        put_floats(b, decl, what, l->wh[g], N, N, "unit");
-    }
-    for (int g = 0; g < ELSTM_GATES; g++) {
-        if (!l->b[g]) continue;
-        snprintf(decl, sizeof decl, "static const float %s_b_%c", name, gate_names[g]);
-        snprintf(what, sizeof what, "b_%c: %s bias, one per unit", gate_names[g], gate_words[g]);
-        put_floats(b, decl, what, l->b[g], 1, N, NULL);
+    if (!d->multi) {
+        cg_printf(b,
+                  "/*\n"
+                  " * %s_model.h - the \"%s\" model as data: LSTM and dense weights, scaler, input encodings.\n"
+                  " *\n"
+                  " * %s\n"
+                  " *\n"
+                  " * Included once, by %s.c. Gates in the order i (input), f (forget), c (cell candidate),\n"
+                  " * o (output), as in Keras and TFLite; Wx_g is [%d units][%d inputs] and Wh_g is\n"
+                  " * [%d units][%d units], row-major (TFLite's layout, read as it is by every kernel).\n"
+                  " * Floats are printed with 9 significant digits: they read back bit for bit.\n"
+                  " */\n\n",
+                  name, name, banner, name, N, I, N, N);
+        gen_layer_arrays(b, name, l);
+    } else {
+        cg_printf(b,
+                  "/*\n"
+                  " * %s_model.h - the \"%s\" model as data: the weights of its %d LSTM layer%s and of its\n"
+                  " * dense layer (%d outputs), scaler, input encodings.\n"
+                  " *\n"
+                  " * %s\n"
+                  " *\n"
+                  " * Included once, by %s.c. Layer k's arrays are %s_lK_*; layer 1 reads the inputs, layer k\n"
+                  " * the units of layer k-1. Gates in the order i (input), f (forget), c (cell candidate),\n"
+                  " * o (output), as in Keras and TFLite; Wx_g is [units][inputs of the layer] and Wh_g is\n"
+                  " * [units][units], row-major (TFLite's layout, read as it is by every kernel).\n"
+                  " * Floats are printed with 9 significant digits: they read back bit for bit.\n"
+                  " */\n\n",
+                  name, name, (int)d->n_layers, d->n_layers == 1 ? "" : "s", (int)d->O, banner, name, name);
+        for (int32_t k = 0; k < d->n_layers; k++) {
+            snprintf(prefix, sizeof prefix, "%s_l%d", name, (int)k + 1);
+            cg_printf(b, "/* ---- LSTM layer %d: %d inputs, %d units ---- */\n\n", (int)k + 1, (int)l[k].n_input,
+                      (int)l[k].n_units);
+            gen_layer_arrays(b, prefix, &l[k]);
+        }
     }
     snprintf(decl, sizeof decl, "static const float %s_wd", name);
-    put_floats(b, decl, "Wd: dense layer, h -> the forecast (normalized)", l->wd, 1, N, NULL);
-    if (l->bd) {
+    if (!d->multi)
+        put_floats(b, decl, "Wd: dense layer, h -> the forecast (normalized)", top->wd, 1, N, NULL);
+    else
+        put_floats(b, decl, "Wd: dense layer, h of the last layer -> the forecasts (normalized), one row per output",
+                   top->wd, d->O, top->n_units, "output");
+    if (top->bd) {
         snprintf(decl, sizeof decl, "static const float %s_bd", name);
-        put_floats(b, decl, "bd: dense bias", l->bd, 1, 1, NULL);
+        put_floats(b, decl, "bd: dense bias", top->bd, 1, d->O, NULL);
     }
 
-    cg_printf(b, "/* The LSTM: sizes and weight pointers (edgelstm/lstm.h). */\n"
-                 "static const elstm_lstm_f32 %s_lstm = {\n"
-                 "    .n_input = %d,\n    .n_units = %d,\n    .n_output = 1,\n    .cell_clip = ",
-              name, I, N);
-    put_float(b, l->cell_clip);
-    cg_puts(b, ",\n    .wx = {");
-    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
-    cg_puts(b, "    .wh = {");
-    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wh_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
-    cg_puts(b, "    .b = {");
-    for (int g = 0; g < ELSTM_GATES; g++) {
-        if (l->b[g]) cg_printf(b, "%s_b_%c", name, gate_names[g]);
-        else cg_puts(b, "NULL");
-        cg_puts(b, g < 3 ? ", " : "},\n");
+    if (!d->multi) {
+        cg_printf(b, "/* The LSTM: sizes and weight pointers (edgelstm/lstm.h). */\n"
+                     "static const elstm_lstm_f32 %s_lstm = {\n", name);
+        put_lstm_fields(b, "    ", name, l, name);
+        cg_puts(b, "};\n\n");
+    } else {
+        cg_printf(b, "/* The LSTM layers, input first: sizes and weight pointers (edgelstm/lstm.h); the last\n"
+                     " * holds the dense layer. */\n"
+                     "static const elstm_lstm_f32 %s_layers[%d] = {\n", name, (int)d->n_layers);
+        for (int32_t k = 0; k < d->n_layers; k++) {
+            snprintf(prefix, sizeof prefix, "%s_l%d", name, (int)k + 1);
+            cg_puts(b, "    {\n");
+            put_lstm_fields(b, "        ", prefix, &l[k], k == d->n_layers - 1 ? name : NULL);
+            cg_puts(b, "    },\n");
+        }
+        cg_puts(b, "};\n\n");
     }
-    cg_printf(b, "    .wd = %s_wd,\n    .bd = %s%s,\n    .packed = NULL,\n};\n\n", name, l->bd ? name : "NULL",
-              l->bd ? "_bd" : "");
 
-    gen_model_common(d, name, b);
+    gen_inputs_and_model(d, name, b);
 }
 
 /* features[] of the examples: the window, one time step per line. */
@@ -970,28 +812,29 @@ static void put_window(cg_buf *b, const float *x, int32_t steps, int32_t I)
     for (int32_t t = 0; t < steps; t++) {
         cg_puts(b, "    ");
         for (int32_t i = 0; i < I; i++) {
-            put_float(b, x[(size_t)t * I + i]);
+            cg_put_float(b, x[(size_t)t * I + i]);
             cg_puts(b, i + 1 < I ? ", " : ",");
         }
         cg_printf(b, " /* t = %d */\n", (int)t);
     }
 }
 
-elstm_status elstm_codegen_forecast(const elstm_codegen_model *m, const float *x, float *y_norm,
-                                    elstm_diag *diag)
+/* The forecast edgelstm computes on the host for a window (for the examples' comments). */
+static elstm_status host_forecast(const cg_model *d, const float *x, float *y_norm, elstm_diag *diag)
 {
-    size_t bytes = m->net8 ? elstm_net_arena_size_s8(m->net8) : elstm_lstm_arena_size_f32(m->lstm);
+    size_t bytes = d->q ? elstm_net_arena_size_s8(d->q) : elstm_lstm_stack_arena_size_f32(d->l, d->n_layers);
     void *arena = malloc(bytes);
-    elstm_lstm_ctx_f32 ctx;
+    elstm_lstm_ctx_f32 ctx[ELSTM_DEVICE_MAX_LAYERS];
     elstm_net_ctx_s8 net;
     elstm_status st;
     if (!arena) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
-    if (m->net8) {
-        st = elstm_net_init_s8(&net, m->net8, arena, bytes);
-        if (st == ELSTM_OK) elstm_net_window_s8(&net, x, m->steps, y_norm);
+    if (d->q) {   /* the runtime's int8 kernels, as the library computes it */
+        st = elstm_net_init_s8(&net, d->q, arena, bytes);
+        if (st == ELSTM_OK) elstm_net_window_s8(&net, x, d->steps, y_norm);
     } else {
-        st = elstm_lstm_init_f32(&ctx, m->lstm, arena, bytes);
-        if (st == ELSTM_OK) elstm_lstm_window_f32(&ctx, x, m->steps, y_norm);
+        st = elstm_lstm_stack_init_f32(ctx, d->l, d->n_layers, arena, bytes);
+        if (st == ELSTM_OK && d->n_layers == 1) elstm_lstm_window_f32(&ctx[0], x, d->steps, y_norm);
+        else if (st == ELSTM_OK) elstm_lstm_stack_window_f32(ctx, d->n_layers, x, d->steps, y_norm);
     }
     free(arena);
     if (st != ELSTM_OK) return elstm_diag_set(diag, st, NULL, 0, "the model's LSTM is invalid (%s)", elstm_status_str(st));
@@ -1003,7 +846,7 @@ static void put_list_strings(cg_buf *b, const cg_model *d, int sensors)
     int n = sensors ? d->n_sensors : d->I;
     cg_puts(b, "{");
     for (int i = 0; i < n; i++) {
-        put_cstring(b, sensors ? d->sensors[i] : d->in[i].name);
+        cg_put_cstring(b, sensors ? d->sensors[i] : d->in[i].name);
         if (i + 1 < n) cg_puts(b, ", ");
     }
     if (n == 0) cg_puts(b, "0");
@@ -1014,16 +857,167 @@ static void put_list_floats(cg_buf *b, const cg_model *d, int max)
 {
     cg_puts(b, "{");
     for (int i = 0; i < d->I; i++) {
-        put_float(b, (float)(max ? d->in[i].max : d->in[i].min));
+        cg_put_float(b, (float)(max ? d->in[i].max : d->in[i].min));
         if (i + 1 < d->I) cg_puts(b, ", ");
     }
     cg_puts(b, "}");
 }
 
-/* Drop a trailing newline (the templates end the line). */
-static void chop(cg_buf *b)
+/* Where the embedded runtime file `repo_path` goes inside the library's edgelstm/ folder
+ * (runtime/multi/X to multi/X, for models with several layers or outputs only), or NULL. */
+static const char *runtime_dest(const char *repo_path, int multi)
 {
-    if (b->len && b->p[b->len - 1] == '\n') b->p[--b->len] = '\0';
+    if (strncmp(repo_path, "include/edgelstm/", 17) == 0) return repo_path + 17;
+    if (strncmp(repo_path, "runtime/multi/", 14) == 0) return multi ? repo_path + 8 : NULL;
+    if (strncmp(repo_path, "runtime/", 8) == 0) return repo_path + 8;
+    return NULL;
+}
+
+/* The label of output k: "t+H", H the horizon in sampling intervals. */
+static void output_label(const cg_model *d, int32_t k, char *buf, size_t n)
+{
+    snprintf(buf, n, "t+%d", d->horizon + (int)k);
+}
+
+/* Placeholders that differ between one-layer one-output libraries (runtime/device.c, whose
+ * text they give back exactly as it always was) and the others (runtime/multi/), and
+ * between one output and several. */
+static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_vars *v)
+{
+    cg_buf b = {0};
+    char label[32];
+    int32_t units = 0;
+    for (int32_t k = 0; k < d->n_layers; k++) units += d->l[k].n_units;
+    /* the model as text */
+    for (int32_t k = 0; k < d->n_layers; k++) cg_printf(&b, "%sLSTM(%d)", k ? " -> " : "", (int)d->l[k].n_units);
+    cg_printf(&b, " + Dense(%d)", (int)d->O);
+    cg_var_setf(v, "MODEL_SHORT", "%s", b.p);
+    cg_var_setf(v, "MODEL_TEXT", "%s%s", d->n_layers > 1 ? "a stack " : "an ", b.p);
+    cg_buf_free(&b);
+    cg_var_setf(v, "N_OUTPUTS", "%d", (int)d->O);
+
+    /* the runtime: device.c, or runtime/multi/. It holds every kernel (float32 and integer;
+     * device.c serves runtime/multi/ for its input scaling alone): a model calls some of
+     * them, and GCC and Clang are told not to warn about the others */
+    cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static __attribute__((unused))\n#endif");
+    if (!d->multi) {
+        cg_var_set(v, "MULTI", "");
+        cg_var_set(v, "MODEL_BASE", "");
+        cg_var_setf(v, "ARENA_MACRO", "%s(%s_STEPS, %s_INPUTS, %s_UNITS)",
+                    d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES", uc, uc, uc);
+        cg_var_set(v, "MULTI_DEFINES", "");
+        cg_var_set(v, "MULTI_API", "");
+        cg_var_set(v, "MULTI_FUNCS", "");
+        cg_var_set(v, "OUTPUTS_DOC", "");
+        cg_var_set(v, "README_OUTPUTS", "");
+    } else {
+        cg_var_set(v, "MULTI", "_multi");
+        cg_var_set(v, "MODEL_BASE", ".base");
+        cg_var_setf(v, "ARENA_MACRO",
+                 "ELSTM_DEVICE_MULTI_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_LAYERS, %s_UNITS_SUM, %s_OUTPUTS)", uc, uc,
+                 uc, uc, uc);
+        cg_printf(&b, "\n#define %s_LAYERS      %d        /* LSTM layers */\n", uc, (int)d->n_layers);
+        cg_printf(&b, "#define %s_UNITS_SUM   %d        /* units of all layers */\n", uc, (int)units);
+        cg_printf(&b, "#define %s_OUTPUTS     %d        /* values per forecast: the target %d .. %d intervals ahead */",
+                  uc, (int)d->O, d->horizon, d->horizon + (int)d->O - 1);
+        cg_var_take(v, "MULTI_DEFINES", &b);
+        cg_printf(&b, "\n\n/* Every output of the last forecast: out[k] is the target %d + k intervals after the last\n"
+                      " * sample, in its units (%s_forecasts) or normalized. %s_ERR_DATA before the first forecast. */\n"
+                      "int %s_forecasts(const %s_state *s, float out[%s_OUTPUTS]);\n"
+                      "int %s_forecasts_normalized(const %s_state *s, float out[%s_OUTPUTS]);",
+                  d->horizon, name, uc, name, name, uc, name, name, uc);
+        cg_var_take(v, "MULTI_API", &b);
+        for (int normalized = 0; normalized < 2; normalized++)
+            cg_printf(&b, "\nint %s_forecasts%s(const %s_state *s, float out[%s_OUTPUTS])\n"
+                          "{\n"
+                          "    elstm_device_multi *d = %s_device(s);\n"
+                          "    if (!d) return %s_ERR_ARG;\n"
+                          "    return (int)elstm_device_multi_forecasts%s(d, out);\n"
+                          "}\n",
+                      name, normalized ? "_normalized" : "", name, uc, name, uc, normalized ? "_normalized" : "");
+        cg_var_take(v, "MULTI_FUNCS", &b);
+        cg_printf(&b, "\n *\n * This model runs %d LSTM layer%s and gives %d value%s per forecast: out[k] is the target\n"
+                      " * %d + k intervals after the last sample, from %s_forecasts(&model, out) with\n"
+                      " * float out[%s_OUTPUTS]; %s_forecast() is out[0].",
+                  (int)d->n_layers, d->n_layers == 1 ? "" : "s", (int)d->O, d->O == 1 ? "" : "s", d->horizon, name, uc,
+                  name);
+        cg_var_take(v, "OUTPUTS_DOC", &b);
+        cg_printf(&b, "\n\nThis model gives %d value%s per forecast: `%s_forecasts(&model, out)` fills\n"
+                      "`float out[%s_OUTPUTS]` with the target %d .. %d intervals after the last sample, in its\n"
+                      "units (`%s_forecast()` is the first); the Edge Impulse header gives them as\n"
+                      "`result.classification[k]`, normalized.",
+                  (int)d->O, d->O == 1 ? "" : "s", name, uc, d->horizon, d->horizon + (int)d->O - 1, name);
+        cg_var_take(v, "README_OUTPUTS", &b);
+    }
+
+    /* the outputs: one ("value"), or several ("t+1" ...) */
+    if (d->O == 1) {
+        cg_var_set(v, "LABELS", "{\"value\"}");
+        cg_var_set(v, "EI_OUTPUT_DOC", "one regression output, label \"value\", normalized");
+        cg_var_setf(v, "EI_RESULTS",
+                 "    result->classification[0].label = ei_classifier_inferencing_categories[0];\n"
+                 "    result->classification[0].value = %s_forecast_normalized(s);", name);
+        cg_var_setf(v, "PRINT_PREDICTIONS",
+                 "    ei_printf(\"  %%s: %%.*f\\n\", result.classification[0].label, EXAMPLE_DIGITS,\n"
+                 "              (double)result.classification[0].value);\n"
+                 "    ei_printf(\"  %%s: %%.2f\\n\", %s_TARGET_NAME,\n"
+                 "              (double)%s_denormalize(result.classification[0].value));", uc, name);
+        cg_var_setf(v, "INO_TARGET_LINES",
+                 "    ei_printf(\"  %%s: %%.2f\\r\\n\", %s_TARGET_NAME, %s_denormalize(result.classification[0].value));",
+                 uc, name);
+        return;
+    }
+    cg_puts(&b, "{");
+    for (int32_t k = 0; k < d->O; k++) {
+        output_label(d, k, label, sizeof label);
+        cg_printf(&b, "%s\"%s\"", k ? ", " : "", label);
+    }
+    cg_puts(&b, "}");
+    cg_var_take(v, "LABELS", &b);
+    cg_var_setf(v, "EI_OUTPUT_DOC",
+             "%d regression outputs, labels \"t+%d\" .. \"t+%d\" (the target %d .. %d intervals ahead), normalized",
+             (int)d->O, d->horizon, d->horizon + (int)d->O - 1, d->horizon, d->horizon + (int)d->O - 1);
+    cg_var_setf(v, "EI_RESULTS",
+             "    {\n"
+             "        float y[%s_OUTPUTS];\n"
+             "        int k;\n"
+             "        (void)%s_forecasts_normalized(s, y);\n"
+             "        for (k = 0; k < %s_OUTPUTS; k++) {\n"
+             "            result->classification[k].label = ei_classifier_inferencing_categories[k];\n"
+             "            result->classification[k].value = y[k];\n"
+             "        }\n"
+             "    }", uc, name, uc);
+    cg_var_setf(v, "PRINT_PREDICTIONS",
+             "    for (int k = 0; k < EI_CLASSIFIER_LABEL_COUNT; k++)\n"
+             "        ei_printf(\"  %%s: %%.*f\\n\", result.classification[k].label, EXAMPLE_DIGITS,\n"
+             "                  (double)result.classification[k].value);\n"
+             "    for (int k = 0; k < EI_CLASSIFIER_LABEL_COUNT; k++)\n"
+             "        ei_printf(\"  %%s %%s: %%.2f\\n\", %s_TARGET_NAME, result.classification[k].label,\n"
+             "                  (double)%s_denormalize(result.classification[k].value));", uc, name);
+    cg_var_setf(v, "INO_TARGET_LINES",
+             "    for (uint16_t i = 0; i < EI_CLASSIFIER_LABEL_COUNT; i++)\n"
+             "        ei_printf(\"  %%s %%s: %%.2f\\r\\n\", %s_TARGET_NAME, ei_classifier_inferencing_categories[i],\n"
+             "                  %s_denormalize(result.classification[i].value));", uc, name);
+}
+
+/* A library.json "authors" entry: "Name <email>" as name and email, other text as name. */
+static void put_person_json(cg_buf *b, const char *who, int maintainer)
+{
+    const char *lt = strrchr(who, '<');
+    size_t n = strlen(who);
+    int email = lt && lt > who && lt[-1] == ' ' && n > 2 && who[n - 1] == '>' && lt + 1 < who + n - 1;
+    cg_puts(b, "{\"name\": \"");
+    if (email) {
+        char *name = strndup(who, (size_t)(lt - 1 - who)), *addr = strndup(lt + 1, (size_t)(who + n - 1 - (lt + 1)));
+        cg_put_jsonsafe(b, name ? name : "");
+        cg_puts(b, "\", \"email\": \"");
+        cg_put_jsonsafe(b, addr ? addr : "");
+        free(name);
+        free(addr);
+    } else {
+        cg_put_jsonsafe(b, who);
+    }
+    cg_printf(b, "\", \"maintainer\": %s}", maintainer ? "true" : "false");
 }
 
 /* The placeholders every template may use. */
@@ -1042,121 +1036,125 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
 
     cg_buf b = {0};
     cg_puts(&b, "Generated by edgelstm " ELSTM_VERSION " from ");
-    put_commentsafe(&b, base);
+    cg_put_commentsafe(&b, base);
     cg_printf(&b, " (CRC-32 %08x). Do not edit: run `edgelstm deploy` again.", (unsigned)cm->crc32);
-    var_take(v, "BANNER", &b);
-    var_set(v, "NAME", name);
-    var_set(v, "NAME_UC", uc);
-    var_set(v, "VERSION", ELSTM_VERSION);
-    var_setf(v, "CRC", "%08x", (unsigned)cm->crc32);
-    var_setf(v, "INPUTS", "%d", d->I);
-    var_setf(v, "STEPS", "%d", (int)d->steps);
-    var_setf(v, "UNITS", "%d", d->N);
-    var_setf(v, "SENSORS", "%d", d->n_sensors);
-    var_setf(v, "INTERVAL", "%lld", (long long)d->interval_s);
-    var_setf(v, "HORIZON", "%d", d->horizon);
-    var_setf(v, "MACS", "%llu", (unsigned long long)fig.macs);
-    var_setf(v, "WEIGHT_BYTES", "%llu", (unsigned long long)fig.weight_bytes);
-    var_setf(v, "ARENA_BYTES", "%llu", (unsigned long long)fig.arena_bytes);
-    var_set(v, "INTERVAL_TEXT", interval);
+    cg_var_take(v, "BANNER", &b);
+    cg_var_set(v, "NAME", name);
+    cg_var_set(v, "NAME_UC", uc);
+    cg_var_set(v, "VERSION", ELSTM_VERSION);
+    cg_var_setf(v, "CRC", "%08x", (unsigned)cm->crc32);
+    cg_var_setf(v, "INPUTS", "%d", d->I);
+    cg_var_setf(v, "STEPS", "%d", (int)d->steps);
+    cg_var_setf(v, "UNITS", "%d", d->N);
+    cg_var_setf(v, "SENSORS", "%d", d->n_sensors);
+    cg_var_setf(v, "INTERVAL", "%lld", (long long)d->interval_s);
+    cg_var_setf(v, "HORIZON", "%d", d->horizon);
+    cg_var_setf(v, "MACS", "%llu", (unsigned long long)fig.macs);
+    cg_var_setf(v, "WEIGHT_BYTES", "%llu", (unsigned long long)fig.weight_bytes);
+    cg_var_setf(v, "ARENA_BYTES", "%llu", (unsigned long long)fig.arena_bytes);
+    cg_var_set(v, "INTERVAL_TEXT", interval);
     if (d->interval_s > 0) {
         char ahead[32];
         interval_text(d->interval_s * d->horizon, ahead, sizeof ahead);
-        var_setf(v, "HORIZON_TEXT", "%s%s ahead", strchr(ahead, ' ') ? "" : "one ", ahead);
+        cg_var_setf(v, "HORIZON_TEXT", "%s%s ahead", strchr(ahead, ' ') ? "" : "one ", ahead);
     } else {
-        var_setf(v, "HORIZON_TEXT", "%d step%s ahead", d->horizon, d->horizon == 1 ? "" : "s");
+        cg_var_setf(v, "HORIZON_TEXT", "%d step%s ahead", d->horizon, d->horizon == 1 ? "" : "s");
     }
-    put_commentsafe(&b, d->target);
-    var_take(v, "TARGET", &b);
-    put_cstring(&b, d->target);
-    var_take(v, "TARGET_CSTRING", &b);
-    put_jsonsafe(&b, d->target);
-    var_take(v, "TARGET_JSON", &b);
-    put_float(&b, d->l->cell_clip);
-    var_take(v, "CELL_CLIP", &b);
-    put_float(&b, (float)d->target_min);
-    var_take(v, "TARGET_MIN", &b);
-    put_float(&b, (float)d->target_max);
-    var_take(v, "TARGET_MAX", &b);
+    cg_put_commentsafe(&b, d->target);
+    cg_var_take(v, "TARGET", &b);
+    cg_put_cstring(&b, d->target);
+    cg_var_take(v, "TARGET_CSTRING", &b);
+    cg_put_jsonsafe(&b, d->target);
+    cg_var_take(v, "TARGET_JSON", &b);
+    cg_put_float(&b, d->l->cell_clip);
+    cg_var_take(v, "CELL_CLIP", &b);
+    cg_put_float(&b, (float)d->target_min);
+    cg_var_take(v, "TARGET_MIN", &b);
+    cg_put_float(&b, (float)d->target_max);
+    cg_var_take(v, "TARGET_MAX", &b);
     put_list_strings(&b, d, 0);
-    var_take(v, "INPUT_NAMES", &b);
+    cg_var_take(v, "INPUT_NAMES", &b);
     put_list_strings(&b, d, 1);
-    var_take(v, "SENSOR_NAMES", &b);
+    cg_var_take(v, "SENSOR_NAMES", &b);
     put_list_floats(&b, d, 0);
-    var_take(v, "INPUT_MIN", &b);
+    cg_var_take(v, "INPUT_MIN", &b);
     put_list_floats(&b, d, 1);
-    var_take(v, "INPUT_MAX", &b);
-    /* which of the device code's forecasters NAME.c compiles (runtime/device.h), and the
-     * arena formula its size check uses */
-    var_set(v, "RUNTIME_CONFIG", d->q ? "#define ELSTM_DEVICE_F32 0   /* an int8 model: only the integer kernels */"
-                                      : "#define ELSTM_DEVICE_S8 0    /* a float32 model: only the float kernels */");
-    var_set(v, "ARENA_MACRO", d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES");
-    var_set(v, "DTYPE", d->q ? "int8" : "float32");
+    cg_var_take(v, "INPUT_MAX", &b);
+    /* which of the device code's forecasters NAME.c compiles (runtime/device.h) */
+    cg_var_set(v, "RUNTIME_CONFIG", d->q ? "#define ELSTM_DEVICE_F32 0   /* an int8 model: only the integer kernels */"
+                                         : "#define ELSTM_DEVICE_S8 0    /* a float32 model: only the float kernels */");
+    cg_var_set(v, "DTYPE", d->q ? "int8" : "float32");
     /* package metadata: raw for library.properties (checked: one line each), escaped for
      * JSON and YAML double-quoted strings (the same escapes); the optional fields of
      * library.json and idf_component.yml only when given */
-    var_set(v, "LIB_VERSION", elstm_codegen_lib_version(o));
-    var_set(v, "AUTHOR", elstm_codegen_author(o));
-    var_set(v, "MAINTAINER", elstm_codegen_maintainer(o));
-    var_set(v, "URL", elstm_codegen_url(o));
+    cg_var_set(v, "LIB_VERSION", elstm_codegen_lib_version(o));
+    cg_var_set(v, "AUTHOR", elstm_codegen_author(o));
+    cg_var_set(v, "MAINTAINER", elstm_codegen_maintainer(o));
+    cg_var_set(v, "URL", elstm_codegen_url(o));
     cg_puts(&b, "[\n    ");
     put_person_json(&b, elstm_codegen_author(o), 0);
     cg_puts(&b, ",\n    ");
     put_person_json(&b, elstm_codegen_maintainer(o), 1);
     cg_puts(&b, "\n  ]");
-    var_take(v, "AUTHORS_JSON", &b);
+    cg_var_take(v, "AUTHORS_JSON", &b);
     if (o->url) {
         cg_puts(&b, "  \"homepage\": \"");
-        put_jsonsafe(&b, o->url);
+        cg_put_jsonsafe(&b, o->url);
         cg_puts(&b, "\",\n");
     }
-    var_take(v, "HOMEPAGE_JSON", &b);
+    cg_var_take(v, "HOMEPAGE_JSON", &b);
     cg_puts(&b, "maintainers:\n  - \"");
-    put_jsonsafe(&b, elstm_codegen_maintainer(o));
+    cg_put_jsonsafe(&b, elstm_codegen_maintainer(o));
     cg_puts(&b, "\"\n");
     if (o->url) {
         cg_puts(&b, "url: \"");
-        put_jsonsafe(&b, o->url);
+        cg_put_jsonsafe(&b, o->url);
         cg_puts(&b, "\"\n");
     }
-    var_take(v, "IDF_META", &b);
-    var_set(v, "TIME_USE", d->timed ? "; the calendar inputs are computed from it"
+    cg_var_take(v, "IDF_META", &b);
+    cg_var_set(v, "TIME_USE", d->timed ? "; the calendar inputs are computed from it"
                                     : "; this model has no calendar inputs, so it is not used");
 
     /* sensors, inputs: documentation lines for the header and the README */
     for (int s = 0; s < d->n_sensors; s++) {
         cg_printf(&b, " *   sample[%d] = ", s);
-        put_commentsafe(&b, d->sensors[s]);
+        cg_put_commentsafe(&b, d->sensors[s]);
         cg_puts(&b, d->sensor_compass[s] ? ": compass direction in degrees clockwise from north (N = 0, E = 90;"
                                            " negative = calm)\n"
                                          : ": value in the training CSV's units\n");
     }
     if (d->n_sensors == 0) cg_puts(&b, " *   (none: every input is a calendar input)\n");
-    chop(&b);
-    var_take(v, "SENSOR_DOC", &b);
+    cg_chop(&b);
+    cg_var_take(v, "SENSOR_DOC", &b);
     cg_buf t = {0};
     for (int i = 0; i < d->I; i++) {
         const cg_input *in = &d->in[i];
         cg_printf(&b, " *   %2d ", i);
-        put_commentsafe(&b, in->name);
+        cg_put_commentsafe(&b, in->name);
         cg_printf(&b, ": %s of ", encoding_text(in));
-        put_commentsafe(&b, in->source);
+        cg_put_commentsafe(&b, in->source);
         cg_printf(&b, ", min %.9g, max %.9g\n", in->min, in->max);
         cg_printf(&t, "| %d | ", i);
-        put_commentsafe(&t, in->name);
+        cg_put_commentsafe(&t, in->name);
         cg_printf(&t, " | %s of ", encoding_text(in));
-        put_commentsafe(&t, in->source);
+        cg_put_commentsafe(&t, in->source);
         cg_printf(&t, " | %.9g | %.9g |\n", in->min, in->max);
     }
-    chop(&b);
-    chop(&t);
-    var_take(v, "INPUT_DOC", &b);
-    var_take(v, "INPUT_TABLE", &t);
+    cg_chop(&b);
+    cg_chop(&t);
+    cg_var_take(v, "INPUT_DOC", &b);
+    cg_var_take(v, "INPUT_TABLE", &t);
 
     /* the example's window */
-    float y_norm = 0.0f;
-    elstm_status st = elstm_codegen_forecast(cm, window, &y_norm, diag);
-    if (st != ELSTM_OK) return st;
+    float *y_all = malloc((size_t)d->O * sizeof *y_all);
+    if (!y_all) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    elstm_status st = host_forecast(d, window, y_all, diag);
+    float y_norm = y_all[0];
+    if (st != ELSTM_OK) {
+        free(y_all);
+        return st;
+    }
+    multi_vars(d, name, uc, v);
     if (o->sample) {
         cg_puts(&b, " * ");
         if (o->sample_note) {
@@ -1166,7 +1164,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
                     continue;
                 }
                 char c[2] = {*p, 0};
-                put_commentsafe(&b, c);
+                cg_put_commentsafe(&b, c);
             }
         } else {
             cg_puts(&b, "a window given to edgelstm deploy --sample");
@@ -1175,96 +1173,114 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     } else {
         cg_printf(&b, " * synthetic (no --sample given): x[t][i] = 0.5 + 0.4 sin(2 pi (t / 24 + i / %d)).\n", d->I);
     }
-    cg_printf(&b, " * edgelstm computed on the host: value %.5f (normalized), ", (double)y_norm);
-    put_commentsafe(&b, d->target);
-    cg_printf(&b, " %.2f.", (double)y_norm * (d->target_max - d->target_min) + d->target_min);
-    var_take(v, "SAMPLE_NOTE", &b);
+    if (!d->multi) {
+        cg_printf(&b, " * edgelstm computed on the host: value %.5f (normalized), ", (double)y_norm);
+        cg_put_commentsafe(&b, d->target);
+        cg_printf(&b, " %.2f.", (double)y_norm * (d->target_max - d->target_min) + d->target_min);
+    } else {
+        cg_puts(&b, " * edgelstm computed on the host (");
+        cg_put_commentsafe(&b, d->target);
+        cg_puts(&b, ", normalized value in brackets):");
+        for (int32_t j = 0; j < d->O; j++) {
+            char label[32];
+            output_label(d, j, label, sizeof label);
+            cg_printf(&b, "%s %s %.2f (%.5f)%s", j % 4 ? "" : "\n *  ", label,
+                      (double)y_all[j] * (d->target_max - d->target_min) + d->target_min, (double)y_all[j],
+                      j + 1 < d->O ? "," : ".");
+        }
+    }
+    free(y_all);
+    cg_var_take(v, "SAMPLE_NOTE", &b);
     put_window(&b, window, d->steps, d->I);
-    var_take(v, "FEATURES", &b);
+    cg_var_take(v, "FEATURES", &b);
 
     /* runtime includes of NAME.c: every runtime .c (the embedded runtime is what devices
-     * get: the Makefile embeds runtime/ and leaves runtime/host/ out) */
+     * get: the Makefile embeds runtime/ and runtime/multi/, and leaves runtime/host/ out;
+     * runtime/multi/ only for models with several layers or outputs) */
     for (int i = 0; i < elstm_runtime_file_count; i++) {
         const char *f = elstm_runtime_files[i].name;
         size_t n = strlen(f);
         if (strncmp(f, "runtime/", 8) != 0 || n < 3 || strcmp(f + n - 2, ".c") != 0) continue;
+        if (!runtime_dest(f, d->multi)) continue;
         cg_printf(&b, "#include \"edgelstm/%s\"\n", f + 8);
     }
-    chop(&b);
-    var_take(v, "RUNTIME_INCLUDES", &b);
+    cg_chop(&b);
+    cg_var_take(v, "RUNTIME_INCLUDES", &b);
     return ELSTM_OK;
 }
 
-/* Where the embedded runtime file `repo_path` goes inside the library's edgelstm/ folder. */
-static const char *runtime_dest(const char *repo_path)
+
+/* `text` with its @KEY@ placeholders filled, as a path or paragraph. */
+static elstm_status expand_str(const char *text, const cg_vars *v, cg_buf *out, elstm_diag *diag)
 {
-    if (strncmp(repo_path, "include/edgelstm/", 17) == 0) return repo_path + 17;
-    if (strncmp(repo_path, "runtime/", 8) == 0) return repo_path + 8;
-    return NULL;
+    return cg_expand("a target's path or paragraph", text, strlen(text), v, out, diag);
 }
 
-static elstm_status add_sources(elstm_genlib *lib, const char *srcdir, const char *name, const cg_model *d,
+/* The file `dir` + `name` (both with @KEY@ placeholders) from template `tmpl`. */
+static elstm_status add_expanded(elstm_genlib *lib, const char *dir, const char *name, const char *tmpl,
+                                 const cg_vars *v, elstm_diag *diag)
+{
+    cg_buf path = {0}, b = {0};
+    elstm_status st = expand_str(dir, v, &path, diag);
+    if (st == ELSTM_OK) st = expand_str(name, v, &path, diag);
+    if (st == ELSTM_OK) st = cg_expand_template(tmpl, v, &b, diag);
+    if (st == ELSTM_OK) st = cg_add(lib, path.p, &b, diag);
+    cg_buf_free(&path);
+    cg_buf_free(&b);
+    return st;
+}
+
+/* What every target has: the sources in `src` (under `root`), README.md in `root`. */
+static elstm_status add_sources(elstm_genlib *lib, const char *root, const char *src, const cg_model *d,
                                 const cg_vars *v, elstm_diag *diag)
 {
-    char path[256];
-    elstm_status st;
-    cg_buf b = {0};
-    snprintf(path, sizeof path, "%s%s.h", srcdir, name);
-    if ((st = add_expanded(lib, path, "api.h.in", v, diag)) != ELSTM_OK) return st;
-    snprintf(path, sizeof path, "%s%s.c", srcdir, name);
-    if ((st = add_expanded(lib, path, "lib.c.in", v, diag)) != ELSTM_OK) return st;
-    snprintf(path, sizeof path, "%s%s_inferencing.h", srcdir, name);
-    if ((st = add_expanded(lib, path, "inferencing.h.in", v, diag)) != ELSTM_OK) return st;
-    for (int i = 0; i < v->n; i++)
-        if (strcmp(v->key[i], "BANNER") == 0) gen_model_h(d, name, v->val[i], &b);
-    snprintf(path, sizeof path, "%s%s_model.h", srcdir, name);
-    if ((st = cg_add(lib, path, &b, diag)) != ELSTM_OK) return st;
-    for (int i = 0; i < elstm_runtime_file_count; i++) {
-        const char *dest = runtime_dest(elstm_runtime_files[i].name);
+    cg_buf dir = {0}, b = {0};
+    elstm_status st = expand_str(root, v, &dir, diag);
+    if (st == ELSTM_OK) st = expand_str(src, v, &dir, diag);
+    const char *dp = dir.p ? dir.p : ""; /* nothing appended: no buffer */
+    if (st == ELSTM_OK) st = add_expanded(lib, dp, "@NAME@.h", "api.h.in", v, diag);
+    if (st == ELSTM_OK) st = add_expanded(lib, dp, "@NAME@.c", "lib.c.in", v, diag);
+    if (st == ELSTM_OK) st = add_expanded(lib, dp, "@NAME@_inferencing.h", "inferencing.h.in", v, diag);
+    if (st == ELSTM_OK) {
+        const char *name = cg_var_get(v, "NAME");
+        char path[256];
+        gen_model_h(d, name, cg_var_get(v, "BANNER"), &b);
+        snprintf(path, sizeof path, "%s%s_model.h", dp, name);
+        st = cg_add(lib, path, &b, diag);
+    }
+    for (int i = 0; st == ELSTM_OK && i < elstm_runtime_file_count; i++) {
+        const char *dest = runtime_dest(elstm_runtime_files[i].name, d->multi);
+        char path[256];
         if (!dest) continue;
-        snprintf(path, sizeof path, "%sedgelstm/%s", srcdir, dest);
+        snprintf(path, sizeof path, "%sedgelstm/%s", dp, dest);
         st = cg_add_bytes(lib, path, elstm_runtime_files[i].data, elstm_runtime_files[i].size, diag);
-        if (st != ELSTM_OK) return st;
     }
-    return ELSTM_OK;
-}
-
-static const char *layout_text(elstm_target t)
-{
-    switch (t) {
-    case ELSTM_TARGET_C:
-        return "Files: `NAME.h` (constants and API), `NAME.c` (the one source to compile),\n"
-               "`NAME_model.h` (weights and scaler, data only), `NAME_inferencing.h` (Edge Impulse style\n"
-               "API), `edgelstm/` (the runtime, unchanged), `examples/static_buffer.c`. `make` builds\n"
-               "`libNAME.a` and `./static_buffer`; in your own build, compile `NAME.c` with this folder\n"
-               "on the include path and link `-lm`.";
-    case ELSTM_TARGET_ARDUINO:
-        return "Install: Arduino IDE, Sketch > Include Library > Add .ZIP Library... (or unzip into\n"
-               "your `libraries/` folder). Then File > Examples > NAME > static_buffer. The sources are\n"
-               "in `src/` (`NAME.c` includes the runtime in `src/edgelstm/`).";
-    case ELSTM_TARGET_ESP_IDF:
-        return "Install: copy this folder to your project's `components/NAME`, add `NAME` to the\n"
-               "`REQUIRES` of your main component, `#include \"NAME.h\"`; `idf.py build flash monitor`.\n"
-               "`examples/static_buffer.c` is a complete `app_main()`.";
-    case ELSTM_TARGET_PLATFORMIO:
-        return "Install: copy this folder into your project's `lib/` (or add its path to `lib_deps`\n"
-               "in `platformio.ini`); `#include <NAME.h>`. Only `src/NAME.c` is compiled (it includes\n"
-               "the runtime in `src/edgelstm/`). `examples/static_buffer/` is an Arduino sketch.";
-    }
-    return "";
+    if (st == ELSTM_OK) st = add_expanded(lib, root, "README.md", "README.md.in", v, diag);
+    cg_buf_free(&dir);
+    cg_buf_free(&b);
+    return st;
 }
 
 elstm_status elstm_codegen_generate(const elstm_codegen_model *cm, const elstm_codegen_opts *o,
                                     elstm_genlib *lib, elstm_diag *diag)
 {
+    memset(lib, 0, sizeof *lib);
+    elstm_status st = elstm_codegen_check_name(o->name, diag);
+    return st == ELSTM_OK ? cg_generate_unchecked(cm, o, lib, diag) : st;
+}
+
+elstm_status cg_generate_unchecked(const elstm_codegen_model *cm, const elstm_codegen_opts *o,
+                                   elstm_genlib *lib, elstm_diag *diag)
+{
+    const elstm_target_desc *t = elstm_target_get(o->target);
     cg_model *d = NULL;
     cg_vars v = {0};
     float *synthetic = NULL;
     elstm_status st;
-    char path[256], root[ELSTM_CODEGEN_NAME_MAX + 8], src[ELSTM_CODEGEN_NAME_MAX + 16];
 
     memset(lib, 0, sizeof *lib);
-    if ((st = elstm_codegen_check_name(o->name, diag)) != ELSTM_OK) return st;
+    if (!t) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no deployment target %d", (int)o->target);
+    if ((st = check_name_basic(o->name, diag)) != ELSTM_OK) return st;
     if ((st = elstm_codegen_check_meta(o, diag)) != ELSTM_OK) return st;
     d = malloc(sizeof *d);
     if (!d) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
@@ -1285,67 +1301,27 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *cm, const elstm_c
     }
     if ((st = make_vars(d, cm, o, window, &v, diag)) != ELSTM_OK) goto done;
     {
-        /* the README's layout paragraph names the library */
-        cg_buf b = {0};
-        const char *t = layout_text(o->target);
-        for (const char *p = t; *p; p++) {
-            if (strncmp(p, "NAME", 4) == 0) {
-                cg_puts(&b, o->name);
-                p += 3;
-            } else {
-                cg_putn(&b, p, 1);
-            }
+        cg_buf b = {0}, e = {0}; /* the row's README paragraph and example build comment */
+        if ((st = expand_str(t->install, &v, &b, diag)) != ELSTM_OK || (st = cg_var_take(&v, "LAYOUT", &b)) != ELSTM_OK ||
+            (st = expand_str(t->example_build ? t->example_build : "", &v, &e, diag)) != ELSTM_OK ||
+            (st = cg_var_take(&v, "EXAMPLE_BUILD", &e)) != ELSTM_OK) {
+            cg_buf_free(&b);
+            cg_buf_free(&e);
+            goto done;
         }
-        var_take(&v, "LAYOUT", &b);
     }
-
-    root[0] = '\0';
-    snprintf(src, sizeof src, "src/");
-    switch (o->target) {
-    case ELSTM_TARGET_C:
-    case ELSTM_TARGET_ESP_IDF:
-        src[0] = '\0';
-        break;
-    case ELSTM_TARGET_ARDUINO:
-        snprintf(root, sizeof root, "%s/", o->name);
-        snprintf(src, sizeof src, "%s/src/", o->name);
-        break;
-    case ELSTM_TARGET_PLATFORMIO:
-        break;
-    }
-    if ((st = add_sources(lib, src, o->name, d, &v, diag)) != ELSTM_OK) goto done;
-    snprintf(path, sizeof path, "%sREADME.md", root);
-    if ((st = add_expanded(lib, path, "README.md.in", &v, diag)) != ELSTM_OK) goto done;
-    switch (o->target) {
-    case ELSTM_TARGET_C:
-        if ((st = add_expanded(lib, "Makefile", "Makefile.in", &v, diag)) != ELSTM_OK) goto done;
-        st = add_expanded(lib, "examples/static_buffer.c", "static_buffer.c.in", &v, diag);
-        break;
-    case ELSTM_TARGET_ESP_IDF:
-        if ((st = add_expanded(lib, "CMakeLists.txt", "CMakeLists.txt.in", &v, diag)) != ELSTM_OK) goto done;
-        if ((st = add_expanded(lib, "idf_component.yml", "idf_component.yml.in", &v, diag)) != ELSTM_OK) goto done;
-        st = add_expanded(lib, "examples/static_buffer.c", "static_buffer.c.in", &v, diag);
-        break;
-    case ELSTM_TARGET_ARDUINO:
-        snprintf(path, sizeof path, "%slibrary.properties", root);
-        if ((st = add_expanded(lib, path, "library.properties.in", &v, diag)) != ELSTM_OK) goto done;
-        snprintf(path, sizeof path, "%sexamples/static_buffer/static_buffer.ino", root);
-        st = add_expanded(lib, path, "static_buffer.ino.in", &v, diag);
-        break;
-    case ELSTM_TARGET_PLATFORMIO:
-        if ((st = add_expanded(lib, "library.json", "library.json.in", &v, diag)) != ELSTM_OK) goto done;
-        st = add_expanded(lib, "examples/static_buffer/static_buffer.ino", "static_buffer.ino.in", &v, diag);
-        break;
-    }
-    if (st == ELSTM_OK && o->target != ELSTM_TARGET_ARDUINO) {
+    if ((st = add_sources(lib, t->root, t->src, d, &v, diag)) != ELSTM_OK) goto done;
+    for (const elstm_target_file *f = t->files; st == ELSTM_OK && f->tmpl; f++)
+        st = add_expanded(lib, t->root, f->dest, f->tmpl, &v, diag);
+    if (st == ELSTM_OK && t->marker) {
         /* marks the folder as edgelstm's, so that a later deploy may replace it */
         char marker[160];
-        int n = snprintf(marker, sizeof marker, "edgelstm %s deploy --target %s --name %s\n", ELSTM_VERSION,
-                         elstm_target_name(o->target), o->name);
+        int n = snprintf(marker, sizeof marker, "edgelstm %s deploy --target %s --name %s\n", ELSTM_VERSION, t->name,
+                         o->name);
         st = cg_add_bytes(lib, ".edgelstm", marker, (size_t)n, diag);
     }
 done:
-    vars_free(&v);
+    cg_vars_free(&v);
     free(synthetic);
     free(d);
     if (st != ELSTM_OK) elstm_genlib_free(lib);

@@ -146,15 +146,6 @@ typedef struct selector {
     int bad_col;
 } selector;
 
-static elstm_status unknown_column(selector *sl, const char *opt, const char *name, size_t len)
-{
-    char cols[600];
-    csv_list_columns(sl->t, cols, sizeof cols);
-    return elstm_diag_set(sl->diag, ELSTM_ERR_DATA, sl->t->path, sl->t->header_line,
-                          "%s names column '%.*s', which the header does not have (columns: %s)",
-                          opt, (int)len, name, cols);
-}
-
 /* The first cell in a used column that its kind cannot read. */
 static void note_bad_cells(selector *sl, int c)
 {
@@ -311,7 +302,7 @@ static elstm_status select_from_opts(selector *sl, const elstm_data_opts *o)
             const char *e = strchr(p, ',');
             size_t len = e ? (size_t)(e - p) : strlen(p);
             int c = csv_find(t, p, len);
-            if (c < 0) return unknown_column(sl, "--features", p, len);
+            if (c < 0) return csv_unknown_column(t, c, "--features", p, len, sl->diag);
             if (sl->ds->columns[c].selected)
                 return elstm_diag_set(sl->diag, ELSTM_ERR_ARG, NULL, 0,
                                       "--features names column '%s' twice", t->col[c].name);
@@ -380,8 +371,8 @@ elstm_status columns_select(elstm_dataset *ds, const csv_table *t, const elstm_d
     const char *target = reuse ? (m->target[0] ? m->target : NULL) : o->target;
     if (target) {
         int c = csv_find(t, target, strlen(target));
-        if (c < 0) return unknown_column(&sl, reuse ? "the model's target" : "--target", target,
-                                         strlen(target));
+        if (c < 0) return csv_unknown_column(t, c, reuse ? "the model's target" : "--target", target,
+                                             strlen(target), diag);
         if (ds->columns[c].kind == ELSTM_COL_COMPASS)
             return elstm_diag_set(diag, ELSTM_ERR_DATA, t->path, 0,
                                   "the target '%s' is a compass column; the target must be a "

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgelstm/fileio.h"
 #include "internal.h"
 
 #define CHUNK (64u * 1024u)
@@ -137,7 +138,29 @@ int csv_find(const csv_table *t, const char *name, size_t len)
         if (strlen(t->col[c].name) == len && memcmp(t->col[c].name, name, len) == 0) return c;
     for (int c = 0; c < t->ncols; c++)
         if (strlen(t->col[c].name) == len && text_ieqn(t->col[c].name, name, len)) hit = c, n++;
-    return n == 1 ? hit : -1;
+    return n == 1 ? hit : n > 1 ? -2 : -1;
+}
+
+elstm_status csv_unknown_column(const csv_table *t, int c, const char *who, const char *name, size_t len,
+                                elstm_diag *diag)
+{
+    char cols[600];
+    if (c == -2) {
+        size_t o = 0;
+        cols[0] = '\0';
+        for (int k = 0; k < t->ncols && o < sizeof cols; k++)
+            if (strlen(t->col[k].name) == len && text_ieqn(t->col[k].name, name, len)) {
+                int w = snprintf(cols + o, sizeof cols - o, "%s'%s'", o ? " and " : "", t->col[k].name);
+                o = w < 0 ? o : o + (size_t)w;
+            }
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, t->path, t->header_line,
+                              "%s names column '%.*s', which is ambiguous: the header has %s, which differ "
+                              "only in case; give the exact name", who, (int)len, name, cols);
+    }
+    csv_list_columns(t, cols, sizeof cols);
+    return elstm_diag_set(diag, ELSTM_ERR_DATA, t->path, t->header_line,
+                          "%s names column '%.*s', which the header does not have (columns: %s)", who,
+                          (int)len, name, cols);
 }
 
 void csv_list_columns(const csv_table *t, char *buf, size_t n)
@@ -536,11 +559,11 @@ elstm_status csv_read(csv_table *t, const char *path, const void *data, size_t l
     if (data) {
         feed(&r, data, len);
     } else {
-        FILE *f = fopen(path, "rb");
+        FILE *f = NULL;
+        r.st = elstm_open_input(path, &f, diag);
         char *buf = f ? malloc(CHUNK) : NULL;
         if (!f) {
-            r.st = elstm_diag_set(diag, ELSTM_ERR_IO, t->path, 0, "cannot open the file: %s",
-                                  strerror(errno));
+            /* the message is set */
         } else if (!buf) {
             r.st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, t->path, 0, "out of memory");
         } else {

@@ -141,7 +141,9 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     memset(&t, 0, sizeof t);
     memset(&s, 0, sizeof s);
     snprintf(ds->path, sizeof ds->path, "%s", src->path ? src->path : "(input)");
-    elstm_status st = check_opts(o, diag);
+    /* a model's metadata is checked field by field (a damaged one never reaches the
+     * option checks, whose messages name options the user did not give) */
+    elstm_status st = model ? elstm_meta_check(model, 0, NULL, diag) : check_opts(o, diag);
     int max_gap = o->max_gap < 0 ? ELSTM_DEFAULT_MAX_GAP : o->max_gap;
     if (st == ELSTM_OK) st = csv_read(&t, src->path, src->data, src->len, o->skip_rows, o->time_cols, diag);
     if (st == ELSTM_OK)

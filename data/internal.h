@@ -69,8 +69,14 @@ static inline const char *csv_text(const csv_table *t, int c, size_t r)
     return t->col[c].pool + t->col[c].cell[r].off;
 }
 
-/* Column index by name: exact match, else a unique case-insensitive match; -1 if none. */
+/* Column index by name: exact match, else a unique case-insensitive match; -1 if none,
+ * -2 if several columns match when case is ignored (and none exactly). */
 int csv_find(const csv_table *t, const char *name, size_t len);
+
+/* The message for a name csv_find did not resolve (c = its result): "WHO names column
+ * 'NAME', which the header does not have (columns: ...)", or that it is ambiguous. */
+elstm_status csv_unknown_column(const csv_table *t, int c, const char *who, const char *name, size_t len,
+                                elstm_diag *diag);
 
 /* "a, b, c" list of column names for messages (truncated to fit). */
 void csv_list_columns(const csv_table *t, char *buf, size_t n);
@@ -109,9 +115,6 @@ void time_fields_init(time_fields *f);
 int time_parse(const char *fmt, const char *s, time_fields *f);
 /* Fields -> seconds since 1970. 0 = ok; 1 = impossible (why: a short reason). */
 int time_from_fields(const time_fields *f, int64_t *t, char *why, size_t whylen);
-/* Validate a format string: NULL if fine, else a pointer into fmt to the unknown
- * directive, or to its end when it has no directive at all. */
-const char *time_check_format(const char *fmt);
 
 /* Layouts detected without --time-format. */
 typedef struct time_layout {

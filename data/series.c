@@ -28,6 +28,8 @@ typedef struct resolver {
     char fmt[192];              /* otherwise: format of the columns' texts joined by spaces */
     char fmt_name[64];          /* the layout, for messages */
     int user_format;            /* fmt came from --time-format */
+    const char *time_opt;       /* "--time", or how a model's time columns are named */
+    const char *format_opt;     /* "--time-format", or the model's */
     int mdy;                    /* month-first date layout (hint for day-first files) */
     char qcols[320];            /* the time columns quoted for messages: 'a', 'b' */
 } resolver;
@@ -153,12 +155,12 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
     const csv_table *t = rv->t;
     series *s = rv->s;
     if (time_format) {
-        const char *bad = time_check_format(time_format);
+        const char *bad = elstm_time_format_check(time_format);
         if (bad)
             return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0,
-                                  "--time-format '%s' is not usable (%s%.2s%s); use strptime "
+                                  "%s '%s' is not usable (%s%.2s%s); use strptime "
                                   "directives such as %%Y %%m %%d %%H %%M %%S %%j %%b %%p %%z %%s, "
-                                  "e.g. '%%d/%%m/%%Y %%H:%%M'", time_format,
+                                  "e.g. '%%d/%%m/%%Y %%H:%%M'", rv->format_opt, time_format,
                                   *bad ? "unknown directive '" : "it has no directive", bad,
                                   *bad ? "'" : "");
         snprintf(rv->fmt, sizeof rv->fmt, "%s", time_format);
@@ -170,25 +172,19 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
             const char *e = strchr(p, ',');
             size_t len = e ? (size_t)(e - p) : strlen(p);
             int c = csv_find(t, p, len);
-            if (c < 0) {
-                char cols[600];
-                csv_list_columns(t, cols, sizeof cols);
-                return elstm_diag_set(rv->diag, ELSTM_ERR_DATA, t->path, t->header_line,
-                                      "--time names column '%.*s', which the header does not have "
-                                      "(columns: %s)", (int)len, p, cols);
-            }
+            if (c < 0) return csv_unknown_column(t, c, rv->time_opt, p, len, rv->diag);
             if (s->ncols >= 8)
                 return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0,
-                                      "--time names more than 8 columns");
+                                      "%s names more than 8 columns", rv->time_opt);
             for (int i = 0; i < s->ncols; i++)
                 if (s->col[i] == c)
                     return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0,
-                                          "--time names column '%s' twice", t->col[c].name);
+                                          "%s names column '%s' twice", rv->time_opt, t->col[c].name);
             add_col(rv, c);
             p = e ? e + 1 : p + len;
         }
         if (s->ncols == 0)
-            return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0, "--time names no column");
+            return elstm_diag_set(rv->diag, ELSTM_ERR_ARG, NULL, 0, "%s names no column", rv->time_opt);
         if (rv->user_format) return ELSTM_OK;
         if (s->ncols >= 3) return integer_columns(rv);
         /* one datetime column, or a date and a time of day (an all-digit text is no date) */
@@ -231,9 +227,9 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
     }
     if (rv->user_format)
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, 0,
-                              "--time-format '%s' does not match the first value of any column "
+                              "%s '%s' does not match the first value of any column "
                               "(the whole value must match); name the time column with --time to "
-                              "see which part differs", rv->fmt);
+                              "see which part differs", rv->format_opt, rv->fmt);
     return no_time_column(rv);
 }
 
@@ -298,8 +294,8 @@ static elstm_status text_time(resolver *rv, size_t r, size_t r_first, int64_t *o
     if (time_parse(rv->fmt, joined, &f) != 0) {
         if (rv->user_format)
             return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
-                                  "time %s %s: %s does not match --time-format '%s'", what, rv->qcols,
-                                  text_quote(joined, q, sizeof q), rv->fmt);
+                                  "time %s %s: %s does not match %s '%s'", what, rv->qcols,
+                                  text_quote(joined, q, sizeof q), rv->format_opt, rv->fmt);
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
                               "time %s %s: %s does not match the layout %s of line %ld; write every "
                               "time the same way, or give the layout with --time-format",
@@ -468,6 +464,9 @@ elstm_status series_build(series *s, const csv_table *t, const char *time_cols,
     rv.t = t;
     rv.s = s;
     rv.diag = diag;
+    /* a model's reading (it knows its interval) names its own fields, not options */
+    rv.time_opt = want_interval > 0 ? "the model's time columns (metadata field 'time_cols')" : "--time";
+    rv.format_opt = want_interval > 0 ? "the model's time format (metadata field 'time_format')" : "--time-format";
     elstm_status st = resolve(&rv, time_cols, time_format);
     if (st != ELSTM_OK) return st;
     /* the model's metadata lists the time columns comma-separated */

@@ -119,3 +119,15 @@ int text_ieq(const char *a, const char *b)
     size_t la = strlen(a);
     return la == strlen(b) && text_ieqn(a, b, la);
 }
+
+const char *elstm_count_format(uint64_t v, char *buf, size_t n)
+{
+    char d[32];
+    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)v), o = 0;
+    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = d[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}

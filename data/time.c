@@ -196,19 +196,6 @@ int time_parse(const char *fmt, const char *s, time_fields *f)
     return *s ? 1 : 0;
 }
 
-const char *time_check_format(const char *fmt)
-{
-    static const char ok[] = "YymdejHIMSfpbBhaAszFTRDnt%";
-    int directives = 0;
-    for (const char *p = fmt; *p; p++) {
-        if (*p != '%') continue;
-        if (!p[1] || !strchr(ok, p[1])) return p;       /* the unknown directive */
-        p++;
-        directives++;
-    }
-    return directives ? NULL : fmt + strlen(fmt);     /* no directive at all */
-}
-
 int time_from_fields(const time_fields *f, int64_t *t, char *why, size_t n)
 {
     if (f->epoch != -1 && f->year == -1) {

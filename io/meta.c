@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,117 @@ static double get_num(reader *r, json_t *o, const char *key)
     return json_number_value(v);
 }
 
+const char *elstm_time_format_check(const char *fmt)
+{
+    static const char ok[] = "YymdejHIMSfpbBhaAszFTRDnt%";
+    int directives = 0;
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%') continue;
+        if (!p[1] || !strchr(ok, p[1])) return p;       /* the unknown directive */
+        p++;
+        directives++;
+    }
+    return directives ? NULL : fmt + strlen(fmt);     /* no directive at all */
+}
+
+/* Report one bad field of the metadata: "WHAT: edgelstm metadata field 'KEY' ...". */
+static elstm_status bad_field(elstm_diag *diag, const char *what, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static elstm_status bad_field(elstm_diag *diag, const char *what, const char *key, const char *fmt, ...)
+{
+    char why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return elstm_diag_set(diag, ELSTM_ERR_FORMAT, what, 0,
+                          "edgelstm metadata field '%s' %s; the file is damaged or was not written by "
+                          "edgelstm (train the model again)", key, why);
+}
+
+/* Column names never hold control bytes (the CSV reader turns them into '?'). */
+static int has_control(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) return 1;
+    return 0;
+}
+
+elstm_status elstm_meta_check(const elstm_meta *m, int need_target, const char *what, elstm_diag *diag)
+{
+    if (m->version < 1 || m->version > ELSTM_META_VERSION)
+        return bad_field(diag, what, "version", "is %d (this edgelstm reads 1 to %d)", m->version, ELSTM_META_VERSION);
+    /* time_cols: 1 to 8 names, comma-separated, none empty or repeated */
+    int ncols = 0;
+    for (const char *p = m->time_cols;; ncols++) {
+        size_t len = strcspn(p, ",");
+        if (len == 0) return bad_field(diag, what, "time_cols", "must list 1 to 8 column names separated by commas");
+        for (const char *q = m->time_cols; q < p; q += strcspn(q, ",") + 1)
+            if (strcspn(q, ",") == len && strncmp(q, p, len) == 0)
+                return bad_field(diag, what, "time_cols", "names column '%.*s' twice", (int)len, p);
+        if (!p[len]) break;
+        p += len + 1;
+    }
+    if (ncols + 1 > 8) return bad_field(diag, what, "time_cols", "names more than 8 columns");
+    if (has_control(m->time_cols)) return bad_field(diag, what, "time_cols", "holds control characters");
+    if (m->time_format[0]) {
+        const char *bad = elstm_time_format_check(m->time_format);
+        if (bad)
+            return bad_field(diag, what, "time_format", "'%s' is not a usable time format (%s%.2s%s)", m->time_format,
+                             *bad ? "unknown directive '" : "it has no directive", bad, *bad ? "'" : "");
+    }
+    if (m->skip_rows < 0 || m->skip_rows > ELSTM_MAX_SKIP_ROWS)
+        return bad_field(diag, what, "skip_rows", "is %d, not from 0 to %d", m->skip_rows, ELSTM_MAX_SKIP_ROWS);
+    if (m->interval_s < 1 || m->interval_s > ELSTM_MAX_INTERVAL_S)
+        return bad_field(diag, what, "interval_s", "is %lld, not a sampling interval from 1 s to 100 years",
+                         (long long)m->interval_s);
+    if (m->max_gap < 0 || m->max_gap > ELSTM_MAX_GAP_STEPS)
+        return bad_field(diag, what, "max_gap", "is %d, not from 0 to %d", m->max_gap, ELSTM_MAX_GAP_STEPS);
+    if (m->steps < 1 || m->steps > ELSTM_MAX_STEPS)
+        return bad_field(diag, what, "steps", "is %d, not from 1 to %d", m->steps, ELSTM_MAX_STEPS);
+    if (m->horizon < 1 || m->horizon > ELSTM_MAX_HORIZON)
+        return bad_field(diag, what, "horizon", "is %d, not from 1 to %d", m->horizon, ELSTM_MAX_HORIZON);
+    if (!(m->split_train > 0 && m->split_train < 1))
+        return bad_field(diag, what, "split_train", "is %g, not a fraction above 0 and below 1", m->split_train);
+    if (!(m->split_val >= 0 && m->split_val < 1 && m->split_train + m->split_val < 1))
+        return bad_field(diag, what, "split_val", "is %g, not a fraction from 0 that leaves room for the test split "
+                         "after split_train %g", m->split_val, m->split_train);
+    if (need_target && !m->target[0])
+        return bad_field(diag, what, "target", "is empty (it names the column the model forecasts)");
+    if (has_control(m->target)) return bad_field(diag, what, "target", "holds control characters");
+    if (!(isfinite(m->target_min) && isfinite(m->target_max) && m->target_min <= m->target_max))
+        return bad_field(diag, what, "target_min", "and 'target_max' (%g, %g) are not a finite range", m->target_min,
+                         m->target_max);
+    if (m->n_inputs < 1 || m->n_inputs > ELSTM_META_MAX_INPUTS)
+        return bad_field(diag, what, "inputs", "holds %d inputs, not 1 to %d", m->n_inputs, ELSTM_META_MAX_INPUTS);
+    for (int i = 0; i < m->n_inputs; i++) {
+        const elstm_meta_input *in = &m->inputs[i];
+        char key[48];
+        snprintf(key, sizeof key, "inputs[%d]", i);
+        int timed = in->enc == ELSTM_ENC_TIME_SIN || in->enc == ELSTM_ENC_TIME_COS;
+        if ((unsigned)in->enc > ELSTM_ENC_TIME_COS || (unsigned)in->tf > ELSTM_TF_MONTH)
+            return bad_field(diag, what, key, "has an unknown encoding or time feature");
+        if (!in->name[0]) return bad_field(diag, what, key, "has an empty name");
+        if (has_control(in->name) || has_control(in->source))
+            return bad_field(diag, what, key, "has control characters in its name or source");
+        if (timed && (in->tf == ELSTM_TF_NONE || in->source[0]))
+            return bad_field(diag, what, key, "('%s') is a calendar input, so it needs a time_feature and no source column",
+                             in->name);
+        if (!timed && (in->tf != ELSTM_TF_NONE || !in->source[0]))
+            return bad_field(diag, what, key, "('%s') reads a column, so it needs a source and time_feature 'none'",
+                             in->name);
+        if (!(isfinite(in->min) && isfinite(in->max) && in->min <= in->max))
+            return bad_field(diag, what, key, "('%s') has a scaler min %g, max %g that is not a finite range", in->name,
+                             in->min, in->max);
+    }
+    if (m->target_input < -1 || m->target_input >= m->n_inputs)
+        return bad_field(diag, what, "target_input", "is %d, not -1 or the index of an input", m->target_input);
+    return ELSTM_OK;
+}
+
 static int get_bool(reader *r, json_t *o, const char *key)
 {
     json_t *v = field(r, o, key);
@@ -373,6 +485,7 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
     m->n_inputs = (int)n;
     if (r.st == ELSTM_OK) get_training(&r, o, &m->training);
     json_decref(o);
+    if (r.st == ELSTM_OK) r.st = elstm_meta_check(m, 1, what, diag);
     if (r.st != ELSTM_OK) memset(m, 0, sizeof *m);
     return r.st;
 }

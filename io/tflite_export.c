@@ -31,6 +31,7 @@
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
 #include "flatbuf.h"
+#include "tflite_export.h"
 #include "tflite_schema.h"
 
 #ifndef ELSTM_VERSION
@@ -501,13 +502,10 @@ static elstm_status check_model(const elstm_lstm_f32 *m, int32_t steps, const el
     return ELSTM_OK;
 }
 
-/* Lay out G (+ metadata) and write it into *out. */
-static elstm_status serialize(const graph *G, const elstm_meta *meta, uint8_t **out, size_t *out_len,
-                              elstm_diag *diag)
+/* Lay out G (+ the metadata entry's JSON text, may be NULL) and write it into *out. */
+static elstm_status serialize_json(const graph *G, const char *json, uint8_t **out, size_t *out_len,
+                                   elstm_diag *diag)
 {
-    elstm_status st;
-    char *json = NULL;
-    if (meta && (st = elstm_meta_to_json(meta, &json, diag)) != ELSTM_OK) return st;
     layout *L = calloc(1, sizeof *L);
     fbw w;
     fbw_init(&w);
@@ -523,7 +521,6 @@ static elstm_status serialize(const graph *G, const elstm_meta *meta, uint8_t **
     }
     int failed = !L || w.oom;
     free(L);
-    free(json);
     if (failed) {
         fbw_free(&w);
         return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory writing the model");
@@ -533,17 +530,22 @@ static elstm_status serialize(const graph *G, const elstm_meta *meta, uint8_t **
     return ELSTM_OK;
 }
 
-elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
-                                        const elstm_meta *meta, uint8_t **out, size_t *out_len,
-                                        elstm_diag *diag)
+/* The same with `meta` (may be NULL) as the metadata. */
+static elstm_status serialize(const graph *G, const elstm_meta *meta, uint8_t **out, size_t *out_len,
+                              elstm_diag *diag)
 {
-    *out = NULL;
-    *out_len = 0;
-    elstm_status st = check_model(m, steps, meta, diag);
-    if (st != ELSTM_OK) return st;
-    size_t zn = (size_t)(m->n_units > m->n_output ? m->n_units : m->n_output);
-    float *zeros = calloc(zn, sizeof *zeros);
-    if (!zeros) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory writing the model");
+    elstm_status st;
+    char *json = NULL;
+    if (meta && (st = elstm_meta_to_json(meta, &json, diag)) != ELSTM_OK) return st;
+    st = serialize_json(G, json, out, out_len, diag);
+    free(json);
+    return st;
+}
+
+/* The float32 graph of m (biases the model leaves out point at `zeros`, at least
+ * max(N, O) floats). */
+static graph float_graph(const elstm_lstm_f32 *m, int32_t steps, const float *zeros)
+{
     graph G;
     memset(&G, 0, sizeof G);
     G.act = G.weight = G.bias = ELSTM_TFL_FLOAT32;
@@ -559,9 +561,37 @@ elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
     }
     G.wd = m->wd;
     G.bd = m->bd ? m->bd : zeros;
-    st = serialize(&G, meta, out, out_len, diag);
+    return G;
+}
+
+/* elstm_forecaster_serialize with the metadata as JSON text (checked by neither). */
+static elstm_status serialize_float(const elstm_lstm_f32 *m, int32_t steps, const elstm_meta *meta,
+                                    const char *json, uint8_t **out, size_t *out_len, elstm_diag *diag)
+{
+    *out = NULL;
+    *out_len = 0;
+    elstm_status st = check_model(m, steps, meta, diag);
+    if (st != ELSTM_OK) return st;
+    size_t zn = (size_t)(m->n_units > m->n_output ? m->n_units : m->n_output);
+    float *zeros = calloc(zn, sizeof *zeros);
+    if (!zeros) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory writing the model");
+    graph G = float_graph(m, steps, zeros);
+    st = json || !meta ? serialize_json(&G, json, out, out_len, diag) : serialize(&G, meta, out, out_len, diag);
     free(zeros);
     return st;
+}
+
+elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
+                                        const elstm_meta *meta, uint8_t **out, size_t *out_len,
+                                        elstm_diag *diag)
+{
+    return serialize_float(m, steps, meta, NULL, out, out_len, diag);
+}
+
+elstm_status tfl_serialize_forecaster(const elstm_lstm_f32 *m, int32_t steps, const char *json, uint8_t **out,
+                                      size_t *out_len, elstm_diag *diag)
+{
+    return serialize_float(m, steps, NULL, json, out, out_len, diag);
 }
 
 /* Checks of a quantized spec beyond what the types say. */

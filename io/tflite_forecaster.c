@@ -29,6 +29,7 @@
 #include "edgelstm/tflite.h"
 #include "host/lstm_f32_pack.h"
 #include "host/lstm_s8_pack.h"
+#include "multi/lstm_stack.h"
 #include "tflite_exec.h"
 #include "tflite_schema.h"
 
@@ -37,6 +38,45 @@ void elstm_forecaster_free(elstm_forecaster *f)
     if (!f) return;
     free(f->storage);
     memset(f, 0, sizeof *f);
+}
+
+const char *elstm_forecaster_text(const elstm_forecaster *f, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    if (f->dtype != ELSTM_FORECASTER_F32 && n > 0)
+        k = (size_t)snprintf(buf, n, "%s ", f->dtype == ELSTM_FORECASTER_S8 ? "int8" : "16x8");
+    for (int32_t l = 0; l < f->n_layers && k < n; l++)
+        k += (size_t)snprintf(buf + k, n - k, "%sLSTM(%d)", l ? " -> " : "", (int)f->layers[l].n_units);
+    if (k < n) snprintf(buf + k, n - k, " + Dense(%d)", (int)elstm_forecaster_top(f)->n_output);
+    return buf;
+}
+
+elstm_status elstm_forecaster_window(const elstm_forecaster *f, const float *x, float *y)
+{
+    if (f->dtype != ELSTM_FORECASTER_F32) {   /* the runtime's integer kernels */
+        elstm_net_ctx_s8 c8;
+        elstm_net_ctx_s16 c16;
+        const int s8 = f->dtype == ELSTM_FORECASTER_S8;
+        size_t bytes = s8 ? elstm_net_arena_size_s8(&f->net8) : elstm_net_arena_size_s16(&f->net16);
+        void *arena = malloc(bytes);
+        if (!arena) return ELSTM_ERR_NOMEM;
+        elstm_status st = s8 ? elstm_net_init_s8(&c8, &f->net8, arena, bytes)
+                             : elstm_net_init_s16(&c16, &f->net16, arena, bytes);
+        if (st == ELSTM_OK && s8) elstm_net_window_s8(&c8, x, f->steps, y);
+        else if (st == ELSTM_OK) elstm_net_window_s16_ref(&c16, x, f->steps, y);
+        free(arena);
+        return st;
+    }
+    elstm_lstm_ctx_f32 ctx[ELSTM_MAX_LAYERS];
+    size_t bytes = elstm_lstm_stack_arena_size_f32(f->layers, f->n_layers);
+    void *arena = malloc(bytes);
+    if (!arena) return ELSTM_ERR_NOMEM;
+    elstm_status st = elstm_lstm_stack_init_f32(ctx, f->layers, f->n_layers, arena, bytes);
+    if (st == ELSTM_OK && f->n_layers == 1) elstm_lstm_window_f32(&ctx[0], x, f->steps, y);
+    else if (st == ELSTM_OK) elstm_lstm_stack_window_f32(ctx, f->n_layers, x, f->steps, y);
+    free(arena);
+    return st;
 }
 
 static elstm_status refuse(const elstm_tflite_model *m, const char *why, elstm_diag *diag)
@@ -421,6 +461,17 @@ elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_
     memset(f, 0, sizeof *f);
     elstm_tflite_model *m = NULL;
     elstm_status st = elstm_tflite_load(path, &m, diag);
+    if (st == ELSTM_OK) st = tfl_forecaster_from_model(m, f, diag);
+    elstm_tflite_free(m);
+    return st;
+}
+
+elstm_status elstm_forecaster_load_buffer(const uint8_t *data, size_t len, const char *what, elstm_forecaster *f,
+                                          elstm_diag *diag)
+{
+    memset(f, 0, sizeof *f);
+    elstm_tflite_model *m = NULL;
+    elstm_status st = elstm_tflite_parse(data, len, what, &m, diag);
     if (st == ELSTM_OK) st = tfl_forecaster_from_model(m, f, diag);
     elstm_tflite_free(m);
     return st;

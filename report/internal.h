@@ -38,9 +38,8 @@ void rb_printf(rbuf *b, const char *fmt, ...)
 void rb_text(rbuf *b, const char *s);
 
 /* Numbers for people: `decimals` digits after the point, a real minus sign (U+2212),
- * "-" for NaN. fmt_group adds thousands separators to an integer ("11,612,288"). */
+ * "-" for NaN. (Counts with thousands separators: elstm_count_format, data.h.) */
 const char *fmt_num(double v, int decimals, char *buf, size_t n);
-const char *fmt_group(uint64_t v, char *buf, size_t n);
 /* Significant-digit format for values of any size (losses, errors): "0.0123", "1.5e−5". */
 const char *fmt_sig(double v, int digits, char *buf, size_t n);
 /* Shortest form with at most `digits` significant digits ("%g"): "1005.3", "0.001", "1e−07". */
@@ -144,8 +143,6 @@ void plot_bars(plot *p, const double *x0, const double *x1, const double *y, siz
 void plot_steps(plot *p, const double *x0, const double *x1, const double *y, size_t n, const char *cls);
 /* Small circles at (x[i], y[i]) (NaN skipped). */
 void plot_dots(plot *p, const double *x, const double *y, size_t n, const char *cls);
-/* Text at a data position (anchor "start", "middle" or "end"). */
-void plot_note(plot *p, double x, double y, const char *anchor, const char *cls, const char *text);
 
 /* Smallest and largest finite value of v[0..n) (NAN, NAN when none). */
 void range_of(const double *v, size_t n, double *lo, double *hi);
@@ -169,7 +166,8 @@ typedef struct report_ctx {
     elstm_eval_series sr, sr_cmp;       /* test split, window by window */
     char cmp_name[96];                  /* how the compared model is called in legends */
     elstm_model_figures fig, fig_cmp;
-    int device;                         /* 1 measured, 0 not asked, -1 tools missing */
+    int device;                         /* 1 measured, 0 not asked, -1 tools missing, -2 failed */
+    char device_error[ELSTM_DIAG_MSG_MAX]; /* why the measurement failed (device == -2) */
     elstm_mcu_result mcu;
     int plots, decimated;
 } report_ctx;

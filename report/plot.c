@@ -206,24 +206,31 @@ static void path_points(rbuf *b, const double *pts, size_t n, int close)
     if (close) rb_puts(b, "Z");
 }
 
-/* Straight line through the values, broken at NaN and at x steps wider than gap. */
+/* Straight line through the values, broken at NaN and at x steps wider than gap. A stroke
+ * of one point draws nothing (plot_dots marks lone values where a plot wants them). */
 static void line_plain(plot *p, const double *x, const double *y, size_t n, double gap, const char *cls)
 {
     rbuf *b = p->b;
-    int open = 0, pen = 0;
+    int open = 0;
+    size_t run = 0;           /* points in the current stroke */
+    double x0 = 0, y0 = 0;    /* its first point, written once a second one comes */
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(y[i]) || !isfinite(x[i]) || x[i] < p->x.lo || x[i] > p->x.hi) {
-            pen = 0;
+            run = 0;
             continue;
         }
-        if (pen && gap > 0 && x[i] - x[i - 1] > gap) pen = 0;
+        if (run && gap > 0 && x[i] - x[i - 1] > gap) run = 0;
+        p->points++;
+        if (run++ == 0) {
+            x0 = X(p, x[i]), y0 = Y(p, y[i]);
+            continue;
+        }
         if (!open) {
             rb_printf(b, "<path class=\"line %s\" d=\"", cls);
             open = 1;
         }
-        rb_printf(b, "%s%.1f %.1f", pen ? "L" : "M", X(p, x[i]), Y(p, y[i]));
-        pen = 1;
-        p->points++;
+        if (run == 2) rb_printf(b, "M%.1f %.1f", x0, y0);
+        rb_printf(b, "L%.1f %.1f", X(p, x[i]), Y(p, y[i]));
     }
     if (open) rb_puts(b, "\"/>\n");
     if (p->max_per_column < 1 && p->points) p->max_per_column = 1;
@@ -388,11 +395,4 @@ void plot_dots(plot *p, const double *x, const double *y, size_t n, const char *
         rb_printf(p->b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>", X(p, x[i]), Y(p, y[i]));
     }
     rb_puts(p->b, "</g>\n");
-}
-
-void plot_note(plot *p, double x, double y, const char *anchor, const char *cls, const char *text)
-{
-    rb_printf(p->b, "<text class=\"note %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", cls, X(p, x), Y(p, y), anchor);
-    rb_text(p->b, text);
-    rb_puts(p->b, "</text>\n");
 }

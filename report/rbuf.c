@@ -97,18 +97,6 @@ const char *fmt_num(double v, int decimals, char *buf, size_t n)
     return real_minus(buf, n);
 }
 
-const char *fmt_group(uint64_t v, char *buf, size_t n)
-{
-    char d[32];
-    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)v), o = 0;
-    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0) buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 const char *fmt_sig(double v, int digits, char *buf, size_t n)
 {
     if (!isfinite(v)) {

@@ -32,7 +32,6 @@ static const char *const style_sheet =
     ".card b{display:block;font-size:20px;font-variant-numeric:tabular-nums}\n"
     ".card span{font-size:13px;color:#555}\n"
     ".good{color:#00734f}.bad{color:#b34700}\n"
-    ".note{color:#555;font-size:14px}\n"
     "table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}\n"
     "th,td{padding:4px 12px 4px 0;text-align:left;border-bottom:1px solid #e3e6ea;vertical-align:top}\n"
     "th{font-weight:600;color:#333}\n"
@@ -58,7 +57,6 @@ static const char *const style_sheet =
     "svg .rule{fill:none;stroke:currentColor;stroke-width:1.4}\n"
     "svg .dots circle,svg circle.dot{fill:currentColor;stroke:#fff;stroke-width:1}\n"
     "svg .bars rect{fill:currentColor;opacity:.7}\n"
-    "svg .note{font-size:11px;fill:currentColor}\n"
     ".value{color:#0072b2}.truth{color:#1a1a1a}.model{color:#0072b2}.pers{color:#e69f00}\n"
     ".seas{color:#009e73}.cmp{color:#cc79a7}.loss{color:#0072b2}.val{color:#d55e00}.lr{color:#555}\n"
     ".s-train{color:#56b4e9}.s-val{color:#e69f00}.s-test{color:#009e73}\n"
@@ -96,8 +94,8 @@ void report_plot_end(report_ctx *c, plot *p, const char *caption)
         snprintf(text + len, sizeof text - len,
                  "%sDecimated for drawing: %s values over %d pixel columns; each column shows the range "
                  "(band, minimum to maximum)%s of its values, at most %s per column.",
-                 len ? " " : "", fmt_group(p->points, a, sizeof a), (int)p->fw,
-                 p->no_mean ? "" : " and the mean (line)", fmt_group(p->max_per_column, b, sizeof b));
+                 len ? " " : "", elstm_count_format(p->points, a, sizeof a), (int)p->fw,
+                 p->no_mean ? "" : " and the mean (line)", elstm_count_format(p->max_per_column, b, sizeof b));
         c->decimated++;
     }
     plot_end(p, text);
@@ -162,7 +160,7 @@ static void header(report_ctx *c)
         rb_printf(b, "<div class=\"card\"><b>%s</b><span>test MAE</span></div>\n", fmt_sig(e->model.mae, 3, v, sizeof v));
         rb_printf(b, "<div class=\"card\"><b>%s</b><span>R&#178; on the test split</span></div>\n",
                   fmt_num(e->model.r2, 3, v, sizeof v));
-        rb_printf(b, "<div class=\"card\"><b>%s</b><span>test windows</span></div>\n", fmt_group(e->n, v, sizeof v));
+        rb_printf(b, "<div class=\"card\"><b>%s</b><span>test windows</span></div>\n", elstm_count_format(e->n, v, sizeof v));
         rb_puts(b, "</div>\n");
     }
     rb_puts(b, "</header>\n");
@@ -196,29 +194,33 @@ static elstm_status evaluate(report_ctx *c, elstm_diag *diag)
     return s;
 }
 
-/* The device figures of a model as deploy would write it (int8 arrays for an int8 model);
- * a model deploy refuses (16x8) gets those of its float32 shape. */
+/* The device figures of a model as deploy would write it (its layers; int8 arrays for an
+ * int8 model); a model deploy refuses (16x8) gets those of its float32 shape. */
 static void model_figures(const elstm_report_model *m, elstm_model_figures *fig)
 {
     elstm_codegen_model cm;
     if (elstm_codegen_model_of(m->f, m->path, 0, &cm, NULL) == ELSTM_OK) elstm_codegen_figures(&cm, fig);
-    else elstm_model_figures_get(&m->f->lstm, m->f->steps, fig);
+    else elstm_model_figures_layers(m->f->layers, m->f->n_layers, m->f->steps, fig);
 }
 
-static elstm_status device(report_ctx *c, elstm_diag *diag)
+static void device(report_ctx *c)
 {
     model_figures(c->model, &c->fig);
     if (c->cmp) model_figures(c->cmp, &c->fig_cmp);
-    if (!c->opts->profile) return ELSTM_OK;
+    if (!c->opts->profile) return;
     elstm_codegen_model cm;
-    elstm_status s0 = elstm_codegen_model_of(c->model->f, c->model->path, 0, &cm, diag);
-    if (s0 != ELSTM_OK) return s0;
     elstm_mcu_opts mo;
     memset(&mo, 0, sizeof mo);
-    elstm_status s = elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, diag);
-    if (s != ELSTM_OK) return s;
-    c->device = c->mcu.measured ? 1 : -1;
-    return ELSTM_OK;
+    /* a failed measurement is reported in the page, not a failed report */
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    if (elstm_codegen_model_of(c->model->f, c->model->path, 0, &cm, &d) != ELSTM_OK ||
+        elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, &d) != ELSTM_OK) {
+        c->device = -2;
+        snprintf(c->device_error, sizeof c->device_error, "%s", d.msg);
+    } else {
+        c->device = c->mcu.measured ? 1 : -1;
+    }
 }
 
 elstm_status elstm_report_build(const elstm_report_model *model, const elstm_report_model *compare,
@@ -257,7 +259,8 @@ elstm_status elstm_report_build(const elstm_report_model *model, const elstm_rep
         goto out;
     }
     for (size_t r = 0; r < ds->rows; r++) c.t[r] = (double)ds->time[r];
-    if ((s = evaluate(&c, diag)) != ELSTM_OK || (s = device(&c, diag)) != ELSTM_OK) goto out;
+    if ((s = evaluate(&c, diag)) != ELSTM_OK) goto out;
+    device(&c);
 
     rb_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>edgelstm report: ");

@@ -83,8 +83,8 @@ static void split_table(report_ctx *c)
         size_t hi = ds->split_end[s];
         char r[32], w[32], t0[32], t1[32];
         rb_printf(b, "<tr><td>%s</td><td class=\"n\">%s</td><td>%s</td><td>%s</td><td class=\"n\">%s</td></tr>\n",
-                  names[s], fmt_group(hi - lo, r, sizeof r), hi > lo ? fmt_time(c->t[lo], t0, sizeof t0) : "-",
-                  hi > lo ? fmt_time(c->t[hi - 1], t1, sizeof t1) : "-", fmt_group(ds->n_win[s], w, sizeof w));
+                  names[s], elstm_count_format(hi - lo, r, sizeof r), hi > lo ? fmt_time(c->t[lo], t0, sizeof t0) : "-",
+                  hi > lo ? fmt_time(c->t[hi - 1], t1, sizeof t1) : "-", elstm_count_format(ds->n_win[s], w, sizeof w));
         lo = hi;
     }
     rb_puts(b, "</table>\n");
@@ -102,7 +102,7 @@ static void column_table(report_ctx *c, const used_col *cols, int n)
         rb_text(b, cols[i].name);
         rb_printf(b, "</td><td>%s</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
                   cols[i].target ? (c->meta->target_input >= 0 ? "target and input" : "target") : "input",
-                  st ? elstm_column_kind_name(st->kind) : "-", st ? fmt_group(st->missing, m, sizeof m) : "-",
+                  st ? elstm_column_kind_name(st->kind) : "-", st ? elstm_count_format(st->missing, m, sizeof m) : "-",
                   st ? fmt_sig(st->min, 4, lo, sizeof lo) : "-", st ? fmt_sig(st->max, 4, hi, sizeof hi) : "-");
     }
     rb_puts(b, "</table>\n");
@@ -180,9 +180,9 @@ static void column_plot(report_ctx *c, const used_col *u, double *v, uint8_t *mi
     plot_rug(&p, c->t, inserted, ds->rows, n_cell ? 1 : 0, "fill");
     char caption[400], a[32], b[32];
     snprintf(caption, sizeof caption, "%s values on the time grid%s%s%s%s.",
-             fmt_group(ds->rows, a, sizeof a),
+             elstm_count_format(ds->rows, a, sizeof a),
              n_cell || n_ins ? "; interpolated values are marked under the line: " : "",
-             n_cell ? fmt_group(n_cell, b, sizeof b) : "", n_cell ? " missing cells" : "",
+             n_cell ? elstm_count_format(n_cell, b, sizeof b) : "", n_cell ? " missing cells" : "",
              n_ins ? (n_cell ? " and the rows inserted into short gaps" : "the rows inserted into short gaps") : "");
     report_plot_end(c, &p, caption);
 }
@@ -199,9 +199,9 @@ void sec_data(report_ctx *c)
     rb_printf(b, "</code>: %s rows from %s to %s, one every %s. On the regular time grid: %s rows (%s inserted "
                  "into gaps of at most %d steps and interpolated); %zu longer gap%s left open - no window spans "
                  "one. Splits are chronological; the scaler was fitted on the training rows.</p>\n",
-              fmt_group(ds->file_rows, fr, sizeof fr), fmt_time(c->t[0], t0, sizeof t0),
+              elstm_count_format(ds->file_rows, fr, sizeof fr), fmt_time(c->t[0], t0, sizeof t0),
               fmt_time(c->t[ds->rows - 1], t1, sizeof t1), fmt_duration((double)ds->interval_s, iv, sizeof iv),
-              fmt_group(ds->rows, gr, sizeof gr), fmt_group(ds->filled_rows, fl, sizeof fl), m->max_gap,
+              elstm_count_format(ds->rows, gr, sizeof gr), elstm_count_format(ds->filled_rows, fl, sizeof fl), m->max_gap,
               ds->long_gaps, ds->long_gaps == 1 ? "" : "s");
     split_table(c);
     used_col cols[ELSTM_META_MAX_INPUTS + 1];

@@ -291,7 +291,7 @@ static void metrics_row(report_ctx *c, const char *name, const elstm_errors *e, 
     rb_text(b, name);
     rb_printf(b, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                  "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-              fmt_group(e->n, n, sizeof n), fmt_sig(e->mae, 4, mae, sizeof mae), fmt_sig(e->rmse, 4, rmse, sizeof rmse),
+              elstm_count_format(e->n, n, sizeof n), fmt_sig(e->mae, 4, mae, sizeof mae), fmt_sig(e->rmse, 4, rmse, sizeof rmse),
               fmt_num(e->r2, 4, r2, sizeof r2), fmt_sig(e->bias, 3, bias, sizeof bias), rel);
 }
 

@@ -49,9 +49,9 @@ static void sizes(const elstm_report_model *m, const elstm_model_figures *fig, c
     char a[32], b[32];
     const elstm_forecaster *f = m->f;
     snprintf(out[0], 64, "LSTM(%d) + Dense(%d)", (int)f->lstm.n_units, (int)f->lstm.n_output);
-    snprintf(out[1], 64, "%s (%s as %s)", fmt_group(n_params(&f->lstm), a, sizeof a),
+    snprintf(out[1], 64, "%s (%s as %s)", elstm_count_format(n_params(&f->lstm), a, sizeof a),
              fmt_bytes((double)fig->weight_bytes, b, sizeof b), dtype_name(f));
-    snprintf(out[2], 64, "%s", fmt_group(fig->macs, a, sizeof a));
+    snprintf(out[2], 64, "%s", elstm_count_format(fig->macs, a, sizeof a));
     double fs = file_size(m->path);
     snprintf(out[3], 64, "%s", isfinite(fs) ? fmt_bytes(fs, a, sizeof a) : "-");
 }
@@ -127,7 +127,13 @@ static void device(report_ctx *c)
     if (c->device == 0)
         report_p(c, "The emulated measurement was not asked for (<code>--no-profile</code>); the sizes below are "
                     "computed from the model.");
-    else if (c->device < 0)
+    else if (c->device == -2) {
+        rb_puts(b, "<p>The measurement on the emulated Cortex-M4F failed: ");
+        rb_text(b, c->device_error);
+        size_t len = strlen(c->device_error);
+        rb_puts(b, len && c->device_error[len - 1] == '.' ? "" : ".");
+        rb_puts(b, " The sizes below are computed from the model.</p>\n");
+    } else if (c->device < 0)
         rb_printf(b, "<p>Not measured: %s is not installed (<code>tools/deps.sh</code> installs it; "
                      "<code>edgelstm profile</code> measures the same figures). The sizes below are computed from "
                      "the model.</p>\n",
@@ -153,7 +159,7 @@ static void device(report_ctx *c)
         double ms = (double)r->instructions / (mhz * 1e3);
         rb_printf(b, "<tr><th>instructions</th><td class=\"n\">%s</td><td>one forecast on an emulated Cortex-M4F "
                      "(QEMU mps2-an386, exact count with -icount)</td></tr>\n",
-                  fmt_group(r->instructions, a, sizeof a));
+                  elstm_count_format(r->instructions, a, sizeof a));
         rb_printf(b, "<tr><th>per multiply-accumulate</th><td class=\"n\">%s</td><td>instructions / MACs</td></tr>\n",
                   fmt_num(per_mac, 2, a, sizeof a));
         rb_printf(b, "<tr><th>estimated time</th><td class=\"n\">%s ms</td><td>at %g MHz and one cycle per "

@@ -10,7 +10,7 @@
 /* Epochs 1..n with half an epoch of room on each side, ticks on whole epochs. */
 static void epoch_axis(plot *p, int n)
 {
-    plot_x(p, SCALE_LINEAR, 0.5, n + 0.5, "epoch");
+    plot_x(p, SCALE_LINEAR, 0.5, (n > 1 ? n : 2) + 0.5, "epoch"); /* one epoch: still two ticks */
     p->xexact = 1;
     p->xstep = fmax(1.0, nice_step(n, 10));
 }
@@ -81,9 +81,10 @@ static void lr_plot(report_ctx *c, const double *ep, const double *lr, int n, in
     plot_begin(&p, c->b, "lr", "Learning rate per epoch (Adam)", PLOT_W, 220);
     epoch_axis(&p, epochs_run);
     plot_y(&p, SCALE_LINEAR, 0, hi * 1.1, "learning rate");
-    plot_key(&p, KEY_LINE, "lr", "learning rate");
+    plot_key(&p, n <= 80 ? KEY_DOT : KEY_LINE, "lr", "learning rate");
     plot_frame(&p);
     plot_line(&p, ep, lr, (size_t)n, 0, "lr");
+    if (n <= 80) plot_dots(&p, ep, lr, (size_t)n, "lr");
     report_plot_end(c, &p, constant ? "Constant: every Adam step used the --lr value (no schedule)." : NULL);
 }
 

@@ -3,14 +3,7 @@
  * pool updating its share of the parameters (every element is computed the same way by
  * any thread, so the thread count does not change the result).
  */
-#if defined(__GNUC__) && !defined(__clang__)
-/* -O2 does not vectorize the element-wise update loop (unknown trip count);
- * vectorizing it changes no result (each element is computed alone). */
-#pragma GCC optimize("O3")
-#if defined(__AVX512F__)
-#pragma GCC target("prefer-vector-width=512")
-#endif
-#endif
+#include "vectorize.h" /* first: -O3 for the element-wise loops */
 #include <math.h>
 
 #include "internal.h"

@@ -18,14 +18,7 @@
  * Each thread owns its gradient block; the main thread adds them in thread order, so
  * a run is bit-for-bit repeatable for a given thread count. See docs/training.md.
  */
-#if defined(__GNUC__) && !defined(__clang__)
-/* -O2 does not vectorize the element-wise loops of the cell (unknown trip counts);
- * vectorizing them changes no result (no reductions are reordered). */
-#pragma GCC optimize("O3")
-#if defined(__AVX512F__)
-#pragma GCC target("prefer-vector-width=512")
-#endif
-#endif
+#include "vectorize.h" /* first: -O3 for the element-wise loops */
 #include <math.h>
 #include <string.h>
 

@@ -150,3 +150,13 @@ bad:
     free(buf);
     return elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0, "not an edgelstm checkpoint, or a damaged one");
 }
+
+int elstm_checkpoint_is(const char *path)
+{
+    FILE *f = NULL;
+    char magic[7] = {0};
+    int ok = elstm_open_input(path, &f, NULL) == ELSTM_OK && fread(magic, 1, sizeof magic, f) == sizeof magic &&
+             memcmp(magic, CKPT_MAGIC, 7) == 0;
+    if (f) fclose(f);
+    return ok;
+}

@@ -10,7 +10,8 @@
  *   checkpoint.c  checkpoints and the fingerprint a resume must match
  *   fit.c         the training loop: epochs, shuffling, validation, early stopping
  *   windows.c     a dataset's windows as training examples
- * with pool.c (the host worker pool, shared with infer.c) and rng.c.
+ * with pool.c (the host worker pool, shared with infer.c), rng.c, and vectorize.h (-O3
+ * for the files with element-wise loops).
  *
  * Shapes: B windows per batch (split into P contiguous slices, one per thread; a slice
  * has n windows), T steps, I inputs, N units, G = 4N gate rows (i, f, c, o).

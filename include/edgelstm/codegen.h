@@ -5,7 +5,8 @@
  * A generated library is the device runtime (runtime/, copied unchanged from the
  * copies embedded in the executable) + the model as data (weights as `static const`
  * arrays, scaler, input encodings) + a header of constants and NAME_-prefixed API +
- * an Edge Impulse style header + a static_buffer example, laid out for one target:
+ * an Edge Impulse style header + a static_buffer example, laid out for one target, a
+ * row of the table in codegen/targets.c (elstm_target_get):
  *
  *   c           folder: NAME.h NAME.c NAME_model.h NAME_inferencing.h edgelstm/ Makefile
  *               examples/static_buffer.c (make -> ./static_buffer) README.md
@@ -14,6 +15,8 @@
  *   esp-idf     component folder: CMakeLists.txt (idf_component_register) idf_component.yml
  *               + the sources and examples/static_buffer.c
  *   platformio  folder: library.json src/ examples/static_buffer/static_buffer.ino
+ *   zephyr      module folder: zephyr/module.yml CMakeLists.txt Kconfig src/ and the
+ *               application samples/static_buffer/ (prj.conf, sample.yaml, src/main.c)
  *
  * Output is deterministic (same model and options -> same bytes; the banner carries the
  * tool version and the model's CRC-32, no time stamps) and written atomically (built in
@@ -32,6 +35,8 @@
 #include "edgelstm/meta.h"
 #include "edgelstm/quant.h"
 
+/* A target is a row of the table in codegen/targets.c, numbered from 0 (elstm_target_count()
+ * rows). The targets other code picks by name have a constant; a new target needs none. */
 typedef enum elstm_target {
     ELSTM_TARGET_C = 0,
     ELSTM_TARGET_ARDUINO,
@@ -39,9 +44,33 @@ typedef enum elstm_target {
     ELSTM_TARGET_PLATFORMIO
 } elstm_target;
 
+/* One file a target adds to the library. */
+typedef struct elstm_target_file {
+    const char *tmpl;             /* template in codegen/templates/ */
+    const char *dest;             /* path under the library's root (@NAME@: the library name) */
+} elstm_target_file;
+
+/* A target. Every target gets NAME.h, NAME.c, NAME_inferencing.h, NAME_model.h and the
+ * runtime (edgelstm/) in `src`, and README.md in `root`; `files` adds the rest. */
+typedef struct elstm_target_desc {
+    const char *name;             /* --target value: "c", "arduino", ... */
+    const char *title;            /* "C", "Arduino", ... */
+    const char *what;             /* a few words for the help: "folder with a Makefile" */
+    int zip;                      /* 1: written as a zip archive; 0: a folder */
+    const char *root;             /* prefix of every path: "" or "@NAME@/" */
+    const char *src;              /* the sources' folder under root: "" or "src/" */
+    const elstm_target_file *files;  /* ends with {NULL, NULL} */
+    const char *install;          /* the README's paragraph on the layout and installing it */
+    const char *example_build;    /* how the C example is built and run (its comment), or NULL */
+    int marker;                   /* the folder holds .edgelstm: a later deploy may replace it */
+} elstm_target_desc;
+
 #define ELSTM_CODEGEN_NAME_MAX 40   /* longest NAME accepted */
 
-/* "c", "arduino", "esp-idf", "platformio" <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
+int elstm_target_count(void);
+/* The row of target t, or NULL. */
+const elstm_target_desc *elstm_target_get(elstm_target t);
+/* Target name ("c", "arduino", ...) <-> elstm_target. Parse returns ELSTM_ERR_ARG. */
 elstm_status elstm_target_parse(const char *s, elstm_target *t);
 const char *elstm_target_name(elstm_target t);
 
@@ -52,14 +81,18 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag);
 
 /* The model to generate from. */
 typedef struct elstm_codegen_model {
-    const elstm_lstm_f32 *lstm;   /* n_output must be 1 */
+    const elstm_lstm_f32 *lstm;   /* the LSTM layers [n_layers], input first; the last holds
+                                     the dense layer (its n_output outputs), the others none */
     int32_t steps;
     const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
     const char *source;           /* model file name for the banner (its base name is used) */
     uint32_t crc32;               /* CRC-32 of the model file's bytes */
+    int32_t n_layers;             /* LSTM layers; 0 means 1. Models with one layer and one output
+                                     get the library they always got (runtime/device.c); the
+                                     others also ship runtime/multi/ (docs/deploy.md) */
     const elstm_net_s8 *net8;     /* an int8 model (edgelstm quantize, or TensorFlow's full-integer
-                                     files): its runtime params; `lstm` then holds only the sizes
-                                     and cell_clip. NULL for a float32 model. */
+                                     files; one layer, one output): its runtime params; `lstm`
+                                     then holds only the sizes and cell_clip. NULL for float32. */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -115,11 +148,16 @@ elstm_status elstm_codegen_generate(const elstm_codegen_model *m, const elstm_co
                                     elstm_genlib *lib, elstm_diag *diag);
 void elstm_genlib_free(elstm_genlib *lib);
 
-/* Generate and write to `path` atomically: a folder (c, esp-idf, platformio) or a zip
- * (arduino). An existing `path` is replaced only if it is an edgelstm output of the same
- * kind (a folder holding the .edgelstm marker, or a file); otherwise nothing is touched. */
+/* Generate and write to `path` atomically: a folder or a zip (the target's row says). An
+ * existing folder is replaced only if it holds the .edgelstm marker of an earlier deploy; a
+ * regular file is replaced (check it first with elstm_output_check: the CLI refuses one
+ * that is not edgelstm's without --force); nothing else is touched. */
 elstm_status elstm_codegen_write(const elstm_codegen_model *m, const elstm_codegen_opts *o,
                                  const char *path, elstm_diag *diag);
+
+/* 1 if `path` is a zip archive that `deploy --target arduino` wrote (its archive comment
+ * starts "edgelstm "): one it may replace. */
+int elstm_codegen_zip_is_ours(const char *path);
 
 /* Write already generated files to `path` as a folder or (zip != 0) a zip archive,
  * atomically (see above). */
@@ -128,20 +166,16 @@ elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int z
 /* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it). */
 uint32_t elstm_crc32(const void *data, size_t len);
 
-/* Load a forecaster file (elstm_forecaster_load) and the CRC-32 of its bytes (for the
- * banner). On failure `f` is empty. */
+/* Load a forecaster file and the CRC-32 of its bytes (for the banner), reading the file
+ * once (elstm_forecaster_load_buffer). On failure `f` is empty. */
 struct elstm_forecaster;
 elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
 
-/* The model to deploy of a loaded forecaster: float32 or int8 (16x8 forecasters are
- * refused with ELSTM_ERR_UNSUPPORTED: they run on the host and in TFLite Micro). */
+/* The model to deploy of a loaded forecaster: float32 (its layers) or int8 (16x8
+ * forecasters are refused with ELSTM_ERR_UNSUPPORTED: they run on the host and in
+ * TFLite Micro). */
 elstm_status elstm_codegen_model_of(const struct elstm_forecaster *f, const char *source, uint32_t crc32,
                                     elstm_codegen_model *m, elstm_diag *diag);
-
-/* The normalized forecast of window x [steps][n_input] with the runtime's kernels, as the
- * generated library computes it (the fast kernel of this build). */
-elstm_status elstm_codegen_forecast(const elstm_codegen_model *m, const float *x, float *y_norm,
-                                    elstm_diag *diag);
 
 /* Figures of a model for a device. */
 typedef struct elstm_model_figures {
@@ -151,8 +185,12 @@ typedef struct elstm_model_figures {
 } elstm_model_figures;
 
 void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_model_figures *f);
-/* The same for a model to deploy, float32 or int8 (int8: the int8 weights, int32 biases
- * and the dense layer's multipliers; ELSTM_DEVICE_S8_ARENA_BYTES). */
+/* The same for n_layers stacked layers (the last with the dense layer). */
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f);
+
+/* The same for a model to deploy, float32 (any layers) or int8 (the int8 weights, int32
+ * biases and the dense layer's multipliers; ELSTM_DEVICE_S8_ARENA_BYTES). */
 void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f);
 
 /* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under

@@ -135,4 +135,7 @@ void elstm_time_format(int64_t t, char *buf, size_t n);
 /* Format a duration in seconds as "1 h", "30 min", "1 d" or "90 s". */
 void elstm_duration_format(int64_t seconds, char *buf, size_t n);
 
+/* Format a count with thousands separators: 11612288 -> "11,612,288"; returns buf. */
+const char *elstm_count_format(uint64_t v, char *buf, size_t n);
+
 #endif /* EDGELSTM_DATA_H */

@@ -20,6 +20,13 @@
 #define ELSTM_META_VERSION    1
 #define ELSTM_META_MAX_INPUTS 128
 #define ELSTM_NAME_MAX        64           /* column / input names, incl. NUL */
+
+/* Bounds of the options a model records (the CLI accepts the same). */
+#define ELSTM_MAX_STEPS       100000
+#define ELSTM_MAX_HORIZON     100000
+#define ELSTM_MAX_SKIP_ROWS   1000000
+#define ELSTM_MAX_GAP_STEPS   1000000
+#define ELSTM_MAX_INTERVAL_S  (100LL * 366 * 86400)
 #define ELSTM_META_MAX_EPOCHS 1000         /* epoch records kept in a model file */
 
 typedef struct elstm_meta_input {
@@ -102,6 +109,17 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
  * otherwise an evenly spaced selection that keeps the first, the last and the record of
  * t->best_epoch (set best_epoch first). */
 void elstm_meta_set_history(elstm_meta_training *t, const elstm_epoch_record *r, int n);
+
+/* Every field a consumer relies on (elstm_meta_from_json calls it, need_target 1): a
+ * non-empty target (with need_target; a dataset loaded without --target has none), usable
+ * time columns and format, split fractions, bounds, scalers, encodings, names without
+ * control characters. On failure one sentence "WHAT: edgelstm metadata field 'KEY' ..."
+ * (ELSTM_ERR_FORMAT). */
+elstm_status elstm_meta_check(const elstm_meta *m, int need_target, const char *what, elstm_diag *diag);
+
+/* A --time-format (strptime-style) edgelstm can read: NULL, or a pointer to the first
+ * unknown directive ("" at the end when there is no directive at all). */
+const char *elstm_time_format_check(const char *fmt);
 
 const char *elstm_encoding_name(elstm_encoding e);         /* "numeric", "compass_sin", ... */
 const char *elstm_time_feature_name(elstm_time_feature t); /* "hour", "doy", "weekday", "month" */

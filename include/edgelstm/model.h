@@ -110,6 +110,20 @@ elstm_status elstm_qforecaster_serialize(const elstm_qspec *q, const elstm_meta 
 /* Load a forecaster .tflite (see above). On failure `f` is empty (safe to free). */
 elstm_status elstm_forecaster_load(const char *path, elstm_forecaster *f, elstm_diag *diag);
 
+/* The same from the file's bytes already in memory (`len` bytes, not kept; `what` names
+ * the source in messages, e.g. its path): for a caller that also needs the bytes. */
+elstm_status elstm_forecaster_load_buffer(const uint8_t *data, size_t len, const char *what, elstm_forecaster *f,
+                                          elstm_diag *diag);
+
 void elstm_forecaster_free(elstm_forecaster *f);
+
+/* "LSTM(128) + Dense(1)", "LSTM(8) -> LSTM(6) + Dense(24)", "int8 LSTM(128) + Dense(1)"
+ * into buf (n bytes); returns buf. */
+const char *elstm_forecaster_text(const elstm_forecaster *f, char *buf, size_t n);
+
+/* One window x [steps][n_input] from a zero state through every layer (the optimized
+ * runtime kernel; an integer model: its elstm_net_* kernels, the rows quantized as the
+ * file's input says) -> y [outputs]. ELSTM_ERR_NOMEM if the arena cannot be allocated. */
+elstm_status elstm_forecaster_window(const elstm_forecaster *f, const float *x, float *y);
 
 #endif /* EDGELSTM_MODEL_H */

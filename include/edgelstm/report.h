@@ -45,7 +45,8 @@ typedef struct elstm_report_info {
     int plots;                         /* plots drawn */
     int decimated;                     /* plots drawn as min/max bands (more values than pixels) */
     int history;                       /* the model carries its training history */
-    int device;                        /* device figures: 1 measured, 0 not asked, -1 tools missing */
+    int device;                        /* device figures: 1 measured, 0 not asked, -1 tools missing,
+                                          -2 the measurement failed (the page says why) */
 } elstm_report_info;
 
 /* Build the page in memory (*html malloc'd, NUL-terminated; caller frees). `ds` is the data

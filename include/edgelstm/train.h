@@ -128,6 +128,10 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
                                const elstm_train_callbacks *cb, elstm_train_result *result,
                                elstm_diag *diag);
 
+/* 1 if `path` is an edgelstm checkpoint file (it starts with the checkpoint magic),
+ * whatever its state: one that `train` may replace. */
+int elstm_checkpoint_is(const char *path);
+
 /* The best weights so far (during fit: as of the last finished epoch; after fit: the
  * restored weights) as a runtime model view (cell_clip 0, n_output 1). The pointers
  * stay valid until the trainer is freed or trained further. */

@@ -23,16 +23,22 @@ ELSTM_API size_t elstm_lstm_stack_arena_size_f32(const elstm_lstm_f32 *layers, i
     return n + ELSTM_ARENA_ALIGN;
 }
 
+ELSTM_API elstm_status elstm_lstm_stack_check_f32(const elstm_lstm_f32 *layers, int32_t n_layers)
+{
+    int32_t k;
+    if (!layers || n_layers < 1) return ELSTM_ERR_ARG;
+    for (k = 0; k < n_layers; k++)
+        if ((k > 0 && layers[k].n_input != layers[k - 1].n_units) || (k < n_layers - 1 && layers[k].n_output != 0))
+            return ELSTM_ERR_ARG;
+    return ELSTM_OK;
+}
+
 ELSTM_API elstm_status elstm_lstm_stack_init_f32(elstm_lstm_ctx_f32 *ctx, const elstm_lstm_f32 *layers,
                                                  int32_t n_layers, void *arena, size_t arena_bytes)
 {
     uintptr_t p, end;
     int32_t k;
-    if (!ctx || !layers || !arena || n_layers < 1) return ELSTM_ERR_ARG;
-    for (k = 0; k < n_layers; k++)
-        if ((k > 0 && layers[k].n_input != layers[k - 1].n_units) ||
-            (k < n_layers - 1 && layers[k].n_output != 0))
-            return ELSTM_ERR_ARG;
+    if (!ctx || !arena || elstm_lstm_stack_check_f32(layers, n_layers) != ELSTM_OK) return ELSTM_ERR_ARG;
     if (arena_bytes < elstm_lstm_stack_arena_size_f32(layers, n_layers)) return ELSTM_ERR_NOMEM;
     p = (uintptr_t)arena;
     p = (p + (ELSTM_ARENA_ALIGN - 1)) & ~(uintptr_t)(ELSTM_ARENA_ALIGN - 1);

@@ -16,6 +16,10 @@
  * between them); the last layer holds the dense layer, the others have n_output 0.
  * `ctx` is an array of n_layers contexts, ctx[k] initialized with layers[k]. */
 
+/* ELSTM_OK when the layers fit together: layer k reads layer k-1's units and only the
+ * last has a dense layer; ELSTM_ERR_ARG otherwise. */
+ELSTM_API elstm_status elstm_lstm_stack_check_f32(const elstm_lstm_f32 *layers, int32_t n_layers);
+
 /* Arena bytes of all the layers' contexts (each carved with elstm_lstm_init_f32). */
 ELSTM_API size_t elstm_lstm_stack_arena_size_f32(const elstm_lstm_f32 *layers, int32_t n_layers);
 

@@ -47,7 +47,7 @@ fails "unclosed quote"             bad/unclosed_quote.csv   'unclosed_quote.csv:
 fails "off-grid time"              bad/off_grid_time.csv    'off_grid_time.csv:5: .*30 min after.*1 h' $W
 fails "no time column"             bad/no_time_column.csv   'no_time_column.csv: no time column found.*--time.*columns: x, y' --steps 1
 fails "missing file"               "$T/nope.csv"            'nope.csv: cannot open the file' $W
-fails "a directory"                "$T"                     'cannot read the file' $W
+fails "a directory"                "$T"                     'is a folder, not a regular file' $W
 
 # generated: a 5 MB line, random binary bytes, a NUL byte, an unclosed quote over 1 MiB
 "$PYTHON" - "$T" <<'EOF'

@@ -80,6 +80,13 @@ else not_ok "platformio: library.json" "invalid"; fi
 [ -f "$T/alpha_pio/src/alpha.c" ] && [ -f "$T/alpha_pio/examples/static_buffer/static_buffer.ino" ] &&
   ok "platformio: src/ and examples/static_buffer/" || not_ok "platformio: src/ and examples/static_buffer/" "missing"
 
+# ---- the model file is read once (its bytes give the banner's CRC and the model) ----
+if command -v strace >/dev/null 2>&1; then
+  strace -f -e trace=open,openat -o "$T/strace" "$ELSTM_FAST" deploy "$T/a.tflite" --target c --name once -o "$T/once" >/dev/null 2>&1
+  n=$(grep -c "\"$T/a.tflite\"" "$T/strace")
+  [ "$n" = 1 ] && ok "deploy opens the model file once" || not_ok "deploy opens the model file once" "$n opens"
+else not_ok "strace is installed" "run tools/deps.sh"; fi
+
 # ---- deterministic output ----
 "$ELSTM" deploy "$T/a.tflite" --target c --name alpha -o "$T/alpha_again" >/dev/null 2>&1
 if diff -r "$T/alpha" "$T/alpha_again" >/dev/null; then ok "deploying twice gives identical folders"
@@ -88,13 +95,37 @@ TZ=Asia/Tokyo "$ELSTM" deploy "$T/a.tflite" --target arduino --name alpha -o "$T
 if cmp -s "$T/alpha.zip" "$T/alpha_again.zip"; then ok "deploying twice gives identical zips (also in another time zone)"
 else not_ok "deploying twice gives identical zips" "bytes differ"; fi
 
+# ---- every target of the table (deploy --list-targets): help, output kind, same bytes twice ----
+"$ELSTM" deploy --list-targets > "$T/targets" 2>"$T/targets.err"
+n_targets=$(wc -l < "$T/targets")
+[ "$n_targets" -ge 5 ] && ! grep -qv "$(printf '^[a-z-]*\t\(folder\|zip\)\t.')" "$T/targets" &&
+  ok "--list-targets prints $n_targets targets: name, folder or zip, what it is" || not_ok "--list-targets" "$(head -c 300 "$T/targets" "$T/targets.err")"
+help=$("$ELSTM" help deploy)
+usage_list=$(cut -f1 "$T/targets" | tr '\n' '|' | sed 's/|$//')
+case "$help" in *"--target $usage_list "*) ok "help: the usage names every target ($usage_list)" ;; *) not_ok "help usage names the targets" "$(printf '%s' "$help" | head -1)" ;; esac
+bad=""
+while IFS="$(printf '\t')" read -r tgt kind what; do
+  printf '%s\n' "$help" | grep -q -- "--target .*$tgt ($what)" || bad="$bad $tgt:help"
+  out="$T/all_$tgt"; [ "$kind" = zip ] && out="$out.zip"
+  if ! "$ELSTM" deploy "$T/a.tflite" --target "$tgt" --name alpha -o "$out" >/dev/null 2>"$T/all.err"; then
+    bad="$bad $tgt:deploy($(cat "$T/all.err"))"; continue
+  fi
+  if [ "$kind" = zip ]; then [ -f "$out" ] && unzip -tq "$out" >/dev/null 2>&1; else [ -d "$out" ] && [ -f "$out/.edgelstm" ]; fi ||
+    bad="$bad $tgt:kind"
+  "$ELSTM" deploy "$T/a.tflite" --target "$tgt" --name alpha -o "$out.again" >/dev/null 2>&1
+  if [ "$kind" = zip ]; then cmp -s "$out" "$out.again"; else diff -r "$out" "$out.again" >/dev/null; fi || bad="$bad $tgt:bytes"
+done < "$T/targets"
+[ -z "$bad" ] && ok "every target is in the help with its description, is written as its kind, and twice gives the same bytes" ||
+  not_ok "every target: help, kind, same bytes" "$bad"
+
 # ---- NAME and usage errors ----
 for n in 9lives temp-forecast "two words" int Arduino_lib elstm_x "" math Time stdint string Wire; do
   expect_fail 2 "--name '$n' is refused as a usage error" "$ELSTM" deploy "$T/a.tflite" --target c --name "$n" -o "$T/badname"
 done
 if [ ! -e "$T/badname" ]; then ok "a refused name creates nothing"; else not_ok "a refused name creates nothing" "exists"; fi
 expect_fail 2 "an unknown target is a usage error" "$ELSTM" deploy "$T/a.tflite" --target stm32 --name x -o "$T/x"
-case "$ERR" in *"c, arduino, esp-idf or platformio"*) ok "... naming the targets" ;; *) not_ok "... naming the targets" "$ERR" ;; esac
+all=$(cut -f1 "$T/targets" | awk '{ a[NR] = $1 } END { for (i = 1; i <= NR; i++) printf "%s%s", a[i], i == NR ? "" : i == NR - 1 ? " or " : ", " }')
+case "$ERR" in *"expected $all)"*) ok "... naming every target ($all)" ;; *) not_ok "... naming the targets" "$ERR, want $all" ;; esac
 expect_fail 2 "a missing --name is a usage error" "$ELSTM" deploy "$T/a.tflite" --target c -o "$T/x"
 expect_fail 2 "a missing -o is a usage error" "$ELSTM" deploy "$T/a.tflite" --target c --name x
 expect_fail 1 "a missing model file is an error" "$ELSTM" deploy "$T/nope.tflite" --target c --name x -o "$T/x"

@@ -68,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (mode & 128) o.target = "x";
     elstm_dataset ds, again;
+    elstm_status st_meta;
     elstm_diag d;
     elstm_diag_clear(&d);
     if (elstm_data_load_buffer(&o, data + 1, size - 1, &ds, &d) != ELSTM_OK) {
@@ -75,6 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     check(&ds);
+    elstm_diag_clear(&d);
+    /* the metadata a training on this data would write passes the model check */
+    st_meta = elstm_meta_check(&ds.meta, ds.meta.target[0] != '\0', "fuzz.csv", &d);
+    if (st_meta != ELSTM_OK) fprintf(stderr, "fuzz_csv: %s\n", d.msg);
+    require(st_meta == ELSTM_OK, "the loaded data's metadata passes elstm_meta_check");
     elstm_diag_clear(&d);
     elstm_status st = elstm_data_load_meta_buffer("fuzz.csv", data + 1, size - 1, &ds.meta, &again, &d);
     if (st != ELSTM_OK) fprintf(stderr, "fuzz_csv: reload failed: %s\n", d.msg);

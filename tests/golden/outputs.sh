@@ -64,10 +64,14 @@ d = json.load(open(sys.argv[1])); print(math.prod(d["inputs"][0]["shape"]) if d.
 done
 # the HTML report (without the emulated device: its figures depend on the Arm toolchain)
 "$E" report t1.tflite data.csv -o t1.report.html --no-profile 2>/dev/null
+# every target (the binaries before --list-targets had these four)
+targets=$("$E" deploy --list-targets 2>/dev/null | cut -f1 | tr '\n' ' ')
+zips=$("$E" deploy --list-targets 2>/dev/null | awk -F'\t' '$2 == "zip" { print $1 }' | tr '\n' ' ')
+[ -n "$targets" ] || { targets="c arduino esp-idf platformio"; zips=arduino; }
 deploy() { # MODEL NAME SAMPLE-OPTION...
   m=$1; n=$2; shift 2
-  for t in $("$E" deploy --list-targets 2>/dev/null || echo c arduino esp-idf platformio); do
-    case $t in arduino) out="$n.$t.zip" ;; *) out="$n.$t" ;; esac
+  for t in $targets; do
+    case " $zips " in *" $t "*) out="$n.$t.zip" ;; *) out="$n.$t" ;; esac
     "$E" deploy "$m" --target "$t" --name "$n" "$@" -o "$out" >/dev/null
   done
 }

@@ -181,6 +181,18 @@ if prof.get("instructions"):
     s.check("model card: the estimate at 240 MHz beside the seed's 2024 ms", "240 MHz" in dev_text and "2024 ms" in dev_text)
 else:
     s.check("model card: says the device figures need the Arm tools", "Not measured" in text)
+# a measurement that fails (a broken cross compiler first on PATH) is said in the page
+fake = os.path.join(T, "fakebin")
+os.mkdir(fake)
+with open(os.path.join(fake, "arm-none-eabi-gcc"), "w") as f:
+    f.write("#!/bin/sh\necho 'arm-none-eabi-gcc: broken on purpose' >&2\nexit 1\n")
+os.chmod(os.path.join(fake, "arm-none-eabi-gcc"), 0o755)
+r = run("report", A, CSV, "-o", os.path.join(T, "fail.html"), "--json",
+        env=dict(os.environ, PATH=fake + os.pathsep + os.environ["PATH"]))
+fail = open(os.path.join(T, "fail.html"), encoding="utf-8").read() if r.returncode == 0 else ""
+s.check("a failed device measurement still gives the page, which says why",
+        r.returncode == 0 and json.loads(r.stdout).get("device") == "failed" and
+        "measurement on the emulated Cortex-M4F failed" in fail and "broken on purpose" in fail, r.stderr[-300:])
 card = root.find_all("section")[-1].all_text()
 s.check("model card: inputs and their scaling, window and horizon",
         all(k in card for k in ("hour_sin", "wd_cos", "compass_sin", "24 steps", "1 step = 1 h")), card[:300])

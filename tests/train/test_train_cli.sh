@@ -103,7 +103,7 @@ $E eval "$T/s.tflite" "$T/slice.csv" --json >"$T/s.json" 2>/dev/null &&
 # --- a path that cannot be written fails before training, not after an epoch -----------------
 mkdir -p "$T/adir" "$T/ck.tflite.ckpt"
 expect_fail 1 "-o naming a directory fails at once" $E train "$T/slice.csv" $DATA $SMALL -o "$T/adir"
-case "$ERR" in *"is a directory"*) ok "and says it is a directory" ;; *) not_ok "directory message" "$ERR" ;; esac
+case "$ERR" in *"is a folder"*) ok "and says it is a folder" ;; *) not_ok "directory message" "$ERR" ;; esac
 [ ! -e "$T/adir.ckpt" ] && ok "and leaves no checkpoint" || not_ok "no checkpoint for a directory" "$(ls "$T")"
 expect_fail 1 "a checkpoint path that is a directory fails at once" $E train "$T/slice.csv" $DATA $SMALL -o "$T/ck.tflite"
 [ ! -e "$T/ck.tflite" ] && ok "and writes no model" || not_ok "no model when the checkpoint cannot be written" "$(ls "$T")"

@@ -201,7 +201,7 @@ int main(void)
     TEST_EQ_INT("seed model: 279,044 bytes of float32 weights (69,761 parameters)", fig.weight_bytes, 279044);
 
     /* ---- each target's files ---- */
-    elstm_codegen_model m = {&lstm, T, &meta, "dir/model.tflite", 0xdeadbeefu, NULL};
+    elstm_codegen_model m = {&lstm, T, &meta, "dir/model.tflite", 0xdeadbeefu, 1, NULL};
     static const char *const c_files[] = {"temp.h", "temp.c", "temp_model.h", "temp_inferencing.h", "Makefile",
                                           "examples/static_buffer.c", "README.md", "edgelstm/lstm.h",
                                           "edgelstm/status.h", "edgelstm/device.h", "edgelstm/device.c",
@@ -215,9 +215,18 @@ int main(void)
                                             "temp_inferencing.h", "edgelstm/lstm.h", "examples/static_buffer.c", NULL};
     static const char *const pio_files[] = {"library.json", "src/temp.h", "src/temp.c", "src/temp_inferencing.h",
                                             "src/edgelstm/lstm.h", "examples/static_buffer/static_buffer.ino", NULL};
-    static const char *const *const lists[] = {c_files, ard_files, idf_files, pio_files};
-    elstm_genlib libs[4];
-    for (int k = 0; k < 4; k++) {
+    static const char *const zephyr_files[] = {"zephyr/module.yml", "CMakeLists.txt", "Kconfig", "README.md",
+                                               "src/temp.h", "src/temp.c", "src/temp_model.h",
+                                               "src/temp_inferencing.h", "src/edgelstm/lstm.h",
+                                               "samples/static_buffer/CMakeLists.txt",
+                                               "samples/static_buffer/prj.conf", "samples/static_buffer/sample.yaml",
+                                               "samples/static_buffer/src/main.c", "samples/static_buffer/src/timer.c",
+                                               ".edgelstm", NULL};
+    static const char *const *const lists[] = {c_files, ard_files, idf_files, pio_files, zephyr_files};
+    enum { N_TARGETS = sizeof lists / sizeof lists[0] };
+    TEST_EQ_INT("the table has the five targets", elstm_target_count(), N_TARGETS);
+    elstm_genlib libs[N_TARGETS];
+    for (int k = 0; k < N_TARGETS; k++) {
         elstm_codegen_opts o = {.target = (elstm_target)k, .name = "temp"};
         char what[128];
         const char *missing = "";
@@ -230,6 +239,20 @@ int main(void)
         const char *u = st == ELSTM_OK ? unfilled(&libs[k]) : "not generated";
         snprintf(what, sizeof what, "%s target: every template placeholder is filled", elstm_target_name((elstm_target)k));
         test_report(u == NULL, what, "%s", u ? u : "");
+        /* the row itself: its root and source folder, every file it lists, the marker */
+        const elstm_target_desc *row = elstm_target_get((elstm_target)k);
+        int row_ok = row != NULL && st == ELSTM_OK;
+        char path[256];
+        for (const elstm_target_file *f = row ? row->files : NULL; row_ok && f && f->tmpl; f++) {
+            snprintf(path, sizeof path, "%s%s", strcmp(row->root, "@NAME@/") == 0 ? "temp/" : row->root, f->dest);
+            row_ok = find(&libs[k], path) != NULL;
+        }
+        if (row_ok) {
+            snprintf(path, sizeof path, "%s%stemp_model.h", strcmp(row->root, "@NAME@/") == 0 ? "temp/" : row->root, row->src);
+            row_ok = find(&libs[k], path) && (find(&libs[k], ".edgelstm") != NULL) == row->marker;
+        }
+        snprintf(what, sizeof what, "%s target: the files of its table row, where the row says", elstm_target_name((elstm_target)k));
+        test_report(row_ok, what, "%s missing", path);
         elstm_genlib again;
         elstm_codegen_generate(&m, &o, &again, NULL);
         snprintf(what, sizeof what, "%s target: generating twice gives the same bytes", elstm_target_name((elstm_target)k));
@@ -270,11 +293,17 @@ int main(void)
         TEST_TRUE("weights printed with %.9g read back bit for bit (incl. -0, 1e-30, FLT_MIN, 16777216)", exact);
     }
     {
-        int same = 1, copied = 0, host = 0;
+        int same = 1, copied = 0, host = 0, multi = 0, multi_shipped = 0;
         for (int i = 0; i < elstm_runtime_file_count; i++) {
             const char *n = elstm_runtime_files[i].name, *base = strrchr(n, '/') + 1;
             host += strncmp(n, "runtime/host/", 13) == 0;
             char path[128];
+            if (strncmp(n, "runtime/multi/", 14) == 0) {   /* for stacked / multi-output models only */
+                multi++;
+                snprintf(path, sizeof path, "edgelstm/multi/%s", base);
+                multi_shipped += find(&libs[0], path) != NULL;
+                continue;
+            }
             snprintf(path, sizeof path, "edgelstm/%s", base);
             const elstm_genfile *f = find(&libs[0], path);
             same &= f && f->len == elstm_runtime_files[i].size && memcmp(f->data, elstm_runtime_files[i].data, f->len) == 0;
@@ -282,6 +311,7 @@ int main(void)
         }
         TEST_TRUE("every device runtime file is copied unchanged", same && copied >= 8);
         TEST_TRUE("no host-only runtime file (runtime/host/) is embedded for devices", host == 0);
+        TEST_TRUE("runtime/multi/ is embedded but not in a one-layer, one-output library", multi >= 4 && multi_shipped == 0);
     }
 
     /* ---- bad models ---- */
@@ -294,16 +324,53 @@ int main(void)
         TEST_EQ_INT("a NaN weight is refused", elstm_codegen_generate(&m, &o, &lib, &d), ELSTM_ERR_NUMERIC);
         TEST_TRUE("... naming the array and index", strstr(d.msg, "Wh_c[3]") != NULL);
         U[2][3] = keep;
-        lstm.n_output = 2;
-        TEST_EQ_INT("two outputs are refused", elstm_codegen_generate(&m, &o, &lib, NULL), ELSTM_ERR_UNSUPPORTED);
+        lstm.n_output = 0;
+        TEST_EQ_INT("a model without a dense layer is refused", elstm_codegen_generate(&m, &o, &lib, NULL),
+                    ELSTM_ERR_UNSUPPORTED);
         lstm.n_output = 1;
-        elstm_codegen_model nometa = {&lstm, T, NULL, "x.tflite", 1, NULL};
+        elstm_codegen_model nometa = {&lstm, T, NULL, "x.tflite", 1, 1, NULL};
         TEST_EQ_INT("a model without edgelstm metadata deploys (identity scaler)",
                     elstm_codegen_generate(&nometa, &o, &lib, NULL), ELSTM_OK);
         const elstm_genfile *nh = find(&lib, "temp.h");
         TEST_TRUE("... with inputs named in0..in6 and target 'value'",
                   nh && strstr(nh->data, "\"in6\"") && strstr(nh->data, "TEMP_TARGET_NAME \"value\""));
         elstm_genlib_free(&lib);
+    }
+
+    /* ---- the template engine (emit.c): statuses, never an abort ---- */
+    {
+        cg_vars v = {0};
+        cg_buf out = {0};
+        char key[300][8];
+        int set_ok = 1;
+        for (int i = 0; i < 300; i++) { /* far more keys than any template uses */
+            snprintf(key[i], sizeof key[i], "K%c%c", 'A' + i / 26 % 26, 'A' + i % 26);
+            set_ok &= cg_var_setf(&v, key[i], "v%d", i) == ELSTM_OK;
+        }
+        set_ok &= cg_var_set(&v, "KAB", "again") == ELSTM_OK && v.n == 300;
+        const char text[] = "a@KLN@b @KAB@ x@y.z @@ @lower@ @KAA";
+        elstm_diag_clear(&d);
+        TEST_TRUE("300 variables, replacing one keeps their number", set_ok);
+        TEST_TRUE("@KEY@ is replaced; other '@' text is kept as it is",
+                  cg_expand("a test", text, strlen(text), &v, &out, &d) == ELSTM_OK && out.p &&
+                      strcmp(out.p, "av299b again x@y.z @@ @lower@ @KAA") == 0);
+        cg_buf_free(&out);
+        elstm_diag_clear(&d);
+        TEST_TRUE("an unknown placeholder is an error naming it",
+                  cg_expand("a test", "x @NOPE@", 8, &v, &out, &d) == ELSTM_ERR_FORMAT && strstr(d.msg, "@NOPE@") &&
+                      strstr(d.msg, "a test"));
+        cg_buf_free(&out);
+        elstm_diag_clear(&d);
+        TEST_TRUE("a template that is not embedded is an error",
+                  cg_expand_template("nope.in", &v, &out, &d) == ELSTM_ERR_IO && strstr(d.msg, "nope.in"));
+        cg_buf_free(&out);
+        v.oom = 1; /* as after a failed allocation */
+        elstm_diag_clear(&d);
+        TEST_TRUE("after a failed allocation the engine says so (ELSTM_ERR_NOMEM) instead of aborting",
+                  cg_expand("a test", "x", 1, &v, &out, &d) == ELSTM_ERR_NOMEM && cg_var_set(&v, "KAA", "z") == ELSTM_ERR_NOMEM &&
+                      strstr(d.msg, "out of memory"));
+        cg_buf_free(&out);
+        cg_vars_free(&v);
     }
 
     /* ---- writing: folders ---- */
@@ -382,7 +449,7 @@ int main(void)
     elstm_diag_clear(&d);
     TEST_EQ_INT("a zip over a folder is refused", elstm_genlib_write(&libs[1], dir, 1, &d), ELSTM_ERR_IO);
 
-    for (int k = 0; k < 4; k++) elstm_genlib_free(&libs[k]);
+    for (int k = 0; k < N_TARGETS; k++) elstm_genlib_free(&libs[k]);
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_done();
 }

@@ -102,9 +102,9 @@ static void parser(void)
     time_from_fields(&f, &t, why, sizeof why);
     TEST_EQ_STR("reason names the month's length", why, "February 2017 has 28 days, so day 30 does not exist");
 
-    TEST_TRUE("format check accepts %Y%m%d%H", time_check_format("%Y%m%d%H") == NULL);
-    TEST_TRUE("format check refuses %Q", time_check_format("%Y %Q") != NULL);
-    TEST_TRUE("format check refuses a format without directives", time_check_format("date") != NULL);
+    TEST_TRUE("format check accepts %Y%m%d%H", elstm_time_format_check("%Y%m%d%H") == NULL);
+    TEST_TRUE("format check refuses %Q", elstm_time_format_check("%Y %Q") != NULL);
+    TEST_TRUE("format check refuses a format without directives", elstm_time_format_check("date") != NULL);
 
     /* detection */
     static const struct { const char *s; const char *layout; } det[] = {

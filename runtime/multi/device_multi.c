@@ -1,0 +1,262 @@
+/*
+ * device_multi.c - the device-side forecaster of models with several LSTM layers and/or
+ * several outputs (see device_multi.h): the ring buffer of normalized rows, windows run
+ * through every layer step by step, N forecasts in the target's units.
+ *
+ * C99, no malloc, no stdio; stack: a few scalars.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "device_multi.h"
+
+/* The struct and a context must fit the bytes the arena formula reserves, on every platform. */
+typedef char elstm_device_multi_fits[sizeof(elstm_device_multi) <= ELSTM_DEVICE_STRUCT_BYTES ? 1 : -1];
+typedef char elstm_device_ctx_fits[sizeof(elstm_lstm_ctx_f32) <= ELSTM_DEVICE_CTX_BYTES ? 1 : -1];
+
+static uintptr_t multi_align(uintptr_t p)
+{
+    return (p + (ELSTM_ARENA_ALIGN - 1)) & ~(uintptr_t)(ELSTM_ARENA_ALIGN - 1);
+}
+
+static int32_t multi_outputs(const elstm_device_multi_model *m)
+{
+    return m->layers[m->n_layers - 1].n_output;
+}
+
+ELSTM_API size_t elstm_device_multi_arena_size(const elstm_device_multi_model *m)
+{
+    int32_t k, units = 0;
+    for (k = 0; k < m->n_layers; k++) units += m->layers[k].n_units;
+    return ELSTM_DEVICE_MULTI_ARENA_BYTES(m->base.steps, m->layers[0].n_input, m->n_layers, units, multi_outputs(m));
+}
+
+/* The model's inputs can be computed from a raw sample (as elstm_device_init checks). */
+static int inputs_valid(const elstm_device_model *m, int32_t n_input)
+{
+    int32_t i;
+    for (i = 0; i < n_input; i++) {
+        const elstm_device_input *in = &m->inputs[i];
+        int timed = in->encoding == ELSTM_ENC_TIME_SIN || in->encoding == ELSTM_ENC_TIME_COS;
+        if (in->encoding > ELSTM_ENC_TIME_COS) return 0;
+        if (timed ? (in->cycle < ELSTM_TF_HOUR || in->cycle > ELSTM_TF_MONTH)
+                  : (in->sensor < 0 || in->sensor >= m->n_sensors))
+            return 0;
+    }
+    return 1;
+}
+
+ELSTM_API elstm_status elstm_device_multi_init(const elstm_device_multi_model *m, void *arena,
+                                               size_t arena_bytes, elstm_device_multi **dev)
+{
+    uintptr_t p, end;
+    elstm_device_multi *d;
+    int32_t k, O;
+    elstm_status st;
+
+    if (dev) *dev = NULL;
+    if (!m || !arena || !dev || !m->layers || !m->base.inputs || m->base.lstm != &m->layers[0]) return ELSTM_ERR_ARG;
+    if (m->n_layers < 1 || m->n_layers > ELSTM_DEVICE_MAX_LAYERS || m->base.steps < 1 || m->base.n_sensors < 0)
+        return ELSTM_ERR_ARG;
+    if (elstm_lstm_stack_check_f32(m->layers, m->n_layers) != ELSTM_OK) return ELSTM_ERR_ARG;
+    O = multi_outputs(m);
+    if (O < 1 || !inputs_valid(&m->base, m->layers[0].n_input)) return ELSTM_ERR_ARG;
+    if (arena_bytes < elstm_device_multi_arena_size(m)) return ELSTM_ERR_NOMEM;
+
+    p = multi_align((uintptr_t)arena);
+    end = (uintptr_t)arena + arena_bytes;
+    d = (elstm_device_multi *)p;
+    memset(d, 0, sizeof *d);
+    p += ELSTM_DEVICE_STRUCT_BYTES;
+    d->lstm = (elstm_lstm_ctx_f32 *)p;
+    p += (size_t)m->n_layers * ELSTM_DEVICE_CTX_BYTES;
+    for (k = 0; k < m->n_layers; k++) {
+        size_t bytes = elstm_lstm_arena_size_f32(&m->layers[k]);
+        if (p + bytes > end) return ELSTM_ERR_NOMEM;
+        st = elstm_lstm_init_f32(&d->lstm[k], &m->layers[k], (void *)p, bytes);
+        if (st != ELSTM_OK) return st;
+        p += bytes;
+    }
+    p = multi_align(p);
+    d->ring = (float *)p;
+    p += (size_t)m->base.steps * (size_t)m->layers[0].n_input * sizeof(float);
+    d->row = (float *)p;
+    p += (size_t)m->layers[0].n_input * sizeof(float);
+    d->y_norm = (float *)p;
+    p += (size_t)O * sizeof(float);
+    d->y = (float *)p;
+    p += (size_t)O * sizeof(float);
+    if (p > end) return ELSTM_ERR_NOMEM;
+    for (k = 0; k < O; k++) d->y_norm[k] = d->y[k] = NAN;
+    d->model = m;
+    d->rows = -1;
+    d->magic = ELSTM_DEVICE_MULTI_MAGIC;
+    d->self = d;
+    elstm_device_multi_reset(d);
+    *dev = d;
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_device_multi *elstm_device_multi_of(void *arena)
+{
+    elstm_device_multi *d;
+    if (!arena) return NULL;
+    d = (elstm_device_multi *)multi_align((uintptr_t)arena);
+    return d->magic == ELSTM_DEVICE_MULTI_MAGIC && d->self == d ? d : NULL;
+}
+
+ELSTM_API void elstm_device_multi_reset(elstm_device_multi *d)
+{
+    d->head = 0;
+    d->count = 0;
+}
+
+/* ---- the ring buffer ---------------------------------------------------------------- */
+
+static void multi_push(elstm_device_multi *d, const float *row)
+{
+    const int32_t steps = d->model->base.steps;
+    const size_t n = (size_t)d->model->layers[0].n_input;
+    memcpy(d->ring + (size_t)d->head * n, row, n * sizeof(float));
+    d->head = d->head + 1 == steps ? 0 : d->head + 1;
+    if (d->count < steps) d->count++;
+}
+
+ELSTM_API elstm_status elstm_device_multi_feed(elstm_device_multi *d, const float *sample, int64_t time)
+{
+    elstm_status st = elstm_device_normalize(&d->model->base, sample, time, d->row);
+    if (st != ELSTM_OK) return st;
+    multi_push(d, d->row);
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_multi_feed_normalized(elstm_device_multi *d, const float *row)
+{
+    int32_t i;
+    for (i = 0; i < d->model->layers[0].n_input; i++)
+        if (!isfinite(row[i])) return ELSTM_ERR_ARG;
+    multi_push(d, row);
+    return ELSTM_OK;
+}
+
+ELSTM_API int32_t elstm_device_multi_count(const elstm_device_multi *d)
+{
+    return d->count;
+}
+
+/* ---- forecasts ------------------------------------------------------------------------ */
+
+/* The dense outputs of the top layer -> y_norm, y. */
+static void multi_finish(elstm_device_multi *d)
+{
+    const elstm_device_multi_model *m = d->model;
+    int32_t k, O = multi_outputs(m);
+    elstm_dense_f32(&d->lstm[m->n_layers - 1], d->y_norm);
+    for (k = 0; k < O; k++) d->y[k] = d->y_norm[k] * m->base.target_range + m->base.target_min;
+    d->has_forecast = 1;
+}
+
+ELSTM_API void elstm_device_multi_window_begin(elstm_device_multi *d)
+{
+    elstm_lstm_stack_reset_f32(d->lstm, d->model->n_layers);
+    d->rows = 0;
+}
+
+ELSTM_API elstm_status elstm_device_multi_window_row(elstm_device_multi *d, const float *row)
+{
+    if (d->rows < 0 || d->rows >= d->model->base.steps) return ELSTM_ERR_ARG;
+    elstm_lstm_stack_step_f32(d->lstm, d->model->n_layers, row);
+    d->rows++;
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_multi_window_end(elstm_device_multi *d)
+{
+    int32_t rows = d->rows;
+    d->rows = -1;
+    if (rows != d->model->base.steps) return ELSTM_ERR_DATA;
+    multi_finish(d);
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_multi_predict(elstm_device_multi *d)
+{
+    const int32_t steps = d->model->base.steps;
+    const size_t n = (size_t)d->model->layers[0].n_input;
+    int32_t t, slot;
+    if (d->count < steps) return ELSTM_ERR_DATA;
+    elstm_device_multi_window_begin(d);
+    /* the ring is full: its oldest row is the one `head` will overwrite next */
+    for (t = 0, slot = d->head; t < steps; t++, slot = slot + 1 == steps ? 0 : slot + 1)
+        elstm_device_multi_window_row(d, d->ring + (size_t)slot * n);
+    return elstm_device_multi_window_end(d);
+}
+
+ELSTM_API elstm_status elstm_device_multi_predict_window(elstm_device_multi *d, const float *x)
+{
+    if (!x) return ELSTM_ERR_ARG;
+    elstm_lstm_stack_window_f32(d->lstm, d->model->n_layers, x, d->model->base.steps, NULL);
+    multi_finish(d);
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_multi_predict_window_ref(elstm_device_multi *d, const float *x)
+{
+    if (!x) return ELSTM_ERR_ARG;
+    elstm_lstm_stack_window_f32_ref(d->lstm, d->model->n_layers, x, d->model->base.steps, NULL);
+    multi_finish(d);
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_multi_predict_raw(elstm_device_multi *d, const float *samples,
+                                                      const int64_t *times)
+{
+    const elstm_device_model *m = &d->model->base;
+    int32_t t, i, timed = 0;
+    for (i = 0; i < d->model->layers[0].n_input; i++) timed |= m->inputs[i].encoding >= ELSTM_ENC_TIME_SIN;
+    if ((!samples && m->n_sensors > 0) || (!times && timed)) return ELSTM_ERR_ARG;
+    elstm_device_multi_window_begin(d);
+    for (t = 0; t < m->steps; t++) {
+        elstm_status st = elstm_device_normalize(m, samples ? samples + (size_t)t * m->n_sensors : NULL,
+                                                 times ? times[t] : 0, d->row);
+        if (st != ELSTM_OK) {
+            d->rows = -1;
+            return st;
+        }
+        elstm_device_multi_window_row(d, d->row);
+    }
+    return elstm_device_multi_window_end(d);
+}
+
+ELSTM_API int32_t elstm_device_multi_outputs(const elstm_device_multi *d)
+{
+    return multi_outputs(d->model);
+}
+
+ELSTM_API float elstm_device_multi_forecast(const elstm_device_multi *d)
+{
+    return d->y[0];
+}
+
+ELSTM_API float elstm_device_multi_forecast_normalized(const elstm_device_multi *d)
+{
+    return d->y_norm[0];
+}
+
+static elstm_status multi_copy(const elstm_device_multi *d, const float *from, float *out)
+{
+    if (!out) return ELSTM_ERR_ARG;
+    if (!d->has_forecast) return ELSTM_ERR_DATA;
+    memcpy(out, from, (size_t)multi_outputs(d->model) * sizeof(float));
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_multi_forecasts(const elstm_device_multi *d, float *out)
+{
+    return multi_copy(d, d->y, out);
+}
+
+ELSTM_API elstm_status elstm_device_multi_forecasts_normalized(const elstm_device_multi *d, float *out)
+{
+    return multi_copy(d, d->y_norm, out);
+}
