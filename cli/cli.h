@@ -118,7 +118,7 @@ int cli_print_json(void *json_t_value);
 void cli_init_texts(void);
 
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
-    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report,
+    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report, cli_cmd_adopt,
     cli_cmd_quantize;
 
 /* Write the HTML report of a model on a data file (cmd_report.c; `train --report` too):

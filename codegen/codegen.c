@@ -232,6 +232,7 @@ typedef struct cg_model {
     double target_min, target_max;
     int64_t interval_s;
     int horizon;
+    int has_meta;                  /* the file carries edgelstm metadata (else in0.., no scaler) */
 } cg_model;
 
 /* The library holds each scaler as float32: min, max, max - min and (inputs) 1 / (max - min)
@@ -284,6 +285,7 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     d->I = l->n_input;
     d->N = l->n_units;
     d->horizon = 1;
+    d->has_meta = meta != NULL;
     if (!meta) {
         for (int i = 0; i < d->I; i++) {
             cg_input *in = &d->in[i];
@@ -1112,28 +1114,54 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
         cg_puts(&b, "\"\n");
     }
     cg_var_take(v, "IDF_META", &b);
-    cg_var_set(v, "TIME_USE", d->timed ? "; the calendar inputs are computed from it"
-                                    : "; this model has no calendar inputs, so it is not used");
-
     /* sensors, inputs: documentation lines for the header and the README */
-    for (int s = 0; s < d->n_sensors; s++) {
+    if (d->has_meta) {
+        cg_printf(&b, " * A raw sample holds %s_SENSORS values, in this order:\n", uc);
+    } else {
+        cg_printf(&b, " * This model carries no edgelstm metadata (it was converted elsewhere and not given its\n"
+                      " * columns and scaler with `edgelstm adopt`), so the library knows no sensors and applies no\n"
+                      " * scaler: a \"raw\" sample is the model's own input row, %s_SENSORS values already scaled\n"
+                      " * the way the model was trained on them, and the forecast is the model's own output\n"
+                      " * (%s_forecast() = %s_forecast_normalized()); `time` is not used. To feed values in\n"
+                      " * the data's units: edgelstm adopt MODEL.tflite DATA.csv [data options] -o MODEL2.tflite,\n"
+                      " * then deploy MODEL2.tflite.",
+                  uc, name, name);
+    }
+    for (int s = 0; d->has_meta && s < d->n_sensors; s++) {
         cg_printf(&b, " *   sample[%d] = ", s);
         cg_put_commentsafe(&b, d->sensors[s]);
         cg_puts(&b, d->sensor_compass[s] ? ": compass direction in degrees clockwise from north (N = 0, E = 90;"
                                            " negative = calm)\n"
                                          : ": value in the training CSV's units\n");
     }
-    if (d->n_sensors == 0) cg_puts(&b, " *   (none: every input is a calendar input)\n");
+    if (d->has_meta && d->n_sensors == 0) cg_puts(&b, " *   (none: every input is a calendar input)\n");
+    if (d->has_meta)
+        cg_printf(&b, " * `time` is seconds since 1970-01-01T00:00:00 on the clock of the training CSV (no\n"
+                      " * time zone applied)%s. Inputs are scaled inside with the training scaler.",
+                  d->timed ? "; the calendar inputs are computed from it"
+                           : "; this model has no calendar inputs, so it is not used");
     cg_chop(&b);
-    cg_var_take(v, "SENSOR_DOC", &b);
+    cg_var_take(v, "RAW_DOC", &b);
     cg_buf t = {0};
-    for (int i = 0; i < d->I; i++) {
+    if (d->has_meta)
+        cg_puts(&b, " * The model's inputs (the columns of a normalized row), with the training scaler\n"
+                    " * x_norm = (x - min) / (max - min):\n");
+    else
+        cg_printf(&b, " * The model's inputs, in0 .. in%d: its own values, as it was trained on them.", d->I - 1);
+    cg_var_set(v, "README_INPUTS", d->has_meta ? "Model inputs (normalized with the training scaler, `x_norm = (x - min) / (max - min)`):"
+                                            : "Model inputs (this model carries no edgelstm metadata: they are its own values, "
+                                              "already scaled; no scaler is applied; `edgelstm adopt` gives it its columns "
+                                              "and scaler):");
+    for (int i = 0; d->has_meta && i < d->I; i++) {
         const cg_input *in = &d->in[i];
         cg_printf(&b, " *   %2d ", i);
         cg_put_commentsafe(&b, in->name);
         cg_printf(&b, ": %s of ", encoding_text(in));
         cg_put_commentsafe(&b, in->source);
         cg_printf(&b, ", min %.9g, max %.9g\n", in->min, in->max);
+    }
+    for (int i = 0; i < d->I; i++) {
+        const cg_input *in = &d->in[i];
         cg_printf(&t, "| %d | ", i);
         cg_put_commentsafe(&t, in->name);
         cg_printf(&t, " | %s of ", encoding_text(in));

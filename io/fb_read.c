@@ -163,6 +163,22 @@ static uint32_t deref(fb_reader *r, uint32_t slot, const char *name)
     return (uint32_t)target;
 }
 
+uint32_t fb_ref(fb_reader *r, fb_table t, int id, const char *name)
+{
+    uint32_t p = field(r, t, id, 4);
+    return p ? deref(r, p, name) : 0;
+}
+
+uint32_t fb_vec_ref(fb_reader *r, fb_vec v, uint32_t i, const char *name)
+{
+    return fb_ok(r) && i < v.n ? deref(r, v.pos + 4u * i, name) : 0;
+}
+
+int fb_max_id(const fb_table *t)
+{
+    return t->pos ? (int)(t->vt_size - 4) / 2 - 1 : -1;
+}
+
 fb_table fb_subtable(fb_reader *r, fb_table t, int id, const char *name)
 {
     fb_table none = {0, 0, 0, 0};

@@ -82,6 +82,14 @@ fb_vec fb_vector(fb_reader *r, fb_table t, int id, uint32_t elem_size, const cha
 /* A string field: NUL-terminated inside the buffer; NULL when absent. */
 const char *fb_string(fb_reader *r, fb_table t, int id, const char *name);
 
+/* Where an offset field points: the position of its child (a table, a vector's or a
+ * string's count word), checked to lie inside the file; 0 when absent or on error. */
+uint32_t fb_ref(fb_reader *r, fb_table t, int id, const char *name);
+/* Where element i of a vector of offsets points (0 on error). */
+uint32_t fb_vec_ref(fb_reader *r, fb_vec v, uint32_t i, const char *name);
+/* The largest field id a table's vtable has a slot for (-1 for none). */
+int fb_max_id(const fb_table *t);
+
 /* Vector elements (i < v.n). */
 fb_table fb_vec_table(fb_reader *r, fb_vec v, uint32_t i, const char *name);
 int32_t fb_vec_i32(const fb_reader *r, fb_vec v, uint32_t i);

@@ -448,6 +448,12 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
                                     "the edgelstm metadata describes %d inputs x %d steps, but the "
                                     "model's input is [1,%d,%d]", f->meta.n_inputs, f->meta.steps,
                                     (int)T, (int)f->lstm.n_input);
+            int outputs = f->meta.outputs;   /* 0: not recorded */
+            if (st == ELSTM_OK && outputs > 0 && outputs != elstm_forecaster_top(f)->n_output)
+                st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                                    "the edgelstm metadata describes %d value%s per forecast, but the model's "
+                                    "dense layer has %d outputs", outputs, outputs == 1 ? "" : "s",
+                                    (int)elstm_forecaster_top(f)->n_output);
             f->has_meta = st == ELSTM_OK;
         }
     }

@@ -9,6 +9,14 @@
 
 #include "tflite_hybrid.h"
 
+/* TFLite computes every product and sum of the cell as its own operator, rounded to float:
+ * no fused multiply-adds here. */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 /* round(r) clamped to [lo, hi]; NaN gives lo (no undefined conversion). */
 static int8_t round_clamp(float r, int32_t lo, int32_t hi)
 {
@@ -52,8 +60,13 @@ static void quantize_vector(const float *v, int32_t n, int asym, int8_t *q, floa
     double z = emin < emax ? zmin : zmax;
     *zp = z != z ? 0 : z <= -128.0 ? -128 : z >= 127.0 ? 127 : (int32_t)round(z);   /* NaN: inf inputs */
     *scale = (float)s;
-    float inv = 1.0f / *scale;
-    for (int32_t k = 0; k < n; k++) q[k] = round_clamp((float)*zp + v[k] * inv, -128, 127);
+    /* LiteRT's optimized kernels (the ones ai-edge-litert runs) round x/scale and then add the
+       zero point; rounding zp + x/scale instead differs on ties (-128 + 42.5). */
+    float inv = (float)(1.0 / (double)*scale);
+    for (int32_t k = 0; k < n; k++) {
+        float r = roundf(v[k] * inv);
+        q[k] = round_clamp(r == r ? r + (float)*zp : r, -128, 127);
+    }
 }
 
 /* y [N] = the N rows of `m` times the K-vector v (quantized already in q/s/zp if int8). */

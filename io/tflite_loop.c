@@ -392,13 +392,15 @@ static int analyze_vars(body *B, elstm_tflite_loop *L, int32_t *seq)
     B->I = s->shape[2];
     /* the cond: LOGICAL_AND of LESS(counter, constant); iterations = min(constant - start) */
     int64_t steps = -1;
-    int32_t stack[MAX_DEPTH], top = 0;
+    int32_t stack[MAX_DEPTH], top = 0, visits = 0;
     stack[top++] = c->outputs[0];
     while (top > 0) {
         int32_t t = stack[--top], p = -1;
-        for (int32_t k = 0; k < c->n_ops && p < 0; k++)
-            for (int32_t o = 0; o < c->ops[k].n_outputs; o++)
-                if (c->ops[k].outputs[o] == t) p = k;
+        /* a cycle or a blown-up DAG of ANDs (never a converter's cond) finds no producer */
+        if (++visits <= 4 * MAX_DEPTH)
+            for (int32_t k = 0; k < c->n_ops && p < 0; k++)
+                for (int32_t o = 0; o < c->ops[k].n_outputs; o++)
+                    if (c->ops[k].outputs[o] == t) p = k;
         const elstm_tflite_op *op = p >= 0 ? &c->ops[p] : NULL;
         int64_t limit;
         int32_t v = -1;

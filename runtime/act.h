@@ -3,7 +3,8 @@
  *
  * No libm calls, no tables, one division per value. Used by runtime/lstm_f32_opt.c (host,
  * AVX2 or plain C) and runtime/lstm_f32_cortexm.c (Cortex-M4F), so the scalar versions
- * are written for a small FPU: multiply-adds, integer bit tricks, one VDIV.
+ * are written for a small FPU: multiply-adds, integer bit tricks, one VDIV. The Xtensa
+ * kernel (runtime/lstm_f32_xtensa.c) uses the exponential's constants in its assembly.
  *
  *   e^x      x = n ln2 + r, n = round(x log2 e), |r| <= ln2/2 (Cody-Waite: ln2 split in a
  *            short high part, exact in n*ln2_hi, and a low part), e^r by a degree-6

@@ -58,16 +58,16 @@
 
 #include <stddef.h>
 
+#include "act.h" /* the exponential's constants: ELSTM_ACT_ROUNDER, _LOG2E, _LN2_HI, _LN2_LO */
+
 #if !defined(ELSTM_KERNEL_XTENSA) || !(defined(__GNUC__) || defined(__clang__))
 #undef ELSTM_XTENSA_NO_ASM
 #define ELSTM_XTENSA_NO_ASM 1
 #endif
 
-/* Constants of phase 2; the first eight live in f8-f15 during the unit loop. */
-#define ELSTM_XT_ROUNDER 12582912.0f       /* 1.5 * 2^23 */
-#define ELSTM_XT_LOG2E   1.44269502f
-#define ELSTM_XT_LN2_HI  0.693359375f
-#define ELSTM_XT_LN2_LO  (-2.12194442e-4f)
+/* Constants of phase 2 beside act.h's (the first eight of elstm_xt_consts live in f8-f15
+ * during the unit loop): e^r = 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3), one degree less
+ * than act.h's (tools/fit_activations.py), the clamp, the reciprocal's first guess. */
 #define ELSTM_XT_C2      0.499991715f
 #define ELSTM_XT_C3      0.166671529f
 #define ELSTM_XT_C4      0.0418989323f
@@ -127,10 +127,10 @@ static void xt_args_init(elstm_xt_args *a, const elstm_lstm_ctx_f32 *ctx)
     const int32_t I = m->n_input, N = m->n_units;
     elstm_xt_consts *k = &a->k;
     int g;
-    k->rounder = ELSTM_XT_ROUNDER;
-    k->log2e = ELSTM_XT_LOG2E;
-    k->ln2_hi = ELSTM_XT_LN2_HI;
-    k->ln2_lo = ELSTM_XT_LN2_LO;
+    k->rounder = ELSTM_ACT_ROUNDER;
+    k->log2e = ELSTM_ACT_LOG2E;
+    k->ln2_hi = ELSTM_ACT_LN2_HI;
+    k->ln2_lo = ELSTM_ACT_LN2_LO;
     k->c5 = ELSTM_XT_C5;
     k->one = 1.0f;
     k->limit = ELSTM_XT_LIMIT;
@@ -168,38 +168,41 @@ typedef union elstm_xt_bits {
     uint32_t u;
 } elstm_xt_bits;
 
-/* Phase 1: z[u][g] = Wx_g[u] . x + Wh_g[u] . h; the four gates of a unit share each load
- * of x and h; every row is summed in the assembly's order. */
+/* z[g] += sum_k r_g[k] v[k] for k in [k0, n), the four rows sharing each load of v. */
+static void xt_rows4(const float *r0, const float *r1, const float *r2, const float *r3, const float *v, int32_t k0,
+                     int32_t n, float z[4])
+{
+    float z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3]; /* in registers, not through z */
+    int32_t k;
+    for (k = k0; k < n; k++) {
+        const float a = v[k];
+        z0 += r0[k] * a;
+        z1 += r1[k] * a;
+        z2 += r2[k] * a;
+        z3 += r3[k] * a;
+    }
+    z[0] = z0;
+    z[1] = z1;
+    z[2] = z2;
+    z[3] = z3;
+}
+
+/* Phase 1: z[u][g] = Wx_g[u] . x + Wh_g[u] . h, every row summed in the assembly's order
+ * (the first column of x multiplied, not added to a zero). */
 static void xt_gates(elstm_xt_args *a, const elstm_lstm_f32 *m)
 {
     const int32_t I = m->n_input, N = m->n_units;
-    const float *x = a->x, *h = a->h;
-    int32_t u, j;
+    const size_t ui = (size_t)I, un = (size_t)N;
+    int32_t u;
     for (u = 0; u < N; u++) {
-        const float *x0 = m->wx[0] + (size_t)u * I, *x1 = m->wx[1] + (size_t)u * I;
-        const float *x2 = m->wx[2] + (size_t)u * I, *x3 = m->wx[3] + (size_t)u * I;
-        const float *h0 = m->wh[0] + (size_t)u * N, *h1 = m->wh[1] + (size_t)u * N;
-        const float *h2 = m->wh[2] + (size_t)u * N, *h3 = m->wh[3] + (size_t)u * N;
-        float z0 = x0[0] * x[0], z1 = x1[0] * x[0], z2 = x2[0] * x[0], z3 = x3[0] * x[0];
-        float *zu = a->z + 4 * (size_t)u;
-        for (j = 1; j < I; j++) {
-            const float v = x[j];
-            z0 += x0[j] * v;
-            z1 += x1[j] * v;
-            z2 += x2[j] * v;
-            z3 += x3[j] * v;
-        }
-        for (j = 0; j < N; j++) {
-            const float v = h[j];
-            z0 += h0[j] * v;
-            z1 += h1[j] * v;
-            z2 += h2[j] * v;
-            z3 += h3[j] * v;
-        }
-        zu[0] = z0;
-        zu[1] = z1;
-        zu[2] = z2;
-        zu[3] = z3;
+        const float *x0 = m->wx[0] + u * ui, *x1 = m->wx[1] + u * ui, *x2 = m->wx[2] + u * ui, *x3 = m->wx[3] + u * ui;
+        float *z = a->z + 4 * (size_t)u;
+        z[0] = x0[0] * a->x[0];
+        z[1] = x1[0] * a->x[0];
+        z[2] = x2[0] * a->x[0];
+        z[3] = x3[0] * a->x[0];
+        xt_rows4(x0, x1, x2, x3, a->x, 1, I, z);
+        xt_rows4(m->wh[0] + u * un, m->wh[1] + u * un, m->wh[2] + u * un, m->wh[3] + u * un, a->h, 0, N, z);
     }
 }
 

@@ -20,9 +20,11 @@ files are small: a few units, short windows.
 
 Fixtures (NAME.tflite + NAME.json):
   k3_lstm        Keras 3  LSTM(8) -> Dense(1), input [1,12,3]
-  k3_hybrid      Keras 3  LSTM(20) -> Dense(1), [1,8,3], converted with
-                 optimizations=[tf.lite.Optimize.DEFAULT]: int8 recurrent weights with one
-                 scale per row, float activations ("dynamic range" / hybrid)
+  k3_hybrid      Keras 3  LSTM(20) -> Dense(1), [1,8,13], converted with
+                 optimizations=[tf.lite.Optimize.DEFAULT]: int8 input and recurrent weights
+                 (the converter keeps tensors under 1024 values in float, hence 13 inputs)
+                 with one scale per row, float activations ("dynamic range" / hybrid); its
+                 fourth case is a rounding tie of the input quantization
   k3_stacked     Keras 3  LSTM(8, return_sequences=True) -> LSTM(6) -> Dense(1), [1,10,3]
   k3_dense24     Keras 3  LSTM(8) -> Dense(24), [1,12,3]
   k3_nobias      Keras 3  LSTM(5, use_bias=False) -> Dense(2), [1,6,2]
@@ -34,6 +36,16 @@ Fixtures (NAME.tflite + NAME.json):
   tk_dense24     tf_keras LSTM(8) -> Dense(24), [1,12,3]
   tk_gru         tf_keras GRU(6) -> Dense(1)                       (refused: GRU)
   tk_bidi        tf_keras Bidirectional(LSTM(4)) -> Dense(1)       (refused: Bidirectional)
+
+And for `edgelstm adopt` (tests/interop/test_adopt.py): adopt_k3.tflite, a Keras 3
+LSTM(12) -> Dense(1) trained (15 epochs), the seed notebook's way, on the real Beijing excerpt
+in the repository (tests/fixtures/beijing/PRSA_Data_Changping_20161201-20170228.csv):
+inputs TEMP, PRES, DEWP, RAIN, WSPM and the wind direction's sin and cos (columns
+interpolated in time where a value is missing), min-max scaled with the minimum and
+maximum of the first 70% of the rows, 24-hour windows, target TEMP one hour after the
+window. adopt_k3_scaler.csv is that scaler (column,min,max); adopt_k3_scaler_all.csv a
+second one (over all rows); adopt_k3.json holds LiteRT's output for the file's last
+window scaled with each, and Keras's.
 
 NAME.json: framework and TensorFlow versions, the Keras parameter count, the operators of
 the main graph, what edgelstm should do ("expect": "runs" with the forecaster's shape, or
@@ -55,7 +67,7 @@ OUT = os.path.join(HERE, "..", "tests", "fixtures", "keras")
 #   or ("refused", word the message must contain)
 FIXTURES = {
     "k3_lstm": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 1})], (12, 3), False, ("runs", [8], 1)),
-    "k3_hybrid": ("keras3", [("LSTM", {"units": 20}), ("Dense", {"units": 1})], (8, 3), True, ("runs", [20], 1)),
+    "k3_hybrid": ("keras3", [("LSTM", {"units": 20}), ("Dense", {"units": 1})], (8, 13), True, ("runs", [20], 1)),
     "k3_stacked": ("keras3", [("LSTM", {"units": 8, "return_sequences": True}), ("LSTM", {"units": 6}),
                               ("Dense", {"units": 1})], (10, 3), False, ("runs", [8, 6], 1)),
     "k3_dense24": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), False, ("runs", [8], 24)),
@@ -123,8 +135,15 @@ def make(framework, names):
         it.allocate_tensors()
         din, dout = it.get_input_details()[0], it.get_output_details()[0]
         cases = []
-        for _ in range(3):
-            x = rng.uniform(0.0, 1.0, (1,) + shape).astype(np.float32)
+        inputs = [rng.uniform(0.0, 1.0, (1,) + shape).astype(np.float32) for _ in range(3)]
+        if hybrid:
+            # a rounding tie in the converter's dynamic input quantization: with every x_t in
+            # [0, 255/256] the scale is 1/256 and 42.5/256 lands halfway between two steps (LiteRT
+            # rounds x/scale, then adds the zero point)
+            tie = np.full((1,) + shape, 0.5, np.float32)
+            tie[..., 0], tie[..., 1] = 255 / 256, 42.5 / 256
+            inputs.append(tie)
+        for x in inputs:
             it.reset_all_variables()
             it.set_tensor(din["index"], x)
             it.invoke()
@@ -151,9 +170,94 @@ def make(framework, names):
         print(f"{name}: {len(data)} bytes, {framework} {version}, ops {ops}")
 
 
+ADOPT_CSV = os.path.join(HERE, "..", "tests", "fixtures", "beijing", "PRSA_Data_Changping_20161201-20170228.csv")
+ADOPT_FEATURES = ["TEMP", "PRES", "DEWP", "RAIN", "WSPM"]
+COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
+
+
+def make_adopt():
+    """The seed notebook's pipeline on the Beijing excerpt, with Keras 3."""
+    os.environ.pop("TF_USE_LEGACY_KERAS", None)
+    import csv
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    rows = list(csv.DictReader(open(ADOPT_CSV)))
+    def num(v):
+        return float(v) if v not in ("NA", "", "NaN") else np.nan
+    cols = {c: np.array([num(r[c]) for r in rows]) for c in ADOPT_FEATURES}
+    deg = np.array([COMPASS.index(r["wd"]) * 22.5 if r["wd"] in COMPASS else np.nan for r in rows])
+    cols["wd_sin"] = np.sin(np.radians(deg))
+    cols["wd_cos"] = np.cos(np.radians(deg))
+    names = ADOPT_FEATURES + ["wd_sin", "wd_cos"]
+    n = len(rows)
+    n_train = int(np.floor(n * 0.7 + 1e-6))
+    # the scaler: min and max of the training rows' present values (missing ones skipped)
+    lo = {c: np.nanmin(cols[c][:n_train]) for c in names}
+    hi = {c: np.nanmax(cols[c][:n_train]) for c in names}
+    lo_all = {c: np.nanmin(cols[c]) for c in names}
+    hi_all = {c: np.nanmax(cols[c]) for c in names}
+    # missing values: linear interpolation in time (no gap here is longer than edgelstm's 6 steps)
+    t = np.arange(n)
+    for c in names:
+        v = cols[c]
+        ok = ~np.isnan(v)
+        cols[c] = np.interp(t, t[ok], v[ok])
+    raw = np.stack([cols[c] for c in names], axis=1)
+
+    def scaled(a, b):   # (x - min) / (max - min), 0 for a constant column (as edgelstm scales)
+        lo_, rng = np.array([a[c] for c in names]), np.array([b[c] - a[c] for c in names])
+        return np.where(rng > 0, (raw - lo_) / np.where(rng > 0, rng, 1.0), 0.0).astype(np.float32)
+
+    X = scaled(lo, hi)
+    T = 24
+    starts = np.arange(0, n_train - T)        # windows whose target lies in the training rows
+    Xw = np.stack([X[s:s + T] for s in starts])
+    yw = X[starts + T, 0:1]                   # TEMP one hour after the window (TEMP is input 0)
+    keras.utils.set_random_seed(SEED)
+    train = keras.Sequential([keras.Input(shape=(T, len(names))), keras.layers.LSTM(12), keras.layers.Dense(1)])
+    train.compile(optimizer="adam", loss="mse")
+    train.fit(Xw, yw, epochs=15, batch_size=32, verbose=0)
+    model = keras.Sequential([keras.Input(shape=(T, len(names)), batch_size=1), keras.layers.LSTM(12),
+                              keras.layers.Dense(1)])
+    model.set_weights(train.get_weights())
+    data = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    path = os.path.join(OUT, "adopt_k3.tflite")
+    open(path, "wb").write(data)
+    for suffix, (a, b) in (("", (lo, hi)), ("_all", (lo_all, hi_all))):
+        with open(os.path.join(OUT, f"adopt_k3_scaler{suffix}.csv"), "w") as f:
+            f.write("column,min,max\n")
+            for c in names:
+                f.write(f"{c},{float(a[c])!r},{float(b[c])!r}\n")
+    it = Interpreter(model_path=path, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    it.allocate_tensors()
+    din, dout = it.get_input_details()[0], it.get_output_details()[0]
+    last = {}
+    for key, (a, b) in (("scaler", (lo, hi)), ("scaler_all", (lo_all, hi_all))):
+        x = scaled(a, b)[n - T:][None]
+        it.reset_all_variables()
+        it.set_tensor(din["index"], x)
+        it.invoke()
+        y = float(it.get_tensor(dout["index"]).reshape(-1)[0])
+        last[key] = {"normalized": y, "value": float(y * (b["TEMP"] - a["TEMP"]) + a["TEMP"]),
+                     "keras": float(np.asarray(model.predict(x, verbose=0)).reshape(-1)[0])}
+    meta = {"model": "adopt_k3.tflite", "framework": f"keras3 {keras.__version__}", "tensorflow": tf.__version__,
+            "keras_params": int(model.count_params()), "data": "tests/fixtures/beijing/" + os.path.basename(ADOPT_CSV),
+            "options": ["--time", "year,month,day,hour", "--target", "TEMP", "--features", "TEMP,PRES,DEWP,RAIN,WSPM,wd"],
+            "inputs": names, "steps": T, "last_window": last}
+    with open(os.path.join(OUT, "adopt_k3.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print(f"adopt_k3: {len(data)} bytes, last window {last}")
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--framework":
-        make(sys.argv[2], sys.argv[3:])
+        if sys.argv[3:] == ["adopt"]:
+            make_adopt()
+        else:
+            make(sys.argv[2], sys.argv[3:])
         return
     os.makedirs(OUT, exist_ok=True)
     for framework in ("keras3", "tf_keras"):
@@ -162,6 +266,8 @@ def main():
         env.pop("TF_USE_LEGACY_KERAS", None)
         subprocess.run([sys.executable, os.path.abspath(__file__), "--framework", framework] + names,
                        env=env, check=True)
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--framework", "keras3", "adopt"], env=env,
+                   check=True)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,13 @@ elstm_status elstm_data_load_meta_buffer(const char *name, const void *data, siz
 
 void elstm_data_free(elstm_dataset *ds);
 
+/* Replace the scaler of `m` (its inputs' and its target's min and max) by one given as a
+ * small CSV file: the header "column,min,max", then one row per model input, by the name
+ * elstm_data_load gives it, and one for the target when it is not an input. A row for
+ * anything else, a missing or repeated input, min > max or a value that is not a finite
+ * number: ELSTM_ERR_DATA naming FILE:LINE; `m` is then unchanged. */
+elstm_status elstm_scaler_read(const char *path, elstm_meta *m, elstm_diag *diag);
+
 /* Window helpers. `start` is a row index from win_start[] (or any usable start). */
 static inline const float *elstm_data_window_x(const elstm_dataset *ds, size_t start)
 {

@@ -93,6 +93,11 @@ typedef struct elstm_meta {
 
     /* Added after the first contract (optional in the JSON). */
     elstm_meta_training training;
+    int outputs;                   /* values per forecast: output k is the target horizon + k
+                                      steps after the window's last row ("outputs"; 0 = not
+                                      recorded, i.e. one value, as `train` writes it) */
+    char scaler_source[160];       /* where the scaler came from when it was not edgelstm's own
+                                      training (`edgelstm adopt`); "" = computed by `train` */
 } elstm_meta;
 
 /* Physical value <-> normalized value with a min/max pair (0 when max == min). */

@@ -201,6 +201,14 @@ elstm_status elstm_tflite_load(const char *path, elstm_tflite_model **out, elstm
 
 void elstm_tflite_free(elstm_tflite_model *m);
 
+/* A copy of the .tflite file `data` (len bytes; `what` names it in messages) with the
+ * metadata entry `name` set to `value` (value_len bytes), replacing an entry of that name.
+ * Everything else is carried over byte for byte: the graph, weights, signatures and other
+ * metadata are the file's own. *out is malloc'd (caller frees). */
+elstm_status elstm_tflite_set_metadata(const uint8_t *data, size_t len, const char *what, const char *name,
+                                       const void *value, size_t value_len, uint8_t **out, size_t *out_len,
+                                       elstm_diag *diag);
+
 /* The metadata entry called `name`, or NULL. */
 const elstm_tflite_metadata *elstm_tflite_find_metadata(const elstm_tflite_model *m,
                                                         const char *name);

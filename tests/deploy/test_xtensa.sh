@@ -118,6 +118,31 @@ if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features 
     ok "... in the seed's format, with the forecast in the target's units" || not_ok "format" "$(tr '\n' '|' < "$T/bjsb.out")"
 else not_ok "QEMU (Xtensa): the esp-idf library's static_buffer builds and runs" "$(cat "$T/bj.err" "$T/bjsb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
 
+# ---- stacked layers and several outputs (runtime/multi/ over the Xtensa kernel): the Keras
+# fixtures' libraries on the core give ai-edge-litert's recorded outputs ----
+FIX="$ELSTM_ROOT/tests/fixtures/keras"
+for m in k3_stacked k3_dense24; do
+  python3 - "$FIX/$m.json" "$T/$m.w" <<'PYEOF'
+import json, os, sys
+c = json.load(open(sys.argv[1]))["cases"][0]
+os.makedirs(sys.argv[2], exist_ok=True)
+open(sys.argv[2] + "/window.inc", "w").write(",\n".join("%.9gf" % v for v in c["input"]) + "\n")
+open(sys.argv[2] + "/want", "w").write("\n".join(repr(v) for v in c["output"]) + "\n")
+PYEOF
+  uc=$(echo $m | tr a-z A-Z)
+  if "$ELSTM" deploy "$FIX/$m.tflite" --target c --name $m -o "$T/$m" >/dev/null 2> "$T/$m.err" &&
+     cc_xt "$T/$m/$m.c" "$T/$m.o" $STRICT -I"$T/$m" 2>> "$T/$m.err" &&
+     cc_xt "$ELSTM_ROOT/tests/deploy/multi_window.c" "$T/$m.drv.o" -std=c99 -I"$T/$m" -I"$T/$m.w" -DNAME=$m -DNAME_UC=$uc \
+       -DHEADER="\"$m.h\"" 2>> "$T/$m.err" &&
+     link_xt "$T/$m.elf" "$T/$m.drv.o" "$T/$m.o" 2>> "$T/$m.err" && run_xt "$T/$m.elf" "$T/$m.q"; then
+    worst=$(awk 'NR == FNR { want[n++] = $1; next } $1 == "out" { d = $3 - want[$2]; if (d < 0) d = -d; if (d > w) w = d; m++ }
+                 END { if (m != n) print "missing"; else printf "%g\n", w + 0 }' "$T/$m.w/want" "$T/$m.q")
+    near "$worst" 0 1e-5 && grep -q "ring_equal 1" "$T/$m.q" &&
+      ok "$m: on the emulated Xtensa core the library (several layers or outputs) gives ai-edge-litert's outputs within 1e-5 (max $worst)" ||
+      not_ok "$m: on the emulated Xtensa core" "$worst $(head -c 200 "$T/$m.q")"
+  else not_ok "$m: builds and runs on the emulated Xtensa core" "$(cat "$T/$m.err" "$T/$m.q" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
+done
+
 # ---- what the Arduino and PlatformIO libraries ship for an ESP32-S3 ----
 "$ELSTM" deploy "$T/a.tflite" --target arduino --name ard -o "$T/ard.zip" >/dev/null && (cd "$T" && unzip -q ard.zip)
 "$ELSTM" deploy "$T/a.tflite" --target platformio --name pio -o "$T/pio" >/dev/null

@@ -1,6 +1,7 @@
 /*
  * fuzz_tflite.c - libFuzzer target: arbitrary bytes through the TFLite parser, the graph
  * executor (creation, and a run when the graph is small) and the forecaster importer.
+ * It also rewrites every file that parses with a metadata entry (`adopt`).
  * Every input must end in ELSTM_OK or a clear error, never a crash, leak, hang or
  * sanitizer report. `make fuzz` runs it; `make test` replays tests/fuzz/corpus/fuzz_tflite/.
  */
@@ -37,6 +38,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     (void)elstm_tflite_param_count(m);
+    /* adopt's rewrite: any file that parses gets the entry, or a clear refusal */
+    {
+        uint8_t *re = NULL;
+        size_t re_len = 0;
+        elstm_diag_clear(&d);
+        if (elstm_tflite_set_metadata(data, size, "fuzz.tflite", "edgelstm", "{\"v\":1}", 7, &re, &re_len, &d) != ELSTM_OK &&
+            !d.msg[0])
+            abort();
+        free(re);
+    }
     (void)elstm_tflite_find_metadata(m, ELSTM_META_NAME);
     elstm_tflite_exec *e = NULL;
     elstm_diag_clear(&d);

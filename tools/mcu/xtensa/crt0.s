@@ -182,36 +182,26 @@ elstm_xt_simcall:
         .literal .Lxt_snprintf, elstm_xt_snprintf
 
 # printf(format, ...), ei_printf(format, ...) and snprintf(buf, size, format, ...): the
-# six argument registers go to the frame's bottom and the C side (rt.c) reads them, then
+# six argument registers go to the frame's bottom and the C side (rt.c: a8) reads them, then
 # the caller's stack arguments (at the incoming stack pointer, a1 + 64). The frame's top
 # 32 bytes stay free: the window overflow handlers spill a4-a7 there.
         .global printf
         .global ei_printf
+        .global snprintf
         .type   printf, @function
         .type   ei_printf, @function
+        .type   snprintf, @function
         .align  4
 printf:
 ei_printf:
         entry   a1, 64
-        s32i    a2, a1, 0
-        s32i    a3, a1, 4
-        s32i    a4, a1, 8
-        s32i    a5, a1, 12
-        s32i    a6, a1, 16
-        s32i    a7, a1, 20
-        mov     a10, a1
-        addi    a11, a1, 64
         l32r    a8, .Lxt_printf
-        callx8  a8
-        mov     a2, a10
-        retw
-
-        .global snprintf
-        .type   snprintf, @function
+        j       7f
         .align  4
 snprintf:
         entry   a1, 64
-        s32i    a2, a1, 0
+        l32r    a8, .Lxt_snprintf
+7:      s32i    a2, a1, 0
         s32i    a3, a1, 4
         s32i    a4, a1, 8
         s32i    a5, a1, 12
@@ -219,7 +209,6 @@ snprintf:
         s32i    a7, a1, 20
         mov     a10, a1
         addi    a11, a1, 64
-        l32r    a8, .Lxt_snprintf
         callx8  a8
         mov     a2, a10
         retw
