@@ -3,7 +3,8 @@
 #   make              build build/edgelstm (optimized), build/libedgelstm.a and .so, build/edgelstm.1
 #   make test         install what is missing, build (incl. AddressSanitizer/UBSan build), run all tests
 #   make demo         install what is missing, build, run the end-to-end demo on real data
-#   make fuzz         run the libFuzzer targets for a while (FUZZ_SECONDS per target)
+#   make fuzz         run the libFuzzer targets for a while (FUZZ_SECONDS per target, or
+#                     FUZZ_RUNS executions each; FUZZ_TARGETS=fuzz_meta picks targets)
 #   make bench        run the benchmark scripts in bench/
 #   make install PREFIX=/usr/local   executable, libraries, headers, edgelstm.pc, edgelstm.1
 #   make uninstall PREFIX=/usr/local
@@ -210,10 +211,11 @@ FUZZ_LIB_SRC := $(RT_SRC) $(LIB_SRC)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(GEN_SRC) $(DEPLOY_GEN)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(CPPFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(GEN_SRC) $(DEPLOY_GEN) $(LIBS)
+FUZZ_TARGETS ?= $(notdir $(FUZZ_BIN))
 fuzz: deps $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
-	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+	@for n in $(FUZZ_TARGETS); do f=$(BUILD)/fuzz/$$n; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	  echo "== $$n ($(if $(FUZZ_RUNS),$(FUZZ_RUNS) runs,$(FUZZ_SECONDS) s))"; \
+	  $$f $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -max_len=65536 $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # Every script runs even when one fails (bench_train.sh needs the Beijing station files,
 # which are not in the repository, and says so); the failed ones are listed at the end.

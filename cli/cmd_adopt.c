@@ -19,7 +19,7 @@ static const cli_opt adopt_opts[] = {
     {"--output", "-o", "OUT.tflite", "the model with edgelstm metadata (written atomically)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {adopt_opts, cli_data_opts, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {adopt_opts, cli_data_opts, cli_force_opt, cli_json_opt, NULL};
 
 static const char *base_name(const char *p)
 {
@@ -70,6 +70,9 @@ static int run(cli_ctx *ctx)
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, data_path, &dopts);
     if (rc) return rc;
+    const char *inputs[] = {model_path, data_path, scaler, NULL};
+    elstm_output_rules r = {"-o", inputs, cli_has(ctx, "--force"), 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
+    if ((rc = cli_check_output(out, &r))) return rc;
 
     elstm_diag diag;
     elstm_diag_clear(&diag);

@@ -1,5 +1,6 @@
 /* cmd_profile.c - `edgelstm profile MODEL [--core cortex-m4f|esp32] [--json]`: device figures,
  * measured on an emulated Cortex-M4F or ESP32-class Xtensa core. */
+#include <dirent.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "edgelstm/fileio.h"
 #include "edgelstm/codegen.h"
 #include "edgelstm/model.h"
 
@@ -41,6 +43,17 @@ static const core_info cores[] = {
       "code built with clang-22; ESP-IDF and Arduino-ESP32 build with GCC (the kernel is the same assembly)"}},
 };
 
+static int empty_folder(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    struct dirent *e;
+    int empty = 1;
+    while (empty && (e = readdir(d)) != NULL) empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
 static int run(cli_ctx *ctx)
 {
     const char *path = ctx->pos[0];
@@ -57,6 +70,16 @@ static int run(cli_ctx *ctx)
         if (strcmp(core_name, "esp32") == 0) core = &cores[1];
         else if (strcmp(core_name, "cortex-m4f") != 0)
             return cli_usage_error(ctx, "option '--core' must be cortex-m4f or esp32, not '%s'", core_name);
+    }
+
+    /* --keep DIR: a new or empty folder, or one an earlier --keep made (the .edgelstm
+     * marker): profile builds in it, so never in a folder of the user's */
+    const char *keep = cli_get(ctx, "--keep");
+    if (keep && !empty_folder(keep)) {
+        const char *inputs[] = {path, NULL};
+        elstm_output_rules r = {"--keep", inputs, 0, 1, 0, NULL, "a folder profile kept"};
+        int rc = cli_check_output(keep, &r);
+        if (rc) return rc;
     }
 
     elstm_diag diag;

@@ -329,6 +329,7 @@ static int run(cli_ctx *ctx)
                              S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
         r.is_ours = elstm_checkpoint_is;
         r.ours = "a checkpoint edgelstm wrote";
+        r.force = force || resume;   /* --resume reads it first: a file that is not one is refused by name */
         if ((rc = cli_check_output(ckpt, &r))) return rc;
         const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
         if (report && (rc = cli_check_report_output(report, "--report", report_inputs, force))) return rc;

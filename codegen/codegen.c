@@ -115,17 +115,6 @@ elstm_status elstm_codegen_check_name(const char *name, elstm_diag *diag)
     return st == ELSTM_OK ? cg_name_clash(name, diag) : st;
 }
 
-uint32_t elstm_crc32(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xFFFFFFFFu;
-}
-
 elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag)
 {
     uint8_t *bytes = NULL;

@@ -371,6 +371,9 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
     snprintf(libdir, sizeof libdir, "%s/lib", dir);
     if ((st = elstm_codegen_generate(m, &co, &lib, diag)) != ELSTM_OK) goto done;
     if ((st = elstm_genlib_write(&lib, libdir, 0, diag)) != ELSTM_OK) goto done;
+    if (keep && (st = write_text(dir, ".edgelstm", "edgelstm " ELSTM_VERSION " profile --keep\n",
+                                 strlen("edgelstm " ELSTM_VERSION " profile --keep\n"), diag)) != ELSTM_OK)
+        goto done;   /* marks the folder as profile's: a later --keep may build in it again */
     for (int i = 0; i < elstm_deploy_files_count; i++) {
         const elstm_embedded_file *f = &elstm_deploy_files[i];
         if (strncmp(f->name, "tools/mcu/", 10) != 0) continue;

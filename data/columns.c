@@ -175,11 +175,10 @@ static elstm_status report_bad_cell(selector *sl)
         return elstm_diag_set(sl->diag, ELSTM_ERR_FORMAT, t->path, line,
                               "column '%s': %s is too large for a number (the largest is about "
                               "1.8e308)", t->col[c].name, text_quote(csv_text(t, c, r), q, sizeof q));
+    char num[64];
+    const char *v = t->col[c].state[r] == CELL_NUM ? (snprintf(num, sizeof num, "%.17g", t->col[c].cell[r].num), num)
+                                                   : csv_text(t, c, r);
     if (sl->ds->columns[c].kind == ELSTM_COL_COMPASS) {
-        char num[64];
-        const char *v = t->col[c].state[r] == CELL_NUM
-                            ? (snprintf(num, sizeof num, "%.17g", t->col[c].cell[r].num), num)
-                            : csv_text(t, c, r);
         return elstm_diag_set(sl->diag, ELSTM_ERR_FORMAT, t->path, line,
                               "column '%s': %s is not a 16-point compass direction (expected N, "
                               "NNE, NE, ENE, E, ESE, SE, SSE, S, SSW, SW, WSW, W, WNW, NW, NNW, a "
@@ -189,7 +188,7 @@ static elstm_status report_bad_cell(selector *sl)
     return elstm_diag_set(sl->diag, ELSTM_ERR_FORMAT, t->path, line,
                           "column '%s': %s is not a number (expected a decimal number such as "
                           "-3.5 or 1e-3, or NA / NaN / empty for a missing value)",
-                          t->col[c].name, text_quote(csv_text(t, c, r), q, sizeof q));
+                          t->col[c].name, text_quote(v, q, sizeof q));
 }
 
 /* May column c be a model input or the target? */

@@ -33,6 +33,7 @@ typedef struct reader {
     elstm_status st;
     const char *text_cols;
     int skip_rows;
+    int model;                  /* reading as a model's metadata says: no option to suggest */
 
     long line;              /* physical line of the bytes being fed (1-based) */
     size_t line_bytes;      /* bytes of that line fed so far */
@@ -359,10 +360,11 @@ static void on_record(int term, void *arg)
     if (nf != t->ncols) {
         if (t->nrows == 0)
             FAIL(r, ELSTM_ERR_FORMAT, r->rec_line,
-                 "the first data row has %d field%s but the header on line %ld has %d; if the "
-                 "header is not the first line (TMY3 files start with a station line), pass "
-                 "--skip-rows with the number of lines before it",
-                 nf, nf == 1 ? "" : "s", t->header_line, t->ncols);
+                 "the first data row has %d field%s but the header on line %ld has %d; %s",
+                 nf, nf == 1 ? "" : "s", t->header_line, t->ncols,
+                 r->model ? "the model reads files laid out as its training file was (metadata field 'skip_rows')"
+                          : "if the header is not the first line (TMY3 files start with a station line), pass "
+                            "--skip-rows with the number of lines before it");
         else
             FAIL(r, ELSTM_ERR_FORMAT, r->rec_line,
                  "this row has %d field%s but the header on line %ld has %d; every row needs one "
@@ -527,9 +529,10 @@ static void finish(reader *r)
     if (!r->have_header) {
         if (r->skip_rows > 0 && r->line <= r->skip_rows + 1 && r->skip > 0)
             r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, 0,
-                                   "the file has only %ld line(s) and --skip-rows %d skips them "
+                                   "the file has only %ld line(s) and %s %d skips them "
                                    "all; expected a header line after the skipped lines",
-                                   r->line - (r->line_bytes == 0), r->skip_rows);
+                                   r->line - (r->line_bytes == 0),
+                                   r->model ? "the model's metadata field 'skip_rows'" : "--skip-rows", r->skip_rows);
         else
             r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->t->path, 0,
                                    "the file is empty; expected a header line with column names "
@@ -542,7 +545,7 @@ static void finish(reader *r)
 }
 
 elstm_status csv_read(csv_table *t, const char *path, const void *data, size_t len, int skip_rows,
-                      const char *text_cols, elstm_diag *diag)
+                      int model, const char *text_cols, elstm_diag *diag)
 {
     memset(t, 0, sizeof *t);
     snprintf(t->path, sizeof t->path, "%s", path ? path : "(input)");
@@ -552,6 +555,7 @@ elstm_status csv_read(csv_table *t, const char *path, const void *data, size_t l
     r.diag = diag;
     r.text_cols = text_cols;
     r.skip_rows = skip_rows;
+    r.model = model;
     r.skip = skip_rows;
     r.line = 1;
     r.names = calloc(CSV_MAX_COLS + 1, sizeof *r.names);

@@ -145,7 +145,7 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
      * option checks, whose messages name options the user did not give) */
     elstm_status st = model ? elstm_meta_check(model, 0, NULL, diag) : check_opts(o, diag);
     int max_gap = o->max_gap < 0 ? ELSTM_DEFAULT_MAX_GAP : o->max_gap;
-    if (st == ELSTM_OK) st = csv_read(&t, src->path, src->data, src->len, o->skip_rows, o->time_cols, diag);
+    if (st == ELSTM_OK) st = csv_read(&t, src->path, src->data, src->len, o->skip_rows, model != NULL, o->time_cols, diag);
     if (st == ELSTM_OK)
         st = series_build(&s, &t, o->time_cols, o->time_format, max_gap,
                           model ? model->interval_s : 0, diag);

@@ -58,9 +58,10 @@ typedef struct csv_table {
 } csv_table;
 
 /* Read a CSV from a file (path) or from memory (data/len, path only names it).
- * `text_cols` (comma list or NULL) names columns to keep as text. */
+ * `text_cols` (comma list or NULL) names columns to keep as text. `model`: the reading
+ * follows a model's metadata, so messages suggest no option. */
 elstm_status csv_read(csv_table *t, const char *path, const void *data, size_t len, int skip_rows,
-                      const char *text_cols, elstm_diag *diag);
+                      int model, const char *text_cols, elstm_diag *diag);
 void csv_free_table(csv_table *t);
 
 /* Text of a CELL_TEXT / CELL_OVERFLOW cell. */

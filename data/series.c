@@ -30,9 +30,19 @@ typedef struct resolver {
     int user_format;            /* fmt came from --time-format */
     const char *time_opt;       /* "--time", or how a model's time columns are named */
     const char *format_opt;     /* "--time-format", or the model's */
+    int model;                  /* reading as a model says (no option can be suggested) */
     int mdy;                    /* month-first date layout (hint for day-first files) */
     char qcols[320];            /* the time columns quoted for messages: 'a', 'b' */
 } resolver;
+
+/* What to do about a time that does not read: an option, or (reading as a model says)
+ * a file laid out as the training file was. */
+#define MODEL_HINT "the model reads its time as its training file had it (metadata fields 'time_cols' and " \
+                   "'time_format'): give a file whose times are written the same way"
+static const char *hint(const resolver *rv, const char *option_hint)
+{
+    return rv->model ? MODEL_HINT : option_hint;
+}
 
 static int part_of(const char *name)
 {
@@ -101,9 +111,9 @@ static elstm_status choose_layout(resolver *rv, int explicit_cols)
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r0],
                               "column '%s': %s is not a date and time in a layout edgelstm "
                               "recognizes (e.g. 2013-03-01 00:00:00, 01.03.2013 00:00:00, "
-                              "03/01/2013 00:00); give its layout with --time-format, e.g. "
-                              "--time-format '%%Y%%m%%d%%H'",
-                              t->col[s->col[0]].name, text_quote(v0, q, sizeof q));
+                              "03/01/2013 00:00); %s",
+                              t->col[s->col[0]].name, text_quote(v0, q, sizeof q),
+                              hint(rv, "give its layout with --time-format, e.g. --time-format '%Y%m%d%H'"));
     }
     rv->mdy = d->fmt[1] == 'm';
     if (s->ncols == 1) {
@@ -118,10 +128,10 @@ static elstm_status choose_layout(resolver *rv, int explicit_cols)
         char q[128];
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, r1 == SIZE_MAX ? 0 : t->line[r1],
                               "time columns '%s' and '%s': expected a date (e.g. 03/01/2013) and a "
-                              "time of day (e.g. 24:00), not %s and %s; give the layout of the two "
-                              "joined by a space with --time-format",
+                              "time of day (e.g. 24:00), not %s and %s; %s",
                               t->col[s->col[0]].name, t->col[s->col[1]].name,
-                              text_quote(v0, b0, sizeof b0), v1 ? text_quote(v1, q, sizeof q) : "nothing");
+                              text_quote(v0, b0, sizeof b0), v1 ? text_quote(v1, q, sizeof q) : "nothing",
+                              hint(rv, "give the layout of the two joined by a space with --time-format"));
     }
     snprintf(rv->fmt, sizeof rv->fmt, "%s %s", d->fmt, h->fmt);
     snprintf(rv->fmt_name, sizeof rv->fmt_name, "%s + %s", d->name, h->name);
@@ -228,8 +238,8 @@ static elstm_status resolve(resolver *rv, const char *time_cols, const char *tim
     if (rv->user_format)
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, 0,
                               "%s '%s' does not match the first value of any column "
-                              "(the whole value must match); name the time column with --time to "
-                              "see which part differs", rv->format_opt, rv->fmt);
+                              "(the whole value must match); %s", rv->format_opt, rv->fmt,
+                              hint(rv, "name the time column with --time to see which part differs"));
     return no_time_column(rv);
 }
 
@@ -298,15 +308,15 @@ static elstm_status text_time(resolver *rv, size_t r, size_t r_first, int64_t *o
                                   text_quote(joined, q, sizeof q), rv->format_opt, rv->fmt);
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
                               "time %s %s: %s does not match the layout %s of line %ld; write every "
-                              "time the same way, or give the layout with --time-format",
+                              "time the same way%s",
                               what, rv->qcols, text_quote(joined, q, sizeof q), rv->fmt_name,
-                              t->line[r_first]);
+                              t->line[r_first], rv->model ? "" : ", or give the layout with --time-format");
     }
     if (time_from_fields(&f, out, why, sizeof why) != 0)
         return elstm_diag_set(rv->diag, ELSTM_ERR_FORMAT, t->path, t->line[r],
                               "time %s %s: %s is not a valid time: %s%s", what, rv->qcols,
                               text_quote(joined, q, sizeof q), why,
-                              rv->mdy && strstr(why, "month ") == why
+                              rv->mdy && !rv->model && strstr(why, "month ") == why
                                   ? " (this layout is month/day/year; for day/month/year give "
                                     "--time-format '%d/%m/%Y %H:%M')"
                                   : "");
@@ -465,6 +475,7 @@ elstm_status series_build(series *s, const csv_table *t, const char *time_cols,
     rv.s = s;
     rv.diag = diag;
     /* a model's reading (it knows its interval) names its own fields, not options */
+    rv.model = want_interval > 0;
     rv.time_opt = want_interval > 0 ? "the model's time columns (metadata field 'time_cols')" : "--time";
     rv.format_opt = want_interval > 0 ? "the model's time format (metadata field 'time_format')" : "--time-format";
     elstm_status st = resolve(&rv, time_cols, time_format);

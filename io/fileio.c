@@ -98,6 +98,17 @@ elstm_status elstm_read_file(const char *path, uint8_t **data, size_t *len, size
     return ELSTM_OK;
 }
 
+uint32_t elstm_crc32(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
 /* ---- paths and temporary names ------------------------------------------------------ */
 
 int elstm_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
@@ -555,8 +566,8 @@ elstm_status elstm_output_check(const char *path, const elstm_output_rules *r, e
         snprintf(marker, sizeof marker, "%s/.edgelstm", path);
         if (lstat(marker, &lst) != 0 || !S_ISREG(lst.st_mode))
             return elstm_diag_set(diag, ELSTM_ERR_IO, path, 0,
-                                  "exists and is not a library edgelstm generated (no .edgelstm file in it); "
-                                  "remove it or choose another %s", opt);
+                                  "exists and is not %s (no .edgelstm file in it); remove it or choose another %s",
+                                  r->ours ? r->ours : "a folder edgelstm wrote", opt);
     } else if (exists && S_ISREG(st.st_mode)) {
         if (!r->force && !(r->is_ours && r->is_ours(path)))
             return elstm_diag_set(diag, ELSTM_ERR_IO, path, 0,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "edgelstm/meta.h"
 
@@ -317,6 +318,28 @@ elstm_status elstm_meta_check(const elstm_meta *m, int need_target, const char *
         if (!(isfinite(in->min) && isfinite(in->max) && in->min <= in->max))
             return bad_field(diag, what, key, "('%s') has a scaler min %g, max %g that is not a finite range", in->name,
                              in->min, in->max);
+    }
+    /* a column is read one way: as numbers or as compass points, not both; the target's
+     * column as numbers */
+    for (int i = 0; i < m->n_inputs; i++) {
+        const elstm_meta_input *a = &m->inputs[i];
+        if ((a->enc == ELSTM_ENC_COMPASS_SIN || a->enc == ELSTM_ENC_COMPASS_COS) && strcasecmp(a->source, m->target) == 0) {
+            char key[48];
+            snprintf(key, sizeof key, "inputs[%d]", i);
+            return bad_field(diag, what, key, "('%s') reads the target's column '%s' as compass points", a->name,
+                             a->source);
+        }
+        for (int j = 0; j < i; j++) {
+            const elstm_meta_input *b = &m->inputs[j];
+            if (a->source[0] && strcasecmp(a->source, b->source) == 0 &&
+                (a->enc == ELSTM_ENC_NUMERIC) != (b->enc == ELSTM_ENC_NUMERIC)) {
+                char key[48];
+                snprintf(key, sizeof key, "inputs[%d]", i);
+                return bad_field(diag, what, key, "('%s') reads column '%s' as %s, but input %d reads it as %s",
+                                 a->name, a->source, a->enc == ELSTM_ENC_NUMERIC ? "numbers" : "compass points", j,
+                                 b->enc == ELSTM_ENC_NUMERIC ? "numbers" : "compass points");
+            }
+        }
     }
     if (m->target_input < -1 || m->target_input >= m->n_inputs)
         return bad_field(diag, what, "target_input", "is %d, not -1 or the index of an input", m->target_input);

@@ -46,6 +46,21 @@ def train_model(csv, out, extra=(), binary=None):
     return run(["train", csv, *DATA, *SMALL, "-o", out, *extra], binary=binary)
 
 
+def start(name):
+    """A suite with a scratch folder, the CSV of make_csv and the small model trained on it:
+    (suite, folder, csv, model). Ends the suite at once if the model does not train."""
+    import tempfile
+    from elstm_testlib import Suite
+    s = Suite(name)
+    folder = tempfile.mkdtemp(prefix=f"elstm-{name}.")
+    csv = make_csv(os.path.join(folder, "data.csv"))
+    model = os.path.join(folder, "m.tflite")
+    st, _, err = train_model(csv, model)
+    if not s.check("the small model trains", st == 0, err[-300:]):
+        s.done()
+    return s, folder, csv, model
+
+
 def temp_names(folder):
     """Names in folder that look like edgelstm's temporary files or folders."""
     import re

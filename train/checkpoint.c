@@ -2,9 +2,14 @@
  * checkpoint.c - the trainer's state after an epoch, for --resume (docs/training.md):
  * a fixed header (magic, version, sizes, the fingerprint of the data and options, the
  * early-stopping and Adam counters, the RNG state), the parameter, Adam m and v and
- * best-weights blocks, then (version 2) the record of every epoch. Written atomically.
+ * best-weights blocks, the record of every epoch, and (version 3) the CRC-32 of all
+ * that. Written atomically. A checkpoint that is not one, an older one without the
+ * checksum, a damaged one (the checksum) and one whose values could not come from a run
+ * (the counters, the floats) are refused by name before anything of it is used.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +17,8 @@
 #include "internal.h"
 
 #define CKPT_MAGIC "ELSTMCK1"
+#define CKPT_VERSION 3
+#define CKPT_MAX_EPOCHS 100000000   /* far beyond --epochs; keeps every count in range */
 
 typedef struct ckpt_header {
     char magic[8];
@@ -60,16 +67,19 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
     return hash_windows(h, val);
 }
 
-elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+elstm_status tr_ckpt_serialize(const elstm_trainer *tr, uint64_t fp, uint8_t **out, size_t *out_len, elstm_diag *diag)
 {
     const size_t tot = tr->lay.total, blocks_end = sizeof(ckpt_header) + 4 * tot * sizeof(float),
-                 nbytes = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES;
+                 body = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES,
+                 nbytes = body + sizeof(uint32_t);
+    *out = NULL;
+    *out_len = 0;
     unsigned char *buf = calloc(1, nbytes);
     if (!buf) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, tr->opts.checkpoint, 0, "out of memory writing the checkpoint");
     ckpt_header hd;
     memset(&hd, 0, sizeof hd);
     memcpy(hd.magic, CKPT_MAGIC, 8);
-    hd.version = 2;
+    hd.version = CKPT_VERSION;
     hd.n_units = (uint32_t)tr->N;
     hd.n_input = (uint32_t)tr->I;
     hd.steps = (uint32_t)tr->T;
@@ -92,48 +102,126 @@ elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *dia
         double rec[4] = {e->epoch, e->loss, e->val_loss, e->lr};
         memcpy(buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, rec, sizeof rec);
     }
-    elstm_status s = elstm_write_file_atomic(tr->opts.checkpoint, buf, nbytes, diag);
+    uint32_t crc = elstm_crc32(buf, body);
+    memcpy(buf + body, &crc, sizeof crc);
+    *out = buf;
+    *out_len = nbytes;
+    return ELSTM_OK;
+}
+
+elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    elstm_status s = tr_ckpt_serialize(tr, fp, &buf, &len, diag);
+    if (s == ELSTM_OK) s = elstm_write_file_atomic(tr->opts.checkpoint, buf, len, diag);
     free(buf);
     return s;
 }
 
-elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
+/* "PATH: the checkpoint is damaged (WHY); start again without --resume". */
+static elstm_status damaged(const char *path, elstm_diag *diag, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static elstm_status damaged(const char *path, elstm_diag *diag, const char *fmt, ...)
 {
-    const char *path = tr->opts.checkpoint;
-    if (!path) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "resuming needs a checkpoint file");
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    elstm_status s = elstm_read_file(path, &buf, &len, 0, diag);
-    if (s != ELSTM_OK) return s;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                          "the checkpoint is damaged (%s); start again without --resume", why);
+}
+
+static int all_finite(const float *p, size_t n, int nonneg)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(p[i]) || (nonneg && p[i] < 0.0f)) return 0;
+    return 1;
+}
+
+elstm_status tr_ckpt_parse(elstm_trainer *tr, uint64_t fp, size_t batches, const uint8_t *buf, size_t len,
+                           const char *path, elstm_diag *diag)
+{
     const size_t tot = tr->lay.total;
     ckpt_header hd;
-    if (len < sizeof hd) goto bad;
+    if (len < 8 || memcmp(buf, CKPT_MAGIC, 8) != 0)
+        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                              "not an edgelstm checkpoint (it does not start with %s); start again without --resume",
+                              CKPT_MAGIC);
+    if (len < sizeof hd + sizeof(uint32_t)) return damaged(path, diag, "%zu bytes, shorter than its header", len);
     memcpy(&hd, buf, sizeof hd);
-    if (memcmp(hd.magic, CKPT_MAGIC, 8) != 0 || hd.version < 1 || hd.version > 2) goto bad;
+    if (hd.version != CKPT_VERSION)
+        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                              "a checkpoint of format %u, which this edgelstm does not resume (it writes format %d, "
+                              "with a checksum); start again without --resume",
+                              (unsigned)hd.version, CKPT_VERSION);
+    uint32_t crc;
+    memcpy(&crc, buf + len - sizeof crc, sizeof crc);
+    if (crc != elstm_crc32(buf, len - sizeof crc))
+        return damaged(path, diag, "its checksum does not match its %zu bytes", len);
+    /* the checksum holds: what follows catches a file made to look whole */
     if (hd.n_units != (uint32_t)tr->N || hd.n_input != (uint32_t)tr->I || hd.steps != (uint32_t)tr->T ||
-        hd.fingerprint != fp) {
-        free(buf);
+        hd.fingerprint != fp)
         return elstm_diag_set(diag, ELSTM_ERR_DATA, path, 0,
                               "the checkpoint was made with other data or options (units, steps, batch, "
                               "learning rate, seed or data differ); run without --resume to start again");
-    }
-    /* version 2 adds the epoch records after the blocks (version 1 files have none) */
     const size_t blocks_end = sizeof hd + 4 * tot * sizeof(float);
-    int64_t nh = 0;
-    if (hd.version >= 2 && len >= blocks_end + sizeof nh) memcpy(&nh, buf + blocks_end, sizeof nh);
-    if (hd.total != tot || hd.epochs_done < 0 || hd.best_epoch < 0 || hd.best_epoch > hd.epochs_done ||
-        hd.wait < 0 || hd.adam_t < 0 || nh < 0 || nh > hd.epochs_done ||
-        len != (hd.version >= 2 ? blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES : blocks_end))
-        goto bad;
-    tr->n_hist = 0;
+    if (hd.total != tot || len < blocks_end + sizeof(int64_t) + sizeof crc)
+        return damaged(path, diag, "its blocks do not hold %zu parameters", tot);
+    int64_t nh;
+    memcpy(&nh, buf + blocks_end, sizeof nh);
+    if (hd.epochs_done < 1 || hd.epochs_done > CKPT_MAX_EPOCHS)
+        return damaged(path, diag, "epochs done %d", (int)hd.epochs_done);
+    if (hd.best_epoch < 1 || hd.best_epoch > hd.epochs_done || hd.wait != hd.epochs_done - hd.best_epoch)
+        return damaged(path, diag, "best epoch %d and patience count %d after %d epochs", (int)hd.best_epoch,
+                       (int)hd.wait, (int)hd.epochs_done);
+    if (batches > (size_t)INT64_MAX / CKPT_MAX_EPOCHS || hd.adam_t != (int64_t)batches * hd.epochs_done)
+        return damaged(path, diag, "%lld Adam steps, not %zu batches x %d epochs", (long long)hd.adam_t, batches,
+                       (int)hd.epochs_done);
+    if (!(isfinite(hd.best_monitor) && hd.best_monitor >= 0.0))
+        return damaged(path, diag, "best loss %g", hd.best_monitor);
+    if ((hd.rng[0] | hd.rng[1] | hd.rng[2] | hd.rng[3]) == 0) return damaged(path, diag, "a zero random state");
+    if (nh != hd.epochs_done || len != blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES + sizeof crc)
+        return damaged(path, diag, "%lld epoch records for %d epochs in %zu bytes", (long long)nh,
+                       (int)hd.epochs_done, len);
+    const float *blocks[4];
+    for (int i = 0; i < 4; i++) blocks[i] = (const float *)(const void *)(buf + sizeof hd + (size_t)i * tot * sizeof(float));
+    float *copy = malloc(4 * tot * sizeof(float));   /* aligned for the checks */
+    if (!copy) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, path, 0, "out of memory reading the checkpoint");
+    memcpy(copy, blocks[0], 4 * tot * sizeof(float));
+    int finite = all_finite(copy, 2 * tot, 0) && all_finite(copy + 2 * tot, tot, 1) && all_finite(copy + 3 * tot, tot, 0);
+    if (!finite) {
+        free(copy);
+        return damaged(path, diag, "weights or Adam moments that are not finite (or a negative second moment)");
+    }
+    elstm_epoch_record *rec = malloc((size_t)nh * sizeof *rec + 1);
+    if (!rec) {
+        free(copy);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, path, 0, "out of memory reading the checkpoint");
+    }
     for (int64_t i = 0; i < nh; i++) {
-        double rec[4];
-        memcpy(rec, buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, sizeof rec);
-        elstm_epoch_record e = {(int)rec[0], rec[1], rec[2], rec[3]};
-        if ((s = tr_history_add(tr, &e, diag)) != ELSTM_OK) {
-            free(buf);
-            return s;
+        double r[4];
+        memcpy(r, buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, sizeof r);
+        if (r[0] != (double)(i + 1) || !(isfinite(r[1]) && r[1] >= 0.0) || !(isnan(r[2]) || (isfinite(r[2]) && r[2] >= 0.0)) ||
+            !(isfinite(r[3]) && r[3] > 0.0)) {
+            free(copy);
+            free(rec);
+            return damaged(path, diag, "the record of epoch %lld", (long long)(i + 1));
         }
+        rec[i] = (elstm_epoch_record){(int)r[0], r[1], r[2], r[3]};
+    }
+    /* all checked: now the trainer takes the state */
+    elstm_status s = ELSTM_OK;
+    tr->n_hist = 0;
+    for (int64_t i = 0; i < nh && s == ELSTM_OK; i++) s = tr_history_add(tr, &rec[i], diag);
+    free(rec);
+    if (s != ELSTM_OK) {
+        free(copy);
+        return s;
     }
     tr->epochs_done = hd.epochs_done;
     tr->best_epoch = hd.best_epoch;
@@ -141,14 +229,23 @@ elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag)
     tr->adam_t = hd.adam_t;
     memcpy(tr->rng.s, hd.rng, sizeof hd.rng);
     tr->best_monitor = hd.best_monitor;
-    float *blocks[4] = {tr->params, tr->m, tr->v, tr->best};
-    for (int i = 0; i < 4; i++)
-        memcpy(blocks[i], buf + sizeof hd + (size_t)i * tot * sizeof(float), tot * sizeof(float));
-    free(buf);
+    float *dst[4] = {tr->params, tr->m, tr->v, tr->best};
+    for (int i = 0; i < 4; i++) memcpy(dst[i], copy + (size_t)i * tot, tot * sizeof(float));
+    free(copy);
     return ELSTM_OK;
-bad:
+}
+
+elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, size_t batches, elstm_diag *diag)
+{
+    const char *path = tr->opts.checkpoint;
+    if (!path) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "resuming needs a checkpoint file");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    elstm_status s = elstm_read_file(path, &buf, &len, 0, diag);
+    if (s != ELSTM_OK) return s;
+    s = tr_ckpt_parse(tr, fp, batches, buf, len, path, diag);
     free(buf);
-    return elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0, "not an edgelstm checkpoint, or a damaged one");
+    return s;
 }
 
 int elstm_checkpoint_is(const char *path)

@@ -29,11 +29,11 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
 
     const uint64_t fp = tr_fingerprint(tr, train, val);
+    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
     if (resume) {
-        if ((s = tr_ckpt_read(tr, fp, diag)) != ELSTM_OK) return s;
+        if ((s = tr_ckpt_read(tr, fp, batches, diag)) != ELSTM_OK) return s;
         res->resumed_from = tr->epochs_done;
     }
-    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
     size_t *perm = malloc(n * sizeof *perm);
     if (!perm) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
 

@@ -116,6 +116,13 @@ elstm_status tr_check_windows(const elstm_trainer *tr, const elstm_windows *w, e
 /* checkpoint.c */
 uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val);
 elstm_status tr_ckpt_write(const elstm_trainer *tr, uint64_t fp, elstm_diag *diag);
-elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, elstm_diag *diag);
+/* The bytes tr_ckpt_write writes (malloc'd). */
+elstm_status tr_ckpt_serialize(const elstm_trainer *tr, uint64_t fp, uint8_t **out, size_t *out_len, elstm_diag *diag);
+/* Resume from opts.checkpoint: `batches` per epoch (each one Adam step). The parse is the
+ * whole check of a checkpoint's bytes (the checkpoint fuzz target calls it directly); on
+ * failure the trainer is unchanged. */
+elstm_status tr_ckpt_read(elstm_trainer *tr, uint64_t fp, size_t batches, elstm_diag *diag);
+elstm_status tr_ckpt_parse(elstm_trainer *tr, uint64_t fp, size_t batches, const uint8_t *buf, size_t len,
+                           const char *path, elstm_diag *diag);
 
 #endif /* EDGELSTM_TRAIN_INTERNAL_H */

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "edgelstm/diag.h"
+#include "edgelstm/fileio.h"
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
 #include "edgelstm/quant.h"
@@ -163,8 +164,7 @@ int elstm_codegen_zip_is_ours(const char *path);
  * atomically (see above). */
 elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int zip, elstm_diag *diag);
 
-/* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it). */
-uint32_t elstm_crc32(const void *data, size_t len);
+/* elstm_crc32 (the banner's checksum of the model file) is in edgelstm/fileio.h. */
 
 /* Load a forecaster file and the CRC-32 of its bytes (for the banner), reading the file
  * once (elstm_forecaster_load_buffer). On failure `f` is empty. */

@@ -34,6 +34,10 @@ elstm_status elstm_open_input(const char *path, FILE **f, elstm_diag *diag);
 elstm_status elstm_read_file(const char *path, uint8_t **data, size_t *len, size_t max_len,
                              elstm_diag *diag);
 
+/* CRC-32 (IEEE 802.3, as zlib and `crc32` compute it): the banner of deployed libraries,
+ * the checksum of training checkpoints. */
+uint32_t elstm_crc32(const void *data, size_t len);
+
 /* Write `len` bytes to `path` atomically. */
 elstm_status elstm_write_file_atomic(const char *path, const void *data, size_t len,
                                      elstm_diag *diag);

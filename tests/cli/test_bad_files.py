@@ -10,19 +10,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 
-from elstm_files import BIN, DATA, SMALL, make_csv, run, temp_names, train_model
-from elstm_testlib import ROOT, Suite
+from elstm_files import BIN, DATA, SMALL, make_csv, run, start, temp_names
+from elstm_testlib import ROOT
 
-s = Suite("bad-files")
-T = tempfile.mkdtemp(prefix="elstm-badfiles.")
+s, T, CSV, M = start("bad-files")
 SET_META = os.path.join(ROOT, os.environ.get("BUILD", "build"), "asan", "tools", "set_meta")
-CSV = make_csv(os.path.join(T, "data.csv"))
-M = os.path.join(T, "m.tflite")
-st, _, err = train_model(CSV, M)
-if not s.check("the small model trains", st == 0, err[-300:]):
-    s.done()
 st, out, err = run(["inspect", M, "--json"])
 META = json.loads(out)["metadata"]["edgelstm"]
 
@@ -76,6 +69,7 @@ MUTANTS = [
     ("inputs[0]", input_setter("min", 99.0)),
     ("inputs[0]", input_setter("name", "")),
     ("target_input", setter("target_input", 40)),
+    ("inputs[0]", input_setter("encoding", "compass_sin")),   # TEMP read as numbers and as compass points
 ]
 d = tempfile.mkdtemp(prefix="out.", dir=T)
 for i, (field, change) in enumerate(MUTANTS):
@@ -99,6 +93,22 @@ for i, (field, change) in enumerate(MUTANTS):
     s.check(f"inspect shows the model and says its metadata is damaged ('{field}', {i})",
             st == 0 and "edgelstm cannot use this metadata" in out and f"'{field}'" in out and "\x1b" not in out,
             f"status {st}: {err.strip()} {out[-300:]}")
+
+# --- a file that does not fit the model: the model's fields are named, never an option ----------
+other = os.path.join(T, "other_layout.csv")
+with open(CSV) as f, open(other, "w") as g:
+    for k, line in enumerate(f):
+        if k:
+            t, rest = line.split(",", 1)
+            day, hour = t.split(" ")
+            line = f"{day[8:10]}.{day[5:7]}.{day[0:4]} {hour[:5]}x,{rest}"
+        g.write(line)
+skip = os.path.join(T, "short.csv")
+open(skip, "w").write("time,TEMP\n")
+for what, path in (("times in another layout", other), ("a header only", skip)):
+    st, _, err = run(["predict", M, path])
+    s.check(f"predict on a file with {what} names the file, and no option",
+            st == 1 and sentence(err) and path in err and "--" not in err, err.strip())
 
 # --- scalers beyond float32 ---------------------------------------------------------------------------
 for label, extra, value in (("target", ["--features", "PRES"], lambda i, v: 1e39 if i == 5 else v),

@@ -17,20 +17,13 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 
-from elstm_files import BIN, DATA, SMALL, make_csv, run, temp_names, train_model
-from elstm_testlib import Suite
+from elstm_files import BIN, DATA, SMALL, run, start, temp_names, train_model
+from elstm_testlib import ELSTM_FAST
 
-s = Suite("output-safety")
-T = tempfile.mkdtemp(prefix="elstm-safety.")
-CSV = make_csv(os.path.join(T, "data.csv"))
-M = os.path.join(T, "m.tflite")
-st, _, err = train_model(CSV, M)
-if not s.check("the small model trains", st == 0, err[-300:]):
-    s.done()
+s, T, CSV, M = start("output-safety")
 IS_ROOT = os.geteuid() == 0
 
 
@@ -79,7 +72,14 @@ WRITERS = [
     Writer("deploy esp-idf", deploy("esp-idf"), deploy("esp-idf", name="old"), [M], folder=True),
     Writer("deploy platformio", deploy("platformio"), deploy("platformio", name="old"), [M], folder=True),
     Writer("deploy arduino", deploy("arduino"), deploy("arduino", name="old"), [M], stream=True, ext=".zip"),
+    Writer("report -o", lambda o: ["report", M, CSV, "--no-profile", "-o", o],
+           lambda o: ["report", M2, CSV, "--no-profile", "-o", o], [M, CSV], stream=True, ext=".html"),
 ]
+WRITERS.append(Writer("adopt -o", lambda o: ["adopt", M, CSV, *DATA, "-o", o],
+                      lambda o: ["adopt", M2, CSV, *DATA, "-o", o], [M, CSV], ext=".tflite"))
+if run(["help", "quantize"])[0] == 0:   # issue 11's command writes a model too
+    WRITERS.append(Writer("quantize -o", lambda o: ["quantize", M, CSV, "-o", o],
+                          lambda o: ["quantize", M2, CSV, "-o", o], [M, CSV], ext=".tflite"))
 
 
 def fresh_dir(tag):
@@ -221,6 +221,30 @@ s.check("train refuses to replace a foreign file at MODEL.ckpt",
         st == 1 and "--force" in err and open(out + ".ckpt").read() == "my notes\n" and not os.path.exists(out),
         f"status {st}: {err.strip()}")
 
+# --- profile --keep DIR builds in a folder: never one of the user's -----------------------------------
+if shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm"):
+    d = fresh_dir("keep")
+    mine = os.path.join(d, "project")
+    os.mkdir(mine)
+    open(os.path.join(mine, "Makefile"), "w").write("all:\n\techo mine\n")
+    st, _, err = run(["profile", M, "--keep", mine])
+    s.check("profile --keep refuses a folder of the user's, its files intact",
+            st == 1 and "--keep" in err and open(os.path.join(mine, "Makefile")).read().startswith("all:"),
+            f"status {st}: {err.strip()}")
+    keep = os.path.join(d, "kept")
+    st, _, err = run(["profile", M, "--keep", keep])
+    st2, _, err2 = run(["profile", M, "--keep", keep])
+    s.check("profile --keep makes a marked folder and builds in it again",
+            st == 0 and st2 == 0 and os.path.exists(os.path.join(keep, ".edgelstm")), f"{st} {err} {st2} {err2}")
+    empty = os.path.join(d, "empty")
+    os.mkdir(empty)
+    st, _, err = run(["profile", M, "--keep", empty])
+    s.check("profile --keep takes an empty folder", st == 0, f"status {st}: {err.strip()}")
+    st, _, err = run(["profile", M, "--keep", os.path.dirname(M)])
+    s.check("profile --keep refuses the folder that holds the model", st == 1 and "holds" in err, err.strip())
+else:
+    print("# output-safety: profile --keep cases skipped: no arm-none-eabi-gcc or qemu-system-arm")
+
 # --- names: 250 bytes work, longer ones are refused before any work ---------------------------------
 for w in WRITERS:
     d = fresh_dir("long")
@@ -313,6 +337,7 @@ for mask, mode in ((0o077, 0o600), (0o022, 0o644)):
             st == 0 and stat.S_IMODE(os.stat(out).st_mode) == mode, f"status {st} mode {oct(os.stat(out).st_mode)}")
 STRACE = shutil.which("strace")
 TRACED = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")   # LeakSanitizer does not run under ptrace
+KILLED = os.environ.get("ELSTM_TEST_BIN", ELSTM_FAST)     # the optimized build: many runs, no sanitizer needed
 if STRACE:
     out = os.path.join(d, "sync.csv")
     log = os.path.join(d, "strace.log")
@@ -346,6 +371,7 @@ s.check("a later write removes temporary files of dead writers and keeps a live 
 # --- kill -9 at each write stage ---------------------------------------------------------------------
 KILLS = {
     "predict -o": [("fsync", 1), ("rename", 1), ("fsync", 2)],
+    "report -o": [("fsync", 1), ("rename", 1)],
     "train --export-windows": [("fsync", 1), ("rename", 1)],
     "deploy arduino": [("fsync", 1), ("rename", 1), ("fsync", 2)],
     "deploy c": [("mkdir", 2), ("fsync", 1), ("fsync", 5), ("renameat2", 1)],
@@ -364,7 +390,8 @@ for w in WRITERS if STRACE else []:
                 st0, _, _ = run(w.variant(out))
                 before = digest(out) if st0 == 0 else None
             st, _, err = run(["-f", "-qq", "-o", "/dev/null", "-e", f"trace={call}", "-e",
-                              f"inject={call}:signal=KILL:when={when}", BIN, *w.cmd(out)], binary=STRACE, env=TRACED)
+                              f"inject={call}:signal=KILL:when={when}", KILLED, *w.cmd(out)], binary=STRACE,
+                             env=TRACED)
             killed = st in (-9, 137)
             now = digest(out) if os.path.exists(out) else None
             if w.name == "train -o":   # MODEL holds the best weights so far: a whole model

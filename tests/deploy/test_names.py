@@ -8,24 +8,15 @@ library that compiles warning-free with its example (gcc -Werror -pedantic) and 
 The names the issue found (run_classifier, edgelstm_lstm, edgelstm_device, edgelstm_status,
 edgelstm_act) are among them.
 """
-import io
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 import zipfile
 
-from elstm_files import BIN, make_csv, run, train_model
-from elstm_testlib import Suite
+from elstm_files import run, start
 
-s = Suite("deploy-names")
-T = tempfile.mkdtemp(prefix="elstm-names.")
-CSV = make_csv(os.path.join(T, "data.csv"))
-M = os.path.join(T, "m.tflite")
-st, _, err = train_model(CSV, M)
-if not s.check("the small model trains", st == 0, err[-300:]):
-    s.done()
+s, T, CSV, M = start("deploy-names")
 STRICT = ["-std=c99", "-O0", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 ROOTS = ("elstm", "edgelstm", "ei", "eidsp", "run_classifier", "signal")
 

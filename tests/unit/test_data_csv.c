@@ -80,7 +80,7 @@ static void table(void)
                       "\r\n"
                       "01/02/2017,\" 2.5 \",x,\r\n"
                       "01/03/2017,NaN,\"\",7";
-    elstm_status st = csv_read(&t, "mem.csv", csv, strlen(csv), 0, NULL, &d);
+    elstm_status st = csv_read(&t, "mem.csv", csv, strlen(csv), 0, 0, NULL, &d);
     TEST_EQ_INT("BOM + CRLF + quoting load", st, ELSTM_OK);
     if (st != ELSTM_OK) {
         printf("# %s\n", d.msg);
@@ -110,7 +110,7 @@ static void table(void)
     /* delimiters, skipped lines, unnamed columns, Latin-1 names */
     csv = "station 723170,\"GREENSBORO\",NC\n# comment; with; semicolons\n"
           ";T (\xB0" "C);p\n0;1,5;3\n";
-    st = csv_read(&t, "semi.csv", csv, strlen(csv), 2, NULL, &d);
+    st = csv_read(&t, "semi.csv", csv, strlen(csv), 2, 0, NULL, &d);
     TEST_EQ_INT("--skip-rows 2 then a ';' header", st, ELSTM_OK);
     if (st == ELSTM_OK) {
         TEST_EQ_INT("';' detected", t.delim, ';');
@@ -123,19 +123,19 @@ static void table(void)
         csv_free_table(&t);
     }
     csv = "time\ta b\tc\n2013-03-01\t1\t2\n";
-    st = csv_read(&t, "tab.csv", csv, strlen(csv), 0, NULL, &d);
+    st = csv_read(&t, "tab.csv", csv, strlen(csv), 0, 0, NULL, &d);
     TEST_TRUE("tab delimiter detected", st == ELSTM_OK && t.delim == '\t' && t.ncols == 3 &&
                                             strcmp(t.col[1].name, "a b") == 0);
     if (st == ELSTM_OK) csv_free_table(&t);
     /* old Mac line ends (CR alone) count lines like LF */
     csv = "time,x\r2013-01-01 00:00,1\r\r2013-01-01 01:00,2\r";
-    st = csv_read(&t, "cr.csv", csv, strlen(csv), 0, NULL, &d);
+    st = csv_read(&t, "cr.csv", csv, strlen(csv), 0, 0, NULL, &d);
     TEST_TRUE("CR line ends: 2 rows on lines 2 and 4",
               st == ELSTM_OK && t.nrows == 2 && t.line[0] == 2 && t.line[1] == 4 &&
                   t.col[1].state[1] == CELL_NUM && t.col[1].cell[1].num == 2);
     if (st == ELSTM_OK) csv_free_table(&t);
     csv = "skip me\rtime,x\r2013-01-01 00:00,1\r";
-    st = csv_read(&t, "crskip.csv", csv, strlen(csv), 1, NULL, &d);
+    st = csv_read(&t, "crskip.csv", csv, strlen(csv), 1, 0, NULL, &d);
     TEST_TRUE("CR line ends with --skip-rows 1", st == ELSTM_OK && t.nrows == 1 &&
                                                      t.header_line == 2 && t.line[0] == 3);
     if (st == ELSTM_OK) csv_free_table(&t);
@@ -159,7 +159,7 @@ static void table(void)
             rows++;
         }
         if (f) fclose(f);
-        st = f ? csv_read(&t, path, NULL, 0, 0, NULL, &d) : ELSTM_ERR_IO;
+        st = f ? csv_read(&t, path, NULL, 0, 0, 0, NULL, &d) : ELSTM_ERR_IO;
         TEST_TRUE("CRLF across a read boundary: every row on its own line",
                   st == ELSTM_OK && t.nrows == (size_t)rows && t.line[1] == 3 &&
                       t.line[rows - 1] == rows + 1);
@@ -167,7 +167,7 @@ static void table(void)
         remove(path);
     }
     csv = "time,y\n2013,1\n";
-    st = csv_read(&t, "keep.csv", csv, strlen(csv), 0, "TIME", &d);
+    st = csv_read(&t, "keep.csv", csv, strlen(csv), 0, 0, "TIME", &d);
     TEST_TRUE("columns named as time keep their text",
               st == ELSTM_OK && t.col[0].state[0] == CELL_TEXT && t.col[1].state[0] == CELL_NUM);
     if (st == ELSTM_OK) csv_free_table(&t);
