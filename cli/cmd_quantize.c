@@ -1,11 +1,12 @@
 /* cmd_quantize.c - `edgelstm quantize MODEL DATA -o OUT [--scheme int8|int16x8]
- * [--calibration N] [--io float|int] [--json]`: post-training full-integer quantization. */
+ * [--calibration N] [--io float|int] [--force] [--json]`: post-training full-integer quantization. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmd_eval.h"
+#include "edgelstm/fileio.h"
 #include "edgelstm/quantize.h"
 
 static const cli_opt quantize_opts[] = {
@@ -17,7 +18,7 @@ static const cli_opt quantize_opts[] = {
                            "or int (int8, or int16 for int16x8)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {quantize_opts, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {quantize_opts, cli_force_opt, cli_json_opt, NULL};
 
 static json_t *range_json(float lo, float hi)
 {
@@ -70,10 +71,15 @@ static int run(cli_ctx *ctx)
     else if (io) return cli_usage_error(ctx, "option '--io' must be float or int, not '%s'", io);
     if (cli_get_int(ctx, "--calibration", 1, 100000000L, &n)) return CLI_EXIT_USAGE;
     o.calibration = (size_t)n;
+    /* the output first: never an input, a file edgelstm did not write only with --force */
+    const char *inputs[] = {ctx->pos[0], ctx->pos[1], NULL};
+    elstm_output_rules r = {"-o", inputs, cli_has(ctx, "--force"), 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
+    int rc = cli_check_output(out, &r);
+    if (rc) return rc;
 
     elstm_forecaster f;
     elstm_dataset ds;
-    int rc = cli_load_model_and_data(ctx->pos[0], ctx->pos[1], &f, &ds);
+    rc = cli_load_model_and_data(ctx->pos[0], ctx->pos[1], &f, &ds);
     if (rc) return rc;
     elstm_quantized q;
     elstm_diag diag;
@@ -95,7 +101,7 @@ static int run(cli_ctx *ctx)
 }
 
 const cli_command cli_cmd_quantize = {
-    "quantize", "MODEL.tflite FILE -o OUT.tflite [--scheme int8|int16x8] [--calibration N] [--io float|int] [--json]",
+    "quantize", "MODEL.tflite FILE -o OUT.tflite [--scheme int8|int16x8] [--calibration N] [--io float|int] [--force] [--json]",
     "post-training full-integer quantization (int8 or int16x8), calibrated on FILE",
     "Reads FILE the way the float model's training read its data (its metadata), runs the\n"
     "model over windows of the training split (--calibration, evenly spread) and records the\n"
@@ -104,7 +110,8 @@ const cli_command cli_cmd_quantize = {
     "cell state with a power-of-two scale, int8 activations (int16 with --scheme int16x8,\n"
     "int64 biases), the LSTM's intermediate tensors, and float32 input and output through\n"
     "QUANTIZE/DEQUANTIZE unless --io int. The metadata (scaler, columns, horizon) is the\n"
-    "float model's, so eval, predict and deploy use OUT like the float model. See\n"
-    "docs/quant.md.",
+    "float model's, so eval, predict and deploy use OUT like the float model. OUT is never\n"
+    "one of the inputs; an existing file edgelstm did not write is replaced only with\n"
+    "--force. See docs/quant.md.",
     2, 2, groups, run,
 };
