@@ -117,9 +117,18 @@ int cli_print_json(void *json_t_value);
  * before anything else. */
 void cli_init_texts(void);
 
+/* The train command's work (cmd_train.c) for a parsed command line: messages on stderr;
+ * with summary_json, *summary_json receives the --json summary (a jansson json_t*, the
+ * caller's) instead of it being printed. Returns the exit status. `fleet` runs its
+ * tasks through it, so a task is exactly `edgelstm train` with the same options. */
+int cli_train_run(cli_ctx *ctx, void **summary_json);
+/* 1 once SIGINT or SIGTERM stopped a training run (the process should stop too). */
+int cli_train_interrupted(void);
+extern const cli_opt cli_train_opts[];   /* --units --epochs --batch --lr --patience --seed --threads */
+
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
     cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report, cli_cmd_adopt,
-    cli_cmd_quantize;
+    cli_cmd_quantize, cli_cmd_fleet;
 
 /* Write the HTML report of a model on a data file (cmd_report.c; `train --report` too):
  * messages on stderr, the --json summary on stdout when `json`. `option` names `out` in

@@ -24,8 +24,12 @@
 #include "cmd_eval.h"
 #include "edgelstm/fileio.h"
 
-static const cli_opt model_opts[] = {
+static const cli_opt output_opt[] = {
     {"--output", "-o", "MODEL.tflite", "the model file to write (required)"},
+    {NULL, NULL, NULL, NULL},
+};
+/* The model options: shared with `fleet`, which passes them to every task. */
+const cli_opt cli_train_opts[] = {
     {"--units", NULL, "N", "LSTM units (default 128)"},
     {"--epochs", NULL, "N", "maximum epochs (default 20)"},
     {"--batch", NULL, "N", "windows per Adam step (default 32)"},
@@ -33,12 +37,15 @@ static const cli_opt model_opts[] = {
     {"--patience", NULL, "N", "stop after N epochs without a better val_loss; 0 = never (default 5)"},
     {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
+    {NULL, NULL, NULL, NULL},
+};
+static const cli_opt run_opts[] = {
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_force_opt, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_train_opts, run_opts, cli_force_opt, cli_json_opt, NULL};
 
 #define WINDOWS_MAGIC "ELSTMWIN1 "
 
@@ -234,7 +241,7 @@ static int fit_failed(elstm_status s, const elstm_diag *diag, const elstm_train_
  * epoch came before the resume has it too), remove the checkpoint, evaluate the test
  * split, and print the --json summary. */
 static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, const elstm_train_opts *topts,
-                    elstm_dataset *ds, const char *out, int resume, int json, const progress *pr)
+                    elstm_dataset *ds, const char *out, int resume, json_t **summary, const progress *pr)
 {
     const int val = ds->n_win[ELSTM_SPLIT_VAL] > 0;
     const char *monitor = val ? "val_loss" : "loss";
@@ -270,7 +277,7 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
         cli_eval_print(stderr, &er, ds->meta.target);
         test = cli_eval_json(&er);
     }
-    if (!json) {
+    if (!summary) {
         json_decref(test);
         return 0;
     }
@@ -280,19 +287,26 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
                           "train_seconds", res->train_seconds, "windows_per_second", wps,
                           "early_stopped", res->early_stopped, "resumed_from", res->resumed_from);
     if (o) {
+        json_object_set_new(o, "windows", json_pack("{s:I, s:I, s:I}", "train", (json_int_t)ds->n_win[ELSTM_SPLIT_TRAIN],
+                                                     "validation", (json_int_t)ds->n_win[ELSTM_SPLIT_VAL],
+                                                     "test", (json_int_t)ds->n_win[ELSTM_SPLIT_TEST]));
         json_object_set_new(o, "test", test ? test : json_null());
         json_object_set(o, "epoch_seconds", pr->epoch_seconds);
     } else {
         json_decref(test);
     }
-    return cli_print_json(o);
+    *summary = o;
+    return o ? 0 : cli_error("out of memory");
 }
 
-static int run(cli_ctx *ctx)
+int cli_train_interrupted(void) { return g_stop != 0; }
+
+int cli_train_run(cli_ctx *ctx, void **summary_json)
 {
+    json_t **summary = (json_t **)summary_json;
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
     const char *report = cli_get(ctx, "--report");
-    const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume");
+    const int resume = cli_has(ctx, "--resume");
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
     elstm_data_opts dopts;
@@ -376,7 +390,7 @@ static int run(cli_ctx *ctx)
     s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
     catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
-    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, &ds, out, resume, json, &pr)
+    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, &ds, out, resume, summary, &pr)
                        : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);
     if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, "--report", NULL, 1, 240.0, 0, force);
 done:
@@ -385,6 +399,15 @@ done:
     elstm_windows_free(&wtr);
     elstm_windows_free(&wva);
     elstm_data_free(&ds);
+    return rc;
+}
+
+static int run(cli_ctx *ctx)
+{
+    void *summary = NULL;
+    int rc = cli_train_run(ctx, cli_has(ctx, "--json") ? &summary : NULL);
+    if (rc == 0 && summary) return cli_print_json(summary);
+    json_decref(summary);
     return rc;
 }
 

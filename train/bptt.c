@@ -34,60 +34,103 @@ static size_t slice_window(const worker *w, size_t b)
     return w->idx ? w->idx[b] : w->first + b;
 }
 
+/* Z's element (row r = t n + b of the slice, gate column j) and HX's (column c):
+ * 16-column panels ([G/16][zps][16], [K1P/16][hps][16]) when the trainer is packed, else
+ * row-major ([T n][G], [T n][N+I]). Runs of 16 columns (packed) or of a whole gate (N)
+ * are contiguous either way; the element loops below go over such runs. */
+static inline float *zat(const worker *w, size_t r, size_t j)
+{
+    return w->zps ? w->z + (j >> 4) * w->zps + r * 16 + (j & 15) : w->z + r * 4 * (size_t)w->tr->N + j;
+}
+
+static inline float *hxat(const worker *w, size_t r, size_t c)
+{
+    return w->hps ? w->hx + (c >> 4) * w->hps + r * 16 + (c & 15)
+                  : w->hx + r * (size_t)(w->tr->N + w->tr->I) + c;
+}
+
+/* One run of units: gate activations (bias added), cell state, its tanh, hidden state.
+ * `run` is a constant where it is inlined (16 for panels, so the loops are unrolled). */
+static inline __attribute__((always_inline)) void cell_forward(float *ai, float *af, float *ag, float *ao,
+                                                               const float *bias, size_t NN,
+                                                               const float *cp, float *c, float *tc,
+                                                               float *h, const size_t run)
+{
+    tact_sigmoid_b(ai, bias, run);
+    tact_sigmoid_b(af, bias + NN, run);
+    tact_tanh_b(ag, bias + 2 * NN, run);
+    tact_sigmoid_b(ao, bias + 3 * NN, run);
+    if (cp) {
+        for (size_t k = 0; k < run; k++) c[k] = af[k] * cp[k] + ai[k] * ag[k];
+    } else {
+        for (size_t k = 0; k < run; k++) c[k] = ai[k] * ag[k];
+    }
+    for (size_t k = 0; k < run; k++) tc[k] = c[k];
+    tact_tanh(tc, run);
+    for (size_t k = 0; k < run; k++) h[k] = ao[k] * tc[k];
+}
+
+/* One run of units backward: activations in, dZ out (in place); dc carried to t - 1. */
+static inline __attribute__((always_inline)) void cell_backward(float *ai, float *af, float *ag, float *ao,
+                                                                const float *tc, const float *dh,
+                                                                const float *cp, float *dc, const size_t run)
+{
+    for (size_t k = 0; k < run; k++) {
+        float ig = ai[k], fg = af[k], gg = ag[k], og = ao[k];
+        float tk = tc[k], dhk = dh[k];
+        float dck = dc[k] + dhk * og * (1.0f - tk * tk);
+        float cpk = cp ? cp[k] : 0.0f;
+        ai[k] = dck * gg * ig * (1.0f - ig);
+        af[k] = dck * cpk * fg * (1.0f - fg);
+        ag[k] = dck * ig * (1.0f - gg * gg);
+        ao[k] = dhk * tk * og * (1.0f - og);
+        dc[k] = dck * fg;
+    }
+}
+
 static void slice_forward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
     const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N, K1 = N + I;
-    const size_t n = w->n, NN = (size_t)N;
+    const size_t n = w->n, NN = (size_t)N, run = w->zps ? 16 : NN;
     const pview p = tr_view(tr->params, &tr->lay);
     const elstm_windows *win = w->w;
 
     /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 */
     for (size_t b = 0; b < n; b++) {
         const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
-        memset(w->hx + b * K1, 0, NN * sizeof(float));
+        for (size_t k0 = 0; k0 < NN; k0 += run) memset(hxat(w, b, k0), 0, run * sizeof(float));
         for (int t = 0; t < T; t++) { /* a few floats each: a loop, not a memcpy call */
-            float *dst = w->hx + ((size_t)t * n + b) * K1 + N;
+            float *dst = hxat(w, (size_t)t * n + b, NN); /* N is a multiple of 16 with panels */
             const float *xt = src + (size_t)t * I;
             for (int j = 0; j < I; j++) dst[j] = xt[j];
         }
     }
     for (int t = 0; t < T; t++) {
-        float *zt = w->z + (size_t)t * n * G;
         float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
         const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
-        const float *hxt = w->hx + (size_t)t * n * K1;
-        /* where h_t goes: the next step's GEMM rows, or hlast */
-        float *hn = t + 1 < T ? w->hx + (size_t)(t + 1) * n * K1 : w->hlast;
-        const size_t hn_stride = t + 1 < T ? (size_t)K1 : NN;
+        const size_t r0 = (size_t)t * n;
         /* Z[t] = [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G]; the bias is added by the
          * activations below */
 #if TGEMM_AVAILABLE
-        if (tr->packed) tgemm((int)n, G, K1, hxt, K1, tr->wcat_p, zt, G, 0);
+        if (w->zps) tgemm((int)n, G / 16, K1, hxat(w, r0, 0), TGEMM_A_PANELS, w->hps, tr->wcat_p,
+                          (size_t)K1 * 16, zat(w, r0, 0), 16, w->zps, 0);
         else
 #endif
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxt, K1, tr->wcat,
-                    K1, 0.0f, zt, G);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxat(w, r0, 0), K1,
+                    tr->wcat, K1, 0.0f, zat(w, r0, 0), G);
         for (size_t b = 0; b < n; b++) {
-            float *a = zt + b * G;
-            tact_sigmoid_b(a, p.b, 2 * NN);                    /* i, f */
-            tact_tanh_b(a + 2 * NN, p.b + 2 * NN, NN);         /* g */
-            tact_sigmoid_b(a + 3 * NN, p.b + 3 * NN, NN);      /* o */
-            float *c = ct + b * NN;
-            const float *ai = a, *af = a + NN, *ag = a + 2 * NN;
-            if (cp) {
-                const float *cpb = cp + b * NN;
-                for (size_t k = 0; k < NN; k++) c[k] = af[k] * cpb[k] + ai[k] * ag[k];
-            } else {
-                for (size_t k = 0; k < NN; k++) c[k] = ai[k] * ag[k];
+            const size_t r = r0 + b;
+            for (size_t k0 = 0; k0 < NN; k0 += run) { /* units [k0, k0 + run) */
+                /* h_t goes to the next step's GEMM rows, or to hlast */
+                float *h = t + 1 < T ? hxat(w, r + n, k0) : w->hlast + b * NN + k0;
+                float *ai = zat(w, r, k0), *af = zat(w, r, NN + k0), *ag = zat(w, r, 2 * NN + k0),
+                      *ao = zat(w, r, 3 * NN + k0);
+                const float *cpb = cp ? cp + b * NN + k0 : NULL;
+                float *c = ct + b * NN + k0, *tc = tct + b * NN + k0;
+                if (w->zps) cell_forward(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h, 16);
+                else cell_forward(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h, NN);
             }
-        }
-        memcpy(tct, ct, n * NN * sizeof(float));
-        tact_tanh(tct, n * NN);
-        for (size_t b = 0; b < n; b++) {
-            const float *ao = zt + b * G + 3 * NN, *tb = tct + b * NN;
-            float *hb = hn + b * hn_stride;
-            for (size_t k = 0; k < NN; k++) hb[k] = ao[k] * tb[k];
         }
     }
     double sse = 0.0;
@@ -107,7 +150,7 @@ static void slice_backward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
     const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N, K1 = N + I;
-    const size_t n = w->n, NN = (size_t)N;
+    const size_t n = w->n, NN = (size_t)N, run = w->zps ? 16 : NN;
     const pview p = tr_view(tr->params, &tr->lay);
     pview g = tr_view(w->grad, &tr->lay);
     const float scale = 2.0f / (float)w->batch_total;
@@ -125,56 +168,59 @@ static void slice_backward(worker *w)
     }
     memset(w->dc, 0, n * NN * sizeof(float));
     memset(g.b, 0, (size_t)G * sizeof(float));
-    /* packed: the weight gradients of every group of steps (TGEMM_KC rows) right after
+    /* the weight gradients of every group of steps (TGEMM_GROUP_ROWS rows) right after
      * their dZ, while dZ and [H, X] of those steps are still in L2 */
     const int K1P = (K1 + 15) / 16 * 16;
-    const int group = TGEMM_AVAILABLE && tr->packed ? ((int)n >= TGEMM_GROUP_ROWS ? 1 : TGEMM_GROUP_ROWS / (int)n) : T;
+    const int group = TGEMM_AVAILABLE && w->zps ? ((int)n >= TGEMM_GROUP_ROWS ? 1 : TGEMM_GROUP_ROWS / (int)n) : T;
     int t_end = T;
 
     for (int t = T - 1; t >= 0; t--) {
-        float *zt = w->z + (size_t)t * n * G;
         const float *tct = w->tc + (size_t)t * n * NN;
         const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        const size_t r0 = (size_t)t * n;
         for (size_t b = 0; b < n; b++) {
-            float *a = zt + b * G; /* activations in, dZ out */
-            float *dc = w->dc + b * NN;
-            const float *dh = w->dh + b * NN, *tc = tct + b * NN;
-            for (size_t k = 0; k < NN; k++) {
-                float ig = a[k], fg = a[NN + k], gg = a[2 * NN + k], og = a[3 * NN + k];
-                float tk = tc[k], dhk = dh[k];
-                float dck = dc[k] + dhk * og * (1.0f - tk * tk);
-                float cpk = cp ? cp[b * NN + k] : 0.0f;
-                a[k] = dck * gg * ig * (1.0f - ig);
-                a[NN + k] = dck * cpk * fg * (1.0f - fg);
-                a[2 * NN + k] = dck * ig * (1.0f - gg * gg);
-                a[3 * NN + k] = dhk * tk * og * (1.0f - og);
-                dc[k] = dck * fg;
+            const size_t r = r0 + b;
+            for (size_t k0 = 0; k0 < NN; k0 += run) {
+                float *ai = zat(w, r, k0), *af = zat(w, r, NN + k0), *ag = zat(w, r, 2 * NN + k0),
+                      *ao = zat(w, r, 3 * NN + k0);
+                const float *cpb = cp ? cp + b * NN + k0 : NULL;
+                float *dc = w->dc + b * NN + k0;
+                const float *dh = w->dh + b * NN + k0, *tc = tct + b * NN + k0;
+                if (w->zps) cell_backward(ai, af, ag, ao, tc, dh, cpb, dc, 16);
+                else cell_backward(ai, af, ag, ao, tc, dh, cpb, dc, NN);
             }
         }
         if (t > 0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] */
 #if TGEMM_AVAILABLE
-            if (tr->packed) tgemm((int)n, N, G, zt, G, tr->whp_b, w->dh, N, 0);
+            if (w->zps) tgemm((int)n, N / 16, G, zat(w, r0, 0), TGEMM_A_PANELS, w->zps, tr->whp_b,
+                              (size_t)G * 16, w->dh, NN, 16, 0);
             else
 #endif
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zt, G, p.wh,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zat(w, r0, 0), G, p.wh,
                         N, 0.0f, w->dh, N);
         }
         if (t_end - t == group || t == 0) {
             /* weight and bias gradients of steps [t, t_end): [dWh, dWx] += dZ^T [H, X],
              * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0: nothing for dWh) */
             const int rows = (t_end - t) * (int)n;
-            const float *zg = w->z + (size_t)t * n * G, *hxg = w->hx + (size_t)t * n * K1;
 #if TGEMM_AVAILABLE
-            if (tr->packed) {
-                tgemm_pack_w(hxg, rows, K1, K1, w->hxp);
-                tgemm_at(G, K1P / 16, rows, zg, G, w->hxp, w->dw, K1P, t_end != T);
+            if (w->zps) { /* both operands as the panels they are */
+                tgemm_at(G, K1P / 16, rows, zat(w, r0, 0), w->zps, hxat(w, r0, 0), w->hps, w->dw, (size_t)K1P,
+                         t_end != T);
+                for (int j0 = 0; j0 < G; j0 += 16) /* bias: column sums of dZ, row after row */
+                    for (int r = 0; r < rows; r++) {
+                        const float *zr = zat(w, r0 + (size_t)r, (size_t)j0);
+                        for (int j = 0; j < 16; j++) g.b[j0 + j] += zr[j];
+                    }
             } else
 #endif
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, rows, 1.0f, zg, G, hxg, K1,
-                        t_end != T ? 1.0f : 0.0f, w->dw, K1P);
-            for (int r = 0; r < rows; r++) {
-                const float *zr = zg + (size_t)r * G;
-                for (int j = 0; j < G; j++) g.b[j] += zr[j];
+            {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, rows, 1.0f, zat(w, r0, 0), G,
+                            hxat(w, r0, 0), K1, t_end != T ? 1.0f : 0.0f, w->dw, K1P);
+                for (int r = 0; r < rows; r++) {
+                    const float *zr = zat(w, r0 + (size_t)r, 0);
+                    for (int j = 0; j < G; j++) g.b[j] += zr[j];
+                }
             }
             t_end = t;
         }

@@ -58,13 +58,17 @@ static inline pview tr_view(float *base, const elstm_param_layout *l)
 typedef struct worker {
     struct elstm_trainer *tr;
     float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
-    float *hx;     /* [T][n][N+I]   step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0) */
+    float *hx;     /* step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0): [K1P/16][hps][16]
+                                    (16-column panels, row r = t n + b, K1P = N+I rounded up
+                                    to 16, the padding zero) when hps > 0, else [T][n][N+I] */
+    size_t hps;    /* HX's panel stride in floats (as zps), 0 for the row-major layout */
     float *hlast;  /* [n][N]        hidden state after the last step */
-    float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
-    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients
-                                    (K1P = N+I rounded up to 16, the packed kernel's width) */
-    float *hxp;    /* [K1P/16][rows][16] the rows [H, X] of a group of steps, packed for
-                                    the dW GEMM (rows <= max(TGEMM_GROUP_ROWS, n)) */
+    float *z;      /* gate activations (forward), then dZ (backward): [G/16][zps][16]
+                                    (16-column panels, row r = t n + b) when zps > 0, else
+                                    [T][n][G] */
+    size_t zps;    /* Z's panel stride in floats (T slice_max 16 + 16: panels do not start
+                                    4 KB apart), 0 for the row-major layout */
+    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients */
     float *c;      /* [T][n][N]     cell states */
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
@@ -85,7 +89,7 @@ struct elstm_trainer {
     elstm_param_layout lay;
     float *params, *grad, *m, *v, *best;   /* each [lay.total], 64-byte aligned */
     float *wcat;                /* [G][N+I] [Wh, Wx]: the forward step's kernel, rebuilt per batch */
-    int packed;                 /* 1: per-step GEMMs use train_gemm.h with the panels below */
+    int packed;                 /* 1: the GEMMs use train_gemm.h with the panels below */
     float *wcat_p;              /* [G/16][N+I][16] wcat^T in 16-column panels (forward)  */
     float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
     worker *wk;                 /* [P] */

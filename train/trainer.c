@@ -96,18 +96,18 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         worker *w = &tr->wk[p];
         w->tr = tr;
         w->grad = tr_falloc(tot);
-        w->hx = tr_falloc(T * S * K1);
+        w->hps = tr->packed ? T * S * 16 + 16 : 0;
+        w->hx = tr_falloc(tr->packed ? K1P / 16 * w->hps : T * S * K1);
         w->hlast = tr_falloc(S * N);
         w->dw = tr_falloc(4 * N * K1P);
-        w->hxp = tr->packed ? tr_falloc((S > TGEMM_GROUP_ROWS ? S : TGEMM_GROUP_ROWS) * K1P) : NULL;
-        w->z = tr_falloc(T * S * 4 * N);
+        w->zps = tr->packed ? T * S * 16 + 16 : 0;
+        w->z = tr_falloc(tr->packed ? 4 * N / 16 * w->zps : T * S * 4 * N);
         w->c = tr_falloc(T * S * N);
         w->tc = tr_falloc(T * S * N);
         w->dh = tr_falloc(S * N);
         w->dc = tr_falloc(S * N);
         w->y = tr_falloc(S);
-        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y &&
-             (w->hxp || !tr->packed);
+        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y;
     }
     if (!ok) {
         elstm_trainer_free(tr);
@@ -137,7 +137,7 @@ void elstm_trainer_free(elstm_trainer *tr)
     tr_pool_free(tr->pool);
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
-        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->hxp); free(w->z); free(w->c); free(w->tc);
+        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->z); free(w->c); free(w->tc);
         free(w->dh); free(w->dc); free(w->y);
     }
     free(tr->wk);
