@@ -8,13 +8,15 @@
 #   sh bench/bench_quant.sh [STATION...]     (default: Aotizhongxin Changping Dongsi)
 #
 # BEIJING_DIR the station files (default ../shared/data/beijing-air-quality), OUT the
-# output folder (build/bench-quant), THREADS training threads (2), REUSE=1 keeps float
-# models already trained in OUT. Deterministic: the same build gives the same table.
+# output folder (build/bench-quant), THREADS training threads (2), EPOCHS the most training
+# epochs (20, the seed's setting; fewer for a quick run), REUSE=1 keeps float models already
+# trained in OUT. Deterministic: the same build gives the same table.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 E=${ELSTM_BIN:-$ROOT/build/edgelstm}
 OUT=${OUT:-$ROOT/build/bench-quant}
 THREADS=${THREADS:-2}
+EPOCHS=${EPOCHS:-20}
 BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd"
 PY=${PY:-$ROOT/.venv/bin/python}
@@ -28,7 +30,7 @@ for st in $STATIONS; do
     exit 1
   fi
   if [ "${REUSE:-0}" != 1 ] || [ ! -f "$OUT/float-$st.tflite" ]; then
-    "$E" train "$f" $DATA --seed 42 --threads "$THREADS" -o "$OUT/float-$st.tflite" >"$OUT/train-$st.log" 2>&1
+    "$E" train "$f" $DATA --seed 42 --epochs "$EPOCHS" --threads "$THREADS" -o "$OUT/float-$st.tflite" >"$OUT/train-$st.log" 2>&1
   fi
   "$E" eval "$OUT/float-$st.tflite" "$f" --json >"$OUT/eval-float-$st.json"
   for scheme in int8 int16x8; do
