@@ -109,7 +109,9 @@ static int run(cli_ctx *ctx)
     float host = NAN;
     if (x && y) {
         elstm_codegen_synthetic_window(f.steps, f.lstm.n_input, x);
-        if (elstm_forecaster_window(&f, x, y) == ELSTM_OK) host = y[0];
+        if (elstm_forecaster_window(&f, x, y) == ELSTM_OK) /* delta models: + the last value, as on the board */
+            host = f.has_meta ? (float)elstm_meta_forecast_normalized(&f.meta, y[0], x + (size_t)(f.steps - 1) * (size_t)f.lstm.n_input)
+                              : y[0];
     }
     free(x);
     free(y);

@@ -194,19 +194,11 @@ static elstm_status evaluate(report_ctx *c, elstm_diag *diag)
     return s;
 }
 
-/* The device figures of a model as deploy would write it (its layers; int8 arrays for an
- * int8 model); a model deploy refuses (16x8) gets those of its float32 shape. */
-static void model_figures(const elstm_report_model *m, elstm_model_figures *fig)
-{
-    elstm_codegen_model cm;
-    if (elstm_codegen_model_of(m->f, m->path, 0, &cm, NULL) == ELSTM_OK) elstm_codegen_figures(&cm, fig);
-    else elstm_model_figures_layers(m->f->layers, m->f->n_layers, m->f->steps, fig);
-}
-
 static void device(report_ctx *c)
 {
-    model_figures(c->model, &c->fig);
-    if (c->cmp) model_figures(c->cmp, &c->fig_cmp);
+    const elstm_forecaster *f = c->model->f;
+    elstm_model_figures_of(f, &c->fig);
+    if (c->cmp) elstm_model_figures_of(c->cmp->f, &c->fig_cmp);
     if (!c->opts->profile) return;
     elstm_codegen_model cm;
     elstm_mcu_opts mo;

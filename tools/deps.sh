@@ -18,7 +18,8 @@
 #            which is missing otherwise.
 #   report:  chromium fonts-dejavu-core (the report test renders the page in headless
 #            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
-#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too)
+#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too),
+#            poppler-utils (pdftotext and pdfinfo read back the page Chromium printed)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -27,7 +28,7 @@
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
 clang zip unzip groff-base cmake strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
-fonts-dejavu-core"
+fonts-dejavu-core poppler-utils"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 
