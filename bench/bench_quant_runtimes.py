@@ -32,6 +32,7 @@ from tflite_micro.python.tflite_micro import runtime as tflm
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import bench_infer  # noqa: E402  (the timing helpers and the fixed window of `edgelstm bench`)
+import train_frameworks  # noqa: E402  (the windows file reader)
 E = os.environ.get("ELSTM_BIN", os.path.join(ROOT, "build", "edgelstm"))
 DRIVER = os.path.join(ROOT, "build", "asan", "tools", "forecast_windows")
 DATA_DIR = os.environ.get("BEIJING_DIR", os.path.join(ROOT, "..", "shared", "data", "beijing-air-quality"))
@@ -43,14 +44,8 @@ def windows(station, tmp):
     path = os.path.join(tmp, station + ".win")
     data = os.path.join(DATA_DIR, f"PRSA_Data_{station}_20130301-20170228.csv")
     subprocess.run([E, "train", data, *OPTS, "--export-windows", path, "--force"], check=True, capture_output=True)
-    with open(path, "rb") as f:
-        head = f.readline().decode().split()
-        rows, n_in, steps = (int(v) for v in head[1:4])
-        counts = [int(v) for v in head[5:8]]
-        x = np.frombuffer(f.read(4 * rows * n_in), dtype="<f4").reshape(rows, n_in)
-        f.read(4 * rows)
-        starts = [np.frombuffer(f.read(8 * c), dtype="<i8") for c in counts]
-    return np.stack([x[s:s + steps] for s in starts[2]])
+    w = train_frameworks.load_windows(path)
+    return np.stack([w["x"][s:s + w["steps"]] for s in w["starts"][2]])
 
 
 def quantized(x, scale, zp, dtype):

@@ -244,6 +244,19 @@ for fixture in ["int8", "int8_float_io"]:
             np.array_equal(net, micro) and np.array_equal(run, micro),
             f"{int(np.sum(net != micro))} / {int(np.sum(run != micro))} differ")
 
+# ---- eval of several files runs the integer model on each (the pooled evaluation) ----------
+
+if "int8" in files:
+    one = json.loads(edgelstm("eval", files["int8"], DATA, "--json").stdout)
+    flt = json.loads(edgelstm("eval", model, DATA, "--json").stdout)
+    r = edgelstm("eval", files["int8"], DATA, DATA, "--json")
+    two = json.loads(r.stdout) if r.returncode == 0 else {}
+    s.check("int8 eval of two files: each file's and the pooled errors are the one file's, on twice its windows",
+            two.get("n") == 2 * one["n"] and abs(two["rmse"] - one["rmse"]) < 1e-9 and
+            [f["rmse"] for f in two["files"]] == [one["rmse"]] * 2, (r.stderr[-300:], one, two))
+    s.check("int8 eval is not the float model's (the integer kernels ran)", one["rmse"] != flt["rmse"],
+            (one["rmse"], flt["rmse"]))
+
 # ---- errors --------------------------------------------------------------------------------
 
 r = edgelstm("quantize", files.get("int8", model), DATA, "-o", os.path.join(tmp, "again.tflite"))
