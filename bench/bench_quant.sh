@@ -18,8 +18,8 @@ OUT=${OUT:-$ROOT/build/bench-quant}
 THREADS=${THREADS:-2}
 EPOCHS=${EPOCHS:-20}
 BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
-# the seed's recipe: the target's value (level), so that the int8 files also deploy
-DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level"
+# the seed's recipe (the target's value, a constant learning rate), so that the int8 files also deploy
+DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level --lr-decay 1"
 PY=${PY:-$ROOT/.venv/bin/python}
 [ -x "$PY" ] || PY=python3
 STATIONS=${*:-Aotizhongxin Changping Dongsi}
