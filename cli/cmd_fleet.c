@@ -56,7 +56,7 @@ static const cli_opt fleet_opts[] = {
     {"--output", "-o", "FILE", "summarize: the table (FILE.csv: CSV, else markdown; default stdout); emit: the launcher"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {fleet_opts, cli_data_opts, cli_train_opts, NULL};
+static const cli_opt *const groups[] = {fleet_opts, cli_data_opts, cli_model_opts, cli_train_opts, NULL};
 
 /* ---- manifest -------------------------------------------------------------------- */
 
@@ -85,7 +85,7 @@ typedef struct fleet_manifest {
  * command line may set; NULL if there is none. */
 static const cli_opt *train_option(const char *name)
 {
-    const cli_opt *tables[] = {cli_data_opts, cli_train_opts, NULL};
+    const cli_opt *tables[] = {cli_data_opts, cli_model_opts, cli_train_opts, NULL};
     for (int g = 0; tables[g]; g++)
         for (const cli_opt *o = tables[g]; o->name; o++)
             if (!strcmp(o->name + 2, name)) return o;
@@ -94,7 +94,7 @@ static const cli_opt *train_option(const char *name)
 
 static void list_train_options(char *buf, size_t n)
 {
-    const cli_opt *tables[] = {cli_data_opts, cli_train_opts, NULL};
+    const cli_opt *tables[] = {cli_data_opts, cli_model_opts, cli_train_opts, NULL};
     size_t k = 0;
     buf[0] = 0;
     for (int g = 0; tables[g]; g++)

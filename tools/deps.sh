@@ -5,7 +5,8 @@
 # Ubuntu 22.04 and 24.04 (on Ubuntu, clang and the Arm tools are in "universe").
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
-#            groff-base (the man page test), cmake (the Zephyr target's CMake files),
+#            groff-base (the man page test), cmake yamllint python3-yaml python3-kconfiglib
+#            (the Zephyr target's CMake, YAML and Kconfig files, checked by Debian's tools),
 #            strace (deploy reads the model once; kill -9 at chosen system calls),
 #            parallel slurmctld slurmd slurm-client munge (fleet under GNU parallel and a
 #            one-node Slurm, tests/fleet/), openmpi-bin libopenmpi-dev (build/edgelstm-mpi,
@@ -18,7 +19,8 @@
 #            which is missing otherwise.
 #   report:  chromium fonts-dejavu-core (the report test renders the page in headless
 #            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
-#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too)
+#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too),
+#            poppler-utils (pdftotext and pdfinfo read back the page Chromium printed)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -26,8 +28,8 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base cmake strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
-fonts-dejavu-core"
+clang zip unzip groff-base cmake yamllint python3-yaml python3-kconfiglib strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+fonts-dejavu-core poppler-utils"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 

@@ -1,6 +1,6 @@
 /*
- * bptt.c - LSTM(N) + Dense(1) training: forward and backward through time over a batch,
- * mean squared error.
+ * bptt.c - LSTM(N) + Dense(O) training: forward and backward through time over a batch,
+ * mean squared error over the batch and the outputs.
  *
  * Shapes: B windows per batch (split into P contiguous slices, one per thread; a slice
  * has n windows), T steps, I inputs, N units, G = 4N gate rows (i, f, c, o).
@@ -9,8 +9,8 @@
  *   HX[t][b] = [h_{t-1}, x_t]  (h_{-1} = 0)         rows gathered once per batch
  *   Z[t] = b + HX[t] [Wh, Wx]^T                     one GEMM per step, K = N + I
  *   A = act(Z) in place; C[t] = f C[t-1] + i g; TC[t] = tanh C[t]; h_t = o TC[t] -> HX[t+1]
- *   y[b] = wd . h_{T-1}[b] + bd
- * Backward (dy = 2 (y - target) / B):
+ *   y[b][o] = wd[o] . h_{T-1}[b] + bd[o]
+ * Backward (dy = 2 (y - target) / (B O)):
  *   dH = dy wd;  for t = T-1 .. 0: dZ[t] from A[t], C, TC (in place over A[t]);
  *                dH = dZ[t] Wh (t > 0)
  *   [dWh, dWx] = dZ^T HX         one GEMM over all T n rows, after the loop
@@ -133,14 +133,19 @@ static void slice_forward(worker *w)
             }
         }
     }
+    const size_t O = (size_t)tr->O;
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {
-        float acc = p.bd[0];
-        for (size_t k = 0; k < NN; k++) acc += p.wd[k] * w->hlast[b * NN + k];
-        w->y[b] = acc;
-        if (win->target) {
-            double e = (double)acc - (double)win->target[slice_window(w, b)];
-            sse += e * e;
+        const float *tg = win->target ? win->target + slice_window(w, b) * O : NULL;
+        for (size_t o = 0; o < O; o++) {
+            const float *wd = p.wd + o * NN;
+            float acc = p.bd[o];
+            for (size_t k = 0; k < NN; k++) acc += wd[k] * w->hlast[b * NN + k];
+            w->y[b * O + o] = acc;
+            if (tg) {
+                double e = (double)acc - (double)tg[o];
+                sse += e * e;
+            }
         }
     }
     w->sse = sse;
@@ -153,18 +158,24 @@ static void slice_backward(worker *w)
     const size_t n = w->n, NN = (size_t)N, run = w->zps ? 16 : NN;
     const pview p = tr_view(tr->params, &tr->lay);
     pview g = tr_view(w->grad, &tr->lay);
-    const float scale = 2.0f / (float)w->batch_total;
+    const size_t O = (size_t)tr->O;
+    const float scale = 2.0f / (float)(w->batch_total * O);
     const float *hl = w->hlast;
 
-    memset(g.wd, 0, NN * sizeof(float));
-    g.bd[0] = 0.0f;
+    memset(g.wd, 0, O * NN * sizeof(float));
+    memset(g.bd, 0, O * sizeof(float));
     for (size_t b = 0; b < n; b++) {
-        float dy = scale * (w->y[b] - w->w->target[slice_window(w, b)]);
-        for (size_t k = 0; k < NN; k++) {
-            g.wd[k] += dy * hl[b * NN + k];
-            w->dh[b * NN + k] = dy * p.wd[k];
+        const float *tg = w->w->target + slice_window(w, b) * O;
+        float *dh = w->dh + b * NN;
+        for (size_t o = 0; o < O; o++) {
+            const float dy = scale * (w->y[b * O + o] - tg[o]), *wd = p.wd + o * NN;
+            float *gwd = g.wd + o * NN;
+            for (size_t k = 0; k < NN; k++) {
+                gwd[k] += dy * hl[b * NN + k];
+                dh[k] = o ? dh[k] + dy * wd[k] : dy * wd[k];
+            }
+            g.bd[o] += dy;
         }
-        g.bd[0] += dy;
     }
     memset(w->dc, 0, n * NN * sizeof(float));
     memset(g.b, 0, (size_t)G * sizeof(float));
@@ -311,10 +322,11 @@ elstm_status tr_check_windows(const elstm_trainer *tr, const elstm_windows *w, e
 {
     if (w->n > 0 && (!w->x || !w->start))
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows without data");
-    if (w->n_input != tr->I || w->steps != tr->T)
+    if (w->n_input != tr->I || w->steps != tr->T || (w->n_output > 1 ? w->n_output : 1) != tr->O)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
-                              "windows of %d steps x %d inputs do not fit a model of %d steps x %d inputs",
-                              w->steps, w->n_input, tr->T, tr->I);
+                              "windows of %d steps x %d inputs with %d targets do not fit a model of %d steps x "
+                              "%d inputs with %d outputs",
+                              w->steps, w->n_input, w->n_output > 1 ? w->n_output : 1, tr->T, tr->I, tr->O);
     return ELSTM_OK;
 }
 
@@ -328,7 +340,7 @@ elstm_status elstm_trainer_compute_grads(elstm_trainer *tr, const elstm_windows 
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a batch must hold 1 to %d windows with targets", tr->opts.batch);
     double sse = 0.0;
     s = run_slices(tr, w, idx, 0, n, 1, &sse, diag);
-    if (s == ELSTM_OK) *loss = sse / (double)n;
+    if (s == ELSTM_OK) *loss = sse / ((double)n * (double)tr->O);
     return s;
 }
 
@@ -347,8 +359,8 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
         total += sse;
         if (pred)
             for (int p = 0; p < tr->P; p++)
-                for (size_t b = 0; b < tr->wk[p].n; b++) pred[tr->wk[p].first + b] = tr->wk[p].y[b];
+                memcpy(pred + tr->wk[p].first * (size_t)tr->O, tr->wk[p].y, tr->wk[p].n * (size_t)tr->O * sizeof *pred);
     }
-    *mse = w->n ? total / (double)w->n : NAN;
+    *mse = w->n ? total / ((double)w->n * (double)tr->O) : NAN;
     return ELSTM_OK;
 }

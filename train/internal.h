@@ -29,17 +29,17 @@
 
 /* ---- parameter layout: one table, used for params, grads, Adam m and v -------------- */
 
-/* X(name, floats) for every parameter tensor, in file/layout order. */
-#define ELSTM_TRAIN_PARAMS(X, N, I) \
+/* X(name, floats) for every parameter tensor, in file/layout order (O outputs). */
+#define ELSTM_TRAIN_PARAMS(X, N, I, O) \
     X(wx, 4 * (N) * (I))  /* [4][N][I] input kernel  */ \
     X(wh, 4 * (N) * (N))  /* [4][N][N] recurrent kernel */ \
     X(b, 4 * (N))         /* [4][N]    gate bias */ \
-    X(wd, (N))            /* [N]       dense kernel */ \
-    X(bd, 1)              /* [1]       dense bias */
+    X(wd, (O) * (N))      /* [O][N]    dense kernel */ \
+    X(bd, (O))            /* [O]       dense bias */
 
 typedef struct pview {
 #define X(name, count) float *name;
-    ELSTM_TRAIN_PARAMS(X, 0, 0)
+    ELSTM_TRAIN_PARAMS(X, 0, 0, 0)
 #undef X
 } pview;
 
@@ -48,7 +48,7 @@ static inline pview tr_view(float *base, const elstm_param_layout *l)
 {
     pview v;
 #define X(name, count) v.name = base + l->name;
-    ELSTM_TRAIN_PARAMS(X, 0, 0)
+    ELSTM_TRAIN_PARAMS(X, 0, 0, 0)
 #undef X
     return v;
 }
@@ -73,7 +73,7 @@ typedef struct worker {
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
     float *dc;     /* [n][N]        gradient wrt the cell state of the current step */
-    float *y;      /* [n]           outputs */
+    float *y;      /* [n][O]        outputs */
     /* job */
     const elstm_windows *w;
     const size_t *idx;  /* [n] window indices of this slice (NULL = consecutive from first) */
@@ -84,7 +84,7 @@ typedef struct worker {
 
 struct elstm_trainer {
     elstm_train_opts opts;
-    int N, I, T, P;
+    int N, I, T, P, O;          /* units, inputs, steps, threads, outputs */
     size_t slice_max;           /* windows per thread slice at most */
     elstm_param_layout lay;
     float *params, *grad, *m, *v, *best;   /* each [lay.total], 64-byte aligned */
@@ -97,9 +97,12 @@ struct elstm_trainer {
     int job_backward;           /* the batch job computes gradients too */
     float adam_alpha;           /* this Adam step's bias-corrected step size */
     int64_t adam_t;             /* Adam steps taken */
+    double lr;                  /* the learning rate now (opts.lr, lowered on plateaus) */
+    float grad_scale;           /* this step's gradient clipping factor (1 = none) */
     tr_rng rng;
     /* early stopping / progress state (saved in checkpoints) */
     int epochs_done, best_epoch, wait;
+    int lr_wait;                /* epochs without a new best since the learning rate last changed */
     double best_monitor;
     elstm_epoch_record *hist;   /* [n_hist] one record per finished epoch (saved in checkpoints) */
     int n_hist, cap_hist;
@@ -110,7 +113,7 @@ float *tr_falloc(size_t n);   /* n floats, zeroed, 64-byte aligned (free()) */
 elstm_status tr_history_add(elstm_trainer *tr, const elstm_epoch_record *e, elstm_diag *diag);
 
 /* params.c */
-void tr_layout_make(elstm_param_layout *l, size_t N, size_t I);
+void tr_layout_make(elstm_param_layout *l, size_t N, size_t I, size_t O);
 void tr_model_view(const elstm_trainer *tr, const float *base, elstm_lstm_f32 *m);
 elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag);
 
