@@ -118,6 +118,11 @@ int cli_default_threads(void);
 /* Prediction-interval levels (per cent) from an option: "80,95", or "none". */
 #define CLI_MAX_LEVELS 8
 #define CLI_DEFAULT_INTERVALS "none"   /* train --intervals */
+/* The recipe's defaults (docs/training.md, "Recipe defaults", measured by the backtest):
+ * --lr-decay 0.5 here; --target-mode auto and the forecast-time calendar of multi-step
+ * models in the data layer (elstm_data_opts_default, columns.c). The library's
+ * elstm_train_opts_default keeps the seed's constant rate. */
+#define CLI_DEFAULT_LR_DECAY 0.5
 typedef struct cli_levels {
     int n;
     double level[CLI_MAX_LEVELS];
@@ -144,7 +149,7 @@ void cli_init_texts(void);
 int cli_train_run(cli_ctx *ctx, void **summary_json);
 /* 1 once SIGINT or SIGTERM stopped a training run (the process should stop too). */
 int cli_train_interrupted(void);
-extern const cli_opt cli_train_opts[];   /* --units --epochs --batch --lr --patience --seed --threads */
+extern const cli_opt cli_train_opts[];   /* --threads (with cli_model_opts: what fleet passes on) */
 
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_backtest, cli_cmd_eval, cli_cmd_predict,
     cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report, cli_cmd_adopt,

@@ -3,6 +3,12 @@
  * RNG), one Adam step per batch, validation after each epoch, early stopping with the
  * best weights kept, the learning rate lowered on plateaus (when asked), a checkpoint
  * after each epoch, and --resume from one.
+ *
+ * Deterministic and distributed training (elstm_trainer_fit_dist) is the same loop over
+ * the windows of every process: the permutation is over all windows (every process draws
+ * the same), each process computes the units of a batch that fall in its series, and the
+ * sums (gradients, losses, flags) are exact integers added over the processes by the
+ * caller's all-reduce, so every process takes the same Adam step.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,10 +28,105 @@ static void lower_lr_on_plateau(elstm_trainer *tr)
     tr->lr = tr->lr * o->lr_factor > o->min_lr ? tr->lr * o->lr_factor : o->min_lr;
 }
 
-elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
-                               const elstm_windows *val, int resume,
-                               const elstm_train_callbacks *cb, elstm_train_result *res,
-                               elstm_diag *diag)
+/* The layout of the series over the processes (deterministic mode). */
+typedef struct dist_state {
+    const elstm_train_dist *d;
+    size_t *goff;   /* [n_series + 1] first global window of each series */
+    size_t *loff;   /* [n_series] first local window of each series held here */
+    size_t n, val_n; /* windows of every process */
+    size_t *lidx, *ulen, *key; /* [batch] a batch's local windows, unit lengths, sort keys */
+} dist_state;
+
+static elstm_status reduce(const dist_state *ds, int64_t *v, size_t n, elstm_diag *diag)
+{
+    return ds && ds->d->allreduce ? ds->d->allreduce(ds->d->user, v, n, diag) : ELSTM_OK;
+}
+
+/* The series of global window g (binary search over the series' first windows). */
+static int series_of(const dist_state *ds, size_t g)
+{
+    int lo = 0, hi = ds->d->n_series - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (ds->goff[mid] <= g) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+static void dist_free(dist_state *ds)
+{
+    free(ds->goff); free(ds->loff); free(ds->lidx); free(ds->ulen); free(ds->key);
+}
+
+static elstm_status dist_init(dist_state *ds, const elstm_train_dist *d, const elstm_trainer *tr,
+                              const elstm_windows *train, const elstm_windows *val, elstm_diag *diag)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->d = d;
+    if (d->n_series < 1 || !d->train_n || !d->mine)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a distributed training needs its series (counts and which are held here)");
+    size_t S = (size_t)d->n_series, B = (size_t)tr->opts.batch, mine_n = 0, mine_val = 0;
+    ds->goff = calloc(S + 1, sizeof *ds->goff);
+    ds->loff = calloc(S, sizeof *ds->loff);
+    ds->lidx = calloc(B, sizeof *ds->lidx);
+    ds->ulen = calloc(B, sizeof *ds->ulen);
+    ds->key = calloc(B, sizeof *ds->key);
+    if (!ds->goff || !ds->loff || !ds->lidx || !ds->ulen || !ds->key) {
+        dist_free(ds);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t s = 0; s < S; s++) {
+        ds->goff[s + 1] = ds->goff[s] + d->train_n[s];
+        ds->val_n += d->val_n ? d->val_n[s] : 0;
+        if (d->mine[s]) {
+            ds->loff[s] = mine_n;
+            mine_n += d->train_n[s];
+            mine_val += d->val_n ? d->val_n[s] : 0;
+        }
+    }
+    ds->n = ds->goff[S];
+    if (mine_n != train->n || mine_val != val->n) {
+        dist_free(ds);
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                              "this process holds %zu training and %zu validation windows, but its series have %zu and %zu",
+                              train->n, val->n, mine_n, mine_val);
+    }
+    return ELSTM_OK;
+}
+
+/* The units of the batch perm[0..nb) held here: its windows grouped by series (in series
+ * order), each series' windows in batch order, cut into runs of TR_UNIT. Neither depends
+ * on how the series are spread over processes or on the thread count. */
+static size_t batch_units(dist_state *ds, const size_t *perm, size_t nb, size_t *n_units)
+{
+    size_t m = 0;
+    for (size_t k = 0; k < nb; k++) {
+        int s = series_of(ds, perm[k]);
+        if (!ds->d->mine[s]) continue;
+        size_t key = (size_t)s, li = ds->loff[s] + (perm[k] - ds->goff[s]), j = m++;
+        while (j > 0 && ds->key[j - 1] > key) { /* insertion sort by series: stable */
+            ds->key[j] = ds->key[j - 1];
+            ds->lidx[j] = ds->lidx[j - 1];
+            j--;
+        }
+        ds->key[j] = key;
+        ds->lidx[j] = li;
+    }
+    size_t u = 0;
+    for (size_t k = 0; k < m;) {
+        size_t e = k + 1;
+        while (e < m && ds->key[e] == ds->key[k] && e - k < TR_UNIT) e++;
+        ds->ulen[u++] = e - k;
+        k = e;
+    }
+    *n_units = u;
+    return m;
+}
+
+static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val,
+                        const elstm_train_dist *dist, int resume, const elstm_train_callbacks *cb,
+                        elstm_train_result *res, elstm_diag *diag)
 {
     static const elstm_train_callbacks no_cb = {0};
     static const elstm_windows no_val = {0};
@@ -35,23 +136,44 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
     elstm_status s = tr_check_windows(tr, train, diag);
     if (s != ELSTM_OK) return s;
     if (val->n > 0 && (s = tr_check_windows(tr, val, diag)) != ELSTM_OK) return s;
-    if (train->n == 0 || !train->target)
-        return elstm_diag_set(diag, ELSTM_ERR_DATA, NULL, 0, "there are no training windows");
+    if (train->n > 0 && !train->target)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "training windows without targets");
     if (val->n > 0 && !val->target)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
-
-    const uint64_t fp = tr_fingerprint(tr, train, val);
-    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
-    if (resume) {
-        if ((s = tr_ckpt_read(tr, fp, batches, diag)) != ELSTM_OK) return s;
-        res->resumed_from = tr->epochs_done;
+    dist_state dst, *ds = NULL;
+    if (dist) {
+        if ((s = dist_init(&dst, dist, tr, train, val, diag)) != ELSTM_OK) return s;
+        ds = &dst;
+        tr->exact = 1;
+    }
+    /* every window of every process: n (train) and nval */
+    const size_t n = ds ? ds->n : train->n, nval = ds ? ds->val_n : val->n;
+    const int writer = !ds || dist->writer;
+    if (n == 0) {
+        if (ds) dist_free(ds);
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, NULL, 0, "there are no training windows");
+    }
+    const size_t B = (size_t)tr->opts.batch, batches = (n + B - 1) / B, total = tr->lay.total;
+    uint64_t fp = 0;
+    if (ds) s = tr_fingerprint_dist(tr, dist, train, val, &fp, diag);
+    else fp = tr_fingerprint(tr, train, val);
+    if (s == ELSTM_OK && resume) {
+        if ((s = tr_ckpt_read(tr, fp, batches, diag)) == ELSTM_OK) res->resumed_from = tr->epochs_done;
+    }
+    if (s != ELSTM_OK) {
+        if (ds) dist_free(ds);
+        return s;
     }
     size_t *perm = malloc(n * sizeof *perm);
-    if (!perm) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    if (!perm) {
+        if (ds) dist_free(ds);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
 
     int stop_early = tr->opts.patience > 0 && tr->best_epoch > 0 && tr->wait >= tr->opts.patience;
     for (int epoch = tr->epochs_done + 1; epoch <= tr->opts.epochs && !stop_early; epoch++) {
         double t0 = elstm_now_s(), sum = 0.0;
+        int64_t sum_q = 0;
         for (size_t k = 0; k < n; k++) perm[k] = k;
         for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
             size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
@@ -59,16 +181,28 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
             perm[j] = tmp;
         }
         for (size_t bi = 0; bi < batches; bi++) {
-            if (tr->opts.stop && *tr->opts.stop) {
+            int stop = tr->opts.stop && *tr->opts.stop;
+            size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
+            double loss = 0.0;
+            if (ds) { /* exact sums of the units held here, then over every process */
+                size_t n_units = 0;
+                batch_units(ds, perm + lo, nb, &n_units);
+                if ((s = tr_grads_fixed(tr, train, ds->lidx, ds->ulen, n_units, nb, diag)) != ELSTM_OK) goto out;
+                tr->gsum[total + 2] = stop;
+                if ((s = reduce(ds, tr->gsum, total + TR_GSUM_EXTRA, diag)) != ELSTM_OK) goto out;
+                for (size_t k = 0; k < total; k++) tr->grad[k] = (float)ldexp((double)tr->gsum[k], -TR_FIX_GRAD);
+                sum_q += tr->gsum[total];
+                loss = tr->gsum[total + 1] ? NAN : ldexp((double)tr->gsum[total], -TR_FIX_SSE) / ((double)nb * (double)tr->O);
+                stop = tr->gsum[total + 2] != 0;
+            }
+            if (stop) {
                 s = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
                                    "training was interrupted in epoch %d (batch %zu of %zu)", epoch, bi + 1, batches);
                 res->fail_epoch = epoch;
                 res->fail_batch = bi + 1;
                 goto out;
             }
-            size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
-            double loss = 0.0;
-            if ((s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) goto out;
+            if (!ds && (s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) goto out;
             if (!isfinite(loss)) {
                 s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
                                    "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
@@ -78,9 +212,9 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
                 goto out;
             }
             elstm_trainer_adam_step(tr);
-            sum += loss * (double)nb;
+            sum = ds ? ldexp((double)sum_q, -TR_FIX_SSE) / (double)tr->O : sum + loss * (double)nb;
             res->windows_trained += nb;
-            if (cb->on_batch) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
+            if (cb->on_batch && writer) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
         }
         elstm_epoch_info info;
         memset(&info, 0, sizeof info);
@@ -88,12 +222,20 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
         info.epochs = tr->opts.epochs;
         info.loss = sum / (double)n;
         info.val_loss = NAN;
-        if (val->n > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK) goto out;
-        double monitor = val->n > 0 ? info.val_loss : info.loss;
+        if (nval > 0 && ds) {
+            int64_t v[2] = {0, 0};
+            int bad = 0;
+            if ((s = tr_sse_fixed(tr, val, &v[0], &bad, diag)) != ELSTM_OK) goto out;
+            v[1] = bad;
+            if ((s = reduce(ds, v, 2, diag)) != ELSTM_OK) goto out;
+            info.val_loss = v[1] ? NAN : ldexp((double)v[0], -TR_FIX_SSE) / ((double)nval * (double)tr->O);
+        } else if (nval > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK)
+            goto out;
+        double monitor = nval > 0 ? info.val_loss : info.loss;
         if (!isfinite(monitor)) {
             s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
                                "training diverged: the %s loss became %s after epoch %d (try a smaller --lr)",
-                               val->n > 0 ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
+                               nval > 0 ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
             res->fail_epoch = epoch;
             res->fail_batch = batches;
             goto out;
@@ -120,17 +262,43 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
         if ((s = tr_history_add(tr, &rec, diag)) != ELSTM_OK) goto out;
         /* the model file (on_epoch) before the checkpoint: a run killed between the two
          * resumes one epoch early and writes the same model again */
-        if (cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;
-        if (tr->opts.checkpoint && (s = tr_ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
+        if (writer && cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;
+        if (writer && tr->opts.checkpoint && (s = tr_ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
+        if (ds && dist->allreduce) { /* the others learn that the writer failed */
+            int64_t failed = 0;
+            if ((s = reduce(ds, &failed, 1, diag)) != ELSTM_OK) goto out;
+            if (failed) {
+                s = elstm_diag_set(diag, ELSTM_ERR_IO, NULL, 0, "the writing process failed after epoch %d (its message says why)", epoch);
+                goto out;
+            }
+        }
         if (tr->opts.patience > 0 && tr->wait >= tr->opts.patience) stop_early = 1;
     }
     res->early_stopped = stop_early;
 out:
     free(perm);
+    if (ds) dist_free(ds);
     res->epochs_run = tr->epochs_done;
     res->best_epoch = tr->best_epoch;
     res->best_val_loss = tr->best_monitor;
     if (s == ELSTM_OK && tr->best_epoch > 0) /* restore the best weights */
         memcpy(tr->params, tr->best, tr->lay.total * sizeof(float));
     return s;
+}
+
+elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
+                               const elstm_windows *val, int resume,
+                               const elstm_train_callbacks *cb, elstm_train_result *res,
+                               elstm_diag *diag)
+{
+    return fit(tr, train, val, NULL, resume, cb, res, diag);
+}
+
+elstm_status elstm_trainer_fit_dist(elstm_trainer *tr, const elstm_windows *train,
+                                    const elstm_windows *val, const elstm_train_dist *dist, int resume,
+                                    const elstm_train_callbacks *cb, elstm_train_result *res,
+                                    elstm_diag *diag)
+{
+    if (!dist) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no distribution given");
+    return fit(tr, train, val, dist, resume, cb, res, diag);
 }
