@@ -99,7 +99,7 @@ static int run(cli_ctx *ctx)
             goto done;
         }
     }
-    elstm_status s = elstm_forecast_windows(&f.lstm, ds.meta.steps, ds.x, starts, n, cli_default_threads(), yn, &diag);
+    elstm_status s = elstm_forecast_data(&f.lstm, &ds, starts, n, cli_default_threads(), yn, &diag);
     if (s != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }
 
     if (last) {

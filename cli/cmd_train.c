@@ -34,6 +34,7 @@ static const cli_opt model_opts[] = {
     {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
+    {"--stateful", NULL, NULL, "a streaming model: one LSTM step per new sample, the state kept (--batch streams, chunks of --steps)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
@@ -353,6 +354,8 @@ static int run(cli_ctx *ctx)
                        ds.path, ds.rows, ds.meta.steps, ds.meta.horizon, 100.0 * ds.meta.split_train);
         goto done;
     }
+    const int stateful = cli_has(ctx, "--stateful");
+    ds.meta.stateful = stateful;
     if ((s = elstm_windows_for_split(&ds, ELSTM_SPLIT_TRAIN, &wtr, &diag)) != ELSTM_OK ||
         (s = elstm_windows_for_split(&ds, ELSTM_SPLIT_VAL, &wva, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
@@ -365,6 +368,12 @@ static int run(cli_ctx *ctx)
         goto done;
     }
     pr.epoch_seconds = json_array();
+    if (stateful)
+        fprintf(stderr, "Training a stateful LSTM(%d) + Dense(1) on the %zu rows of the training split, %d inputs, "
+                        "as up to %d streams in chunks of %d steps (validation %zu windows, test %zu), %d thread%s%s\n",
+                topts.units, ds.split_end[ELSTM_SPLIT_TRAIN], ds.n_inputs, topts.batch, ds.meta.steps, wva.n,
+                ds.n_win[ELSTM_SPLIT_TEST], topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+    else
     fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d steps x %d inputs (validation %zu, "
                     "test %zu), batch %d, %d thread%s%s\n",
             topts.units, wtr.n, ds.meta.steps, ds.n_inputs, wva.n, ds.n_win[ELSTM_SPLIT_TEST], topts.batch,
@@ -373,7 +382,8 @@ static int run(cli_ctx *ctx)
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
     elstm_train_result res;
     progress_start(&pr, out, &ds, resume);
-    s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
+    s = stateful ? elstm_trainer_fit_stateful(tr, &ds, resume, &cb, &res, &diag)
+                 : elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
     catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
     rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, &ds, out, resume, json, &pr)
@@ -399,6 +409,9 @@ const cli_command cli_cmd_train = {
     "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
     "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
     "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
+    "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
+    "its state: truncated back-propagation through time over --batch parallel streams of\n"
+    "the training split in chunks of --steps samples, the state carried between chunks.\n"
     "See docs/training.md.",
     1, 1, groups, run,
 };

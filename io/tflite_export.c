@@ -391,7 +391,9 @@ elstm_status elstm_forecaster_serialize(const elstm_lstm_f32 *m, int32_t steps,
     if (st != ELSTM_OK) return st;
     char *json = NULL;
     if (meta && (st = elstm_meta_to_json(meta, &json, diag)) != ELSTM_OK) return st;
-    st = tfl_serialize_forecaster(m, steps, json, out, out_len, diag);
+    /* a stateful model takes one sample per invoke; its state lives in the LSTM's
+     * variable tensors between invokes (metadata "stateful"; `steps` stays its window) */
+    st = tfl_serialize_forecaster(m, meta && meta->stateful ? 1 : steps, json, out, out_len, diag);
     free(json);
     return st;
 }

@@ -34,6 +34,67 @@ static size_t slice_window(const worker *w, size_t b)
     return w->idx ? w->idx[b] : w->first + b;
 }
 
+/* h_t of stream b (a stateful chunk): the next step's GEMM row, or hlast */
+static const float *seq_h(const worker *w, int t, size_t b)
+{
+    const int N = w->tr->N, K1 = N + w->tr->I;
+    return t + 1 < w->tr->T ? w->hx + ((size_t)(t + 1) * w->n + b) * (size_t)K1 : w->hlast + b * (size_t)N;
+}
+
+/* Stateful chunks: the dense layer on every step with a target, the squared errors, and
+ * dy = d loss / d y_t for the backward pass. */
+static double seq_loss(worker *w)
+{
+    const elstm_trainer *tr = w->tr;
+    const int T = tr->T;
+    const size_t NN = (size_t)tr->N;
+    const pview p = tr_view(tr->params, &tr->lay);
+    double sse = 0.0;
+    for (size_t b = 0; b < w->n; b++)
+        for (int t = 0; t < T; t++) {
+            const size_t k = b * (size_t)T + (size_t)t;
+            w->dy[k] = 0.0f;
+            if (isnan(w->ytgt[k])) continue;
+            const float *h = seq_h(w, t, b);
+            float acc = p.bd[0];
+            for (size_t j = 0; j < NN; j++) acc += p.wd[j] * h[j];
+            const float e = acc - w->ytgt[k];
+            sse += (double)e * (double)e;
+            w->dy[k] = w->dy_scale * e;
+        }
+    return sse;
+}
+
+/* Stateful chunks, backward: the dense layer's gradient over every step, and
+ * dh = 0 (each step adds dy_t wd to it: seq_add_dh). */
+static void seq_head_backward(worker *w, pview g)
+{
+    const int T = w->tr->T;
+    const size_t NN = (size_t)w->tr->N;
+    memset(g.wd, 0, NN * sizeof(float));
+    g.bd[0] = 0.0f;
+    for (size_t b = 0; b < w->n; b++)
+        for (int t = 0; t < T; t++) {
+            const float dy = w->dy[b * (size_t)T + (size_t)t];
+            if (dy == 0.0f) continue;
+            const float *h = seq_h(w, t, b);
+            for (size_t k = 0; k < NN; k++) g.wd[k] += dy * h[k];
+            g.bd[0] += dy;
+        }
+    memset(w->dh, 0, w->n * NN * sizeof(float));
+}
+
+static void seq_add_dh(worker *w, const float *wd, int t)
+{
+    const size_t NN = (size_t)w->tr->N, T = (size_t)w->tr->T;
+    for (size_t b = 0; b < w->n; b++) {
+        const float dy = w->dy[b * T + (size_t)t];
+        float *dh = w->dh + b * NN;
+        if (dy != 0.0f)
+            for (size_t k = 0; k < NN; k++) dh[k] += dy * wd[k];
+    }
+}
+
 static void slice_forward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
@@ -42,10 +103,11 @@ static void slice_forward(worker *w)
     const pview p = tr_view(tr->params, &tr->lay);
     const elstm_windows *win = w->w;
 
-    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 */
+    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 (or h0) */
     for (size_t b = 0; b < n; b++) {
         const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
-        memset(w->hx + b * K1, 0, NN * sizeof(float));
+        if (w->h0) memcpy(w->hx + b * K1, w->h0 + b * NN, NN * sizeof(float));
+        else memset(w->hx + b * K1, 0, NN * sizeof(float));
         for (int t = 0; t < T; t++) { /* a few floats each: a loop, not a memcpy call */
             float *dst = w->hx + ((size_t)t * n + b) * K1 + N;
             const float *xt = src + (size_t)t * I;
@@ -55,7 +117,7 @@ static void slice_forward(worker *w)
     for (int t = 0; t < T; t++) {
         float *zt = w->z + (size_t)t * n * G;
         float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
-        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
         const float *hxt = w->hx + (size_t)t * n * K1;
         /* where h_t goes: the next step's GEMM rows, or hlast */
         float *hn = t + 1 < T ? w->hx + (size_t)(t + 1) * n * K1 : w->hlast;
@@ -90,6 +152,10 @@ static void slice_forward(worker *w)
             for (size_t k = 0; k < NN; k++) hb[k] = ao[k] * tb[k];
         }
     }
+    if (w->ytgt) {
+        w->sse = seq_loss(w);
+        return;
+    }
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {
         float acc = p.bd[0];
@@ -113,6 +179,8 @@ static void slice_backward(worker *w)
     const float scale = 2.0f / (float)w->batch_total;
     const float *hl = w->hlast;
 
+    if (w->ytgt) seq_head_backward(w, g);
+    else {
     memset(g.wd, 0, NN * sizeof(float));
     g.bd[0] = 0.0f;
     for (size_t b = 0; b < n; b++) {
@@ -122,6 +190,7 @@ static void slice_backward(worker *w)
             w->dh[b * NN + k] = dy * p.wd[k];
         }
         g.bd[0] += dy;
+    }
     }
     memset(w->dc, 0, n * NN * sizeof(float));
     memset(g.b, 0, (size_t)G * sizeof(float));
@@ -134,7 +203,8 @@ static void slice_backward(worker *w)
     for (int t = T - 1; t >= 0; t--) {
         float *zt = w->z + (size_t)t * n * G;
         const float *tct = w->tc + (size_t)t * n * NN;
-        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
+        if (w->ytgt) seq_add_dh(w, p.wd, t);
         for (size_t b = 0; b < n; b++) {
             float *a = zt + b * G; /* activations in, dZ out */
             float *dc = w->dc + b * NN;
@@ -151,17 +221,18 @@ static void slice_backward(worker *w)
                 dc[k] = dck * fg;
             }
         }
-        if (t > 0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] */
+        if (t > 0 || w->dh0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] (t = 0: dh0) */
+            float *dst = t > 0 ? w->dh : w->dh0;
 #if TGEMM_AVAILABLE
-            if (tr->packed) tgemm((int)n, N, G, zt, G, tr->whp_b, w->dh, N, 0);
+            if (tr->packed) tgemm((int)n, N, G, zt, G, tr->whp_b, dst, N, 0);
             else
 #endif
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zt, G, p.wh,
-                        N, 0.0f, w->dh, N);
+                        N, 0.0f, dst, N);
         }
         if (t_end - t == group || t == 0) {
             /* weight and bias gradients of steps [t, t_end): [dWh, dWx] += dZ^T [H, X],
-             * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0: nothing for dWh) */
+             * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0, or a chunk's h0) */
             const int rows = (t_end - t) * (int)n;
             const float *zg = w->z + (size_t)t * n * G, *hxg = w->hx + (size_t)t * n * K1;
 #if TGEMM_AVAILABLE
@@ -179,6 +250,7 @@ static void slice_backward(worker *w)
             t_end = t;
         }
     }
+    if (w->dc0) memcpy(w->dc0, w->dc, n * NN * sizeof(float)); /* dc after step 0: d loss / d c0 */
     for (int r = 0; r < G; r++) {
         memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1P, NN * sizeof(float));
         memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1P + N, (size_t)I * sizeof(float));
@@ -195,6 +267,11 @@ static void *slice_run(void *arg)
     }
     slice_forward(w);
     if (w->backward) slice_backward(w);
+    if (w->h_out) { /* a chunk's final state (after the backward pass, which reads h0/c0) */
+        const size_t NN = (size_t)w->tr->N;
+        memcpy(w->h_out, w->hlast, w->n * NN * sizeof(float));
+        memcpy(w->c_out, w->c + (size_t)(w->tr->T - 1) * w->n * NN, w->n * NN * sizeof(float));
+    }
     return NULL;
 }
 
@@ -305,4 +382,46 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
     }
     *mse = w->n ? total / (double)w->n : NAN;
     return ELSTM_OK;
+}
+
+elstm_status elstm_trainer_chunk(elstm_trainer *tr, const elstm_chunk_batch *ch, size_t n, int backward,
+                                 double *sse, size_t *count, elstm_diag *diag)
+{
+    const size_t T = (size_t)tr->T, N = (size_t)tr->N;
+    if (n < 1 || n > (size_t)tr->opts.batch || !ch->x || !ch->target || (!ch->h_out) != (!ch->c_out))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a chunk batch holds 1 to %d streams with inputs and "
+                              "targets (and both final states or neither)", tr->opts.batch);
+    if (!tr->seq_dy) {
+        tr->seq_dy = tr_falloc((size_t)tr->opts.batch * T);
+        tr->seq_start = malloc((size_t)tr->opts.batch * sizeof *tr->seq_start);
+        if (!tr->seq_dy || !tr->seq_start) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+        for (size_t b = 0; b < (size_t)tr->opts.batch; b++) tr->seq_start[b] = b * T;
+    }
+    size_t targets = 0;
+    for (size_t k = 0; k < n * T; k++) targets += !isnan(ch->target[k]);
+    const elstm_windows win = {ch->x, tr->I, tr->T, n, tr->seq_start, NULL, NULL};
+    for (int p = 0; p < tr->P; p++) {
+        worker *w = &tr->wk[p];
+        size_t lo, hi;
+        tr_pool_share(n, p, tr->P, &lo, &hi);
+#define AT(ptr, stride) ((ptr) ? (ptr) + lo * (stride) : NULL)
+        w->h0 = AT(ch->h0, N);
+        w->c0 = AT(ch->c0, N);
+        w->ytgt = ch->target + lo * T;
+        w->dy = tr->seq_dy + lo * T;
+        w->dy_scale = targets ? 2.0f / (float)targets : 0.0f;
+        w->dh0 = backward ? AT(ch->dh0, N) : NULL;
+        w->dc0 = backward ? AT(ch->dc0, N) : NULL;
+        w->h_out = AT(ch->h_out, N);
+        w->c_out = AT(ch->c_out, N);
+#undef AT
+    }
+    elstm_status s = run_slices(tr, &win, NULL, 0, n, backward, sse, diag);
+    for (int p = 0; p < tr->P; p++) { /* the workers go back to windows */
+        worker *w = &tr->wk[p];
+        w->h0 = w->c0 = w->ytgt = NULL;
+        w->dy = w->dh0 = w->dc0 = w->h_out = w->c_out = NULL;
+    }
+    *count = targets;
+    return s;
 }

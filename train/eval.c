@@ -23,6 +23,13 @@ elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const fl
     return elstm_infer_windows(m, x, (size_t)m->n_input, starts, n, steps, threads, out, NULL, diag);
 }
 
+elstm_status elstm_forecast_data(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts, size_t n,
+                                 int threads, float *out, elstm_diag *diag)
+{
+    if (ds->meta.stateful) return elstm_stream_forecast_windows(m, ds, starts, n, out, diag);
+    return elstm_forecast_windows(m, ds->meta.steps, ds->x, starts, n, threads, out, diag);
+}
+
 float *elstm_dataset_targets_norm(const elstm_dataset *ds)
 {
     float *t = malloc((ds->rows ? ds->rows : 1) * sizeof *t);
@@ -95,7 +102,7 @@ elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_datase
             memcpy(starts + n, ds->win_start[s], ds->n_win[s] * sizeof *starts);
             n += ds->n_win[s];
         }
-    st = elstm_forecast_windows(m, ds->meta.steps, ds->x, starts, n, threads, yn, diag);
+    st = elstm_forecast_data(m, ds, starts, n, threads, yn, diag);
     if (st != ELSTM_OK) goto out;
 
     const int64_t day = 86400, iv = ds->interval_s;
@@ -114,6 +121,7 @@ elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_datase
     }
     sr->n = n;
     r->n = n;
+    r->stateful = ds->meta.stateful;
     elstm_errors_compute(sr->model, sr->actual, n, &r->model);
     elstm_errors_compute(sr->persistence, sr->actual, n, &r->persistence);
     if (r->seasonal_ok) {

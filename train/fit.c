@@ -1,7 +1,9 @@
 /*
  * fit.c - the training loop: epochs of shuffled batches (Fisher-Yates with the trainer's
  * RNG), one Adam step per batch, validation after each epoch, early stopping with the
- * best weights kept, a checkpoint after each epoch, and --resume from one.
+ * best weights kept, a checkpoint after each epoch, and --resume from one. The epoch
+ * loop (tr_fit_loop) is shared with stateful training (stateful.c), which brings its
+ * own batches and validation.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,14 +12,70 @@
 #include "edgelstm/clock.h"
 #include "internal.h"
 
+elstm_status tr_batch_stop(const elstm_trainer *tr, const double *loss, int epoch, size_t batch, size_t batches,
+                           elstm_train_result *res, elstm_diag *diag)
+{
+    elstm_status s = ELSTM_OK;
+    if (!loss && tr->opts.stop && *tr->opts.stop)
+        s = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
+                           "training was interrupted in epoch %d (batch %zu of %zu)", epoch, batch, batches);
+    else if (loss && !isfinite(*loss))
+        s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                           "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
+                           "(try a smaller --lr)", isnan(*loss) ? "NaN" : "infinite", epoch, batch, batches);
+    if (s != ELSTM_OK) {
+        res->fail_epoch = epoch;
+        res->fail_batch = batch;
+    }
+    return s;
+}
+
+typedef struct windowed {
+    const elstm_windows *train, *val;
+    size_t *perm;
+} windowed;
+
+static elstm_status windowed_epoch(elstm_trainer *tr, void *ctx, int epoch, const elstm_train_callbacks *cb,
+                                   elstm_train_result *res, double *mean_loss, elstm_diag *diag)
+{
+    windowed *wd = ctx;
+    const elstm_windows *train = wd->train;
+    size_t *perm = wd->perm;
+    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
+    double sum = 0.0;
+    elstm_status s;
+    for (size_t k = 0; k < n; k++) perm[k] = k;
+    for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+        size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
+        perm[k] = perm[j];
+        perm[j] = tmp;
+    }
+    for (size_t bi = 0; bi < batches; bi++) {
+        if ((s = tr_batch_stop(tr, NULL, epoch, bi + 1, batches, res, diag)) != ELSTM_OK) return s;
+        size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
+        double loss = 0.0;
+        if ((s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) return s;
+        if ((s = tr_batch_stop(tr, &loss, epoch, bi + 1, batches, res, diag)) != ELSTM_OK) return s;
+        elstm_trainer_adam_step(tr);
+        sum += loss * (double)nb;
+        res->windows_trained += nb;
+        if (cb->on_batch) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
+    }
+    *mean_loss = sum / (double)n;
+    return ELSTM_OK;
+}
+
+static elstm_status windowed_val(elstm_trainer *tr, void *ctx, double *loss, elstm_diag *diag)
+{
+    return elstm_trainer_evaluate(tr, ((windowed *)ctx)->val, loss, NULL, diag);
+}
+
 elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
                                const elstm_windows *val, int resume,
                                const elstm_train_callbacks *cb, elstm_train_result *res,
                                elstm_diag *diag)
 {
-    static const elstm_train_callbacks no_cb = {0};
     static const elstm_windows no_val = {0};
-    if (!cb) cb = &no_cb;
     if (!val) val = &no_val;
     memset(res, 0, sizeof *res);
     elstm_status s = tr_check_windows(tr, train, diag);
@@ -28,62 +86,45 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
     if (val->n > 0 && !val->target)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
 
-    const uint64_t fp = tr_fingerprint(tr, train, val);
-    const size_t n = train->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B;
+    const size_t n = train->n, B = (size_t)tr->opts.batch;
+    windowed wd = {train, val, malloc(n * sizeof(size_t))};
+    if (!wd.perm) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    tr_source src = {&wd, windowed_epoch, val->n > 0 ? windowed_val : NULL, tr_fingerprint(tr, train, val),
+                     (n + B - 1) / B};
+    s = tr_fit_loop(tr, &src, resume, cb, res, diag);
+    free(wd.perm);
+    return s;
+}
+
+elstm_status tr_fit_loop(elstm_trainer *tr, const tr_source *src, int resume, const elstm_train_callbacks *cb,
+                         elstm_train_result *res, elstm_diag *diag)
+{
+    static const elstm_train_callbacks no_cb = {0};
+    if (!cb) cb = &no_cb;
+    elstm_status s = ELSTM_OK;
+    const uint64_t fp = src->fingerprint;
     if (resume) {
-        if ((s = tr_ckpt_read(tr, fp, batches, diag)) != ELSTM_OK) return s;
+        if ((s = tr_ckpt_read(tr, fp, src->steps_per_epoch, diag)) != ELSTM_OK) return s;
         res->resumed_from = tr->epochs_done;
     }
-    size_t *perm = malloc(n * sizeof *perm);
-    if (!perm) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
 
     int stop_early = tr->opts.patience > 0 && tr->best_epoch > 0 && tr->wait >= tr->opts.patience;
     for (int epoch = tr->epochs_done + 1; epoch <= tr->opts.epochs && !stop_early; epoch++) {
-        double t0 = elstm_now_s(), sum = 0.0;
-        for (size_t k = 0; k < n; k++) perm[k] = k;
-        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-            size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
-            perm[k] = perm[j];
-            perm[j] = tmp;
-        }
-        for (size_t bi = 0; bi < batches; bi++) {
-            if (tr->opts.stop && *tr->opts.stop) {
-                s = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
-                                   "training was interrupted in epoch %d (batch %zu of %zu)", epoch, bi + 1, batches);
-                res->fail_epoch = epoch;
-                res->fail_batch = bi + 1;
-                goto out;
-            }
-            size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
-            double loss = 0.0;
-            if ((s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) goto out;
-            if (!isfinite(loss)) {
-                s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
-                                   "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
-                                   "(try a smaller --lr)", isnan(loss) ? "NaN" : "infinite", epoch, bi + 1, batches);
-                res->fail_epoch = epoch;
-                res->fail_batch = bi + 1;
-                goto out;
-            }
-            elstm_trainer_adam_step(tr);
-            sum += loss * (double)nb;
-            res->windows_trained += nb;
-            if (cb->on_batch) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
-        }
+        double t0 = elstm_now_s();
         elstm_epoch_info info;
         memset(&info, 0, sizeof info);
         info.epoch = epoch;
         info.epochs = tr->opts.epochs;
-        info.loss = sum / (double)n;
+        if ((s = src->epoch(tr, src->ctx, epoch, cb, res, &info.loss, diag)) != ELSTM_OK) goto out;
         info.val_loss = NAN;
-        if (val->n > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK) goto out;
-        double monitor = val->n > 0 ? info.val_loss : info.loss;
+        if (src->val && (s = src->val(tr, src->ctx, &info.val_loss, diag)) != ELSTM_OK) goto out;
+        double monitor = src->val ? info.val_loss : info.loss;
         if (!isfinite(monitor)) {
             s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
                                "training diverged: the %s loss became %s after epoch %d (try a smaller --lr)",
-                               val->n > 0 ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
+                               src->val ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
             res->fail_epoch = epoch;
-            res->fail_batch = batches;
+            res->fail_batch = src->steps_per_epoch;
             goto out;
         }
         if (monitor < tr->best_monitor) {  /* Keras EarlyStopping, min_delta 0 */
@@ -112,7 +153,6 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
     }
     res->early_stopped = stop_early;
 out:
-    free(perm);
     res->epochs_run = tr->epochs_done;
     res->best_epoch = tr->best_epoch;
     res->best_val_loss = tr->best_monitor;

@@ -40,7 +40,10 @@ typedef struct elstm_forecaster {
         elstm_lstm_f32 layers[ELSTM_MAX_LAYERS];
     };
     int32_t n_layers;      /* 1 .. ELSTM_MAX_LAYERS */
-    int32_t steps;         /* time steps of the input tensor [1, steps, n_input] */
+    int32_t steps;         /* time steps of the input tensor [1, steps, n_input]; of a stateful
+                              model (meta.stateful, input [1, 1, n_input]) its window, meta.steps:
+                              a window forecast is then the stream's forecast after `steps`
+                              samples from a reset state */
     int has_meta;          /* 1 if the file carried edgelstm metadata */
     elstm_meta meta;       /* valid when has_meta */
     void *storage;         /* owned (weights, aligned); freed by elstm_forecaster_free */
