@@ -38,7 +38,7 @@ elstm_status elstm_stream_forecast_windows(const elstm_lstm_f32 *m, const elstm_
         free(arena);
         return elstm_diag_set(diag, s, NULL, 0, "the LSTM model is invalid");
     }
-    size_t k = 0, r = starts[0] >= T ? starts[0] - T : 0;
+    size_t k = 0, r = 0;
     int fresh = 1;
     for (; r < ds->rows && k < n; r++) {
         if (starts[k] + T - 1 < r) break;   /* not ascending, or a window over an unusable row */

@@ -215,9 +215,11 @@ elstm_status elstm_trainer_fit_stateful(elstm_trainer *tr, const elstm_dataset *
 
 /* Forecasts of a stateful model, sample by sample with the state carried: the normalized
  * forecast after the last row of each window starting at starts[0..n) (ascending) of a
- * dataset loaded with the model's metadata, into out[n]. The state starts at zero
- * `steps` rows before the first window (later when a long gap or unusable rows lie in
- * between) and is reset after every such break; one step per usable row. */
+ * dataset loaded with the model's metadata, into out[n]. The state starts at zero at the
+ * file's first row and runs through every usable row up to the last window, reset where
+ * a long gap or unusable rows break the series: a split is warmed up on all the samples
+ * before it, as on a device that has run since the file began, and a window's forecast
+ * is the same whichever windows are asked for (eval, predict). */
 elstm_status elstm_stream_forecast_windows(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
                                            size_t n, float *out, elstm_diag *diag);
 
