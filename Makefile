@@ -79,6 +79,11 @@ ART_OBJ    := $(call obj,$(ASAN),$(RT_SRC))
 ALIB_OBJ   := $(call obj,$(ASAN),$(LIB_SRC)) $(ASAN)/obj/gen/runtime_sources.o $(ASAN)/obj/gen/deploy_files.o
 ACLI_OBJ   := $(call obj,$(ASAN),$(CLI_SRC))
 TEST_BIN   := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(TEST_SRC))
+# The training GEMMs' AVX2 kernel is tested too where the build picks the AVX-512 one: both
+# must give the same floats (tests/unit/test_train_gemm.c).
+ifneq ($(HAVE_AVX512),)
+TEST_BIN   += $(ASAN)/tests/test_train_gemm_avx2
+endif
 REPLAY_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(ASAN)/tests/replay_%,$(REPLAY_SRC))
 # Test drivers (not suites): small programs that Python/shell suites call.
@@ -144,6 +149,10 @@ $(ASAN)/tools/%: tests/tools/%.c $(ASAN)/libedgelstm.a
 $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libedgelstm.a tests/elstm_test.h
 	@mkdir -p $(@D)
 	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -Itests -MMD -MP -o $@ $< $(ASAN)/libedgelstm.a $(LIBS)
+
+$(ASAN)/tests/test_train_gemm_avx2: tests/unit/test_train_gemm.c train/train_gemm.h tests/elstm_test.h
+	@mkdir -p $(@D)
+	$(CC) $(HOSTSTD) $(ASANFLAGS) $(WARN) -mavx2 -mfma -mf16c $(CPPFLAGS) -Itests -o $@ $< -lm
 
 # The runtime is the device code: C99, pedantic, no host headers.
 $(BUILD)/obj/runtime/%.o: runtime/%.c $(BUILD)/.flags

@@ -6,8 +6,10 @@
 #
 #   sh bench/bench_train.sh [speed|quality|stations|all] [STATION]
 #
-#   speed    2 epochs of each (training + validation per epoch); windows/s of the faster
-#            epoch (the first includes the frameworks' warm-up)                  (~5 min)
+#   speed    edgelstm (an AVX2-only build and the default build) against PyTorch: PAIRS
+#            (3) interleaved rounds of 2 epochs each (training + validation per epoch),
+#            windows/s of the faster epoch, median ratio, peak memory, model bytes of
+#            the two builds compared (bench/speed_summary.py)                   (~10 min)
 #   quality  full trainings (20 epochs max, early stopping patience 5, best weights
 #            restored) of each; test MAE/RMSE in degC beside persistence       (~1-2 h)
 #   stations edgelstm alone, the seed's settings, on each of the three stations: test
@@ -23,7 +25,8 @@
 # threads in the quality part (default THREADS; the thread count changes only the last bits
 # of the sums, not the quality); SEEDS the seeds of the quality part (default 42: one
 # training per trainer; several give a mean, since one seed's RMSE varies by a few per cent);
-# FRAMEWORKS a subset of "torch keras tf_keras"; REUSE=1 keeps results already in OUT (to
+# FRAMEWORKS a subset of "torch keras tf_keras" (quality part); PAIRS the rounds of the speed
+# part, AVX2_BUILD its AVX2 build folder (default OUT/avx2-build); REUSE=1 keeps results already in OUT (to
 # finish a partial run or add seeds).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,36 +61,39 @@ export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=1 
 field() { "$PY" -c "import json,sys; d=json.loads(open(sys.argv[1]).read().strip().split('\n')[-1]); print(eval('d'+sys.argv[2]))" "$@"; }
 
 if [ "$MODE" = speed ] || [ "$MODE" = all ]; then
-  echo "## speed: 2 epochs each (training + validation), windows/s of the faster epoch"
-  # shellcheck disable=SC2086
-  "$E" train "$FILE" $DATA --epochs 2 --patience 0 --threads "$THREADS" -o "$OUT/speed.tflite" --json >"$OUT/speed-edgelstm.json" 2>"$OUT/speed-edgelstm.log"
-  "$PY" - "$OUT/speed-edgelstm.json" "$OUT/speed-edgelstm.json.1" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-n = round(d["windows_per_second"] * d["train_seconds"] / d["epochs_run"])   # training windows per epoch
-print(json.dumps(dict(framework="edgelstm", epoch_seconds=d["epoch_seconds"], windows_per_second=n / min(d["epoch_seconds"]))), file=open(sys.argv[2], "w"))
-EOF
-  for fw in $FRAMEWORKS; do
-    "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" --framework $fw --mode speed --threads "$THREADS" >"$OUT/speed-$fw.json" 2>"$OUT/speed-$fw.log" ||
-      { echo "$fw failed:" >&2; tail -n 3 "$OUT/speed-$fw.log" >&2; exit 1; }
+  # The issue's figures in one command: edgelstm built twice (AVX2+FMA only, and this
+  # machine's default build, AVX-512 where the CPU has it) against PyTorch, PAIRS rounds
+  # (default 3) of interleaved runs (AVX2 build, PyTorch, default build), each 2 epochs
+  # with validation, windows/s of the faster epoch; the ratio of each round's runs, the
+  # median over the rounds; peak resident memory of each process (/usr/bin/time); and
+  # whether both builds wrote the same model bytes.
+  PAIRS=${PAIRS:-3}
+  AVX2_BUILD=${AVX2_BUILD:-$OUT/avx2-build}
+  echo "## speed: $PAIRS interleaved rounds of 2 epochs each (training + validation), windows/s of the faster epoch"
+  make -s -C "$ROOT" BUILD="$AVX2_BUILD" ARCHFLAGS="-mavx2 -mfma -mf16c" "$AVX2_BUILD/edgelstm" >"$OUT/avx2-build.log" 2>&1 ||
+    { echo "building the AVX2 edgelstm failed:" >&2; tail -n 5 "$OUT/avx2-build.log" >&2; exit 1; }
+  builds="avx2:$AVX2_BUILD/edgelstm"
+  if grep -qw avx512f /proc/cpuinfo; then builds="$builds avx512:$E"; else echo "# no avx512f on this CPU: the AVX2 build only"; fi
+  [ -x /usr/bin/time ] || { echo "bench_train: needs /usr/bin/time (Debian package time) for peak memory" >&2; exit 1; }
+  rm -f "$OUT"/speed-*
+  for i in $(seq 1 "$PAIRS"); do
+    first=1
+    for b in $builds; do
+      name=${b%%:*} bin=${b#*:}
+      # shellcheck disable=SC2086
+      /usr/bin/time -f %M -o "$OUT/speed-$name-$i.rss" "$bin" train "$FILE" $DATA --epochs 2 --patience 0 \
+        --threads "$THREADS" -o "$OUT/speed-$name-$i.tflite" --json >"$OUT/speed-$name-$i.json" 2>"$OUT/speed-$name-$i.log" ||
+        { echo "edgelstm ($name) failed:" >&2; tail -n 3 "$OUT/speed-$name-$i.log" >&2; exit 1; }
+      if [ $first = 1 ]; then   # PyTorch between the two builds
+        /usr/bin/time -f %M -o "$OUT/speed-torch-$i.rss" "$PY" "$ROOT/bench/train_frameworks.py" --windows "$OUT/windows.bin" \
+          --framework torch --mode speed --threads "$THREADS" >"$OUT/speed-torch-$i.json" 2>"$OUT/speed-torch-$i.log" ||
+          { echo "torch failed:" >&2; tail -n 3 "$OUT/speed-torch-$i.log" >&2; exit 1; }
+        first=0
+      fi
+    done
   done
-  e=$(field "$OUT/speed-edgelstm.json.1" '["windows_per_second"]')
-  t=$(field "$OUT/speed-torch.json" '["windows_per_second"]')
-  "$PY" - "$OUT" "$e" <<'EOF'
-import json, sys, os
-out, e = sys.argv[1], float(sys.argv[2])
-print("%-22s %10s %11s  %s" % ("trainer", "windows/s", "edgelstm x", "version"))
-print("%-22s %10.0f %11.2f  %s" % ("edgelstm", e, 1.0, "this build"))
-best = 0
-for fw, name in (("torch", "PyTorch"), ("keras", "TF-Keras (Keras 3)"), ("tf_keras", "TF-Keras (tf_keras 2)")):
-    if not os.path.exists(os.path.join(out, "speed-%s.json" % fw)): continue
-    d = json.loads(open(os.path.join(out, "speed-%s.json" % fw)).read().strip().split("\n")[-1])
-    v = d["windows_per_second"]
-    best = max(best, v)
-    print("%-22s %10.0f %11.2f  %s" % (name, v, e / v, d["version"]))
-print("goals: >= 1000 windows/s (%s), >= 2x the fastest framework (%.2fx: %s)"
-      % ("met" if e >= 1000 else "NOT met", e / best, "met" if e >= 2 * best else "NOT met"))
-EOF
+  # shellcheck disable=SC2086
+  "$PY" "$ROOT/bench/speed_summary.py" "$OUT" "$PAIRS" $builds
 fi
 
 if [ "$MODE" = stations ] || [ "$MODE" = all ]; then

@@ -19,13 +19,14 @@
 
 #include "edgelstm/data.h"
 #include "edgelstm/diag.h"
+#include "edgelstm/train.h"
 
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
 #define CLI_MAX_OPTS 48
-#define CLI_MAX_POS  8
+#define CLI_MAX_POS  1024   /* positional arguments (the files of a global model) */
 
 typedef struct cli_opt {
     const char *name;     /* "--steps" */
@@ -104,6 +105,25 @@ int cli_is_edgelstm_model(const char *path);
 extern const cli_opt cli_data_opts[];    /* --time --time-format --skip-rows --target --features
                                             --time-features --steps --horizon --split --max-gap */
 extern const cli_opt cli_json_opt[];     /* --json */
+extern const cli_opt cli_model_opts[];   /* --units --epochs --batch --lr --patience --seed --intervals
+                                            --clip --lr-decay --lr-patience --min-lr (train, backtest) */
+
+/* Fill training options from cli_model_opts (and --threads when the command has it).
+ * Returns 0 or 2. */
+int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o);
+
+/* Online CPUs (1 if unknown), capped at ELSTM_MAX_THREADS (cmd_eval.c). */
+int cli_default_threads(void);
+
+/* Prediction-interval levels (per cent) from an option: "80,95", or "none". */
+#define CLI_MAX_LEVELS 8
+#define CLI_DEFAULT_INTERVALS "none"   /* train --intervals */
+typedef struct cli_levels {
+    int n;
+    double level[CLI_MAX_LEVELS];
+} cli_levels;
+/* Read option `name` (absent: `dflt`) into *lv. Returns 0 or 2 (usage error printed). */
+int cli_get_levels(const cli_ctx *ctx, const char *name, const char *dflt, cli_levels *lv);
 extern const cli_opt cli_force_opt[];    /* --force */
 
 /* Fill data options from the command line (defaults first). Returns 0 or 2. */
@@ -117,8 +137,18 @@ int cli_print_json(void *json_t_value);
  * before anything else. */
 void cli_init_texts(void);
 
-extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_eval, cli_cmd_predict,
-    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report, cli_cmd_adopt;
+/* The train command's work (cmd_train.c) for a parsed command line: messages on stderr;
+ * with summary_json, *summary_json receives the --json summary (a jansson json_t*, the
+ * caller's) instead of it being printed. Returns the exit status. `fleet` runs its
+ * tasks through it, so a task is exactly `edgelstm train` with the same options. */
+int cli_train_run(cli_ctx *ctx, void **summary_json);
+/* 1 once SIGINT or SIGTERM stopped a training run (the process should stop too). */
+int cli_train_interrupted(void);
+extern const cli_opt cli_train_opts[];   /* --units --epochs --batch --lr --patience --seed --threads */
+
+extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_backtest, cli_cmd_eval, cli_cmd_predict,
+    cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report, cli_cmd_adopt,
+    cli_cmd_fleet;
 
 /* Write the HTML report of a model on a data file (cmd_report.c; `train --report` too):
  * messages on stderr, the --json summary on stdout when `json`. `option` names `out` in

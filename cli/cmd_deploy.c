@@ -144,7 +144,7 @@ static int run(cli_ctx *ctx)
         rc = cli_fail(st, &diag);
     } else {
         elstm_model_figures fig;
-        elstm_model_figures_layers(f.layers, f.n_layers, f.steps, &fig);
+        elstm_model_figures_of(&f, &fig);
         char what[160];
         if (f.n_layers == 1 && f.lstm.n_output == 1) snprintf(what, sizeof what, "LSTM(%d)", (int)f.lstm.n_units);
         else elstm_forecaster_text(&f, what, sizeof what);

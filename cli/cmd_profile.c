@@ -90,7 +90,7 @@ static int run(cli_ctx *ctx)
     if (st != ELSTM_OK) return cli_fail(st, &diag);
 
     elstm_model_figures fig;
-    elstm_model_figures_layers(f.layers, f.n_layers, f.steps, &fig);
+    elstm_model_figures_of(&f, &fig);
     elstm_codegen_model m = {f.layers, f.steps, f.has_meta ? &f.meta : NULL, path, crc, f.n_layers};
     elstm_mcu_opts mo = {cli_has(ctx, "--reference"), cli_has(ctx, "--c-kernel"), opt, cli_get(ctx, "--keep"), 0,
                          core == &cores[1] ? ELSTM_MCU_ESP32 : ELSTM_MCU_CORTEX_M4F};
@@ -105,7 +105,9 @@ static int run(cli_ctx *ctx)
     float host = NAN;
     if (x && y) {
         elstm_codegen_synthetic_window(f.steps, f.lstm.n_input, x);
-        if (elstm_forecaster_window(&f, x, y) == ELSTM_OK) host = y[0];
+        if (elstm_forecaster_window(&f, x, y) == ELSTM_OK) /* delta models: + the last value, as on the board */
+            host = f.has_meta ? (float)elstm_meta_forecast_normalized(&f.meta, y[0], x + (size_t)(f.steps - 1) * (size_t)f.lstm.n_input)
+                              : y[0];
     }
     free(x);
     free(y);

@@ -24,22 +24,24 @@
 #include "cmd_eval.h"
 #include "edgelstm/fileio.h"
 
-static const cli_opt model_opts[] = {
+static const cli_opt output_opt[] = {
     {"--output", "-o", "MODEL.tflite", "the model file to write (required)"},
-    {"--units", NULL, "N", "LSTM units (default 128)"},
-    {"--epochs", NULL, "N", "maximum epochs (default 20)"},
-    {"--batch", NULL, "N", "windows per Adam step (default 32)"},
-    {"--lr", NULL, "X", "Adam learning rate (default 0.001)"},
-    {"--patience", NULL, "N", "stop after N epochs without a better val_loss; 0 = never (default 5)"},
-    {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
+    {NULL, NULL, NULL, NULL},
+};
+/* --threads: with cli_model_opts (common.c), the options `fleet` passes to every task. */
+const cli_opt cli_train_opts[] = {
     {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
+    {NULL, NULL, NULL, NULL},
+};
+static const cli_opt run_opts[] = {
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--stateful", NULL, NULL, "a streaming model: one LSTM step per new sample, the state kept (--batch streams, chunks of --steps)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
 };
-static const cli_opt *const groups[] = {cli_data_opts, model_opts, cli_force_opt, cli_json_opt, NULL};
+static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, cli_train_opts, run_opts,
+                                        cli_force_opt, cli_json_opt, NULL};
 
 #define WINDOWS_MAGIC "ELSTMWIN1 "
 
@@ -71,8 +73,8 @@ typedef struct progress {
     int tty;
     double epoch_t0, last_draw;
     const char *model_path;
-    const elstm_dataset *ds;
-    elstm_meta *meta;         /* ds's metadata, with the training record written into it */
+    int monitor_val;          /* the run has validation windows */
+    elstm_meta *meta;         /* the data's metadata, with the training record written into it */
     int saved_epoch;          /* epoch whose weights MODEL holds (0 = none yet) */
     int resuming;             /* --resume: say so before the first epoch line */
     int stop_after, poison_after;
@@ -104,8 +106,8 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     if (e->improved) { /* MODEL always holds the best weights so far */
         elstm_lstm_f32 m;
         elstm_trainer_best_model(tr, &m);
-        elstm_trainer_record(tr, NULL, p->ds->n_win[ELSTM_SPLIT_VAL] > 0, &p->meta->training);
-        elstm_status s = elstm_forecaster_save(p->model_path, &m, p->ds->meta.steps, p->meta, diag);
+        elstm_trainer_record(tr, NULL, p->monitor_val, &p->meta->training);
+        elstm_status s = elstm_forecaster_save(p->model_path, &m, p->meta->steps, p->meta, diag);
         if (s != ELSTM_OK) return s;
         p->saved_epoch = e->epoch;
     }
@@ -170,37 +172,55 @@ static int env_int(const char *name)
     return v && *v ? atoi(v) : 0;
 }
 
-static int read_model_opts(cli_ctx *ctx, elstm_train_opts *o)
+/* Before anything is computed: the files train writes may be written (cli_check_output:
+ * not an input, not a file of another kind unless --force), and --resume has its
+ * checkpoint. Fills ckpt with MODEL.ckpt. Returns 0 or the exit status (message printed). */
+static int check_outputs(const cli_ctx *ctx, const char *out, const char *exp, const char *report, int resume,
+                         const char **inputs, char *ckpt, size_t ckpt_size)
 {
-    long v;
-    elstm_train_opts_default(o);
-    o->threads = cli_default_threads();
-#define INT_OPT(name, field, lo, hi) \
-    v = o->field; if (cli_get_int(ctx, name, lo, hi, &v)) return CLI_EXIT_USAGE; o->field = (int)v;
-    INT_OPT("--units", units, 1, 4096)
-    INT_OPT("--epochs", epochs, 1, 100000)
-    INT_OPT("--batch", batch, 1, 65536)
-    INT_OPT("--patience", patience, 0, 100000)
-    INT_OPT("--threads", threads, 1, ELSTM_MAX_THREADS)
-#undef INT_OPT
-    if (cli_get_double(ctx, "--lr", 1e-12, 1e38, &o->lr)) return CLI_EXIT_USAGE;
-    uint64_t seed = o->seed;
-    if (cli_get_u64(ctx, "--seed", &seed)) return CLI_EXIT_USAGE;
-    o->seed = seed;
+    const int force = cli_has(ctx, "--force");
+    int rc;
+    if (exp) {
+        elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
+        return cli_check_output(exp, &r);
+    }
+    elstm_output_rules r = {"-o", inputs, force, 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
+    if ((rc = cli_check_output(out, &r))) return rc;
+    /* MODEL.ckpt: written after each epoch, removed at the end; --resume reads it */
+    const char *slash = strrchr(out, '/');
+    size_t base = strlen(slash ? slash + 1 : out);
+    if (base + 5 > 255)
+        return cli_error("the model file name given to -o is %zu bytes long; train also writes MODEL.ckpt "
+                         "beside it and file names take at most 255 bytes, so give one of at most 250",
+                         base);
+    snprintf(ckpt, ckpt_size, "%s.ckpt", out);
+    struct stat st;
+    if (resume && stat(ckpt, &st) != 0)
+        return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
+                         "when a run ends normally); run without --resume to start again", ckpt);
+    if (stat(ckpt, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_error("%s: is %s, but train keeps its checkpoint in a file of this name beside -o %s; "
+                         "move it away or choose another -o", ckpt,
+                         S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
+    r.is_ours = elstm_checkpoint_is;
+    r.ours = "a checkpoint edgelstm wrote";
+    r.force = force || resume;   /* --resume reads it first: a file that is not one is refused by name */
+    if ((rc = cli_check_output(ckpt, &r))) return rc;
+    const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
+    if (report && (rc = cli_check_report_output(report, "--report", report_inputs, force))) return rc;
     return 0;
 }
 
-/* Before training: the checkpoint to resume from exists, and MODEL and its checkpoint
- * can be written (fail now, not after the first epoch). */
-static void progress_start(progress *pr, const char *out, elstm_dataset *ds, int resume)
+static void progress_start(progress *pr, const char *out, elstm_meta *meta, const elstm_windows *wtr,
+                           int monitor_val, int resume)
 {
     pr->tty = isatty(STDERR_FILENO);
     pr->model_path = out;
-    pr->ds = ds;
-    pr->meta = &ds->meta;
+    pr->monitor_val = monitor_val;
+    pr->meta = meta;
     pr->stop_after = env_int("ELSTM_TEST_STOP_AFTER_EPOCH");
     pr->poison_after = env_int("ELSTM_TEST_POISON_AFTER_EPOCH");
-    pr->x = ds->x;
+    pr->x = (float *)wtr->x; /* the rows training reads */
     if (resume) pr->saved_epoch = -1; /* from the earlier run; the checkpoint says which */
     pr->resuming = resume;
     pr->epoch_t0 = elstm_now_s();
@@ -235,9 +255,20 @@ static int fit_failed(elstm_status s, const elstm_diag *diag, const elstm_train_
  * epoch came before the resume has it too), remove the checkpoint, evaluate the test
  * split, and print the --json summary. */
 static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, const elstm_train_opts *topts,
-                    elstm_dataset *ds, const char *out, int resume, int json, const progress *pr)
+                    elstm_dataset *ds, int nds, const cli_levels *lv, const char *out, int resume,
+                    json_t **summary, const progress *pr)
 {
-    const int val = ds->n_win[ELSTM_SPLIT_VAL] > 0;
+    size_t ntrain = 0, nval = 0, ntest = 0;
+    const elstm_dataset **sets = malloc((size_t)nds * sizeof *sets);
+    if (!sets) return cli_error("out of memory");
+    for (int i = 0; i < nds; i++) {
+        sets[i] = &ds[i];
+        ntrain += ds[i].n_win[ELSTM_SPLIT_TRAIN];
+        nval += ds[i].n_win[ELSTM_SPLIT_VAL];
+        ntest += ds[i].n_win[ELSTM_SPLIT_TEST];
+    }
+    elstm_meta *meta = pr->meta;
+    const int val = nval > 0;
     const char *monitor = val ? "val_loss" : "loss";
     char vb[24], secs[16];
     elstm_diag diag;
@@ -254,9 +285,23 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
                 cli_fmt_loss(res->best_val_loss, vb, sizeof vb));
     elstm_lstm_f32 m;
     elstm_trainer_model(tr, &m);
-    elstm_trainer_record(tr, res, val, &ds->meta.training);
-    elstm_status s = elstm_forecaster_save(out, &m, ds->meta.steps, &ds->meta, &diag);
-    if (s != ELSTM_OK) return cli_fail(s, &diag);
+    elstm_trainer_record(tr, res, val, &meta->training);
+    elstm_status s = ELSTM_OK;
+    if (lv->n > 0) { /* split-conformal intervals from the validation residuals */
+        s = elstm_conformal_fit(&m, sets, nds, ELSTM_SPLIT_VAL, lv->level, lv->n, topts->threads, meta, &diag);
+        if (s == ELSTM_OK) {
+            fprintf(stderr, "Intervals from %zu validation windows:", meta->n_calib);
+            for (int l = 0; l < meta->n_intervals; l++)
+                fprintf(stderr, " %g%% +-%.4g", meta->intervals[l].level, meta->intervals[l].halfwidth[0]);
+            fprintf(stderr, "%s %s\n", elstm_meta_outputs(meta) > 1 ? " (first step)" : "", meta->target);
+        }
+    }
+    for (int i = 0; i < nds; i++) ds[i].meta = *meta; /* evaluation reads the intervals from here */
+    if (s == ELSTM_OK) s = elstm_forecaster_save(out, &m, meta->steps, meta, &diag);
+    if (s != ELSTM_OK) {
+        free(sets);
+        return cli_fail(s, &diag);
+    }
     unlink(topts->checkpoint);
     double wps = res->train_seconds > 0 ? (double)res->windows_trained / res->train_seconds : 0.0;
     fmt_secs(res->train_seconds, secs, sizeof secs);
@@ -264,14 +309,19 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
             res->epochs_run == 1 ? "" : "s", secs, wps);
 
     json_t *test = NULL;
-    if (ds->n_win[ELSTM_SPLIT_TEST] > 0) {
-        elstm_eval_result er;
-        if ((s = elstm_eval_split(&m, ds, ELSTM_SPLIT_TEST, topts->threads, &er, &diag)) != ELSTM_OK)
-            return cli_fail(s, &diag);
-        cli_eval_print(stderr, &er, ds->meta.target);
-        test = cli_eval_json(&er);
+    if (ntest > 0) {
+        elstm_eval_result *er = malloc(sizeof *er);
+        if (!er || (s = elstm_eval_sets(&m, sets, nds, ELSTM_SPLIT_TEST, topts->threads, er, &diag)) != ELSTM_OK) {
+            free(er);
+            free(sets);
+            return er ? cli_fail(s, &diag) : cli_error("out of memory");
+        }
+        cli_eval_print(stderr, er, meta->target);
+        test = cli_eval_json(er);
+        free(er);
     }
-    if (!json) {
+    free(sets);
+    if (!summary) {
         json_decref(test);
         return 0;
     }
@@ -281,127 +331,158 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
                           "train_seconds", res->train_seconds, "windows_per_second", wps,
                           "early_stopped", res->early_stopped, "resumed_from", res->resumed_from);
     if (o) {
+        json_object_set_new(o, "windows", json_pack("{s:I, s:I, s:I}", "train", (json_int_t)ntrain,
+                                                     "validation", (json_int_t)nval, "test", (json_int_t)ntest));
         json_object_set_new(o, "test", test ? test : json_null());
         json_object_set(o, "epoch_seconds", pr->epoch_seconds);
     } else {
         json_decref(test);
     }
-    return cli_print_json(o);
+    *summary = o;
+    return o ? 0 : cli_error("out of memory");
 }
 
-static int run(cli_ctx *ctx)
+int cli_train_interrupted(void) { return g_stop != 0; }
+
+int cli_train_run(cli_ctx *ctx, void **summary_json)
 {
+    json_t **summary = (json_t **)summary_json;
     const char *out = cli_get(ctx, "--output"), *exp = cli_get(ctx, "--export-windows");
     const char *report = cli_get(ctx, "--report");
-    const int json = cli_has(ctx, "--json"), resume = cli_has(ctx, "--resume");
+    const int resume = cli_has(ctx, "--resume"), nf = ctx->npos;
+    char ckpt[ELSTM_PATH_MAX + 8] = "";
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
+    if (exp && nf > 1) return cli_usage_error(ctx, "--export-windows writes the windows of one file");
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
     elstm_train_opts topts;
-    if ((rc = read_model_opts(ctx, &topts))) return rc;
+    if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
+    cli_levels lv;
+    if ((rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv))) return rc;
 
     /* outputs first: nothing is worth computing for a file that may not be written */
-    const char *inputs[] = {ctx->pos[0], NULL};
-    const int force = cli_has(ctx, "--force");
-    char ckpt[ELSTM_PATH_MAX + 8] = "";
-    if (exp) {
-        elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
-        if ((rc = cli_check_output(exp, &r))) return rc;
-    } else {
-        elstm_output_rules r = {"-o", inputs, force, 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
-        if ((rc = cli_check_output(out, &r))) return rc;
-        /* MODEL.ckpt: written after each epoch, removed at the end; --resume reads it */
-        const char *slash = strrchr(out, '/');
-        size_t base = strlen(slash ? slash + 1 : out);
-        if (base + 5 > 255)
-            return cli_error("the model file name given to -o is %zu bytes long; train also writes MODEL.ckpt "
-                             "beside it and file names take at most 255 bytes, so give one of at most 250",
-                             base);
-        snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
-        struct stat st;
-        if (resume && stat(ckpt, &st) != 0)
-            return cli_error("%s: no checkpoint to resume from (it is written after each epoch and removed "
-                             "when a run ends normally); run without --resume to start again", ckpt);
-        if (stat(ckpt, &st) == 0 && !S_ISREG(st.st_mode))
-            return cli_error("%s: is %s, but train keeps its checkpoint in a file of this name beside -o %s; "
-                             "move it away or choose another -o", ckpt,
-                             S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", out);
-        r.is_ours = elstm_checkpoint_is;
-        r.ours = "a checkpoint edgelstm wrote";
-        r.force = force || resume;   /* --resume reads it first: a file that is not one is refused by name */
-        if ((rc = cli_check_output(ckpt, &r))) return rc;
-        const char *report_inputs[] = {ctx->pos[0], out, ckpt, NULL};
-        if (report && (rc = cli_check_report_output(report, "--report", report_inputs, force))) return rc;
+    const char **inputs = calloc((size_t)nf + 1, sizeof *inputs);   /* every input file, NULL-ended */
+    if (!inputs) return cli_error("out of memory");
+    for (int i = 0; i < nf; i++) inputs[i] = ctx->pos[i];
+    if ((rc = check_outputs(ctx, out, exp, report, resume, inputs, ckpt, sizeof ckpt))) {
+        free(inputs);
+        return rc;
     }
+    free(inputs);
 
     elstm_diag diag;
     elstm_diag_clear(&diag);
-    elstm_dataset ds;
-    elstm_status s = elstm_data_load(&dopts, &ds, &diag);
-    if (s != ELSTM_OK) return cli_fail(s, &diag);
+    elstm_dataset *ds = calloc((size_t)nf, sizeof *ds);
+    if (!ds) return cli_error("out of memory");
+    /* one file, or the series of a global model: same columns, one scaler, own windows */
+    elstm_status s = elstm_data_load_series(&dopts, ctx->pos, nf, ds, &diag);
+    if (s != ELSTM_OK) {
+        free(ds);
+        return cli_fail(s, &diag);
+    }
     elstm_windows wtr = {0}, wva = {0};
     elstm_trainer *tr = NULL;
     progress pr = {0};
-    if (exp) {
-        rc = export_windows(exp, &ds);
+    size_t ntest = 0;
+    for (int i = 0; i < nf; i++) ntest += ds[i].n_win[ELSTM_SPLIT_TEST];
+    if (exp && (elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL)) {
+        rc = cli_usage_error(ctx, "--export-windows writes the windows of a one-output model of the value "
+                                  "(--horizons 1 --target-mode level)");
         goto done;
     }
-    if (ds.n_win[ELSTM_SPLIT_TRAIN] == 0) {
+    if (exp) {
+        rc = export_windows(exp, &ds[0]);
+        goto done;
+    }
+    if (ds[0].n_win[ELSTM_SPLIT_TRAIN] == 0) {
         rc = cli_error("%s: no training windows: %zu rows on the time grid are too few for windows of "
                        "%d steps + horizon %d in the training split (%.0f%% of the rows)",
-                       ds.path, ds.rows, ds.meta.steps, ds.meta.horizon, 100.0 * ds.meta.split_train);
+                       ds[0].path, ds[0].rows, ds[0].meta.steps, ds[0].meta.horizon, 100.0 * ds[0].meta.split_train);
         goto done;
     }
     const int stateful = cli_has(ctx, "--stateful");
-    ds.meta.stateful = stateful;
-    if ((s = elstm_windows_for_split(&ds, ELSTM_SPLIT_TRAIN, &wtr, &diag)) != ELSTM_OK ||
-        (s = elstm_windows_for_split(&ds, ELSTM_SPLIT_VAL, &wva, &diag)) != ELSTM_OK) {
+    if (stateful && (nf > 1 || elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL ||
+                     lv.n > 0)) {
+        rc = cli_usage_error(ctx, "--stateful trains a one-output model of the value on one file "
+                                  "(--horizons 1 --target-mode level, no --intervals)");
+        goto done;
+    }
+    ds[0].meta.stateful = stateful;
+    if (nf == 1) {
+        if ((s = elstm_windows_for_split(&ds[0], ELSTM_SPLIT_TRAIN, &wtr, &diag)) == ELSTM_OK)
+            s = elstm_windows_for_split(&ds[0], ELSTM_SPLIT_VAL, &wva, &diag);
+    } else {
+        const elstm_dataset **sets = malloc((size_t)nf * sizeof *sets);
+        if (!sets) {
+            rc = cli_error("out of memory");
+            goto done;
+        }
+        for (int i = 0; i < nf; i++) sets[i] = &ds[i];
+        if ((s = elstm_windows_for_sets(sets, nf, ELSTM_SPLIT_TRAIN, &wtr, NULL, &diag)) == ELSTM_OK)
+            s = elstm_windows_for_sets(sets, nf, ELSTM_SPLIT_VAL, &wva, NULL, &diag);
+        free(sets);
+    }
+    if (s != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
     }
     topts.checkpoint = ckpt;
     topts.stop = &g_stop;
-    if ((s = elstm_trainer_create(&tr, &topts, ds.n_inputs, ds.meta.steps, &diag)) != ELSTM_OK) {
+    topts.outputs = elstm_meta_outputs(&ds[0].meta);
+    if ((s = elstm_trainer_create(&tr, &topts, ds[0].n_inputs, ds[0].meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
     }
     pr.epoch_seconds = json_array();
+    char series[48] = "";
+    if (nf > 1) snprintf(series, sizeof series, " of %d series", nf);
     if (stateful)
         fprintf(stderr, "Training a stateful LSTM(%d) + Dense(1) on the %zu rows of the training split, %d inputs, "
                         "as up to %d streams in chunks of %d steps (validation %zu windows, test %zu), %d thread%s%s\n",
-                topts.units, ds.split_end[ELSTM_SPLIT_TRAIN], ds.n_inputs, topts.batch, ds.meta.steps, wva.n,
-                ds.n_win[ELSTM_SPLIT_TEST], topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+                topts.units, ds[0].split_end[ELSTM_SPLIT_TRAIN], ds[0].n_inputs, topts.batch, ds[0].meta.steps, wva.n,
+                ntest, topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
     else
-    fprintf(stderr, "Training LSTM(%d) + Dense(1) on %zu windows of %d steps x %d inputs (validation %zu, "
-                    "test %zu), batch %d, %d thread%s%s\n",
-            topts.units, wtr.n, ds.meta.steps, ds.n_inputs, wva.n, ds.n_win[ELSTM_SPLIT_TEST], topts.batch,
-            topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+        fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows%s of %d steps x %d inputs (validation %zu, "
+                        "test %zu), batch %d, %d thread%s%s\n",
+                topts.units, topts.outputs, wtr.n, series, ds[0].meta.steps, ds[0].n_inputs, wva.n, ntest, topts.batch,
+                topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
     catch_signals(1);
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
     elstm_train_result res;
-    progress_start(&pr, out, &ds, resume);
-    s = stateful ? elstm_trainer_fit_stateful(tr, &ds, resume, &cb, &res, &diag)
+    elstm_meta meta = ds[0].meta; /* shared by every series */
+    progress_start(&pr, out, &meta, &wtr, wva.n > 0, resume);
+    s = stateful ? elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag)
                  : elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
     catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
-    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, &ds, out, resume, json, &pr)
+    rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, summary, &pr)
                        : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);
-    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, "--report", NULL, 1, 240.0, 0, force);
+    if (report && rc == 0) rc = cli_report(out, ctx->pos[0], report, "--report", NULL, 1, 240.0, 0, cli_has(ctx, "--force"));
 done:
     json_decref(pr.epoch_seconds);
     elstm_trainer_free(tr);
     elstm_windows_free(&wtr);
     elstm_windows_free(&wva);
-    elstm_data_free(&ds);
+    for (int i = 0; i < nf; i++) elstm_data_free(&ds[i]);
+    free(ds);
+    return rc;
+}
+
+static int run(cli_ctx *ctx)
+{
+    void *summary = NULL;
+    int rc = cli_train_run(ctx, cli_has(ctx, "--json") ? &summary : NULL);
+    if (rc == 0 && summary) return cli_print_json(summary);
+    json_decref(summary);
     return rc;
 }
 
 const cli_command cli_cmd_train = {
-    "train", "FILE [data options] [model options] -o MODEL.tflite [--report REPORT.html] [--json]",
+    "train", "FILE... [data options] [model options] -o MODEL.tflite [--report REPORT.html] [--json]",
     "train an LSTM forecaster and write it as a .tflite model",
-    "Trains LSTM(units) + Dense(1) on the windows of FILE (see 'edgelstm help data' for the\n"
+    "Trains LSTM(units) + Dense(N) on the windows of FILE (see 'edgelstm help data' for the\n"
     "data options) the way the seed's Keras run does: mean squared error, Adam (Keras's\n"
     "form and defaults), Keras's initializers, windows shuffled each epoch, validation loss\n"
     "after each epoch, early stopping with the best weights restored. MODEL always holds\n"
@@ -409,9 +490,13 @@ const cli_command cli_cmd_train = {
     "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
     "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
     "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
+    "--horizons N forecasts N steps at once (Dense(N)); --target-mode delta learns the\n"
+    "change from the last value; --intervals 80,95 adds split-conformal prediction\n"
+    "intervals from the validation residuals. Several FILEs train one model over all of\n"
+    "them (same columns, one scaler, no window crosses from one file into another).\n"
     "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
     "its state: truncated back-propagation through time over --batch parallel streams of\n"
     "the training split in chunks of --steps samples, the state carried between chunks.\n"
     "See docs/training.md.",
-    1, 1, groups, run,
+    1, CLI_MAX_POS, groups, run,
 };

@@ -31,10 +31,56 @@ const cli_opt cli_data_opts[] = {
     {"--time-features", NULL, "LIST", "add calendar inputs as sin/cos pairs: hour,doy,weekday,month"},
     {"--steps", NULL, "N", "time steps per window (default 168)"},
     {"--horizon", NULL, "N", "forecast N steps after the window's last row (default 1)"},
+    {"--horizons", NULL, "N", "forecast N steps at once: horizon .. horizon + N - 1 (default 1)"},
+    {"--target-mode", NULL, "MODE", "learn the value (level), its change from the last value (delta), or auto: delta when the target is an input (default level)"},
+    {"--target-time-features", NULL, "LIST", "add calendar inputs of the forecast time (row time + horizon): hour,doy,weekday,month"},
     {"--split", NULL, "TRAIN,VAL", "chronological split fractions, rest is test (default 0.7,0.2)"},
     {"--max-gap", NULL, "N", "fill gaps of up to N missing steps by interpolation (default 6; longer gaps split the series: no window spans them)"},
     {NULL, NULL, NULL, NULL},
 };
+
+const cli_opt cli_model_opts[] = {
+    {"--units", NULL, "N", "LSTM units (default 128)"},
+    {"--epochs", NULL, "N", "maximum epochs (default 20)"},
+    {"--batch", NULL, "N", "windows per Adam step (default 32)"},
+    {"--lr", NULL, "X", "Adam learning rate (default 0.001)"},
+    {"--patience", NULL, "N", "stop after N epochs without a better val_loss; 0 = never (default 5)"},
+    {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
+    {"--intervals", NULL, "LEVELS", "prediction intervals at these per cents, calibrated on the validation split (e.g. 80,95; default none)"},
+    {"--clip", NULL, "X", "clip the gradient to global L2 norm X; 0 = never (default 0)"},
+    {"--lr-decay", NULL, "F", "multiply the learning rate by F after --lr-patience epochs without a better val_loss (default 1: constant)"},
+    {"--lr-patience", NULL, "N", "epochs without a better val_loss before the rate is lowered (default 2)"},
+    {"--min-lr", NULL, "X", "never lower the learning rate below X (default 1e-6)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o)
+{
+    long v;
+    elstm_train_opts_default(o);
+    o->threads = cli_default_threads();
+    o->lr_patience = 2;
+    o->min_lr = 1e-6;
+#define INT_OPT(name, field, lo, hi) \
+    v = o->field; if (cli_get_int(ctx, name, lo, hi, &v)) return CLI_EXIT_USAGE; o->field = (int)v;
+    INT_OPT("--units", units, 1, 4096)
+    INT_OPT("--epochs", epochs, 1, 100000)
+    INT_OPT("--batch", batch, 1, 65536)
+    INT_OPT("--patience", patience, 0, 100000)
+    INT_OPT("--threads", threads, 1, ELSTM_MAX_THREADS)
+    INT_OPT("--lr-patience", lr_patience, 1, 100000)
+#undef INT_OPT
+    if (cli_get_double(ctx, "--lr", 1e-12, 1e38, &o->lr)) return CLI_EXIT_USAGE;
+    if (cli_get_double(ctx, "--clip", 0, 1e38, &o->clip_norm)) return CLI_EXIT_USAGE;
+    if (cli_get_double(ctx, "--min-lr", 0, 1e38, &o->min_lr)) return CLI_EXIT_USAGE;
+    double decay = 1.0;
+    if (cli_get_double(ctx, "--lr-decay", 1e-6, 1.0, &decay)) return CLI_EXIT_USAGE;
+    o->lr_factor = decay < 1.0 ? decay : 0.0;
+    uint64_t seed = o->seed;
+    if (cli_get_u64(ctx, "--seed", &seed)) return CLI_EXIT_USAGE;
+    o->seed = seed;
+    return 0;
+}
 
 static const cli_opt *find_opt(const cli_command *cmd, const char *arg, size_t len)
 {
@@ -194,6 +240,29 @@ int cli_get_double(const cli_ctx *ctx, const char *name, double lo, double hi, d
     return 0;
 }
 
+int cli_get_levels(const cli_ctx *ctx, const char *name, const char *dflt, cli_levels *lv)
+{
+    const char *v = cli_get(ctx, name);
+    if (!v) v = dflt;
+    lv->n = 0;
+    if (strcmp(v, "none") == 0) return 0;
+    for (const char *p = v;;) {
+        char *end;
+        errno = 0;
+        double x = strtod(p, &end);
+        if (end == p || errno || (*end && *end != ',') || !(x > 0 && x < 100) ||
+            (lv->n > 0 && !(x > lv->level[lv->n - 1])) || lv->n == CLI_MAX_LEVELS)
+            return cli_usage_error(ctx,
+                                   "option '%s' takes up to %d interval levels in per cent, each above 0, below "
+                                   "100 and above the one before (e.g. 80,95), or none; not '%s'",
+                                   name, CLI_MAX_LEVELS, v);
+        lv->level[lv->n++] = x;
+        if (!*end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
 int cli_fail(elstm_status s, const elstm_diag *diag)
 {
     cli_error("%s", diag && diag->status != ELSTM_OK && diag->msg[0] ? diag->msg : elstm_status_str(s));
@@ -234,6 +303,14 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
     o->target = cli_get(ctx, "--target");
     o->features = cli_get(ctx, "--features");
     o->time_features = cli_get(ctx, "--time-features");
+    o->target_time_features = cli_get(ctx, "--target-time-features");
+    const char *mode = cli_get(ctx, "--target-mode");
+    if (mode) {
+        if (strcmp(mode, "level") == 0) o->target_mode = ELSTM_TARGET_LEVEL;
+        else if (strcmp(mode, "delta") == 0) o->target_mode = ELSTM_TARGET_DELTA;
+        else if (strcmp(mode, "auto") == 0) o->target_mode = ELSTM_TARGET_AUTO;
+        else return cli_usage_error(ctx, "option '--target-mode' must be level, delta or auto, not '%s'", mode);
+    }
     long v;
     v = o->skip_rows;
     if (cli_get_int(ctx, "--skip-rows", 0, ELSTM_MAX_SKIP_ROWS, &v)) return CLI_EXIT_USAGE;
@@ -244,6 +321,9 @@ int cli_read_data_opts(const cli_ctx *ctx, const char *path, elstm_data_opts *o)
     v = o->horizon;
     if (cli_get_int(ctx, "--horizon", 1, ELSTM_MAX_HORIZON, &v)) return CLI_EXIT_USAGE;
     o->horizon = (int)v;
+    v = o->horizons;
+    if (cli_get_int(ctx, "--horizons", 1, ELSTM_MAX_HORIZONS, &v)) return CLI_EXIT_USAGE;
+    o->horizons = (int)v;
     v = o->max_gap;
     if (cli_get_int(ctx, "--max-gap", 0, ELSTM_MAX_GAP_STEPS, &v)) return CLI_EXIT_USAGE;
     o->max_gap = (int)v;

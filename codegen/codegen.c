@@ -127,8 +127,16 @@ elstm_status elstm_codegen_load(const char *path, elstm_forecaster *f, uint32_t 
     return st;
 }
 
-void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
-                                elstm_model_figures *f)
+int elstm_codegen_multi(int32_t n_layers, int32_t n_outputs, const elstm_meta *meta)
+{
+    int lead = 0;
+    for (int i = 0; meta && i < meta->n_inputs; i++) lead |= meta->inputs[i].lead != 0;
+    return n_layers > 1 || n_outputs > 1 ||
+           (meta && (meta->target_mode == ELSTM_TARGET_DELTA || meta->n_intervals > 0 || lead));
+}
+
+static void figures(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps, const elstm_meta *meta,
+                    elstm_model_figures *f)
 {
     const elstm_lstm_f32 *top = &layers[n_layers - 1];
     uint64_t O = (uint64_t)top->n_output, units = 0;
@@ -140,10 +148,21 @@ void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, 
         f->weight_bytes += sizeof(float) * (4u * N * (I + N) + 4u * N);
         units += N;
     }
-    if (n_layers == 1 && O == 1)   /* runtime/device.c */
+    if (!elstm_codegen_multi(n_layers, (int32_t)O, meta))   /* runtime/device.c */
         f->arena_bytes = ELSTM_DEVICE_ARENA_BYTES(steps, layers[0].n_input, layers[0].n_units);
     else   /* runtime/multi/device_multi.c */
         f->arena_bytes = ELSTM_DEVICE_MULTI_ARENA_BYTES(steps, layers[0].n_input, n_layers, units, O);
+}
+
+void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
+                                elstm_model_figures *f)
+{
+    figures(layers, n_layers, steps, NULL, f);
+}
+
+void elstm_model_figures_of(const elstm_forecaster *fc, elstm_model_figures *f)
+{
+    figures(fc->layers, fc->n_layers, fc->steps, fc->has_meta ? &fc->meta : NULL, f);
 }
 
 void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
@@ -169,6 +188,7 @@ typedef struct cg_input {
     elstm_time_feature cycle;      /* ELSTM_TF_NONE unless encoding is ELSTM_ENC_TIME_* */
     int sensor;                    /* -1 for time features */
     double min, max;
+    int lead;                      /* calendar inputs of the forecast time: lead intervals ahead */
 } cg_input;
 
 typedef struct cg_model {
@@ -185,6 +205,13 @@ typedef struct cg_model {
     double target_min, target_max;
     int64_t interval_s;
     int horizon;
+    /* forecasting options, each carried by runtime/multi/ (a library that has none of them
+     * is what it always was): the change from the last value, calendar inputs of the
+     * forecast time, prediction intervals */
+    int delta, target_input, lead;
+    int n_levels;
+    double levels[ELSTM_META_MAX_LEVELS];
+    double halfwidth[ELSTM_META_MAX_LEVELS][ELSTM_MAX_HORIZONS];
     int has_meta;                  /* the file carries edgelstm metadata (else in0.., no scaler) */
 } cg_model;
 
@@ -271,6 +298,8 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
             in->encoding = mi->enc;
             in->cycle = mi->tf;
             in->sensor = -1;
+            in->lead = mi->lead;
+            d->lead |= mi->lead != 0;
             snprintf(in->source, sizeof in->source, "%s", elstm_time_feature_name(mi->tf));
             d->timed = 1;
             break;
@@ -306,6 +335,31 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     if ((st = check_scaler(cm->source, what, d->target_min, d->target_max, 0, diag)) != ELSTM_OK) return st;
     d->interval_s = meta->interval_s > 0 ? meta->interval_s : 0;
     d->horizon = meta->horizon > 0 ? meta->horizon : 1;
+    if (meta->target_mode == ELSTM_TARGET_DELTA) {
+        if (meta->target_input < 0 || meta->target_input >= d->I)
+            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
+                                  "the model learns the change of its target, which is not among its inputs");
+        d->delta = 1;
+        d->target_input = meta->target_input;
+    }
+    if (d->lead && d->interval_s <= 0)
+        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
+                              "the model has calendar inputs of the forecast time but no sampling interval");
+    for (int i = 0; i < d->I; i++)
+        if (d->in[i].lead < 0 || (int64_t)d->in[i].lead * d->interval_s > INT32_MAX)
+            return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
+                                  "input '%s' looks %d intervals ahead, more than a device's 32-bit seconds hold",
+                                  d->in[i].name, d->in[i].lead);
+    if (meta->n_intervals > 0 && elstm_meta_outputs(meta) != d->O)
+        return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
+                              "the model's intervals are for %d outputs, its dense layer has %d",
+                              elstm_meta_outputs(meta), (int)d->O);
+    d->n_levels = meta->n_intervals;
+    for (int lv = 0; lv < d->n_levels; lv++) {
+        d->levels[lv] = meta->intervals[lv].level;
+        for (int k = 0; k < d->O; k++) d->halfwidth[lv][k] = meta->intervals[lv].halfwidth[k];
+    }
+    d->multi = elstm_codegen_multi(d->n_layers, d->O, meta);
     return ELSTM_OK;
 }
 
@@ -478,6 +532,34 @@ static void put_target_fields(cg_buf *b, const char *ind, const cg_model *d)
     cg_puts(b, ",\n");
 }
 
+/* The arrays of the forecasting options (before the model that points at them). */
+static void gen_options_arrays(const cg_model *d, const char *name, cg_buf *b)
+{
+    if (d->lead) {
+        cg_printf(b, "/* Calendar inputs of the forecast time: computed from the sample's time + these seconds. */\n"
+                     "static const int32_t %s_lead_s[%d] = {", name, (int)d->I);
+        for (int i = 0; i < d->I; i++)
+            cg_printf(b, "%s%lld", i ? ", " : "", (long long)((int64_t)d->in[i].lead * d->interval_s));
+        cg_puts(b, "};\n\n");
+    }
+    if (d->n_levels > 0) {
+        char decl[96];
+        float hw[ELSTM_META_MAX_LEVELS * ELSTM_MAX_HORIZONS];
+        cg_printf(b, "/* Prediction intervals (split conformal): levels in per cent, and per level and output the\n"
+                     " * half-width in the target's units: forecast -+ half-width. */\nstatic const float %s_levels[%d] = {",
+                  name, d->n_levels);
+        for (int l = 0; l < d->n_levels; l++) {
+            cg_puts(b, l ? ", " : "");
+            cg_put_float(b, (float)d->levels[l]);
+        }
+        cg_puts(b, "};\n\n");
+        for (int l = 0; l < d->n_levels; l++)
+            for (int k = 0; k < d->O; k++) hw[l * d->O + k] = (float)d->halfwidth[l][k];
+        snprintf(decl, sizeof decl, "static const float %s_halfwidth", name);
+        put_floats(b, decl, "half-widths [levels][outputs]", hw, d->n_levels, d->O, "level");
+    }
+}
+
 /* NAME_model.h: the weights, the scaler, the input encodings (data only). */
 static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
@@ -582,6 +664,7 @@ static void gen_model_h(const cg_model *d, const char *name, const char *banner,
         cg_puts(b, "};\n");
         return;
     }
+    gen_options_arrays(d, name, b);
     cg_puts(b, "/* The forecaster: the layers, the window length, the sensors, the target's scaler\n"
                " * (each forecast = y_norm * range + min; ");
     cg_put_commentsafe(b, d->target);
@@ -592,8 +675,17 @@ static void gen_model_h(const cg_model *d, const char *name, const char *banner,
                  "        .inputs = %s_inputs,\n",
               d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
     put_target_fields(b, "        ", d);
-    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n};\n", (int)d->n_layers, name);
+    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n", (int)d->n_layers, name);
+    if (d->delta)
+        cg_printf(b, "    .delta = 1,          /* outputs are changes from input %d (the target) at the last row */\n"
+                     "    .target_input = %d,\n", d->target_input, d->target_input);
+    if (d->lead) cg_printf(b, "    .lead_s = %s_lead_s,\n", name);
+    if (d->n_levels > 0)
+        cg_printf(b, "    .n_levels = %d,\n    .levels = %s_levels,\n    .halfwidth = %s_halfwidth,\n", d->n_levels, name,
+                  name);
+    cg_puts(b, "};\n");
 }
+
 
 /* features[] of the examples: the window, one time step per line. */
 static void put_window(cg_buf *b, const float *x, int32_t steps, int32_t I)
@@ -707,7 +799,31 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
                       "int %s_forecasts(const %s_state *s, float out[%s_OUTPUTS]);\n"
                       "int %s_forecasts_normalized(const %s_state *s, float out[%s_OUTPUTS]);",
                   d->horizon, name, uc, name, name, uc, name, name, uc);
+        if (d->n_levels > 0) {
+            cg_printf(&b, "\n\n/* ---- prediction intervals (split conformal, calibrated on validation windows) ---- */\n"
+                          "#define %s_LEVELS %d              /* interval levels */\n"
+                          "#define %s_LEVEL_VALUES {", uc, d->n_levels, uc);
+            for (int l = 0; l < d->n_levels; l++) {
+                cg_puts(&b, l ? ", " : "");
+                cg_put_float(&b, (float)d->levels[l]);
+            }
+            cg_printf(&b, "}   /* per cent */\n"
+                          "/* The interval of level `level` (0 .. %s_LEVELS - 1, in the order of %s_LEVEL_VALUES)\n"
+                          " * around output k of the last forecast, in the target's units: *low .. *high.\n"
+                          " * %s_ERR_ARG for a level or output that does not exist, %s_ERR_DATA before the first\n"
+                          " * forecast. */\n"
+                          "int %s_interval(const %s_state *s, int level, int k, float *low, float *high);",
+                      uc, uc, uc, uc, name, name);
+        }
         cg_var_take(v, "MULTI_API", &b);
+        if (d->n_levels > 0)
+            cg_printf(&b, "\nint %s_interval(const %s_state *s, int level, int k, float *low, float *high)\n"
+                          "{\n"
+                          "    elstm_device_multi *d = %s_device(s);\n"
+                          "    if (!d) return %s_ERR_ARG;\n"
+                          "    return (int)elstm_device_multi_interval(d, (int32_t)level, (int32_t)k, low, high);\n"
+                          "}\n",
+                      name, name, name, uc);
         for (int normalized = 0; normalized < 2; normalized++)
             cg_printf(&b, "\nint %s_forecasts%s(const %s_state *s, float out[%s_OUTPUTS])\n"
                           "{\n"
@@ -722,6 +838,15 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
                       " * float out[%s_OUTPUTS]; %s_forecast() is out[0].",
                   (int)d->n_layers, d->n_layers == 1 ? "" : "s", (int)d->O, d->O == 1 ? "" : "s", d->horizon, name, uc,
                   name);
+        if (d->delta)
+            cg_printf(&b, "\n * It learned the change from the last sample: the forecasts have that value added\n"
+                          " * back (normalized ones too), so they are the target's values.");
+        if (d->lead)
+            cg_printf(&b, "\n * Its calendar inputs marked \"target_\" are those of the forecast time (the sample's\n"
+                          " * time + %s_lead_s[i] seconds): feed the samples' own times.", name);
+        if (d->n_levels > 0)
+            cg_printf(&b, "\n * %s_interval(&model, level, k, &low, &high) gives a prediction interval around\n"
+                          " * output k (levels %s_LEVEL_VALUES per cent).", name, uc);
         cg_var_take(v, "OUTPUTS_DOC", &b);
         cg_printf(&b, "\n\nThis model gives %d value%s per forecast: `%s_forecasts(&model, out)` fills\n"
                       "`float out[%s_OUTPUTS]` with the target %d .. %d intervals after the last sample, in its\n"
@@ -809,7 +934,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     char uc[ELSTM_CODEGEN_NAME_MAX + 1], interval[32];
     elstm_model_figures fig;
     cg_upper(name, uc);
-    elstm_model_figures_layers(d->l, d->n_layers, d->steps, &fig);
+    figures(d->l, d->n_layers, d->steps, cm->meta, &fig);
     interval_text(d->interval_s, interval, sizeof interval);
     const char *src = cm->source ? cm->source : "a model in memory";
     const char *base = strrchr(src, '/');

@@ -259,7 +259,10 @@ static elstm_status add_column_inputs(selector *sl, int c)
     return add_input(sl, name, "", name, ELSTM_ENC_NUMERIC, ELSTM_TF_NONE);
 }
 
-static elstm_status add_time_features(selector *sl, const char *list)
+/* Calendar inputs from a --time-features list (prefix "", lead 0: each row's own time) or
+ * a --target-time-features list (prefix "target_", lead = the horizon: the forecast time). */
+static elstm_status add_time_features(selector *sl, const char *list, const char *option, const char *prefix,
+                                      int lead)
 {
     for (const char *p = list; p && *p;) {
         const char *e = strchr(p, ',');
@@ -271,17 +274,22 @@ static elstm_status add_time_features(selector *sl, const char *list)
                 tf = (elstm_time_feature)k;
         if (tf == ELSTM_TF_NONE)
             return elstm_diag_set(sl->diag, ELSTM_ERR_ARG, NULL, 0,
-                                  "--time-features: unknown calendar feature '%.*s' (choose from "
-                                  "hour, doy, weekday, month)", (int)len, p);
-        const char *n = elstm_time_feature_name(tf);
+                                  "%s: unknown calendar feature '%.*s' (choose from "
+                                  "hour, doy, weekday, month)", option, (int)len, p);
+        char n[32];
+        snprintf(n, sizeof n, "%s%s", prefix, elstm_time_feature_name(tf));
         for (const elstm_meta_input *in = sl->ds->meta.inputs;
              in < sl->ds->meta.inputs + sl->ds->meta.n_inputs; in++)
-            if (in->tf == tf)
+            if (in->tf == tf && in->lead == lead)
                 return elstm_diag_set(sl->diag, ELSTM_ERR_ARG, NULL, 0,
-                                      "--time-features names '%s' twice", n);
+                                      "%s names '%s' twice", option, elstm_time_feature_name(tf));
         elstm_status st = add_input(sl, n, "_sin", "", ELSTM_ENC_TIME_SIN, tf);
-        if (st == ELSTM_OK) st = add_input(sl, n, "_cos", "", ELSTM_ENC_TIME_COS, tf);
+        if (st == ELSTM_OK) {
+            sl->ds->meta.inputs[sl->ds->meta.n_inputs - 1].lead = lead;
+            st = add_input(sl, n, "_cos", "", ELSTM_ENC_TIME_COS, tf);
+        }
         if (st != ELSTM_OK) return st;
+        sl->ds->meta.inputs[sl->ds->meta.n_inputs - 1].lead = lead;
         p = e ? e + 1 : p + len;
     }
     return ELSTM_OK;
@@ -319,7 +327,9 @@ static elstm_status select_from_opts(selector *sl, const elstm_data_opts *o)
             if (st == ELSTM_OK) st = add_column_inputs(sl, c);
         }
     }
-    if (st == ELSTM_OK) st = add_time_features(sl, o->time_features);
+    if (st == ELSTM_OK) st = add_time_features(sl, o->time_features, "--time-features", "", 0);
+    if (st == ELSTM_OK)
+        st = add_time_features(sl, o->target_time_features, "--target-time-features", "target_", o->horizon);
     if (st == ELSTM_OK && sl->ds->meta.n_inputs == 0)
         st = elstm_diag_set(sl->diag, ELSTM_ERR_DATA, t->path, 0,
                             "no model inputs: the file has no numeric or compass column besides "
@@ -415,7 +425,7 @@ void columns_fill_input(const elstm_dataset *ds, const csv_table *t, const serie
     const elstm_meta_input *in = &ds->meta.inputs[k];
     if (in->enc == ELSTM_ENC_TIME_SIN || in->enc == ELSTM_ENC_TIME_COS) {
         for (size_t g = 0; g < ds->rows; g++) {
-            double a = TWO_PI * time_feature_phase(in->tf, ds->time[g]);
+            double a = TWO_PI * time_feature_phase(in->tf, ds->time[g] + (int64_t)in->lead * ds->interval_s);
             out[g] = clean(in->enc == ELSTM_ENC_TIME_SIN ? sin(a) : cos(a));
         }
         return;

@@ -27,6 +27,19 @@ static elstm_status check_opts(const elstm_data_opts *o, elstm_diag *diag)
     if (o->steps < 1 || o->horizon < 1 || o->skip_rows < 0)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                               "--steps and --horizon must be at least 1 and --skip-rows at least 0");
+    if (o->horizons < 0 || o->horizons > ELSTM_MAX_HORIZONS)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--horizons must be from 1 to %d, not %d",
+                              ELSTM_MAX_HORIZONS, o->horizons);
+    if (o->target_mode != ELSTM_TARGET_LEVEL && o->target_mode != ELSTM_TARGET_DELTA &&
+        o->target_mode != ELSTM_TARGET_AUTO)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--target-mode must be level, delta or auto");
+    if (o->segments[2] > 0) {
+        if (!(o->segments[0] > 0 && o->segments[0] <= o->segments[1] && o->segments[1] <= o->segments[2]))
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                  "split rows %zu, %zu, %zu must be increasing, with some training rows",
+                                  o->segments[0], o->segments[1], o->segments[2]);
+        return ELSTM_OK; /* the fractions are not used */
+    }
     if (!(o->split_train > 0 && o->split_train < 1 && o->split_val >= 0 &&
           o->split_train + o->split_val < 1))
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
@@ -128,6 +141,8 @@ static void fill_meta(elstm_meta *m, const elstm_data_opts *o, const series *s, 
     m->horizon = o->horizon;
     m->split_train = o->split_train;
     m->split_val = o->split_val;
+    m->outputs = o->horizons > 1 ? o->horizons : 0;   /* 0: one output, not recorded (as always) */
+    m->target_mode = o->target_mode == ELSTM_TARGET_DELTA ? ELSTM_TARGET_DELTA : ELSTM_TARGET_LEVEL;
 }
 
 static elstm_status load(const elstm_data_opts *o, const source *src, const elstm_meta *model,
@@ -163,7 +178,17 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     else fill_meta(&ds->meta, o, &s, max_gap);
     st = columns_describe(ds, &t, &s, diag);
     if (st == ELSTM_OK) st = columns_select(ds, &t, o, model != NULL, diag);
-    size_t need = (size_t)o->steps + (model ? 0 : (size_t)o->horizon);
+    if (st == ELSTM_OK && !model && !ds->meta.target[0]) ds->meta.target_mode = ELSTM_TARGET_LEVEL;
+    if (st == ELSTM_OK && !model && o->target_mode == ELSTM_TARGET_AUTO)
+        ds->meta.target_mode = ds->meta.target_input >= 0 ? ELSTM_TARGET_DELTA : ELSTM_TARGET_LEVEL;
+    if (st == ELSTM_OK && !model && ds->meta.target[0] && ds->meta.target_mode == ELSTM_TARGET_DELTA &&
+        ds->meta.target_input < 0)
+        st = elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                            "--target-mode delta learns the change from the target's last value, which the "
+                            "model must see: the target '%s' must be one of the inputs (add it to --features)",
+                            ds->meta.target);
+    const size_t outputs = (size_t)elstm_meta_outputs(&ds->meta);
+    size_t need = (size_t)o->steps + (model ? 0 : (size_t)o->horizon + outputs - 1);
     if (st == ELSTM_OK && ds->rows < need) {
         if (model)
             st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
@@ -172,16 +197,24 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
         else
             st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
                                 "%zu rows are too few: one window needs %zu rows (--steps %d + "
-                                "--horizon %d); use a longer file or a smaller --steps",
-                                ds->rows, need, o->steps, o->horizon);
+                                "--horizon %d%s); use a longer file or a smaller --steps",
+                                ds->rows, need, o->steps, o->horizon, outputs > 1 ? " + --horizons - 1" : "");
     }
+    if (st == ELSTM_OK && o->segments[2] > ds->rows)
+        st = elstm_diag_set(diag, ELSTM_ERR_ARG, ds->path, 0,
+                            "split rows up to %zu asked for, but the file has %zu rows on its time grid",
+                            o->segments[2], ds->rows);
     if (st != ELSTM_OK) goto done;
 
-    size_t b[2];
-    scale_split_bounds(ds->rows, ds->meta.split_train, ds->meta.split_val, b);
-    ds->split_end[0] = b[0];
-    ds->split_end[1] = b[1];
-    ds->split_end[2] = ds->rows;
+    if (o->segments[2] > 0) {
+        memcpy(ds->split_end, o->segments, sizeof ds->split_end);
+    } else {
+        size_t b[2];
+        scale_split_bounds(ds->rows, ds->meta.split_train, ds->meta.split_val, b);
+        ds->split_end[0] = b[0];
+        ds->split_end[1] = b[1];
+        ds->split_end[2] = ds->rows;
+    }
     ds->n_inputs = ds->meta.n_inputs;
     ds->usable = malloc(ds->rows);
     ds->x = malloc(ds->rows * (size_t)ds->n_inputs * sizeof *ds->x);
@@ -196,7 +229,7 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     for (int k = 0; k < ds->n_inputs && st == ELSTM_OK; k++)
         st = encode_input(ds, &t, &s, k, model == NULL, v, diag);
     if (st == ELSTM_OK) st = encode_target(ds, &t, &s, model == NULL, target_ok, diag);
-    if (st == ELSTM_OK) st = scale_windows(ds, target_ok, diag);
+    if (st == ELSTM_OK) st = scale_windows(ds, target_ok, o->segments[2] > 0, diag);
     if (st == ELSTM_OK && !model && ds->meta.target[0] && ds->n_win[ELSTM_SPLIT_TRAIN] == 0)
         st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
                             "no training windows: the training part (the first %zu of %zu rows) "
@@ -242,6 +275,8 @@ static void opts_from_meta(const elstm_meta *m, elstm_data_opts *o)
     o->split_train = m->split_train;
     o->split_val = m->split_val;
     o->max_gap = m->max_gap;
+    o->horizons = elstm_meta_outputs(m);
+    o->target_mode = m->target_mode;
 }
 
 elstm_status elstm_data_load_meta(const char *path, const elstm_meta *meta, elstm_dataset *ds,
@@ -250,6 +285,18 @@ elstm_status elstm_data_load_meta(const char *path, const elstm_meta *meta, elst
     elstm_data_opts o;
     opts_from_meta(meta, &o);
     o.path = path;
+    source src = {path, NULL, 0};
+    return load(&o, &src, meta, ds, diag);
+}
+
+elstm_status elstm_data_load_meta_segments(const char *path, const elstm_meta *meta,
+                                           const size_t segments[ELSTM_SPLITS], elstm_dataset *ds,
+                                           elstm_diag *diag)
+{
+    elstm_data_opts o;
+    opts_from_meta(meta, &o);
+    o.path = path;
+    if (segments) memcpy(o.segments, segments, sizeof o.segments);
     source src = {path, NULL, 0};
     return load(&o, &src, meta, ds, diag);
 }

@@ -182,7 +182,8 @@ void scale_interpolate(double *v, size_t rows, const uint8_t *gap_before, int ma
                        uint8_t *usable);
 /* Split boundaries: rows [0, b[0]) train, [b[0], b[1]) val, [b[1], rows) test. */
 void scale_split_bounds(size_t rows, double split_train, double split_val, size_t b[2]);
-/* List the windows of every split into ds (win_start, n_win). */
-elstm_status scale_windows(elstm_dataset *ds, const uint8_t *target_ok, elstm_diag *diag);
+/* List the windows of every split into ds (win_start, n_win). `rolling`: validation and
+ * test windows need only their targets in their segment (backtest folds). */
+elstm_status scale_windows(elstm_dataset *ds, const uint8_t *target_ok, int rolling, elstm_diag *diag);
 
 #endif /* EDGELSTM_DATA_INTERNAL_H */

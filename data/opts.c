@@ -11,4 +11,6 @@ void elstm_data_opts_default(elstm_data_opts *o)
     o->split_train = ELSTM_DEFAULT_SPLIT_TRAIN;
     o->split_val = ELSTM_DEFAULT_SPLIT_VAL;
     o->max_gap = -1;
+    o->horizons = 1;
+    o->target_mode = ELSTM_DEFAULT_TARGET_MODE;
 }

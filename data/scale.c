@@ -7,10 +7,12 @@
  * max_gap rows is filled the same way (so every value stays finite) but its rows are
  * marked unusable: no window covers invented stretches longer than max_gap.
  *
- * Windows: start s covers rows [s, s + steps) and targets row T = s + steps - 1 +
- * horizon. It is listed when rows s .. s+steps-1 and T are usable, the target was
- * observed (not filled), no long gap lies in (s, T], and s and T fall in the same
- * split's segment.
+ * Windows: start s covers rows [s, s + steps) and targets the rows from
+ * s + steps - 1 + horizon to T = s + steps - 2 + horizon + horizons. It is listed when
+ * rows s .. s+steps-1 and every target row are usable, every target was observed (not
+ * filled), no long gap lies in (s, T], and s and T fall in the same split's segment
+ * (with explicit segments, a backtest fold, the validation and test windows need only
+ * their target rows in their segment: rolling origin).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -68,20 +70,24 @@ void scale_split_bounds(size_t rows, double split_train, double split_val, size_
     if (b[1] < b[0]) b[1] = b[0];
 }
 
-elstm_status scale_windows(elstm_dataset *ds, const uint8_t *target_ok, elstm_diag *diag)
+elstm_status scale_windows(elstm_dataset *ds, const uint8_t *target_ok, int rolling, elstm_diag *diag)
 {
-    size_t rows = ds->rows, steps = (size_t)ds->meta.steps, span = steps + (size_t)ds->meta.horizon;
+    const size_t rows = ds->rows, steps = (size_t)ds->meta.steps, outs = (size_t)elstm_meta_outputs(&ds->meta);
+    const size_t span = steps + (size_t)ds->meta.horizon + outs - 1, first_target = span - outs;
     size_t *bad = malloc((rows + 1) * sizeof *bad);     /* prefix counts of unusable rows */
     size_t *gaps = malloc((rows + 1) * sizeof *gaps);   /* prefix counts of long gaps */
-    if (!bad || !gaps) {
+    size_t *tbad = malloc((rows + 1) * sizeof *tbad);   /* ... of rows that cannot be a target */
+    if (!bad || !gaps || !tbad) {
         free(bad);
         free(gaps);
+        free(tbad);
         return elstm_diag_set(diag, ELSTM_ERR_NOMEM, ds->path, 0, "out of memory");
     }
-    bad[0] = gaps[0] = 0;
+    bad[0] = gaps[0] = tbad[0] = 0;
     for (size_t r = 0; r < rows; r++) {
         bad[r + 1] = bad[r] + !ds->usable[r];
         gaps[r + 1] = gaps[r] + ds->gap_before[r];
+        tbad[r + 1] = tbad[r] + (!ds->usable[r] || !target_ok[r]);
     }
     size_t begin[ELSTM_SPLITS] = {0, ds->split_end[0], ds->split_end[1]};
     elstm_status st = ELSTM_OK;
@@ -89,10 +95,12 @@ elstm_status scale_windows(elstm_dataset *ds, const uint8_t *target_ok, elstm_di
         size_t n[ELSTM_SPLITS] = {0, 0, 0};
         for (size_t s = 0; rows >= span && s <= rows - span; s++) {
             size_t T = s + span - 1;
-            if (bad[s + steps] != bad[s] || !ds->usable[T] || !target_ok[T]) continue;
+            if (bad[s + steps] != bad[s] || tbad[T + 1] != tbad[s + first_target]) continue;
             if (gaps[T + 1] != gaps[s + 1]) continue;
+            /* rolling origin (backtest folds): a validation or test window needs only its
+             * targets in its segment; its inputs are whatever was known at its origin */
             for (int k = 0; k < ELSTM_SPLITS; k++)
-                if (s >= begin[k] && T < ds->split_end[k]) {
+                if ((rolling && k > 0 ? s + first_target : s) >= begin[k] && T < ds->split_end[k]) {
                     if (pass) ds->win_start[k][n[k]] = s;
                     n[k]++;
                 }
@@ -106,5 +114,6 @@ elstm_status scale_windows(elstm_dataset *ds, const uint8_t *target_ok, elstm_di
     }
     free(bad);
     free(gaps);
+    free(tbad);
     return st;
 }

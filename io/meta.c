@@ -21,6 +21,18 @@ double elstm_meta_denormalize(double x_norm, double min, double max)
     return max > min ? x_norm * (max - min) + min : min;
 }
 
+double elstm_meta_forecast_normalized(const elstm_meta *m, float out, const float *last_row)
+{
+    double v = out;
+    if (m->target_mode == ELSTM_TARGET_DELTA && m->target_input >= 0 && last_row) v += (double)last_row[m->target_input];
+    return v;
+}
+
+double elstm_meta_forecast(const elstm_meta *m, float out, const float *last_row)
+{
+    return elstm_meta_denormalize(elstm_meta_forecast_normalized(m, out, last_row), m->target_min, m->target_max);
+}
+
 static const char *const enc_names[] = {"numeric", "compass_sin", "compass_cos", "time_sin",
                                         "time_cos"};
 static const char *const tf_names[] = {"none", "hour", "doy", "weekday", "month"};
@@ -97,7 +109,34 @@ static json_t *training_to_json(const elstm_meta_training *t)
     json_object_set_new(h, "val_loss", va);
     json_object_set_new(h, "lr", lr);
     json_object_set_new(o, "history", h);
+    if (t->clip_norm > 0) json_object_set_new(o, "clip_norm", json_real(t->clip_norm));
+    if (t->lr_factor > 0) {
+        json_object_set_new(o, "lr_factor", json_real(t->lr_factor));
+        json_object_set_new(o, "lr_patience", json_integer(t->lr_patience));
+        json_object_set_new(o, "min_lr", json_real(t->min_lr));
+    }
     return o;
+}
+
+/* "intervals": [{level, halfwidth: [per step]}], "calibration_windows". */
+static int intervals_to_json(json_t *o, const elstm_meta *m)
+{
+    json_t *a = json_array();
+    if (!a) return -1;
+    for (int l = 0; l < m->n_intervals; l++) {
+        json_t *hw = json_array();
+        for (int j = 0; hw && j < elstm_meta_outputs(m); j++)
+            json_array_append_new(hw, json_real(m->intervals[l].halfwidth[j]));
+        json_t *e = hw ? json_pack("{s:f, s:o}", "level", m->intervals[l].level, "halfwidth", hw) : NULL;
+        if (!e) {
+            json_decref(a);
+            return -1;
+        }
+        json_array_append_new(a, e);
+    }
+    json_object_set_new(o, "intervals", a);
+    json_object_set_new(o, "calibration_windows", json_integer((json_int_t)m->n_calib));
+    return 0;
 }
 
 elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag *diag)
@@ -132,6 +171,7 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
         json_object_set_new(e, "time_feature", json_string(elstm_time_feature_name(in->tf)));
         json_object_set_new(e, "min", json_real(in->min));
         json_object_set_new(e, "max", json_real(in->max));
+        if (in->lead) json_object_set_new(e, "lead", json_integer(in->lead));
         json_array_append_new(inputs, e);
     }
     json_object_set_new(o, "inputs", inputs);
@@ -144,6 +184,10 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
     if (m->outputs > 0) json_object_set_new(o, "outputs", json_integer(m->outputs));
     if (m->scaler_source[0]) json_object_set_new(o, "scaler_source", json_string(m->scaler_source));
     if (m->stateful) json_object_set_new(o, "stateful", json_true());
+    /* written only when they differ from a level model without intervals, so that such
+     * models keep the bytes they had before these fields existed */
+    if (m->target_mode == ELSTM_TARGET_DELTA) json_object_set_new(o, "target_mode", json_string("delta"));
+    if (m->n_intervals > 0 && intervals_to_json(o, m) != 0) goto nomem;
     /* 17 significant digits: doubles round-trip exactly. */
     *json_out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
@@ -442,6 +486,73 @@ static void get_training(reader *r, json_t *o, elstm_meta_training *t)
     get_series(r, h, "training.history.val_loss", n, 1, 0.0, t->history, offsetof(elstm_epoch_record, val_loss));
     get_series(r, h, "training.history.lr", n, 0, 0.0, t->history, offsetof(elstm_epoch_record, lr));
     t->n_history = (int)n;
+    if (json_object_get(tr, "clip_norm")) t->clip_norm = get_num(r, tr, "training.clip_norm");
+    if (json_object_get(tr, "lr_factor")) {
+        t->lr_factor = get_num(r, tr, "training.lr_factor");
+        t->lr_patience = (int)get_int(r, tr, "training.lr_patience", 0, 1000000000);
+        t->min_lr = get_num(r, tr, "training.min_lr");
+    }
+    if (r->st == ELSTM_OK && (t->clip_norm < 0 || t->lr_factor < 0 || t->lr_factor > 1 || t->min_lr < 0))
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata fields 'training.clip_norm', 'lr_factor' and 'min_lr' must "
+                               "be >= 0 (lr_factor at most 1)");
+}
+
+/* The optional forecasting fields: target_mode, intervals (absent: level, no intervals). */
+static void get_forecast_fields(reader *r, json_t *o, elstm_meta *m)
+{
+    json_t *tm = json_object_get(o, "target_mode");
+    if (tm && r->st == ELSTM_OK) {
+        char mode[16] = "";
+        get_str(r, o, "target_mode", mode, sizeof mode);
+        if (strcmp(mode, "delta") == 0) m->target_mode = ELSTM_TARGET_DELTA;
+        else if (strcmp(mode, "level") != 0 && r->st == ELSTM_OK)
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field 'target_mode' must be \"level\" or \"delta\"");
+        if (r->st == ELSTM_OK && m->target_mode == ELSTM_TARGET_DELTA && m->target_input < 0)
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata says 'target_mode' delta but the target is not "
+                                   "among the inputs ('target_input' is -1)");
+    }
+    json_t *iv = json_object_get(o, "intervals");
+    if (!iv || r->st != ELSTM_OK) return;
+    size_t n = json_is_array(iv) ? json_array_size(iv) : 0;
+    if (!json_is_array(iv) || n < 1 || n > ELSTM_META_MAX_LEVELS) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'intervals' must be a list of 1 to %d levels",
+                               ELSTM_META_MAX_LEVELS);
+        return;
+    }
+    const int O = elstm_meta_outputs(m);
+    if (O > ELSTM_MAX_HORIZONS) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata has intervals for %d outputs; at most %d outputs carry them", O,
+                               ELSTM_MAX_HORIZONS);
+        return;
+    }
+    m->n_calib = (size_t)get_int(r, o, "calibration_windows", 1, 1000000000000LL);
+    for (size_t l = 0; l < n && r->st == ELSTM_OK; l++) {
+        json_t *e = json_array_get(iv, l), *hw = json_is_object(e) ? json_object_get(e, "halfwidth") : NULL;
+        elstm_meta_interval *in = &m->intervals[l];
+        in->level = json_is_object(e) ? get_num(r, e, "intervals.level") : NAN;
+        if (r->st == ELSTM_OK && !(in->level > 0 && in->level < 100 && (l == 0 || in->level > in[-1].level)))
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field 'intervals' entry %zu must have a 'level' above 0, "
+                                   "below 100 and above the entry before", l);
+        if (r->st == ELSTM_OK && (!json_is_array(hw) || json_array_size(hw) != (size_t)O))
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field 'intervals' entry %zu must have a 'halfwidth' list "
+                                   "of %d numbers, one per output", l, O);
+        for (int j = 0; r->st == ELSTM_OK && j < O; j++) {
+            json_t *v = json_array_get(hw, (size_t)j);
+            in->halfwidth[j] = json_is_number(v) ? json_number_value(v) : NAN;
+            if (!(in->halfwidth[j] >= 0) || !isfinite(in->halfwidth[j]))
+                r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                       "edgelstm metadata field 'intervals' entry %zu: halfwidth %d must be a "
+                                       "finite number >= 0", l, j);
+        }
+    }
+    m->n_intervals = (int)n;
 }
 
 elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what, elstm_meta *m,
@@ -499,6 +610,7 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
         get_str(&r, e, "time_feature", tf, sizeof tf);
         in->min = get_num(&r, e, "min");
         in->max = get_num(&r, e, "max");
+        if (json_object_get(e, "lead")) in->lead = (int)get_int(&r, e, "lead", 1, 1000000000);
         int ei = lookup(enc, enc_names, (int)(sizeof enc_names / sizeof enc_names[0]));
         int ti = lookup(tf, tf_names, (int)(sizeof tf_names / sizeof tf_names[0]));
         if (r.st == ELSTM_OK && (ei < 0 || ti < 0))
@@ -507,6 +619,10 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
                                   "time feature '%s'", in->name, enc, tf);
         in->enc = (elstm_encoding)(ei < 0 ? 0 : ei);
         in->tf = (elstm_time_feature)(ti < 0 ? 0 : ti);
+        if (r.st == ELSTM_OK && in->lead && in->enc != ELSTM_ENC_TIME_SIN && in->enc != ELSTM_ENC_TIME_COS)
+            r.st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, what, 0,
+                                  "edgelstm metadata input '%s' has a 'lead', which only calendar inputs may "
+                                  "have", in->name);
     }
     m->n_inputs = (int)n;
     if (r.st == ELSTM_OK) get_training(&r, o, &m->training);
@@ -515,6 +631,7 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
     if (json_object_get(o, "scaler_source"))
         get_str(&r, o, "scaler_source", m->scaler_source, sizeof m->scaler_source);
     if (json_object_get(o, "stateful")) m->stateful = get_bool(&r, o, "stateful");
+    if (r.st == ELSTM_OK) get_forecast_fields(&r, o, m);
     json_decref(o);
     if (r.st == ELSTM_OK) r.st = elstm_meta_check(m, 1, what, diag);
     if (r.st != ELSTM_OK) memset(m, 0, sizeof *m);

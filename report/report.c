@@ -197,8 +197,8 @@ static elstm_status evaluate(report_ctx *c, elstm_diag *diag)
 static void device(report_ctx *c)
 {
     const elstm_forecaster *f = c->model->f;
-    elstm_model_figures_layers(f->layers, f->n_layers, f->steps, &c->fig);
-    if (c->cmp) elstm_model_figures_layers(c->cmp->f->layers, c->cmp->f->n_layers, c->cmp->f->steps, &c->fig_cmp);
+    elstm_model_figures_of(f, &c->fig);
+    if (c->cmp) elstm_model_figures_of(c->cmp->f, &c->fig_cmp);
     if (!c->opts->profile) return;
     elstm_codegen_model cm = {f->layers, f->steps, &f->meta, c->model->path, 0, f->n_layers};
     elstm_mcu_opts mo;

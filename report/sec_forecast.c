@@ -308,10 +308,10 @@ static void metrics_table(report_ctx *c)
     metrics_row(c, "persistence", &e->persistence, pr, 0);
     if (e->seasonal_ok) metrics_row(c, "seasonal (one day before)", &e->seasonal, pr, 0);
     rb_puts(b, "</table>\n");
-    char p[400];
-    snprintf(p, sizeof p, "Errors in the target's units on the same %zu test windows. Bias is the mean of forecast "
+    char p[400], n[32];
+    snprintf(p, sizeof p, "Errors in the target's units on the same %s test windows. Bias is the mean of forecast "
                           "- actual (positive: forecasts run high); R&#178; = 1 - SSE / SST.%s%s",
-             e->n, e->note[0] ? " Note: " : "", e->note);
+             elstm_count_format(e->n, n, sizeof n), e->note[0] ? " Note: " : "", e->note);
     report_p(c, p);
 }
 

@@ -6,7 +6,10 @@
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
 #            groff-base (the man page test), cmake (the Zephyr target's CMake files),
-#            strace (deploy reads the model once; kill -9 at chosen system calls)
+#            strace (deploy reads the model once; kill -9 at chosen system calls),
+#            parallel slurmctld slurmd slurm-client munge (fleet under GNU parallel and a
+#            one-node Slurm, tests/fleet/), openmpi-bin libopenmpi-dev (build/edgelstm-mpi,
+#            tests/mpi/), time (/usr/bin/time: peak memory in bench/)
 #   device:  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (emulated Cortex-M4F)
 #            clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc (emulated ESP32-class
 #            Xtensa core: clang-22 and llvm-mc-22 compile and assemble, the lx106 binutils'
@@ -15,7 +18,8 @@
 #            which is missing otherwise.
 #   report:  chromium fonts-dejavu-core (the report test renders the page in headless
 #            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
-#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too)
+#            Chromium found on PATH as chromium, chromium-browser or google-chrome does too),
+#            poppler-utils (pdftotext and pdfinfo read back the page Chromium printed)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -23,8 +27,8 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base cmake strace gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
-fonts-dejavu-core"
+clang zip unzip groff-base cmake strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+fonts-dejavu-core poppler-utils"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 

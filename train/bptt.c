@@ -1,6 +1,6 @@
 /*
- * bptt.c - LSTM(N) + Dense(1) training: forward and backward through time over a batch,
- * mean squared error.
+ * bptt.c - LSTM(N) + Dense(O) training: forward and backward through time over a batch,
+ * mean squared error over the batch and the outputs.
  *
  * Shapes: B windows per batch (split into P contiguous slices, one per thread; a slice
  * has n windows), T steps, I inputs, N units, G = 4N gate rows (i, f, c, o).
@@ -9,8 +9,8 @@
  *   HX[t][b] = [h_{t-1}, x_t]  (h_{-1} = 0)         rows gathered once per batch
  *   Z[t] = b + HX[t] [Wh, Wx]^T                     one GEMM per step, K = N + I
  *   A = act(Z) in place; C[t] = f C[t-1] + i g; TC[t] = tanh C[t]; h_t = o TC[t] -> HX[t+1]
- *   y[b] = wd . h_{T-1}[b] + bd
- * Backward (dy = 2 (y - target) / B):
+ *   y[b][o] = wd[o] . h_{T-1}[b] + bd[o]
+ * Backward (dy = 2 (y - target) / (B O)):
  *   dH = dy wd;  for t = T-1 .. 0: dZ[t] from A[t], C, TC (in place over A[t]);
  *                dH = dZ[t] Wh (t > 0)
  *   [dWh, dWx] = dZ^T HX         one GEMM over all T n rows, after the loop
@@ -34,20 +34,74 @@ static size_t slice_window(const worker *w, size_t b)
     return w->idx ? w->idx[b] : w->first + b;
 }
 
-/* h_t of stream b (a stateful chunk): the next step's GEMM row, or hlast */
-static const float *seq_h(const worker *w, int t, size_t b)
+/* Z's element (row r = t n + b of the slice, gate column j) and HX's (column c):
+ * 16-column panels ([G/16][zps][16], [K1P/16][hps][16]) when the trainer is packed, else
+ * row-major ([T n][G], [T n][N+I]). Runs of 16 columns (packed) or of a whole gate (N)
+ * are contiguous either way; the element loops below go over such runs. */
+static inline float *zat(const worker *w, size_t r, size_t j)
 {
-    const int N = w->tr->N, K1 = N + w->tr->I;
-    return t + 1 < w->tr->T ? w->hx + ((size_t)(t + 1) * w->n + b) * (size_t)K1 : w->hlast + b * (size_t)N;
+    return w->zps ? w->z + (j >> 4) * w->zps + r * 16 + (j & 15) : w->z + r * 4 * (size_t)w->tr->N + j;
 }
 
-/* Stateful chunks: the dense layer on every step with a target, the squared errors, and
- * dy = d loss / d y_t for the backward pass. */
+static inline float *hxat(const worker *w, size_t r, size_t c)
+{
+    return w->hps ? w->hx + (c >> 4) * w->hps + r * 16 + (c & 15)
+                  : w->hx + r * (size_t)(w->tr->N + w->tr->I) + c;
+}
+
+/* One run of units: gate activations (bias added), cell state, its tanh, hidden state.
+ * `run` is a constant where it is inlined (16 for panels, so the loops are unrolled). */
+static inline __attribute__((always_inline)) void cell_forward(float *ai, float *af, float *ag, float *ao,
+                                                               const float *bias, size_t NN,
+                                                               const float *cp, float *c, float *tc,
+                                                               float *h, const size_t run)
+{
+    tact_sigmoid_b(ai, bias, run);
+    tact_sigmoid_b(af, bias + NN, run);
+    tact_tanh_b(ag, bias + 2 * NN, run);
+    tact_sigmoid_b(ao, bias + 3 * NN, run);
+    if (cp) {
+        for (size_t k = 0; k < run; k++) c[k] = af[k] * cp[k] + ai[k] * ag[k];
+    } else {
+        for (size_t k = 0; k < run; k++) c[k] = ai[k] * ag[k];
+    }
+    for (size_t k = 0; k < run; k++) tc[k] = c[k];
+    tact_tanh(tc, run);
+    for (size_t k = 0; k < run; k++) h[k] = ao[k] * tc[k];
+}
+
+/* One run of units backward: activations in, dZ out (in place); dc carried to t - 1. */
+static inline __attribute__((always_inline)) void cell_backward(float *ai, float *af, float *ag, float *ao,
+                                                                const float *tc, const float *dh,
+                                                                const float *cp, float *dc, const size_t run)
+{
+    for (size_t k = 0; k < run; k++) {
+        float ig = ai[k], fg = af[k], gg = ag[k], og = ao[k];
+        float tk = tc[k], dhk = dh[k];
+        float dck = dc[k] + dhk * og * (1.0f - tk * tk);
+        float cpk = cp ? cp[k] : 0.0f;
+        ai[k] = dck * gg * ig * (1.0f - ig);
+        af[k] = dck * cpk * fg * (1.0f - fg);
+        ag[k] = dck * ig * (1.0f - gg * gg);
+        ao[k] = dhk * tk * og * (1.0f - og);
+        dc[k] = dck * fg;
+    }
+}
+
+/* h_t of stream b (a stateful chunk), units [k0, k0 + run): the next step's GEMM row,
+ * or hlast */
+static const float *seq_h(const worker *w, int t, size_t b, size_t k0)
+{
+    return t + 1 < w->tr->T ? hxat(w, (size_t)(t + 1) * w->n + b, k0) : w->hlast + b * (size_t)w->tr->N + k0;
+}
+
+/* Stateful chunks (one output): the dense layer on every step with a target, the squared
+ * errors, and dy = d loss / d y_t for the backward pass. */
 static double seq_loss(worker *w)
 {
     const elstm_trainer *tr = w->tr;
     const int T = tr->T;
-    const size_t NN = (size_t)tr->N;
+    const size_t NN = (size_t)tr->N, run = w->zps ? 16 : NN;
     const pview p = tr_view(tr->params, &tr->lay);
     double sse = 0.0;
     for (size_t b = 0; b < w->n; b++)
@@ -55,9 +109,11 @@ static double seq_loss(worker *w)
             const size_t k = b * (size_t)T + (size_t)t;
             w->dy[k] = 0.0f;
             if (isnan(w->ytgt[k])) continue;
-            const float *h = seq_h(w, t, b);
             float acc = p.bd[0];
-            for (size_t j = 0; j < NN; j++) acc += p.wd[j] * h[j];
+            for (size_t k0 = 0; k0 < NN; k0 += run) {
+                const float *h = seq_h(w, t, b, k0);
+                for (size_t j = 0; j < run; j++) acc += p.wd[k0 + j] * h[j];
+            }
             const float e = acc - w->ytgt[k];
             sse += (double)e * (double)e;
             w->dy[k] = w->dy_scale * e;
@@ -70,15 +126,17 @@ static double seq_loss(worker *w)
 static void seq_head_backward(worker *w, pview g)
 {
     const int T = w->tr->T;
-    const size_t NN = (size_t)w->tr->N;
+    const size_t NN = (size_t)w->tr->N, run = w->zps ? 16 : NN;
     memset(g.wd, 0, NN * sizeof(float));
     g.bd[0] = 0.0f;
     for (size_t b = 0; b < w->n; b++)
         for (int t = 0; t < T; t++) {
             const float dy = w->dy[b * (size_t)T + (size_t)t];
             if (dy == 0.0f) continue;
-            const float *h = seq_h(w, t, b);
-            for (size_t k = 0; k < NN; k++) g.wd[k] += dy * h[k];
+            for (size_t k0 = 0; k0 < NN; k0 += run) {
+                const float *h = seq_h(w, t, b, k0);
+                for (size_t j = 0; j < run; j++) g.wd[k0 + j] += dy * h[j];
+            }
             g.bd[0] += dy;
         }
     memset(w->dh, 0, w->n * NN * sizeof(float));
@@ -99,71 +157,67 @@ static void slice_forward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
     const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N, K1 = N + I;
-    const size_t n = w->n, NN = (size_t)N;
+    const size_t n = w->n, NN = (size_t)N, run = w->zps ? 16 : NN;
     const pview p = tr_view(tr->params, &tr->lay);
     const elstm_windows *win = w->w;
 
-    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 (or h0) */
+    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 (or a chunk's h0) */
     for (size_t b = 0; b < n; b++) {
         const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
-        if (w->h0) memcpy(w->hx + b * K1, w->h0 + b * NN, NN * sizeof(float));
-        else memset(w->hx + b * K1, 0, NN * sizeof(float));
+        for (size_t k0 = 0; k0 < NN; k0 += run) {
+            if (w->h0) memcpy(hxat(w, b, k0), w->h0 + b * NN + k0, run * sizeof(float));
+            else memset(hxat(w, b, k0), 0, run * sizeof(float));
+        }
         for (int t = 0; t < T; t++) { /* a few floats each: a loop, not a memcpy call */
-            float *dst = w->hx + ((size_t)t * n + b) * K1 + N;
+            float *dst = hxat(w, (size_t)t * n + b, NN); /* N is a multiple of 16 with panels */
             const float *xt = src + (size_t)t * I;
             for (int j = 0; j < I; j++) dst[j] = xt[j];
         }
     }
     for (int t = 0; t < T; t++) {
-        float *zt = w->z + (size_t)t * n * G;
         float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
         const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
-        const float *hxt = w->hx + (size_t)t * n * K1;
-        /* where h_t goes: the next step's GEMM rows, or hlast */
-        float *hn = t + 1 < T ? w->hx + (size_t)(t + 1) * n * K1 : w->hlast;
-        const size_t hn_stride = t + 1 < T ? (size_t)K1 : NN;
+        const size_t r0 = (size_t)t * n;
         /* Z[t] = [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G]; the bias is added by the
          * activations below */
 #if TGEMM_AVAILABLE
-        if (tr->packed) tgemm((int)n, G, K1, hxt, K1, tr->wcat_p, zt, G, 0);
+        if (w->zps) tgemm((int)n, G / 16, K1, hxat(w, r0, 0), TGEMM_A_PANELS, w->hps, tr->wcat_p,
+                          (size_t)K1 * 16, zat(w, r0, 0), 16, w->zps, 0);
         else
 #endif
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxt, K1, tr->wcat,
-                    K1, 0.0f, zt, G);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxat(w, r0, 0), K1,
+                    tr->wcat, K1, 0.0f, zat(w, r0, 0), G);
         for (size_t b = 0; b < n; b++) {
-            float *a = zt + b * G;
-            tact_sigmoid_b(a, p.b, 2 * NN);                    /* i, f */
-            tact_tanh_b(a + 2 * NN, p.b + 2 * NN, NN);         /* g */
-            tact_sigmoid_b(a + 3 * NN, p.b + 3 * NN, NN);      /* o */
-            float *c = ct + b * NN;
-            const float *ai = a, *af = a + NN, *ag = a + 2 * NN;
-            if (cp) {
-                const float *cpb = cp + b * NN;
-                for (size_t k = 0; k < NN; k++) c[k] = af[k] * cpb[k] + ai[k] * ag[k];
-            } else {
-                for (size_t k = 0; k < NN; k++) c[k] = ai[k] * ag[k];
+            const size_t r = r0 + b;
+            for (size_t k0 = 0; k0 < NN; k0 += run) { /* units [k0, k0 + run) */
+                /* h_t goes to the next step's GEMM rows, or to hlast */
+                float *h = t + 1 < T ? hxat(w, r + n, k0) : w->hlast + b * NN + k0;
+                float *ai = zat(w, r, k0), *af = zat(w, r, NN + k0), *ag = zat(w, r, 2 * NN + k0),
+                      *ao = zat(w, r, 3 * NN + k0);
+                const float *cpb = cp ? cp + b * NN + k0 : NULL;
+                float *c = ct + b * NN + k0, *tc = tct + b * NN + k0;
+                if (w->zps) cell_forward(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h, 16);
+                else cell_forward(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h, NN);
             }
-        }
-        memcpy(tct, ct, n * NN * sizeof(float));
-        tact_tanh(tct, n * NN);
-        for (size_t b = 0; b < n; b++) {
-            const float *ao = zt + b * G + 3 * NN, *tb = tct + b * NN;
-            float *hb = hn + b * hn_stride;
-            for (size_t k = 0; k < NN; k++) hb[k] = ao[k] * tb[k];
         }
     }
     if (w->ytgt) {
         w->sse = seq_loss(w);
         return;
     }
+    const size_t O = (size_t)tr->O;
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {
-        float acc = p.bd[0];
-        for (size_t k = 0; k < NN; k++) acc += p.wd[k] * w->hlast[b * NN + k];
-        w->y[b] = acc;
-        if (win->target) {
-            double e = (double)acc - (double)win->target[slice_window(w, b)];
-            sse += e * e;
+        const float *tg = win->target ? win->target + slice_window(w, b) * O : NULL;
+        for (size_t o = 0; o < O; o++) {
+            const float *wd = p.wd + o * NN;
+            float acc = p.bd[o];
+            for (size_t k = 0; k < NN; k++) acc += wd[k] * w->hlast[b * NN + k];
+            w->y[b * O + o] = acc;
+            if (tg) {
+                double e = (double)acc - (double)tg[o];
+                sse += e * e;
+            }
         }
     }
     w->sse = sse;
@@ -173,79 +227,88 @@ static void slice_backward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
     const int N = tr->N, I = tr->I, T = tr->T, G = 4 * N, K1 = N + I;
-    const size_t n = w->n, NN = (size_t)N;
+    const size_t n = w->n, NN = (size_t)N, run = w->zps ? 16 : NN;
     const pview p = tr_view(tr->params, &tr->lay);
     pview g = tr_view(w->grad, &tr->lay);
-    const float scale = 2.0f / (float)w->batch_total;
+    const size_t O = (size_t)tr->O;
+    const float scale = 2.0f / (float)(w->batch_total * O);
     const float *hl = w->hlast;
 
     if (w->ytgt) seq_head_backward(w, g);
     else {
-    memset(g.wd, 0, NN * sizeof(float));
-    g.bd[0] = 0.0f;
+    memset(g.wd, 0, O * NN * sizeof(float));
+    memset(g.bd, 0, O * sizeof(float));
     for (size_t b = 0; b < n; b++) {
-        float dy = scale * (w->y[b] - w->w->target[slice_window(w, b)]);
-        for (size_t k = 0; k < NN; k++) {
-            g.wd[k] += dy * hl[b * NN + k];
-            w->dh[b * NN + k] = dy * p.wd[k];
+        const float *tg = w->w->target + slice_window(w, b) * O;
+        float *dh = w->dh + b * NN;
+        for (size_t o = 0; o < O; o++) {
+            const float dy = scale * (w->y[b * O + o] - tg[o]), *wd = p.wd + o * NN;
+            float *gwd = g.wd + o * NN;
+            for (size_t k = 0; k < NN; k++) {
+                gwd[k] += dy * hl[b * NN + k];
+                dh[k] = o ? dh[k] + dy * wd[k] : dy * wd[k];
+            }
+            g.bd[o] += dy;
         }
-        g.bd[0] += dy;
     }
     }
     memset(w->dc, 0, n * NN * sizeof(float));
     memset(g.b, 0, (size_t)G * sizeof(float));
-    /* packed: the weight gradients of every group of steps (TGEMM_KC rows) right after
+    /* the weight gradients of every group of steps (TGEMM_GROUP_ROWS rows) right after
      * their dZ, while dZ and [H, X] of those steps are still in L2 */
     const int K1P = (K1 + 15) / 16 * 16;
-    const int group = TGEMM_AVAILABLE && tr->packed ? ((int)n >= TGEMM_GROUP_ROWS ? 1 : TGEMM_GROUP_ROWS / (int)n) : T;
+    const int group = TGEMM_AVAILABLE && w->zps ? ((int)n >= TGEMM_GROUP_ROWS ? 1 : TGEMM_GROUP_ROWS / (int)n) : T;
     int t_end = T;
 
     for (int t = T - 1; t >= 0; t--) {
-        float *zt = w->z + (size_t)t * n * G;
         const float *tct = w->tc + (size_t)t * n * NN;
         const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
+        const size_t r0 = (size_t)t * n;
         if (w->ytgt) seq_add_dh(w, p.wd, t);
         for (size_t b = 0; b < n; b++) {
-            float *a = zt + b * G; /* activations in, dZ out */
-            float *dc = w->dc + b * NN;
-            const float *dh = w->dh + b * NN, *tc = tct + b * NN;
-            for (size_t k = 0; k < NN; k++) {
-                float ig = a[k], fg = a[NN + k], gg = a[2 * NN + k], og = a[3 * NN + k];
-                float tk = tc[k], dhk = dh[k];
-                float dck = dc[k] + dhk * og * (1.0f - tk * tk);
-                float cpk = cp ? cp[b * NN + k] : 0.0f;
-                a[k] = dck * gg * ig * (1.0f - ig);
-                a[NN + k] = dck * cpk * fg * (1.0f - fg);
-                a[2 * NN + k] = dck * ig * (1.0f - gg * gg);
-                a[3 * NN + k] = dhk * tk * og * (1.0f - og);
-                dc[k] = dck * fg;
+            const size_t r = r0 + b;
+            for (size_t k0 = 0; k0 < NN; k0 += run) {
+                float *ai = zat(w, r, k0), *af = zat(w, r, NN + k0), *ag = zat(w, r, 2 * NN + k0),
+                      *ao = zat(w, r, 3 * NN + k0);
+                const float *cpb = cp ? cp + b * NN + k0 : NULL;
+                float *dc = w->dc + b * NN + k0;
+                const float *dh = w->dh + b * NN + k0, *tc = tct + b * NN + k0;
+                if (w->zps) cell_backward(ai, af, ag, ao, tc, dh, cpb, dc, 16);
+                else cell_backward(ai, af, ag, ao, tc, dh, cpb, dc, NN);
             }
         }
-        if (t > 0 || w->dh0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] (t = 0: dh0) */
+        if (t > 0 || w->dh0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] (t = 0: a chunk's dh0) */
             float *dst = t > 0 ? w->dh : w->dh0;
 #if TGEMM_AVAILABLE
-            if (tr->packed) tgemm((int)n, N, G, zt, G, tr->whp_b, dst, N, 0);
+            if (w->zps) tgemm((int)n, N / 16, G, zat(w, r0, 0), TGEMM_A_PANELS, w->zps, tr->whp_b,
+                              (size_t)G * 16, dst, NN, 16, 0);
             else
 #endif
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zt, G, p.wh,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zat(w, r0, 0), G, p.wh,
                         N, 0.0f, dst, N);
         }
         if (t_end - t == group || t == 0) {
             /* weight and bias gradients of steps [t, t_end): [dWh, dWx] += dZ^T [H, X],
              * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0, or a chunk's h0) */
             const int rows = (t_end - t) * (int)n;
-            const float *zg = w->z + (size_t)t * n * G, *hxg = w->hx + (size_t)t * n * K1;
 #if TGEMM_AVAILABLE
-            if (tr->packed) {
-                tgemm_pack_w(hxg, rows, K1, K1, w->hxp);
-                tgemm_at(G, K1P / 16, rows, zg, G, w->hxp, w->dw, K1P, t_end != T);
+            if (w->zps) { /* both operands as the panels they are */
+                tgemm_at(G, K1P / 16, rows, zat(w, r0, 0), w->zps, hxat(w, r0, 0), w->hps, w->dw, (size_t)K1P,
+                         t_end != T);
+                for (int j0 = 0; j0 < G; j0 += 16) /* bias: column sums of dZ, row after row */
+                    for (int r = 0; r < rows; r++) {
+                        const float *zr = zat(w, r0 + (size_t)r, (size_t)j0);
+                        for (int j = 0; j < 16; j++) g.b[j0 + j] += zr[j];
+                    }
             } else
 #endif
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, rows, 1.0f, zg, G, hxg, K1,
-                        t_end != T ? 1.0f : 0.0f, w->dw, K1P);
-            for (int r = 0; r < rows; r++) {
-                const float *zr = zg + (size_t)r * G;
-                for (int j = 0; j < G; j++) g.b[j] += zr[j];
+            {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, rows, 1.0f, zat(w, r0, 0), G,
+                            hxat(w, r0, 0), K1, t_end != T ? 1.0f : 0.0f, w->dw, K1P);
+                for (int r = 0; r < rows; r++) {
+                    const float *zr = zat(w, r0 + (size_t)r, 0);
+                    for (int j = 0; j < G; j++) g.b[j] += zr[j];
+                }
             }
             t_end = t;
         }
@@ -342,10 +405,11 @@ elstm_status tr_check_windows(const elstm_trainer *tr, const elstm_windows *w, e
 {
     if (w->n > 0 && (!w->x || !w->start))
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "windows without data");
-    if (w->n_input != tr->I || w->steps != tr->T)
+    if (w->n_input != tr->I || w->steps != tr->T || (w->n_output > 1 ? w->n_output : 1) != tr->O)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
-                              "windows of %d steps x %d inputs do not fit a model of %d steps x %d inputs",
-                              w->steps, w->n_input, tr->T, tr->I);
+                              "windows of %d steps x %d inputs with %d targets do not fit a model of %d steps x "
+                              "%d inputs with %d outputs",
+                              w->steps, w->n_input, w->n_output > 1 ? w->n_output : 1, tr->T, tr->I, tr->O);
     return ELSTM_OK;
 }
 
@@ -359,7 +423,7 @@ elstm_status elstm_trainer_compute_grads(elstm_trainer *tr, const elstm_windows 
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a batch must hold 1 to %d windows with targets", tr->opts.batch);
     double sse = 0.0;
     s = run_slices(tr, w, idx, 0, n, 1, &sse, diag);
-    if (s == ELSTM_OK) *loss = sse / (double)n;
+    if (s == ELSTM_OK) *loss = sse / ((double)n * (double)tr->O);
     return s;
 }
 
@@ -378,9 +442,9 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
         total += sse;
         if (pred)
             for (int p = 0; p < tr->P; p++)
-                for (size_t b = 0; b < tr->wk[p].n; b++) pred[tr->wk[p].first + b] = tr->wk[p].y[b];
+                memcpy(pred + tr->wk[p].first * (size_t)tr->O, tr->wk[p].y, tr->wk[p].n * (size_t)tr->O * sizeof *pred);
     }
-    *mse = w->n ? total / (double)w->n : NAN;
+    *mse = w->n ? total / ((double)w->n * (double)tr->O) : NAN;
     return ELSTM_OK;
 }
 
@@ -388,6 +452,9 @@ elstm_status elstm_trainer_chunk(elstm_trainer *tr, const elstm_chunk_batch *ch,
                                  double *sse, size_t *count, elstm_diag *diag)
 {
     const size_t T = (size_t)tr->T, N = (size_t)tr->N;
+    if (tr->O != 1)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "stateful chunks train a model of one output, not %d",
+                              tr->O);
     if (n < 1 || n > (size_t)tr->opts.batch || !ch->x || !ch->target || (!ch->h_out) != (!ch->c_out))
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a chunk batch holds 1 to %d streams with inputs and "
                               "targets (and both final states or neither)", tr->opts.batch);
@@ -399,7 +466,7 @@ elstm_status elstm_trainer_chunk(elstm_trainer *tr, const elstm_chunk_batch *ch,
     }
     size_t targets = 0;
     for (size_t k = 0; k < n * T; k++) targets += !isnan(ch->target[k]);
-    const elstm_windows win = {ch->x, tr->I, tr->T, n, tr->seq_start, NULL, NULL};
+    const elstm_windows win = {ch->x, tr->I, tr->T, n, tr->seq_start, NULL, NULL, 1, NULL};
     for (int p = 0; p < tr->P; p++) {
         worker *w = &tr->wk[p];
         size_t lo, hi;

@@ -2,8 +2,8 @@
  * checkpoint.c - the trainer's state after an epoch, for --resume (docs/training.md):
  * a fixed header (magic, version, sizes, the fingerprint of the data and options, the
  * early-stopping and Adam counters, the RNG state), the parameter, Adam m and v and
- * best-weights blocks, the record of every epoch, and (version 3) the CRC-32 of all
- * that. Written atomically. A checkpoint that is not one, an older one without the
+ * best-weights blocks, the record of every epoch, (version 4) the learning-rate
+ * schedule's state, and (since version 3) the CRC-32 of all that. Written atomically. A checkpoint that is not one, an older one without the
  * checksum, a damaged one (the checksum) and one whose values could not come from a run
  * (the counters, the floats) are refused by name before anything of it is used.
  */
@@ -17,7 +17,7 @@
 #include "internal.h"
 
 #define CKPT_MAGIC "ELSTMCK1"
-#define CKPT_VERSION 3
+#define CKPT_VERSION 4
 #define CKPT_MAX_EPOCHS 100000000   /* far beyond --epochs; keeps every count in range */
 
 typedef struct ckpt_header {
@@ -32,6 +32,7 @@ typedef struct ckpt_header {
 } ckpt_header;
 
 #define CKPT_RECORD_BYTES (4 * sizeof(double))   /* epoch, loss, val_loss, lr */
+#define CKPT_LR_BYTES (2 * sizeof(double))       /* the learning rate now, epochs on its plateau */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -50,7 +51,7 @@ static uint64_t hash_windows(uint64_t h, const elstm_windows *w)
     for (size_t k = 0; k < w->n; k++)
         if (w->start[k] > maxrow) maxrow = w->start[k];
     h = fnv(h, w->start, w->n * sizeof *w->start);
-    if (w->target) h = fnv(h, w->target, w->n * sizeof *w->target);
+    if (w->target) h = fnv(h, w->target, w->n * (size_t)(w->n_output > 1 ? w->n_output : 1) * sizeof *w->target);
     return fnv(h, w->x, (maxrow + (size_t)w->steps) * (size_t)w->n_input * sizeof(float));
 }
 
@@ -65,6 +66,12 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
     h = fnv(h, ints, sizeof ints);
     h = fnv(h, dbl, sizeof dbl);
     h = fnv(h, &o->seed, sizeof o->seed);
+    if (tr->O != 1 || o->clip_norm > 0.0 || (o->lr_factor > 0.0 && o->lr_factor < 1.0)) {
+        /* the multi-step and recipe options (absent from the seed's recipe, whose
+         * fingerprint stays what it was) */
+        double more[5] = {tr->O, o->clip_norm, o->lr_factor, o->lr_patience, o->min_lr};
+        h = fnv(h, more, sizeof more);
+    }
     h = hash_windows(h, train);
     return hash_windows(h, val);
 }
@@ -72,7 +79,8 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
 elstm_status tr_ckpt_serialize(const elstm_trainer *tr, uint64_t fp, uint8_t **out, size_t *out_len, elstm_diag *diag)
 {
     const size_t tot = tr->lay.total, blocks_end = sizeof(ckpt_header) + 4 * tot * sizeof(float),
-                 body = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES,
+                 hist_end = blocks_end + sizeof(int64_t) + (size_t)tr->n_hist * CKPT_RECORD_BYTES,
+                 body = hist_end + CKPT_LR_BYTES,
                  nbytes = body + sizeof(uint32_t);
     *out = NULL;
     *out_len = 0;
@@ -104,6 +112,8 @@ elstm_status tr_ckpt_serialize(const elstm_trainer *tr, uint64_t fp, uint8_t **o
         double rec[4] = {e->epoch, e->loss, e->val_loss, e->lr};
         memcpy(buf + blocks_end + sizeof nh + (size_t)i * CKPT_RECORD_BYTES, rec, sizeof rec);
     }
+    const double lr[2] = {tr->lr, tr->lr_wait};
+    memcpy(buf + hist_end, lr, sizeof lr);
     uint32_t crc = elstm_crc32(buf, body);
     memcpy(buf + body, &crc, sizeof crc);
     *out = buf;
@@ -187,9 +197,14 @@ elstm_status tr_ckpt_parse(elstm_trainer *tr, uint64_t fp, size_t batches, const
     if (!(isfinite(hd.best_monitor) && hd.best_monitor >= 0.0))
         return damaged(path, diag, "best loss %g", hd.best_monitor);
     if ((hd.rng[0] | hd.rng[1] | hd.rng[2] | hd.rng[3]) == 0) return damaged(path, diag, "a zero random state");
-    if (nh != hd.epochs_done || len != blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES + sizeof crc)
+    const size_t hist_end = blocks_end + sizeof nh + (size_t)nh * CKPT_RECORD_BYTES;
+    if (nh != hd.epochs_done || len != hist_end + CKPT_LR_BYTES + sizeof crc)
         return damaged(path, diag, "%lld epoch records for %d epochs in %zu bytes", (long long)nh,
                        (int)hd.epochs_done, len);
+    double lr[2];
+    memcpy(lr, buf + hist_end, sizeof lr);
+    if (!(isfinite(lr[0]) && lr[0] > 0.0) || !(lr[1] >= 0.0 && lr[1] <= CKPT_MAX_EPOCHS && lr[1] == floor(lr[1])))
+        return damaged(path, diag, "learning rate %g after %g epochs on its plateau", lr[0], lr[1]);
     const float *blocks[4];
     for (int i = 0; i < 4; i++) blocks[i] = (const float *)(const void *)(buf + sizeof hd + (size_t)i * tot * sizeof(float));
     float *copy = malloc(4 * tot * sizeof(float));   /* aligned for the checks */
@@ -231,6 +246,8 @@ elstm_status tr_ckpt_parse(elstm_trainer *tr, uint64_t fp, size_t batches, const
     tr->adam_t = hd.adam_t;
     memcpy(tr->rng.s, hd.rng, sizeof hd.rng);
     tr->best_monitor = hd.best_monitor;
+    tr->lr = lr[0];
+    tr->lr_wait = (int)lr[1];
     float *dst[4] = {tr->params, tr->m, tr->v, tr->best};
     for (int i = 0; i < 4; i++) memcpy(dst[i], copy + (size_t)i * tot, tot * sizeof(float));
     free(copy);

@@ -1,7 +1,9 @@
 /*
  * eval.c - forecasts with a trained model over many windows, and honest evaluation:
  * the model's errors in the target's units beside persistence and one-day-seasonal
- * baselines on exactly the same windows (docs/training.md, "Evaluation").
+ * baselines on exactly the same windows, per forecast step, and the coverage of its
+ * prediction intervals; split-conformal calibration of those intervals
+ * (docs/training.md, "Evaluation" and "Prediction intervals").
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,9 +17,9 @@ elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const fl
                                     const size_t *starts, size_t n, int threads, float *out,
                                     elstm_diag *diag)
 {
-    if (m->n_output != 1)
+    if (m->n_output < 1)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
-                              "the model has %d outputs; forecasting needs exactly one", (int)m->n_output);
+                              "the model has no dense outputs; forecasting needs at least one");
     if (threads < 1) threads = 1;
     if (threads > ELSTM_INFER_MAX_THREADS) threads = ELSTM_INFER_MAX_THREADS;
     return elstm_infer_windows(m, x, (size_t)m->n_input, starts, n, steps, threads, out, NULL, diag);
@@ -28,6 +30,25 @@ elstm_status elstm_forecast_data(const elstm_lstm_f32 *m, const elstm_dataset *d
 {
     if (ds->meta.stateful) return elstm_stream_forecast_windows(m, ds, starts, n, out, diag);
     return elstm_forecast_windows(m, ds->meta.steps, ds->x, starts, n, threads, out, diag);
+}
+
+elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
+                                  size_t n, int threads, double *out, elstm_diag *diag)
+{
+    const size_t O = (size_t)elstm_meta_outputs(&ds->meta), I = (size_t)ds->n_inputs;
+    if ((size_t)m->n_output != O || m->n_input != ds->n_inputs)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
+                              "the model takes %d inputs and gives %d outputs but the data has %d inputs and "
+                              "%zu forecast steps", (int)m->n_input, (int)m->n_output, ds->n_inputs, O);
+    float *yn = malloc((n ? n : 1) * O * sizeof *yn);
+    if (!yn) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory forecasting %zu windows", n);
+    elstm_status st = elstm_forecast_data(m, ds, starts, n, threads, yn, diag);
+    for (size_t k = 0; st == ELSTM_OK && k < n; k++) {
+        const float *last = ds->x + elstm_data_last_row(ds, starts[k]) * I;
+        for (size_t j = 0; j < O; j++) out[k * O + j] = elstm_meta_forecast(&ds->meta, yn[k * O + j], last);
+    }
+    free(yn);
+    return st;
 }
 
 float *elstm_dataset_targets_norm(const elstm_dataset *ds)
@@ -47,6 +68,161 @@ static const char *split_name(int split)
     return split >= 0 && split < ELSTM_SPLITS ? names[split] : "all";
 }
 
+/* The windows of a split of several datasets, pooled: forecasts and actual values
+ * [n][O], persistence [n] and seasonal [n][O] (NAN where none), target units, and the row
+ * of each window's first target [n]. */
+typedef struct pooled {
+    size_t n;
+    int O;
+    double *pred, *act, *pers, *seas;
+    size_t *row;
+} pooled;
+
+static void pooled_free(pooled *p)
+{
+    free(p->pred);
+    free(p->act);
+    free(p->pers);
+    free(p->seas);
+    free(p->row);
+    memset(p, 0, sizeof *p);
+}
+
+static elstm_status pool_windows(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets, int split,
+                                 int threads, size_t lag, pooled *p, elstm_diag *diag)
+{
+    memset(p, 0, sizeof *p);
+    const char *name = split_name(split);
+    const int O = elstm_meta_outputs(&sets[0]->meta);
+    size_t n = 0;
+    for (int d = 0; d < n_sets; d++) {
+        const elstm_dataset *ds = sets[d];
+        if (!ds->y)
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, ds->path, 0, "the data has no target column to evaluate against");
+        if (m->n_input != ds->n_inputs)
+            return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
+                                  "the model takes %d inputs but the data gives %d", (int)m->n_input, ds->n_inputs);
+        if (elstm_meta_outputs(&ds->meta) != O)
+            return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0, "the data sets forecast different steps");
+        for (int s = 0; s < ELSTM_SPLITS; s++)
+            if (split < 0 || split == s) n += ds->n_win[s];
+    }
+    if (n == 0)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
+                              "the %s split has no windows to evaluate (the file is too short for "
+                              "%d steps, or the split fractions leave it empty)", name, sets[0]->meta.steps);
+    const size_t NO = n * (size_t)O;
+    p->n = n;
+    p->O = O;
+    p->pred = malloc(NO * sizeof *p->pred);
+    p->act = malloc(NO * sizeof *p->act);
+    p->pers = malloc(n * sizeof *p->pers);
+    p->seas = malloc(NO * sizeof *p->seas);
+    p->row = malloc(n * sizeof *p->row);
+    size_t *starts = NULL;
+    elstm_status st = ELSTM_OK;
+    if (!p->pred || !p->act || !p->pers || !p->seas || !p->row) {
+        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
+        goto out;
+    }
+    size_t k0 = 0;
+    for (int d = 0; d < n_sets && st == ELSTM_OK; d++) {
+        const elstm_dataset *ds = sets[d];
+        size_t nd = 0;
+        for (int s = 0; s < ELSTM_SPLITS; s++)
+            if (split < 0 || split == s) nd += ds->n_win[s];
+        free(starts);
+        starts = malloc((nd ? nd : 1) * sizeof *starts);
+        if (!starts) {
+            st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
+            break;
+        }
+        nd = 0;
+        for (int s = 0; s < ELSTM_SPLITS; s++)
+            if (split < 0 || split == s) {
+                memcpy(starts + nd, ds->win_start[s], ds->n_win[s] * sizeof *starts);
+                nd += ds->n_win[s];
+            }
+        st = elstm_forecast_units(m, ds, starts, nd, threads, p->pred + k0 * (size_t)O, diag);
+        for (size_t k = 0; st == ELSTM_OK && k < nd; k++) {
+            const size_t first = elstm_data_target_row(ds, starts[k]), i = (k0 + k) * (size_t)O;
+            p->pers[k0 + k] = ds->y[elstm_data_last_row(ds, starts[k])];
+            p->row[k0 + k] = first;
+            for (int j = 0; j < O; j++) {
+                /* the latest value a whole number of days before the target time that is
+                 * known at the window's last row */
+                const size_t row = first + (size_t)j, lead = (size_t)elstm_meta_lead(&ds->meta, j);
+                const size_t back = lag ? lag * ((lead + lag - 1) / lag) : 0;
+                p->act[i + (size_t)j] = ds->y[row];
+                p->seas[i + (size_t)j] = lag && row >= back ? ds->y[row - back] : NAN;
+            }
+        }
+        k0 += nd;
+    }
+out:
+    free(starts);
+    if (st != ELSTM_OK) pooled_free(p);
+    return st;
+}
+
+/* Column j of a [n][O] array into col[n]. */
+static void column(const double *a, size_t n, int O, int j, double *col)
+{
+    for (size_t k = 0; k < n; k++) col[k] = a[k * (size_t)O + (size_t)j];
+}
+
+static void errors_mean(const elstm_step_result *st, int n_steps, size_t member, elstm_errors *out)
+{
+    if (n_steps == 1) {
+        memcpy(out, (const char *)&st[0] + member, sizeof *out);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    out->n = SIZE_MAX;
+    for (int j = 0; j < n_steps; j++) {
+        const elstm_errors *e = (const elstm_errors *)((const char *)&st[j] + member);
+        out->n = e->n < out->n ? e->n : out->n;
+        out->mae += e->mae / n_steps;
+        out->rmse += e->rmse / n_steps;
+        out->r2 += e->r2 / n_steps;
+        out->bias += e->bias / n_steps;
+    }
+}
+
+/* Coverage, width and interval score of the model's intervals on the pooled windows. */
+static void interval_stats(const elstm_meta *meta, const pooled *p, elstm_eval_result *r)
+{
+    const size_t n = p->n;
+    const int O = p->O;
+    r->n_intervals = meta->n_intervals;
+    for (int l = 0; l < meta->n_intervals; l++) {
+        const double level = meta->intervals[l].level, alpha = 1.0 - level / 100.0;
+        elstm_interval_result *ir = &r->interval[l];
+        size_t inside_all = 0;
+        double score = 0.0, width = 0.0;
+        ir->level = level;
+        ir->coverage_min = INFINITY;
+        ir->coverage_max = -INFINITY;
+        for (int j = 0; j < O; j++) {
+            const double q = meta->intervals[l].halfwidth[j];
+            size_t inside = 0;
+            for (size_t k = 0; k < n; k++) {
+                const double e = fabs(p->act[k * (size_t)O + (size_t)j] - p->pred[k * (size_t)O + (size_t)j]);
+                inside += e <= q;
+                score += 2.0 * q + (e > q ? 2.0 / alpha * (e - q) : 0.0);
+            }
+            r->step[j].coverage[l] = (double)inside / (double)n;
+            ir->coverage_min = fmin(ir->coverage_min, r->step[j].coverage[l]);
+            ir->coverage_max = fmax(ir->coverage_max, r->step[j].coverage[l]);
+            inside_all += inside;
+            width += 2.0 * q;
+        }
+        ir->coverage = (double)inside_all / ((double)n * O);
+        ir->mean_width = width / O;
+        ir->interval_score = score / ((double)n * O);
+    }
+}
+
 void elstm_eval_series_free(elstm_eval_series *s)
 {
     if (!s) return;
@@ -58,82 +234,170 @@ void elstm_eval_series_free(elstm_eval_series *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The first step of the pooled windows as a series (the arrays move into it). */
+static elstm_status to_series(pooled *p, elstm_eval_series *sr, elstm_diag *diag)
+{
+    const size_t n = p->n, O = (size_t)p->O;
+    sr->n = n;
+    sr->row = p->row;
+    sr->persistence = p->pers;
+    p->row = NULL;
+    p->pers = NULL;
+    sr->actual = malloc(n * sizeof *sr->actual);
+    sr->model = malloc(n * sizeof *sr->model);
+    sr->seasonal = malloc(n * sizeof *sr->seasonal);
+    if (!sr->actual || !sr->model || !sr->seasonal) {
+        elstm_eval_series_free(sr);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
+    }
+    for (size_t k = 0; k < n; k++) {
+        sr->actual[k] = p->act[k * O];
+        sr->model[k] = p->pred[k * O];
+        sr->seasonal[k] = p->seas[k * O];
+    }
+    return ELSTM_OK;
+}
+
+static elstm_status eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets, int split,
+                              int threads, elstm_eval_result *r, elstm_eval_series *series, elstm_diag *diag)
+{
+    memset(r, 0, sizeof *r);
+    if (series) memset(series, 0, sizeof *series);
+    r->split = split_name(split);
+    if (n_sets < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no data to evaluate");
+    const elstm_dataset *ds = sets[0];
+    const int64_t day = 86400, iv = ds->interval_s;
+    r->seasonal_ok = iv > 0 && iv <= day && day % iv == 0;
+    const size_t lag = r->seasonal_ok ? (size_t)(day / iv) : 0;
+    pooled p;
+    elstm_status st = pool_windows(m, sets, n_sets, split, threads, lag, &p, diag);
+    if (st != ELSTM_OK) return st;
+    double *a = malloc(p.n * sizeof *a), *b = malloc(p.n * sizeof *b), *c = malloc(p.n * sizeof *c);
+    if (!a || !b || !c) {
+        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", p.n);
+        goto out;
+    }
+    if (!r->seasonal_ok)
+        snprintf(r->note, sizeof r->note,
+                 "no seasonal baseline: the interval of %lld s does not divide a day", (long long)iv);
+    r->n = p.n;
+    r->n_steps = p.O;
+    r->stateful = ds->meta.stateful;
+    for (int j = 0; j < p.O; j++) {
+        elstm_step_result *sr = &r->step[j];
+        sr->lead = elstm_meta_lead(&ds->meta, j);
+        column(p.act, p.n, p.O, j, a);
+        column(p.pred, p.n, p.O, j, b);
+        elstm_errors_compute(b, a, p.n, &sr->model);
+        elstm_errors_compute(p.pers, a, p.n, &sr->persistence);
+        if (r->seasonal_ok) {
+            column(p.seas, p.n, p.O, j, c);
+            elstm_errors_compute(c, a, p.n, &sr->seasonal);
+        }
+    }
+    errors_mean(r->step, p.O, offsetof(elstm_step_result, model), &r->model);
+    errors_mean(r->step, p.O, offsetof(elstm_step_result, persistence), &r->persistence);
+    if (r->seasonal_ok) {
+        errors_mean(r->step, p.O, offsetof(elstm_step_result, seasonal), &r->seasonal);
+        if (r->seasonal.n < p.n)
+            snprintf(r->note, sizeof r->note,
+                     "seasonal baseline on %zu of %zu windows (the others have no value one day earlier)",
+                     r->seasonal.n, p.n);
+    }
+    interval_stats(&ds->meta, &p, r);
+    if (series) st = to_series(&p, series, diag);
+out:
+    free(a);
+    free(b);
+    free(c);
+    pooled_free(&p);
+    return st;
+}
+
+elstm_status elstm_eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                             int split, int threads, elstm_eval_result *r, elstm_diag *diag)
+{
+    return eval_sets(m, sets, n_sets, split, threads, r, NULL, diag);
+}
+
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag)
 {
-    return elstm_eval_split_series(m, ds, split, threads, r, NULL, diag);
+    return eval_sets(m, &ds, 1, split, threads, r, NULL, diag);
 }
 
 elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                                      int threads, elstm_eval_result *r, elstm_eval_series *series,
                                      elstm_diag *diag)
 {
-    memset(r, 0, sizeof *r);
-    r->split = split_name(split);
-    elstm_eval_series local = {0}, *sr = series ? series : &local;
-    memset(sr, 0, sizeof *sr);
-    if (!ds->y)
-        return elstm_diag_set(diag, ELSTM_ERR_ARG, ds->path, 0, "the data has no target column to evaluate against");
-    if (m->n_input != ds->n_inputs)
-        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
-                              "the model takes %d inputs but the data gives %d", (int)m->n_input, ds->n_inputs);
-    size_t n = 0;
-    for (int s = 0; s < ELSTM_SPLITS; s++)
-        if (split < 0 || split == s) n += ds->n_win[s];
-    if (n == 0)
-        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
-                              "the %s split has no windows to evaluate (the file is too short for "
-                              "%d steps, or the split fractions leave it empty)", r->split, ds->meta.steps);
-    size_t *starts = malloc(n * sizeof *starts);
-    float *yn = malloc(n * sizeof *yn);
-    sr->row = malloc(n * sizeof *sr->row);
-    sr->actual = malloc(n * sizeof *sr->actual);
-    sr->model = malloc(n * sizeof *sr->model);
-    sr->persistence = malloc(n * sizeof *sr->persistence);
-    sr->seasonal = malloc(n * sizeof *sr->seasonal);
-    elstm_status st = ELSTM_OK;
-    if (!starts || !yn || !sr->row || !sr->actual || !sr->model || !sr->persistence || !sr->seasonal) {
-        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory evaluating %zu windows", n);
-        goto out;
-    }
-    n = 0;
-    for (int s = 0; s < ELSTM_SPLITS; s++)
-        if (split < 0 || split == s) {
-            memcpy(starts + n, ds->win_start[s], ds->n_win[s] * sizeof *starts);
-            n += ds->n_win[s];
-        }
-    st = elstm_forecast_data(m, ds, starts, n, threads, yn, diag);
-    if (st != ELSTM_OK) goto out;
+    return eval_sets(m, &ds, 1, split, threads, r, series, diag);
+}
 
-    const int64_t day = 86400, iv = ds->interval_s;
-    r->seasonal_ok = iv > 0 && iv <= day && day % iv == 0;
-    const size_t lag = r->seasonal_ok ? (size_t)(day / iv) : 0;
-    if (!r->seasonal_ok)
-        snprintf(r->note, sizeof r->note,
-                 "no seasonal baseline: the interval of %lld s does not divide a day", (long long)iv);
-    for (size_t k = 0; k < n; k++) {
-        size_t tr = elstm_data_target_row(ds, starts[k]), last = starts[k] + (size_t)ds->meta.steps - 1;
-        sr->row[k] = tr;
-        sr->model[k] = elstm_meta_denormalize(yn[k], ds->meta.target_min, ds->meta.target_max);
-        sr->actual[k] = ds->y[tr];
-        sr->persistence[k] = ds->y[last];
-        sr->seasonal[k] = r->seasonal_ok && tr >= lag ? ds->y[tr - lag] : NAN;
+/* ---- split-conformal intervals --------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double elstm_conformal_quantile(double *r, size_t n, double level)
+{
+    /* k = ceil((n + 1) level / 100), with a little slack so that e.g. 99 x 0.8 is 79.2 and
+     * 19 x 0.95 = 18.05 (not 18.05000001 -> 19) when exact decimals meet binary rounding */
+    const double kk = ceil((double)(n + 1) * level / 100.0 - 1e-9);
+    if (n == 0 || kk > (double)n) return INFINITY;
+    qsort(r, n, sizeof *r, cmp_double);
+    return r[kk < 1 ? 0 : (size_t)kk - 1];
+}
+
+elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                                 int split, const double *levels, int n_levels, int threads,
+                                 elstm_meta *meta, elstm_diag *diag)
+{
+    if (n_levels < 1 || n_levels > ELSTM_META_MAX_LEVELS)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "1 to %d interval levels, not %d", ELSTM_META_MAX_LEVELS,
+                              n_levels);
+    for (int l = 0; l < n_levels; l++)
+        if (!(levels[l] > 0 && levels[l] < 100) || (l > 0 && !(levels[l] > levels[l - 1])))
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                                  "interval levels must be per cents above 0 and below 100, each above the one "
+                                  "before (e.g. 80,95), not %g", levels[l]);
+    pooled p;
+    size_t nwin = 0;
+    for (int d = 0; d < n_sets; d++) nwin += sets[d]->n_win[split];
+    if (nwin == 0)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
+                              "prediction intervals are calibrated on the %s split, which has no windows; give "
+                              "it some rows (--split) or leave the intervals out", split_name(split));
+    elstm_status st = pool_windows(m, sets, n_sets, split, threads, 0, &p, diag);
+    if (st != ELSTM_OK) return st;
+    double *res = malloc(p.n * sizeof *res);
+    if (!res) {
+        pooled_free(&p);
+        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory calibrating the intervals");
     }
-    sr->n = n;
-    r->n = n;
-    r->stateful = ds->meta.stateful;
-    elstm_errors_compute(sr->model, sr->actual, n, &r->model);
-    elstm_errors_compute(sr->persistence, sr->actual, n, &r->persistence);
-    if (r->seasonal_ok) {
-        elstm_errors_compute(sr->seasonal, sr->actual, n, &r->seasonal);
-        if (r->seasonal.n < n)
-            snprintf(r->note, sizeof r->note,
-                     "seasonal baseline on %zu of %zu windows (the others have no value one day earlier)",
-                     r->seasonal.n, n);
+    for (int l = 0; l < n_levels && st == ELSTM_OK; l++) {
+        meta->intervals[l].level = levels[l];
+        for (int j = 0; j < p.O && st == ELSTM_OK; j++) {
+            for (size_t k = 0; k < p.n; k++)
+                res[k] = fabs(p.act[k * (size_t)p.O + (size_t)j] - p.pred[k * (size_t)p.O + (size_t)j]);
+            const double q = elstm_conformal_quantile(res, p.n, levels[l]);
+            if (!isfinite(q))
+                st = elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
+                                    "%zu %s windows are too few for a %g%% interval (it needs at least %.0f); "
+                                    "use a larger --split VAL or lower levels", p.n, split_name(split), levels[l],
+                                    ceil(levels[l] / (100.0 - levels[l]) - 1e-9));
+            meta->intervals[l].halfwidth[j] = q;
+        }
     }
-out:
-    free(starts);
-    free(yn);
-    elstm_eval_series_free(&local);
+    if (st == ELSTM_OK) {
+        meta->n_intervals = n_levels;
+        meta->n_calib = p.n;
+    } else {
+        meta->n_intervals = 0;
+    }
+    free(res);
+    pooled_free(&p);
     return st;
 }

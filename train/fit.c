@@ -1,9 +1,9 @@
 /*
  * fit.c - the training loop: epochs of shuffled batches (Fisher-Yates with the trainer's
  * RNG), one Adam step per batch, validation after each epoch, early stopping with the
- * best weights kept, a checkpoint after each epoch, and --resume from one. The epoch
- * loop (tr_fit_loop) is shared with stateful training (stateful.c), which brings its
- * own batches and validation.
+ * best weights kept, the learning rate lowered on plateaus (when asked), a checkpoint
+ * after each epoch, and --resume from one. The epoch loop (tr_fit_loop) is shared with
+ * stateful training (stateful.c), which brings its own batches and validation.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -70,6 +70,17 @@ static elstm_status windowed_val(elstm_trainer *tr, void *ctx, double *loss, els
     return elstm_trainer_evaluate(tr, ((windowed *)ctx)->val, loss, NULL, diag);
 }
 
+/* Keras's ReduceLROnPlateau (cooldown 0, min_delta 0) on the monitored loss: after
+ * lr_patience epochs in a row without a new best, lr = max(lr * lr_factor, min_lr). */
+static void lower_lr_on_plateau(elstm_trainer *tr)
+{
+    const elstm_train_opts *o = &tr->opts;
+    if (!(o->lr_factor > 0.0 && o->lr_factor < 1.0) || o->lr_patience < 1) return;
+    if (++tr->lr_wait < o->lr_patience) return;
+    tr->lr_wait = 0;
+    tr->lr = tr->lr * o->lr_factor > o->min_lr ? tr->lr * o->lr_factor : o->min_lr;
+}
+
 elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
                                const elstm_windows *val, int resume,
                                const elstm_train_callbacks *cb, elstm_train_result *res,
@@ -127,20 +138,22 @@ elstm_status tr_fit_loop(elstm_trainer *tr, const tr_source *src, int resume, co
             res->fail_batch = src->steps_per_epoch;
             goto out;
         }
+        info.lr = tr->lr; /* the rate of this epoch's steps */
         if (monitor < tr->best_monitor) {  /* Keras EarlyStopping, min_delta 0 */
             tr->best_monitor = monitor;
             tr->best_epoch = epoch;
             tr->wait = 0;
+            tr->lr_wait = 0;
             memcpy(tr->best, tr->params, tr->lay.total * sizeof(float));
             info.improved = 1;
         } else {
             tr->wait++;
+            lower_lr_on_plateau(tr);
         }
         tr->epochs_done = epoch;
         info.best_epoch = tr->best_epoch;
         info.best_val_loss = tr->best_monitor;
         info.wait = tr->wait;
-        info.lr = tr->opts.lr;
         info.seconds = elstm_now_s() - t0;
         res->train_seconds += info.seconds;
         elstm_epoch_record rec = {epoch, info.loss, info.val_loss, info.lr};

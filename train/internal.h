@@ -29,17 +29,17 @@
 
 /* ---- parameter layout: one table, used for params, grads, Adam m and v -------------- */
 
-/* X(name, floats) for every parameter tensor, in file/layout order. */
-#define ELSTM_TRAIN_PARAMS(X, N, I) \
+/* X(name, floats) for every parameter tensor, in file/layout order (O outputs). */
+#define ELSTM_TRAIN_PARAMS(X, N, I, O) \
     X(wx, 4 * (N) * (I))  /* [4][N][I] input kernel  */ \
     X(wh, 4 * (N) * (N))  /* [4][N][N] recurrent kernel */ \
     X(b, 4 * (N))         /* [4][N]    gate bias */ \
-    X(wd, (N))            /* [N]       dense kernel */ \
-    X(bd, 1)              /* [1]       dense bias */
+    X(wd, (O) * (N))      /* [O][N]    dense kernel */ \
+    X(bd, (O))            /* [O]       dense bias */
 
 typedef struct pview {
 #define X(name, count) float *name;
-    ELSTM_TRAIN_PARAMS(X, 0, 0)
+    ELSTM_TRAIN_PARAMS(X, 0, 0, 0)
 #undef X
 } pview;
 
@@ -48,7 +48,7 @@ static inline pview tr_view(float *base, const elstm_param_layout *l)
 {
     pview v;
 #define X(name, count) v.name = base + l->name;
-    ELSTM_TRAIN_PARAMS(X, 0, 0)
+    ELSTM_TRAIN_PARAMS(X, 0, 0, 0)
 #undef X
     return v;
 }
@@ -58,18 +58,22 @@ static inline pview tr_view(float *base, const elstm_param_layout *l)
 typedef struct worker {
     struct elstm_trainer *tr;
     float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
-    float *hx;     /* [T][n][N+I]   step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0) */
+    float *hx;     /* step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0): [K1P/16][hps][16]
+                                    (16-column panels, row r = t n + b, K1P = N+I rounded up
+                                    to 16, the padding zero) when hps > 0, else [T][n][N+I] */
+    size_t hps;    /* HX's panel stride in floats (as zps), 0 for the row-major layout */
     float *hlast;  /* [n][N]        hidden state after the last step */
-    float *z;      /* [T][n][G]     gate activations (forward), then dZ (backward) */
-    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients
-                                    (K1P = N+I rounded up to 16, the packed kernel's width) */
-    float *hxp;    /* [K1P/16][rows][16] the rows [H, X] of a group of steps, packed for
-                                    the dW GEMM (rows <= max(TGEMM_GROUP_ROWS, n)) */
+    float *z;      /* gate activations (forward), then dZ (backward): [G/16][zps][16]
+                                    (16-column panels, row r = t n + b) when zps > 0, else
+                                    [T][n][G] */
+    size_t zps;    /* Z's panel stride in floats (T slice_max 16 + 16: panels do not start
+                                    4 KB apart), 0 for the row-major layout */
+    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients */
     float *c;      /* [T][n][N]     cell states */
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */
     float *dc;     /* [n][N]        gradient wrt the cell state of the current step */
-    float *y;      /* [n]           outputs */
+    float *y;      /* [n][O]        outputs */
     /* job */
     const elstm_windows *w;
     const size_t *idx;  /* [n] window indices of this slice (NULL = consecutive from first) */
@@ -88,12 +92,12 @@ typedef struct worker {
 
 struct elstm_trainer {
     elstm_train_opts opts;
-    int N, I, T, P;
+    int N, I, T, P, O;          /* units, inputs, steps, threads, outputs */
     size_t slice_max;           /* windows per thread slice at most */
     elstm_param_layout lay;
     float *params, *grad, *m, *v, *best;   /* each [lay.total], 64-byte aligned */
     float *wcat;                /* [G][N+I] [Wh, Wx]: the forward step's kernel, rebuilt per batch */
-    int packed;                 /* 1: per-step GEMMs use train_gemm.h with the panels below */
+    int packed;                 /* 1: the GEMMs use train_gemm.h with the panels below */
     float *wcat_p;              /* [G/16][N+I][16] wcat^T in 16-column panels (forward)  */
     float *whp_b;               /* [N/16][G][16] Wh in 16-column panels (backward)  */
     worker *wk;                 /* [P] */
@@ -101,9 +105,12 @@ struct elstm_trainer {
     int job_backward;           /* the batch job computes gradients too */
     float adam_alpha;           /* this Adam step's bias-corrected step size */
     int64_t adam_t;             /* Adam steps taken */
+    double lr;                  /* the learning rate now (opts.lr, lowered on plateaus) */
+    float grad_scale;           /* this step's gradient clipping factor (1 = none) */
     tr_rng rng;
     /* early stopping / progress state (saved in checkpoints) */
     int epochs_done, best_epoch, wait;
+    int lr_wait;                /* epochs without a new best since the learning rate last changed */
     double best_monitor;
     elstm_epoch_record *hist;   /* [n_hist] one record per finished epoch (saved in checkpoints) */
     int n_hist, cap_hist;
@@ -116,7 +123,7 @@ float *tr_falloc(size_t n);   /* n floats, zeroed, 64-byte aligned (free()) */
 elstm_status tr_history_add(elstm_trainer *tr, const elstm_epoch_record *e, elstm_diag *diag);
 
 /* params.c */
-void tr_layout_make(elstm_param_layout *l, size_t N, size_t I);
+void tr_layout_make(elstm_param_layout *l, size_t N, size_t I, size_t O);
 void tr_model_view(const elstm_trainer *tr, const float *base, elstm_lstm_f32 *m);
 elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag);
 

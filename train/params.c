@@ -17,11 +17,11 @@ extern void sorgqr_(const int *m, const int *n, const int *k, float *a, const in
 
 static size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-void tr_layout_make(elstm_param_layout *l, size_t N, size_t I)
+void tr_layout_make(elstm_param_layout *l, size_t N, size_t I, size_t O)
 {
     size_t off = 0;
 #define X(name, count) l->name = off; off += round8((size_t)(count));
-    ELSTM_TRAIN_PARAMS(X, N, I)
+    ELSTM_TRAIN_PARAMS(X, N, I, O)
 #undef X
     l->total = off;
 }
@@ -33,7 +33,7 @@ void tr_model_view(const elstm_trainer *tr, const float *base, elstm_lstm_f32 *m
     memset(m, 0, sizeof *m);
     m->n_input = tr->I;
     m->n_units = tr->N;
-    m->n_output = 1;
+    m->n_output = tr->O;
     m->cell_clip = 0.0f;
     for (int g = 0; g < ELSTM_GATES; g++) {
         m->wx[g] = v.wx + (size_t)g * N * I;
@@ -82,8 +82,10 @@ elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag)
 
     memset(p.b, 0, (size_t)G * sizeof(float));
     for (int k = 0; k < N; k++) p.b[ELSTM_GATE_F * N + k] = 1.0f;
-    double limd = sqrt(6.0 / (double)(N + 1)); /* Dense kernel shape (N, 1) */
-    for (int k = 0; k < N; k++) p.wd[k] = (float)((2.0 * tr_rng_uniform(&tr->rng) - 1.0) * limd);
-    p.bd[0] = 0.0f;
+    const int O = tr->O;
+    double limd = sqrt(6.0 / (double)(N + O)); /* Dense kernel shape (N, O), drawn in Keras's order */
+    for (int k = 0; k < N; k++)
+        for (int o = 0; o < O; o++) p.wd[(size_t)o * N + k] = (float)((2.0 * tr_rng_uniform(&tr->rng) - 1.0) * limd);
+    memset(p.bd, 0, (size_t)O * sizeof(float));
     return ELSTM_OK;
 }

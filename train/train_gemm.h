@@ -1,33 +1,44 @@
 /*
- * train_gemm.h - the trainer's GEMMs with pre-packed B (private to train.c).
+ * train_gemm.h - the trainer's GEMMs on 16-column panels (private to train/bptt.c).
  *
- * Every time step multiplies a small block of states (n <= batch/threads rows) by the
- * recurrent kernel: forward Z[t] += [H[t-1], X[t]] [Wh, Wx]^T, backward dH = dZ[t] Wh. A
- * general BLAS call re-packs the 270 KB kernel at each of the 2 x 168 calls per batch;
- * here the kernel is packed once per batch into 16-column panels, Bp[p][k][0..15], and a
- * register-blocked micro-kernel streams them:
+ * Every time step multiplies a small block of states (n <= batch/threads rows) by a
+ * kernel: forward Z[t] = [H[t-1], X[t]] [Wh, Wx]^T, backward dH = dZ[t] Wh. The kernels
+ * are packed once per batch into 16-column panels, Bp[p][k][0..15], and a
+ * register-blocked micro-kernel streams them. The trainer keeps Z (the gate
+ * activations, then dZ) and the GEMM rows [H, X] in the same panel layout (bptt.c:
+ * [columns/16][T n][16]), so every operand of every GEMM is read contiguously and
+ * nothing is packed per step: the weight gradients [dWh, dWx] = dZ^T [H, X] read dZ
+ * (transposed) and [H, X] as the panels they are.
  *
- *   tgemm:    C[m][16 p .. 16 p + 15] (+)= sum_k A[m][k] Bp[p][k][0..15]
- *   tgemm_at: the same with A given transposed (At[k][m]), for the weight gradients
- *             [dWh, dWx] += dZ^T [H, X], called by the backward pass for every TGEMM_KC
- *             rows (a group of steps) while they are still in L2; a chunk of a panel
- *             then stays in L1 while the chunk of At streams from L2.
+ *   tgemm:    C[m][16 p .. 16 p + 15] (+)= sum_k A(m, k) Bp[p][k][0..15]
+ *   tgemm_at: the same with A given transposed in panels and the sum over k in chunks
+ *             of TGEMM_KC, each chunk summed from zero and then added to C in order.
+ * A is read row-major (A[i][k]) or in 16-column panels (Ap[k/16][i][k%16], the Z and HX
+ * layout); C's panels are 16 apart (row-major C) or a panel stride apart (Z).
  *
- * Micro-kernels, chosen at build time: AVX2+FMA, 4 rows x 16 columns (8 ymm
- * accumulators); AVX-512, 8 rows x 32 columns (two panels, 16 zmm accumulators: twice
- * the FMA width). Both add the products of one k after another, from zero, one FMA per
- * k, so every element of C is the same float whichever kernel computed it: results are
- * repeatable and do not depend on the build. Only compiled with AVX2+FMA; train.c falls
- * back to cblas_sgemm otherwise (or when a column count is not a multiple of 16).
+ * Micro-kernels, chosen at build time: AVX2+FMA, 6 rows x 16 columns (12 ymm
+ * accumulators: enough independent FMA chains to cover the FMA latency on Haswell to
+ * Zen, 8 loads per 12 FMAs); AVX-512, 8 rows x 32 columns (two panels, 16 zmm
+ * accumulators). The rows are split into blocks of equal size (16 rows: 6 + 5 + 5, not
+ * 6 + 6 + 4). Both kernels add the products of one k after another, from zero, one FMA
+ * per k, so every element of C is the same float whichever kernel or blocking computed
+ * it: results are repeatable and do not depend on the build. Only compiled with
+ * AVX2+FMA; bptt.c falls back to cblas_sgemm otherwise (or when the unit count is not a
+ * multiple of 16).
  */
 #ifndef EDGELSTM_TRAIN_GEMM_H
 #define EDGELSTM_TRAIN_GEMM_H
 
 #include <stddef.h>
 
-/* Rows of [H, X] (and dZ) per weight-gradient GEMM of the backward pass (train.c): a
+/* Rows of [H, X] (and dZ) per weight-gradient GEMM of the backward pass (bptt.c): a
  * group of steps small enough to be still in L2 (256 rows: 512 KB of dZ for 4N = 512). */
 #define TGEMM_GROUP_ROWS 256
+
+/* How the micro-kernel reads A(i, k). */
+#define TGEMM_A_ROWS 0   /* a[i lda + k] */
+#define TGEMM_A_COLS 1   /* a[k lda + i]: A given transposed */
+#define TGEMM_A_PANELS 2 /* a[(k / 16) lda + 16 i + k % 16]: 16-column panels, lda apart */
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -48,12 +59,6 @@ static inline void tgemm_pack_wt_panel(const float *W1, int k1, int ld1, const f
     }
 }
 
-/* Bp[p][k][j] = W[(16 p + j) K + k]: panels of B = W^T for W [cols][K] row-major. */
-static inline void tgemm_pack_wt(const float *W, int cols, int K, float *Bp)
-{
-    for (int p = 0; p < cols / 16; p++) tgemm_pack_wt_panel(W, K, K, NULL, 0, 0, p, Bp);
-}
-
 /* Panel p of B = W for W [K][cols] (row stride ldw): Bp[p][k][j] = W[k ldw + 16 p + j],
  * zero for columns past cols. */
 static inline void tgemm_pack_w_panel(const float *W, int K, int cols, int ldw, int p, float *Bp)
@@ -63,32 +68,30 @@ static inline void tgemm_pack_w_panel(const float *W, int K, int cols, int ldw, 
         for (int j = 0; j < 16; j++) b[(size_t)k * 16 + j] = 16 * p + j < cols ? W[(size_t)k * ldw + 16 * p + j] : 0.0f;
 }
 
-/* Every panel of B = W (cols rounded up to a multiple of 16 with zero columns). */
-static inline void tgemm_pack_w(const float *W, int K, int cols, int ldw, float *Bp)
-{
-    for (int p = 0; p < (cols + 15) / 16; p++) tgemm_pack_w_panel(W, K, cols, ldw, p, Bp);
-}
-
-/* A(i, k): row-major A[i][k] (trans 0) or At[k][i] (trans 1), leading dimension lda. */
-#define TGEMM_A(a, trans, lda, i, k) ((trans) ? (a)[(size_t)(k) * (lda) + (i)] : (a)[(size_t)(i) * (lda) + (k)])
+/* A(i, k) in mode am (TGEMM_A_*), leading dimension (or panel stride) lda. */
+#define TGEMM_A(a, am, lda, i, k)                                                     \
+    ((am) == TGEMM_A_COLS ? (a)[(size_t)(k) * (lda) + (i)]                            \
+     : (am) == TGEMM_A_PANELS ? (a)[(size_t)((k) >> 4) * (lda) + 16 * (i) + ((k) & 15)] \
+                              : (a)[(size_t)(i) * (lda) + (k)])
 
 #if defined(__AVX512F__)
-#define TGEMM_ROWS 8   /* rows per block */
+#define TGEMM_ROWS 8   /* rows per block at most */
 #define TGEMM_PANELS 2 /* 16-column panels per block */
-/* C[i][0 .. 16 np) (+)= sum_{k < K} A(i, k) B[k][..] for i < R, with B's panels at b and
- * b + bstride. R, np and trans are constants after inlining. */
-static inline __attribute__((always_inline)) void tgemm_block(const int R, const int np, const int trans,
-                                                              int K, const float *a, int lda,
-                                                              const float *b, size_t bstride, float *c,
-                                                              int ldc, int acc)
+/* C[i][..] (+)= sum_{k < K} A(i, k) B[k][..] for i < R over np panels: B's at b and
+ * b + bps, C's at c and c + cps (row stride ldc). R, np and am are constants after
+ * inlining. */
+static inline __attribute__((always_inline)) void tgemm_block(const int R, const int np, const int am,
+                                                              int K, const float *a, size_t lda,
+                                                              const float *b, size_t bps, float *c,
+                                                              size_t ldc, size_t cps, int acc)
 {
     __m512 s0[TGEMM_ROWS], s1[TGEMM_ROWS];
     for (int i = 0; i < R; i++) s0[i] = s1[i] = _mm512_setzero_ps();
     for (int k = 0; k < K; k++) {
         const __m512 v0 = _mm512_loadu_ps(b + (size_t)k * 16);
-        const __m512 v1 = np > 1 ? _mm512_loadu_ps(b + bstride + (size_t)k * 16) : v0;
+        const __m512 v1 = np > 1 ? _mm512_loadu_ps(b + bps + (size_t)k * 16) : v0;
         for (int i = 0; i < R; i++) {
-            const __m512 x = _mm512_set1_ps(TGEMM_A(a, trans, lda, i, k));
+            const __m512 x = _mm512_set1_ps(TGEMM_A(a, am, lda, i, k));
             s0[i] = _mm512_fmadd_ps(x, v0, s0[i]);
             if (np > 1) s1[i] = _mm512_fmadd_ps(x, v1, s1[i]);
         }
@@ -96,25 +99,26 @@ static inline __attribute__((always_inline)) void tgemm_block(const int R, const
     for (int i = 0; i < R; i++) {
         float *ci = c + (size_t)i * ldc;
         _mm512_storeu_ps(ci, acc ? _mm512_add_ps(_mm512_loadu_ps(ci), s0[i]) : s0[i]);
-        if (np > 1) _mm512_storeu_ps(ci + 16, acc ? _mm512_add_ps(_mm512_loadu_ps(ci + 16), s1[i]) : s1[i]);
+        if (np > 1) _mm512_storeu_ps(ci + cps, acc ? _mm512_add_ps(_mm512_loadu_ps(ci + cps), s1[i]) : s1[i]);
     }
 }
 #else
-#define TGEMM_ROWS 4
+#define TGEMM_ROWS 6
 #define TGEMM_PANELS 1
-static inline __attribute__((always_inline)) void tgemm_block(const int R, const int np, const int trans,
-                                                              int K, const float *a, int lda,
-                                                              const float *b, size_t bstride, float *c,
-                                                              int ldc, int acc)
+static inline __attribute__((always_inline)) void tgemm_block(const int R, const int np, const int am,
+                                                              int K, const float *a, size_t lda,
+                                                              const float *b, size_t bps, float *c,
+                                                              size_t ldc, size_t cps, int acc)
 {
     __m256 s0[TGEMM_ROWS], s1[TGEMM_ROWS];
     (void)np;
-    (void)bstride;
+    (void)bps;
+    (void)cps;
     for (int i = 0; i < R; i++) s0[i] = s1[i] = _mm256_setzero_ps();
     for (int k = 0; k < K; k++) {
         const __m256 v0 = _mm256_loadu_ps(b + (size_t)k * 16), v1 = _mm256_loadu_ps(b + (size_t)k * 16 + 8);
         for (int i = 0; i < R; i++) {
-            const __m256 x = _mm256_set1_ps(TGEMM_A(a, trans, lda, i, k));
+            const __m256 x = _mm256_set1_ps(TGEMM_A(a, am, lda, i, k));
             s0[i] = _mm256_fmadd_ps(x, v0, s0[i]);
             s1[i] = _mm256_fmadd_ps(x, v1, s1[i]);
         }
@@ -127,48 +131,71 @@ static inline __attribute__((always_inline)) void tgemm_block(const int R, const
 }
 #endif
 
-/* Rows [0, m) times panels [p, p + np) of one k range: full row blocks, then single rows. */
-static inline __attribute__((always_inline)) void tgemm_rows(const int np, const int trans, int m,
-                                                             int K, const float *a, int lda,
-                                                             const float *b, size_t bstride, float *c,
-                                                             int ldc, int acc)
+/* Rows [0, m) times panels [p, p + np) of one k range, in blocks of equal size (at most
+ * TGEMM_ROWS rows each). */
+static inline __attribute__((always_inline)) void tgemm_rows(const int np, const int am, int m, int K,
+                                                             const float *a, size_t lda, const float *b,
+                                                             size_t bps, float *c, size_t ldc, size_t cps,
+                                                             int acc)
 {
-    int r = 0;
-    for (; r + TGEMM_ROWS <= m; r += TGEMM_ROWS)
-        tgemm_block(TGEMM_ROWS, np, trans, K, trans ? a + r : a + (size_t)r * lda, lda, b, bstride,
-                    c + (size_t)r * ldc, ldc, acc);
-    for (; r < m; r++)
-        tgemm_block(1, np, trans, K, trans ? a + r : a + (size_t)r * lda, lda, b, bstride,
-                    c + (size_t)r * ldc, ldc, acc);
+    const int blocks = (m + TGEMM_ROWS - 1) / TGEMM_ROWS;
+    for (int q = 0; q < blocks; q++) {
+        const int r0 = m * q / blocks, r1 = m * (q + 1) / blocks;
+        const float *aq = am == TGEMM_A_COLS ? a + r0 : am == TGEMM_A_PANELS ? a + 16 * (size_t)r0 : a + (size_t)r0 * lda;
+        float *cq = c + (size_t)r0 * ldc;
+#define TGEMM_CASE(r) \
+    case r: tgemm_block(r, np, am, K, aq, lda, b, bps, cq, ldc, cps, acc); break;
+        switch (r1 - r0) {
+            TGEMM_CASE(1) TGEMM_CASE(2) TGEMM_CASE(3) TGEMM_CASE(4) TGEMM_CASE(5) TGEMM_CASE(6)
+#if TGEMM_ROWS > 6
+            TGEMM_CASE(7) TGEMM_CASE(8)
+#endif
+        default: break;
+        }
+#undef TGEMM_CASE
+    }
 }
 
-/* C[m][cols] (row stride ldc) = (acc ? C : 0) + A[m][K] (stride lda) x B, B packed
- * (cols a multiple of 16). */
-static inline void tgemm(int m, int cols, int K, const float *A, int lda, const float *Bp, float *C,
-                         int ldc, int acc)
+/* C (+)= A x B over `panels` 16-column panels: A [m][K] read in mode am (TGEMM_A_ROWS
+ * or TGEMM_A_PANELS), B's panels bps apart, C's panels cps apart (row stride ldc). */
+static inline void tgemm(int m, int panels, int K, const float *A, int am, size_t lda, const float *Bp,
+                         size_t bps, float *C, size_t ldc, size_t cps, int acc)
 {
-    const int panels = cols / 16;
-    const size_t ps = (size_t)K * 16;
     int p = 0;
-    for (; p + TGEMM_PANELS <= panels; p += TGEMM_PANELS)
-        tgemm_rows(TGEMM_PANELS, 0, m, K, A, lda, Bp + p * ps, ps, C + 16 * p, ldc, acc);
-    for (; p < panels; p++) tgemm_rows(1, 0, m, K, A, lda, Bp + p * ps, ps, C + 16 * p, ldc, acc);
+    for (; p + TGEMM_PANELS <= panels; p += TGEMM_PANELS) {
+        if (am == TGEMM_A_PANELS)
+            tgemm_rows(TGEMM_PANELS, TGEMM_A_PANELS, m, K, A, lda, Bp + p * bps, bps, C + p * cps, ldc, cps, acc);
+        else
+            tgemm_rows(TGEMM_PANELS, TGEMM_A_ROWS, m, K, A, lda, Bp + p * bps, bps, C + p * cps, ldc, cps, acc);
+    }
+    for (; p < panels; p++) {
+        if (am == TGEMM_A_PANELS)
+            tgemm_rows(1, TGEMM_A_PANELS, m, K, A, lda, Bp + p * bps, bps, C + p * cps, ldc, cps, acc);
+        else
+            tgemm_rows(1, TGEMM_A_ROWS, m, K, A, lda, Bp + p * bps, bps, C + p * cps, ldc, cps, acc);
+    }
 }
 
-/* C[m][16 panels] (row stride ldc) = (acc ? C : 0) + At^T x B: At [K][m] (stride lda),
- * B [K][16 panels] packed by tgemm_pack_w; the sum over k in chunks of TGEMM_KC, each
- * added in order. */
-static inline void tgemm_at(int m, int panels, int K, const float *At, int lda, const float *Bp, float *C,
-                            int ldc, int acc)
+/* C[m][16 panels] (row-major, row stride ldc) = (acc ? C : 0) + At^T x B: At [K][m] in
+ * 16-row panels aps apart (At[k][16 q + i] at At + q aps + 16 k + i; m a multiple of
+ * 16), B's panels bps apart; the sum over k in chunks of TGEMM_KC, each added in order.
+ * Both operands stream contiguously; the rows of a block never cross a panel of At. */
+static inline void tgemm_at(int m, int panels, int K, const float *At, size_t aps, const float *Bp,
+                            size_t bps, float *C, size_t ldc, int acc)
 {
-    const size_t ps = (size_t)K * 16;
     for (int k0 = 0; k0 < K; k0 += TGEMM_KC) {
         const int kc = K - k0 < TGEMM_KC ? K - k0 : TGEMM_KC;
-        const float *a = At + (size_t)k0 * lda, *b = Bp + (size_t)k0 * 16;
-        int p = 0;
-        for (; p + TGEMM_PANELS <= panels; p += TGEMM_PANELS)
-            tgemm_rows(TGEMM_PANELS, 1, m, kc, a, lda, b + p * ps, ps, C + 16 * p, ldc, acc || k0 > 0);
-        for (; p < panels; p++) tgemm_rows(1, 1, m, kc, a, lda, b + p * ps, ps, C + 16 * p, ldc, acc || k0 > 0);
+        const float *b = Bp + (size_t)k0 * 16;
+        for (int q = 0; q < m / 16; q++) { /* a chunk of a panel of At (16 KB) stays in L1 */
+            const float *a = At + q * aps + (size_t)k0 * 16;
+            float *c = C + (size_t)16 * q * ldc;
+            int p = 0;
+            for (; p + TGEMM_PANELS <= panels; p += TGEMM_PANELS)
+                tgemm_rows(TGEMM_PANELS, TGEMM_A_COLS, 16, kc, a, 16, b + p * bps, bps, c + 16 * p, ldc, 16,
+                           acc || k0 > 0);
+            for (; p < panels; p++)
+                tgemm_rows(1, TGEMM_A_COLS, 16, kc, a, 16, b + p * bps, bps, c + 16 * p, ldc, 16, acc || k0 > 0);
+        }
     }
 }
 #else

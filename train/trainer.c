@@ -64,6 +64,13 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--patience must be 0 or more, not %d", o->patience);
     if (n_input < 1 || steps < 1)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a model needs at least one input and one time step");
+    if (o->outputs < 0 || o->outputs > 65536)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a model has 1 to 65536 outputs, not %d", o->outputs);
+    if (!(o->clip_norm >= 0.0) || !isfinite(o->clip_norm))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--clip must be 0 (none) or a positive number");
+    if (!(o->lr_factor >= 0.0 && o->lr_factor <= 1.0) || o->lr_patience < 0 || !(o->min_lr >= 0.0))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                              "--lr-decay must be above 0 and at most 1, --lr-patience 0 or more");
 
     openblas_set_num_threads(1); /* our own threads; BLAS calls are single-threaded and repeatable */
     elstm_trainer *tr = calloc(1, sizeof *tr);
@@ -73,8 +80,11 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     tr->I = n_input;
     tr->T = steps;
     tr->P = o->threads;
+    tr->O = o->outputs > 1 ? o->outputs : 1;
+    tr->lr = o->lr;
+    tr->grad_scale = 1.0f;
     tr->slice_max = ((size_t)o->batch + (size_t)tr->P - 1) / (size_t)tr->P;
-    tr_layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I);
+    tr_layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I, (size_t)tr->O);
     size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_max;
     size_t K1 = N + (size_t)tr->I, K1P = (K1 + 15) / 16 * 16;
     tr->params = tr_falloc(tot);
@@ -96,18 +106,18 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         worker *w = &tr->wk[p];
         w->tr = tr;
         w->grad = tr_falloc(tot);
-        w->hx = tr_falloc(T * S * K1);
+        w->hps = tr->packed ? T * S * 16 + 16 : 0;
+        w->hx = tr_falloc(tr->packed ? K1P / 16 * w->hps : T * S * K1);
         w->hlast = tr_falloc(S * N);
         w->dw = tr_falloc(4 * N * K1P);
-        w->hxp = tr->packed ? tr_falloc((S > TGEMM_GROUP_ROWS ? S : TGEMM_GROUP_ROWS) * K1P) : NULL;
-        w->z = tr_falloc(T * S * 4 * N);
+        w->zps = tr->packed ? T * S * 16 + 16 : 0;
+        w->z = tr_falloc(tr->packed ? 4 * N / 16 * w->zps : T * S * 4 * N);
         w->c = tr_falloc(T * S * N);
         w->tc = tr_falloc(T * S * N);
         w->dh = tr_falloc(S * N);
         w->dc = tr_falloc(S * N);
-        w->y = tr_falloc(S);
-        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y &&
-             (w->hxp || !tr->packed);
+        w->y = tr_falloc(S * (size_t)tr->O);
+        ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y;
     }
     if (!ok) {
         elstm_trainer_free(tr);
@@ -137,7 +147,7 @@ void elstm_trainer_free(elstm_trainer *tr)
     tr_pool_free(tr->pool);
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
-        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->hxp); free(w->z); free(w->c); free(w->tc);
+        free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->z); free(w->c); free(w->tc);
         free(w->dh); free(w->dc); free(w->y);
     }
     free(tr->wk);
@@ -185,4 +195,9 @@ void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res
     out->early_stopped = res ? res->early_stopped : 0;
     snprintf(out->monitor, sizeof out->monitor, "%s", monitor_val ? "val_loss" : "loss");
     elstm_meta_set_history(out, tr->hist, tr->n_hist);
+    out->clip_norm = o->clip_norm > 0 ? o->clip_norm : 0.0;
+    const int decay = o->lr_factor > 0 && o->lr_factor < 1 && o->lr_patience > 0;
+    out->lr_factor = decay ? o->lr_factor : 0.0;
+    out->lr_patience = decay ? o->lr_patience : 0;
+    out->min_lr = decay ? o->min_lr : 0.0;
 }

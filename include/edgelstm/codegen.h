@@ -87,9 +87,10 @@ typedef struct elstm_codegen_model {
     const elstm_meta *meta;       /* NULL: no edgelstm metadata (inputs named in0.., identity scaler) */
     const char *source;           /* model file name for the banner (its base name is used) */
     uint32_t crc32;               /* CRC-32 of the model file's bytes */
-    int32_t n_layers;             /* LSTM layers; 0 means 1. Models with one layer and one output
-                                     get the library they always got (runtime/device.c); the
-                                     others also ship runtime/multi/ (docs/deploy.md) */
+    int32_t n_layers;             /* LSTM layers; 0 means 1. Models with one layer, one output and
+                                     none of the forecasting options get the library they always
+                                     got (runtime/device.c); the others also ship runtime/multi/
+                                     (elstm_codegen_multi, docs/deploy.md) */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -178,6 +179,14 @@ void elstm_model_figures_get(const elstm_lstm_f32 *lstm, int32_t steps, elstm_mo
 /* The same for n_layers stacked layers (the last with the dense layer). */
 void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, int32_t steps,
                                 elstm_model_figures *f);
+/* The figures of a loaded forecaster: its layers and, from its metadata, its forecasting
+ * options (which decide the library's runtime, below). */
+void elstm_model_figures_of(const struct elstm_forecaster *fc, elstm_model_figures *f);
+
+/* 1 when a model's device library ships runtime/multi/: several layers or outputs, or a
+ * forecasting option of its metadata (meta may be NULL): delta mode, calendar inputs of
+ * the forecast time, prediction intervals. Other models get runtime/device.c alone. */
+int elstm_codegen_multi(int32_t n_layers, int32_t n_outputs, const elstm_meta *meta);
 
 /* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
  * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */

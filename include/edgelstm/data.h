@@ -7,7 +7,8 @@
  * file the way training did and applies the training scaler.
  *
  * Windows: window k starts at row s and covers rows [s, s + steps); its target is
- * the target column at row s + steps - 1 + horizon. Splits are chronological
+ * the target column at row s + steps - 1 + horizon (with --horizons H, the H rows from
+ * there on: a window is listed only when all of them hold observed values). Splits are chronological
  * segments of the rows (fractions split_train, split_val, rest test); a window
  * belongs to the split that contains all its rows and its target row. The scaler is
  * fitted on the training segment only. No window spans a long gap (see docs/data.md).
@@ -42,9 +43,24 @@ typedef struct elstm_data_opts {
     int horizon;                /* "--horizon" */
     double split_train, split_val;  /* "--split TRAIN,VAL" */
     int max_gap;                /* longest run of missing steps filled by interpolation; < 0 = default */
+
+    /* Multi-step forecasts and backtests (added later; the zero values keep the above). */
+    int horizons;               /* "--horizons": outputs, the steps horizon .. horizon + horizons - 1
+                                   ahead of a window's last row; 0 or 1 = one output */
+    int target_mode;            /* elstm_target_mode ("--target-mode"): LEVEL, DELTA (which needs
+                                   the target among the inputs) or ELSTM_TARGET_AUTO: DELTA when the
+                                   target is an input, else LEVEL */
+    const char *target_time_features; /* "--target-time-features": calendar inputs of the forecast
+                                   time (each row's time + horizon intervals); NULL = none */
+    size_t segments[ELSTM_SPLITS];    /* explicit split rows instead of split_train/split_val (a
+                                   backtest fold): train [0, s0), val [s0, s1), test [s1, s2), rows
+                                   from s2 on in no split; the scaler is fitted on [0, s0).
+                                   segments[2] == 0: use the fractions */
 } elstm_data_opts;
 
 #define ELSTM_DEFAULT_MAX_GAP 6  /* steps; used when max_gap < 0 */
+#define ELSTM_TARGET_AUTO (-1)   /* elstm_data_opts.target_mode: delta when the target is an input */
+#define ELSTM_DEFAULT_TARGET_MODE ELSTM_TARGET_LEVEL
 
 void elstm_data_opts_default(elstm_data_opts *o);
 
@@ -91,7 +107,8 @@ typedef struct elstm_dataset {
     long *line;                 /* [rows] physical line of the row in the file, 0 for filled rows */
     uint8_t *gap_before;        /* [rows] 1 if a long gap (not filled) lies before the row */
     size_t split_end[ELSTM_SPLITS]; /* segments: train [0, split_end[0]), val [split_end[0],
-                                       split_end[1]), test [split_end[1], split_end[2] == rows) */
+                                       split_end[1]), test [split_end[1], split_end[2]); split_end[2]
+                                       is rows unless opts.segments ended the test part earlier */
     uint8_t *input_missing;     /* [rows][n_inputs] 1 where input k had no value (a missing cell,
                                    or a row inserted into a gap) and x holds an interpolation */
     uint8_t *target_missing;    /* [rows] the same for the target (NULL without a target) */
@@ -108,6 +125,12 @@ elstm_status elstm_data_load(const elstm_data_opts *o, elstm_dataset *ds, elstm_
  * window; windows with a target need steps + horizon). ds->meta is the model's meta. */
 elstm_status elstm_data_load_meta(const char *path, const elstm_meta *meta,
                                   elstm_dataset *ds, elstm_diag *diag);
+
+/* The same with explicit split rows (elstm_data_opts.segments; e.g. a backtest fold
+ * evaluated with a model's own scaler). segments == NULL is elstm_data_load_meta. */
+elstm_status elstm_data_load_meta_segments(const char *path, const elstm_meta *meta,
+                                           const size_t segments[ELSTM_SPLITS], elstm_dataset *ds,
+                                           elstm_diag *diag);
 
 /* The same two loaders on CSV bytes in memory; `name` (or o->path) names them in
  * messages. (Tests and the fuzz target use these.) */
@@ -126,6 +149,55 @@ void elstm_data_free(elstm_dataset *ds);
  * number: ELSTM_ERR_DATA naming FILE:LINE; `m` is then unchanged. */
 elstm_status elstm_scaler_read(const char *path, elstm_meta *m, elstm_diag *diag);
 
+/* ---- rolling-origin folds (edgelstm backtest; docs/training.md) ------------------------
+ *
+ * K test blocks of `test_rows` rows each, back to back, the last ending at the last row;
+ * fold k trains on every row before its block (an expanding window), the last
+ * `val_share` of them held out for validation (early stopping, intervals). test_rows 0:
+ * the K blocks together span one year of rows (so they fall in different seasons), or
+ * half of the rows when the series is shorter than two years. seg[k] receives the
+ * split rows of fold k for elstm_data_opts.segments: a fold's validation and test
+ * windows need only their targets in their block (their inputs may come from earlier
+ * rows, as at a real forecast's origin); no training or validation window reaches into
+ * the test block. `window` is the rows one window spans (steps + horizon + horizons -
+ * 1). ELSTM_ERR_ARG, with one sentence, when a block or a fold's training or validation
+ * part is shorter than one window. */
+#define ELSTM_MAX_FOLDS 100
+elstm_status elstm_data_folds(size_t rows, int64_t interval_s, size_t window, int k, size_t test_rows,
+                              double val_share, size_t (*seg)[ELSTM_SPLITS], elstm_diag *diag);
+
+/* ---- several series, one model (a global model; docs/training.md) ---------------------
+ *
+ * elstm_data_load_series() reads n files with the same options as the series of one
+ * model: each is read, checked, split and windowed on its own (so no window crosses
+ * from one file into the next), and all are scaled with one scaler, the union of the
+ * ranges of their training parts. The model inputs (names, sources, encodings, order),
+ * the target and the sampling interval must be the same in every file; a file that
+ * differs is refused with one sentence naming the first difference. ds[0 .. n) receive
+ * the datasets (all with the same meta); on failure all are empty.
+ *
+ * The same in steps, for a caller that holds only some of the series (an MPI rank):
+ *   1. elstm_data_load(o) on each of its files (each fits its own scaler);
+ *   2. elstm_data_same_inputs() against a reference (e.g. rank 0's first file);
+ *   3. elstm_meta_scaler_export() on each, the element-wise minimum of the minima and
+ *      maximum of the maxima across files and processes (MPI_Allreduce with MPI_MIN /
+ *      MPI_MAX over ELSTM_META_SCALER_VALUES(meta) doubles), elstm_meta_scaler_import();
+ *   4. elstm_data_load_meta(path, &merged_meta) on each of its files again: every series
+ *      scaled alike, windowed as in step 1.
+ * Every process then gets the same meta (and a model file written by any of them). */
+elstm_status elstm_data_load_series(const elstm_data_opts *o, const char *const *paths, int n,
+                                    elstm_dataset *ds, elstm_diag *diag);
+
+/* ELSTM_OK when b reads the same model inputs and target as a from the same interval;
+ * else ELSTM_ERR_DATA with a sentence naming b's file and the first difference. */
+elstm_status elstm_data_same_inputs(const elstm_dataset *a, const elstm_dataset *b, elstm_diag *diag);
+
+/* The scaler as arrays of ELSTM_META_SCALER_VALUES values: the inputs' minima (maxima) in
+ * input order, then the target's. */
+#define ELSTM_META_SCALER_VALUES(m) ((size_t)(m)->n_inputs + 1)
+void elstm_meta_scaler_export(const elstm_meta *m, double *min, double *max);
+void elstm_meta_scaler_import(elstm_meta *m, const double *min, const double *max);
+
 /* Window helpers. `start` is a row index from win_start[] (or any usable start). */
 static inline const float *elstm_data_window_x(const elstm_dataset *ds, size_t start)
 {
@@ -134,6 +206,12 @@ static inline const float *elstm_data_window_x(const elstm_dataset *ds, size_t s
 static inline size_t elstm_data_target_row(const elstm_dataset *ds, size_t start)
 {
     return start + (size_t)ds->meta.steps - 1 + (size_t)ds->meta.horizon;
+}
+/* The window's last input row (persistence forecasts from it; delta targets are relative
+ * to it). Output j of a multi-step model targets row last + horizon + j. */
+static inline size_t elstm_data_last_row(const elstm_dataset *ds, size_t start)
+{
+    return start + (size_t)ds->meta.steps - 1;
 }
 
 /* Format a time as "YYYY-MM-DDTHH:MM:SS" into buf (>= 20 bytes). */

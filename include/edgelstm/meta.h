@@ -28,6 +28,18 @@
 #define ELSTM_MAX_GAP_STEPS   1000000
 #define ELSTM_MAX_INTERVAL_S  (100LL * 366 * 86400)
 #define ELSTM_META_MAX_EPOCHS 1000         /* epoch records kept in a model file */
+#define ELSTM_MAX_HORIZONS    256          /* outputs (forecast steps) of a multi-step model */
+#define ELSTM_META_MAX_LEVELS 8            /* prediction-interval levels a model carries */
+
+/* What the model's output j (0-based) is trained on, for the step h = horizon + j ahead
+ * of the window's last row t (normalized with the target's scaler). */
+typedef enum elstm_target_mode {
+    ELSTM_TARGET_LEVEL = 0,        /* y(t + h): the value itself (the seed's model) */
+    ELSTM_TARGET_DELTA = 1         /* y(t + h) - y(t): the change from the last value, which
+                                      is the target's own input at the last row, so that
+                                      forecast = output + that input (the target must be an
+                                      input) */
+} elstm_target_mode;
 
 typedef struct elstm_meta_input {
     char name[ELSTM_NAME_MAX];     /* model input name: "TEMP", "wd_sin", "hour_cos", ... */
@@ -36,7 +48,18 @@ typedef struct elstm_meta_input {
     elstm_time_feature tf;         /* for ELSTM_ENC_TIME_*; ELSTM_TF_NONE otherwise */
     double min, max;               /* min-max scaler fitted on the training split:
                                       x_norm = (x - min) / (max - min), or 0 if max == min */
+    int lead;                      /* calendar inputs: of the time `lead` intervals after the
+                                      row's (the forecast time: --target-time-features);
+                                      0 = the row's own time */
 } elstm_meta_input;
+
+/* Split-conformal prediction intervals (docs/training.md): at `level` per cent, the
+ * forecast of step j lies within +-halfwidth[j] (target units) of the actual value with
+ * that probability, calibrated on `n_calib` validation windows. */
+typedef struct elstm_meta_interval {
+    double level;                  /* per cent, 0 < level < 100 */
+    double halfwidth[ELSTM_MAX_HORIZONS];   /* [outputs] */
+} elstm_meta_interval;
 
 /* One epoch of training, as the trainer measured it. */
 typedef struct elstm_epoch_record {
@@ -63,6 +86,12 @@ typedef struct elstm_meta_training {
      * spaced selection that always keeps the first, the best and the last epoch. */
     int n_history;
     elstm_epoch_record history[ELSTM_META_MAX_EPOCHS];
+    /* The recipe options (written only when used): gradient clipping, learning rate
+     * lowered on plateaus. */
+    double clip_norm;              /* 0 = none */
+    double lr_factor;              /* 0 = a constant learning rate */
+    int lr_patience;
+    double min_lr;
 } elstm_meta_training;
 
 typedef struct elstm_meta {
@@ -102,7 +131,27 @@ typedef struct elstm_meta {
                                       takes one sample per invoke, [1, 1, n_inputs], and keeps the
                                       LSTM state in variable tensors between invokes; `steps` is
                                       then its training chunk and the windows eval measures */
+
+    /* The target mode and intervals (optional in the JSON: absent means level, no
+     * intervals; written only when they differ from that). Multi-step models (train
+     * --horizons N) have `outputs` N. */
+    elstm_target_mode target_mode;
+    int n_intervals;               /* 0 .. ELSTM_META_MAX_LEVELS, ascending levels */
+    size_t n_calib;                /* validation windows the intervals were calibrated on */
+    elstm_meta_interval intervals[ELSTM_META_MAX_LEVELS];
 } elstm_meta;
+
+/* The steps ahead of output j (1-based lead: meta->horizon + j). */
+static inline int elstm_meta_lead(const elstm_meta *m, int j) { return m->horizon + j; }
+
+/* Outputs of the model the metadata describes (`outputs`, 1 when not recorded). */
+static inline int elstm_meta_outputs(const elstm_meta *m) { return m->outputs > 1 ? m->outputs : 1; }
+
+/* The forecast from output `out` of a window whose last row holds the normalized inputs
+ * `last_row` (read only in delta mode, whose outputs are changes): normalized with the
+ * target's scaler (the model's output itself in level mode), and in target units. */
+double elstm_meta_forecast_normalized(const elstm_meta *m, float out, const float *last_row);
+double elstm_meta_forecast(const elstm_meta *m, float out, const float *last_row);
 
 /* Physical value <-> normalized value with a min/max pair (0 when max == min). */
 double elstm_meta_normalize(double x, double min, double max);

@@ -1,9 +1,11 @@
 /*
- * edgelstm/train.h - training LSTM(N) + Dense(1) forecasters: the seed's Keras run in C.
+ * edgelstm/train.h - training LSTM(N) + Dense(O) forecasters: the seed's Keras run in C
+ * (O = 1), and direct multi-step forecasters (O steps predicted at once).
  *
  * Host only (C11). The model is the one of lstm.h (gates i, f, c, o; sigmoid gates,
  * tanh cell and output; zero initial state per window; no cell clipping) followed by
- * Dense(1) on the last hidden state. Loss: mean squared error over the batch. Optimizer:
+ * Dense(O) on the last hidden state. Loss: mean squared error over the batch and the
+ * outputs (Keras's "mse"). Optimizer:
  * Adam in Keras's exact form. Initializers: Keras's (Glorot-uniform input and dense
  * kernels, orthogonal recurrent kernel, zero biases with forget-gate bias 1).
  * The maths, memory layout, threading and determinism rules are in docs/training.md.
@@ -33,22 +35,27 @@
 #define ELSTM_MAX_THREADS      64
 
 /* A set of training examples: overlapping windows over one matrix of rows. Window k
- * covers rows start[k] .. start[k] + steps - 1 of x; its target is target[k]
- * (normalized, the model's output units). x and start are borrowed. */
+ * covers rows start[k] .. start[k] + steps - 1 of x; its targets are
+ * target[k * n_output .. k * n_output + n_output - 1] (normalized, the model's output
+ * units). x and start are borrowed. */
 typedef struct elstm_windows {
     const float *x;        /* [rows][n_input] normalized inputs, row-major */
     int n_input;           /* I */
     int steps;             /* T */
     size_t n;              /* number of windows */
     const size_t *start;   /* [n] first row of each window */
-    const float *target;   /* [n] normalized target of each window */
+    const float *target;   /* [n][n_output] normalized targets of each window */
     float *owned;          /* the targets when elstm_windows_for_split made them, else NULL */
+    int n_output;          /* O, targets per window (0 is read as 1) */
+    void *owned_rows;      /* rows and starts made by elstm_windows_for_sets, else NULL */
 } elstm_windows;
 
 /* The windows of one split (ELSTM_SPLIT_*) of a dataset as training examples: the
  * dataset's rows and window starts (borrowed: the dataset must outlive them) and the
- * normalized target of each window (made here: NaN where the target is missing; free
- * with elstm_windows_free). ELSTM_ERR_ARG for a split that does not exist, NOMEM. */
+ * normalized targets of each window (made here: one per output, in the dataset's
+ * target mode: the value, or its change from the window's last value; NaN where the
+ * target is missing; free with elstm_windows_free). ELSTM_ERR_ARG for a split that does
+ * not exist, NOMEM. */
 elstm_status elstm_windows_for_split(const elstm_dataset *ds, int split, elstm_windows *w,
                                      elstm_diag *diag);
 void elstm_windows_free(elstm_windows *w);
@@ -65,6 +72,14 @@ typedef struct elstm_train_opts {
     int threads;           /* worker threads (--threads), 1..ELSTM_MAX_THREADS */
     const char *checkpoint;        /* checkpoint file written after each epoch; NULL = none */
     const volatile sig_atomic_t *stop; /* polled between batches; nonzero = stop (signal) */
+    /* Added with multi-step forecasts and the recipe options (docs/training.md); the
+     * zero values of a memset struct keep the seed's recipe. */
+    int outputs;           /* O: dense outputs (--horizons); 0 is read as 1 */
+    double clip_norm;      /* clip the gradient to this global L2 norm (--clip); 0 = never */
+    double lr_factor;      /* on a plateau multiply the learning rate by this (--lr-decay,
+                              0 < f < 1); 0 or 1 = constant learning rate */
+    int lr_patience;       /* epochs without a new best before the rate is lowered (--lr-patience) */
+    double min_lr;         /* the rate is never lowered below this */
 } elstm_train_opts;
 
 void elstm_train_opts_default(elstm_train_opts *o);
@@ -154,8 +169,8 @@ void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res
  *   wx [4][N][I]  input kernel, gate-major (lstm.h wx[g] = wx + g*N*I)
  *   wh [4][N][N]  recurrent kernel
  *   b  [4][N]     gate bias
- *   wd [N]        dense kernel (one output)
- *   bd [1]        dense bias                                                     */
+ *   wd [O][N]     dense kernel (O outputs)
+ *   bd [O]        dense bias                                                     */
 typedef struct elstm_param_layout {
     size_t wx, wh, b, wd, bd, total;
 } elstm_param_layout;
@@ -222,6 +237,13 @@ elstm_status elstm_trainer_fit_stateful(elstm_trainer *tr, const elstm_dataset *
  * is the same whichever windows are asked for (eval, predict). */
 elstm_status elstm_stream_forecast_windows(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
                                            size_t n, float *out, elstm_diag *diag);
+/* The windows of one split of several datasets that share one metadata (the series of a
+ * global model, elstm_data_load_series): one row matrix (the datasets' rows one after
+ * the other; made here, freed by elstm_windows_free) with each dataset's windows moved
+ * to its rows, so that no window crosses from one series into the next. `series`, when
+ * not NULL, receives a malloc'd [n] array: the dataset of each window. */
+elstm_status elstm_windows_for_sets(const elstm_dataset *const *sets, int n_sets, int split,
+                                    elstm_windows *w, int **series, elstm_diag *diag);
 
 /* ---- evaluation metrics (target units) ------------------------------------------- */
 
@@ -239,7 +261,7 @@ void elstm_errors_compute(const double *pred, const double *actual, size_t n, el
 
 /* Normalized forecasts of the windows starting at rows starts[0..n) of x ([rows][I]),
  * each `steps` long, with the optimized runtime kernel on `threads` threads (infer.h;
- * the result does not depend on the thread count). */
+ * the result does not depend on the thread count): out[n][n_output]. */
 elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
                                     const size_t *starts, size_t n, int threads, float *out,
                                     elstm_diag *diag);
@@ -253,24 +275,49 @@ elstm_status elstm_forecast_data(const elstm_lstm_f32 *m, const elstm_dataset *d
 /* Metrics of a model on one split (ELSTM_SPLIT_*, or -1 for all windows) of a dataset
  * loaded with the model's metadata, in the target's units, beside two baselines on the
  * same windows: persistence (the target's value at the window's last row) and seasonal
- * (the target's value one day before the target time; only when the interval divides a
- * day, otherwise seasonal_ok = 0 and `note` says why). docs/training.md has the rules. */
+ * (the target's value a whole number of days before the target time, the latest such
+ * value known at the window's last row: one day before for steps of up to a day; only
+ * when the interval divides a day, otherwise seasonal_ok = 0 and `note` says why).
+ * Multi-step models are measured per step; the top-level errors are then the mean over
+ * the steps of each metric. Models with intervals (meta.h) get their empirical coverage,
+ * mean width and interval score. docs/training.md has the rules. */
+typedef struct elstm_step_result {
+    int lead;              /* steps ahead (meta horizon + output index) */
+    elstm_errors model, persistence, seasonal;
+    double coverage[ELSTM_META_MAX_LEVELS];   /* share of windows inside each interval */
+} elstm_step_result;
+
+typedef struct elstm_interval_result {
+    double level;          /* per cent */
+    double coverage;       /* share of (window, step) pairs inside the interval */
+    double coverage_min, coverage_max;   /* the lowest and highest coverage of one step */
+    double mean_width;     /* target units, mean over the steps */
+    double interval_score; /* mean interval score (Gneiting and Raftery 2007): width plus
+                              2 / (1 - level/100) times the distance outside; lower is better */
+} elstm_interval_result;
+
 typedef struct elstm_eval_result {
     const char *split;     /* "train", "val", "test" or "all" */
     size_t n;              /* windows evaluated */
-    elstm_errors model, persistence, seasonal;
+    elstm_errors model, persistence, seasonal;   /* one output: its errors; several: the mean
+                                                     over the steps of each metric */
     int seasonal_ok;
     char note[160];
     int stateful;          /* 1: a stateful model, run sample by sample (elstm_forecast_data) */
+    int n_steps;           /* outputs of the model */
+    elstm_step_result step[ELSTM_MAX_HORIZONS];  /* [n_steps] */
+    int n_intervals;       /* the model's interval levels (0 without) */
+    elstm_interval_result interval[ELSTM_META_MAX_LEVELS];
 } elstm_eval_result;
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag);
 
-/* The values behind an evaluation, window by window in time order (target units). */
+/* The values behind an evaluation, window by window in time order (target units; of a
+ * multi-step model, its first step's). */
 typedef struct elstm_eval_series {
     size_t n;              /* windows */
-    size_t *row;           /* [n] grid row of each window's target (its time: ds->time[row]) */
+    size_t *row;           /* [n] grid row of each window's (first) target (its time: ds->time[row]) */
     double *actual;        /* [n] the target's observed value */
     double *model;         /* [n] the model's forecast */
     double *persistence;   /* [n] the target at the window's last row */
@@ -283,6 +330,54 @@ elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_datase
                                      int threads, elstm_eval_result *r, elstm_eval_series *series,
                                      elstm_diag *diag);
 void elstm_eval_series_free(elstm_eval_series *s);
+
+/* The same over the windows of several datasets loaded with one model's metadata (the
+ * series of a global model): all their windows pooled. */
+elstm_status elstm_eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                             int split, int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* Forecasts in the target's units of the windows starting at starts[0..n) of a dataset
+ * loaded with the model's metadata: out[n][outputs] (delta models: the last value added
+ * back). */
+elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
+                                  size_t n, int threads, double *out, elstm_diag *diag);
+
+/* ---- split-conformal prediction intervals ------------------------------------------- */
+
+/* The conformal quantile of n absolute residuals at `level` per cent: the k-th smallest
+ * with k = ceil((n + 1) level / 100). `r` is sorted in place. INFINITY when k > n (too
+ * few residuals for the level). */
+double elstm_conformal_quantile(double *r, size_t n, double level);
+
+/* Calibrate intervals at levels[0..n_levels) (per cent, ascending, each in (0, 100)) on
+ * the windows of `split` of the datasets (normally the validation split): per output, the
+ * conformal quantile of the absolute errors in target units. Writes meta->intervals,
+ * n_intervals and n_calib. ELSTM_ERR_DATA when the split has too few windows for a level
+ * (one sentence saying how many it needs). */
+elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                                 int split, const double *levels, int n_levels, int threads,
+                                 elstm_meta *meta, elstm_diag *diag);
+
+/* ---- backtests (edgelstm backtest; docs/training.md) -------------------------------- */
+
+/* One model trained and evaluated on one rolling-origin fold (elstm_data_folds). */
+typedef struct elstm_backtest_job {
+    const elstm_dataset *ds;   /* in: the fold (loaded with its segments); shared by jobs is fine */
+    uint64_t seed;             /* in: the training seed */
+    elstm_status status;       /* out */
+    elstm_diag diag;           /* out: the failure, when status != ELSTM_OK */
+    elstm_train_result train;  /* out */
+    elstm_eval_result eval;    /* out: the fold's test split */
+} elstm_backtest_job;
+
+/* Train each job's model on its fold's training split with `topts` (its seed, one thread,
+ * no checkpoint; the validation split for early stopping and, with n_levels > 0, for the
+ * intervals) and evaluate it on the fold's test split. Jobs run `threads` at a time, in
+ * any order: every job's result is the same whatever `threads` is. Returns ELSTM_OK when
+ * every job succeeded, else the first failed job's status and message (every job runs;
+ * topts->stop ends them all). */
+elstm_status elstm_backtest_train(elstm_backtest_job *jobs, int n_jobs, const elstm_train_opts *topts,
+                                  const double *levels, int n_levels, int threads, elstm_diag *diag);
 
 /* Normalized target of every row of a dataset (NAN where the target is missing):
  * malloc'd [ds->rows], caller frees. NULL when out of memory. */

@@ -61,6 +61,8 @@ ELSTM_API elstm_status elstm_device_multi_init(const elstm_device_multi_model *m
     if (elstm_lstm_stack_check_f32(m->layers, m->n_layers) != ELSTM_OK) return ELSTM_ERR_ARG;
     O = multi_outputs(m);
     if (O < 1 || !inputs_valid(&m->base, m->layers[0].n_input)) return ELSTM_ERR_ARG;
+    if (m->delta && (m->target_input < 0 || m->target_input >= m->layers[0].n_input)) return ELSTM_ERR_ARG;
+    if (m->n_levels < 0 || (m->n_levels > 0 && (!m->levels || !m->halfwidth))) return ELSTM_ERR_ARG;
     if (arena_bytes < elstm_device_multi_arena_size(m)) return ELSTM_ERR_NOMEM;
 
     p = multi_align((uintptr_t)arena);
@@ -122,9 +124,30 @@ static void multi_push(elstm_device_multi *d, const float *row)
     if (d->count < steps) d->count++;
 }
 
+ELSTM_API elstm_status elstm_device_multi_normalize(const elstm_device_multi_model *m, const float *sample,
+                                                    int64_t time, float *row)
+{
+    int32_t i;
+    elstm_status st = elstm_device_normalize(&m->base, sample, time, row);
+    for (i = 0; st == ELSTM_OK && m->lead_s && i < m->layers[0].n_input; i++) {
+        /* a calendar input of the forecast time: the same encoding, at time + lead (one
+         * input through elstm_device_normalize: the one implementation of the scaling) */
+        elstm_lstm_f32 one;
+        elstm_device_model mi;
+        if (!m->lead_s[i]) continue;
+        memset(&one, 0, sizeof one);
+        one.n_input = 1;
+        mi = m->base;
+        mi.lstm = &one;
+        mi.inputs = &m->base.inputs[i];
+        st = elstm_device_normalize(&mi, sample, time + m->lead_s[i], &row[i]);
+    }
+    return st;
+}
+
 ELSTM_API elstm_status elstm_device_multi_feed(elstm_device_multi *d, const float *sample, int64_t time)
 {
-    elstm_status st = elstm_device_normalize(&d->model->base, sample, time, d->row);
+    elstm_status st = elstm_device_multi_normalize(d->model, sample, time, d->row);
     if (st != ELSTM_OK) return st;
     multi_push(d, d->row);
     return ELSTM_OK;
@@ -152,6 +175,7 @@ static void multi_finish(elstm_device_multi *d)
     const elstm_device_multi_model *m = d->model;
     int32_t k, O = multi_outputs(m);
     elstm_dense_f32(&d->lstm[m->n_layers - 1], d->y_norm);
+    for (k = 0; m->delta && k < O; k++) d->y_norm[k] += d->last; /* the change -> the value */
     for (k = 0; k < O; k++) d->y[k] = d->y_norm[k] * m->base.target_range + m->base.target_min;
     d->has_forecast = 1;
 }
@@ -166,6 +190,7 @@ ELSTM_API elstm_status elstm_device_multi_window_row(elstm_device_multi *d, cons
 {
     if (d->rows < 0 || d->rows >= d->model->base.steps) return ELSTM_ERR_ARG;
     elstm_lstm_stack_step_f32(d->lstm, d->model->n_layers, row);
+    if (d->model->delta) d->last = row[d->model->target_input];
     d->rows++;
     return ELSTM_OK;
 }
@@ -192,10 +217,19 @@ ELSTM_API elstm_status elstm_device_multi_predict(elstm_device_multi *d)
     return elstm_device_multi_window_end(d);
 }
 
+/* Delta models: the target's input at the window's last row of x [steps][n_input]. */
+static void multi_last_of(elstm_device_multi *d, const float *x)
+{
+    const elstm_device_multi_model *m = d->model;
+    if (m->delta)
+        d->last = x[((size_t)m->base.steps - 1u) * (size_t)m->layers[0].n_input + (size_t)m->target_input];
+}
+
 ELSTM_API elstm_status elstm_device_multi_predict_window(elstm_device_multi *d, const float *x)
 {
     if (!x) return ELSTM_ERR_ARG;
     elstm_lstm_stack_window_f32(d->lstm, d->model->n_layers, x, d->model->base.steps, NULL);
+    multi_last_of(d, x);
     multi_finish(d);
     return ELSTM_OK;
 }
@@ -204,6 +238,7 @@ ELSTM_API elstm_status elstm_device_multi_predict_window_ref(elstm_device_multi 
 {
     if (!x) return ELSTM_ERR_ARG;
     elstm_lstm_stack_window_f32_ref(d->lstm, d->model->n_layers, x, d->model->base.steps, NULL);
+    multi_last_of(d, x);
     multi_finish(d);
     return ELSTM_OK;
 }
@@ -217,8 +252,8 @@ ELSTM_API elstm_status elstm_device_multi_predict_raw(elstm_device_multi *d, con
     if ((!samples && m->n_sensors > 0) || (!times && timed)) return ELSTM_ERR_ARG;
     elstm_device_multi_window_begin(d);
     for (t = 0; t < m->steps; t++) {
-        elstm_status st = elstm_device_normalize(m, samples ? samples + (size_t)t * m->n_sensors : NULL,
-                                                 times ? times[t] : 0, d->row);
+        elstm_status st = elstm_device_multi_normalize(d->model, samples ? samples + (size_t)t * m->n_sensors : NULL,
+                                                       times ? times[t] : 0, d->row);
         if (st != ELSTM_OK) {
             d->rows = -1;
             return st;
@@ -259,4 +294,18 @@ ELSTM_API elstm_status elstm_device_multi_forecasts(const elstm_device_multi *d,
 ELSTM_API elstm_status elstm_device_multi_forecasts_normalized(const elstm_device_multi *d, float *out)
 {
     return multi_copy(d, d->y_norm, out);
+}
+
+ELSTM_API elstm_status elstm_device_multi_interval(const elstm_device_multi *d, int32_t level, int32_t k, float *low,
+                                                   float *high)
+{
+    const elstm_device_multi_model *m = d->model;
+    const int32_t O = multi_outputs(m);
+    float hw;
+    if (level < 0 || level >= m->n_levels || k < 0 || k >= O || !low || !high) return ELSTM_ERR_ARG;
+    if (!d->has_forecast) return ELSTM_ERR_DATA;
+    hw = m->halfwidth[(size_t)level * (size_t)O + (size_t)k];
+    *low = d->y[k] - hw;
+    *high = d->y[k] + hw;
+    return ELSTM_OK;
 }

@@ -10,7 +10,12 @@
  *   - every time step runs each layer in turn (layer k reads layer k-1's new h);
  *   - a forecast is n_outputs values; output k is the target `horizon + k` intervals after
  *     the window's last sample, so the target's scaler de-normalizes every one of them;
- *     elstm_device_multi_forecast() is output 0, elstm_device_multi_forecasts() all.
+ *     elstm_device_multi_forecast() is output 0, elstm_device_multi_forecasts() all;
+ *   - a model may learn the change from the last value (`delta`: the target's own
+ *     normalized input at the window's last row is added to every output before it is
+ *     de-normalized, so the forecasts are the values themselves), carry calendar inputs of
+ *     the forecast time (`lead_s`: those inputs are computed from the sample's time + lead)
+ *     and prediction intervals (`halfwidth`: forecast -+ halfwidth per level and output).
  * Inputs are scaled by device.h's elstm_device_normalize() (device.c ships too).
  *
  * Shipped only in the libraries of such models (runtime/multi/, in a library
@@ -34,6 +39,15 @@ typedef struct elstm_device_multi_model {
     int32_t n_layers;                   /* 1 .. ELSTM_DEVICE_MAX_LAYERS */
     const elstm_lstm_f32 *layers;       /* [n_layers]: layer k reads layer k-1's units; the last
                                            holds the dense layer (n_output >= 1), the others none */
+    /* Forecasting options (all zero: none). */
+    int32_t delta;                      /* 1: the outputs are changes from input `target_input`'s
+                                           normalized value at the window's last row */
+    int32_t target_input;               /* with delta: that input (the target's own) */
+    const int32_t *lead_s;              /* [n_input] or NULL: calendar inputs of the sample's time
+                                           + lead_s[i] seconds (0 for the others) */
+    int32_t n_levels;                   /* prediction intervals: levels (0 = none) */
+    const float *levels;                /* [n_levels] per cent, ascending */
+    const float *halfwidth;             /* [n_levels][n_outputs] target units */
 } elstm_device_multi_model;
 
 typedef struct elstm_device_multi {
@@ -48,6 +62,8 @@ typedef struct elstm_device_multi {
     float *y_norm;                      /* [n_outputs] last forecast, normalized */
     float *y;                           /* [n_outputs] last forecast, target units */
     int32_t has_forecast;
+    float last;                         /* delta models: the target's normalized input at the last
+                                           row of the window being run */
 } elstm_device_multi;
 
 #define ELSTM_DEVICE_MULTI_MAGIC 0x6D6C7374u   /* "mlst" */
@@ -76,6 +92,11 @@ ELSTM_API elstm_status elstm_device_multi_feed(elstm_device_multi *d, const floa
 ELSTM_API elstm_status elstm_device_multi_feed_normalized(elstm_device_multi *d, const float *row);
 ELSTM_API int32_t elstm_device_multi_count(const elstm_device_multi *d);
 
+/* Raw sample -> normalized row, as elstm_device_normalize() with the model's calendar
+ * inputs of the forecast time (lead_s) computed at time + lead. */
+ELSTM_API elstm_status elstm_device_multi_normalize(const elstm_device_multi_model *m, const float *sample,
+                                                    int64_t time, float *row);
+
 ELSTM_API elstm_status elstm_device_multi_predict(elstm_device_multi *d);
 ELSTM_API elstm_status elstm_device_multi_predict_window(elstm_device_multi *d, const float *x);
 ELSTM_API elstm_status elstm_device_multi_predict_raw(elstm_device_multi *d, const float *samples,
@@ -88,12 +109,21 @@ ELSTM_API elstm_status elstm_device_multi_predict_window_ref(elstm_device_multi 
 /* Values per forecast (the top layer's dense outputs). */
 ELSTM_API int32_t elstm_device_multi_outputs(const elstm_device_multi *d);
 
-/* Output 0 of the last forecast (target units / normalized); NaN before the first. */
+/* Output 0 of the last forecast (target units / normalized: forecast = normalized * range +
+ * min, also for delta models, whose normalized forecasts have the last value added); NaN
+ * before the first. */
 ELSTM_API float elstm_device_multi_forecast(const elstm_device_multi *d);
 ELSTM_API float elstm_device_multi_forecast_normalized(const elstm_device_multi *d);
 
 /* Every output of the last forecast into out[n_outputs]; ELSTM_ERR_DATA before the first. */
 ELSTM_API elstm_status elstm_device_multi_forecasts(const elstm_device_multi *d, float *out);
 ELSTM_API elstm_status elstm_device_multi_forecasts_normalized(const elstm_device_multi *d, float *out);
+
+/* The prediction interval of level `level` (0 .. n_levels - 1) around output k of the last
+ * forecast, target units: low = forecast - halfwidth, high = forecast + halfwidth.
+ * ELSTM_ERR_ARG for a level or output that does not exist, ELSTM_ERR_DATA before the first
+ * forecast. */
+ELSTM_API elstm_status elstm_device_multi_interval(const elstm_device_multi *d, int32_t level, int32_t k, float *low,
+                                                   float *high);
 
 #endif /* EDGELSTM_DEVICE_MULTI_H */

@@ -68,8 +68,8 @@ static void setup(void)
         for (int i = 0; i < INPUTS; i++) g_x[r * INPUTS + i] = (float)(0.5 + 0.4 * sin(0.7 * r + i));
     for (int k = 0; k < 8; k++) g_str[k] = (size_t)k, g_ytr[k] = g_x[(k + STEPS) * INPUTS];
     for (int k = 0; k < 4; k++) g_sva[k] = (size_t)(10 + k), g_yva[k] = g_x[(10 + k + STEPS) * INPUTS];
-    g_train = (elstm_windows){g_x, INPUTS, STEPS, 8, g_str, g_ytr, NULL};
-    g_val = (elstm_windows){g_x, INPUTS, STEPS, 4, g_sva, g_yva, NULL};
+    g_train = (elstm_windows){g_x, INPUTS, STEPS, 8, g_str, g_ytr, NULL, 1, NULL};
+    g_val = (elstm_windows){g_x, INPUTS, STEPS, 4, g_sva, g_yva, NULL, 1, NULL};
 }
 
 /* A sound checkpoint after `epochs` epochs (malloc'd). */

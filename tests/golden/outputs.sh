@@ -11,8 +11,8 @@
 #   t1 t2            LSTM(16) (the trainer's packed GEMM), --threads 1 and 2
 #   c2               LSTM(12) with calendar inputs (the BLAS GEMMs), --threads 2
 #   for each model: the .tflite, predict (CSV and --last --json), eval --json (all splits),
-#   deploy for every target; report of t1; plus --export-windows and deploy of a committed
-#   fixture.
+#   deploy for every target; the HTML report of t1 (also --compare t2) and of c2; plus
+#   --export-windows and deploy of a committed fixture.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 E=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -62,8 +62,11 @@ d = json.load(open(sys.argv[1])); print(math.prod(d["inputs"][0]["shape"]) if d.
   awk -v n="$n" 'BEGIN { for (k = 0; k < n; k++) printf "%.4f\n", 0.5 + 0.4 * sin(k * 0.37) }' > "$b.input.csv"
   "$E" run "$m" "$b.input.csv" --json > "$b.run.json" 2>/dev/null || true
 done
-# the HTML report (without the emulated device: its figures depend on the Arm toolchain)
+# the HTML report (without the emulated device: its figures depend on the Arm toolchain):
+# t1, t1 beside t2 (--compare), and c2 (calendar inputs in the model card)
 "$E" report t1.tflite data.csv -o t1.report.html --no-profile 2>/dev/null
+"$E" report t1.tflite data.csv --compare t2.tflite -o t1.compare-t2.html --no-profile 2>/dev/null
+"$E" report c2.tflite data.csv -o c2.report.html --no-profile 2>/dev/null
 # every target (the binaries before --list-targets had these four)
 targets=$("$E" deploy --list-targets 2>/dev/null | cut -f1 | tr '\n' ' ')
 zips=$("$E" deploy --list-targets 2>/dev/null | awk -F'\t' '$2 == "zip" { print $1 }' | tr '\n' ' ')

@@ -36,9 +36,9 @@ group() {
   fi
 }
 group 'data\.csv|windows\.bin' "input CSV and train --export-windows" 0
-group 't1\.' "LSTM(16), 1 thread: model, train --json, predict, eval, inspect, run, deploy --sample, report" 1
+group 't1\.' "LSTM(16), 1 thread: model, train --json, predict, eval, inspect, run, deploy --sample, report (also --compare t2)" 1
 group 't2\.' "LSTM(16), 2 threads: model, train --json, predict, eval" 1
-group 'c2\.' "LSTM(12) with calendar inputs, 2 threads: model, predict, eval, deploy" 1
+group 'c2\.' "LSTM(12) with calendar inputs, 2 threads: model, predict, eval, deploy, report" 1
 group 'reg\.' "deploy of the committed regression fixture, every target" 0
 group 'fx\.' "inspect --json and run --json of the committed fixtures" 0
 done_suite

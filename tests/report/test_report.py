@@ -8,6 +8,8 @@ long gap). The page is checked three ways:
   - headless Chromium (Debian `chromium`, tools/deps.sh): the DOM it builds (--dump-dom)
     has the same plots and marks as the source (nothing was repaired away) and no
     external reference, and the screenshot (--screenshot) shows the plots' colours;
+  - printed to PDF by Chromium (--print-to-pdf) and read back with pdftotext: every
+    section, every plot whole on one sheet, no navigation, not shrunk to fit;
   - a file of a million rows gives a page of bounded size that says how it was decimated.
 Also: a model file without training history (as older edgelstm wrote them), --compare
 with a second model (and the refusal of one that reads the data differently), bad
@@ -233,6 +235,39 @@ if os.path.exists(PNG):
     s.check("the screenshot shows the model, persistence, actual and validation colours",
             all(v >= 30 for v in seen.values()), str(seen))
     shutil.copy(PNG, os.path.join(os.environ.get("ELSTM_REPORT_PNG_DIR", T), "report.png"))
+
+# ---- printed: Chromium's print to PDF, read back with poppler's pdftotext -------------------
+PDF = os.path.join(T, "page.pdf")
+r = browser(PAGE, f"--print-to-pdf={PDF}", "--no-pdf-header-footer")
+s.check("chromium prints the page to PDF", r.returncode == 0 and os.path.exists(PDF), r.stderr[-300:])
+if s.check("pdftotext is installed (poppler-utils, tools/deps.sh)", shutil.which("pdftotext") is not None) and \
+        os.path.exists(PDF):
+    info = subprocess.run(["pdfinfo", PDF], capture_output=True, text=True).stdout
+    npages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    flat = lambda t: " ".join(t.replace("\u2212", "-").split())  # noqa: E731
+    pages = [flat(subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), PDF, "-"], capture_output=True,
+                                 text=True).stdout) for p in range(1, npages + 1)]
+    s.check("the printed page has a few sheets", 3 <= npages <= 20, str(npages))
+    heads = [flat(n.all_text()) for n in root.find_all("h2")]
+    s.check("every section heading is printed", len(heads) == len(SECTIONS) and
+            all(any(h in p for p in pages) for h in heads), str(heads))
+    # a figure is never cut across two sheets: its title and its caption are on one sheet
+    split = []
+    for fig in root.find_all("figure", "plot"):
+        title = flat(fig.find_all("text", "title")[0].all_text())
+        cap = flat(fig.find_all("figcaption")[0].all_text())[:60]
+        on = [k for k, p in enumerate(pages) if title in p]
+        if len(on) != 1 or cap not in pages[on[0]]:
+            split.append((title, on))
+    s.check("every plot is printed whole on one sheet (title and caption together)",
+            not split and len(root.find_all("figure", "plot")) == len(PLOTS), str(split)[:400])
+    s.check("the navigation links are not printed", "Forecasts Errors Model card" not in pages[0], pages[0][:300])
+    # the page fits the sheet as laid out: Chromium shrinks a page wider than the sheet to
+    # fit, and then the print style sheet's 10.5 pt text comes out smaller
+    bbox = subprocess.run(["pdftotext", "-bbox", PDF, "-"], capture_output=True, text=True).stdout
+    hs = sorted(float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox))
+    s.check("printed at its own size, not shrunk to fit (the words are 10.5 pt high)",
+            hs and 10.5 <= hs[len(hs) // 2] <= 10.5 * 1.25, str(hs[len(hs) // 2] if hs else None))
 
 # ---- a model without training history ----------------------------------------------------
 OLD = os.path.join(T, "old.tflite")

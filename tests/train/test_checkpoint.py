@@ -9,7 +9,8 @@ checkpoint still resumes to the bytes of an uninterrupted run.
 
 Layout (train/checkpoint.c, native byte order): header of 104 bytes (magic ELSTMCK1, version,
 units, inputs, steps, fingerprint, epochs_done, best_epoch, wait, pad, adam_t, rng[4],
-best_monitor, total), four blocks of `total` floats, int64 n, n records of 4 doubles, CRC-32.
+best_monitor, total), four blocks of `total` floats, int64 n, n records of 4 doubles, (format 4)
+the learning-rate schedule's state (2 doubles: the current rate, epochs on its plateau), CRC-32.
 """
 import os
 import shutil
@@ -51,7 +52,7 @@ MODEL = open(model, "rb").read()
 total = struct.unpack_from("<Q", GOOD, OFF["total"])[0]
 s.check("the checkpoint ends with the CRC-32 of the rest (zlib's)",
         struct.unpack("<I", GOOD[-4:])[0] == zlib.crc32(GOOD[:-4]) & 0xFFFFFFFF and
-        len(GOOD) == HDR + 16 * total + 8 + 32 + 4, f"{len(GOOD)} bytes, {total} floats")
+        len(GOOD) == HDR + 16 * total + 8 + 32 + 16 + 4, f"{len(GOOD)} bytes, {total} floats")
 
 
 def resume_with(data, label, expect):
@@ -73,7 +74,8 @@ blocks = HDR + 16 * total
 places = [("magic", 0), ("version", 8), ("units", 12), ("fingerprint", 25), ("epochs", 33), ("adam_t", 55),
           ("rng", 60), ("best loss", 95), ("total", 97), ("weights", HDR + 5), ("Adam m", HDR + 4 * total + 9),
           ("Adam v", HDR + 8 * total + 2), ("best weights", blocks - 3), ("record count", blocks + 1),
-          ("epoch record", blocks + 8 + 17), ("checksum", len(GOOD) - 2)]
+          ("epoch record", blocks + 8 + 17), ("learning rate", blocks + 8 + 32 + 6),
+          ("plateau count", blocks + 8 + 32 + 14), ("checksum", len(GOOD) - 2)]
 for name, at in places:
     for bit in (0, 5):
         bad = bytearray(GOOD)
@@ -112,6 +114,8 @@ crafted("a record of a later epoch", "record", "<d", blocks + 8, 9.0)
 crafted("a record epoch of 1e300", "record", "<d", blocks + 8, 1e300)
 crafted("a negative loss record", "record", "<d", blocks + 16, -1.0)
 crafted("a record count of 2^62", "records", "<q", blocks, 2 ** 62)
+crafted("a learning rate of 0", "learning rate", "<d", blocks + 8 + 32, 0.0)
+crafted("a plateau count of 1.5 epochs", "learning rate", "<d", blocks + 8 + 32 + 8, 1.5)
 
 # --- a sound checkpoint still resumes to the same bytes ---------------------------------------------------
 with open(model + ".ckpt", "wb") as f:

@@ -133,6 +133,60 @@ int main(void)
                     edits[i].what, "status %d: %s", (int)s, d.msg);
     }
 
+    /* multi-step, delta, intervals, forecast-time calendar and recipe: round trip, and a
+     * one-output level model writes none of these fields (its bytes stay as they were) */
+    {
+        static elstm_meta ma, mb;
+        fill(&ma);
+        elstm_meta_to_json(&ma, &json, &d);
+        TEST_TRUE("a one-output level model without intervals writes none of the new fields",
+                  !strstr(json, "outputs") && !strstr(json, "target_mode") && !strstr(json, "intervals") &&
+                      !strstr(json, "lead"));
+        free(json);
+        fill_training(&ma, 3);
+        ma.outputs = 3;
+        ma.horizon = 2;
+        ma.target_mode = ELSTM_TARGET_DELTA;
+        ma.inputs[2].lead = 2;
+        ma.n_intervals = 2;
+        ma.n_calib = 1234;
+        ma.intervals[0].level = 80;
+        ma.intervals[1].level = 95.5;
+        for (int j = 0; j < 3; j++) {
+            ma.intervals[0].halfwidth[j] = 0.1 * (j + 1) + 1e-17;
+            ma.intervals[1].halfwidth[j] = 0.3 * (j + 1);
+        }
+        ma.training.clip_norm = 1.5;
+        ma.training.lr_factor = 0.5;
+        ma.training.lr_patience = 2;
+        ma.training.min_lr = 1e-6;
+        elstm_diag_clear(&d);
+        TEST_EQ_INT("serializes a multi-step delta model with intervals", elstm_meta_to_json(&ma, &json, &d), ELSTM_OK);
+        TEST_TRUE("fields outputs, target_mode, intervals, calibration_windows, lead, clip_norm",
+                  strstr(json, "\"outputs\":3") && strstr(json, "\"target_mode\":\"delta\"") &&
+                      strstr(json, "\"intervals\":[{\"level\":80") && strstr(json, "\"calibration_windows\":1234") &&
+                      strstr(json, "\"lead\":2") && strstr(json, "\"clip_norm\":1.5"));
+        TEST_EQ_INT("parses it back", elstm_meta_from_json(json, strlen(json), "m.tflite", &mb, &d), ELSTM_OK);
+        TEST_TRUE("multi-step round trip is exact", memcmp(&ma, &mb, sizeof ma) == 0);
+        free(json);
+        struct { const char *from, *to, *what; } medits[] = {
+            {"\"outputs\":3", "\"outputs\":0", "refuses 0 outputs"},
+            {"\"target_mode\":\"delta\"", "\"target_mode\":\"ratio\"", "refuses an unknown target mode"},
+            {"\"level\":95.5", "\"level\":100", "refuses an interval level of 100"},
+            {"\"level\":95.5", "\"level\":70", "refuses levels out of order"},
+            {"\"halfwidth\":[0.1", "\"halfwidth\":[-0.1", "refuses a negative half-width"},
+            {"\"halfwidth\":[0.1", "\"halfwidth\":[1,0.1", "refuses a half-width list of the wrong length"},
+            {"\"target_input\":0", "\"target_input\":-1", "refuses delta mode without the target among the inputs"},
+            {"\"lead\":2", "\"lead\":2},{\"name\":\"x\",\"source\":\"x\",\"encoding\":\"numeric\",\"time_feature\":\"none\",\"min\":0,\"max\":1,\"lead\":3",
+             "refuses a lead on an input that is not a calendar input"},
+        };
+        for (size_t i = 0; i < sizeof medits / sizeof medits[0]; i++) {
+            elstm_status s = parse_edited(&ma, medits[i].from, medits[i].to, &d);
+            test_report(s == ELSTM_ERR_FORMAT && strstr(d.msg, "m.tflite: ") == d.msg, medits[i].what, "status %d: %s",
+                        (int)s, d.msg);
+        }
+    }
+
     /* more epochs than a file keeps: an even selection with the first, best and last */
     {
         enum { N = 2500 };

@@ -34,8 +34,8 @@ static void make_data(elstm_windows *train, elstm_windows *val)
         TG_POS[k] = 1.0f;
     }
     size_t ntr = nw * 3 / 4;
-    *train = (elstm_windows){X, I, T, ntr, START, TG, NULL};
-    *val = (elstm_windows){X, I, T, nw - ntr, START + ntr, TG + ntr, NULL};
+    *train = (elstm_windows){X, I, T, ntr, START, TG, NULL, 1, NULL};
+    *val = (elstm_windows){X, I, T, nw - ntr, START + ntr, TG + ntr, NULL, 1, NULL};
 }
 
 static void opts_small(elstm_train_opts *o)
@@ -216,6 +216,56 @@ int main(void)
         TEST_TRUE("epoch 1's weights differ from the last epoch's", memcmp(r.snap[1], r.snap[2], np * sizeof(float)) != 0 || r.improved[2] == 0);
         free(p);
         rec_free(&r);
+    }
+
+    /* learning rate lowered on plateaus (Keras's ReduceLROnPlateau): validation only gets
+     * worse after epoch 1, so with patience 1 and factor 0.5 the rate halves after every
+     * epoch from epoch 2 on (epoch 3 runs at half the rate), down to min_lr; the history records each epoch's rate. An
+     * interrupted run resumes with the lowered rate (checkpoint version 3). */
+    {
+        elstm_windows bad = va, up = trw;
+        bad.target = TG_NEG;
+        up.target = TG_POS;
+        float *p, *full, *resumed;
+        opts_small(&o);
+        o.epochs = 5;
+        o.patience = 0;
+        o.lr_factor = 0.5;
+        o.lr_patience = 1;
+        o.min_lr = 0.0024;
+        elstm_status s = run(&o, &up, &bad, 0, NULL, &p, &res, &d);
+        const double want[5] = {0.01, 0.01, 0.005, 0.0025, 0.0024};
+        int ok = s == ELSTM_OK && last_record.n_history == 5;
+        for (int k = 0; ok && k < 5; k++) ok = last_record.history[k].lr == want[k];
+        test_report(ok, "lr decay: the rate halves after each epoch without a new best, not below min_lr",
+                    "rates %g %g %g %g %g", last_record.history[0].lr, last_record.history[1].lr,
+                    last_record.history[2].lr, last_record.history[3].lr, last_record.history[4].lr);
+        TEST_TRUE("lr decay: the record has the schedule's options",
+                  last_record.lr_factor == 0.5 && last_record.lr_patience == 1 && last_record.min_lr == 0.0024);
+        char ck[300], ck2[300];
+        snprintf(ck, sizeof ck, "%s/lr.ckpt", dir);
+        snprintf(ck2, sizeof ck2, "%s/lrfull.ckpt", dir);
+        o.checkpoint = ck2;
+        run(&o, &up, &bad, 0, NULL, &full, &res, &d);
+        volatile sig_atomic_t stop = 0;
+        rec r = {0};
+        r.stop_at_epoch = 4;
+        r.stopflag = &stop;
+        elstm_train_callbacks cb = {&r, on_batch, on_epoch};
+        float *part;
+        o.checkpoint = ck;
+        o.stop = &stop;
+        run(&o, &up, &bad, 0, &cb, &part, &res, &d);
+        stop = 0;
+        o.stop = NULL;
+        s = run(&o, &up, &bad, 1, NULL, &resumed, &res, &d);
+        TEST_TRUE("lr decay: a run interrupted in epoch 4 resumes to the same bytes and rates",
+                  s == ELSTM_OK && res.resumed_from == 3 && memcmp(full, resumed, np * sizeof(float)) == 0 &&
+                      last_record.history[3].lr == 0.0025 && last_record.history[4].lr == 0.0024);
+        free(p); free(full); free(part); free(resumed);
+        rec_free(&r);
+        unlink(ck);
+        unlink(ck2);
     }
 
     /* shuffling: with a learning rate too small to move any weight, a batch's loss depends

@@ -18,8 +18,9 @@ static double urand(void) /* [0, 1) */
     return (double)(lcg >> 11) * 0x1.0p-53;
 }
 
-/* The oracle: loss of LSTM + Dense(1) in double, parameters in the trainer's layout. */
-static double ref_loss(const double *p, const elstm_param_layout *l, int N, int I, int T,
+/* The oracle: loss of LSTM + Dense(O) in double (mean over the batch and the outputs),
+ * parameters in the trainer's layout (dense kernel [O][N]). */
+static double ref_loss(const double *p, const elstm_param_layout *l, int N, int I, int T, int O,
                        const elstm_windows *w, const size_t *idx, size_t nb)
 {
     double *h = calloc((size_t)N, sizeof *h), *c = calloc((size_t)N, sizeof *c),
@@ -44,20 +45,23 @@ static double ref_loss(const double *p, const elstm_param_layout *l, int N, int 
                 h[k] = og * tanh(c[k]);
             }
         }
-        double y = p[l->bd];
-        for (int k = 0; k < N; k++) y += p[l->wd + (size_t)k] * h[k];
-        double e = y - w->target[idx[bi]];
-        loss += e * e;
+        for (int o = 0; o < O; o++) {
+            double y = p[l->bd + (size_t)o];
+            for (int k = 0; k < N; k++) y += p[l->wd + (size_t)o * N + (size_t)k] * h[k];
+            double e = y - w->target[idx[bi] * (size_t)O + (size_t)o];
+            loss += e * e;
+        }
     }
     free(h); free(c); free(z);
-    return loss / (double)nb;
+    return loss / ((double)nb * O);
 }
 
-static void check_grads(const char *label, int N, int I, int T, int batch, int threads)
+static void check_grads(const char *label, int N, int I, int T, int batch, int threads, int O)
 {
     elstm_train_opts o;
     elstm_train_opts_default(&o);
     o.units = N;
+    o.outputs = O;
     o.batch = batch;
     o.threads = threads;
     o.seed = 7;
@@ -67,12 +71,13 @@ static void check_grads(const char *label, int N, int I, int T, int batch, int t
     if (!TEST_TRUE("trainer is created", elstm_trainer_create(&tr, &o, I, T, &d) == ELSTM_OK)) return;
 
     size_t nwin = (size_t)batch + 2, rows = nwin + (size_t)T;
-    float *x = malloc(rows * (size_t)I * sizeof *x), *tg = malloc(nwin * sizeof *tg);
+    float *x = malloc(rows * (size_t)I * sizeof *x), *tg = malloc(nwin * (size_t)O * sizeof *tg);
     size_t *start = malloc(nwin * sizeof *start), *idx = malloc((size_t)batch * sizeof *idx);
     for (size_t k = 0; k < rows * (size_t)I; k++) x[k] = (float)(2.0 * urand() - 0.5);
-    for (size_t k = 0; k < nwin; k++) { start[k] = k; tg[k] = (float)(urand() * 2.0 - 1.0); }
+    for (size_t k = 0; k < nwin; k++) start[k] = k;
+    for (size_t k = 0; k < nwin * (size_t)O; k++) tg[k] = (float)(urand() * 2.0 - 1.0);
     for (int k = 0; k < batch; k++) idx[k] = (size_t)(nwin - 1 - (size_t)k * 2 % nwin); /* shuffled-ish */
-    elstm_windows w = {x, I, T, nwin, start, tg, NULL};
+    elstm_windows w = {x, I, T, nwin, start, tg, NULL, O, NULL};
 
     /* random parameters large enough to put gates away from 0.5 */
     elstm_param_layout l;
@@ -87,7 +92,7 @@ static void check_grads(const char *label, int N, int I, int T, int batch, int t
     char what[160];
     snprintf(what, sizeof what, "%s: gradients computed", label);
     TEST_TRUE(what, s == ELSTM_OK);
-    double want = ref_loss(pd, &l, N, I, T, &w, idx, (size_t)batch);
+    double want = ref_loss(pd, &l, N, I, T, O, &w, idx, (size_t)batch);
     snprintf(what, sizeof what, "%s: loss equals the double-precision forward", label);
     TEST_NEAR(what, loss, want, 2e-6 * (1.0 + want));
 
@@ -105,8 +110,8 @@ static void check_grads(const char *label, int N, int I, int T, int batch, int t
         {"bias, gate f", l.b + (size_t)N, (size_t)N},
         {"bias, gate c", l.b + 2 * (size_t)N, (size_t)N},
         {"bias, gate o", l.b + 3 * (size_t)N, (size_t)N},
-        {"dense kernel", l.wd, (size_t)N},
-        {"dense bias", l.bd, 1},
+        {"dense kernel", l.wd, (size_t)N * O},
+        {"dense bias", l.bd, (size_t)O},
     };
     const double hstep = 1e-5;
     for (size_t pi = 0; pi < sizeof pieces / sizeof pieces[0]; pi++) {
@@ -114,9 +119,9 @@ static void check_grads(const char *label, int N, int I, int T, int batch, int t
         for (size_t k = pieces[pi].off; k < pieces[pi].off + pieces[pi].count; k++) {
             double keep = pd[k];
             pd[k] = keep + hstep;
-            double lp = ref_loss(pd, &l, N, I, T, &w, idx, (size_t)batch);
+            double lp = ref_loss(pd, &l, N, I, T, O, &w, idx, (size_t)batch);
             pd[k] = keep - hstep;
-            double lm = ref_loss(pd, &l, N, I, T, &w, idx, (size_t)batch);
+            double lm = ref_loss(pd, &l, N, I, T, O, &w, idx, (size_t)batch);
             pd[k] = keep;
             double fd = (lp - lm) / (2 * hstep);
             double err = fabs((double)g[k] - fd) / (1e-3 + fabs(fd));
@@ -204,6 +209,22 @@ static void check_init(void)
     o.seed = 3;
     elstm_trainer_create(&t3, &o, I, 4, NULL);
     elstm_trainer_create(&tr, &o, I, 4, NULL);
+    o.outputs = 6;
+    elstm_trainer *t6 = NULL;
+    if (TEST_TRUE("init: a Dense(6) trainer is created", elstm_trainer_create(&t6, &o, I, 4, NULL) == ELSTM_OK)) {
+        elstm_param_layout l6;
+        elstm_trainer_layout(t6, &l6);
+        const float *p6 = elstm_trainer_params(t6);
+        double lim6 = sqrt(6.0 / (N + 6)), mx6 = 0.0;
+        int zero = 1;
+        for (int k = 0; k < 6 * N; k++) mx6 = fmax(mx6, fabs(p6[l6.wd + (size_t)k]));
+        for (int k = 0; k < 6; k++) zero &= p6[l6.bd + (size_t)k] == 0.0f;
+        test_report(mx6 <= lim6 && mx6 > 0.8 * lim6 && zero && l6.bd - l6.wd >= (size_t)6 * N,
+                    "init: Dense(6) kernel [6][N] Glorot-uniform within sqrt(6/(N+6)), 6 zero biases",
+                    "max |w| %.4g, limit %.4g", mx6, lim6);
+        elstm_trainer_free(t6);
+    }
+    o.outputs = 0;
     TEST_TRUE("init: same seed, same weights", memcmp(elstm_trainer_params(tr), elstm_trainer_params(t3), l.total * sizeof(float)) == 0);
     TEST_TRUE("init: other seed, other weights", memcmp(elstm_trainer_params(tr), elstm_trainer_params(t2), l.total * sizeof(float)) != 0);
     elstm_trainer_free(tr); elstm_trainer_free(t2); elstm_trainer_free(t3);
@@ -225,7 +246,7 @@ static void check_adam(void)
     float x[] = {0.1f, 0.5f, 0.9f, 0.2f, 0.3f, 0.7f, 0.4f, 0.8f};
     size_t start[] = {0, 1}, idx[] = {0, 1};
     float tg[] = {0.3f, 0.9f};
-    elstm_windows w = {x, I, T, 2, start, tg, NULL};
+    elstm_windows w = {x, I, T, 2, start, tg, NULL, 1, NULL};
     double *m = calloc(l.total, sizeof *m), *v = calloc(l.total, sizeof *v), *p = malloc(l.total * sizeof *p);
     float *pf = elstm_trainer_params(tr);
     for (size_t k = 0; k < l.total; k++) p[k] = pf[k];
@@ -248,18 +269,68 @@ static void check_adam(void)
     elstm_trainer_free(tr);
 }
 
+/* --clip: the gradient's global L2 norm (over every parameter) is cut to clip_norm before
+ * Adam; checked against Keras's update of the scaled gradient in double. With a clip above
+ * the norm nothing changes. */
+static void check_clip(void)
+{
+    const int N = 4, I = 2, T = 3;
+    float x[] = {0.1f, 0.5f, 0.9f, 0.2f, 0.3f, 0.7f, 0.4f, 0.8f, 0.6f, 0.1f};
+    size_t start[] = {0, 2}, idx[] = {0, 1};
+    float tg[] = {3.0f, -2.0f};
+    elstm_windows w = {x, I, T, 2, start, tg, NULL, 1, NULL};
+    for (int variant = 0; variant < 2; variant++) {
+        elstm_train_opts o;
+        elstm_train_opts_default(&o);
+        o.units = N;
+        o.batch = 2;
+        o.lr = 0.01;
+        o.epsilon = 1e-2; /* large enough that the step depends on the gradient's size */
+        o.clip_norm = variant ? 1e6 : 0.05;
+        elstm_trainer *tr = NULL;
+        if (!TEST_TRUE("clip: trainer is created", elstm_trainer_create(&tr, &o, I, T, NULL) == ELSTM_OK)) return;
+        elstm_param_layout l;
+        elstm_trainer_layout(tr, &l);
+        float *pf = elstm_trainer_params(tr);
+        double *p = malloc(l.total * sizeof *p), loss, ss = 0.0, worst = 0.0;
+        for (size_t k = 0; k < l.total; k++) p[k] = pf[k];
+        elstm_trainer_compute_grads(tr, &w, idx, 2, &loss, NULL);
+        const float *g = elstm_trainer_grads(tr);
+        for (size_t k = 0; k < l.total; k++) ss += (double)g[k] * g[k];
+        const double norm = sqrt(ss), scale = norm > o.clip_norm ? o.clip_norm / norm : 1.0;
+        const double alpha = 0.01 * sqrt(1 - 0.999) / (1 - 0.9);
+        for (size_t k = 0; k < l.total; k++) {
+            double gk = g[k] * scale, m = gk * 0.1, v = gk * gk * 0.001;
+            p[k] -= alpha * m / (sqrt(v) + 1e-2);
+        }
+        elstm_trainer_adam_step(tr);
+        for (size_t k = 0; k < l.total; k++) worst = fmax(worst, fabs(pf[k] - p[k]));
+        if (variant == 0)
+            test_report(norm > 0.5 && worst < 1e-7, "clip: the Adam step uses the gradient scaled to the clip norm",
+                        "norm %.4g, max |diff| %.3g", norm, worst);
+        else
+            test_report(scale == 1.0 && worst < 1e-7, "clip: a clip above the gradient's norm changes nothing",
+                        "max |diff| %.3g", worst);
+        free(p);
+        elstm_trainer_free(tr);
+    }
+}
+
 int main(void)
 {
     test_suite("train-grad");
     check_activations();
     check_init();
     check_adam();
-    check_grads("N=4 I=3 T=5 batch 3, 2 threads", 4, 3, 5, 3, 2);
-    check_grads("N=5 I=2 T=1 batch 2, 1 thread (no recurrence)", 5, 2, 1, 2, 1);
-    check_grads("N=3 I=4 T=7 batch 1, 3 threads (empty slices)", 3, 4, 7, 1, 3);
-    check_grads("N=8 I=1 T=12 batch 4, 2 threads (long sequence)", 8, 1, 12, 4, 2);
-    check_grads("N=16 I=2 T=4 batch 11, 2 threads (packed recurrent GEMMs, row tails)", 16, 2, 4, 11, 2);
-    check_grads("N=32 I=3 T=3 batch 8, 1 thread (packed recurrent GEMMs)", 32, 3, 3, 8, 1);
-    check_grads("N=16 I=3 T=30 batch 21, 2 threads (full row blocks and tails, dW in k chunks)", 16, 3, 30, 21, 2);
+    check_clip();
+    check_grads("N=4 I=3 T=5 batch 3, 2 threads", 4, 3, 5, 3, 2, 1);
+    check_grads("N=5 I=2 T=1 batch 2, 1 thread (no recurrence)", 5, 2, 1, 2, 1, 1);
+    check_grads("N=3 I=4 T=7 batch 1, 3 threads (empty slices)", 3, 4, 7, 1, 3, 1);
+    check_grads("N=8 I=1 T=12 batch 4, 2 threads (long sequence)", 8, 1, 12, 4, 2, 1);
+    check_grads("N=16 I=2 T=4 batch 11, 2 threads (packed recurrent GEMMs, row tails)", 16, 2, 4, 11, 2, 1);
+    check_grads("N=32 I=3 T=3 batch 8, 1 thread (packed recurrent GEMMs)", 32, 3, 3, 8, 1, 1);
+    check_grads("N=16 I=3 T=30 batch 21, 2 threads (full row blocks and tails, dW in k chunks)", 16, 3, 30, 21, 2, 1);
+    check_grads("N=4 I=3 T=5 batch 3, Dense(5), 2 threads", 4, 3, 5, 3, 2, 5);
+    check_grads("N=16 I=2 T=6 batch 7, Dense(24), 2 threads (packed GEMMs)", 16, 2, 6, 7, 2, 24);
     return test_done();
 }

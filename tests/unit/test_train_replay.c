@@ -104,7 +104,7 @@ int main(void)
     for (size_t k = 0; k < x->n; k++) xf[k] = (float)x->v[k];
     for (size_t k = 0; k < target->n; k++) tf[k] = (float)target->v[k];
     for (size_t k = 0; k < start->n; k++) st[k] = (size_t)start->v[k];
-    elstm_windows w = {xf, I, T, start->n, st, tf, NULL};
+    elstm_windows w = {xf, I, T, start->n, st, tf, NULL, 1, NULL};
     for (int step = 0; step < S; step++) {
         for (int b = 0; b < B; b++) idx[b] = (size_t)(step * B + b);
         double lv = 0;

@@ -1,0 +1,135 @@
+#!/bin/sh
+# Forecasting through the CLI: a global model over two real station files (eval per file
+# and overall), backtests (folds never train on their test rows, checked by changing a
+# test block; byte-identical reruns for any --threads; --model without training) and one
+# clear error for each bad value.
+. "$ELSTM_ROOT/tests/lib.sh"
+suite forecast-cli
+E=$ELSTM
+CHANGPING="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"
+DONGSI="$BEIJING/PRSA_Data_Dongsi_20170101-20170228.csv"
+DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,WSPM,wd --steps 24"
+SMALL="--units 8 --epochs 2 --batch 32"
+json_get() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$@"; }
+
+# --- one model over two series ---------------------------------------------------------
+# shellcheck disable=SC2086
+if $E train "$CHANGPING" "$DONGSI" $DATA $SMALL --horizons 3 --target-mode delta --threads 2 -o "$T/g.tflite" \
+     --json >"$T/g.json" 2>"$T/g.err"; then
+  ok "train FILE FILE: one model over two station files"
+else
+  not_ok "train over two files" "$(tail -2 "$T/g.err")"
+fi
+grep -q "windows of 2 series" "$T/g.err" && ok "train says it trains on 2 series" || not_ok "2 series message" "$(head -3 "$T/g.err")"
+$E eval "$T/g.tflite" "$CHANGPING" "$DONGSI" --json >"$T/ge.json" 2>"$T/ge.err"
+$E eval "$T/g.tflite" "$CHANGPING" --json >"$T/g1.json" 2>/dev/null
+$E eval "$T/g.tflite" "$DONGSI" --json >"$T/g2.json" 2>/dev/null
+if "$PY" - "$T/ge.json" "$T/g1.json" "$T/g2.json" "$T/g.json" <<'EOF'
+import json, sys
+all_, a, b, tr = (json.load(open(p)) for p in sys.argv[1:])
+assert [f["file"].rsplit("/", 1)[1] for f in all_["files"]] == ["PRSA_Data_Changping_20161201-20170228.csv",
+                                                                  "PRSA_Data_Dongsi_20170101-20170228.csv"]
+fa, fb = all_["files"]
+assert fa["n"] == a["n"] and fb["n"] == b["n"] and fa["rmse"] == a["rmse"] and fb["rmse"] == b["rmse"]
+assert all_["n"] == a["n"] + b["n"]
+# pooled per step: the MSE of all windows is the window-weighted mean of the files' MSEs
+for j in range(3):
+    want = ((a["n"] * a["per_step"][j]["rmse"] ** 2 + b["n"] * b["per_step"][j]["rmse"] ** 2) / all_["n"]) ** 0.5
+    assert abs(all_["per_step"][j]["rmse"] - want) < 1e-6, (all_["per_step"][j], want)
+assert tr["test"]["n"] == all_["n"] and abs(tr["test"]["rmse"] - all_["rmse"]) < 1e-6
+EOF
+then ok "eval FILE FILE: each file, then all windows pooled (= train's test split)"; else not_ok "eval per file and overall" "$(head -c 300 "$T/ge.json") $(cat "$T/ge.err")"; fi
+
+# --- backtest --------------------------------------------------------------------------
+BT="--folds 3 --fold-rows 200 --intervals 80,95"
+# shellcheck disable=SC2086
+$E backtest "$CHANGPING" $DATA $SMALL $BT --seeds 1,2 --threads 1 --json >"$T/b1.json" 2>"$T/b1.err"
+# shellcheck disable=SC2086
+$E backtest "$CHANGPING" $DATA $SMALL $BT --seeds 1,2 --threads 3 --json >"$T/b3.json" 2>"$T/b3.err"
+if [ -s "$T/b1.json" ] && cmp -s "$T/b1.json" "$T/b3.json"; then
+  ok "backtest --json: the same bytes with --threads 1 and 3"
+else
+  not_ok "backtest reruns are byte-identical" "$(tail -2 "$T/b1.err") $(cmp "$T/b1.json" "$T/b3.json" 2>&1)"
+fi
+if "$PY" - "$T/b1.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["folds"]
+assert d["k"] == 3 and len(f) == 6 and [x["fold"] for x in f] == [1, 1, 2, 2, 3, 3] and [x["seed"] for x in f] == ["1", "2"] * 3
+for x in f:
+    for k in ("split", "n", "mae", "rmse", "r2", "persistence", "seasonal", "intervals", "test_start", "test_end",
+              "rmse_vs_persistence", "epochs_run"):
+        assert k in x, k
+    assert x["test_rows"] == 200 and x["n"] == 200 and x["split"] == "test"
+# expanding window: each fold's training and validation end where its test block starts
+assert [x["train_rows"] + x["val_rows"] for x in f[::2]] == [1560, 1760, 1960]
+import statistics
+r = [x["rmse"] for x in f]
+# (JSON numbers have 9 significant digits)
+assert abs(d["mean"]["rmse"] - statistics.mean(r)) < 1e-8 and abs(d["sd"]["rmse"] - statistics.stdev(r)) < 1e-8
+assert abs(d["mean"]["persistence"]["rmse"] - statistics.mean(x["persistence"]["rmse"] for x in f)) < 1e-8
+assert len(d["mean"]["intervals"]) == 2 and "coverage" in d["sd"]["intervals"][1]
+EOF
+then ok "backtest --json: folds with eval's keys, mean and sample sd over folds and seeds"; else not_ok "backtest json" "$(head -c 400 "$T/b1.json")"; fi
+
+# folds never train on their test rows: change every value of the last test block (rows
+# 1960..2159 of the grid: file lines 1962..2161); folds 1 and 2 must not change at all and
+# fold 3's training must not either (only its test metrics)
+awk -F, 'BEGIN { OFS = "," } NR >= 1962 { $8 = $8 + 25; $9 = $9 - 30 } { print }' "$CHANGPING" > "$T/changed.csv"
+# shellcheck disable=SC2086
+$E backtest "$T/changed.csv" $DATA $SMALL $BT --seeds 1,2 --threads 2 --json >"$T/bc.json" 2>"$T/bc.err"
+if "$PY" - "$T/b1.json" "$T/bc.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p))["folds"] for p in sys.argv[1:])
+for x, y in zip(a[:4], b[:4]):
+    assert x == y, (x["fold"], x["rmse"], y["rmse"])
+for x, y in zip(a[4:], b[4:]):
+    for k in ("epochs_run", "best_epoch", "best_val_loss", "train_rows", "val_rows"):
+        assert x[k] == y[k], k
+    assert x["rmse"] != y["rmse"] and x["persistence"] != y["persistence"]
+EOF
+then ok "folds never train on their test rows: changing the last test block changes only fold 3's test metrics"
+else not_ok "folds are isolated from their test rows" "$(tail -2 "$T/bc.err")"; fi
+
+# --model: the given model over the same test blocks, no training
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --intervals 80,95 --threads 2 -o "$T/m.tflite" 2>/dev/null
+$E backtest "$CHANGPING" --model "$T/m.tflite" --folds 3 --fold-rows 200 --threads 2 --json >"$T/bm.json" 2>"$T/bm.err"
+if "$PY" - "$T/bm.json" "$T/b1.json" <<'EOF'
+import json, sys
+m, t = (json.load(open(p)) for p in sys.argv[1:])
+assert [x["n"] for x in m["folds"]] == [x["n"] for x in t["folds"][::2]]
+assert [x["test_start"] for x in m["folds"]] == [x["test_start"] for x in t["folds"][::2]]
+assert "epochs_run" not in m["folds"][0] and "seed" not in m["folds"][0] and len(m["folds"][0]["intervals"]) == 2
+EOF
+then ok "backtest --model evaluates a given model over the same test blocks without training"
+else not_ok "backtest --model" "$(cat "$T/bm.err") $(head -c 300 "$T/bm.json")"; fi
+$E backtest "$CHANGPING" --model "$T/m.tflite" --folds 3 --fold-rows 200 >"$T/bt.txt" 2>&1
+grep -q '^mean ' "$T/bt.txt" && grep -q '^sd ' "$T/bt.txt" && grep -q '^3 ' "$T/bt.txt" &&
+  ok "backtest prints a table: one line per fold, mean and sd" || not_ok "backtest table" "$(head -5 "$T/bt.txt")"
+
+# --- one clear error for each bad value -------------------------------------------------
+# shellcheck disable=SC2086
+expect_fail 2 "--horizons 0 is a usage error" $E train "$CHANGPING" $DATA --horizons 0 -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "'--horizons' must be an integer from 1 to 256, not '0'" && [ "$(echo "$ERR" | wc -l)" -eq 1 ] &&
+    ok "... saying what would be right" || not_ok "--horizons 0 message" "$ERR"; }
+# shellcheck disable=SC2086
+expect_fail 2 "--intervals 80,100: a level of 100 is a usage error" $E train "$CHANGPING" $DATA --intervals 80,100 -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "above 0, below 100" && ok "... saying the levels must be below 100" || not_ok "level 100 message" "$ERR"; }
+head -500 "$CHANGPING" | cut -d, -f1-6,8-14 > "$T/noozone.csv"
+head -500 "$CHANGPING" | sed '1s/"PRES"/"P"/' > "$T/renamed.csv"
+# shellcheck disable=SC2086
+expect_fail 1 "files with different columns: one clear error" $E train "$CHANGPING" "$T/renamed.csv" $DATA -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "renamed.csv" && [ "$(echo "$ERR" | wc -l)" -eq 1 ] && ok "... naming the file" || not_ok "different columns message" "$ERR"; }
+$E train "$CHANGPING" "$T/noozone.csv" --time year,month,day,hour --target TEMP --steps 24 $SMALL -o "$T/x.tflite" 2>"$T/err2" >/dev/null
+grep -q "same columns" "$T/err2" && ok "default inputs that differ between the files are refused (same columns)" || not_ok "default inputs differ" "$(cat "$T/err2")"
+[ ! -e "$T/x.tflite" ] && ok "no model is written after those errors" || not_ok "no model written" "exists"
+# shellcheck disable=SC2086
+expect_fail 2 "backtest folds too short for the window: one clear error" $E backtest "$CHANGPING" $DATA --folds 50 &&
+  { echo "$ERR" | grep -q "50 folds are too short for windows of 25 rows" && ok "... saying how long they are" || not_ok "short folds message" "$ERR"; }
+# shellcheck disable=SC2086
+expect_fail 2 "--target-mode delta without the target among the inputs" $E train "$CHANGPING" --time year,month,day,hour \
+  --target TEMP --features PRES,DEWP --target-mode delta -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "must be one of the inputs" && ok "... saying to add it to --features" || not_ok "delta message" "$ERR"; }
+expect_fail 2 "backtest --model refuses training options" $E backtest "$CHANGPING" --model "$T/m.tflite" --units 4
+done_suite
