@@ -83,6 +83,7 @@ ELSTM_API void elstm_device_reset(elstm_device *d)
 {
     d->head = 0;
     d->count = 0;
+    elstm_lstm_reset_f32(&d->lstm);
 }
 
 /* ---- raw sample -> normalized row ------------------------------------------------ */
@@ -229,6 +230,15 @@ ELSTM_API int32_t elstm_device_count(const elstm_device *d)
     return d->count;
 }
 
+/* 1 when some input is computed from the sample's time (TIME_SIN / TIME_COS). */
+static int has_calendar(const elstm_device_model *m)
+{
+    int32_t i;
+    for (i = 0; i < m->lstm->n_input; i++)
+        if (m->inputs[i].encoding >= ELSTM_ENC_TIME_SIN) return 1;
+    return 0;
+}
+
 /* ---- forecasts ------------------------------------------------------------------- */
 
 static void set_forecast(elstm_device *d, float y_norm)
@@ -303,10 +313,8 @@ ELSTM_API elstm_status elstm_device_predict_raw(elstm_device *d, const float *sa
                                                 const int64_t *times)
 {
     const elstm_device_model *m = d->model;
-    int32_t t, i, timed = 0;
-    for (i = 0; i < m->lstm->n_input; i++)
-        timed |= m->inputs[i].encoding >= ELSTM_ENC_TIME_SIN;
-    if ((!samples && m->n_sensors > 0) || (!times && timed)) return ELSTM_ERR_ARG;
+    int32_t t;
+    if ((!samples && m->n_sensors > 0) || (!times && has_calendar(m))) return ELSTM_ERR_ARG;
     elstm_device_window_begin(d);
     for (t = 0; t < m->steps; t++) {
         elstm_status st = elstm_device_normalize(m, samples ? samples + (size_t)t * m->n_sensors : NULL,
@@ -328,4 +336,51 @@ ELSTM_API float elstm_device_forecast(const elstm_device *d)
 ELSTM_API float elstm_device_forecast_normalized(const elstm_device *d)
 {
     return d->y_norm;
+}
+
+/* ---- streaming ------------------------------------------------------------------- */
+
+ELSTM_API elstm_status elstm_device_push_normalized(elstm_device *d, const float *row)
+{
+    float y;
+    int32_t i;
+    if (!row) return ELSTM_ERR_ARG;
+    for (i = 0; i < d->model->lstm->n_input; i++)
+        if (!isfinite(row[i])) return ELSTM_ERR_ARG;
+    d->rows = -1; /* a window given row by row is abandoned */
+    elstm_lstm_step_f32(&d->lstm, row);
+    elstm_dense_f32(&d->lstm, &y);
+    set_forecast(d, y);
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_push(elstm_device *d, const float *sample, int64_t time)
+{
+    elstm_status st = elstm_device_normalize(d->model, sample, time, d->row);
+    if (st != ELSTM_OK) return st;
+    return elstm_device_push_normalized(d, d->row);
+}
+
+ELSTM_API void elstm_device_stream_reset(elstm_device *d)
+{
+    elstm_lstm_reset_f32(&d->lstm);
+    d->rows = -1;
+}
+
+ELSTM_API elstm_status elstm_device_warm_up(elstm_device *d, const float *samples, const int64_t *times,
+                                            int32_t n)
+{
+    const elstm_device_model *m = d->model;
+    int32_t t;
+    if (n < 1 || (!samples && m->n_sensors > 0) || (!times && has_calendar(m))) return ELSTM_ERR_ARG;
+    elstm_device_stream_reset(d);
+    for (t = 0; t < n; t++) {
+        elstm_status st = elstm_device_push(d, samples ? samples + (size_t)t * (size_t)m->n_sensors : NULL,
+                                            times ? times[t] : 0);
+        if (st != ELSTM_OK) {
+            elstm_device_stream_reset(d);
+            return st;
+        }
+    }
+    return ELSTM_OK;
 }
