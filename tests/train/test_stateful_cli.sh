@@ -96,4 +96,14 @@ assert len(before) > 500
 EOF
 then ok "a long gap resets the state (forecasts after it = those of the file cut there)"
 else not_ok "gap reset" "$(head -c 300 "$T/pg.err")"; fi
+# what a stateful model cannot be (yet): usage errors, nothing written
+for opt in "--horizons 3" "--target-mode delta" "--intervals 80"; do
+  # shellcheck disable=SC2086
+  expect_fail 2 "--stateful with $opt is a usage error" $E train "$T/slice.csv" $DATA $SMALL --epochs 1 --stateful $opt -o "$T/no.tflite" &&
+    { case "$ERR" in *"--stateful trains a one-output model of the value on one file"*) [ ! -e "$T/no.tflite" ] &&
+        ok "... saying what --stateful trains, and no file written ($opt)" || not_ok "no file ($opt)" "";;
+      *) not_ok "the sentence ($opt)" "$ERR";; esac; }
+done
+# shellcheck disable=SC2086
+expect_fail 2 "--stateful on several files is a usage error" $E train "$T/slice.csv" "$T/slice.csv" $DATA $SMALL --epochs 1 --stateful -o "$T/no.tflite"
 done_suite
