@@ -841,7 +841,8 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
     /* the runtime: device.c, or runtime/multi/ */
     if (!d->multi) {
         cg_var_set(v, "MULTI", "");
-        cg_var_set(v, "API_ATTR", "");
+        /* a windowed model: the runtime's streaming functions are left out (unused statics) */
+        cg_var_set(v, "API_ATTR", d->stateful ? "" : "\n#define ELSTM_DEVICE_NO_STREAM");
         cg_var_set(v, "MODEL_BASE", "");
         cg_var_setf(v, "ARENA_MACRO", "ELSTM_DEVICE_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_UNITS)", uc, uc, uc);
         stream_vars(d, name, uc, v);

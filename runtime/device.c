@@ -339,6 +339,9 @@ ELSTM_API float elstm_device_forecast_normalized(const elstm_device *d)
 }
 
 /* ---- streaming ------------------------------------------------------------------- */
+/* A windowed model's generated library defines ELSTM_DEVICE_NO_STREAM: it was not trained
+ * to stream, and its translation unit would hold these static functions unused. */
+#if !defined(ELSTM_DEVICE_NO_STREAM)
 
 ELSTM_API elstm_status elstm_device_push_normalized(elstm_device *d, const float *row)
 {
@@ -384,3 +387,4 @@ ELSTM_API elstm_status elstm_device_warm_up(elstm_device *d, const float *sample
     }
     return ELSTM_OK;
 }
+#endif /* !ELSTM_DEVICE_NO_STREAM */

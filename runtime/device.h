@@ -150,6 +150,7 @@ ELSTM_API float elstm_device_forecast_normalized(const elstm_device *d);
  * and leaves the state after its last row: a warm-up, the stream continues from there.
  * The ring buffer is not touched. */
 
+#if !defined(ELSTM_DEVICE_NO_STREAM)
 /* One normalized row [n_input]: one step from the state, then the forecast. */
 ELSTM_API elstm_status elstm_device_push_normalized(elstm_device *d, const float *row);
 
@@ -164,5 +165,6 @@ ELSTM_API void elstm_device_stream_reset(elstm_device *d);
  * bad sample the state is reset and the sample's status returned. */
 ELSTM_API elstm_status elstm_device_warm_up(elstm_device *d, const float *samples, const int64_t *times,
                                             int32_t n);
+#endif
 
 #endif /* EDGELSTM_DEVICE_H */
