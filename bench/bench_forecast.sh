@@ -29,33 +29,42 @@ SEED="--steps 168 --units 128"      # the seed's LSTM(128) over 168 steps: 279 K
 
 # name: options (besides DATA). level = the seed's recipe; delta = --target-mode delta;
 # cal = --target-time-features hour,doy; lr = --lr-decay 0.5 (patience 2); clip = --clip 1;
-# h24 = --horizons 24 (Dense(24)).
+# tf = --time-features hour,doy (calendar of the row times); long = --lr 0.002 --epochs 60
+# --patience 10; h24 = --horizons 24 (Dense(24)). Every recipe spells out the choices the
+# defaults make (OFF below), so its figures do not move when a default does; "default"
+# recipes use train's defaults as they are (docs/training.md, "Recipe defaults").
+OFF="--lr-decay 1"
 recipe() {
   case $1 in
-    small-level) echo "$SMALL --target-mode level" ;;
-    small-delta) echo "$SMALL --target-mode delta" ;;
-    small-delta-cal) echo "$SMALL --target-mode delta --target-time-features hour,doy" ;;
+    small-level) echo "$SMALL --target-mode level $OFF" ;;
+    small-delta) echo "$SMALL --target-mode delta $OFF" ;;
+    small-delta-cal) echo "$SMALL --target-mode delta --target-time-features hour,doy $OFF" ;;
     small-delta-cal-lr) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     small-delta-cal-lr-clip) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --clip 1" ;;
     small-delta-lr) echo "$SMALL --target-mode delta --lr-decay 0.5" ;;
-    small-delta-clip) echo "$SMALL --target-mode delta --clip 1" ;;
-    small-delta-e40) echo "$SMALL --target-mode delta --epochs 40 --patience 8" ;;
+    small-delta-clip) echo "$SMALL --target-mode delta --clip 1 $OFF" ;;
+    small-delta-e40) echo "$SMALL --target-mode delta --epochs 40 --patience 8 $OFF" ;;
     small-delta-cal-lr-long) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
-    seed-level) echo "$SEED --target-mode level" ;;
-    seed-delta) echo "$SEED --target-mode delta" ;;
-    seed-delta-cal) echo "$SEED --target-mode delta --target-time-features hour,doy" ;;
+    seed-level) echo "$SEED --target-mode level $OFF" ;;
+    seed-delta) echo "$SEED --target-mode delta $OFF" ;;
+    seed-delta-cal) echo "$SEED --target-mode delta --target-time-features hour,doy $OFF" ;;
     seed-delta-cal-lr) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     seed-delta-cal-lr-long) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
-    h24-small-level) echo "$SMALL --horizons 24 --target-mode level" ;;
-    h24-small-delta) echo "$SMALL --horizons 24 --target-mode delta" ;;
-    h24-small-delta-cal) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy" ;;
+    h24-small-level) echo "$SMALL --horizons 24 --target-mode level $OFF --target-time-features none" ;;
+    h24-small-delta) echo "$SMALL --horizons 24 --target-mode delta $OFF --target-time-features none" ;;
+    h24-small-delta-cal) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy $OFF" ;;
     h24-small-delta-cal-lr) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     h24-small-delta-cal-lr-long) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
+    small-delta-lr-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
+    small-delta-tf-lr) echo "$SMALL --target-mode delta --time-features hour,doy --lr-decay 0.5" ;;
+    small-default) echo "$SMALL" ;;
+    seed-default) echo "$SEED" ;;
+    h24-small-default) echo "$SMALL --horizons 24" ;;
     h24-seed-delta-cal-lr) echo "$SEED --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     *) return 1 ;;
   esac
 }
-ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
+ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default seed-default h24-small-default seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
 
 summary_only=0
 case ${1:-} in

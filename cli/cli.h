@@ -118,6 +118,11 @@ int cli_default_threads(void);
 /* Prediction-interval levels (per cent) from an option: "80,95", or "none". */
 #define CLI_MAX_LEVELS 8
 #define CLI_DEFAULT_INTERVALS "none"   /* train --intervals */
+/* The recipe's defaults (docs/training.md, "Recipe defaults", measured by the backtest):
+ * --lr-decay 0.5 here; --target-mode auto and the forecast-time calendar of multi-step
+ * models in the data layer (elstm_data_opts_default, columns.c). The library's
+ * elstm_train_opts_default keeps the seed's constant rate. */
+#define CLI_DEFAULT_LR_DECAY 0.5
 typedef struct cli_levels {
     int n;
     double level[CLI_MAX_LEVELS];

@@ -62,6 +62,10 @@ static int run(cli_ctx *ctx)
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, data_path, &dopts);
     if (rc) return rc;
+    /* a foreign model learned what the user says it did: not train's recipe defaults (the
+     * change as target, the forecast-time calendar) unless asked */
+    if (!cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
+    if (!cli_get(ctx, "--target-time-features")) dopts.target_time_features = "none";
     const char *inputs[] = {model_path, data_path, scaler, NULL};
     elstm_output_rules r = {"-o", inputs, cli_has(ctx, "--force"), 0, 0, cli_is_edgelstm_model, "a model edgelstm wrote"};
     if ((rc = cli_check_output(out, &r))) return rc;

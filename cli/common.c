@@ -32,8 +32,8 @@ const cli_opt cli_data_opts[] = {
     {"--steps", NULL, "N", "time steps per window (default 168)"},
     {"--horizon", NULL, "N", "forecast N steps after the window's last row (default 1)"},
     {"--horizons", NULL, "N", "forecast N steps at once: horizon .. horizon + N - 1 (default 1)"},
-    {"--target-mode", NULL, "MODE", "learn the value (level), its change from the last value (delta), or auto: delta when the target is an input (default level)"},
-    {"--target-time-features", NULL, "LIST", "add calendar inputs of the forecast time (row time + horizon): hour,doy,weekday,month"},
+    {"--target-mode", NULL, "MODE", "learn the value (level), its change from the last value (delta), or auto: delta when the target is an input (default auto)"},
+    {"--target-time-features", NULL, "LIST", "add calendar inputs of the forecast time (row time + horizon): hour,doy,weekday,month, or none (default: hour,doy when --horizons > 1, else none)"},
     {"--split", NULL, "TRAIN,VAL", "chronological split fractions, rest is test (default 0.7,0.2)"},
     {"--max-gap", NULL, "N", "fill gaps of up to N missing steps by interpolation (default 6; longer gaps split the series: no window spans them)"},
     {NULL, NULL, NULL, NULL},
@@ -48,7 +48,7 @@ const cli_opt cli_model_opts[] = {
     {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
     {"--intervals", NULL, "LEVELS", "prediction intervals at these per cents, calibrated on the validation split (e.g. 80,95; default none)"},
     {"--clip", NULL, "X", "clip the gradient to global L2 norm X; 0 = never (default 0)"},
-    {"--lr-decay", NULL, "F", "multiply the learning rate by F after --lr-patience epochs without a better val_loss (default 1: constant)"},
+    {"--lr-decay", NULL, "F", "multiply the learning rate by F after --lr-patience epochs without a better val_loss; 1 = constant (default 0.5)"},
     {"--lr-patience", NULL, "N", "epochs without a better val_loss before the rate is lowered (default 2)"},
     {"--min-lr", NULL, "X", "never lower the learning rate below X (default 1e-6)"},
     {NULL, NULL, NULL, NULL},
@@ -73,7 +73,7 @@ int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o)
     if (cli_get_double(ctx, "--lr", 1e-12, 1e38, &o->lr)) return CLI_EXIT_USAGE;
     if (cli_get_double(ctx, "--clip", 0, 1e38, &o->clip_norm)) return CLI_EXIT_USAGE;
     if (cli_get_double(ctx, "--min-lr", 0, 1e38, &o->min_lr)) return CLI_EXIT_USAGE;
-    double decay = 1.0;
+    double decay = CLI_DEFAULT_LR_DECAY;
     if (cli_get_double(ctx, "--lr-decay", 1e-6, 1.0, &decay)) return CLI_EXIT_USAGE;
     o->lr_factor = decay < 1.0 ? decay : 0.0;
     uint64_t seed = o->seed;

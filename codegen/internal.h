@@ -78,9 +78,6 @@ elstm_status cg_expand(const char *what, const char *text, size_t len, const cg_
 /* The same with the embedded template codegen/templates/TMPL. */
 elstm_status cg_expand_template(const char *tmpl, const cg_vars *v, cg_buf *out, elstm_diag *diag);
 
-/* PATH's folder ("." when none) and base name (trailing slashes dropped). */
-void cg_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn);
-
 /* NAME in upper case (the macro prefix NAME_UC), at most ELSTM_CODEGEN_NAME_MAX chars. */
 void cg_upper(const char *name, char uc[ELSTM_CODEGEN_NAME_MAX + 1]);
 

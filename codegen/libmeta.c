@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include "edgelstm/fileio.h"
 #include "internal.h"
 
 #define META_MAX 200   /* longest author / maintainer / url / version accepted */
@@ -184,9 +185,10 @@ static int zip_lib_name(const char *path, char *name, size_t len)
 elstm_status elstm_codegen_check_neighbours(const char *path, const char *name, elstm_diag *diag)
 {
     char dir[2048], base[1024];
-    cg_split_path(path, dir, sizeof dir, base, sizeof base);
+    /* a path too long or a missing folder is reported when writing */
+    if (elstm_split_path(path, dir, sizeof dir, base, sizeof base) != 0) return ELSTM_OK;
     DIR *d = opendir(dir);
-    if (!d) return ELSTM_OK;   /* a missing folder is reported when writing */
+    if (!d) return ELSTM_OK;
     elstm_status st = ELSTM_OK;
     struct dirent *e;
     while (st == ELSTM_OK && (e = readdir(d)) != NULL) {

@@ -76,11 +76,6 @@ static elstm_status write_one(const char *root, const char *path, const elstm_ge
     return ELSTM_OK;
 }
 
-void cg_split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
-{
-    elstm_split_path(path, dir, dn, base, bn);
-}
-
 static elstm_status write_folder(const elstm_genlib *lib, const char *path, elstm_diag *diag)
 {
     struct stat st;

@@ -328,8 +328,14 @@ static elstm_status select_from_opts(selector *sl, const elstm_data_opts *o)
         }
     }
     if (st == ELSTM_OK) st = add_time_features(sl, o->time_features, "--time-features", "", 0);
-    if (st == ELSTM_OK)
-        st = add_time_features(sl, o->target_time_features, "--target-time-features", "target_", o->horizon);
+    /* The recipe's default (docs/training.md, "Recipe defaults"): multi-step models see the
+     * calendar of the forecast time, hour and day of year (day of year only when the rows
+     * are a day or more apart: the hour would be constant); "none" turns it off. */
+    const char *ttf = o->target_time_features;
+    if (!ttf && o->horizons > 1 && sl->ds->interval_s > 0)
+        ttf = sl->ds->interval_s < 86400 ? "hour,doy" : "doy";
+    if (ttf && strlen(ttf) == 4 && text_ieqn(ttf, "none", 4)) ttf = NULL;
+    if (st == ELSTM_OK) st = add_time_features(sl, ttf, "--target-time-features", "target_", o->horizon);
     if (st == ELSTM_OK && sl->ds->meta.n_inputs == 0)
         st = elstm_diag_set(sl->diag, ELSTM_ERR_DATA, t->path, 0,
                             "no model inputs: the file has no numeric or compass column besides "

@@ -5,7 +5,8 @@
 # Ubuntu 22.04 and 24.04 (on Ubuntu, clang and the Arm tools are in "universe").
 #   build:   gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev
 #   tests:   clang with its libFuzzer and sanitizer runtimes, python3-venv, zip/unzip,
-#            groff-base (the man page test), cmake (the Zephyr target's CMake files),
+#            groff-base (the man page test), cmake yamllint python3-yaml python3-kconfiglib
+#            (the Zephyr target's CMake, YAML and Kconfig files, checked by Debian's tools),
 #            strace (deploy reads the model once; kill -9 at chosen system calls),
 #            parallel slurmctld slurmd slurm-client munge (fleet under GNU parallel and a
 #            one-node Slurm, tests/fleet/), openmpi-bin libopenmpi-dev (build/edgelstm-mpi,
@@ -27,7 +28,7 @@
 # libclang-common-14-dev. So the package is chosen by asking apt, not by a fixed name.
 set -eu
 PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
-clang zip unzip groff-base cmake strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+clang zip unzip groff-base cmake yamllint python3-yaml python3-kconfiglib strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
 fonts-dejavu-core poppler-utils"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run

@@ -51,7 +51,9 @@ typedef struct elstm_data_opts {
                                    the target among the inputs) or ELSTM_TARGET_AUTO: DELTA when the
                                    target is an input, else LEVEL */
     const char *target_time_features; /* "--target-time-features": calendar inputs of the forecast
-                                   time (each row's time + horizon intervals); NULL = none */
+                                   time (each row's time + horizon intervals); NULL = the
+                                   recipe default: hour,doy (doy for daily or coarser rows)
+                                   when horizons > 1, else none; "none" = none */
     size_t segments[ELSTM_SPLITS];    /* explicit split rows instead of split_train/split_val (a
                                    backtest fold): train [0, s0), val [s0, s1), test [s1, s2), rows
                                    from s2 on in no split; the scaler is fitted on [0, s0).
@@ -60,7 +62,7 @@ typedef struct elstm_data_opts {
 
 #define ELSTM_DEFAULT_MAX_GAP 6  /* steps; used when max_gap < 0 */
 #define ELSTM_TARGET_AUTO (-1)   /* elstm_data_opts.target_mode: delta when the target is an input */
-#define ELSTM_DEFAULT_TARGET_MODE ELSTM_TARGET_LEVEL
+#define ELSTM_DEFAULT_TARGET_MODE ELSTM_TARGET_AUTO   /* the recipe default: delta when the target is an input */
 
 void elstm_data_opts_default(elstm_data_opts *o);
 

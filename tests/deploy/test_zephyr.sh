@@ -1,10 +1,11 @@
 #!/bin/sh
 # deploy --target zephyr: a Zephyr module (zephyr/module.yml, CMakeLists.txt, Kconfig,
 # the library in src/) with a samples/static_buffer application (prj.conf, sample.yaml).
-# No Zephyr tree is needed: the YAML files are parsed with PyYAML and module.yml checked
-# against the keys and types of Zephyr's module schema (scripts/zephyr_module.py); the
-# Kconfig file is loaded with kconfiglib under a root that declares the Zephyr symbols it
-# and prj.conf use, with prj.conf applied (no warning, the library enabled); both
+# No Zephyr tree is needed, only Debian's tools (tools/deps.sh): the YAML files pass
+# yamllint and are parsed with python3-yaml, module.yml checked against the keys and types
+# of Zephyr's module schema (scripts/zephyr_module.py); the Kconfig file is loaded with
+# python3-kconfiglib under a root that declares the Zephyr symbols it and prj.conf use,
+# with prj.conf applied (no warning, the library enabled); both
 # CMakeLists.txt are run by `cmake -P` with Zephyr's commands stubbed to record and check
 # their arguments; the sample's sources are built for Cortex-M4F with arm-none-eabi-gcc
 # (-Werror -pedantic; timer.c against a stand-in <zephyr/kernel.h>) and main.c runs on
@@ -32,8 +33,28 @@ done
 [ -z "$missing" ] && ok "module layout: zephyr/module.yml, CMakeLists.txt, Kconfig, src/, samples/static_buffer/" ||
   not_ok "module layout" "missing:$missing"
 
+# Debian's python3 with its python3-yaml and python3-kconfiglib (-I: not the test venv's,
+# nor anything PYTHONPATH or the user's site folder would add)
+SYSPY=${ELSTM_SYSTEM_PYTHON:-/usr/bin/python3}
+for tool in yamllint cmake "$SYSPY"; do
+  command -v "$tool" >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh (yamllint, cmake, python3-yaml, python3-kconfiglib)"; done_suite; }
+done
+"$SYSPY" -I -c "import yaml, kconfiglib" 2>"$T/import.err" ||
+  { not_ok "Debian's python3-yaml and python3-kconfiglib" "$(tail -1 "$T/import.err"); run tools/deps.sh"; done_suite; }
+
+# ---- YAML: yamllint's default rules but two (a banner line holds the model's path, of
+# any length; Zephyr's module files start without "---"), and a broken copy is caught ----
+YL="{extends: default, rules: {line-length: disable, document-start: disable}}"
+Y1="$M/zephyr/module.yml" Y2="$M/samples/static_buffer/sample.yaml"
+yamllint -f parsable -d "$YL" "$Y1" "$Y2" > "$T/yamllint.out" 2>&1 &&
+  ok "yamllint: zephyr/module.yml and samples/static_buffer/sample.yaml (no error, no warning)" ||
+  not_ok "yamllint" "$(head -3 "$T/yamllint.out" | tr '\n' ' ')"
+{ cat "$Y1"; printf 'name: twice\n'; } > "$T/broken.yml"
+yamllint -f parsable -d "$YL" "$T/broken.yml" 2>&1 | grep -q "duplication of key \"name\"" &&
+  ok "yamllint catches a broken module.yml (a key given twice)" || not_ok "yamllint on a broken copy" "not caught"
+
 # ---- YAML: module.yml against Zephyr's module schema, sample.yaml for Twister ----
-if "$PY" - "$M" <<'EOF' 2>"$T/yaml.err"
+if "$SYSPY" -I - "$M" <<'EOF' 2>"$T/yaml.err"
 import os, sys, yaml
 m = sys.argv[1]
 meta = yaml.safe_load(open(os.path.join(m, "zephyr/module.yml")))
@@ -59,9 +80,9 @@ EOF
 then ok "zephyr/module.yml fits Zephyr's module schema (paths resolve from the module root); sample.yaml is valid"
 else not_ok "module.yml and sample.yaml" "$(tail -2 "$T/yaml.err" | tr '\n' ' ')"; fi
 
-# ---- Kconfig: kconfiglib, with the Zephyr symbols it and prj.conf use ----
+# ---- Kconfig: python3-kconfiglib, with the Zephyr symbols it and prj.conf use ----
 kconfig_check() { # MODULE HAS_FPU: prints the symbols' values, fails on any warning
-  "$PY" - "$1" "$2" <<'EOF'
+  "$SYSPY" -I - "$1" "$2" <<'EOF'
 import os, sys, tempfile, kconfiglib
 m, fpu = sys.argv[1], sys.argv[2] == "1"
 root = tempfile.NamedTemporaryFile("w", suffix=".Kconfig", delete=False)

@@ -108,6 +108,30 @@ $E backtest "$CHANGPING" --model "$T/m.tflite" --folds 3 --fold-rows 200 >"$T/bt
 grep -q '^mean ' "$T/bt.txt" && grep -q '^sd ' "$T/bt.txt" && grep -q '^3 ' "$T/bt.txt" &&
   ok "backtest prints a table: one line per fold, mean and sd" || not_ok "backtest table" "$(head -5 "$T/bt.txt")"
 
+# --- the recipe's defaults: delta, lr decay 0.5, the forecast-time calendar for multi-step ---
+meta_of() { "$E" inspect "$1" --json | "$PY" -c 'import json,sys; m=json.load(sys.stdin)["metadata"]["edgelstm"]
+print(m.get("target_mode", "level"), m.get("outputs", 1), m["training"].get("lr_factor", 0), ",".join(i["name"] for i in m["inputs"]))'; }
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --threads 2 -o "$T/d1.tflite" >/dev/null 2>&1
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --horizons 3 --threads 2 -o "$T/d3.tflite" >/dev/null 2>&1
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --horizons 3 --target-mode level --lr-decay 1 --target-time-features none \
+  --threads 2 -o "$T/s3.tflite" >/dev/null 2>&1
+[ "$(meta_of "$T/d1.tflite")" = "delta 1 0.5 TEMP,PRES,DEWP,WSPM,wd_sin,wd_cos" ] &&
+  ok "train's defaults, one step: delta, learning rate halved on plateaus, no calendar inputs" ||
+  not_ok "one-step defaults" "$(meta_of "$T/d1.tflite")"
+[ "$(meta_of "$T/d3.tflite")" = "delta 3 0.5 TEMP,PRES,DEWP,WSPM,wd_sin,wd_cos,target_hour_sin,target_hour_cos,target_doy_sin,target_doy_cos" ] &&
+  ok "train's defaults, three steps: the hour and day of year of the forecast time too" ||
+  not_ok "multi-step defaults" "$(meta_of "$T/d3.tflite")"
+[ "$(meta_of "$T/s3.tflite")" = "level 3 0 TEMP,PRES,DEWP,WSPM,wd_sin,wd_cos" ] &&
+  ok "--target-mode level --lr-decay 1 --target-time-features none: the seed's recipe" ||
+  not_ok "seed recipe options" "$(meta_of "$T/s3.tflite")"
+# shellcheck disable=SC2086
+if $E train "$CHANGPING" $DATA --export-windows "$T/w.bin" >/dev/null 2>"$T/w.err" && [ -s "$T/w.bin" ]; then
+  ok "--export-windows exports the values by default (the target mode left at its default)"
+else not_ok "--export-windows with the defaults" "$(cat "$T/w.err")"; fi
+
 # --- one clear error for each bad value -------------------------------------------------
 # shellcheck disable=SC2086
 expect_fail 2 "--horizons 0 is a usage error" $E train "$CHANGPING" $DATA --horizons 0 -o "$T/x.tflite" &&

@@ -133,6 +133,55 @@ static void forecast_calendar(void)
     free(csv);
 }
 
+/* The recipe's defaults (docs/training.md, "Recipe defaults"): options as
+ * elstm_data_opts_default leaves them learn the change when the target is an input, and
+ * multi-step models get the calendar of the forecast time (hour and day of year; only the
+ * day of year for daily rows); one-step models and "none" get none. */
+static void recipe_defaults(void)
+{
+    char *csv = ramp_csv(80, 0.0, NULL, NULL);
+    elstm_data_opts o;
+    elstm_data_opts_default(&o);
+    o.path = "defaults.csv";
+    o.steps = 4;
+    o.target = "x";
+    elstm_dataset ds;
+    if (test_loads("one step, the defaults", csv, &o, &ds)) {
+        TEST_TRUE("delta by default (the target is an input)", ds.meta.target_mode == ELSTM_TARGET_DELTA);
+        TEST_EQ_INT("one step: no calendar inputs (x, y)", ds.n_inputs, 2);
+        elstm_data_free(&ds);
+    }
+    o.horizons = 3;
+    if (test_loads("three steps, the defaults", csv, &o, &ds)) {
+        TEST_TRUE("hourly rows, three steps: x, y, target_hour_sin/cos, target_doy_sin/cos (lead 1)",
+                  ds.n_inputs == 6 && strcmp(ds.meta.inputs[2].name, "target_hour_sin") == 0 &&
+                      strcmp(ds.meta.inputs[5].name, "target_doy_cos") == 0 && ds.meta.inputs[2].lead == 1);
+        elstm_data_free(&ds);
+    }
+    o.target_time_features = "none";
+    if (test_loads("three steps, --target-time-features none", csv, &o, &ds)) {
+        TEST_EQ_INT("'none': no calendar inputs", ds.n_inputs, 2);
+        elstm_data_free(&ds);
+    }
+    free(csv);
+    /* daily rows: the hour of the forecast time would never change */
+    char daily[4096];
+    size_t len = (size_t)sprintf(daily, "time,x,y\n");
+    for (int t = 0; t < 60; t++) {
+        char ts[32];
+        elstm_time_format(1362096000 + (int64_t)t * 86400, ts, sizeof ts);
+        ts[10] = ' ';
+        len += (size_t)sprintf(daily + len, "%s,%d,%d\n", ts, t % 7, t);
+    }
+    o.target_time_features = NULL;
+    o.path = "daily.csv";
+    if (test_loads("daily rows, three steps, the defaults", daily, &o, &ds)) {
+        TEST_TRUE("daily rows: only target_doy_sin/cos", ds.n_inputs == 4 &&
+                                                             strcmp(ds.meta.inputs[2].name, "target_doy_sin") == 0);
+        elstm_data_free(&ds);
+    }
+}
+
 /* No training or validation window reads or targets a row of the test block; the test
  * windows target only rows inside it; the scaler saw only the training rows. */
 static int fold_clean(const elstm_dataset *ds, char *why, size_t n)
@@ -288,6 +337,7 @@ int main(void)
     test_suite("forecast_data");
     horizons();
     forecast_calendar();
+    recipe_defaults();
     folds();
     global_series();
     return test_done();
