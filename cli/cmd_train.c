@@ -357,8 +357,9 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
-    /* the windows file holds the values: a default (auto) target mode exports them as level */
-    if (exp && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
+    /* the windows file holds the values, and a stateful model forecasts the value: a
+     * default (auto) target mode is level for both */
+    if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
     elstm_train_opts topts;
     if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
     cli_levels lv;
