@@ -9,8 +9,8 @@ a fixed batch size of 1. The same model in the converter's dynamic-range variant
 (optimizations=[tf.lite.Optimize.DEFAULT]: int8 weights). Then, with edgelstm:
 
   inspect   the WHILE loop recognised as an LSTM, the parameter count (Keras: 69,761)
-  run       against ai-edge-litert (builtin reference kernels and the default XNNPACK
-            delegate) on the last test windows: largest difference
+  run       against ai-edge-litert (its builtin kernels, its reference kernels and its
+            default XNNPACK delegate) on the file's last 11 windows: largest difference
   adopt     the data's columns and the notebook's scaler
   predict   --last against ai-edge-litert on the same window
   eval      test RMSE beside persistence
@@ -76,6 +76,22 @@ def load(path, time_cols, target, features):
 
 
 def main():
+    # TensorFlow and Keras print progress on stdout; the JSON result alone goes there
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        res = measure()
+    finally:
+        sys.stdout = real_stdout
+    print(json.dumps(res, indent=1))
+    f = res["float"]
+    print(f"\nKeras 3 LSTM(128)+Dense(1), {res['steps']}x{res['inputs']}: {f['bytes']} B, ops {f['ops']}, params "
+          f"{f['params']} (Keras {res['keras_params']}); run vs LiteRT builtin {f['vs_litert_builtin']:.2e}, "
+          f"default {f['vs_litert_default']:.2e}; Cortex-M4F {f['profile']['instructions_per_mac']:.3f} instr/MAC",
+          file=sys.stderr)
+
+
+def measure():
     args = sys.argv[1:]
     if not args:
         data = os.path.join(ROOT, "tests", "fixtures", "beijing", "PRSA_Data_Changping_20161201-20170228.csv")
@@ -115,7 +131,8 @@ def main():
         f.write("column,min,max\n" + "".join(f"{c},{lo[c]!r},{hi[c]!r}\n" for c in names))
 
     res = {"data": os.path.relpath(data, ROOT), "tensorflow": tf.__version__, "keras": keras.__version__,
-           "epochs": EPOCHS, "keras_fit_seconds": round(fit_s, 1), "keras_params": int(model.count_params())}
+           "epochs": EPOCHS, "keras_fit_seconds": round(fit_s, 1), "keras_params": int(model.count_params()),
+           "steps": T, "inputs": I}
     n = len(X)
     windows = [X[s:s + T][None] for s in range(n - T - 40, n - T + 1, 4)]   # the last windows of the file
     for kind, path in files.items():
@@ -123,6 +140,7 @@ def main():
         r = {"bytes": os.path.getsize(path), "ops": info["ops"], "params": info["params"],
              "loops": [l["kind"] for l in info.get("loops", [])]}
         for resolver, key in ((OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES, "vs_litert_builtin"),
+                              (OpResolverType.BUILTIN_REF, "vs_litert_ref"),
                               (OpResolverType.AUTO, "vs_litert_default")):
             it = Interpreter(model_path=path, experimental_op_resolver_type=resolver)
             it.allocate_tensors()
@@ -179,12 +197,7 @@ def main():
             else:
                 r["int8"] = {"error": qr.stderr.strip()}
         res[kind] = r
-    print(json.dumps(res, indent=1))
-    f = res["float"]
-    print(f"\nKeras 3 LSTM(128)+Dense(1), {T}x{I}: {f['bytes']} B, ops {f['ops']}, params {f['params']} "
-          f"(Keras {res['keras_params']}); run vs LiteRT builtin {f['vs_litert_builtin']:.2e}, "
-          f"default {f['vs_litert_default']:.2e}; Cortex-M4F {f['profile']['instructions_per_mac']:.3f} instr/MAC",
-          file=sys.stderr)
+    return res
 
 
 if __name__ == "__main__":

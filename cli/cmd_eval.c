@@ -134,13 +134,22 @@ int cli_load_model_and_data(const char *model_path, const char *data_path, elstm
         elstm_forecaster_free(f);
         return cli_error("%s: the model has no edgelstm metadata; this command needs a model trained "
                          "by 'edgelstm train' (or one carrying its metadata) to read the data and "
-                         "convert forecasts to the target's units",
+                         "convert forecasts to the target's units; give a model made elsewhere (Keras) its "
+                         "metadata with 'edgelstm adopt MODEL.tflite DATA.csv [data options] -o OUT.tflite'",
                          model_path);
     }
     s = elstm_data_load_meta(data_path, &f->meta, ds, &diag);
     if (s != ELSTM_OK) {
         elstm_forecaster_free(f);
         return cli_fail(s == ELSTM_ERR_ARG ? ELSTM_ERR_DATA : s, &diag);
+    }
+    if (f->n_layers > 1) {
+        int rc = cli_error("%s: the model has %d stacked LSTM layers; predict and eval take one LSTM layer "
+                           "for now (run, deploy and profile take this model)",
+                           model_path, (int)f->n_layers);
+        elstm_data_free(ds);
+        elstm_forecaster_free(f);
+        return rc;
     }
     if (f->lstm.n_input != ds->n_inputs || f->steps != ds->meta.steps ||
         f->lstm.n_output != elstm_meta_outputs(&ds->meta)) {

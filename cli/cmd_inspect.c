@@ -256,9 +256,21 @@ static void print_text(const char *path, const elstm_tflite_model *m, const char
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
     char s[128], q[96];
+    /* every subgraph's constants (a Keras 3 file keeps its LSTM weights in the loop bodies),
+       each buffer once */
     size_t const_bytes = 0;
-    for (int32_t t = 0; t < sg->n_tensors; t++)
-        if (sg->tensors[t].data) const_bytes += sg->tensors[t].data_bytes;
+    unsigned char *seen = calloc((size_t)m->n_buffers + 1, 1);
+    for (int32_t g = 0; g < m->n_subgraphs; g++)
+        for (int32_t t = 0; t < m->subgraphs[g].n_tensors; t++) {
+            const elstm_tflite_tensor *ts = &m->subgraphs[g].tensors[t];
+            if (!ts->data) continue;
+            if (seen && ts->buffer < (uint32_t)m->n_buffers) {
+                if (seen[ts->buffer]) continue;
+                seen[ts->buffer] = 1;
+            }
+            const_bytes += ts->data_bytes;
+        }
+    free(seen);
     cli_put_escaped(stdout, path);
     printf(": TensorFlow Lite schema %lu, %d subgraph%s, %d operators, %d tensors\n",
            (unsigned long)m->version, (int)m->n_subgraphs, m->n_subgraphs == 1 ? "" : "s",

@@ -47,14 +47,15 @@ static void quantize_vector(const float *v, int32_t n, int asym, int8_t *q, floa
         for (int32_t k = 0; k < n; k++) q[k] = round_clamp(v[k] * inv, -127, 127);
         return;
     }
-    double rmin = lo < 0.0f ? (double)lo : 0.0, rmax = hi > 0.0f ? (double)hi : 0.0;
-    if (rmin == rmax) {
+    float fmin = lo < 0.0f ? lo : 0.0f, fmax = hi > 0.0f ? hi : 0.0f;
+    if (fmin == fmax) {
         memset(q, 0, (size_t)n);
         *scale = 1.0f;
         return;
     }
-    /* the zero point that loses less at its end of the range, nudged onto the grid */
-    double s = (rmax - rmin) / 255.0;
+    /* the zero point that loses less at its end of the range, nudged onto the grid; the
+       range is a float difference (as TFLite takes it), the rest in double */
+    double rmin = fmin, rmax = fmax, s = (double)(fmax - fmin) / 255.0;
     double zmin = -128.0 - rmin / s, zmax = 127.0 - rmax / s;
     double emin = 128.0 + fabs(rmin / s), emax = 127.0 + fabs(rmax / s);
     double z = emin < emax ? zmin : zmax;
@@ -105,8 +106,12 @@ static void products(const tfl_hybrid_mat m[4], int32_t N, int32_t K, const floa
     for (int g = 0; g < 4; g++) product(&m[g], N, K, v, q, s_in, zp, z + (size_t)g * N);
 }
 
+/* TFLite's reference LOGISTIC: exp(x) below -9, 1 above 16.619047 (where 1/(1+exp(-x)) rounds
+   to 1 anyway). Last bits matter here: the next step quantizes h. */
 static float sigmoid(float x)
 {
+    if (x > 16.619047164916992188f) return 1.0f;
+    if (x < -9.0f) return expf(x);
     return 1.0f / (1.0f + expf(-x));
 }
 

@@ -716,6 +716,22 @@ static void analyze(const elstm_tflite_model *m, int32_t k, elstm_tflite_loop *L
         WHY(L, "the WHILE loop runs the main graph itself, which is not a recurrent layer edgelstm knows");
         return;
     }
+    /* TensorFlow operators in the body: the converter's fallback for a batch size it cannot fix */
+    const elstm_tflite_subgraph *b = &m->subgraphs[L->body];
+    for (int32_t op = 0; op < b->n_ops; op++) {
+        if (b->ops[op].builtin != ELSTM_TFL_OP_CUSTOM) continue;
+        uint32_t oc = b->ops[op].opcode_index;
+        const char *cc = oc < (uint32_t)m->n_opcodes ? m->opcodes[oc].custom_code : NULL;
+        if (cc && strncmp(cc, "Flex", 4) == 0)
+            WHY(L, "the loop runs the TensorFlow operator %.64s (the converter writes TensorFlow operators when the "
+                   "batch size is not fixed and SELECT_TF_OPS is allowed); edgelstm runs TFLite's builtin operators: "
+                   "build the model for conversion with keras.Input(shape=(steps, features), batch_size=1) and "
+                   "convert it without SELECT_TF_OPS", cc + 4);
+        else
+            WHY(L, "the loop runs the custom operator %.64s, so it is not a recurrent layer edgelstm knows",
+                cc ? cc : "(unnamed)");
+        return;
+    }
     body B;
     memset(&B, 0, sizeof B);
     B.m = m;
@@ -784,6 +800,22 @@ static int32_t *pool_ints(elstm_tflite_model *m, int32_t n, const int32_t *v)
     int32_t *p = tfl_pool_alloc(m, (size_t)n * sizeof *p);
     if (p && v) memcpy(p, v, (size_t)n * sizeof *p);
     return p;
+}
+
+/* An operator of the graph standing for loop `li` (the WHILE operator w of the file). */
+static elstm_tflite_op *loop_op(elstm_tflite_op *op, const elstm_tflite_op *w, const elstm_tflite_loop *L, int32_t li,
+                                int32_t builtin, int32_t n_inputs, const int32_t *inputs, const int32_t *outputs)
+{
+    memset(op, 0, sizeof *op);
+    op->opcode_index = w->opcode_index;
+    op->builtin = builtin;
+    op->n_inputs = n_inputs;
+    op->inputs = inputs;
+    op->n_outputs = 1;
+    op->outputs = outputs;
+    op->file_op = L->op;
+    op->loop = li;
+    return op;
 }
 
 /* A new tensor of the graph; returns its index or -1 (memory). */
@@ -888,33 +920,15 @@ static int emit_loop(elstm_tflite_model *m, elstm_tflite_subgraph *g, int32_t li
         g->tensors[begin].data_bytes = g->tensors[size].data_bytes = 3 * sizeof(int32_t);
         int32_t *sin = pool_ints(m, 3, (int32_t[]){out[0], begin, size}), *sout = pool_ints(m, 1, &result);
         if (!sin || !sout) return 0;
-        elstm_tflite_op *s = &g->ops[g->n_ops + 1];
-        memset(s, 0, sizeof *s);
-        s->opcode_index = w->opcode_index;
-        s->builtin = ELSTM_TFL_OP_SLICE;
-        s->n_inputs = 3;
-        s->inputs = sin;
-        s->n_outputs = 1;
-        s->outputs = sout;
-        s->file_op = L->op;
-        s->loop = li;
+        loop_op(&g->ops[g->n_ops + 1], w, L, li, ELSTM_TFL_OP_SLICE, 3, sin, sout);
     }
-    elstm_tflite_op *op = &g->ops[g->n_ops];
-    memset(op, 0, sizeof *op);
-    op->opcode_index = w->opcode_index;
-    op->builtin = ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM;
-    op->n_inputs = 24;
-    op->inputs = in;
-    op->n_outputs = 1;
-    op->outputs = out;
+    elstm_tflite_op *op = loop_op(&g->ops[g->n_ops], w, L, li, ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, 24, in, out);
     op->opt.type = TFL_OPT_UNIDIRECTIONAL_SEQUENCE_LSTM;
     op->opt.fused_activation = TFL_ACT_TANH;
     op->opt.cell_clip = 0.0f;
     op->opt.time_major = 1;
     op->opt.asymmetric_quantize_inputs = L->asym_x || L->asym_h;
     op->opt.cond_subgraph = op->opt.body_subgraph = -1;
-    op->file_op = L->op;
-    op->loop = li;
     g->n_ops += L->return_sequences ? 1 : 2;
     return 1;
 }

@@ -20,11 +20,14 @@ files are small: a few units, short windows.
 
 Fixtures (NAME.tflite + NAME.json):
   k3_lstm        Keras 3  LSTM(8) -> Dense(1), input [1,12,3]
-  k3_hybrid      Keras 3  LSTM(20) -> Dense(1), [1,8,13], converted with
+  k3_hybrid      Keras 3  LSTM(24) -> Dense(1), [1,64,48], converted with
                  optimizations=[tf.lite.Optimize.DEFAULT]: int8 input and recurrent weights
-                 (the converter keeps tensors under 1024 values in float, hence 13 inputs)
-                 with one scale per row, float activations ("dynamic range" / hybrid); its
-                 fourth case is a rounding tie of the input quantization
+                 (the converter keeps tensors under 1024 values in float) with one scale
+                 per row, float activations ("dynamic range" / hybrid); outputs of the
+                 builtin and of the reference kernels; 64 steps, so that last-bit
+                 differences in the per-step quantization show in the output; the fourth
+                 case is a rounding tie of the input quantization, the fifth a range whose
+                 float difference rounds
   k3_stacked     Keras 3  LSTM(8, return_sequences=True) -> LSTM(6) -> Dense(1), [1,10,3]
   k3_dense24     Keras 3  LSTM(8) -> Dense(24), [1,12,3]
   k3_nobias      Keras 3  LSTM(5, use_bias=False) -> Dense(2), [1,6,2]
@@ -32,6 +35,9 @@ Fixtures (NAME.tflite + NAME.json):
   k3_bidi        Keras 3  Bidirectional(LSTM(4)) -> Dense(1)       (refused: Bidirectional)
   k3_rnn         Keras 3  SimpleRNN(5) -> Dense(1)                 (refused: SimpleRNN)
   k3_relu        Keras 3  LSTM(4, activation="relu") -> Dense(1)   (refused: LSTM variant)
+  k3_flex        Keras 3  LSTM(4) -> Dense(1), batch size left open and SELECT_TF_OPS
+                 allowed: TensorFlow TensorList operators in the loop (refused, saying
+                 what to change; no LiteRT outputs: ai-edge-litert cannot run them either)
   tk_stacked     tf_keras LSTM(8, return_sequences=True) -> LSTM(6) -> Dense(1), [1,10,3]
   tk_dense24     tf_keras LSTM(8) -> Dense(24), [1,12,3]
   tk_gru         tf_keras GRU(6) -> Dense(1)                       (refused: GRU)
@@ -62,39 +68,44 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures", "keras")
 
-# name: (framework, layers, input shape, hybrid, expectation)
+# name: (framework, layers, input shape, conversion, expectation)
+#   conversion: "float", "hybrid" (optimizations=[Optimize.DEFAULT]) or "flex" (batch size
+#   left open, SELECT_TF_OPS allowed: the converter's TensorFlow-operator fallback)
 #   layers: list of (kind, args) understood by build(); expectation: ("runs", layers, outputs)
 #   or ("refused", word the message must contain)
 FIXTURES = {
-    "k3_lstm": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 1})], (12, 3), False, ("runs", [8], 1)),
-    "k3_hybrid": ("keras3", [("LSTM", {"units": 20}), ("Dense", {"units": 1})], (8, 13), True, ("runs", [20], 1)),
+    "k3_lstm": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 1})], (12, 3), "float", ("runs", [8], 1)),
+    "k3_hybrid": ("keras3", [("LSTM", {"units": 24}), ("Dense", {"units": 1})], (64, 48), "hybrid",
+                  ("runs", [24], 1)),
     "k3_stacked": ("keras3", [("LSTM", {"units": 8, "return_sequences": True}), ("LSTM", {"units": 6}),
-                              ("Dense", {"units": 1})], (10, 3), False, ("runs", [8, 6], 1)),
-    "k3_dense24": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), False, ("runs", [8], 24)),
-    "k3_nobias": ("keras3", [("LSTM", {"units": 5, "use_bias": False}), ("Dense", {"units": 2})], (6, 2), False,
+                              ("Dense", {"units": 1})], (10, 3), "float", ("runs", [8, 6], 1)),
+    "k3_dense24": ("keras3", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), "float", ("runs", [8], 24)),
+    "k3_nobias": ("keras3", [("LSTM", {"units": 5, "use_bias": False}), ("Dense", {"units": 2})], (6, 2), "float",
                   ("runs", [5], 2)),
-    "k3_gru": ("keras3", [("GRU", {"units": 6}), ("Dense", {"units": 1})], (6, 2), False, ("refused", "GRU")),
-    "k3_bidi": ("keras3", [("Bidirectional", {"units": 4}), ("Dense", {"units": 1})], (6, 2), False,
+    "k3_gru": ("keras3", [("GRU", {"units": 6}), ("Dense", {"units": 1})], (6, 2), "float", ("refused", "GRU")),
+    "k3_bidi": ("keras3", [("Bidirectional", {"units": 4}), ("Dense", {"units": 1})], (6, 2), "float",
                 ("refused", "Bidirectional")),
-    "k3_rnn": ("keras3", [("SimpleRNN", {"units": 5}), ("Dense", {"units": 1})], (6, 2), False,
+    "k3_rnn": ("keras3", [("SimpleRNN", {"units": 5}), ("Dense", {"units": 1})], (6, 2), "float",
                ("refused", "SimpleRNN")),
-    "k3_relu": ("keras3", [("LSTM", {"units": 4, "activation": "relu"}), ("Dense", {"units": 1})], (6, 2), False,
+    "k3_relu": ("keras3", [("LSTM", {"units": 4, "activation": "relu"}), ("Dense", {"units": 1})], (6, 2), "float",
                 ("refused", "activation RELU")),
+    "k3_flex": ("keras3", [("LSTM", {"units": 4}), ("Dense", {"units": 1})], (6, 2), "flex",
+                ("refused", "TensorFlow operator")),
     "tk_stacked": ("tf_keras", [("LSTM", {"units": 8, "return_sequences": True}), ("LSTM", {"units": 6}),
-                                ("Dense", {"units": 1})], (10, 3), False, ("runs", [8, 6], 1)),
-    "tk_dense24": ("tf_keras", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), False,
+                                ("Dense", {"units": 1})], (10, 3), "float", ("runs", [8, 6], 1)),
+    "tk_dense24": ("tf_keras", [("LSTM", {"units": 8}), ("Dense", {"units": 24})], (12, 3), "float",
                    ("runs", [8], 24)),
-    "tk_gru": ("tf_keras", [("GRU", {"units": 6}), ("Dense", {"units": 1})], (6, 2), False, ("refused", "GRU")),
-    "tk_bidi": ("tf_keras", [("Bidirectional", {"units": 4}), ("Dense", {"units": 1})], (6, 2), False,
+    "tk_gru": ("tf_keras", [("GRU", {"units": 6}), ("Dense", {"units": 1})], (6, 2), "float", ("refused", "GRU")),
+    "tk_bidi": ("tf_keras", [("Bidirectional", {"units": 4}), ("Dense", {"units": 1})], (6, 2), "float",
                 ("refused", "Bidirectional")),
 }
 
 SEED = 2026
 
 
-def build(keras, layers, shape):
+def build(keras, layers, shape, batch_size=1):
     L = keras.layers
-    out = [keras.Input(shape=shape, batch_size=1)]
+    out = [keras.Input(shape=shape, batch_size=batch_size)]
     for kind, args in layers:
         if kind == "Bidirectional":
             out.append(L.Bidirectional(L.LSTM(**args)))
@@ -117,14 +128,18 @@ def make(framework, names):
 
     version = keras.__version__
     for name in names:
-        fw, layers, shape, hybrid, expect = FIXTURES[name]
+        fw, layers, shape, conversion, expect = FIXTURES[name]
+        hybrid = conversion == "hybrid"
         keras.utils.set_random_seed(SEED)
-        model = build(keras, layers, shape)
+        model = build(keras, layers, shape, batch_size=None if conversion == "flex" else 1)
         rng = np.random.default_rng(SEED + sum(map(ord, name)))
         model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
         conv = tf.lite.TFLiteConverter.from_keras_model(model)
         if hybrid:
             conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        if conversion == "flex":
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+            conv._experimental_lower_tensor_list_ops = False
         data = conv.convert()
         path = os.path.join(OUT, name + ".tflite")
         with open(path, "wb") as f:
@@ -132,10 +147,16 @@ def make(framework, names):
 
         it = Interpreter(model_path=path,
                          experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-        it.allocate_tensors()
         din, dout = it.get_input_details()[0], it.get_output_details()[0]
         cases = []
         inputs = [rng.uniform(0.0, 1.0, (1,) + shape).astype(np.float32) for _ in range(3)]
+        if conversion == "flex":   # ai-edge-litert has no TensorFlow operators either: Keras's answers only
+            inputs = inputs[:1]
+        else:
+            it.allocate_tensors()
+        if hybrid:
+            ref = Interpreter(model_path=path, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+            ref.allocate_tensors()
         if hybrid:
             # a rounding tie in the converter's dynamic input quantization: with every x_t in
             # [0, 255/256] the scale is 1/256 and 42.5/256 lands halfway between two steps (LiteRT
@@ -143,14 +164,28 @@ def make(framework, names):
             tie = np.full((1,) + shape, 0.5, np.float32)
             tie[..., 0], tie[..., 1] = 255 / 256, 42.5 / 256
             inputs.append(tie)
+            # a range whose float difference rounds (0.87675655 + 0.00053814): TFLite takes the
+            # scale from the float difference, (max - min) in double gives the next float
+            rounded = np.full((1,) + shape, 0.5, np.float32)
+            rounded[..., 0], rounded[..., 1] = 0.8767565488815308, -0.0005381433293223381
+            inputs.append(rounded)
         for x in inputs:
+            yk = np.asarray(model.predict(x, verbose=0), dtype=np.float64).reshape(-1)
+            if conversion == "flex":
+                cases.append({"input": x.reshape(-1).astype(float).tolist(), "keras": yk.tolist()})
+                continue
             it.reset_all_variables()
             it.set_tensor(din["index"], x)
             it.invoke()
             y = it.get_tensor(dout["index"]).astype(np.float64).reshape(-1)
-            yk = np.asarray(model.predict(x, verbose=0), dtype=np.float64).reshape(-1)
+            if hybrid:   # the reference kernels too: run follows their arithmetic bit for bit
+                ref.set_tensor(ref.get_input_details()[0]["index"], x)
+                ref.invoke()
+                y_ref = ref.get_tensor(ref.get_output_details()[0]["index"]).astype(np.float64).reshape(-1)
             cases.append({"input": x.reshape(-1).astype(float).tolist(), "output": y.tolist(),
                           "keras": yk.tolist()})
+            if hybrid:
+                cases[-1]["output_ref"] = y_ref.tolist()
 
         def det(d):
             return {"name": d["name"], "shape": d["shape"].tolist(), "dtype": np.dtype(d["dtype"]).name}

@@ -4,6 +4,10 @@
  * through every layer step by step, N forecasts in the target's units.
  *
  * C99, no malloc, no stdio; stack: a few scalars.
+ *
+ * The ring buffer and the arena checks repeat runtime/device.c's on purpose: a one-layer,
+ * one-output library ships device.c alone and keeps its bytes and speed (tests/golden),
+ * so the shared parts cannot move into a helper both files call without changing it.
  */
 #include <math.h>
 #include <string.h>

@@ -133,6 +133,14 @@ s.check("without metadata the header says plainly that inputs are the model's ow
         "carries no edgelstm metadata" in bare and "already scaled" in bare and "training CSV's units" not in bare,
         bare[:300])
 
+# ---- a model without metadata: predict and eval say how to give it one ----
+for cmd in ("predict", "eval"):
+    r = edgelstm(cmd, MODEL, DATA)
+    lines = r.stderr.strip().splitlines()
+    s.check(f"{cmd} of the Keras file before adopt: one line naming the file and 'edgelstm adopt'",
+            r.returncode == 1 and len(lines) == 1 and MODEL in lines[0] and "edgelstm adopt MODEL.tflite DATA.csv" in lines[0],
+            r.stderr)
+
 # ---- a wrong input order shows in adopt's evaluation ----
 wrong = [o if o != "TEMP,PRES,DEWP,RAIN,WSPM,wd" else "PRES,TEMP,DEWP,RAIN,WSPM,wd" for o in OPTS]
 r = edgelstm("adopt", MODEL, DATA, *wrong, "-o", os.path.join(tmp, "wrong.tflite"))
@@ -185,6 +193,33 @@ r = edgelstm("deploy", d24, "--target", "c", "--name", "d24", "-o", os.path.join
 h = open(os.path.join(tmp, "d24lib", "d24.h")).read() if r.returncode == 0 else ""
 s.check("... and its library has 24 outputs and the data's sensors", "#define D24_OUTPUTS     24" in h and
         "sample[0] = a: value in the training CSV's units" in h, r.stderr + h[:200])
+r = edgelstm("predict", d24, csv, "--last", "--json")
+fc = json.loads(r.stdout)["forecasts"] if r.returncode == 0 else []
+# the oracle: ai-edge-litert on the last window, scaled with the metadata's scaler by numpy
+want = None
+if meta24:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    raw = np.loadtxt(csv, delimiter=",", skiprows=1, usecols=(1, 2, 3))
+    lo = np.array([i["min"] for i in meta24["inputs"]]); hi = np.array([i["max"] for i in meta24["inputs"]])
+    x = ((raw[-meta24["steps"]:] - lo) / (hi - lo)).astype(np.float32)[None]
+    it = Interpreter(model_path=d24, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    want = it.get_tensor(it.get_output_details()[0]["index"]).reshape(-1).astype(np.float64)
+s.check("predict --last of the adopted Dense(24) model: its 24 forecasts are ai-edge-litert's (1e-5), in the target's units",
+        want is not None and len(fc) == 24 and [f["h"] for f in fc] == list(range(1, 25)) and
+        max(abs(f["normalized"] - w) for f, w in zip(fc, want)) <= 1e-5 and
+        max(abs(f["value"] - (f["normalized"] * (meta24["target_max"] - meta24["target_min"]) + meta24["target_min"]))
+            for f in fc) <= 1e-5, r.stderr + r.stdout[:200])
+# a stacked model: adopted, but predict and eval take one LSTM layer for now
+st = os.path.join(tmp, "st.tflite")
+r = edgelstm("adopt", os.path.join(FIX, "k3_stacked.tflite"), csv, "--target", "a", "-o", st)
+if s.check("a stacked Keras 3 model is adopted", r.returncode == 0, r.stderr):
+    r = edgelstm("predict", st, csv, "--last")
+    s.check("predict refuses the stacked model in one sentence saying what takes it",
+            r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and
+            "stacked LSTM layers" in r.stderr and "deploy" in r.stderr, r.stderr)
 # metadata that disagrees with the dense layer (24 -> 23 in the file's JSON) is refused
 data = open(d24, "rb").read() if os.path.exists(d24) else b""
 bad = os.path.join(tmp, "d23.tflite")
