@@ -90,7 +90,7 @@ REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(ASAN)/tests/replay_%,$(REPLAY_SRC))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(patsubst tests/tools/%.c,$(ASAN)/tools/%,$(TOOL_SRC))
 
-.PHONY: all asan tests test demo fuzz bench install uninstall clean deps venv venv-bench check-runtime
+.PHONY: all asan mpi tests test demo fuzz bench install uninstall clean deps venv venv-bench check-runtime
 
 all: $(BUILD)/edgelstm $(SHLIB) $(BUILD)/edgelstm.1
 
@@ -124,6 +124,16 @@ $(BUILD)/edgelstm.1: $(BUILD)/edgelstm
 $(BUILD)/edgelstm: $(CLI_OBJ) $(BUILD)/libedgelstm.a
 	$(CC) $(OPT) $(ARCHFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libedgelstm.a $(LIBS)
 
+# edgelstm-mpi (cli/mpi/): one model trained by MPI processes (docs/engine-mpi.md). A second
+# binary, so that edgelstm itself has no MPI dependency; built by `make mpi` and by
+# `make tests` where mpicc exists (Debian: openmpi-bin libopenmpi-dev, tools/deps.sh).
+MPICC      ?= mpicc
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+MPI_CLI_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+mpi: $(BUILD)/edgelstm-mpi
+$(BUILD)/edgelstm-mpi: cli/mpi/edgelstm_mpi.c cli/cli.h $(MPI_CLI_OBJ) $(BUILD)/libedgelstm.a
+	$(MPICC) $(HOSTSTD) $(OPT) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -o $@ $< $(MPI_CLI_OBJ) $(BUILD)/libedgelstm.a $(LIBS)
+
 $(ASAN)/libedgelstm.a: $(ART_OBJ) $(ALIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
@@ -134,7 +144,7 @@ $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
 
 asan: $(ASAN)/edgelstm
 
-tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm all
+tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm all $(if $(HAVE_MPICC),$(BUILD)/edgelstm-mpi)
 
 # Fuzz targets are also built with gcc + sanitizers and a replay main(), so that
 # `make test` replays their committed corpus (tests/fuzz/corpus/fuzz_NAME/).

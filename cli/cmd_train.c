@@ -30,12 +30,13 @@ static const cli_opt output_opt[] = {
 };
 /* --threads: with cli_model_opts (common.c), the options `fleet` passes to every task. */
 const cli_opt cli_train_opts[] = {
-    {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it"},
+    {"--threads", NULL, "N", "worker threads (default: all cores); results depend on it, except with --deterministic"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt run_opts[] = {
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
     {"--stateful", NULL, NULL, "a streaming model: one LSTM step per new sample, the state kept (--batch streams, chunks of --steps)"},
+    {"--deterministic", NULL, NULL, "exact gradient sums: the same model for any --threads (and as edgelstm-mpi)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
     {NULL, NULL, NULL, NULL},
@@ -354,6 +355,9 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
     if (exp && nf > 1) return cli_usage_error(ctx, "--export-windows writes the windows of one file");
+    if (cli_has(ctx, "--stateful") && cli_has(ctx, "--deterministic"))
+        return cli_usage_error(ctx, "--deterministic does not apply to --stateful: a stateful model trains its "
+                                    "chunks in order, in one process (use one of the two)");
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
@@ -456,8 +460,27 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     elstm_train_result res;
     elstm_meta meta = ds[0].meta; /* shared by every series */
     progress_start(&pr, out, &meta, &wtr, wva.n > 0, resume);
-    s = stateful ? elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag)
-                 : elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
+    if (stateful) {
+        s = elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag);
+    } else if (cli_has(ctx, "--deterministic")) { /* every series here: elstm-mpi's training in one process */
+        size_t *counts = calloc(2 * (size_t)nf, sizeof *counts);
+        unsigned char *all = malloc((size_t)nf);
+        if (!counts || !all) {
+            s = elstm_diag_set(&diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+        } else {
+            for (int i = 0; i < nf; i++) {
+                counts[i] = ds[i].n_win[ELSTM_SPLIT_TRAIN];
+                counts[nf + i] = ds[i].n_win[ELSTM_SPLIT_VAL];
+                all[i] = 1;
+            }
+            elstm_train_dist one = {nf, counts, counts + nf, all, NULL, NULL, 1};
+            s = elstm_trainer_fit_dist(tr, &wtr, &wva, &one, resume, &cb, &res, &diag);
+        }
+        free(counts);
+        free(all);
+    } else {
+        s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
+    }
     catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
     rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, summary, &pr)
@@ -490,7 +513,8 @@ const cli_command cli_cmd_train = {
     "form and defaults), Keras's initializers, windows shuffled each epoch, validation loss\n"
     "after each epoch, early stopping with the best weights restored. MODEL always holds\n"
     "the best weights so far; MODEL.ckpt (removed at the end) lets an interrupted run\n"
-    "continue with --resume. The same --seed, data and --threads give the same bytes.\n"
+    "continue with --resume. The same --seed, data and --threads give the same bytes\n"
+    "(with --deterministic, any --threads: the gradient sums are exact, as in edgelstm-mpi).\n"
     "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
     "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "--horizons N forecasts N steps at once (Dense(N)); --target-mode delta learns the\n"

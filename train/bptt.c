@@ -20,6 +20,7 @@
  */
 #include "vectorize.h" /* first: -O3 for the element-wise loops */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -207,6 +208,7 @@ static void slice_forward(worker *w)
     }
     const size_t O = (size_t)tr->O;
     double sse = 0.0;
+    int64_t sse_q = 0;
     for (size_t b = 0; b < n; b++) {
         const float *tg = win->target ? win->target + slice_window(w, b) * O : NULL;
         for (size_t o = 0; o < O; o++) {
@@ -217,10 +219,12 @@ static void slice_forward(worker *w)
             if (tg) {
                 double e = (double)acc - (double)tg[o];
                 sse += e * e;
+                sse_q += tr_fix(e * e, TR_FIX_SSE, &w->bad); /* exact sums: any slicing, same total */
             }
         }
     }
     w->sse = sse;
+    w->sse_q = sse_q;
 }
 
 static void slice_backward(worker *w)
@@ -325,6 +329,7 @@ static void *slice_run(void *arg)
     worker *w = arg;
     if (w->n == 0) {
         w->sse = 0.0;
+        w->sse_q = 0;
         if (w->backward) memset(w->grad, 0, w->tr->lay.total * sizeof(float));
         return NULL;
     }
@@ -347,7 +352,9 @@ static void batch_job(void *arg, int p)
     const int N = tr->N, I = tr->I, K1 = N + I, G = 4 * N, P = tr->P;
     const pview pv = tr_view(tr->params, &tr->lay);
 #if TGEMM_AVAILABLE
-    if (tr->packed) { /* forward: panels of [Wh, Wx]^T; backward: panels of Wh */
+    if (tr->job_nopack) {
+        /* a later round of units: the weights are packed already */
+    } else if (tr->packed) { /* forward: panels of [Wh, Wx]^T; backward: panels of Wh */
         size_t lo, hi;
         tr_pool_share((size_t)(G / 16 + N / 16), p, P, &lo, &hi);
         for (size_t q = lo; q < hi; q++) {
@@ -356,7 +363,7 @@ static void batch_job(void *arg, int p)
         }
     } else
 #endif
-    if (p == 0) { /* cblas: the forward kernel [Wh, Wx] as one matrix */
+    if (p == 0 && !tr->job_nopack) { /* cblas: the forward kernel [Wh, Wx] as one matrix */
         for (int r = 0; r < G; r++) {
             memcpy(tr->wcat + (size_t)r * K1, pv.wh + (size_t)r * N, (size_t)N * sizeof(float));
             memcpy(tr->wcat + (size_t)r * K1 + N, pv.wx + (size_t)r * I, (size_t)I * sizeof(float));
@@ -364,7 +371,11 @@ static void batch_job(void *arg, int p)
     }
     tr_pool_barrier(tr->pool, p);
     slice_run(&tr->wk[p]);
-    if (tr->job_backward) { /* fixed-order reduction: grad = g0 + g1 + ... */
+    if (tr->job_fixed) { /* each unit's gradient, exactly, into this thread's sum */
+        worker *w = &tr->wk[p];
+        if (w->n > 0)
+            for (size_t k = 0; k < tr->lay.total; k++) w->gq[k] += tr_fix(w->grad[k], TR_FIX_GRAD, &w->bad);
+    } else if (tr->job_backward) { /* fixed-order reduction: grad = g0 + g1 + ... */
         size_t lo, hi;
         tr_pool_barrier(tr->pool, p);
         tr_pool_share(tr->lay.total, p, P, &lo, &hi);
@@ -394,10 +405,94 @@ static elstm_status run_slices(elstm_trainer *tr, const elstm_windows *win, cons
         w->backward = backward;
     }
     tr->job_backward = backward;
+    tr->job_fixed = 0;
+    tr->job_nopack = 0;
     tr_pool_run(tr->pool, batch_job, tr);
     double acc = 0.0;
     for (int p = 0; p < P; p++) acc += tr->wk[p].sse;
     *sse = acc;
+    return ELSTM_OK;
+}
+
+/* Thread p's share of the sum of the threads' exact gradient sums into tr->gsum. */
+static void fixed_sum_job(void *arg, int p)
+{
+    elstm_trainer *tr = arg;
+    size_t lo, hi;
+    tr_pool_share(tr->lay.total, p, tr->P, &lo, &hi);
+    for (size_t k = lo; k < hi; k++) {
+        int64_t v = 0;
+        for (int q = 0; q < tr->P; q++) v += tr->wk[q].gq[k];
+        tr->gsum[k] = v;
+    }
+}
+
+elstm_status tr_grads_fixed(elstm_trainer *tr, const elstm_windows *win, const size_t *idx,
+                            const size_t *unit_len, size_t n_units, size_t batch_total, elstm_diag *diag)
+{
+    const int P = tr->P;
+    if (!tr->gsum) {
+        tr->gsum = calloc(tr->lay.total + TR_GSUM_EXTRA, sizeof *tr->gsum);
+        for (int p = 0; tr->gsum && p < P; p++)
+            if (!(tr->wk[p].gq = calloc(tr->lay.total, sizeof(int64_t)))) {
+                free(tr->gsum);
+                tr->gsum = NULL;
+            }
+        if (!tr->gsum) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for the exact gradient sums");
+    }
+    int64_t sse_q = 0;
+    int bad = 0;
+    for (int p = 0; p < P; p++) {
+        memset(tr->wk[p].gq, 0, tr->lay.total * sizeof(int64_t));
+        tr->wk[p].bad = 0;
+    }
+    size_t *start = malloc((n_units + 1) * sizeof *start);
+    if (!start) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    start[0] = 0;
+    for (size_t u = 0; u < n_units; u++) start[u + 1] = start[u] + unit_len[u];
+    for (size_t r = 0; r * (size_t)P < n_units || r == 0; r++) { /* rounds of P units */
+        for (int p = 0; p < P; p++) {
+            worker *w = &tr->wk[p];
+            size_t u = r * (size_t)P + (size_t)p;
+            w->w = win;
+            w->idx = u < n_units ? idx + start[u] : idx;
+            w->first = 0;
+            w->n = u < n_units ? unit_len[u] : 0;
+            w->batch_total = batch_total;
+            w->backward = 1;
+        }
+        tr->job_backward = 1;
+        tr->job_fixed = 1;
+        tr->job_nopack = r > 0;
+        tr_pool_run(tr->pool, batch_job, tr);
+        for (int p = 0; p < P; p++) sse_q += tr->wk[p].sse_q;
+    }
+    free(start);
+    tr->job_fixed = 0;
+    tr->job_nopack = 0;
+    tr_pool_run(tr->pool, fixed_sum_job, tr);
+    for (int p = 0; p < P; p++) bad |= tr->wk[p].bad;
+    tr->gsum[tr->lay.total] = sse_q;
+    tr->gsum[tr->lay.total + 1] = bad;
+    return ELSTM_OK;
+}
+
+elstm_status tr_sse_fixed(elstm_trainer *tr, const elstm_windows *w, int64_t *sse_q, int *bad, elstm_diag *diag)
+{
+    const size_t chunk = tr->slice_max * (size_t)tr->P;
+    *sse_q = 0;
+    *bad = 0;
+    for (size_t first = 0; first < w->n; first += chunk) {
+        size_t n = w->n - first < chunk ? w->n - first : chunk;
+        double sse = 0.0;
+        for (int p = 0; p < tr->P; p++) tr->wk[p].bad = 0;
+        elstm_status s = run_slices(tr, w, NULL, first, n, 0, &sse, diag);
+        if (s != ELSTM_OK) return s;
+        for (int p = 0; p < tr->P; p++) {
+            *sse_q += tr->wk[p].sse_q;
+            *bad |= tr->wk[p].bad;
+        }
+    }
     return ELSTM_OK;
 }
 

@@ -265,7 +265,8 @@ elstm_status elstm_trainer_fit_stateful(elstm_trainer *tr, const elstm_dataset *
         elstm_windows_free(&wtr);
         fp = tr_fnv(fp, "stateful", 8);
         fp = tr_fnv(fp, p.chunks, p.n_chunks * sizeof *p.chunks);
-        tr_source src = {&p, stream_epoch, p.val.n > 0 ? stream_val : NULL, fp, p.adam_steps};
+        tr_source src = {.ctx = &p, .epoch = stream_epoch, .val = p.val.n > 0 ? stream_val : NULL,
+                         .fingerprint = fp, .steps_per_epoch = p.adam_steps};
         s = tr_fit_loop(tr, &src, resume, cb, res, diag);
     }
 out:

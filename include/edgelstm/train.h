@@ -12,7 +12,8 @@
  *
  * Determinism: the same options (seed included), data and thread count give the same
  * weights bit for bit (own PRNG, single-threaded BLAS inside our own threads, fixed
- * reduction order). A different thread count changes the summation order.
+ * reduction order). A different thread count changes the summation order, except in
+ * deterministic training (elstm_trainer_fit_dist), whose sums are exact.
  *
  * The train layer never prints: progress goes through elstm_train_callbacks.
  */
@@ -141,6 +142,37 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
                                const elstm_windows *val, int resume,
                                const elstm_train_callbacks *cb, elstm_train_result *result,
                                elstm_diag *diag);
+
+/* ---- deterministic training, in one process or spread over several ----------------- */
+
+/* The series (datasets) of one model spread over processes (MPI ranks: build/edgelstm-mpi).
+ * Every process passes the same counts and, as `train`/`val`, the windows of the series it
+ * holds, in series order. The windows of all processes, series after series, are the
+ * training set: one permutation of them per epoch (the same in every process), batches of
+ * opts.batch windows. A batch's windows of one series, in batch order, make units of up to
+ * 16 windows; each unit's gradient is computed by one thread, rounded to fixed point
+ * (2^-40) and summed in 64-bit integers, then over the processes by `allreduce`, so the
+ * step, the losses, and the model bytes are the same for any number of processes and
+ * threads (and any spread of the series). docs/training.md has the rules. */
+typedef struct elstm_train_dist {
+    int n_series;
+    const size_t *train_n;       /* [n_series] training windows of each series */
+    const size_t *val_n;         /* [n_series] validation windows (NULL: none) */
+    const unsigned char *mine;   /* [n_series] 1 for the series this process holds */
+    /* Sum n integers over every process in place (MPI_Allreduce, MPI_SUM; called by every
+     * process the same number of times with the same n). NULL: one process. */
+    elstm_status (*allreduce)(void *user, int64_t *v, size_t n, elstm_diag *diag);
+    void *user;
+    int writer;                  /* this process calls on_batch/on_epoch and writes checkpoints */
+} elstm_train_dist;
+
+/* elstm_trainer_fit over the windows of every process (above). With `resume` every process
+ * reads opts->checkpoint, written by the writer; its fingerprint covers the series' windows
+ * (not the process count) so a run may resume with another number of processes. */
+elstm_status elstm_trainer_fit_dist(elstm_trainer *tr, const elstm_windows *train,
+                                    const elstm_windows *val, const elstm_train_dist *dist, int resume,
+                                    const elstm_train_callbacks *cb, elstm_train_result *result,
+                                    elstm_diag *diag);
 
 /* 1 if `path` is an edgelstm checkpoint file (it starts with the checkpoint magic),
  * whatever its state: one that `train` may replace. */

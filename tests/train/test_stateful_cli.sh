@@ -106,4 +106,10 @@ for opt in "--horizons 3" "--target-mode delta" "--intervals 80"; do
 done
 # shellcheck disable=SC2086
 expect_fail 2 "--stateful on several files is a usage error" $E train "$T/slice.csv" "$T/slice.csv" $DATA $SMALL --epochs 1 --stateful -o "$T/no.tflite"
+# exact-sum (--deterministic) training is windowed: refused with --stateful, before anything is read or written
+# shellcheck disable=SC2086
+expect_fail 2 "--stateful with --deterministic is a usage error" $E train "$T/slice.csv" $DATA $SMALL --epochs 1 --stateful --deterministic -o "$T/no.tflite" &&
+  { case "$ERR" in *"--deterministic does not apply to --stateful"*) [ ! -e "$T/no.tflite" ] &&
+      ok "... saying that --deterministic does not apply to --stateful, and no file written" || not_ok "no file (--deterministic)" "";;
+    *) not_ok "the sentence (--deterministic)" "$ERR";; esac; }
 done_suite
