@@ -177,9 +177,11 @@ static int env_int(const char *name)
  * not an input, not a file of another kind unless --force), and --resume has its
  * checkpoint. Fills ckpt with MODEL.ckpt. Returns 0 or the exit status (message printed). */
 static int check_outputs(const cli_ctx *ctx, const char *out, const char *exp, const char *report, int resume,
-                         const char **inputs, char *ckpt, size_t ckpt_size)
+                         char *ckpt, size_t ckpt_size)
 {
     const int force = cli_has(ctx, "--force");
+    const char *inputs[CLI_MAX_POS + 1] = {NULL};   /* every input file, NULL-ended */
+    for (int i = 0; i < ctx->npos && i < CLI_MAX_POS; i++) inputs[i] = ctx->pos[i];
     int rc;
     if (exp) {
         elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
@@ -370,14 +372,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     if ((rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv))) return rc;
 
     /* outputs first: nothing is worth computing for a file that may not be written */
-    const char **inputs = calloc((size_t)nf + 1, sizeof *inputs);   /* every input file, NULL-ended */
-    if (!inputs) return cli_error("out of memory");
-    for (int i = 0; i < nf; i++) inputs[i] = ctx->pos[i];
-    if ((rc = check_outputs(ctx, out, exp, report, resume, inputs, ckpt, sizeof ckpt))) {
-        free(inputs);
-        return rc;
-    }
-    free(inputs);
+    if ((rc = check_outputs(ctx, out, exp, report, resume, ckpt, sizeof ckpt))) return rc;
 
     elstm_diag diag;
     elstm_diag_clear(&diag);
@@ -417,21 +412,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
         goto done;
     }
     ds[0].meta.stateful = stateful;
-    if (nf == 1) {
-        if ((s = elstm_windows_for_split(&ds[0], ELSTM_SPLIT_TRAIN, &wtr, &diag)) == ELSTM_OK)
-            s = elstm_windows_for_split(&ds[0], ELSTM_SPLIT_VAL, &wva, &diag);
-    } else {
-        const elstm_dataset **sets = malloc((size_t)nf * sizeof *sets);
-        if (!sets) {
-            rc = cli_error("out of memory");
-            goto done;
-        }
-        for (int i = 0; i < nf; i++) sets[i] = &ds[i];
-        if ((s = elstm_windows_for_sets(sets, nf, ELSTM_SPLIT_TRAIN, &wtr, NULL, &diag)) == ELSTM_OK)
-            s = elstm_windows_for_sets(sets, nf, ELSTM_SPLIT_VAL, &wva, NULL, &diag);
-        free(sets);
-    }
-    if (s != ELSTM_OK) {
+    if ((s = elstm_windows_for_fit(ds, nf, &wtr, &wva, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
     }

@@ -277,6 +277,13 @@ elstm_status elstm_stream_forecast_windows(const elstm_lstm_f32 *m, const elstm_
 elstm_status elstm_windows_for_sets(const elstm_dataset *const *sets, int n_sets, int split,
                                     elstm_windows *w, int **series, elstm_diag *diag);
 
+/* What a fit needs of one dataset or of the series of a global model (ds[0..n_sets)):
+ * the training and the validation windows (elstm_windows_for_split for one,
+ * elstm_windows_for_sets for several), each to be freed with elstm_windows_free; on an
+ * error both are empty. */
+elstm_status elstm_windows_for_fit(const elstm_dataset *ds, int n_sets, elstm_windows *train,
+                                   elstm_windows *val, elstm_diag *diag);
+
 /* ---- evaluation metrics (target units) ------------------------------------------- */
 
 typedef struct elstm_errors {
