@@ -115,6 +115,7 @@ static int run(cli_ctx *ctx)
     }
     free(x);
     free(y);
+    const int stateful = f.has_meta && f.meta.stateful;
     const double per_mac = r.measured ? (double)r.instructions / (double)fig.macs : NAN;
     const double ms = r.measured ? (double)r.instructions * cpi / (mhz * 1e3) : NAN;
     int rc = 0;
@@ -139,6 +140,9 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "code_bytes", r.have_cc ? json_integer((json_int_t)r.code_bytes) : json_null());
         json_object_set_new(o, "instructions", r.measured ? json_integer((json_int_t)r.instructions) : json_null());
         json_object_set_new(o, "instructions_per_mac", r.measured ? json_real(per_mac) : json_null());
+        json_object_set_new(o, "stateful", json_boolean(stateful));
+        json_object_set_new(o, "instructions_per_sample",
+                            r.measured ? json_integer((json_int_t)r.instructions_per_sample) : json_null());
         if (mo.reference) {
             json_object_set_new(o, "instructions_ref", r.measured ? json_integer((json_int_t)r.instructions_ref) : json_null());
             json_object_set_new(o, "instructions_per_mac_ref",
@@ -172,6 +176,13 @@ static int run(cli_ctx *ctx)
         if (r.measured) {
             printf("  emulated %-12s %s instructions per forecast = %.3f per MAC (%s)%s\n", core->label,
                    elstm_count_format(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
+            if (stateful)
+                printf("  per new sample        %s instructions (stateful: NAME_push_sample, one LSTM step) = 1/%.1f "
+                       "of the window's\n", elstm_count_format(r.instructions_per_sample, b, sizeof b),
+                       (double)r.instructions / (double)r.instructions_per_sample);
+            else
+                printf("  per new sample        the whole window (a windowed model; train --stateful makes one that "
+                       "streams)\n");
             if (mo.reference)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
                        elstm_count_format(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);

@@ -252,6 +252,7 @@ typedef struct cg_model {
     double levels[ELSTM_META_MAX_LEVELS];
     double halfwidth[ELSTM_META_MAX_LEVELS][ELSTM_MAX_HORIZONS];
     int has_meta;                  /* the file carries edgelstm metadata (else in0.., no scaler) */
+    int stateful;                  /* train --stateful: the library streams (NAME_push_sample) */
 } cg_model;
 
 /* The library holds each scaler as float32: min, max, max - min and (inputs) 1 / (max - min)
@@ -379,6 +380,14 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     if ((st = check_scaler(cm->source, what, d->target_min, d->target_max, 0, diag)) != ELSTM_OK) return st;
     d->interval_s = meta->interval_s > 0 ? meta->interval_s : 0;
     d->horizon = meta->horizon > 0 ? meta->horizon : 1;
+    d->stateful = meta->stateful;
+    if (d->stateful && d->q)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "a stateful model streams in float32 only, not as an integer model");
+    if (d->stateful && d->multi)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "a stateful model streams with one LSTM layer and one output, not %d layers and %d "
+                              "outputs", (int)d->n_layers, (int)d->O);
     if (meta->target_mode == ELSTM_TARGET_DELTA) {
         if (meta->target_input < 0 || meta->target_input >= d->I)
             return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
@@ -973,6 +982,68 @@ static void output_label(const cg_model *d, int32_t k, char *buf, size_t n)
 /* Placeholders that differ between one-layer one-output libraries (runtime/device.c, whose
  * text they give back exactly as it always was) and the others (runtime/multi/), and
  * between one output and several. */
+/* A stateful model's streaming API (runtime/device.h): its declarations and definitions
+ * in the slots the multi-output API uses; nothing for a windowed model. */
+static void stream_vars(const cg_model *d, const char *name, const char *uc, cg_vars *v)
+{
+    cg_buf b = {0};
+    if (!d->stateful) {
+        cg_var_set(v, "MULTI_DEFINES", "");
+        cg_var_set(v, "MULTI_API", "");
+        cg_var_set(v, "MULTI_FUNCS", "");
+        return;
+    }
+    cg_printf(&b, "\n#define %s_STATEFUL    1        /* trained to stream: one LSTM step per new sample */\n"
+                  "#define %s_MACS_PER_SAMPLE %llu  /* multiply-accumulates of one %s_push_sample */",
+              uc, uc, (unsigned long long)(4u * (uint64_t)d->N * (uint64_t)(d->I + d->N) + (uint64_t)d->N), name);
+    cg_var_take(v, "MULTI_DEFINES", &b);
+    cg_printf(&b, "\n\n/* ---- streaming: this model is stateful (edgelstm train --stateful) ----------------\n"
+                  " * It was trained to keep its LSTM state from one sample to the next, so each new sample\n"
+                  " * costs one LSTM step (%s_MACS_PER_SAMPLE MACs) instead of a whole window. The state\n"
+                  " * lives in the %s_state. A window run (%s_predict, _predict_window, _predict_raw,\n"
+                  " * the Edge Impulse header) starts from a zero state and leaves the state after its last\n"
+                  " * row: a warm-up that the stream continues from. */\n\n"
+                  "/* One new raw sample taken at `time`: one LSTM step, and the forecast in %s's units\n"
+                  " * (also in %s_forecast). NaN for a bad argument (NULL, NaN, a state not initialized),\n"
+                  " * and then the state is unchanged. */\n"
+                  "float %s_push_sample(%s_state *s, const float *sample, int64_t time);\n\n"
+                  "/* The same with a normalized row [%s_INPUTS]. */\n"
+                  "float %s_push_normalized(%s_state *s, const float *row);\n\n"
+                  "/* Start a new stream (after a gap in the samples): the LSTM state back to zero. */\n"
+                  "void %s_stream_reset(%s_state *s);\n\n"
+                  "/* Reset the state, then run n raw samples [n][%s_SENSORS] taken at times [n] (NULL when\n"
+                  " * the model has no calendar inputs), oldest first: the forecast after the last is in\n"
+                  " * %s_forecast, and %s_push_sample continues from there. */\n"
+                  "int %s_warm_up(%s_state *s, const float *samples, const int64_t *times, int n);",
+              uc, name, name, d->target, name, name, name, uc, name, name, name, name, uc, name, name, name, name);
+    cg_var_take(v, "MULTI_API", &b);
+    cg_printf(&b, "\nfloat %s_push_sample(%s_state *s, const float *sample, int64_t time)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (!d || (!sample && %s_SENSORS > 0) || elstm_device_push(d, sample, time) != ELSTM_OK) return NAN;\n"
+                  "    return elstm_device_forecast(d);\n"
+                  "}\n\n"
+                  "float %s_push_normalized(%s_state *s, const float *row)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (!d || elstm_device_push_normalized(d, row) != ELSTM_OK) return NAN;\n"
+                  "    return elstm_device_forecast(d);\n"
+                  "}\n\n"
+                  "void %s_stream_reset(%s_state *s)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (d) elstm_device_stream_reset(d);\n"
+                  "}\n\n"
+                  "int %s_warm_up(%s_state *s, const float *samples, const int64_t *times, int n)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (!d) return %s_ERR_ARG;\n"
+                  "    return (int)elstm_device_warm_up(d, samples, times, (int32_t)n);\n"
+                  "}\n",
+              name, name, name, uc, name, name, name, name, name, name, name, name, name, uc);
+    cg_var_take(v, "MULTI_FUNCS", &b);
+}
+
 static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_vars *v)
 {
     cg_buf b = {0};
@@ -993,12 +1064,14 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
     cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static __attribute__((unused))\n#endif");
     if (!d->multi) {
         cg_var_set(v, "MULTI", "");
+        /* a windowed model: the runtime's streaming functions are left out as well */
+        if (!d->stateful)
+            cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static "
+                                      "__attribute__((unused))\n#endif\n#define ELSTM_DEVICE_NO_STREAM");
         cg_var_set(v, "MODEL_BASE", "");
         cg_var_setf(v, "ARENA_MACRO", "%s(%s_STEPS, %s_INPUTS, %s_UNITS)",
                     d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES", uc, uc, uc);
-        cg_var_set(v, "MULTI_DEFINES", "");
-        cg_var_set(v, "MULTI_API", "");
-        cg_var_set(v, "MULTI_FUNCS", "");
+        stream_vars(d, name, uc, v);
         cg_var_set(v, "OUTPUTS_DOC", "");
         cg_var_set(v, "README_OUTPUTS", "");
     } else {

@@ -575,7 +575,9 @@ static elstm_status serialize_float(const elstm_lstm_f32 *m, int32_t steps, cons
     size_t zn = (size_t)(m->n_units > m->n_output ? m->n_units : m->n_output);
     float *zeros = calloc(zn, sizeof *zeros);
     if (!zeros) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory writing the model");
-    graph G = float_graph(m, steps, zeros);
+    /* a stateful model takes one sample per invoke; its state lives in the LSTM's
+     * variable tensors between invokes (metadata "stateful"; `steps` stays its window) */
+    graph G = float_graph(m, meta && meta->stateful ? 1 : steps, zeros);
     st = json || !meta ? serialize_json(&G, json, out, out_len, diag) : serialize(&G, meta, out, out_len, diag);
     free(zeros);
     return st;

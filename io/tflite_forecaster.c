@@ -443,6 +443,12 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
         const elstm_tflite_metadata *md = elstm_tflite_find_metadata(m, ELSTM_META_NAME);
         if (md) {
             st = elstm_meta_from_json((const char *)md->data, md->len, path, &f->meta, diag);
+            if (st == ELSTM_OK && f->meta.stateful && (T != 1 || L.n != 1))
+                st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                                    "the edgelstm metadata describes a stateful model, which takes one sample "
+                                    "per invoke through one LSTM layer, but the model's input is [1,%d,%d] "
+                                    "through %d layer%s", (int)T, (int)f->lstm.n_input, (int)L.n, L.n == 1 ? "" : "s");
+            if (st == ELSTM_OK && f->meta.stateful) T = f->steps = f->meta.steps; /* its window: a warm-up */
             if (st == ELSTM_OK && (f->meta.n_inputs != f->lstm.n_input || f->meta.steps != T))
                 st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
                                     "the edgelstm metadata describes %d inputs x %d steps, but the "

@@ -132,6 +132,12 @@ ELSTM_API void elstm_device_reset(elstm_device *d)
 {
     d->head = 0;
     d->count = 0;
+#if ELSTM_DEVICE_S8
+    if (IS_S8(d->model)) elstm_net_reset_s8(&d->k.s8);
+#endif
+#if ELSTM_DEVICE_F32
+    if (!IS_S8(d->model)) elstm_lstm_reset_f32(&d->k.f32);
+#endif
 }
 
 /* ---- raw sample -> normalized row ------------------------------------------------ */
@@ -284,6 +290,15 @@ ELSTM_API int32_t elstm_device_count(const elstm_device *d)
     return d->count;
 }
 
+/* 1 when some input is computed from the sample's time (TIME_SIN / TIME_COS). */
+static int has_calendar(const elstm_device_model *m)
+{
+    int32_t i;
+    for (i = 0; i < n_inputs(m); i++)
+        if (m->inputs[i].encoding >= ELSTM_ENC_TIME_SIN) return 1;
+    return 0;
+}
+
 /* ---- forecasts ------------------------------------------------------------------- */
 
 static void set_forecast(elstm_device *d, float y_norm)
@@ -394,10 +409,8 @@ ELSTM_API elstm_status elstm_device_predict_raw(elstm_device *d, const float *sa
                                                 const int64_t *times)
 {
     const elstm_device_model *m = d->model;
-    int32_t t, i, timed = 0;
-    for (i = 0; i < n_inputs(m); i++)
-        timed |= m->inputs[i].encoding >= ELSTM_ENC_TIME_SIN;
-    if ((!samples && m->n_sensors > 0) || (!times && timed)) return ELSTM_ERR_ARG;
+    int32_t t;
+    if ((!samples && m->n_sensors > 0) || (!times && has_calendar(m))) return ELSTM_ERR_ARG;
     elstm_device_window_begin(d);
     for (t = 0; t < m->steps; t++) {
         elstm_status st = elstm_device_normalize(m, samples ? samples + (size_t)t * m->n_sensors : NULL,
@@ -420,3 +433,56 @@ ELSTM_API float elstm_device_forecast_normalized(const elstm_device *d)
 {
     return d->y_norm;
 }
+
+/* ---- streaming ------------------------------------------------------------------- */
+/* A windowed model's generated library defines ELSTM_DEVICE_NO_STREAM: it was not trained
+ * to stream, and its translation unit would hold these static functions unused. Streaming
+ * is float32 only (an int8 model is windowed: edgelstm quantize refuses stateful models). */
+#if !defined(ELSTM_DEVICE_NO_STREAM) && ELSTM_DEVICE_F32
+
+ELSTM_API elstm_status elstm_device_push_normalized(elstm_device *d, const float *row)
+{
+    float y;
+    int32_t i;
+    if (!row) return ELSTM_ERR_ARG;
+    if (IS_S8(d->model)) return ELSTM_ERR_UNSUPPORTED;
+    for (i = 0; i < d->model->lstm->n_input; i++)
+        if (!isfinite(row[i])) return ELSTM_ERR_ARG;
+    d->rows = -1; /* a window given row by row is abandoned */
+    elstm_lstm_step_f32(&d->k.f32, row);
+    elstm_dense_f32(&d->k.f32, &y);
+    set_forecast(d, y);
+    return ELSTM_OK;
+}
+
+ELSTM_API elstm_status elstm_device_push(elstm_device *d, const float *sample, int64_t time)
+{
+    elstm_status st = elstm_device_normalize(d->model, sample, time, d->row);
+    if (st != ELSTM_OK) return st;
+    return elstm_device_push_normalized(d, d->row);
+}
+
+ELSTM_API void elstm_device_stream_reset(elstm_device *d)
+{
+    if (!IS_S8(d->model)) elstm_lstm_reset_f32(&d->k.f32);
+    d->rows = -1;
+}
+
+ELSTM_API elstm_status elstm_device_warm_up(elstm_device *d, const float *samples, const int64_t *times,
+                                            int32_t n)
+{
+    const elstm_device_model *m = d->model;
+    int32_t t;
+    if (n < 1 || (!samples && m->n_sensors > 0) || (!times && has_calendar(m))) return ELSTM_ERR_ARG;
+    elstm_device_stream_reset(d);
+    for (t = 0; t < n; t++) {
+        elstm_status st = elstm_device_push(d, samples ? samples + (size_t)t * (size_t)m->n_sensors : NULL,
+                                            times ? times[t] : 0);
+        if (st != ELSTM_OK) {
+            elstm_device_stream_reset(d);
+            return st;
+        }
+    }
+    return ELSTM_OK;
+}
+#endif /* !ELSTM_DEVICE_NO_STREAM */

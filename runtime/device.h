@@ -123,7 +123,7 @@ ELSTM_API elstm_status elstm_device_init(const elstm_device_model *m, void *aren
  * (a zeroed or foreign arena). */
 ELSTM_API elstm_device *elstm_device_of(void *arena);
 
-/* Forget every sample fed (the forecast stays readable). */
+/* Forget every sample fed and the LSTM state (the forecast stays readable). */
 ELSTM_API void elstm_device_reset(elstm_device *d);
 
 /* Raw sample -> normalized model inputs row [n_input] (see the top of this file).
@@ -169,5 +169,29 @@ ELSTM_API elstm_status elstm_device_predict_window_ref(elstm_device *d, const fl
  * NaN before the first forecast. */
 ELSTM_API float elstm_device_forecast(const elstm_device *d);
 ELSTM_API float elstm_device_forecast_normalized(const elstm_device *d);
+
+/* ---- streaming: a stateful model (train --stateful) ----------------------------------
+ * The LSTM state stays in the arena from one sample to the next: one step per new
+ * sample, the forecast from the state after it (what the model was trained for). A
+ * window run (predict, predict_window, predict_raw, window_end) starts from a zero state
+ * and leaves the state after its last row: a warm-up, the stream continues from there.
+ * The ring buffer is not touched. */
+
+#if !defined(ELSTM_DEVICE_NO_STREAM)
+/* One normalized row [n_input]: one step from the state, then the forecast. */
+ELSTM_API elstm_status elstm_device_push_normalized(elstm_device *d, const float *row);
+
+/* One raw sample taken at `time`: normalized, then as elstm_device_push_normalized. */
+ELSTM_API elstm_status elstm_device_push(elstm_device *d, const float *sample, int64_t time);
+
+/* Start a new stream (e.g. after a gap): the LSTM state back to zero. */
+ELSTM_API void elstm_device_stream_reset(elstm_device *d);
+
+/* The state of n raw samples [n][n_sensors] taken at times [n] (NULL when the model has
+ * no calendar inputs), oldest first, from a zero state; the forecast after the last. On a
+ * bad sample the state is reset and the sample's status returned. */
+ELSTM_API elstm_status elstm_device_warm_up(elstm_device *d, const float *samples, const int64_t *times,
+                                            int32_t n);
+#endif
 
 #endif /* EDGELSTM_DEVICE_H */

@@ -57,6 +57,31 @@ elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const fl
     return elstm_forecaster_forecast(&f, x, starts, n, threads, out, diag);
 }
 
+/* The normalized forecasts of the windows at starts of a dataset read with the model's
+ * metadata: a stateful model's sample by sample with the state carried, any other over
+ * its windows (float32 or integer). */
+elstm_status elstm_forecaster_forecast_data(const elstm_forecaster *f, const elstm_dataset *ds, const size_t *starts,
+                                            size_t n, int threads, float *out, elstm_diag *diag)
+{
+    if (ds->meta.stateful) {
+        if (f->dtype != ELSTM_FORECASTER_F32 || f->n_layers > 1)
+            return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, ds->path, 0,
+                                  "a stateful model runs sample by sample as one float32 LSTM layer only");
+        return elstm_stream_forecast_windows(&f->lstm, ds, starts, n, out, diag);
+    }
+    if (f->steps != ds->meta.steps)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0, "the model takes windows of %d steps but the data has %d",
+                              (int)f->steps, ds->meta.steps);
+    return elstm_forecaster_forecast(f, ds->x, starts, n, threads, out, diag);
+}
+
+elstm_status elstm_forecast_data(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts, size_t n,
+                                 int threads, float *out, elstm_diag *diag)
+{
+    elstm_forecaster f = wrap(m, ds->meta.steps);
+    return elstm_forecaster_forecast_data(&f, ds, starts, n, threads, out, diag);
+}
+
 /* Forecasts in the target's units of the windows at starts (float32 or integer models). */
 static elstm_status forecast_units(const elstm_forecaster *f, const elstm_dataset *ds, const size_t *starts,
                                    size_t n, int threads, double *out, elstm_diag *diag)
@@ -69,10 +94,7 @@ static elstm_status forecast_units(const elstm_forecaster *f, const elstm_datase
                               "%zu forecast steps", (int)m->n_input, (int)m->n_output, ds->n_inputs, O);
     float *yn = malloc((n ? n : 1) * O * sizeof *yn);
     if (!yn) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory forecasting %zu windows", n);
-    elstm_status st = f->steps != ds->meta.steps
-                          ? elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0, "the model takes windows of %d steps "
-                                           "but the data has %d", (int)f->steps, ds->meta.steps)
-                          : elstm_forecaster_forecast(f, ds->x, starts, n, threads, yn, diag);
+    elstm_status st = elstm_forecaster_forecast_data(f, ds, starts, n, threads, yn, diag);
     for (size_t k = 0; st == ELSTM_OK && k < n; k++) {
         const float *last = ds->x + elstm_data_last_row(ds, starts[k]) * I;
         for (size_t j = 0; j < O; j++) out[k * O + j] = elstm_meta_forecast(&ds->meta, yn[k * O + j], last);
@@ -320,6 +342,7 @@ static elstm_status eval_sets(const elstm_forecaster *f, const elstm_dataset *co
                  "no seasonal baseline: the interval of %lld s does not divide a day", (long long)iv);
     r->n = p.n;
     r->n_steps = p.O;
+    r->stateful = ds->meta.stateful;
     for (int j = 0; j < p.O; j++) {
         elstm_step_result *sr = &r->step[j];
         sr->lead = elstm_meta_lead(&ds->meta, j);

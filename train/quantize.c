@@ -141,6 +141,10 @@ elstm_status elstm_quantize(const elstm_forecaster *f, const elstm_dataset *ds,
     if (f->dtype != ELSTM_FORECASTER_F32)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
                               "the model is already quantized; quantize its float32 original");
+    if (f->meta.stateful)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
+                              "the model is stateful (train --stateful); the integer scheme covers windowed "
+                              "models only: deploy the float32 model, which streams");
     if (o->act_bits != 8 && o->act_bits != 16)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "%d-bit activations are not a scheme "
                               "(int8 or int16x8)", o->act_bits);

@@ -233,6 +233,9 @@ typedef struct elstm_mcu_result {
     uint64_t instructions_ref;    /* the same with the reference kernel (when opts.reference) */
     double forecast_norm;         /* the forecast the emulated board printed, normalized */
     double forecast_ref_norm;     /* ... with the reference kernel */
+    uint64_t instructions_per_sample; /* a stateful model: one new sample (NAME_push_normalized after
+                                     the window, one LSTM step and the dense layer); a windowed
+                                     model: `instructions` (each new sample costs a whole window) */
     char cc_version[128];         /* first line of the compiler's --version */
     char flags[256];              /* compiler flags used */
 } elstm_mcu_result;

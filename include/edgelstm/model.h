@@ -59,7 +59,10 @@ typedef struct elstm_forecaster {
     int float_io;          /* integer models: the file's input and output are float32 */
     elstm_net_s8 net8;     /* ELSTM_FORECASTER_S8: the runtime model (arrays in `storage`) */
     elstm_net_s16 net16;   /* ELSTM_FORECASTER_S16 */
-    int32_t steps;         /* time steps of the input tensor [1, steps, n_input] */
+    int32_t steps;         /* time steps of the input tensor [1, steps, n_input]; of a stateful
+                              model (meta.stateful, input [1, 1, n_input]) its window, meta.steps:
+                              a window forecast is then the stream's forecast after `steps`
+                              samples from a reset state */
     int has_meta;          /* 1 if the file carried edgelstm metadata */
     elstm_meta meta;       /* valid when has_meta */
     void *storage;         /* owned (weights, aligned); freed by elstm_forecaster_free */
