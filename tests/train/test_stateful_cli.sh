@@ -112,4 +112,8 @@ expect_fail 2 "--stateful with --deterministic is a usage error" $E train "$T/sl
   { case "$ERR" in *"--deterministic does not apply to --stateful"*) [ ! -e "$T/no.tflite" ] &&
       ok "... saying that --deterministic does not apply to --stateful, and no file written" || not_ok "no file (--deterministic)" "";;
     *) not_ok "the sentence (--deterministic)" "$ERR";; esac; }
+# the integer scheme is windowed: quantize refuses a stateful model by name, and writes nothing
+expect_fail 1 "quantize refuses a stateful model" $E quantize "$T/a.tflite" "$T/slice.csv" -o "$T/q.tflite" &&
+  { case "$ERR" in *"stateful"*) [ ! -e "$T/q.tflite" ] && ok "... saying it is stateful, and no file written" ||
+      not_ok "no file (quantize)" "";; *) not_ok "the sentence (quantize)" "$ERR";; esac; }
 done_suite
