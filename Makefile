@@ -30,7 +30,10 @@ FUZZ_SECONDS ?= 60
 NATIVE    ?= 1
 HAVE_AVX2 := $(if $(filter 1,$(NATIVE)),$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo 1))
 HAVE_AVX512 := $(if $(HAVE_AVX2),$(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1))
-ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,) $(if $(HAVE_AVX512),-mavx512f,)
+# The int8 kernel's AVX-512 VNNI variant (vpdpbusd on 512-bit registers) when the CPU has it.
+HAVE_VNNI := $(if $(HAVE_AVX512),$(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512vl /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo 1))
+ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,) $(if $(HAVE_AVX512),-mavx512f,) \
+             $(if $(HAVE_VNNI),-mavx512vnni -mavx512vl -mavx512bw,)
 
 WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wvla -Wformat=2
 CPPFLAGS  := -Iinclude -Iruntime -DELSTM_VERSION=\"$(VERSION)\" -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -60,7 +63,8 @@ LIB_DIRS  := io data train codegen report
 # of a one-layer, one-output model stays exactly what it was.
 RT_DEVICE := $(sort $(wildcard runtime/*.h runtime/*.c))
 RT_MULTI  := $(sort $(wildcard runtime/multi/*.h runtime/multi/*.c))
-RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h
+RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h \
+              include/edgelstm/quant.h include/edgelstm/ops.h
 RT_SRC    := $(sort $(wildcard runtime/*.c runtime/multi/*.c runtime/host/*.c))
 LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
@@ -90,7 +94,7 @@ REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(ASAN)/tests/replay_%,$(REPLAY_SRC))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(patsubst tests/tools/%.c,$(ASAN)/tools/%,$(TOOL_SRC))
 
-.PHONY: all asan tests test demo fuzz bench install uninstall clean deps venv venv-bench check-runtime
+.PHONY: all asan mpi tests test demo fuzz bench install uninstall clean deps venv venv-bench check-runtime
 
 all: $(BUILD)/edgelstm $(SHLIB) $(BUILD)/edgelstm.1
 
@@ -124,6 +128,16 @@ $(BUILD)/edgelstm.1: $(BUILD)/edgelstm
 $(BUILD)/edgelstm: $(CLI_OBJ) $(BUILD)/libedgelstm.a
 	$(CC) $(OPT) $(ARCHFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libedgelstm.a $(LIBS)
 
+# edgelstm-mpi (cli/mpi/): one model trained by MPI processes (docs/engine-mpi.md). A second
+# binary, so that edgelstm itself has no MPI dependency; built by `make mpi` and by
+# `make tests` where mpicc exists (Debian: openmpi-bin libopenmpi-dev, tools/deps.sh).
+MPICC      ?= mpicc
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+MPI_CLI_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+mpi: $(BUILD)/edgelstm-mpi
+$(BUILD)/edgelstm-mpi: cli/mpi/edgelstm_mpi.c cli/cli.h $(MPI_CLI_OBJ) $(BUILD)/libedgelstm.a
+	$(MPICC) $(HOSTSTD) $(OPT) $(WARN) $(ARCHFLAGS) $(CPPFLAGS) -o $@ $< $(MPI_CLI_OBJ) $(BUILD)/libedgelstm.a $(LIBS)
+
 $(ASAN)/libedgelstm.a: $(ART_OBJ) $(ALIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
@@ -134,7 +148,7 @@ $(ASAN)/edgelstm: $(ACLI_OBJ) $(ASAN)/libedgelstm.a
 
 asan: $(ASAN)/edgelstm
 
-tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm all
+tests: $(TEST_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(ASAN)/edgelstm all $(if $(HAVE_MPICC),$(BUILD)/edgelstm-mpi)
 
 # Fuzz targets are also built with gcc + sanitizers and a replay main(), so that
 # `make test` replays their committed corpus (tests/fuzz/corpus/fuzz_NAME/).

@@ -53,7 +53,9 @@ DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WS
 # on the exported windows; train's defaults since issue 17 differ (docs/training.md).
 SEED_RECIPE="--target-mode level --lr-decay 1"
 [ -x "$E" ] || { echo "build first: make" >&2; exit 1; }
-"$PY" -c 'import torch, tensorflow' 2>/dev/null || { echo "install the frameworks first: make venv-bench" >&2; exit 1; }
+# speed compares with PyTorch only; quality with every framework of FRAMEWORKS; stations needs none
+case "$MODE" in speed) mods=torch ;; stations) mods=json ;; *) mods="torch, tensorflow" ;; esac
+"$PY" -c "import $mods" 2>/dev/null || { echo "install the frameworks first: make venv-bench" >&2; exit 1; }
 
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads per framework: $THREADS"
 echo "# data: $(basename "$FILE"), features TEMP,PRES,DEWP,RAIN,WSPM,wd (7 inputs), target TEMP, 168 steps, batch 32, LSTM(128)"

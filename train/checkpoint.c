@@ -41,6 +41,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+uint64_t tr_fnv(uint64_t h, const void *p, size_t n) { return fnv(h, p, n); }
+
 static uint64_t hash_windows(uint64_t h, const elstm_windows *w)
 {
     h = fnv(h, &w->n, sizeof w->n);
@@ -72,6 +74,61 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
     }
     h = hash_windows(h, train);
     return hash_windows(h, val);
+}
+
+/* The windows w[first .. first + n) as a series: their starts relative to the first row
+ * they use, those rows and their targets (so the hash does not depend on where the
+ * series sits in a process's row matrix). */
+static uint64_t hash_series(uint64_t h, const elstm_windows *w, size_t first, size_t n)
+{
+    h = fnv(h, &n, sizeof n);
+    if (n == 0) return h;
+    size_t lo = SIZE_MAX, hi = 0;
+    for (size_t k = first; k < first + n; k++) {
+        if (w->start[k] < lo) lo = w->start[k];
+        if (w->start[k] > hi) hi = w->start[k];
+    }
+    for (size_t k = first; k < first + n; k++) {
+        uint64_t rel = (uint64_t)(w->start[k] - lo);
+        h = fnv(h, &rel, sizeof rel);
+    }
+    const size_t O = (size_t)(w->n_output > 1 ? w->n_output : 1);
+    if (w->target) h = fnv(h, w->target + first * O, n * O * sizeof *w->target);
+    return fnv(h, w->x + lo * (size_t)w->n_input, (hi - lo + (size_t)w->steps) * (size_t)w->n_input * sizeof(float));
+}
+
+elstm_status tr_fingerprint_dist(const elstm_trainer *tr, const elstm_train_dist *d, const elstm_windows *train,
+                                 const elstm_windows *val, uint64_t *fp, elstm_diag *diag)
+{
+    size_t S = (size_t)d->n_series, tf = 0, vf = 0;
+    int64_t *hs = calloc(2 * S, sizeof *hs);
+    if (!hs) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t s = 0; s < S; s++) {
+        size_t vn = d->val_n ? d->val_n[s] : 0;
+        if (!d->mine[s]) continue;
+        uint64_t a = hash_series(0xcbf29ce484222325ULL, train, tf, d->train_n[s]);
+        uint64_t b = hash_series(0xcbf29ce484222325ULL, val, vf, vn);
+        memcpy(&hs[2 * s], &a, sizeof a);
+        memcpy(&hs[2 * s + 1], &b, sizeof b);
+        tf += d->train_n[s];
+        vf += vn;
+    }
+    elstm_status st = d->allreduce ? d->allreduce(d->user, hs, 2 * S, diag) : ELSTM_OK;
+    if (st == ELSTM_OK) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        const elstm_train_opts *o = &tr->opts;
+        int32_t ints[5] = {tr->N, tr->I, tr->T, o->batch, d->n_series};
+        double dbl[4] = {o->lr, o->beta1, o->beta2, o->epsilon};
+        double more[5] = {tr->O, o->clip_norm, o->lr_factor, o->lr_patience, o->min_lr};
+        h = fnv(h, "distributed", 11);
+        h = fnv(h, ints, sizeof ints);
+        h = fnv(h, dbl, sizeof dbl);
+        h = fnv(h, more, sizeof more);
+        h = fnv(h, &o->seed, sizeof o->seed);
+        *fp = fnv(h, hs, 2 * S * sizeof *hs);
+    }
+    free(hs);
+    return st;
 }
 
 elstm_status tr_ckpt_serialize(const elstm_trainer *tr, uint64_t fp, uint8_t **out, size_t *out_len, elstm_diag *diag)

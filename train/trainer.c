@@ -84,8 +84,10 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     tr->lr = o->lr;
     tr->grad_scale = 1.0f;
     tr->slice_max = ((size_t)o->batch + (size_t)tr->P - 1) / (size_t)tr->P;
+    tr->slice_cap = tr->slice_max;
+    if (tr->slice_cap < TR_UNIT) tr->slice_cap = (size_t)o->batch < TR_UNIT ? (size_t)o->batch : TR_UNIT;
     tr_layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I, (size_t)tr->O);
-    size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_max;
+    size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_cap;
     size_t K1 = N + (size_t)tr->I, K1P = (K1 + 15) / 16 * 16;
     tr->params = tr_falloc(tot);
     tr->grad = tr_falloc(tot);
@@ -148,12 +150,14 @@ void elstm_trainer_free(elstm_trainer *tr)
     for (int p = 0; tr->wk && p < tr->P; p++) {
         worker *w = &tr->wk[p];
         free(w->grad); free(w->hx); free(w->hlast); free(w->dw); free(w->z); free(w->c); free(w->tc);
-        free(w->dh); free(w->dc); free(w->y);
+        free(w->dh); free(w->dc); free(w->y); free(w->gq);
     }
+    free(tr->gsum);
     free(tr->wk);
     free(tr->params); free(tr->grad); free(tr->m); free(tr->v); free(tr->best);
     free(tr->wcat); free(tr->wcat_p); free(tr->whp_b);
     free(tr->hist);
+    free(tr->seq_dy); free(tr->seq_start);
     free(tr);
 }
 
@@ -185,7 +189,7 @@ void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res
     out->batch = o->batch;
     out->epochs = o->epochs;
     out->patience = o->patience;
-    out->threads = o->threads;
+    out->threads = tr->exact ? 1 : o->threads; /* exact sums: the weights 1 thread gives */
     out->lr = o->lr;
     out->seed = o->seed;
     out->epochs_run = tr->epochs_done;
