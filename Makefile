@@ -30,7 +30,10 @@ FUZZ_SECONDS ?= 60
 NATIVE    ?= 1
 HAVE_AVX2 := $(if $(filter 1,$(NATIVE)),$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo 1))
 HAVE_AVX512 := $(if $(HAVE_AVX2),$(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo 1))
-ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,) $(if $(HAVE_AVX512),-mavx512f,)
+# The int8 kernel's AVX-512 VNNI variant (vpdpbusd on 512-bit registers) when the CPU has it.
+HAVE_VNNI := $(if $(HAVE_AVX512),$(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512vl /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo 1))
+ARCHFLAGS := $(if $(HAVE_AVX2),-mavx2 -mfma -mf16c,) $(if $(HAVE_AVX512),-mavx512f,) \
+             $(if $(HAVE_VNNI),-mavx512vnni -mavx512vl -mavx512bw,)
 
 WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wvla -Wformat=2
 CPPFLAGS  := -Iinclude -Iruntime -DELSTM_VERSION=\"$(VERSION)\" -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -60,7 +63,8 @@ LIB_DIRS  := io data train codegen report
 # of a one-layer, one-output model stays exactly what it was.
 RT_DEVICE := $(sort $(wildcard runtime/*.h runtime/*.c))
 RT_MULTI  := $(sort $(wildcard runtime/multi/*.h runtime/multi/*.c))
-RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h
+RT_HEADERS := include/edgelstm/status.h include/edgelstm/lstm.h include/edgelstm/encoding.h \
+              include/edgelstm/quant.h include/edgelstm/ops.h
 RT_SRC    := $(sort $(wildcard runtime/*.c runtime/multi/*.c runtime/host/*.c))
 LIB_SRC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC   := $(sort $(wildcard cli/*.c))

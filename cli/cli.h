@@ -153,7 +153,7 @@ extern const cli_opt cli_train_opts[];   /* --threads (with cli_model_opts: what
 
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_backtest, cli_cmd_eval, cli_cmd_predict,
     cli_cmd_inspect, cli_cmd_run, cli_cmd_deploy, cli_cmd_profile, cli_cmd_bench, cli_cmd_report, cli_cmd_adopt,
-    cli_cmd_fleet;
+    cli_cmd_quantize, cli_cmd_fleet;
 
 /* Write the HTML report of a model on a data file (cmd_report.c; `train --report` too):
  * messages on stderr, the --json summary on stdout when `json`. `option` names `out` in

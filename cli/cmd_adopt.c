@@ -27,6 +27,14 @@ static const char *base_name(const char *p)
     return b ? b + 1 : p;
 }
 
+/* The input gate's input weights of the first layer (float32, or the integer model's int8). */
+static const void *first_weights(const elstm_forecaster *f)
+{
+    return f->dtype == ELSTM_FORECASTER_S8    ? (const void *)f->net8.lstm.q.wx[0]
+           : f->dtype == ELSTM_FORECASTER_S16 ? (const void *)f->net16.lstm.q.wx[0]
+                                              : (const void *)f->layers[0].wx[0];
+}
+
 /* The data's inputs, "TEMP, PRES, wd_sin, ..." */
 static void inputs_text(const elstm_meta *m, char *buf, size_t n)
 {
@@ -47,7 +55,7 @@ static elstm_status check_forecasts(const char *data_path, const elstm_forecaste
     elstm_status st = elstm_data_load_meta(data_path, &f->meta, &ds, diag);
     if (st != ELSTM_OK) return st;
     int split = ds.n_win[ELSTM_SPLIT_TEST] ? ELSTM_SPLIT_TEST : ds.n_win[ELSTM_SPLIT_VAL] ? ELSTM_SPLIT_VAL : -1;
-    if (split >= 0) st = elstm_eval_split(&f->lstm, &ds, split, cli_default_threads(), r, diag);
+    if (split >= 0) st = elstm_forecaster_eval(f, &ds, split, cli_default_threads(), r, diag);
     elstm_data_free(&ds);
     return st;
 }
@@ -132,8 +140,9 @@ static int run(cli_ctx *ctx)
         rc = cli_fail(st, &diag);
         goto out;
     }
-    if (!g.has_meta || g.steps != f.steps || g.n_layers != f.n_layers ||
-        memcmp(g.layers[0].wx[0], f.layers[0].wx[0], (size_t)f.lstm.n_units * (size_t)I * sizeof(float)) != 0) {
+    if (!g.has_meta || g.steps != f.steps || g.n_layers != f.n_layers || g.dtype != f.dtype ||
+        memcmp(first_weights(&g), first_weights(&f), (size_t)f.lstm.n_units * (size_t)I *
+                                                          (f.dtype == ELSTM_FORECASTER_F32 ? sizeof(float) : 1)) != 0) {
         rc = cli_error("%s: internal error: the adopted model does not read back as the original", out);
         goto out;
     }

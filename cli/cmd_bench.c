@@ -33,6 +33,17 @@ static const cli_opt *const groups[] = {bench_opts, cli_json_opt, NULL};
 #define KERNEL_NAME "generic"
 #endif
 
+/* the int8 LSTM kernel of this build (edgelstm/quant.h) */
+#if defined(ELSTM_S8_KERNEL_VNNI)
+#define S8_KERNEL_NAME "s8-vnni"
+#elif defined(ELSTM_S8_KERNEL_AVX2)
+#define S8_KERNEL_NAME "s8-avx2"
+#elif defined(ELSTM_S8_KERNEL_DSP)
+#define S8_KERNEL_NAME "s8-dsp"
+#else
+#define S8_KERNEL_NAME "s8-generic"
+#endif
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -41,8 +52,11 @@ static int cmp_double(const void *a, const void *b)
 
 /* One window, on the pool when there is one, or one run of a graph executor. */
 typedef struct bench_run {
+    int32_t dtype;                 /* ELSTM_FORECASTER_* */
     elstm_lstm_ctx_f32 ctx[ELSTM_MAX_LAYERS];
     int32_t n_layers;
+    elstm_net_ctx_s8 net8;
+    elstm_net_ctx_s16 net16;
     elstm_infer_pool *pool;
     elstm_tflite_exec *exec;
     const float *x;
@@ -56,6 +70,8 @@ static double run_once(bench_run *b)
     double t0 = elstm_now_s();
     if (b->exec) elstm_tflite_exec_run(b->exec, b->x, b->nx, NULL);
     else if (b->pool) elstm_infer_pool_window(b->pool, b->x, b->steps, b->y, NULL);
+    else if (b->dtype == ELSTM_FORECASTER_S8) elstm_net_window_s8(&b->net8, b->x, b->steps, b->y);
+    else if (b->dtype == ELSTM_FORECASTER_S16) elstm_net_window_s16_ref(&b->net16, b->x, b->steps, b->y);
     else if (b->n_layers > 1) elstm_lstm_stack_window_f32(b->ctx, b->n_layers, b->x, b->steps, b->y);
     else elstm_lstm_window_f32(&b->ctx[0], b->x, b->steps, b->y);
     return elstm_now_s() - t0;
@@ -93,7 +109,7 @@ static void latency_ms(const double *t, long runs, double *tmin, double *tmed, d
     *tmax = t[runs - 1] * 1e3;
 }
 
-/* A graph that is not a forecaster (e.g. a classifier, an int8 model): the executor that
+/* A graph that is not a forecaster (e.g. a classifier): the executor that
  * `edgelstm run` uses, one thread. */
 static int bench_graph(const char *path, long threads, long runs, int json)
 {
@@ -172,10 +188,17 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
     double tmin, tmed, tmax;
     latency_ms(t, runs, &tmin, &tmed, &tmax);
     const double gmacs = macs / (tmed * 1e-3) / 1e9;
+    const char *kernel = f->dtype == ELSTM_FORECASTER_S8    ? S8_KERNEL_NAME
+                         : f->dtype == ELSTM_FORECASTER_S16 ? "s16-ref"
+                                                            : KERNEL_NAME;
+    const char *dtype = f->dtype == ELSTM_FORECASTER_S8    ? "int8"
+                        : f->dtype == ELSTM_FORECASTER_S16 ? "int16x8"
+                                                           : "float32";
     if (json) {
         json_t *o = json_object(), *lat = json_object(), *out = json_array();
         json_object_set_new(o, "model", json_string(path));
-        json_object_set_new(o, "kernel", json_string(KERNEL_NAME));
+        json_object_set_new(o, "kernel", json_string(kernel));
+        json_object_set_new(o, "dtype", json_string(dtype));
         json_object_set_new(o, "threads", json_integer(threads));
         json_object_set_new(o, "runs", json_integer(runs));
         json_object_set_new(o, "steps", json_integer(f->steps));
@@ -195,10 +218,10 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
     }
     char layers[32] = "";
     if (f->n_layers > 1) snprintf(layers, sizeof layers, " (+%d stacked)", (int)f->n_layers - 1);
-    printf("model:    %s (LSTM %d units%s, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
-           (int)m->n_units, layers, (int)m->n_input, (int)f->steps, (int)top->n_output,
+    printf("model:    %s (%s LSTM %d units%s, %d inputs x %d steps, %d output%s; %.2f M MAC per window)\n", path,
+           dtype, (int)m->n_units, layers, (int)m->n_input, (int)f->steps, (int)top->n_output,
            top->n_output == 1 ? "" : "s", macs / 1e6);
-    printf("kernel:   %s, %d thread%s, batch 1\n", KERNEL_NAME, threads, threads == 1 ? "" : "s");
+    printf("kernel:   %s, %d thread%s, batch 1\n", kernel, threads, threads == 1 ? "" : "s");
     printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, runs);
     printf("speed:    %.1f GMAC/s (median)\n", gmacs);
     return 0;
@@ -220,8 +243,10 @@ static int run(cli_ctx *ctx)
 
     const elstm_lstm_f32 *m = &f.lstm;
     const size_t nx = (size_t)f.steps * (size_t)m->n_input;
-    const size_t arena_bytes = elstm_lstm_stack_arena_size_f32(f.layers, f.n_layers);
-    bench_run b = {.steps = f.steps, .n_layers = f.n_layers};
+    const size_t arena_bytes = f.dtype == ELSTM_FORECASTER_S8    ? elstm_net_arena_size_s8(&f.net8)
+                               : f.dtype == ELSTM_FORECASTER_S16 ? elstm_net_arena_size_s16(&f.net16)
+                                                                 : elstm_lstm_stack_arena_size_f32(f.layers, f.n_layers);
+    bench_run b = {.steps = f.steps, .n_layers = f.n_layers, .dtype = f.dtype};
     float *x = malloc(nx * sizeof(float)), *y = calloc((size_t)elstm_forecaster_top(&f)->n_output + 1, sizeof(float));
     void *arena = malloc(arena_bytes);
     double *t = malloc(MAX_RUNS * sizeof(double));
@@ -233,8 +258,15 @@ static int run(cli_ctx *ctx)
     fill_input(x, nx);
     b.x = x;
     b.y = y;
-    if ((st = elstm_lstm_stack_init_f32(b.ctx, f.layers, f.n_layers, arena, arena_bytes)) != ELSTM_OK) {
+    st = f.dtype == ELSTM_FORECASTER_S8    ? elstm_net_init_s8(&b.net8, &f.net8, arena, arena_bytes)
+         : f.dtype == ELSTM_FORECASTER_S16 ? elstm_net_init_s16(&b.net16, &f.net16, arena, arena_bytes)
+                                           : elstm_lstm_stack_init_f32(b.ctx, f.layers, f.n_layers, arena, arena_bytes);
+    if (st != ELSTM_OK) {
         rc = cli_fail(st, NULL);
+        goto out;
+    }
+    if (threads > 1 && f.dtype != ELSTM_FORECASTER_F32) {
+        rc = cli_error("%s: --threads splits a float32 forecaster's steps; a quantized one runs on one thread", path);
         goto out;
     }
     if (threads > 1 && f.n_layers > 1) {
@@ -271,9 +303,11 @@ const cli_command cli_cmd_bench = {
     "least 20, or exactly --runs N). With --threads N the units of every time step are\n"
     "split across N threads (the result is the same). Reports the minimum, median and\n"
     "maximum latency in milliseconds and the speed in multiply-accumulates per second.\n"
-    "A model that is not a forecaster but that 'edgelstm run' supports (a classifier, an\n"
-    "int8 model) is timed with the same graph executor as run, on one thread.\n"
-    "--json keys: latency_ms {min, median, max}, runs, threads, kernel, macs, gmac_per_s,\n"
-    "model, steps, inputs, units, outputs, output.",
+    "A quantized forecaster (edgelstm quantize) is timed with the runtime's integer kernels\n"
+    "(the fast int8 kernel of this build), one thread. A model that is not a forecaster but\n"
+    "that 'edgelstm run' supports (a classifier) is timed with the same graph executor as\n"
+    "run, on one thread.\n"
+    "--json keys: latency_ms {min, median, max}, runs, threads, kernel, dtype, macs,\n"
+    "gmac_per_s, model, steps, inputs, units, layers, outputs, output.",
     1, 1, groups, run,
 };

@@ -136,17 +136,18 @@ static int run(cli_ctx *ctx)
         elstm_forecaster_free(&f);
         return rc;
     }
-    elstm_codegen_model m = {f.layers, f.steps, f.has_meta ? &f.meta : NULL, model_path, crc, f.n_layers};
+    elstm_codegen_model m;
     o.sample = window;
     o.sample_note = window ? note : NULL;
-    st = elstm_codegen_write(&m, &o, out, &diag);
+    st = elstm_codegen_model_of(&f, model_path, crc, &m, &diag);
+    if (st == ELSTM_OK) st = elstm_codegen_write(&m, &o, out, &diag);
     if (st != ELSTM_OK) {
         rc = cli_fail(st, &diag);
     } else {
         elstm_model_figures fig;
-        elstm_model_figures_of(&f, &fig);
+        elstm_codegen_figures(&m, &fig);
         char what[160];
-        if (f.n_layers == 1 && f.lstm.n_output == 1) snprintf(what, sizeof what, "LSTM(%d)", (int)f.lstm.n_units);
+        if (f.n_layers == 1 && f.lstm.n_output == 1 && !m.net8) snprintf(what, sizeof what, "LSTM(%d)", (int)f.lstm.n_units);
         else elstm_forecaster_text(&f, what, sizeof what);
         printf("%s: %s library '%s': %s, %d steps x %d inputs, %llu bytes of weights (flash), "
                "%llu bytes of RAM, %s example window\n",

@@ -44,6 +44,7 @@ void *cli_eval_json(const elstm_eval_result *r)
     if (r->seasonal_ok && r->seasonal.n != r->n)
         json_object_set_new(json_object_get(o, "seasonal"), "n", json_integer((json_int_t)r->seasonal.n));
     if (r->note[0]) json_object_set_new(o, "note", json_string(r->note));
+    if (r->stateful) json_object_set_new(o, "stateful", json_true());
     /* multi-step models: every step; models with intervals: their coverage (one-output
      * models without intervals print what they printed before these keys existed) */
     if (r->n_steps > 1 || r->n_intervals > 0) {
@@ -101,7 +102,8 @@ static void print_steps(FILE *f, const elstm_eval_result *r)
 void cli_eval_print(FILE *f, const elstm_eval_result *r, const char *target)
 {
     fprintf(f, "%s split: %zu windows, errors in %s's units%s\n", r->split, r->n, target,
-            r->n_steps > 1 ? " (mean over the steps)" : "");
+            r->stateful ? " (stateful: one step per sample, the state carried)"
+            : r->n_steps > 1 ? " (mean over the steps)" : "");
     fprintf(f, "  %-12s %10s %10s %8s\n", "forecast", "MAE", "RMSE", "R^2");
     fprintf(f, "  %-12s %10.4f %10.4f %8.4f\n", "model", r->model.mae, r->model.rmse, r->model.r2);
     fprintf(f, "  %-12s %10.4f %10.4f\n", "persistence", r->persistence.mae, r->persistence.rmse);
@@ -203,7 +205,7 @@ static int run(cli_ctx *ctx)
     for (int i = 0; i < nf; i++) sets[i] = &ds[i];
     json_t *files = nf > 1 ? json_array() : NULL;
     for (int i = 0; nf > 1 && i < nf; i++) { /* each file, then all of them */
-        elstm_status s = elstm_eval_split(&f.lstm, &ds[i], split, cli_default_threads(), r, &diag);
+        elstm_status s = elstm_forecaster_eval(&f, &ds[i], split, cli_default_threads(), r, &diag);
         if (s != ELSTM_OK) {
             json_decref(files);
             rc = cli_fail(s, &diag);
@@ -219,7 +221,7 @@ static int run(cli_ctx *ctx)
             printf("\n");
         }
     }
-    elstm_status s = elstm_eval_sets(&f.lstm, sets, nf, split, cli_default_threads(), r, &diag);
+    elstm_status s = elstm_forecaster_eval_sets(&f, sets, nf, split, cli_default_threads(), r, &diag);
     if (s != ELSTM_OK) {
         json_decref(files);
         rc = cli_fail(s, &diag);

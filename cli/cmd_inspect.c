@@ -352,6 +352,18 @@ static void print_text(const char *path, const elstm_tflite_model *m, const char
     }
 }
 
+/* A stateful model (edgelstm metadata "stateful"): how to run it, and where its state is. */
+static void print_stateful(const elstm_tflite_model *m)
+{
+    const elstm_tflite_subgraph *sg = &m->subgraphs[0];
+    char e1[256];
+    printf("\nstateful: one sample per invoke; the LSTM's state stays in its variable tensors");
+    for (int32_t t = 0, k = 0; t < sg->n_tensors; t++)
+        if (sg->tensors[t].is_variable) printf("%s%s", k++ ? ", " : " (", cli_escape(sg->tensors[t].name, e1, sizeof e1));
+    printf(") from one invoke to the next: feed the samples in time order and reset the variables "
+           "to start a new stream\n");
+}
+
 static int run(cli_ctx *ctx)
 {
     const char *path = ctx->pos[0];
@@ -378,14 +390,17 @@ static int run(cli_ctx *ctx)
     elstm_meta *meta = md ? malloc(sizeof *meta) : NULL;
     if (md && (!meta || elstm_meta_from_json((const char *)md->data, md->len, NULL, meta, &md_diag) != ELSTM_OK))
         meta_error = md_diag.msg[0] ? md_diag.msg : "out of memory";   /* the file is named above */
+    const int stateful = meta && !meta_error && meta->stateful;
     free(meta);
     int rc = 0;
     if (cli_has(ctx, "--json")) {
         json_t *o = model_json(m, refusal);
         if (o && meta_error) json_object_set_new(o, "metadata_error", json_string(meta_error));
+        if (o) json_object_set_new(o, "stateful", json_boolean(stateful));
         rc = cli_print_json(o);
     } else {
         print_text(path, m, refusal, meta_error);
+        if (stateful) print_stateful(m);
     }
     elstm_tflite_free(m);
     return rc;
@@ -400,8 +415,9 @@ const cli_command cli_cmd_inspect = {
     "them), signatures and metadata (edgelstm's own entry pretty-printed), and whether\n"
     "edgelstm can run the graph. A WHILE loop (how Keras 3 files hold recurrent layers)\n"
     "is described by what its body computes: an LSTM that edgelstm runs, or what it\n"
-    "looks like (GRU, Bidirectional, ...) and why not. --json keys: ops, inputs, outputs,\n"
-    "params, metadata, plus version, description, operators, tensors, signatures, loops,\n"
-    "runnable, unsupported.",
+    "looks like (GRU, Bidirectional, ...) and why not. A stateful model (train --stateful)\n"
+    "is said to be one, with the variable tensors that keep its state between invokes.\n"
+    "--json keys: ops, inputs, outputs, params, metadata, plus version, description,\n"
+    "operators, tensors, signatures, loops, runnable, unsupported, stateful.",
     1, 1, groups, run,
 };

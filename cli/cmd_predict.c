@@ -206,7 +206,7 @@ static int run(cli_ctx *ctx)
             goto done;
         }
     }
-    elstm_status s = elstm_forecast_windows(&f.lstm, ds.meta.steps, ds.x, starts, n, cli_default_threads(), yn, &diag);
+    elstm_status s = elstm_forecaster_forecast_data(&f, &ds, starts, n, cli_default_threads(), yn, &diag);
     if (s != ELSTM_OK) { rc = cli_fail(s, &diag); goto done; }
     for (size_t k = 0; k < n; k++) {
         const float *lastrow = ds.x + elstm_data_last_row(&ds, starts[k]) * (size_t)ds.n_inputs;

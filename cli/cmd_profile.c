@@ -89,9 +89,13 @@ static int run(cli_ctx *ctx)
     elstm_status st = elstm_codegen_load(path, &f, &crc, &diag);
     if (st != ELSTM_OK) return cli_fail(st, &diag);
 
+    elstm_codegen_model m;
+    if ((st = elstm_codegen_model_of(&f, path, crc, &m, &diag)) != ELSTM_OK) {
+        elstm_forecaster_free(&f);
+        return cli_fail(st, &diag);
+    }
     elstm_model_figures fig;
-    elstm_model_figures_of(&f, &fig);
-    elstm_codegen_model m = {f.layers, f.steps, f.has_meta ? &f.meta : NULL, path, crc, f.n_layers};
+    elstm_codegen_figures(&m, &fig);
     elstm_mcu_opts mo = {cli_has(ctx, "--reference"), cli_has(ctx, "--c-kernel"), opt, cli_get(ctx, "--keep"), 0,
                          core == &cores[1] ? ELSTM_MCU_ESP32 : ELSTM_MCU_CORTEX_M4F};
     elstm_mcu_result r;
@@ -111,6 +115,7 @@ static int run(cli_ctx *ctx)
     }
     free(x);
     free(y);
+    const int stateful = f.has_meta && f.meta.stateful;
     const double per_mac = r.measured ? (double)r.instructions / (double)fig.macs : NAN;
     const double ms = r.measured ? (double)r.instructions * cpi / (mhz * 1e3) : NAN;
     int rc = 0;
@@ -126,6 +131,7 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "steps", json_integer(f.steps));
         json_object_set_new(o, "macs", json_integer((json_int_t)fig.macs));
         json_object_set_new(o, "weight_bytes", json_integer((json_int_t)fig.weight_bytes));
+        json_object_set_new(o, "dtype", json_string(m.net8 ? "int8" : "float32"));
         json_object_set_new(o, "arena_bytes", json_integer((json_int_t)fig.arena_bytes));
         json_object_set_new(o, "cross_compiler", json_boolean(r.have_cc));
         json_object_set_new(o, "emulator", json_boolean(r.have_qemu));
@@ -134,6 +140,9 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "code_bytes", r.have_cc ? json_integer((json_int_t)r.code_bytes) : json_null());
         json_object_set_new(o, "instructions", r.measured ? json_integer((json_int_t)r.instructions) : json_null());
         json_object_set_new(o, "instructions_per_mac", r.measured ? json_real(per_mac) : json_null());
+        json_object_set_new(o, "stateful", json_boolean(stateful));
+        json_object_set_new(o, "instructions_per_sample",
+                            r.measured ? json_integer((json_int_t)r.instructions_per_sample) : json_null());
         if (mo.reference) {
             json_object_set_new(o, "instructions_ref", r.measured ? json_integer((json_int_t)r.instructions_ref) : json_null());
             json_object_set_new(o, "instructions_per_mac_ref",
@@ -155,7 +164,8 @@ static int run(cli_ctx *ctx)
         printf("%s: %s, %d steps x %d inputs\n", path, elstm_forecaster_text(&f, what, sizeof what), (int)f.steps,
                (int)f.lstm.n_input);
         printf("  multiply-accumulates  %s per forecast\n", elstm_count_format(fig.macs, a, sizeof a));
-        printf("  weights (flash)       %s bytes, float32\n", elstm_count_format(fig.weight_bytes, a, sizeof a));
+        printf("  weights (flash)       %s bytes, %s\n", elstm_count_format(fig.weight_bytes, a, sizeof a),
+               m.net8 ? "int8 weights, int32 biases (TFLite's integer scheme)" : "float32");
         printf("  RAM (state, ring)     %s bytes (the generated library's NAME_ARENA_BYTES)\n",
                elstm_count_format(fig.arena_bytes, a, sizeof a));
         if (r.have_cc)
@@ -166,6 +176,13 @@ static int run(cli_ctx *ctx)
         if (r.measured) {
             printf("  emulated %-12s %s instructions per forecast = %.3f per MAC (%s)%s\n", core->label,
                    elstm_count_format(r.instructions, a, sizeof a), per_mac, core->emulator, mo.c_kernel ? ", C kernel" : "");
+            if (stateful)
+                printf("  per new sample        %s instructions (stateful: NAME_push_sample, one LSTM step) = 1/%.1f "
+                       "of the window's\n", elstm_count_format(r.instructions_per_sample, b, sizeof b),
+                       (double)r.instructions / (double)r.instructions_per_sample);
+            else
+                printf("  per new sample        the whole window (a windowed model; train --stateful makes one that "
+                       "streams)\n");
             if (mo.reference)
                 printf("  reference kernel      %s instructions per forecast = %.3f per MAC\n",
                        elstm_count_format(r.instructions_ref, b, sizeof b), (double)r.instructions_ref / (double)fig.macs);

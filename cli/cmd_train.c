@@ -35,6 +35,7 @@ const cli_opt cli_train_opts[] = {
 };
 static const cli_opt run_opts[] = {
     {"--resume", NULL, NULL, "continue an interrupted run from MODEL.tflite.ckpt"},
+    {"--stateful", NULL, NULL, "a streaming model: one LSTM step per new sample, the state kept (--batch streams, chunks of --steps)"},
     {"--deterministic", NULL, NULL, "exact gradient sums: the same model for any --threads (and as edgelstm-mpi)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
@@ -176,9 +177,11 @@ static int env_int(const char *name)
  * not an input, not a file of another kind unless --force), and --resume has its
  * checkpoint. Fills ckpt with MODEL.ckpt. Returns 0 or the exit status (message printed). */
 static int check_outputs(const cli_ctx *ctx, const char *out, const char *exp, const char *report, int resume,
-                         const char **inputs, char *ckpt, size_t ckpt_size)
+                         char *ckpt, size_t ckpt_size)
 {
     const int force = cli_has(ctx, "--force");
+    const char *inputs[CLI_MAX_POS + 1] = {NULL};   /* every input file, NULL-ended */
+    for (int i = 0; i < ctx->npos && i < CLI_MAX_POS; i++) inputs[i] = ctx->pos[i];
     int rc;
     if (exp) {
         elstm_output_rules r = {"--export-windows", inputs, force, 0, 1, is_windows_file, "a windows file edgelstm wrote"};
@@ -354,25 +357,22 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     if (!out && !exp) return cli_usage_error(ctx, "-o MODEL.tflite is required");
     if (!cli_get(ctx, "--target")) return cli_usage_error(ctx, "--target COL is required: the column to forecast");
     if (exp && nf > 1) return cli_usage_error(ctx, "--export-windows writes the windows of one file");
+    if (cli_has(ctx, "--stateful") && cli_has(ctx, "--deterministic"))
+        return cli_usage_error(ctx, "--deterministic does not apply to --stateful: a stateful model trains its "
+                                    "chunks in order, in one process (use one of the two)");
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
-    /* the windows file holds the values: a default (auto) target mode exports them as level */
-    if (exp && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
+    /* the windows file holds the values, and a stateful model forecasts the value: a
+     * default (auto) target mode is level for both */
+    if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
     elstm_train_opts topts;
     if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
     cli_levels lv;
     if ((rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv))) return rc;
 
     /* outputs first: nothing is worth computing for a file that may not be written */
-    const char **inputs = calloc((size_t)nf + 1, sizeof *inputs);   /* every input file, NULL-ended */
-    if (!inputs) return cli_error("out of memory");
-    for (int i = 0; i < nf; i++) inputs[i] = ctx->pos[i];
-    if ((rc = check_outputs(ctx, out, exp, report, resume, inputs, ckpt, sizeof ckpt))) {
-        free(inputs);
-        return rc;
-    }
-    free(inputs);
+    if ((rc = check_outputs(ctx, out, exp, report, resume, ckpt, sizeof ckpt))) return rc;
 
     elstm_diag diag;
     elstm_diag_clear(&diag);
@@ -404,21 +404,15 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
                        ds[0].path, ds[0].rows, ds[0].meta.steps, ds[0].meta.horizon, 100.0 * ds[0].meta.split_train);
         goto done;
     }
-    if (nf == 1) {
-        if ((s = elstm_windows_for_split(&ds[0], ELSTM_SPLIT_TRAIN, &wtr, &diag)) == ELSTM_OK)
-            s = elstm_windows_for_split(&ds[0], ELSTM_SPLIT_VAL, &wva, &diag);
-    } else {
-        const elstm_dataset **sets = malloc((size_t)nf * sizeof *sets);
-        if (!sets) {
-            rc = cli_error("out of memory");
-            goto done;
-        }
-        for (int i = 0; i < nf; i++) sets[i] = &ds[i];
-        if ((s = elstm_windows_for_sets(sets, nf, ELSTM_SPLIT_TRAIN, &wtr, NULL, &diag)) == ELSTM_OK)
-            s = elstm_windows_for_sets(sets, nf, ELSTM_SPLIT_VAL, &wva, NULL, &diag);
-        free(sets);
+    const int stateful = cli_has(ctx, "--stateful");
+    if (stateful && (nf > 1 || elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL ||
+                     lv.n > 0)) {
+        rc = cli_usage_error(ctx, "--stateful trains a one-output model of the value on one file "
+                                  "(--horizons 1 --target-mode level, no --intervals)");
+        goto done;
     }
-    if (s != ELSTM_OK) {
+    ds[0].meta.stateful = stateful;
+    if ((s = elstm_windows_for_fit(ds, nf, &wtr, &wva, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
         goto done;
     }
@@ -432,16 +426,24 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     pr.epoch_seconds = json_array();
     char series[48] = "";
     if (nf > 1) snprintf(series, sizeof series, " of %d series", nf);
-    fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows%s of %d steps x %d inputs (validation %zu, "
-                    "test %zu), batch %d, %d thread%s%s\n",
-            topts.units, topts.outputs, wtr.n, series, ds[0].meta.steps, ds[0].n_inputs, wva.n, ntest, topts.batch,
-            topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+    if (stateful)
+        fprintf(stderr, "Training a stateful LSTM(%d) + Dense(1) on the %zu rows of the training split, %d inputs, "
+                        "as up to %d streams in chunks of %d steps (validation %zu windows, test %zu), %d thread%s%s\n",
+                topts.units, ds[0].split_end[ELSTM_SPLIT_TRAIN], ds[0].n_inputs, topts.batch, ds[0].meta.steps, wva.n,
+                ntest, topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+    else
+        fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows%s of %d steps x %d inputs (validation %zu, "
+                        "test %zu), batch %d, %d thread%s%s\n",
+                topts.units, topts.outputs, wtr.n, series, ds[0].meta.steps, ds[0].n_inputs, wva.n, ntest, topts.batch,
+                topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
     catch_signals(1);
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
     elstm_train_result res;
     elstm_meta meta = ds[0].meta; /* shared by every series */
     progress_start(&pr, out, &meta, &wtr, wva.n > 0, resume);
-    if (cli_has(ctx, "--deterministic")) { /* every series here: elstm-mpi's training in one process */
+    if (stateful) {
+        s = elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag);
+    } else if (cli_has(ctx, "--deterministic")) { /* every series here: elstm-mpi's training in one process */
         size_t *counts = calloc(2 * (size_t)nf, sizeof *counts);
         unsigned char *all = malloc((size_t)nf);
         if (!counts || !all) {
@@ -500,6 +502,9 @@ const cli_command cli_cmd_train = {
     "change from the last value; --intervals 80,95 adds split-conformal prediction\n"
     "intervals from the validation residuals. Several FILEs train one model over all of\n"
     "them (same columns, one scaler, no window crosses from one file into another).\n"
+    "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
+    "its state: truncated back-propagation through time over --batch parallel streams of\n"
+    "the training split in chunks of --steps samples, the state carried between chunks.\n"
     "See docs/training.md.",
     1, CLI_MAX_POS, groups, run,
 };

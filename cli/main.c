@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_cmd_data,    &cli_cmd_train, &cli_cmd_backtest, &cli_cmd_eval, &cli_cmd_predict, &cli_cmd_inspect,
+    &cli_cmd_data,    &cli_cmd_train, &cli_cmd_backtest, &cli_cmd_eval, &cli_cmd_quantize, &cli_cmd_predict, &cli_cmd_inspect,
     &cli_cmd_run,     &cli_cmd_deploy, &cli_cmd_profile, &cli_cmd_bench,   &cli_cmd_report,
     &cli_cmd_adopt,
     &cli_cmd_fleet,

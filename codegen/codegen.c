@@ -22,6 +22,7 @@
 #include "multi/device_multi.h"
 #include "edgelstm/fileio.h"
 #include "edgelstm/model.h"
+#include "host/lstm_s8_pack.h"
 #include "internal.h"
 
 /* ---- names ------------------------------------------------------------------------------ */
@@ -160,14 +161,50 @@ void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, 
     figures(layers, n_layers, steps, NULL, f);
 }
 
+/* An int8 model's figures (one layer, one output: runtime/device.c's int8 forecaster). */
+static void figures_s8(const elstm_net_s8 *n, int32_t steps, elstm_model_figures *f)
+{
+    uint64_t N = (uint64_t)n->lstm.q.n_units, I = (uint64_t)n->lstm.q.n_input, O = (uint64_t)n->dense.n_out;
+    f->macs = (uint64_t)steps * 4u * N * (I + N) + O * N;
+    f->weight_bytes = 4u * N * (I + N) + O * N + sizeof(int32_t) * (4u * N + O) +
+                      sizeof(elstm_qmult) * (uint64_t)(n->dense.per_channel ? O : 1);
+    f->arena_bytes = ELSTM_DEVICE_S8_ARENA_BYTES(steps, n->lstm.q.n_input, n->lstm.q.n_units);
+}
+
 void elstm_model_figures_of(const elstm_forecaster *fc, elstm_model_figures *f)
 {
-    figures(fc->layers, fc->n_layers, fc->steps, fc->has_meta ? &fc->meta : NULL, f);
+    if (fc->dtype == ELSTM_FORECASTER_S8) figures_s8(&fc->net8, fc->steps, f);
+    else figures(fc->layers, fc->n_layers, fc->steps, fc->has_meta ? &fc->meta : NULL, f);
 }
 
 void elstm_model_figures_get(const elstm_lstm_f32 *l, int32_t steps, elstm_model_figures *f)
 {
     elstm_model_figures_layers(l, 1, steps, f);
+}
+
+elstm_status elstm_codegen_model_of(const elstm_forecaster *f, const char *source, uint32_t crc32,
+                                    elstm_codegen_model *m, elstm_diag *diag)
+{
+    memset(m, 0, sizeof *m);
+    if (f->dtype == ELSTM_FORECASTER_S16)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, source, 0,
+                              "the model is 16x8 (int16 activations); deploy writes float32 and int8 "
+                              "models (quantize with --scheme int8), 16x8 ones run on the host and in "
+                              "TFLite Micro");
+    m->lstm = f->layers;
+    m->n_layers = f->n_layers;
+    m->steps = f->steps;
+    m->meta = f->has_meta ? &f->meta : NULL;
+    m->source = source;
+    m->crc32 = crc32;
+    m->net8 = f->dtype == ELSTM_FORECASTER_S8 ? &f->net8 : NULL;
+    return ELSTM_OK;
+}
+
+void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f)
+{
+    if (m->net8) figures_s8(m->net8, m->steps, f);
+    else figures(m->lstm, m->n_layers > 0 ? m->n_layers : 1, m->steps, m->meta, f);
 }
 
 void elstm_codegen_synthetic_window(int32_t steps, int32_t n_input, float *out)
@@ -192,7 +229,9 @@ typedef struct cg_input {
 } cg_input;
 
 typedef struct cg_model {
-    const elstm_lstm_f32 *l;       /* the layers [n_layers]; l[n_layers - 1] holds the dense layer */
+    const elstm_lstm_f32 *l;       /* the layers [n_layers]; l[n_layers - 1] holds the dense layer;
+                                      for int8 only the sizes and cell_clip */
+    const elstm_net_s8 *q;         /* int8 (one layer, one output): the runtime params, else NULL */
     int32_t n_layers, O;           /* LSTM layers, outputs */
     int multi;                     /* several layers or outputs: the library ships runtime/multi/ */
     int32_t steps, I, N;           /* I, N: the first layer's */
@@ -213,6 +252,7 @@ typedef struct cg_model {
     double levels[ELSTM_META_MAX_LEVELS];
     double halfwidth[ELSTM_META_MAX_LEVELS][ELSTM_MAX_HORIZONS];
     int has_meta;                  /* the file carries edgelstm metadata (else in0.., no scaler) */
+    int stateful;                  /* train --stateful: the library streams (NAME_push_sample) */
 } cg_model;
 
 /* The library holds each scaler as float32: min, max, max - min and (inputs) 1 / (max - min)
@@ -246,16 +286,21 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
                               "the model has %d LSTM layers; a device library holds at most %d", (int)d->n_layers,
                               ELSTM_DEVICE_MAX_LAYERS);
     const elstm_lstm_f32 *top = &l[d->n_layers - 1];
-    if (top->n_output < 1 || !top->wd || elstm_lstm_stack_check_f32(l, d->n_layers) != ELSTM_OK)
+    if (cm->net8 && (d->n_layers != 1 || cm->net8->dense.n_out != 1))
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "the int8 model has %d outputs after its LSTM; deploy writes int8 forecasters with "
+                              "one LSTM layer and one output (LSTM + Dense(1))", (int)cm->net8->dense.n_out);
+    if (!cm->net8 && (top->n_output < 1 || !top->wd || elstm_lstm_stack_check_f32(l, d->n_layers) != ELSTM_OK))
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
                               "the model's layers do not form a forecaster (LSTM layers, each reading the one before, "
                               "then a dense layer with at least one output)");
     if (l->n_input > ELSTM_META_MAX_INPUTS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0, "the model has %d inputs per step (at most %d)",
                               (int)l->n_input, ELSTM_META_MAX_INPUTS);
-    d->O = top->n_output;
+    d->O = cm->net8 ? 1 : top->n_output;
     d->multi = d->n_layers > 1 || d->O > 1;
     d->l = l;
+    d->q = cm->net8;
     d->steps = cm->steps;
     d->I = l->n_input;
     d->N = l->n_units;
@@ -335,6 +380,14 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     if ((st = check_scaler(cm->source, what, d->target_min, d->target_max, 0, diag)) != ELSTM_OK) return st;
     d->interval_s = meta->interval_s > 0 ? meta->interval_s : 0;
     d->horizon = meta->horizon > 0 ? meta->horizon : 1;
+    d->stateful = meta->stateful;
+    if (d->stateful && d->q)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "a stateful model streams in float32 only, not as an integer model");
+    if (d->stateful && d->multi)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "a stateful model streams with one LSTM layer and one output, not %d layers and %d "
+                              "outputs", (int)d->n_layers, (int)d->O);
     if (meta->target_mode == ELSTM_TARGET_DELTA) {
         if (meta->target_input < 0 || meta->target_input >= d->I)
             return elstm_diag_set(diag, ELSTM_ERR_FORMAT, cm->source, 0,
@@ -360,6 +413,11 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         for (int k = 0; k < d->O; k++) d->halfwidth[lv][k] = meta->intervals[lv].halfwidth[k];
     }
     d->multi = elstm_codegen_multi(d->n_layers, d->O, meta);
+    if (d->q && d->multi)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
+                              "the int8 model's metadata asks for a forecasting option (a change target, "
+                              "prediction intervals or calendar inputs of the forecast time) that int8 device "
+                              "libraries do not have; deploy the float model");
     return ELSTM_OK;
 }
 
@@ -448,6 +506,7 @@ static const char *const gate_words[ELSTM_GATES] = {"input gate", "forget gate",
 static elstm_status check_weights(const cg_model *d, const char *source, elstm_diag *diag)
 {
     elstm_status st = ELSTM_OK;
+    if (d->q) return ELSTM_OK;   /* integers; the runtime's init checks the params (host_forecast) */
     for (int32_t k = 0; k < d->n_layers && st == ELSTM_OK; k++) {
         const elstm_lstm_f32 *l = &d->l[k];
         const size_t I = (size_t)l->n_input, N = (size_t)l->n_units;
@@ -560,12 +619,224 @@ static void gen_options_arrays(const cg_model *d, const char *name, cg_buf *b)
     }
 }
 
+/* The input encodings and the device model (every kind of model). */
+static void gen_inputs_and_model(const cg_model *d, const char *name, cg_buf *b)
+{
+    const int I = d->I;
+    cg_printf(b, "/* How each input is computed from a raw sample, and its training scaler\n"
+                 " * (x_norm = (x - min) * inv_range, inv_range = 1 / (max - min)). */\n"
+                 "static const elstm_device_input %s_inputs[%d] = {\n",
+              name, I);
+    for (int i = 0; i < I; i++) {
+        const cg_input *in = &d->in[i];
+        double range = in->max - in->min;
+        cg_puts(b, "    /* ");
+        cg_put_commentsafe(b, in->name);
+        cg_printf(b, ": %s", encoding_text(in));
+        if (in->sensor >= 0) cg_printf(b, " of sample[%d] (", in->sensor);
+        else cg_puts(b, " (");
+        cg_put_commentsafe(b, in->source);
+        cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, encoding_enum(in->encoding),
+                  cycle_enum(in->cycle), in->sensor);
+        cg_put_float(b, (float)in->min);
+        cg_puts(b, ", ");
+        cg_put_float(b, range != 0.0 ? (float)(1.0 / range) : 0.0f);
+        cg_puts(b, "},\n");
+    }
+    cg_puts(b, "};\n\n");
+    if (!d->multi) {
+        cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
+                   " * (forecast = y_norm * range + min; ");
+        cg_put_commentsafe(b, d->target);
+        cg_printf(b, ": min %.9g, max %.9g). */\n"
+                     "static const elstm_device_model %s_model = {\n"
+                     "    .lstm = %s%s%s,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n",
+                  d->target_min, d->target_max, name, d->q ? "NULL" : "&", d->q ? "" : name, d->q ? "" : "_lstm",
+                  (int)d->steps, d->n_sensors, name);
+        put_target_fields(b, "    ", d);
+        if (d->q) cg_printf(b, "    .net8 = &%s_net,\n", name);
+        cg_puts(b, "};\n");
+        return;
+    }
+    gen_options_arrays(d, name, b);
+    cg_puts(b, "/* The forecaster: the layers, the window length, the sensors, the target's scaler\n"
+               " * (each forecast = y_norm * range + min; ");
+    cg_put_commentsafe(b, d->target);
+    cg_printf(b, ": min %.9g, max %.9g). */\n"
+                 "static const elstm_device_multi_model %s_model = {\n"
+                 "    .base = {\n"
+                 "        .lstm = &%s_layers[0],\n        .steps = %d,\n        .n_sensors = %d,\n"
+                 "        .inputs = %s_inputs,\n",
+              d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
+    put_target_fields(b, "        ", d);
+    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n", (int)d->n_layers, name);
+    if (d->delta)
+        cg_printf(b, "    .delta = 1,          /* outputs are changes from input %d (the target) at the last row */\n"
+                     "    .target_input = %d,\n", d->target_input, d->target_input);
+    if (d->lead) cg_printf(b, "    .lead_s = %s_lead_s,\n", name);
+    if (d->n_levels > 0)
+        cg_printf(b, "    .n_levels = %d,\n    .levels = %s_levels,\n    .halfwidth = %s_halfwidth,\n", d->n_levels, name,
+                  name);
+    cg_puts(b, "};\n");
+}
+
+/* An integer array: `rows` rows of `cols` values (int8, int32 or uint32 hex by `kind`
+ * 'b', 'i', 'x'), 16 (8 for words) per line, each row after "ROW_WORD r" when given. */
+static void put_ints(cg_buf *b, const char *decl, const char *what, const void *p, char kind, size_t rows,
+                     size_t cols, const char *row_word)
+{
+    const size_t per_line = kind == 'b' ? 16 : 8;
+    cg_printf(b, "/* %s */\n%s[%zu] = {\n", what, decl, rows * cols);
+    for (size_t r = 0; r < rows; r++) {
+        if (row_word) cg_printf(b, "    /* %s %zu */\n", row_word, r);
+        for (size_t c = 0; c < cols; c += per_line) {
+            cg_puts(b, "    ");
+            for (size_t k = c; k < c + per_line && k < cols; k++) {
+                size_t i = r * cols + k;
+                if (kind == 'b') cg_printf(b, "%d", (int)((const int8_t *)p)[i]);
+                else if (kind == 'i') cg_printf(b, "%ld", (long)((const int32_t *)p)[i]);
+                else cg_printf(b, "0x%08lxu", (unsigned long)((const uint32_t *)p)[i]);
+                cg_puts(b, k + 1 < c + per_line && k + 1 < cols ? ", " : ",\n");
+            }
+        }
+    }
+    cg_puts(b, "};\n\n");
+}
+
+static void put_qmult(cg_buf *b, elstm_qmult m)
+{
+    cg_printf(b, "{%ld, %d}", (long)m.m, (int)m.shift);
+}
+
+/* NAME_model.h of an int8 model: the integer arrays and the runtime params. */
+static void gen_model_h_s8(const cg_model *d, const char *name, const char *banner, cg_buf *b)
+{
+    const elstm_net_s8 *net = d->q;
+    const elstm_lstm_qparams *q = &net->lstm.q;
+    const size_t I = (size_t)d->I, N = (size_t)d->N;
+    char decl[96], what[192], uc[ELSTM_CODEGEN_NAME_MAX + 1];
+    cg_upper(name, uc);
+    cg_printf(b,
+              "/*\n"
+              " * %s_model.h - the \"%s\" model as data: an int8 LSTM and dense layer (TensorFlow Lite's\n"
+              " * integer scheme, edgelstm/quant.h), scaler, input encodings.\n"
+              " *\n"
+              " * %s\n"
+              " *\n"
+              " * Included once, by %s.c. Gates in the order i, f, c, o. The LSTM weights are stored\n"
+              " * once, in the layout the compiled kernel reads: on Cortex-M4/M7 (the DSP extension)\n"
+              " * pre-arranged for edgelstm/lstm_s8_dsp.c, elsewhere row-major as TFLite stores them\n"
+              " * (Wx_g [%zu units][%zu inputs], Wh_g [%zu][%zu]). Define %s_WITH_REFERENCE to keep the\n"
+              " * row-major copy on Cortex-M too (for %s_predict_window_reference).\n"
+              " */\n\n",
+              name, name, banner, name, N, I, N, N, uc, name);
+    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        snprintf(decl, sizeof decl, "static const int8_t %s_wx_%c", name, gate_names[g]);
+        snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
+        put_ints(b, decl, what, q->wx[g], 'b', N, I, "unit");
+    }
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        snprintf(decl, sizeof decl, "static const int8_t %s_wh_%c", name, gate_names[g]);
+        snprintf(what, sizeof what, "Wh_%c: previous h -> %s", gate_names[g], gate_words[g]);
+        put_ints(b, decl, what, q->wh[g], 'b', N, N, "unit");
+    }
+    cg_puts(b, "#endif\n\n");
+    {
+        const size_t words = elstm_lstm_packed_words_s8_dsp(&net->lstm);
+        uint32_t *dsp = malloc((words ? words : 1) * sizeof *dsp);
+        if (!dsp) {
+            b->oom = 1;
+            return;
+        }
+        elstm_lstm_pack_s8_dsp(&net->lstm, dsp);
+        cg_puts(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n");
+        snprintf(decl, sizeof decl, "static const uint32_t %s_w_dsp", name);
+        snprintf(what, sizeof what, "the LSTM weights pre-arranged for the Cortex-M DSP kernel: per unit, two gate rows "
+                                    "per little-endian word (edgelstm/lstm_s8_dsp.c)");
+        put_ints(b, decl, what, dsp, 'x', (size_t)N, words / N, "unit");
+        cg_puts(b, "#endif\n\n");
+        free(dsp);
+    }
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (!net->lstm.b[g]) continue;
+        snprintf(decl, sizeof decl, "static const int32_t %s_b_%c", name, gate_names[g]);
+        snprintf(what, sizeof what, "b_%c: %s bias (scale s_in s_wx), one per unit", gate_names[g], gate_words[g]);
+        put_ints(b, decl, what, net->lstm.b[g], 'i', 1, N, NULL);
+    }
+    snprintf(decl, sizeof decl, "static const int8_t %s_wd", name);
+    put_ints(b, decl, "Wd: dense layer, h -> the forecast", net->dense.w, 'b', 1, N, NULL);
+    if (net->dense.b) {
+        snprintf(decl, sizeof decl, "static const int32_t %s_bd", name);
+        put_ints(b, decl, "bd: dense bias", net->dense.b, 'i', 1, 1, NULL);
+    }
+    cg_printf(b, "/* the dense layer's multiplier: its real value is m 2^(shift - 31) */\n"
+                 "static const elstm_qmult %s_md[1] = {", name);
+    put_qmult(b, net->dense.mult[0]);
+    cg_puts(b, "};\n\n");
+
+    cg_printf(b, "/* The quantized forecaster (edgelstm/quant.h): the LSTM's fixed-point multipliers\n"
+                 " * (real value m 2^(shift - 31)), zero points and cell format, the dense layer, and\n"
+                 " * the scales of the input and output. */\n"
+                 "static const elstm_net_s8 %s_net = {\n"
+                 "    .lstm = {\n"
+                 "        .q = {\n"
+                 "            .n_input = %d,\n            .n_units = %d,\n",
+              name, d->I, d->N);
+    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    cg_puts(b, "            .wx = {");
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_puts(b, "            .wh = {");
+    for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wh_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
+    cg_puts(b, "#else\n            .wx = {NULL, NULL, NULL, NULL},\n            .wh = {NULL, NULL, NULL, NULL},\n#endif\n");
+    cg_puts(b, "            .mx = {");
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        put_qmult(b, q->mx[g]);
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    cg_puts(b, "            .mh = {");
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        put_qmult(b, q->mh[g]);
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    cg_puts(b, "            .m_fc = ");
+    put_qmult(b, q->m_fc);
+    cg_puts(b, ",\n            .m_ig = ");
+    put_qmult(b, q->m_ig);
+    cg_puts(b, ",\n            .m_h = ");
+    put_qmult(b, q->m_h);
+    cg_printf(b, ",\n            .zp_in = %d,\n            .zp_h = %d,\n            .cell_pow = %d,\n"
+                 "            .cell_clip = %d,\n        },\n        .b = {",
+              (int)q->zp_in, (int)q->zp_h, (int)q->cell_pow, (int)q->cell_clip);
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (net->lstm.b[g]) cg_printf(b, "%s_b_%c", name, gate_names[g]);
+        else cg_puts(b, "NULL");
+        cg_puts(b, g < 3 ? ", " : "},\n");
+    }
+    cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n#else\n        .packed = NULL,\n#endif\n"
+                 "    },\n"
+                 "    .dense = {.n_in = %d, .n_out = 1, .w = %s_wd, .b = %s%s, .mult = %s_md, .per_channel = 0,\n"
+                 "              .zp_in = %d, .zp_out = %d, .act_min = %d, .act_max = %d},\n"
+                 "    .in_scale = ",
+              name, d->N, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
+              (int)net->dense.zp_in, (int)net->dense.zp_out, (int)net->dense.act_min, (int)net->dense.act_max);
+    cg_put_float(b, net->in_scale);
+    cg_puts(b, ",\n    .out_scale = ");
+    cg_put_float(b, net->out_scale);
+    cg_puts(b, ",\n};\n\n");
+}
+
 /* NAME_model.h: the weights, the scaler, the input encodings (data only). */
 static void gen_model_h(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
     const elstm_lstm_f32 *l = d->l, *top = &d->l[d->n_layers - 1];
     const int I = d->I, N = d->N;
     char decl[96], prefix[ELSTM_CODEGEN_NAME_MAX + 16];
+    if (d->q) {
+        gen_model_h_s8(d, name, banner, b);
+        gen_inputs_and_model(d, name, b);
+        return;
+    }
     if (!d->multi) {
         cg_printf(b,
                   "/*\n"
@@ -631,59 +902,7 @@ static void gen_model_h(const cg_model *d, const char *name, const char *banner,
         cg_puts(b, "};\n\n");
     }
 
-    cg_printf(b, "/* How each input is computed from a raw sample, and its training scaler\n"
-                 " * (x_norm = (x - min) * inv_range, inv_range = 1 / (max - min)). */\n"
-                 "static const elstm_device_input %s_inputs[%d] = {\n",
-              name, I);
-    for (int i = 0; i < I; i++) {
-        const cg_input *in = &d->in[i];
-        double range = in->max - in->min;
-        cg_puts(b, "    /* ");
-        cg_put_commentsafe(b, in->name);
-        cg_printf(b, ": %s", encoding_text(in));
-        if (in->sensor >= 0) cg_printf(b, " of sample[%d] (", in->sensor);
-        else cg_puts(b, " (");
-        cg_put_commentsafe(b, in->source);
-        cg_printf(b, "), min %.9g, max %.9g */\n    {%s, %s, %d, ", in->min, in->max, encoding_enum(in->encoding),
-                  cycle_enum(in->cycle), in->sensor);
-        cg_put_float(b, (float)in->min);
-        cg_puts(b, ", ");
-        cg_put_float(b, range != 0.0 ? (float)(1.0 / range) : 0.0f);
-        cg_puts(b, "},\n");
-    }
-    cg_puts(b, "};\n\n");
-    if (!d->multi) {
-        cg_puts(b, "/* The forecaster: the LSTM, the window length, the sensors, the target's scaler\n"
-                   " * (forecast = y_norm * range + min; ");
-        cg_put_commentsafe(b, d->target);
-        cg_printf(b, ": min %.9g, max %.9g). */\n"
-                     "static const elstm_device_model %s_model = {\n"
-                     "    .lstm = &%s_lstm,\n    .steps = %d,\n    .n_sensors = %d,\n    .inputs = %s_inputs,\n",
-                  d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
-        put_target_fields(b, "    ", d);
-        cg_puts(b, "};\n");
-        return;
-    }
-    gen_options_arrays(d, name, b);
-    cg_puts(b, "/* The forecaster: the layers, the window length, the sensors, the target's scaler\n"
-               " * (each forecast = y_norm * range + min; ");
-    cg_put_commentsafe(b, d->target);
-    cg_printf(b, ": min %.9g, max %.9g). */\n"
-                 "static const elstm_device_multi_model %s_model = {\n"
-                 "    .base = {\n"
-                 "        .lstm = &%s_layers[0],\n        .steps = %d,\n        .n_sensors = %d,\n"
-                 "        .inputs = %s_inputs,\n",
-              d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
-    put_target_fields(b, "        ", d);
-    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n", (int)d->n_layers, name);
-    if (d->delta)
-        cg_printf(b, "    .delta = 1,          /* outputs are changes from input %d (the target) at the last row */\n"
-                     "    .target_input = %d,\n", d->target_input, d->target_input);
-    if (d->lead) cg_printf(b, "    .lead_s = %s_lead_s,\n", name);
-    if (d->n_levels > 0)
-        cg_printf(b, "    .n_levels = %d,\n    .levels = %s_levels,\n    .halfwidth = %s_halfwidth,\n", d->n_levels, name,
-                  name);
-    cg_puts(b, "};\n");
+    gen_inputs_and_model(d, name, b);
 }
 
 
@@ -703,13 +922,20 @@ static void put_window(cg_buf *b, const float *x, int32_t steps, int32_t I)
 /* The forecast edgelstm computes on the host for a window (for the examples' comments). */
 static elstm_status host_forecast(const cg_model *d, const float *x, float *y_norm, elstm_diag *diag)
 {
-    size_t bytes = elstm_lstm_stack_arena_size_f32(d->l, d->n_layers);
+    size_t bytes = d->q ? elstm_net_arena_size_s8(d->q) : elstm_lstm_stack_arena_size_f32(d->l, d->n_layers);
     void *arena = malloc(bytes);
     elstm_lstm_ctx_f32 ctx[ELSTM_DEVICE_MAX_LAYERS];
+    elstm_net_ctx_s8 net;
+    elstm_status st;
     if (!arena) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
-    elstm_status st = elstm_lstm_stack_init_f32(ctx, d->l, d->n_layers, arena, bytes);
-    if (st == ELSTM_OK && d->n_layers == 1) elstm_lstm_window_f32(&ctx[0], x, d->steps, y_norm);
-    else if (st == ELSTM_OK) elstm_lstm_stack_window_f32(ctx, d->n_layers, x, d->steps, y_norm);
+    if (d->q) {   /* the runtime's int8 kernels, as the library computes it */
+        st = elstm_net_init_s8(&net, d->q, arena, bytes);
+        if (st == ELSTM_OK) elstm_net_window_s8(&net, x, d->steps, y_norm);
+    } else {
+        st = elstm_lstm_stack_init_f32(ctx, d->l, d->n_layers, arena, bytes);
+        if (st == ELSTM_OK && d->n_layers == 1) elstm_lstm_window_f32(&ctx[0], x, d->steps, y_norm);
+        else if (st == ELSTM_OK) elstm_lstm_stack_window_f32(ctx, d->n_layers, x, d->steps, y_norm);
+    }
     free(arena);
     if (st != ELSTM_OK) return elstm_diag_set(diag, st, NULL, 0, "the model's LSTM is invalid (%s)", elstm_status_str(st));
     return ELSTM_OK;
@@ -756,6 +982,68 @@ static void output_label(const cg_model *d, int32_t k, char *buf, size_t n)
 /* Placeholders that differ between one-layer one-output libraries (runtime/device.c, whose
  * text they give back exactly as it always was) and the others (runtime/multi/), and
  * between one output and several. */
+/* A stateful model's streaming API (runtime/device.h): its declarations and definitions
+ * in the slots the multi-output API uses; nothing for a windowed model. */
+static void stream_vars(const cg_model *d, const char *name, const char *uc, cg_vars *v)
+{
+    cg_buf b = {0};
+    if (!d->stateful) {
+        cg_var_set(v, "MULTI_DEFINES", "");
+        cg_var_set(v, "MULTI_API", "");
+        cg_var_set(v, "MULTI_FUNCS", "");
+        return;
+    }
+    cg_printf(&b, "\n#define %s_STATEFUL    1        /* trained to stream: one LSTM step per new sample */\n"
+                  "#define %s_MACS_PER_SAMPLE %llu  /* multiply-accumulates of one %s_push_sample */",
+              uc, uc, (unsigned long long)(4u * (uint64_t)d->N * (uint64_t)(d->I + d->N) + (uint64_t)d->N), name);
+    cg_var_take(v, "MULTI_DEFINES", &b);
+    cg_printf(&b, "\n\n/* ---- streaming: this model is stateful (edgelstm train --stateful) ----------------\n"
+                  " * It was trained to keep its LSTM state from one sample to the next, so each new sample\n"
+                  " * costs one LSTM step (%s_MACS_PER_SAMPLE MACs) instead of a whole window. The state\n"
+                  " * lives in the %s_state. A window run (%s_predict, _predict_window, _predict_raw,\n"
+                  " * the Edge Impulse header) starts from a zero state and leaves the state after its last\n"
+                  " * row: a warm-up that the stream continues from. */\n\n"
+                  "/* One new raw sample taken at `time`: one LSTM step, and the forecast in %s's units\n"
+                  " * (also in %s_forecast). NaN for a bad argument (NULL, NaN, a state not initialized),\n"
+                  " * and then the state is unchanged. */\n"
+                  "float %s_push_sample(%s_state *s, const float *sample, int64_t time);\n\n"
+                  "/* The same with a normalized row [%s_INPUTS]. */\n"
+                  "float %s_push_normalized(%s_state *s, const float *row);\n\n"
+                  "/* Start a new stream (after a gap in the samples): the LSTM state back to zero. */\n"
+                  "void %s_stream_reset(%s_state *s);\n\n"
+                  "/* Reset the state, then run n raw samples [n][%s_SENSORS] taken at times [n] (NULL when\n"
+                  " * the model has no calendar inputs), oldest first: the forecast after the last is in\n"
+                  " * %s_forecast, and %s_push_sample continues from there. */\n"
+                  "int %s_warm_up(%s_state *s, const float *samples, const int64_t *times, int n);",
+              uc, name, name, d->target, name, name, name, uc, name, name, name, name, uc, name, name, name, name);
+    cg_var_take(v, "MULTI_API", &b);
+    cg_printf(&b, "\nfloat %s_push_sample(%s_state *s, const float *sample, int64_t time)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (!d || (!sample && %s_SENSORS > 0) || elstm_device_push(d, sample, time) != ELSTM_OK) return NAN;\n"
+                  "    return elstm_device_forecast(d);\n"
+                  "}\n\n"
+                  "float %s_push_normalized(%s_state *s, const float *row)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (!d || elstm_device_push_normalized(d, row) != ELSTM_OK) return NAN;\n"
+                  "    return elstm_device_forecast(d);\n"
+                  "}\n\n"
+                  "void %s_stream_reset(%s_state *s)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (d) elstm_device_stream_reset(d);\n"
+                  "}\n\n"
+                  "int %s_warm_up(%s_state *s, const float *samples, const int64_t *times, int n)\n"
+                  "{\n"
+                  "    elstm_device *d = %s_device(s);\n"
+                  "    if (!d) return %s_ERR_ARG;\n"
+                  "    return (int)elstm_device_warm_up(d, samples, times, (int32_t)n);\n"
+                  "}\n",
+              name, name, name, uc, name, name, name, name, name, name, name, name, name, uc);
+    cg_var_take(v, "MULTI_FUNCS", &b);
+}
+
 static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_vars *v)
 {
     cg_buf b = {0};
@@ -770,21 +1058,24 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
     cg_buf_free(&b);
     cg_var_setf(v, "N_OUTPUTS", "%d", (int)d->O);
 
-    /* the runtime: device.c, or runtime/multi/ */
+    /* the runtime: device.c, or runtime/multi/. It holds every kernel (float32 and integer;
+     * device.c serves runtime/multi/ for its input scaling alone): a model calls some of
+     * them, and GCC and Clang are told not to warn about the others */
+    cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static __attribute__((unused))\n#endif");
     if (!d->multi) {
         cg_var_set(v, "MULTI", "");
-        cg_var_set(v, "API_ATTR", "");
+        /* a windowed model: the runtime's streaming functions are left out as well */
+        if (!d->stateful)
+            cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static "
+                                      "__attribute__((unused))\n#endif\n#define ELSTM_DEVICE_NO_STREAM");
         cg_var_set(v, "MODEL_BASE", "");
-        cg_var_setf(v, "ARENA_MACRO", "ELSTM_DEVICE_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_UNITS)", uc, uc, uc);
-        cg_var_set(v, "MULTI_DEFINES", "");
-        cg_var_set(v, "MULTI_API", "");
-        cg_var_set(v, "MULTI_FUNCS", "");
+        cg_var_setf(v, "ARENA_MACRO", "%s(%s_STEPS, %s_INPUTS, %s_UNITS)",
+                    d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES", uc, uc, uc);
+        stream_vars(d, name, uc, v);
         cg_var_set(v, "OUTPUTS_DOC", "");
         cg_var_set(v, "README_OUTPUTS", "");
     } else {
         cg_var_set(v, "MULTI", "_multi");
-        /* device.c ships for its input scaling alone: its other functions are unused here */
-        cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static __attribute__((unused))\n#endif");
         cg_var_set(v, "MODEL_BASE", ".base");
         cg_var_setf(v, "ARENA_MACRO",
                  "ELSTM_DEVICE_MULTI_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_LAYERS, %s_UNITS_SUM, %s_OUTPUTS)", uc, uc,
@@ -934,7 +1225,7 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     char uc[ELSTM_CODEGEN_NAME_MAX + 1], interval[32];
     elstm_model_figures fig;
     cg_upper(name, uc);
-    figures(d->l, d->n_layers, d->steps, cm->meta, &fig);
+    elstm_codegen_figures(cm, &fig);
     interval_text(d->interval_s, interval, sizeof interval);
     const char *src = cm->source ? cm->source : "a model in memory";
     const char *base = strrchr(src, '/');
@@ -986,6 +1277,10 @@ static elstm_status make_vars(const cg_model *d, const elstm_codegen_model *cm, 
     cg_var_take(v, "INPUT_MIN", &b);
     put_list_floats(&b, d, 1);
     cg_var_take(v, "INPUT_MAX", &b);
+    /* which of the device code's forecasters NAME.c compiles (runtime/device.h) */
+    cg_var_set(v, "RUNTIME_CONFIG", d->q ? "#define ELSTM_DEVICE_F32 0   /* an int8 model: only the integer kernels */"
+                                         : "#define ELSTM_DEVICE_S8 0    /* a float32 model: only the float kernels */");
+    cg_var_set(v, "DTYPE", d->q ? "int8" : "float32");
     /* package metadata: raw for library.properties (checked: one line each), escaped for
      * JSON and YAML double-quoted strings (the same escapes); the optional fields of
      * library.json and idf_component.yml only when given */

@@ -18,6 +18,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -221,13 +222,15 @@ static uint64_t section_bytes(const char *size_out, const char *kind)
 
 /* The Cortex-M4F: arm-none-eabi-gcc with newlib's semihosting flavour. */
 static elstm_status build_cortexm(const char *dir, const char *libdir, const char *opt, const elstm_mcu_opts *opts,
-                                  int timeout, elstm_mcu_result *r, elstm_diag *diag)
+                                  int stateful, int timeout, elstm_mcu_result *r, elstm_diag *diag)
 {
     char cflags[5000], *text = NULL;
     elstm_status st;
     snprintf(r->flags, sizeof r->flags, "%s %s -std=gnu11%s", MCU_FLAGS, opt, opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "");
-    snprintf(cflags, sizeof cflags, " " MCU_FLAGS " %s -std=gnu11 -ffunction-sections -fdata-sections%s -I%s", opt,
-             opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "", libdir);
+    /* --reference: an int8 library keeps its row-major weights for the reference kernel */
+    snprintf(cflags, sizeof cflags, " " MCU_FLAGS " %s -std=gnu11 -ffunction-sections -fdata-sections%s%s -I%s", opt,
+             opts->c_kernel ? " -DELSTM_CORTEXM_NO_ASM" : "", opts->reference ? " -D" MCU_NAME_UC "_WITH_REFERENCE" : "",
+             libdir);
     if (step(dir, 60, &text, diag, "arm-none-eabi-gcc --version") == ELSTM_OK && text)
         snprintf(r->cc_version, sizeof r->cc_version, "%.*s", (int)strcspn(text, "\n"), text);
     free(text);
@@ -240,8 +243,9 @@ static elstm_status build_cortexm(const char *dir, const char *libdir, const cha
     free(text);
     if ((st = step(dir, timeout, NULL, diag,
                    "arm-none-eabi-gcc%s -I%s -DELSTM_MCU_NAME=" MCU_NAME " -DELSTM_MCU_NAME_UC=" MCU_NAME_UC
-                   " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s -c -o %s/main.o %s/profile_main.c",
-                   cflags, dir, opts->reference ? " -DELSTM_MCU_REFERENCE" : "", dir, dir)) != ELSTM_OK)
+                   " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s%s -c -o %s/main.o %s/profile_main.c",
+                   cflags, dir, opts->reference ? " -DELSTM_MCU_REFERENCE" : "", stateful ? " -DELSTM_MCU_STATEFUL" : "",
+                   dir, dir)) != ELSTM_OK)
         return st;
     if ((st = step(dir, timeout, NULL, diag, "arm-none-eabi-gcc%s -c -o %s/startup.o %s/startup.c", cflags, dir, dir)) !=
         ELSTM_OK)
@@ -266,7 +270,7 @@ static elstm_status xt_compile(const char *dir, const char *cflags, const char *
 /* The ESP32's Xtensa ISA: clang-22 + llvm-mc-22, the GNU linker of binutils-xtensa-lx106,
  * and the harness's own start-up code and C library subset (tools/mcu/xtensa/). */
 static elstm_status build_xtensa(const char *dir, const char *libdir, const char *opt, const elstm_mcu_opts *opts,
-                                 int timeout, elstm_mcu_result *r, elstm_diag *diag)
+                                 int stateful, int timeout, elstm_mcu_result *r, elstm_diag *diag)
 {
     char cflags[5000], *text = NULL, src[4300], features[1024] = "";
     size_t n = 0;
@@ -301,7 +305,8 @@ static elstm_status build_xtensa(const char *dir, const char *libdir, const char
     {
         char mflags[5300];
         snprintf(mflags, sizeof mflags, "%s -DELSTM_MCU_NAME=" MCU_NAME " -DELSTM_MCU_NAME_UC=" MCU_NAME_UC
-                 " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s", cflags, opts->reference ? " -DELSTM_MCU_REFERENCE" : "");
+                 " -DELSTM_MCU_HEADER=\"" MCU_NAME ".h\"%s%s", cflags, opts->reference ? " -DELSTM_MCU_REFERENCE" : "",
+                 stateful ? " -DELSTM_MCU_STATEFUL" : "");
         snprintf(src, sizeof src, "%s/profile_main.c", dir);
         if ((st = xt_compile(dir, mflags, features, timeout, src, "main", diag)) != ELSTM_OK) return st;
     }
@@ -396,7 +401,9 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
     }
 
     /* build */
-    st = xt ? build_xtensa(dir, libdir, opt, opts, timeout, r, diag) : build_cortexm(dir, libdir, opt, opts, timeout, r, diag);
+    const int stateful = m->meta && m->meta->stateful;
+    st = xt ? build_xtensa(dir, libdir, opt, opts, stateful, timeout, r, diag)
+            : build_cortexm(dir, libdir, opt, opts, stateful, timeout, r, diag);
     if (st != ELSTM_OK || !r->have_qemu) goto done;
 
     /* run */
@@ -430,6 +437,22 @@ elstm_status elstm_mcu_profile(const elstm_codegen_model *m, const float *window
         st = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
                             "on the emulated board the ring buffer gave %.9g but the whole window %.9g", ring, r->forecast_norm);
         goto done;
+    }
+    r->instructions_per_sample = r->instructions;
+    if (stateful) { /* the window pushed sample by sample must give the window's forecast */
+        double stream;
+        if (!read_key(text, "instructions_per_sample", &v) || !read_key(text, "stream", &stream)) {
+            st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, NULL, 0, "the emulated board printed no streaming figures: %.200s",
+                                text ? text : "");
+            goto done;
+        }
+        r->instructions_per_sample = (uint64_t)v;
+        if (!(fabs(stream - r->forecast_norm) <= 1e-5)) {
+            st = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                                "on the emulated board the window pushed sample by sample gave %.9g but the whole "
+                                "window %.9g", stream, r->forecast_norm);
+            goto done;
+        }
     }
     r->measured = 1;
 done:

@@ -183,6 +183,7 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
     }
     if (m->outputs > 0) json_object_set_new(o, "outputs", json_integer(m->outputs));
     if (m->scaler_source[0]) json_object_set_new(o, "scaler_source", json_string(m->scaler_source));
+    if (m->stateful) json_object_set_new(o, "stateful", json_true());
     /* written only when they differ from a level model without intervals, so that such
      * models keep the bytes they had before these fields existed */
     if (m->target_mode == ELSTM_TARGET_DELTA) json_object_set_new(o, "target_mode", json_string("delta"));
@@ -629,6 +630,7 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
     m->outputs = json_object_get(o, "outputs") ? (int)get_int(&r, o, "outputs", 1, 100000) : 0;
     if (json_object_get(o, "scaler_source"))
         get_str(&r, o, "scaler_source", m->scaler_source, sizeof m->scaler_source);
+    if (json_object_get(o, "stateful")) m->stateful = get_bool(&r, o, "stateful");
     if (r.st == ELSTM_OK) get_forecast_fields(&r, o, m);
     json_decref(o);
     if (r.st == ELSTM_OK) r.st = elstm_meta_check(m, 1, what, diag);

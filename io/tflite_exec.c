@@ -1,17 +1,16 @@
 /*
- * tflite_exec.c - a small executor for float32 batch-1 LSTM graphs (see edgelstm/tflite.h).
+ * tflite_exec.c - the graph interpreter of `edgelstm run` (see edgelstm/tflite.h): it plans
+ * a batch-1 TFLite graph and runs it with the device runtime's kernels.
  *
  * Creation checks everything once: each operator is supported, its options table is of
  * its own type, every tensor it reads is a constant, the graph input, a state
- * variable or the output of an earlier operator, and types and shapes agree. Then
- * one block holds every computed tensor and the LSTM arenas; running is a loop over
- * the operators with no checks and no allocation.
- *
- * Kernels follow the TFLite reference semantics: UNIDIRECTIONAL_SEQUENCE_LSTM through
- * the runtime's float kernel (edgelstm/lstm.h), writing the whole output sequence;
- * FULLY_CONNECTED with its fused activation; STRIDED_SLICE and SLICE by index
- * arithmetic; RESHAPE as a copy; SOFTMAX with beta; QUANTIZE/DEQUANTIZE between
- * float32 and int8 (round half away from zero, clamp).
+ * variable or the output of an earlier operator, and types and shapes agree. It then
+ * fills each operator's kernel parameters (edgelstm/lstm.h, ops.h, quant.h; the integer
+ * multipliers are computed here from the file's scales, tflite_quant.c) and one block
+ * holds every computed tensor and the kernels' arenas; running is a loop over the
+ * operators with no checks and no allocation. The kernels are the ones deployed
+ * libraries run: UNIDIRECTIONAL_SEQUENCE_LSTM (float32, int8, 16x8), FULLY_CONNECTED,
+ * SOFTMAX, QUANTIZE/DEQUANTIZE; STRIDED_SLICE, SLICE and RESHAPE move bytes here.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -19,9 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgelstm/ops.h"
+#include "edgelstm/quant.h"
 #include "tflite_exec.h"
 #include "tflite_hybrid.h"
-#include "tflite_int8.h"
+#include "tflite_quant.h"
 #include "tflite_schema.h"
 
 #define MAX_ACTIVATION_BYTES ((size_t)1 << 30)
@@ -33,22 +34,28 @@ typedef struct slice_plan {
     int32_t start[ELSTM_TFL_MAX_RANK], stride[ELSTM_TFL_MAX_RANK], count[ELSTM_TFL_MAX_RANK];
 } slice_plan;
 
+/* What an operator computes in: the type of its activations. */
 typedef struct op_plan {
     int32_t kind;                              /* the builtin code */
-    int quantized;                             /* computes in int8 */
-    elstm_lstm_f32 lstm;                       /* UNIDIRECTIONAL_SEQUENCE_LSTM, float32 */
+    int32_t type;                              /* ELSTM_TFL_FLOAT32, _INT8 or _INT16 */
+    int32_t steps;                             /* UNIDIRECTIONAL_SEQUENCE_LSTM */
+    elstm_lstm_f32 lstm;                       /* ... float32 */
     elstm_lstm_ctx_f32 ctx;
-    int32_t steps;
-    tfl_lstm_i8 lstm8;                         /* UNIDIRECTIONAL_SEQUENCE_LSTM, int8 */
-    int hybrid;                                /* ... float, with int8 weights (a Keras 3 loop) */
+    int hybrid;                                /* ... float32, int8 weights (a Keras 3 loop) */
     tfl_lstm_hybrid lstmh;
-    tfl_mult *mult;                            /* FULLY_CONNECTED int8: per output unit (owned) */
-    int32_t zp_in, zp_out, q_min, q_max;       /* int8: zero points, activation clamp */
-    float scale_in, scale_out;                 /* SOFTMAX int8 */
+    elstm_lstm_s8 lstm8;                       /* ... int8 */
+    elstm_lstm_ctx_s8 ctx8;
+    elstm_lstm_s16 lstm16;                     /* ... 16x8 */
+    elstm_lstm_ctx_s16 ctx16;
+    size_t rows;                               /* FULLY_CONNECTED, SOFTMAX: rows of the input */
+    elstm_fc_f32 fc;                           /* FULLY_CONNECTED */
+    elstm_fc_s8 fc8;
+    elstm_fc_s16 fc16;
+    elstm_qmult *mult;                         /* integer FULLY_CONNECTED multipliers (owned) */
+    int32_t depth;                             /* SOFTMAX: the last axis */
+    float beta;
+    elstm_softmax_s8 sm8;
     slice_plan slice;                          /* STRIDED_SLICE, SLICE */
-    size_t rows, depth, units;                 /* FULLY_CONNECTED: [rows][depth] x [units][depth]' */
-    int32_t act;                               /* FULLY_CONNECTED fused activation */
-    float beta;                                /* SOFTMAX */
     float scale;                               /* QUANTIZE (output) / DEQUANTIZE (input) */
     int32_t zero_point;
 } op_plan;
@@ -138,7 +145,8 @@ static elstm_status lstm_const(const elstm_tflite_model *m, int32_t k, int32_t i
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its %s are %s; %s", lstm_operand_names[i],
                         elstm_tflite_type_name(t->type),
                         type == ELSTM_TFL_FLOAT32 ? "edgelstm runs float32 LSTMs here (a quantized LSTM?)"
-                                                  : "an int8 LSTM has int8 weights and int32 biases");
+                                                  : "an integer LSTM has int8 weights, and int32 biases "
+                                                    "with int8 activations or int64 with int16 ones");
     if (!t->data)
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                         "its %s (tensor '%s') are not constant; edgelstm needs constant weights",
@@ -273,9 +281,12 @@ static elstm_status lstm_types(const elstm_tflite_model *m, int32_t k, int32_t t
         int32_t want = j == 2 ? cell_type : type;
         if (t[j]->type != want)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                            "its %s is %s; edgelstm runs float32 LSTMs and int8 LSTMs with an "
-                            "int16 cell state", what[j], elstm_tflite_type_name(t[j]->type));
-        if (type == ELSTM_TFL_INT8 && (t[j]->n_quant != 1 || !(t[j]->scale[0] > 0.0f)))
+                            "its %s is %s; edgelstm runs float32 LSTMs and integer LSTMs with int8 "
+                            "or int16 activations and an int16 cell state (its %s would be %s)",
+                            what[j], elstm_tflite_type_name(t[j]->type), what[j],
+                            elstm_tflite_type_name(want));
+        if (type != ELSTM_TFL_FLOAT32 && (t[j]->n_quant != 1 || !(t[j]->scale[0] > 0.0f) ||
+                                          isinf(t[j]->scale[0])))
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its %s has no per-tensor quantization",
                             what[j]);
     }
@@ -313,46 +324,60 @@ elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f
     return ELSTM_OK;
 }
 
-/* An int8 LSTM (int8 activations and weights, int16 cell, int32 biases). */
-static elstm_status plan_lstm_i8(const elstm_tflite_model *m, int32_t k, tfl_lstm_i8 *p,
-                                 elstm_diag *diag)
+/* An integer LSTM: int8 weights, int16 cell, and int8 activations with int32 biases or
+ * int16 activations with int64 biases (p->type). Fills the runtime params. */
+static elstm_status plan_lstm_q(const elstm_tflite_model *m, int32_t k, op_plan *p, elstm_diag *diag)
 {
     const elstm_tflite_subgraph *sg = m->graph;
     const elstm_tflite_op *op = &sg->ops[k];
+    const int s16 = p->type == ELSTM_TFL_INT16;
     int32_t T = 0, I = 0, N = 0;
     elstm_status st = lstm_common(m, k, &T, &I, &N, diag);
-    if (st == ELSTM_OK) st = lstm_types(m, k, ELSTM_TFL_INT8, ELSTM_TFL_INT16, diag);
+    if (st == ELSTM_OK) st = lstm_types(m, k, p->type, ELSTM_TFL_INT16, diag);
     if (st != ELSTM_OK) return st;
     const void *wx[4], *wh[4], *b[4];
-    const int32_t *bias[4];
-    float s_wx[4], s_wh[4];
-    st = lstm_weights(m, k, ELSTM_TFL_INT8, ELSTM_TFL_INT32, N, I, wx, wh, b, diag);
+    st = lstm_weights(m, k, ELSTM_TFL_INT8, s16 ? ELSTM_TFL_INT64 : ELSTM_TFL_INT32, N, I, wx, wh, b, diag);
     if (st != ELSTM_OK) return st;
-    for (int g = 0; g < 4; g++) {
-        p->wx[g] = wx[g];
-        p->wh[g] = wh[g];
-        bias[g] = b[g];
-        s_wx[g] = operand(sg, op, 1 + g)->scale[0];
-        s_wh[g] = operand(sg, op, 5 + g)->scale[0];
-    }
     const elstm_tflite_tensor *in = operand(sg, op, 0), *h = operand(sg, op, 18),
                               *c = operand(sg, op, 19), *out = &sg->tensors[op->outputs[0]];
     if (out->scale[0] != h->scale[0] || out->zero_point[0] != h->zero_point[0])
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "its output and output state are quantized differently");
-    if (in->zero_point[0] < -128 || in->zero_point[0] > 127 || h->zero_point[0] < -128 ||
-        h->zero_point[0] > 127 || c->zero_point[0] != 0)
-        return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its zero points are out of range");
-    p->n_input = I;
-    p->n_units = N;
-    p->steps = T;
-    p->zp_in = (int32_t)in->zero_point[0];
-    p->zp_h = (int32_t)h->zero_point[0];
-    if (tfl_lstm_i8_prepare(p, bias, in->scale[0], s_wx, s_wh, h->scale[0], c->scale[0],
-                            op->opt.cell_clip) != 0)
+                        "its output and output state are quantized differently (the integer "
+                        "LSTM writes its output state as its output)");
+    int64_t lo = s16 ? 0 : -128, hi = s16 ? 0 : 127;
+    if (in->zero_point[0] < lo || in->zero_point[0] > hi || h->zero_point[0] < lo ||
+        h->zero_point[0] > hi || c->zero_point[0] != 0)
+        return op_error(m, k, ELSTM_ERR_FORMAT, diag,
+                        "its zero points (input %lld, output state %lld, cell %lld) are out of "
+                        "range; they must lie in [%lld, %lld] and the cell's must be 0",
+                        (long long)in->zero_point[0], (long long)h->zero_point[0],
+                        (long long)c->zero_point[0], (long long)lo, (long long)hi);
+    int32_t cell_pow = 0;
+    if (!tfl_pow2_exponent(c->scale[0], &cell_pow) || cell_pow < -24 || cell_pow > 0)
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "its cell state scale %g is not a power of two (or memory ran out)",
-                        (double)c->scale[0]);
+                        "its cell state scale %g is not a power of two between 2^-24 and 1, which "
+                        "the integer LSTM needs", (double)c->scale[0]);
+    elstm_lstm_qparams *q = s16 ? &p->lstm16.q : &p->lstm8.q;
+    const float gate_scale = 1.0f / 4096.0f;   /* Q3.12 */
+    const double q15 = 1.0 / 32768.0;          /* Q0.15 */
+    q->n_input = I;
+    q->n_units = N;
+    for (int g = 0; g < 4; g++) {
+        q->wx[g] = wx[g];
+        q->wh[g] = wh[g];
+        q->mx[g] = tfl_fc_multiplier(in->scale[0], operand(sg, op, 1 + g)->scale[0], gate_scale);
+        q->mh[g] = tfl_fc_multiplier(h->scale[0], operand(sg, op, 5 + g)->scale[0], gate_scale);
+        if (s16) p->lstm16.b[g] = b[g];
+        else p->lstm8.b[g] = b[g];
+    }
+    q->m_fc = tfl_mul_multiplier(q15, c->scale[0], c->scale[0]);
+    q->m_ig = tfl_mul_multiplier(q15, q15, c->scale[0]);
+    q->m_h = tfl_mul_multiplier(q15, q15, h->scale[0]);
+    q->zp_in = (int32_t)in->zero_point[0];
+    q->zp_h = (int32_t)h->zero_point[0];
+    q->cell_pow = cell_pow;
+    q->cell_clip = tfl_cell_clip(op->opt.cell_clip, c->scale[0]);
+    p->steps = T;
     return ELSTM_OK;
 }
 
@@ -509,61 +534,69 @@ static size_t slice_elements(const slice_plan *p)
     return n;
 }
 
-/* Per-tensor quantization of an int8 tensor: scale > 0, zero point in range. */
-static elstm_status int8_params(const elstm_tflite_model *m, int32_t k,
-                                const elstm_tflite_tensor *t, float *scale, int32_t *zp,
-                                elstm_diag *diag)
+/* Per-tensor quantization of an int8 or int16 tensor: scale > 0, zero point in range
+ * (0 for int16, which TFLite quantizes symmetrically). */
+static elstm_status qtensor_params(const elstm_tflite_model *m, int32_t k,
+                                   const elstm_tflite_tensor *t, float *scale, int32_t *zp,
+                                   elstm_diag *diag)
 {
-    if (t->type != ELSTM_TFL_INT8)
+    if (t->type != ELSTM_TFL_INT8 && t->type != ELSTM_TFL_INT16)
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                        "tensor '%s' is %s; edgelstm quantizes between float32 and int8 only",
+                        "tensor '%s' is %s; edgelstm's integer operators take int8 or int16",
                         t->name, elstm_tflite_type_name(t->type));
+    int64_t lo = t->type == ELSTM_TFL_INT8 ? -128 : 0, hi = t->type == ELSTM_TFL_INT8 ? 127 : 0;
     if (t->n_quant != 1 || !(t->scale[0] > 0.0f) || isinf(t->scale[0]) ||
-        t->zero_point[0] < -128 || t->zero_point[0] > 127)
+        t->zero_point[0] < lo || t->zero_point[0] > hi)
         return op_error(m, k, ELSTM_ERR_FORMAT, diag,
-                        "int8 tensor '%s' needs one positive scale and a zero point in "
-                        "[-128, 127]", t->name);
+                        "%s tensor '%s' needs one positive scale and a zero point in [%lld, %lld]",
+                        elstm_tflite_type_name(t->type), t->name, (long long)lo, (long long)hi);
     *scale = t->scale[0];
     *zp = (int32_t)t->zero_point[0];
     return ELSTM_OK;
 }
 
-/* The int8 clamp of a fused activation on an output with this scale and zero point. */
-static void act_range_i8(int32_t act, float scale, int32_t zp, int32_t *lo, int32_t *hi)
+/* Integer FULLY_CONNECTED (int8, or 16x8): per-tensor or per-channel (axis 0) weights with
+ * zero point 0; fills p->fc8 or p->fc16 and the owned multipliers. */
+static elstm_status plan_fc_q(const elstm_tflite_model *m, int32_t k, const elstm_tflite_tensor *in,
+                              const elstm_tflite_tensor *w, const elstm_tflite_tensor *out,
+                              int32_t act, op_plan *p, elstm_diag *diag)
 {
-    double q0 = zp, q6 = zp + 6.0 / scale, q1 = zp + 1.0 / scale, qm1 = zp - 1.0 / scale;
-    *lo = -128;
-    *hi = 127;
-    if (act == TFL_ACT_RELU || act == TFL_ACT_RELU6) *lo = (int32_t)q0;
-    if (act == TFL_ACT_RELU6 && q6 < 127) *hi = (int32_t)lround(q6);
-    if (act == TFL_ACT_RELU_N1_TO_1) {
-        if (qm1 > -128) *lo = (int32_t)lround(qm1);
-        if (q1 < 127) *hi = (int32_t)lround(q1);
-    }
-}
-
-/* int8 FULLY_CONNECTED: per-tensor or per-channel (axis 0) weights, zero point 0. */
-static elstm_status plan_fc_i8(const elstm_tflite_model *m, int32_t k, const elstm_tflite_tensor *in,
-                               const elstm_tflite_tensor *w, const elstm_tflite_tensor *out,
-                               op_plan *p, elstm_diag *diag)
-{
+    const int s16 = p->type == ELSTM_TFL_INT16;
+    const size_t units = (size_t)w->shape[0];
     float s_in, s_out;
-    elstm_status st = int8_params(m, k, in, &s_in, &p->zp_in, diag);
-    if (st == ELSTM_OK) st = int8_params(m, k, out, &s_out, &p->zp_out, diag);
+    int32_t zp_in, zp_out, lo, hi;
+    elstm_status st = qtensor_params(m, k, in, &s_in, &zp_in, diag);
+    if (st == ELSTM_OK) st = qtensor_params(m, k, out, &s_out, &zp_out, diag);
     if (st != ELSTM_OK) return st;
-    if ((w->n_quant != 1 && (size_t)w->n_quant != p->units) || (w->n_quant > 1 && w->quant_dim != 0))
+    if ((w->n_quant != 1 && (size_t)w->n_quant != units) || (w->n_quant > 1 && w->quant_dim != 0))
         return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                         "its weights need one scale or one per output unit");
-    p->mult = calloc(p->units, sizeof *p->mult);
+    const int per_channel = w->n_quant > 1;
+    p->mult = calloc(per_channel ? units : 1, sizeof *p->mult);
     if (!p->mult) return op_error(m, k, ELSTM_ERR_NOMEM, diag, "out of memory");
-    for (size_t u = 0; u < p->units; u++) {
-        int32_t q = w->n_quant == 1 ? 0 : (int32_t)u;
-        if (w->zero_point[q] != 0 || !(w->scale[q] > 0.0f))
+    for (size_t u = 0; u < (per_channel ? units : 1); u++) {
+        if (w->zero_point[u] != 0 || !(w->scale[u] > 0.0f) || isinf(w->scale[u]))
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                             "its weights need positive scales and zero point 0");
-        p->mult[u] = tfl_quantize_multiplier((double)s_in * w->scale[q] / s_out);
+        p->mult[u] = per_channel ? tfl_fc_multiplier_per_channel(s_in, w->scale[u], s_out)
+                                 : tfl_fc_multiplier(s_in, w->scale[u], s_out);
+        if (s16 && p->mult[u].shift > 7)
+            return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                            "its scales give a multiplier of 2^%d, beyond the 16x8 kernel's range",
+                            (int)p->mult[u].shift);
     }
-    act_range_i8(p->act, s_out, p->zp_out, &p->q_min, &p->q_max);
+    if (!tfl_activation_range(act, s_out, zp_out, s16 ? -32768 : -128, s16 ? 32767 : 127, &lo, &hi))
+        return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                        "its fused activation %s is not supported on integers",
+                        elstm_tflite_activation_name(act));
+    if (s16) {
+        elstm_fc_s16 f = {(int32_t)w->shape[1], (int32_t)units, w->data, NULL, p->mult, per_channel, lo, hi};
+        p->fc16 = f;
+    } else {
+        elstm_fc_s8 f = {(int32_t)w->shape[1], (int32_t)units, w->data, NULL, p->mult, per_channel,
+                         zp_in, zp_out, lo, hi};
+        p->fc8 = f;
+    }
     return ELSTM_OK;
 }
 
@@ -585,39 +618,48 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
         if (op->opt.type != TFL_OPT_FULLY_CONNECTED && op->opt.type != TFL_OPT_NONE)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "carries options of type %d",
                             (int)op->opt.type);
-        p->quantized = in->type == ELSTM_TFL_INT8;
-        int32_t wtype = p->quantized ? ELSTM_TFL_INT8 : ELSTM_TFL_FLOAT32;
-        int32_t btype = p->quantized ? ELSTM_TFL_INT32 : ELSTM_TFL_FLOAT32;
-        if ((in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8) || out->type != in->type)
+        p->type = in->type;
+        const int f32 = in->type == ELSTM_TFL_FLOAT32;
+        int32_t wtype = f32 ? ELSTM_TFL_FLOAT32 : ELSTM_TFL_INT8;
+        int32_t btype = f32 ? ELSTM_TFL_FLOAT32 : in->type == ELSTM_TFL_INT8 ? ELSTM_TFL_INT32 : ELSTM_TFL_INT64;
+        if ((in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8 && in->type != ELSTM_TFL_INT16) ||
+            out->type != in->type)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                            "it maps %s to %s; edgelstm runs float32 and int8 dense layers",
+                            "it maps %s to %s; edgelstm runs float32, int8 and 16x8 dense layers",
                             elstm_tflite_type_name(in->type), elstm_tflite_type_name(out->type));
-        if (!w || !w->data || w->type != wtype || w->rank != 2)
+        if (!w || !w->data || w->type != wtype || w->rank != 2 || w->shape[0] < 1)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                             "its weights must be a constant %s matrix", elstm_tflite_type_name(wtype));
         if (op->opt.weights_format != 0)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its weights are in a shuffled format");
-        p->units = (size_t)w->shape[0];
-        p->depth = (size_t)w->shape[1];
-        if (b && (!b->data || b->type != btype || b->elements != p->units))
+        size_t units = (size_t)w->shape[0], depth = (size_t)w->shape[1];
+        if (b && (!b->data || b->type != btype || b->elements != units))
             return op_error(m, k, ELSTM_ERR_FORMAT, diag,
                             "its bias must be a constant %s vector of %zu elements",
-                            elstm_tflite_type_name(btype), p->units);
-        if (p->depth == 0 || in->elements % p->depth != 0)
+                            elstm_tflite_type_name(btype), units);
+        if (depth == 0 || in->elements % depth != 0)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag,
                             "its input %s does not match weights %s", shape_str(in, s1, sizeof s1),
                             shape_str(w, s2, sizeof s2));
-        p->rows = in->elements / p->depth;
-        if (out->elements != p->rows * p->units)
+        p->rows = in->elements / depth;
+        if (out->elements != p->rows * units)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag,
                             "its output %s should hold %zu x %zu values",
-                            shape_str(out, s1, sizeof s1), p->rows, p->units);
-        p->act = op->opt.fused_activation;
-        if (p->act != TFL_ACT_NONE && p->act != TFL_ACT_RELU && p->act != TFL_ACT_RELU_N1_TO_1 &&
-            p->act != TFL_ACT_RELU6 && (p->act != TFL_ACT_TANH || p->quantized))
+                            shape_str(out, s1, sizeof s1), p->rows, units);
+        int32_t act = op->opt.fused_activation;
+        if (act != TFL_ACT_NONE && act != TFL_ACT_RELU && act != TFL_ACT_RELU_N1_TO_1 &&
+            act != TFL_ACT_RELU6 && (act != TFL_ACT_TANH || !f32))
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag, "its fused activation %s is not supported",
-                            elstm_tflite_activation_name(p->act));
-        return p->quantized ? plan_fc_i8(m, k, in, w, out, p, diag) : ELSTM_OK;
+                            elstm_tflite_activation_name(act));
+        if (!f32) {
+            st = plan_fc_q(m, k, in, w, out, act, p, diag);
+            p->fc8.b = b && p->type == ELSTM_TFL_INT8 ? b->data : NULL;
+            p->fc16.b = b && p->type == ELSTM_TFL_INT16 ? b->data : NULL;
+            return st;
+        }
+        elstm_fc_f32 f = {(int32_t)depth, (int32_t)units, w->data, b ? b->data : NULL, act};
+        p->fc = f;
+        return ELSTM_OK;
     }
     case ELSTM_TFL_OP_RESHAPE:
         if (in->type != out->type || in->elements != out->elements)
@@ -637,35 +679,49 @@ static elstm_status plan_op(const elstm_tflite_model *m, int32_t k, op_plan *p, 
                             shape_str(in, s1, sizeof s1), elstm_tflite_type_name(out->type),
                             shape_str(out, s2, sizeof s2));
         return ELSTM_OK;
-    case ELSTM_TFL_OP_SOFTMAX:
-        p->quantized = in->type == ELSTM_TFL_INT8;
+    case ELSTM_TFL_OP_SOFTMAX: {
+        p->type = in->type;
         if ((in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8) || out->type != in->type)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
                             "it maps %s to %s; edgelstm runs float32 and int8 softmax",
                             elstm_tflite_type_name(in->type), elstm_tflite_type_name(out->type));
-        if (p->quantized) {
-            st = int8_params(m, k, in, &p->scale_in, &p->zp_in, diag);
-            if (st == ELSTM_OK) st = int8_params(m, k, out, &p->scale_out, &p->zp_out, diag);
-            if (st != ELSTM_OK) return st;
-        }
         if (in->rank < 1 || in->elements != out->elements)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its input %s and output %s differ",
                             shape_str(in, s1, sizeof s1), shape_str(out, s2, sizeof s2));
-        p->depth = (size_t)in->shape[in->rank - 1];
-        p->rows = p->depth ? in->elements / p->depth : 0;
+        p->depth = in->shape[in->rank - 1];
+        p->rows = p->depth ? in->elements / (size_t)p->depth : 0;
         p->beta = op->opt.type == TFL_OPT_SOFTMAX ? op->opt.beta : 0.0f;
         if (!isfinite(p->beta))
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its beta is not finite");
+        if (in->type == ELSTM_TFL_INT8) {
+            float s_in, s_out;
+            int32_t zp_in, zp_out;
+            st = qtensor_params(m, k, in, &s_in, &zp_in, diag);
+            if (st == ELSTM_OK) st = qtensor_params(m, k, out, &s_out, &zp_out, diag);
+            if (st != ELSTM_OK) return st;
+            if (s_out != 1.0f / 256.0f || zp_out != -128)
+                return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                                "its int8 output has scale %g and zero point %d; an int8 softmax "
+                                "writes scale 1/256 and zero point -128", (double)s_out, (int)zp_out);
+            if (!(p->beta > 0.0f))
+                return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                                "its beta %g is not positive, which the int8 softmax needs",
+                                (double)p->beta);
+            tfl_softmax_s8_params(p->beta, s_in, p->depth, &p->sm8);
+        }
         return ELSTM_OK;
+    }
     case ELSTM_TFL_OP_QUANTIZE:
     case ELSTM_TFL_OP_DEQUANTIZE: {
         int q = op->builtin == ELSTM_TFL_OP_QUANTIZE;
-        const elstm_tflite_tensor *f = q ? in : out, *i8 = q ? out : in;
+        const elstm_tflite_tensor *f = q ? in : out, *qt = q ? out : in;
+        p->type = qt->type;
         if (f->type != ELSTM_TFL_FLOAT32)
             return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
-                            "it converts %s to %s; edgelstm converts between float32 and int8",
-                            elstm_tflite_type_name(in->type), elstm_tflite_type_name(out->type));
-        st = int8_params(m, k, i8, &p->scale, &p->zero_point, diag);
+                            "it converts %s to %s; edgelstm converts between float32 and int8 "
+                            "or int16", elstm_tflite_type_name(in->type),
+                            elstm_tflite_type_name(out->type));
+        st = qtensor_params(m, k, qt, &p->scale, &p->zero_point, diag);
         if (st != ELSTM_OK) return st;
         if (in->elements != out->elements)
             return op_error(m, k, ELSTM_ERR_FORMAT, diag, "its input %s and output %s differ",
@@ -731,96 +787,70 @@ static void run_slice(const slice_plan *p, const uint8_t *in, uint8_t *out, size
     }
 }
 
-static float activate(int32_t act, float x)
+/* UNIDIRECTIONAL_SEQUENCE_LSTM: the whole output sequence from the zero state. */
+static void run_lstm(op_plan *p, const void *x, void *seq)
 {
-    switch (act) {
-    case TFL_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case TFL_ACT_RELU_N1_TO_1: return x < -1.0f ? -1.0f : x > 1.0f ? 1.0f : x;
-    case TFL_ACT_RELU6: return x < 0.0f ? 0.0f : x > 6.0f ? 6.0f : x;
-    case TFL_ACT_TANH: return tanhf(x);
-    default: return x;
+    int32_t t;
+    if (p->type == ELSTM_TFL_INT8) {
+        const size_t I = (size_t)p->lstm8.q.n_input, N = (size_t)p->lstm8.q.n_units;
+        elstm_lstm_reset_s8(&p->ctx8);
+        for (t = 0; t < p->steps; t++) {
+            elstm_lstm_step_s8(&p->ctx8, (const int8_t *)x + (size_t)t * I);
+            memcpy((int8_t *)seq + (size_t)t * N, p->ctx8.h, N);
+        }
+    } else if (p->type == ELSTM_TFL_INT16) {
+        const size_t I = (size_t)p->lstm16.q.n_input, N = (size_t)p->lstm16.q.n_units;
+        elstm_lstm_reset_s16(&p->ctx16);
+        for (t = 0; t < p->steps; t++) {
+            elstm_lstm_step_s16_ref(&p->ctx16, (const int16_t *)x + (size_t)t * I);
+            memcpy((int16_t *)seq + (size_t)t * N, p->ctx16.h, N * sizeof(int16_t));
+        }
+    } else {
+        const size_t I = (size_t)p->lstm.n_input, N = (size_t)p->lstm.n_units;
+        elstm_lstm_reset_f32(&p->ctx);
+        for (t = 0; t < p->steps; t++) {
+            elstm_lstm_step_f32(&p->ctx, (const float *)x + (size_t)t * I);
+            memcpy((float *)seq + (size_t)t * N, p->ctx.h, N * sizeof(float));
+        }
     }
 }
 
-/* y[r][u] = act(b[u] + sum_d w[u][d] x[r][d]) */
-static void run_fully_connected(const op_plan *p, const float *x, const float *w, const float *b,
-                                float *y)
-{
-    for (size_t r = 0; r < p->rows; r++)
-        for (size_t u = 0; u < p->units; u++) {
-            const float *wu = w + u * p->depth, *xr = x + r * p->depth;
-            float acc = 0.0f;
-            for (size_t d = 0; d < p->depth; d++) acc += wu[d] * xr[d];
-            if (b) acc += b[u];
-            y[r * p->units + u] = activate(p->act, acc);
-        }
-}
-
-/* y[r][u] = clamp(zp_out + MBQM(b[u] + sum_d w[u][d] (x[r][d] - zp_in))) */
-static void run_fully_connected_i8(const op_plan *p, const int8_t *x, const int8_t *w,
-                                   const int32_t *b, int8_t *y)
-{
-    for (size_t r = 0; r < p->rows; r++)
-        for (size_t u = 0; u < p->units; u++) {
-            const int8_t *wu = w + u * p->depth, *xr = x + r * p->depth;
-            int64_t acc = b ? b[u] : 0;
-            for (size_t d = 0; d < p->depth; d++) acc += (int32_t)wu[d] * ((int32_t)xr[d] - p->zp_in);
-            int64_t q = (int64_t)p->zp_out + tfl_mbqm(acc, p->mult[u]);
-            y[r * p->units + u] = (int8_t)(q < p->q_min ? p->q_min : q > p->q_max ? p->q_max : q);
-        }
-}
-
-/* int8 softmax through real values: dequantize, softmax, quantize. */
-static void run_softmax_i8(const op_plan *p, const int8_t *x, int8_t *y)
+/* FULLY_CONNECTED, one input row at a time. */
+static void run_fully_connected(const op_plan *p, const void *x, void *y)
 {
     for (size_t r = 0; r < p->rows; r++) {
-        const int8_t *xr = x + r * p->depth;
-        int8_t *yr = y + r * p->depth;
-        int32_t mx = xr[0];
-        double sum = 0.0;
-        for (size_t d = 1; d < p->depth; d++) mx = xr[d] > mx ? xr[d] : mx;
-        for (size_t d = 0; d < p->depth; d++)
-            sum += exp((double)p->beta * p->scale_in * (xr[d] - mx));
-        for (size_t d = 0; d < p->depth; d++) {
-            double v = exp((double)p->beta * p->scale_in * (xr[d] - mx)) / sum;
-            double q = v / p->scale_out + p->zp_out;   /* >= zp_out: no negative ties */
-            yr[d] = (int8_t)(!(q > -128.0) ? -128 : q >= 127.0 ? 127 : lround(q));
-        }
+        if (p->type == ELSTM_TFL_INT8)
+            elstm_fc_s8_ref(&p->fc8, (const int8_t *)x + r * (size_t)p->fc8.n_in,
+                            (int8_t *)y + r * (size_t)p->fc8.n_out);
+        else if (p->type == ELSTM_TFL_INT16)
+            elstm_fc_s16_ref(&p->fc16, (const int16_t *)x + r * (size_t)p->fc16.n_in,
+                             (int16_t *)y + r * (size_t)p->fc16.n_out);
+        else
+            elstm_fc_f32_ref(&p->fc, (const float *)x + r * (size_t)p->fc.n_in,
+                             (float *)y + r * (size_t)p->fc.n_out);
     }
 }
 
-static void run_softmax(const op_plan *p, const float *x, float *y)
+static void run_softmax(const op_plan *p, const void *x, void *y)
 {
     for (size_t r = 0; r < p->rows; r++) {
-        const float *xr = x + r * p->depth;
-        float *yr = y + r * p->depth, mx = xr[0], sum = 0.0f;
-        for (size_t d = 1; d < p->depth; d++) mx = xr[d] > mx ? xr[d] : mx;
-        for (size_t d = 0; d < p->depth; d++) sum += yr[d] = expf((xr[d] - mx) * p->beta);
-        for (size_t d = 0; d < p->depth; d++) yr[d] /= sum;
+        if (p->type == ELSTM_TFL_INT8)
+            elstm_softmax_s8_ref(&p->sm8, (const int8_t *)x + r * (size_t)p->depth,
+                                 (int8_t *)y + r * (size_t)p->depth);
+        else
+            elstm_softmax_f32_ref(p->depth, p->beta, (const float *)x + r * (size_t)p->depth,
+                                  (float *)y + r * (size_t)p->depth);
     }
 }
 
-static int8_t quantize1(float x, float scale, int32_t zp)
+/* float32 -> int8/int16 (QUANTIZE) or back (DEQUANTIZE). */
+static void run_convert(int32_t type, int quantize, float scale, int32_t zp, const void *in,
+                        void *out, size_t n)
 {
-    float q = roundf(x / scale) + (float)zp;   /* round half away from zero, as TFLite */
-    if (!(q >= -128.0f)) q = -128.0f;            /* NaN goes to the low end */
-    if (q > 127.0f) q = 127.0f;
-    return (int8_t)q;
-}
-
-static float dequantize1(int8_t q, float scale, int32_t zp)
-{
-    return (float)((double)scale * (double)((int32_t)q - zp));
-}
-
-static void run_lstm(op_plan *p, const float *x, float *seq)
-{
-    const size_t I = (size_t)p->lstm.n_input, N = (size_t)p->lstm.n_units;
-    elstm_lstm_reset_f32(&p->ctx);
-    for (int32_t t = 0; t < p->steps; t++) {
-        elstm_lstm_step_f32(&p->ctx, x + (size_t)t * I);
-        memcpy(seq + (size_t)t * N, p->ctx.h, N * sizeof(float));
-    }
+    if (quantize && type == ELSTM_TFL_INT8) elstm_quantize_s8(in, n, scale, zp, out);
+    else if (quantize) elstm_quantize_s16(in, n, scale, zp, out);
+    else if (type == ELSTM_TFL_INT8) elstm_dequantize_s8(in, n, scale, zp, out);
+    else elstm_dequantize_s16(in, n, scale, zp, out);
 }
 
 static void run_op(elstm_tflite_exec *e, int32_t k)
@@ -833,16 +863,12 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
     size_t n = tin->elements;
     switch (p->kind) {
     case ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM:
-        if (p->quantized) tfl_lstm_i8_run(&p->lstm8, in, out);
-        else if (p->hybrid) tfl_lstm_hybrid_run(&p->lstmh, in, out);
+        if (p->hybrid) tfl_lstm_hybrid_run(&p->lstmh, in, out);
         else run_lstm(p, in, out);
         break;
-    case ELSTM_TFL_OP_FULLY_CONNECTED: {
-        const void *bias = op->n_inputs > 2 && op->inputs[2] >= 0 ? e->rd[op->inputs[2]] : NULL;
-        if (p->quantized) run_fully_connected_i8(p, in, e->rd[op->inputs[1]], bias, out);
-        else run_fully_connected(p, in, e->rd[op->inputs[1]], bias, out);
+    case ELSTM_TFL_OP_FULLY_CONNECTED:
+        run_fully_connected(p, in, out);
         break;
-    }
     case ELSTM_TFL_OP_RESHAPE:
         memmove(out, in, n * elstm_tflite_type_size(tin->type));
         break;
@@ -851,31 +877,74 @@ static void run_op(elstm_tflite_exec *e, int32_t k)
         run_slice(&p->slice, in, out, elstm_tflite_type_size(tin->type));
         break;
     case ELSTM_TFL_OP_SOFTMAX:
-        if (p->quantized) run_softmax_i8(p, in, out);
-        else run_softmax(p, in, out);
+        run_softmax(p, in, out);
         break;
     case ELSTM_TFL_OP_QUANTIZE:
-        for (size_t i = 0; i < n; i++)
-            ((int8_t *)out)[i] = quantize1(((const float *)in)[i], p->scale, p->zero_point);
-        break;
     case ELSTM_TFL_OP_DEQUANTIZE:
-        for (size_t i = 0; i < n; i++)
-            ((float *)out)[i] = dequantize1(((const int8_t *)in)[i], p->scale, p->zero_point);
+        run_convert(p->type, p->kind == ELSTM_TFL_OP_QUANTIZE, p->scale, p->zero_point, in, out, n);
         break;
     default:
         break;
     }
 }
 
-void tfl_exec_run_ops(elstm_tflite_exec *e, int32_t first, int32_t last)
+int tfl_exec_chain_delivers(const elstm_tflite_exec *e, int32_t first, int32_t last, size_t total,
+                            size_t want_first, size_t want_n)
 {
-    for (int32_t k = first; k <= last && k < e->sg->n_ops; k++) run_op(e, k);
+    const elstm_tflite_subgraph *sg = e->sg;
+    if (first > last + 1 || first < 0 || last >= sg->n_ops) return 0;
+    if (total > TFL_EXEC_CHAIN_MAX || want_first + want_n > total) return 0;
+    /* element indices travel through the byte-moving operators */
+    int32_t *cur = malloc((total ? total : 1) * sizeof *cur);
+    if (!cur) return 0;
+    for (size_t i = 0; i < total; i++) cur[i] = (int32_t)i;
+    size_t n = total;
+    int ok = 1;
+    for (int32_t k = first; ok && k <= last; k++) {
+        const elstm_tflite_op *op = &sg->ops[k];
+        const size_t out_n = sg->tensors[op->outputs[0]].elements;
+        int32_t *next = malloc((out_n ? out_n : 1) * sizeof *next);
+        if (!next || sg->tensors[op->inputs[0]].elements != n) {
+            ok = 0;
+        } else if (op->builtin == ELSTM_TFL_OP_RESHAPE) {
+            memcpy(next, cur, n * sizeof *cur);
+        } else if (op->builtin == ELSTM_TFL_OP_STRIDED_SLICE || op->builtin == ELSTM_TFL_OP_SLICE) {
+            run_slice(&e->plans[k].slice, (const uint8_t *)cur, (uint8_t *)next, sizeof *cur);
+        } else {
+            ok = 0;
+        }
+        free(cur);
+        cur = next;
+        n = out_n;
+    }
+    ok = ok && cur && n == want_n;
+    for (size_t i = 0; ok && i < want_n; i++) ok = cur[i] == (int32_t)(want_first + i);
+    free(cur);
+    return ok;
 }
 
-float *tfl_exec_activation_f32(elstm_tflite_exec *e, int32_t t)
+const elstm_lstm_s8 *tfl_exec_lstm_s8(const elstm_tflite_exec *e, int32_t k)
 {
-    if (t < 0 || t >= e->sg->n_tensors || e->sg->tensors[t].type != ELSTM_TFL_FLOAT32) return NULL;
-    return e->wr[t];
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && p->type == ELSTM_TFL_INT8 ? &p->lstm8 : NULL;
+}
+
+const elstm_lstm_s16 *tfl_exec_lstm_s16(const elstm_tflite_exec *e, int32_t k)
+{
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && p->type == ELSTM_TFL_INT16 ? &p->lstm16 : NULL;
+}
+
+const elstm_fc_s8 *tfl_exec_fc_s8(const elstm_tflite_exec *e, int32_t k)
+{
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_FULLY_CONNECTED && p->type == ELSTM_TFL_INT8 && p->rows == 1 ? &p->fc8 : NULL;
+}
+
+const elstm_fc_s16 *tfl_exec_fc_s16(const elstm_tflite_exec *e, int32_t k)
+{
+    const op_plan *p = &e->plans[k];
+    return p->kind == ELSTM_TFL_OP_FULLY_CONNECTED && p->type == ELSTM_TFL_INT16 && p->rows == 1 ? &p->fc16 : NULL;
 }
 
 /* ---- creation ---- */
@@ -888,7 +957,6 @@ void elstm_tflite_exec_free(elstm_tflite_exec *e)
 {
     if (!e) return;
     for (int32_t k = 0; e->plans && k < e->sg->n_ops; k++) {
-        tfl_lstm_i8_release(&e->plans[k].lstm8);
         tfl_lstm_hybrid_release(&e->plans[k].lstmh);
         free(e->plans[k].mult);
     }
@@ -898,6 +966,13 @@ void elstm_tflite_exec_free(elstm_tflite_exec *e)
     free(e->plans);
     free(e->results);
     free(e);
+}
+
+static size_t lstm_arena_size(const op_plan *p)
+{
+    return p->type == ELSTM_TFL_INT8    ? elstm_lstm_arena_size_s8(&p->lstm8)
+           : p->type == ELSTM_TFL_INT16 ? elstm_lstm_arena_size_s16(&p->lstm16)
+                                        : elstm_lstm_arena_size_f32(&p->lstm);
 }
 
 /* Check the graph; fill plans and each tensor's role. */
@@ -915,14 +990,14 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
         return elstm_diag_set(diag, ELSTM_ERR_FORMAT, m->path, 0, "the graph has no output");
     e->input = sg->inputs[0];
     const elstm_tflite_tensor *in = &sg->tensors[e->input];
-    if (in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8)
+    if (in->type != ELSTM_TFL_FLOAT32 && in->type != ELSTM_TFL_INT8 && in->type != ELSTM_TFL_INT16)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                              "the input tensor '%s' is %s; edgelstm runs float32 or int8 inputs",
+                              "the input tensor '%s' is %s; edgelstm runs float32, int8 or int16 inputs",
                               in->name, elstm_tflite_type_name(in->type));
-    if (in->type == ELSTM_TFL_INT8 && (in->n_quant != 1 || !(in->scale[0] > 0.0f) ||
-                                       isinf(in->scale[0])))
+    if (in->type != ELSTM_TFL_FLOAT32 && (in->n_quant != 1 || !(in->scale[0] > 0.0f) ||
+                                          isinf(in->scale[0])))
         return elstm_diag_set(diag, ELSTM_ERR_FORMAT, m->path, 0,
-                              "the int8 input tensor '%s' has no usable scale", in->name);
+                              "the %s input tensor '%s' has no usable scale", elstm_tflite_type_name(in->type), in->name);
     for (int32_t t = 0; t < sg->n_tensors; t++) {
         const elstm_tflite_tensor *x = &sg->tensors[t];
         role[t] = x->data ? T_CONST : x->is_variable ? T_VARIABLE : T_UNSEEN;
@@ -945,11 +1020,11 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
             op_plan *p = &e->plans[k];
             const elstm_tflite_tensor *x = op->n_inputs > 0 && op->inputs[0] >= 0 ? &sg->tensors[op->inputs[0]] : NULL;
             p->kind = op->builtin;
-            p->quantized = x && x->type == ELSTM_TFL_INT8;
-            p->hybrid = !p->quantized && op->loop >= 0 && m->loops[op->loop].hybrid;
-            st = p->quantized ? plan_lstm_i8(m, k, &p->lstm8, diag)
-                 : p->hybrid  ? plan_lstm_hybrid(m, k, &p->lstmh, diag)
-                              : tfl_check_lstm(m, k, &p->lstm, &p->steps, diag);
+            p->type = x ? x->type : ELSTM_TFL_FLOAT32;
+            p->hybrid = p->type == ELSTM_TFL_FLOAT32 && op->loop >= 0 && m->loops[op->loop].hybrid;
+            st = p->type == ELSTM_TFL_INT8 || p->type == ELSTM_TFL_INT16 ? plan_lstm_q(m, k, p, diag)
+                 : p->hybrid ? plan_lstm_hybrid(m, k, &p->lstmh, diag)
+                             : tfl_check_lstm(m, k, &p->lstm, &p->steps, diag);
         } else {
             st = plan_op(m, k, &e->plans[k], diag);
         }
@@ -972,13 +1047,14 @@ static elstm_status check_graph(elstm_tflite_exec *e, uint8_t *role, elstm_diag 
         if (role[sg->outputs[i]] != T_COMPUTED)
             return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
                                   "the graph output '%s' is not computed by any operator", x->name);
-        if (x->type != ELSTM_TFL_FLOAT32 && x->type != ELSTM_TFL_INT8)
+        if (x->type != ELSTM_TFL_FLOAT32 && x->type != ELSTM_TFL_INT8 && x->type != ELSTM_TFL_INT16)
             return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
-                                  "the graph output '%s' is %s; edgelstm returns float32 or int8",
+                                  "the graph output '%s' is %s; edgelstm returns float32, int8 or int16",
                                   x->name, elstm_tflite_type_name(x->type));
-        if (x->type == ELSTM_TFL_INT8 && (x->n_quant != 1 || !(x->scale[0] > 0.0f)))
+        if (x->type != ELSTM_TFL_FLOAT32 && (x->n_quant != 1 || !(x->scale[0] > 0.0f)))
             return elstm_diag_set(diag, ELSTM_ERR_FORMAT, m->path, 0,
-                                  "the int8 graph output '%s' has no usable scale", x->name);
+                                  "the %s graph output '%s' has no usable scale",
+                                  elstm_tflite_type_name(x->type), x->name);
     }
     return ELSTM_OK;
 }
@@ -1016,9 +1092,8 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
         if (role[t] != T_CONST && role[t] != T_UNSEEN)
             total += align_up(sg->tensors[t].elements * elstm_tflite_type_size(sg->tensors[t].type));
     for (int32_t k = 0; k < sg->n_ops; k++)
-        if (e->plans[k].kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && !e->plans[k].quantized &&
-            !e->plans[k].hybrid)
-            total += align_up(elstm_lstm_arena_size_f32(&e->plans[k].lstm));
+        if (e->plans[k].kind == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && !e->plans[k].hybrid)
+            total += align_up(lstm_arena_size(&e->plans[k]));
     for (int32_t i = 0; i < sg->n_outputs; i++)
         total += align_up(sg->tensors[sg->outputs[i]].elements * sizeof(float));
     if (total > MAX_ACTIVATION_BYTES) {
@@ -1047,12 +1122,17 @@ elstm_status elstm_tflite_exec_create(const elstm_tflite_model *m, elstm_tflite_
     }
     for (int32_t k = 0; k < sg->n_ops; k++) {
         op_plan *pl = &e->plans[k];
-        if (pl->kind != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || pl->quantized || pl->hybrid) continue;
-        size_t a = elstm_lstm_arena_size_f32(&pl->lstm);
-        if (elstm_lstm_init_f32(&pl->ctx, &pl->lstm, p, a) != ELSTM_OK) {
+        if (pl->kind != ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || pl->hybrid) continue;
+        size_t a = lstm_arena_size(pl);
+        elstm_status rs = pl->type == ELSTM_TFL_INT8    ? elstm_lstm_init_s8(&pl->ctx8, &pl->lstm8, p, a)
+                          : pl->type == ELSTM_TFL_INT16 ? elstm_lstm_init_s16(&pl->ctx16, &pl->lstm16, p, a)
+                                                        : elstm_lstm_init_f32(&pl->ctx, &pl->lstm, p, a);
+        if (rs != ELSTM_OK) {
             free(role);
             elstm_tflite_exec_free(e);
-            return op_error(m, k, ELSTM_ERR_FORMAT, diag, "the LSTM runtime refuses its sizes");
+            return op_error(m, k, ELSTM_ERR_UNSUPPORTED, diag,
+                            "the LSTM runtime refuses its sizes or quantization (a multiplier out "
+                            "of range)");
         }
         p += align_up(a);
     }
@@ -1089,20 +1169,14 @@ elstm_status elstm_tflite_exec_run(elstm_tflite_exec *e, const float *in, size_t
     for (int32_t t = 0; t < sg->n_tensors; t++)   /* window semantics: zero state */
         if (sg->tensors[t].is_variable && e->wr[t])
             memset(e->wr[t], 0, sg->tensors[t].elements * elstm_tflite_type_size(sg->tensors[t].type));
-    if (ti->type == ELSTM_TFL_INT8)
-        for (size_t i = 0; i < n; i++)
-            ((int8_t *)e->wr[e->input])[i] = quantize1(in[i], ti->scale[0], (int32_t)ti->zero_point[0]);
-    else
-        memcpy(e->wr[e->input], in, n * sizeof(float));
-    tfl_exec_run_ops(e, 0, sg->n_ops - 1);
+    if (ti->type == ELSTM_TFL_FLOAT32) memcpy(e->wr[e->input], in, n * sizeof(float));
+    else run_convert(ti->type, 1, ti->scale[0], (int32_t)ti->zero_point[0], in, e->wr[e->input], n);
+    for (int32_t k = 0; k < sg->n_ops; k++) run_op(e, k);
     for (int32_t k = 0; k < sg->n_outputs; k++) {
         const elstm_tflite_tensor *to = &sg->tensors[sg->outputs[k]];
         const void *src = e->rd[sg->outputs[k]];
-        for (size_t i = 0; i < to->elements; i++)
-            e->results[k][i] = to->type == ELSTM_TFL_INT8
-                                   ? dequantize1(((const int8_t *)src)[i], to->scale[0],
-                                                 (int32_t)to->zero_point[0])
-                                   : ((const float *)src)[i];
+        if (to->type == ELSTM_TFL_FLOAT32) memcpy(e->results[k], src, to->elements * sizeof(float));
+        else run_convert(to->type, 0, to->scale[0], (int32_t)to->zero_point[0], src, e->results[k], to->elements);
     }
     return ELSTM_OK;
 }

@@ -5,6 +5,7 @@
 #define EDGELSTM_IO_TFLITE_EXEC_H
 
 #include "edgelstm/lstm.h"
+#include "edgelstm/quant.h"
 #include "edgelstm/tflite.h"
 
 /* Check a float32 UNIDIRECTIONAL_SEQUENCE_LSTM operator (index `k` of the model's graph) and
@@ -19,11 +20,22 @@ elstm_status tfl_check_lstm(const elstm_tflite_model *m, int32_t k, elstm_lstm_f
  * and what would work), or ELSTM_OK when every loop is an LSTM. */
 elstm_status tfl_refuse_loops(const elstm_tflite_model *m, elstm_diag *diag);
 
-/* Run operators first..last (inclusive) of the model's graph on the tensors as they are. */
-void tfl_exec_run_ops(elstm_tflite_exec *e, int32_t first, int32_t last);
+/* 1 if operators first..last (inclusive; byte-moving ones only: STRIDED_SLICE, SLICE,
+ * RESHAPE), applied to a tensor of `total` elements each holding its own index, deliver
+ * exactly the indices want_first, want_first + 1, ... (want_n of them): checked by
+ * running their plans on the indices, so it holds for any element type. first = last + 1
+ * means no operator. 0 for anything else, and for more than TFL_EXEC_CHAIN_MAX elements. */
+#define TFL_EXEC_CHAIN_MAX ((size_t)1 << 26)
+int tfl_exec_chain_delivers(const elstm_tflite_exec *e, int32_t first, int32_t last, size_t total,
+                            size_t want_first, size_t want_n);
 
-/* The storage of tensor t when it is a float32 tensor computed by the graph, else NULL. */
-float *tfl_exec_activation_f32(elstm_tflite_exec *e, int32_t t);
+/* The runtime parameters the executor planned for operator k (pointers into the model
+ * and the executor), or NULL when k is not such an operator (an integer LSTM of that
+ * type; an integer FULLY_CONNECTED on one row). */
+const elstm_lstm_s8 *tfl_exec_lstm_s8(const elstm_tflite_exec *e, int32_t k);
+const elstm_lstm_s16 *tfl_exec_lstm_s16(const elstm_tflite_exec *e, int32_t k);
+const elstm_fc_s8 *tfl_exec_fc_s8(const elstm_tflite_exec *e, int32_t k);
+const elstm_fc_s16 *tfl_exec_fc_s16(const elstm_tflite_exec *e, int32_t k);
 
 /* n zeroed bytes aligned to 16 that the model owns (freed with it), or NULL. */
 void *tfl_pool_alloc(elstm_tflite_model *m, size_t n);

@@ -10,12 +10,15 @@
  * the whole sequence on unchanged (batch 1: [1,T,I] and time-major [T,1,I] hold the same
  * values in the same order), and those after the last LSTM select its last time step.
  * It becomes an elstm_forecaster with its weights copied (bitwise; int8 weights of a
- * hybrid file dequantized) into one aligned block.
+ * hybrid file dequantized) into one aligned block. A full-integer model (int8 or 16x8)
+ * has one LSTM, read directly from the input or from a first QUANTIZE, and may end in a
+ * DEQUANTIZE after its dense layer; it keeps the runtime parameters the graph executor
+ * planned (elstm_net_s8 / _s16).
  *
  * The chains are not recognised by their constants but checked by running them: the
- * executor's own kernels are applied to a tensor filled with each element's index, and
- * the next layer must receive exactly the indices it should (all of them in order, or
- * those of the last step). Anything that reads differently is refused.
+ * executor's own slicing plans are applied to a tensor filled with each element's index,
+ * and the next layer must receive exactly the indices it should (all of them in order,
+ * or those of the last step). Anything that reads differently is refused.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
 #include "host/lstm_f32_pack.h"
+#include "host/lstm_s8_pack.h"
 #include "multi/lstm_stack.h"
 #include "tflite_exec.h"
 #include "tflite_schema.h"
@@ -40,6 +44,8 @@ const char *elstm_forecaster_text(const elstm_forecaster *f, char *buf, size_t n
 {
     size_t k = 0;
     buf[0] = '\0';
+    if (f->dtype != ELSTM_FORECASTER_F32 && n > 0)
+        k = (size_t)snprintf(buf, n, "%s ", f->dtype == ELSTM_FORECASTER_S8 ? "int8" : "16x8");
     for (int32_t l = 0; l < f->n_layers && k < n; l++)
         k += (size_t)snprintf(buf + k, n - k, "%sLSTM(%d)", l ? " -> " : "", (int)f->layers[l].n_units);
     if (k < n) snprintf(buf + k, n - k, " + Dense(%d)", (int)elstm_forecaster_top(f)->n_output);
@@ -48,6 +54,20 @@ const char *elstm_forecaster_text(const elstm_forecaster *f, char *buf, size_t n
 
 elstm_status elstm_forecaster_window(const elstm_forecaster *f, const float *x, float *y)
 {
+    if (f->dtype != ELSTM_FORECASTER_F32) {   /* the runtime's integer kernels */
+        elstm_net_ctx_s8 c8;
+        elstm_net_ctx_s16 c16;
+        const int s8 = f->dtype == ELSTM_FORECASTER_S8;
+        size_t bytes = s8 ? elstm_net_arena_size_s8(&f->net8) : elstm_net_arena_size_s16(&f->net16);
+        void *arena = malloc(bytes);
+        if (!arena) return ELSTM_ERR_NOMEM;
+        elstm_status st = s8 ? elstm_net_init_s8(&c8, &f->net8, arena, bytes)
+                             : elstm_net_init_s16(&c16, &f->net16, arena, bytes);
+        if (st == ELSTM_OK && s8) elstm_net_window_s8(&c8, x, f->steps, y);
+        else if (st == ELSTM_OK) elstm_net_window_s16_ref(&c16, x, f->steps, y);
+        free(arena);
+        return st;
+    }
     elstm_lstm_ctx_f32 ctx[ELSTM_MAX_LAYERS];
     size_t bytes = elstm_lstm_stack_arena_size_f32(f->layers, f->n_layers);
     void *arena = malloc(bytes);
@@ -63,34 +83,23 @@ static elstm_status refuse(const elstm_tflite_model *m, const char *why, elstm_d
 {
     return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
                           "not an edgelstm forecaster: %s; a forecaster is one or more float32 "
-                          "LSTM layers whose last step feeds a FULLY_CONNECTED layer (use "
-                          "'edgelstm run' for other graphs)", why);
+                          "LSTM layers, or one int8 or 16x8 LSTM (optionally after a QUANTIZE), "
+                          "whose last step feeds a FULLY_CONNECTED layer (optionally followed by a "
+                          "DEQUANTIZE; use 'edgelstm run' for other graphs)", why);
 }
 
-/* The LSTM operators of the graph, in order. */
+/* The LSTM operators of the graph, in order, and where the layers sit. */
 typedef struct layout {
     int32_t n;                       /* LSTM layers */
     int32_t op[ELSTM_MAX_LAYERS];    /* their operator indices */
+    int32_t lo;                      /* first operator after a leading QUANTIZE (else 0) */
+    int32_t fc;                      /* the dense layer (the last operator, or the one before
+                                        a trailing DEQUANTIZE) */
 } layout;
 
 static int is_layout_op(int32_t b)
 {
     return b == ELSTM_TFL_OP_STRIDED_SLICE || b == ELSTM_TFL_OP_SLICE || b == ELSTM_TFL_OP_RESHAPE;
-}
-
-/* Operators first..last (may be empty) turn tensor `from` into tensor `to`: filled with
- * its indices, `from` must arrive in `to` as indices first, first+1, ... (n values). */
-static int chain_delivers(const elstm_tflite_model *m, elstm_tflite_exec *e, int32_t from, int32_t to,
-                          int32_t first, int32_t last, size_t want_first, size_t n)
-{
-    const elstm_tflite_subgraph *sg = m->graph;
-    float *src = tfl_exec_activation_f32(e, from), *dst = tfl_exec_activation_f32(e, to);
-    if (!src || !dst || sg->tensors[to].elements != n) return 0;
-    for (size_t i = 0; i < sg->tensors[from].elements; i++) src[i] = (float)i;
-    tfl_exec_run_ops(e, first, last);
-    for (size_t i = 0; i < n; i++)
-        if (dst[i] != (float)(want_first + i)) return 0;
-    return 1;
 }
 
 /* Each segment between the input, the LSTMs and the dense layer carries what it should. */
@@ -99,20 +108,19 @@ static elstm_status check_flow(const elstm_tflite_model *m, elstm_tflite_exec *e
 {
     const elstm_tflite_subgraph *sg = m->graph;
     char why[200];
-    size_t limit = (size_t)1 << 24;   /* indices must be exact in float32 */
-    int32_t from = sg->inputs[0], first = 0;
+    int32_t from = L->lo ? sg->ops[0].outputs[0] : sg->inputs[0], first = L->lo;
     for (int32_t l = 0; l <= L->n; l++) {
-        int32_t k = l < L->n ? L->op[l] : sg->n_ops - 1;
+        int32_t k = l < L->n ? L->op[l] : L->fc;
         size_t total = sg->tensors[from].elements;
-        if (total > limit)
+        if (total > TFL_EXEC_CHAIN_MAX)
             return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, m->path, 0,
                                   "a tensor of the model has %zu values, more than edgelstm loads", total);
         int ok;
         if (l < L->n) {   /* the whole sequence, in order */
-            ok = chain_delivers(m, e, from, sg->ops[k].inputs[0], first, k - 1, 0, total);
+            ok = tfl_exec_chain_delivers(e, first, k - 1, total, 0, total);
         } else {          /* the last step of the last LSTM */
             size_t N = (size_t)layer[L->n - 1].n_units;
-            ok = chain_delivers(m, e, from, sg->ops[k].inputs[0], first, k - 1, (size_t)(T - 1) * N, N);
+            ok = tfl_exec_chain_delivers(e, first, k - 1, total, (size_t)(T - 1) * N, N);
         }
         if (!ok) {
             if (l == 0) snprintf(why, sizeof why, "the operators before the LSTM do not pass the input on unchanged");
@@ -133,20 +141,23 @@ static elstm_status check_flow(const elstm_tflite_model *m, elstm_tflite_exec *e
 static elstm_status check_structure(const elstm_tflite_model *m, layout *L, elstm_diag *diag)
 {
     const elstm_tflite_subgraph *sg = m->graph;
+    const int32_t n = sg->n_ops;
     char why[256];
     elstm_status st = tfl_refuse_loops(m, diag);
     if (st != ELSTM_OK) return st;
     L->n = 0;
+    L->lo = n > 0 && sg->ops[0].builtin == ELSTM_TFL_OP_QUANTIZE ? 1 : 0;
+    L->fc = n > 0 && sg->ops[n - 1].builtin == ELSTM_TFL_OP_DEQUANTIZE ? n - 2 : n - 1;
     int has_lstm = 0;
-    for (int32_t k = 0; k < sg->n_ops; k++) has_lstm |= sg->ops[k].builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM;
-    if (!has_lstm || sg->n_ops < 2 || sg->ops[sg->n_ops - 1].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
-        snprintf(why, sizeof why, "its %d operators run %s first and %s last%s", (int)sg->n_ops,
-                 sg->n_ops ? elstm_tflite_op_name(sg->ops[0].builtin) : "nothing",
-                 sg->n_ops ? elstm_tflite_op_name(sg->ops[sg->n_ops - 1].builtin) : "nothing",
+    for (int32_t k = 0; k < n; k++) has_lstm |= sg->ops[k].builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM;
+    if (!has_lstm || L->fc - L->lo < 1 || sg->ops[L->fc].builtin != ELSTM_TFL_OP_FULLY_CONNECTED) {
+        snprintf(why, sizeof why, "its %d operators run %s first and %s last%s", (int)n,
+                 n ? elstm_tflite_op_name(sg->ops[0].builtin) : "nothing",
+                 n ? elstm_tflite_op_name(sg->ops[n - 1].builtin) : "nothing",
                  has_lstm ? "" : ", with no LSTM");
         return refuse(m, why, diag);
     }
-    for (int32_t k = 0; k < sg->n_ops; k++) {
+    for (int32_t k = 0; k < n; k++) {
         const elstm_tflite_op *op = &sg->ops[k];
         if (op->n_inputs < 1 || op->inputs[0] < 0 || op->n_outputs < 1) {
             snprintf(why, sizeof why, "operator %d has no input or no output", (int)op->file_op);
@@ -157,23 +168,24 @@ static elstm_status check_structure(const elstm_tflite_model *m, layout *L, elst
                      (int)op->file_op);
             return refuse(m, why, diag);
         }
-        if (op->builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM && k < sg->n_ops - 1) {
+        if (k < L->lo || k >= L->fc) continue;
+        if (op->builtin == ELSTM_TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM) {
             if (L->n == ELSTM_MAX_LAYERS) {
                 snprintf(why, sizeof why, "it has more than %d LSTM layers", ELSTM_MAX_LAYERS);
                 return refuse(m, why, diag);
             }
             L->op[L->n++] = k;
-        } else if (k < sg->n_ops - 1 && !is_layout_op(op->builtin)) {
+        } else if (!is_layout_op(op->builtin)) {
             snprintf(why, sizeof why, "operator %d is %s, which a forecaster does not have", (int)op->file_op,
                      elstm_tflite_op_name(op->builtin));
             return refuse(m, why, diag);
         }
     }
     if (L->n == 0) return refuse(m, "its LSTM is its last operator", diag);
-    const elstm_tflite_op *fc = &sg->ops[sg->n_ops - 1];
+    const elstm_tflite_op *fc = &sg->ops[L->fc];
     if (sg->n_inputs != 1 || sg->ops[0].inputs[0] != sg->inputs[0])
         return refuse(m, "the first operator does not read the graph's only input", diag);
-    if (sg->n_outputs != 1 || fc->outputs[0] != sg->outputs[0])
+    if (sg->n_outputs != 1 || sg->ops[n - 1].outputs[0] != sg->outputs[0])
         return refuse(m, "the dense layer's output is not the graph's only output", diag);
     if (fc->opt.fused_activation != TFL_ACT_NONE) {
         snprintf(why, sizeof why, "the dense layer applies a %s activation",
@@ -270,6 +282,106 @@ static elstm_status copy_weights(const elstm_tflite_model *m, const layout *L, c
     return ELSTM_OK;
 }
 
+/* Bytes of an integer model's arrays, laid out by copy_quantized(). */
+static size_t quantized_bytes(size_t I, size_t N, size_t O, size_t bsize)
+{
+    return 4 * (N * bsize) + O * bsize + O * sizeof(elstm_qmult) + 4 * (N * I + N * N) + O * N + 64;
+}
+
+/* Copy an integer model's arrays into one block and point the runtime params at it:
+ * the packed layout of the build's fast int8 kernel (`packed` bytes, written by the
+ * caller), biases (int32/int64) and multipliers (aligned), then the int8 weights. */
+static void *copy_quantized(elstm_lstm_qparams *q, const void **b, const void **bd, const int8_t **wd,
+                            const elstm_qmult **mult, int32_t n_mult, int32_t O, size_t bsize, size_t packed)
+{
+    const size_t I = (size_t)q->n_input, N = (size_t)q->n_units;
+    const size_t a = ELSTM_ARENA_ALIGN;
+    packed = (packed + a - 1) / a * a;
+    uint8_t *block = aligned_alloc(a, (packed + quantized_bytes(I, N, (size_t)O, bsize) + a - 1) / a * a);
+    if (!block) return NULL;
+    uint8_t *p = block + packed;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        if (b[g]) memcpy(p, b[g], N * bsize);
+        else memset(p, 0, N * bsize);   /* an omitted bias is zero */
+        b[g] = p;
+        p += N * bsize;
+    }
+    if (*bd) {
+        memcpy(p, *bd, (size_t)O * bsize);
+        *bd = p;
+    }
+    p += (size_t)O * bsize;
+    memcpy(p, *mult, (size_t)n_mult * sizeof **mult);
+    *mult = (const elstm_qmult *)p;
+    p += (size_t)O * sizeof **mult;
+    for (int g = 0; g < ELSTM_GATES; g++) {
+        memcpy(p, q->wx[g], N * I);
+        q->wx[g] = (const int8_t *)p;
+        p += N * I;
+        memcpy(p, q->wh[g], N * N);
+        q->wh[g] = (const int8_t *)p;
+        p += N * N;
+    }
+    memcpy(p, *wd, (size_t)O * N);
+    *wd = (const int8_t *)p;
+    return block;
+}
+
+/* An integer forecaster: the executor's plans of its LSTM and its dense layer. */
+static elstm_status load_quantized(const elstm_tflite_model *m, const elstm_tflite_exec *e, const layout *L,
+                                   elstm_forecaster *f, elstm_diag *diag)
+{
+    const elstm_tflite_subgraph *sg = m->graph;
+    const struct {
+        int32_t kl, kf;
+    } x = {L->op[0], L->fc};
+    if (L->n != 1) return refuse(m, "an integer forecaster has one LSTM layer", diag);
+    if (L->op[0] != L->lo) return refuse(m, "operators come before its integer LSTM", diag);
+    const elstm_tflite_tensor *lin = &sg->tensors[sg->ops[x.kl].inputs[0]];
+    const elstm_tflite_tensor *fout = &sg->tensors[sg->ops[x.kf].outputs[0]];
+    const elstm_lstm_qparams *q;
+    if (tfl_exec_lstm_s8(e, x.kl) && tfl_exec_fc_s8(e, x.kf)) {
+        elstm_net_s8 *n = &f->net8;
+        n->lstm = *tfl_exec_lstm_s8(e, x.kl);
+        n->dense = *tfl_exec_fc_s8(e, x.kf);
+        n->in_scale = lin->scale[0];
+        n->out_scale = fout->scale[0];
+        q = &n->lstm.q;
+        f->dtype = ELSTM_FORECASTER_S8;
+        const size_t packed = elstm_lstm_packed_bytes_s8(&n->lstm);
+        f->storage = copy_quantized(&n->lstm.q, (const void **)n->lstm.b, (const void **)&n->dense.b,
+                                    &n->dense.w, &n->dense.mult, n->dense.per_channel ? n->dense.n_out : 1,
+                                    n->dense.n_out, sizeof(int32_t), packed);
+        if (f->storage && packed) {   /* the host's fast kernel reads this copy (same results) */
+            elstm_lstm_pack_s8(&n->lstm, f->storage);
+            n->lstm.packed = f->storage;
+        }
+    } else if (tfl_exec_lstm_s16(e, x.kl) && tfl_exec_fc_s16(e, x.kf)) {
+        elstm_net_s16 *n = &f->net16;
+        n->lstm = *tfl_exec_lstm_s16(e, x.kl);
+        n->dense = *tfl_exec_fc_s16(e, x.kf);
+        n->in_scale = lin->scale[0];
+        n->out_scale = fout->scale[0];
+        q = &n->lstm.q;
+        f->dtype = ELSTM_FORECASTER_S16;
+        f->storage = copy_quantized(&n->lstm.q, (const void **)n->lstm.b, (const void **)&n->dense.b,
+                                    &n->dense.w, &n->dense.mult, n->dense.per_channel ? n->dense.n_out : 1,
+                                    n->dense.n_out, sizeof(int64_t), 0);
+    } else {
+        return refuse(m, "its LSTM and dense layer are not both float32, both int8 or both 16x8", diag);
+    }
+    if (!f->storage) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, m->path, 0, "out of memory for the weights");
+    const elstm_tflite_tensor *w = &sg->tensors[sg->ops[x.kf].inputs[1]];
+    if (w->shape[1] != q->n_units) return refuse(m, "the dense layer does not take the LSTM's units", diag);
+    f->lstm.n_input = q->n_input;
+    f->lstm.n_units = q->n_units;
+    f->lstm.n_output = w->shape[0];
+    f->lstm.cell_clip = sg->ops[x.kl].opt.cell_clip;
+    f->n_layers = 1;
+    f->float_io = sg->tensors[sg->inputs[0]].type == ELSTM_TFL_FLOAT32;
+    return ELSTM_OK;
+}
+
 elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_forecaster *f,
                                        elstm_diag *diag)
 {
@@ -283,7 +395,16 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
     elstm_status st = check_structure(m, &L, diag);
     if (st == ELSTM_OK) st = elstm_tflite_exec_create(m, &e, diag);
     const elstm_tflite_subgraph *sg = m->graph;
-    for (int32_t l = 0; st == ELSTM_OK && l < L.n; l++) {
+    const int integer = st == ELSTM_OK && sg->tensors[sg->ops[L.op[0]].inputs[0]].type != ELSTM_TFL_FLOAT32;
+    if (integer) {
+        const elstm_tflite_tensor *lin = &sg->tensors[sg->ops[L.op[0]].inputs[0]];
+        if (lin->rank == 3) T = sg->ops[L.op[0]].opt.time_major ? lin->shape[0] : lin->shape[1];
+        st = load_quantized(m, e, &L, f, diag);
+        if (st == ELSTM_OK) shape[0] = f->lstm;
+    } else if (st == ELSTM_OK && (L.lo != 0 || L.fc != sg->n_ops - 1)) {
+        st = refuse(m, "a float32 LSTM sits between QUANTIZE and DEQUANTIZE", diag);
+    }
+    for (int32_t l = 0; st == ELSTM_OK && !integer && l < L.n; l++) {
         const elstm_tflite_op *op = &sg->ops[L.op[l]];
         int32_t t = 0;
         if (op->loop >= 0 && m->loops[op->loop].hybrid) {
@@ -298,7 +419,7 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
         }
         if (st != ELSTM_OK) break;
         if (sg->tensors[op->inputs[0]].type != ELSTM_TFL_FLOAT32) {
-            st = refuse(m, "its LSTM is quantized (int8); 'edgelstm run' runs it", diag);
+            st = refuse(m, "one of its stacked LSTM layers is quantized; 'edgelstm run' runs it", diag);
         } else if (l > 0 && (t != T || shape[l].n_input != shape[l - 1].n_units)) {
             snprintf(why, sizeof why, "LSTM layer %d reads %d steps of %d values, but layer %d gives %d steps of %d",
                      (int)l + 1, (int)t, (int)shape[l].n_input, (int)l, (int)T, (int)shape[l - 1].n_units);
@@ -307,8 +428,8 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
         T = t;
     }
     if (st == ELSTM_OK) st = check_flow(m, e, &L, shape, T, diag);
-    if (st == ELSTM_OK) {
-        const elstm_tflite_op *fc = &sg->ops[sg->n_ops - 1];
+    if (st == ELSTM_OK && !integer) {
+        const elstm_tflite_op *fc = &sg->ops[L.fc];
         const elstm_tflite_tensor *w = &sg->tensors[fc->inputs[1]];
         const elstm_tflite_tensor *b =
             fc->n_inputs > 2 && fc->inputs[2] >= 0 ? &sg->tensors[fc->inputs[2]] : NULL;
@@ -322,6 +443,12 @@ elstm_status tfl_forecaster_from_model(const elstm_tflite_model *m, elstm_foreca
         const elstm_tflite_metadata *md = elstm_tflite_find_metadata(m, ELSTM_META_NAME);
         if (md) {
             st = elstm_meta_from_json((const char *)md->data, md->len, path, &f->meta, diag);
+            if (st == ELSTM_OK && f->meta.stateful && (T != 1 || L.n != 1))
+                st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
+                                    "the edgelstm metadata describes a stateful model, which takes one sample "
+                                    "per invoke through one LSTM layer, but the model's input is [1,%d,%d] "
+                                    "through %d layer%s", (int)T, (int)f->lstm.n_input, (int)L.n, L.n == 1 ? "" : "s");
+            if (st == ELSTM_OK && f->meta.stateful) T = f->steps = f->meta.steps; /* its window: a warm-up */
             if (st == ELSTM_OK && (f->meta.n_inputs != f->lstm.n_input || f->meta.steps != T))
                 st = elstm_diag_set(diag, ELSTM_ERR_FORMAT, path, 0,
                                     "the edgelstm metadata describes %d inputs x %d steps, but the "

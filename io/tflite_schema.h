@@ -108,6 +108,7 @@ enum {  /* FullyConnectedOptions */
     TFL_FC_WEIGHTS_FORMAT = 1,            /* int8 [DEFAULT = 0] */
     TFL_FC_KEEP_NUM_DIMS = 2,             /* bool */
     TFL_FC_ASYMMETRIC_QUANTIZE = 3,       /* bool */
+    TFL_FC_QUANTIZED_BIAS_TYPE = 4,       /* TensorType (16x8: INT64) */
 };
 enum { TFL_SOFTMAX_BETA = 0 };            /* SoftmaxOptions: float [0.0] */
 enum { TFL_RESHAPE_NEW_SHAPE = 0 };       /* ReshapeOptions: [int32] */

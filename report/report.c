@@ -188,9 +188,9 @@ static elstm_status evaluate(report_ctx *c, elstm_diag *diag)
     c->have_eval = ds->n_win[ELSTM_SPLIT_TEST] > 0;
     if (!c->have_eval) return ELSTM_OK;
     int threads = c->opts->threads > 0 ? c->opts->threads : 1;
-    elstm_status s = elstm_eval_split_series(&c->model->f->lstm, ds, ELSTM_SPLIT_TEST, threads, &c->ev, &c->sr, diag);
+    elstm_status s = elstm_forecaster_eval_series(c->model->f, ds, ELSTM_SPLIT_TEST, threads, &c->ev, &c->sr, diag);
     if (s == ELSTM_OK && c->cmp)
-        s = elstm_eval_split_series(&c->cmp->f->lstm, ds, ELSTM_SPLIT_TEST, threads, &c->ev_cmp, &c->sr_cmp, diag);
+        s = elstm_forecaster_eval_series(c->cmp->f, ds, ELSTM_SPLIT_TEST, threads, &c->ev_cmp, &c->sr_cmp, diag);
     return s;
 }
 
@@ -200,13 +200,14 @@ static void device(report_ctx *c)
     elstm_model_figures_of(f, &c->fig);
     if (c->cmp) elstm_model_figures_of(c->cmp->f, &c->fig_cmp);
     if (!c->opts->profile) return;
-    elstm_codegen_model cm = {f->layers, f->steps, &f->meta, c->model->path, 0, f->n_layers};
+    elstm_codegen_model cm;
     elstm_mcu_opts mo;
     memset(&mo, 0, sizeof mo);
     /* a failed measurement is reported in the page, not a failed report */
     elstm_diag d;
     elstm_diag_clear(&d);
-    if (elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, &d) != ELSTM_OK) {
+    if (elstm_codegen_model_of(c->model->f, c->model->path, 0, &cm, &d) != ELSTM_OK ||
+        elstm_mcu_profile(&cm, NULL, &mo, &c->mcu, &d) != ELSTM_OK) {
         c->device = -2;
         snprintf(c->device_error, sizeof c->device_error, "%s", d.msg);
     } else {

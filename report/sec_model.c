@@ -36,13 +36,21 @@ static void row(report_ctx *c, const char *key, const char *v, const char *v_cmp
     rb_puts(b, "</tr>\n");
 }
 
+/* What the model's weights are stored as on a device. */
+static const char *dtype_name(const elstm_forecaster *f)
+{
+    return f->dtype == ELSTM_FORECASTER_S8    ? "int8"
+           : f->dtype == ELSTM_FORECASTER_S16 ? "16x8"
+                                              : "float32";
+}
+
 static void sizes(const elstm_report_model *m, const elstm_model_figures *fig, char out[4][64])
 {
     char a[32], b[32];
     const elstm_forecaster *f = m->f;
     snprintf(out[0], 64, "LSTM(%d) + Dense(%d)", (int)f->lstm.n_units, (int)f->lstm.n_output);
-    snprintf(out[1], 64, "%s (%s as float32)", elstm_count_format(n_params(&f->lstm), a, sizeof a),
-             fmt_bytes((double)fig->weight_bytes, b, sizeof b));
+    snprintf(out[1], 64, "%s (%s as %s)", elstm_count_format(n_params(&f->lstm), a, sizeof a),
+             fmt_bytes((double)fig->weight_bytes, b, sizeof b), dtype_name(f));
     snprintf(out[2], 64, "%s", elstm_count_format(fig->macs, a, sizeof a));
     double fs = file_size(m->path);
     snprintf(out[3], 64, "%s", isfinite(fs) ? fmt_bytes(fs, a, sizeof a) : "-");
@@ -138,8 +146,10 @@ static void device(report_ctx *c)
                   fmt_bytes((double)r->code_bytes, d, sizeof d), fmt_bytes((double)r->rodata_bytes, e, sizeof e),
                   r->cc_version);
     } else {
-        rb_printf(b, "<tr><th>flash (weights)</th><td class=\"n\">%s</td><td>float32 weights and biases, without "
-                     "the runtime code</td></tr>\n", fmt_bytes((double)fig->weight_bytes, a, sizeof a));
+        rb_printf(b, "<tr><th>flash (weights)</th><td class=\"n\">%s</td><td>%s, without the runtime "
+                     "code</td></tr>\n", fmt_bytes((double)fig->weight_bytes, a, sizeof a),
+                  c->model->f->dtype == ELSTM_FORECASTER_S8 ? "int8 weights, int32 biases and multipliers"
+                                                            : "float32 weights and biases");
     }
     rb_printf(b, "<tr><th>RAM</th><td class=\"n\">%s</td><td>the library's state and input ring "
                  "(NAME_ARENA_BYTES)</td></tr>\n", fmt_bytes((double)fig->arena_bytes, a, sizeof a));

@@ -89,6 +89,71 @@ static inline __attribute__((always_inline)) void cell_backward(float *ai, float
     }
 }
 
+/* h_t of stream b (a stateful chunk), units [k0, k0 + run): the next step's GEMM row,
+ * or hlast */
+static const float *seq_h(const worker *w, int t, size_t b, size_t k0)
+{
+    return t + 1 < w->tr->T ? hxat(w, (size_t)(t + 1) * w->n + b, k0) : w->hlast + b * (size_t)w->tr->N + k0;
+}
+
+/* Stateful chunks (one output): the dense layer on every step with a target, the squared
+ * errors, and dy = d loss / d y_t for the backward pass. */
+static double seq_loss(worker *w)
+{
+    const elstm_trainer *tr = w->tr;
+    const int T = tr->T;
+    const size_t NN = (size_t)tr->N, run = w->zps ? 16 : NN;
+    const pview p = tr_view(tr->params, &tr->lay);
+    double sse = 0.0;
+    for (size_t b = 0; b < w->n; b++)
+        for (int t = 0; t < T; t++) {
+            const size_t k = b * (size_t)T + (size_t)t;
+            w->dy[k] = 0.0f;
+            if (isnan(w->ytgt[k])) continue;
+            float acc = p.bd[0];
+            for (size_t k0 = 0; k0 < NN; k0 += run) {
+                const float *h = seq_h(w, t, b, k0);
+                for (size_t j = 0; j < run; j++) acc += p.wd[k0 + j] * h[j];
+            }
+            const float e = acc - w->ytgt[k];
+            sse += (double)e * (double)e;
+            w->dy[k] = w->dy_scale * e;
+        }
+    return sse;
+}
+
+/* Stateful chunks, backward: the dense layer's gradient over every step, and
+ * dh = 0 (each step adds dy_t wd to it: seq_add_dh). */
+static void seq_head_backward(worker *w, pview g)
+{
+    const int T = w->tr->T;
+    const size_t NN = (size_t)w->tr->N, run = w->zps ? 16 : NN;
+    memset(g.wd, 0, NN * sizeof(float));
+    g.bd[0] = 0.0f;
+    for (size_t b = 0; b < w->n; b++)
+        for (int t = 0; t < T; t++) {
+            const float dy = w->dy[b * (size_t)T + (size_t)t];
+            if (dy == 0.0f) continue;
+            for (size_t k0 = 0; k0 < NN; k0 += run) {
+                const float *h = seq_h(w, t, b, k0);
+                for (size_t j = 0; j < run; j++) g.wd[k0 + j] += dy * h[j];
+            }
+            g.bd[0] += dy;
+        }
+    memset(w->dh, 0, w->n * NN * sizeof(float));
+}
+
+static void seq_add_dh(worker *w, const float *wd, int t)
+{
+    const size_t NN = (size_t)w->tr->N, T = (size_t)w->tr->T;
+    for (size_t b = 0; b < w->n; b++) {
+        const float dy = w->dy[b * T + (size_t)t];
+        float *dh = w->dh + b * NN;
+        if (dy != 0.0f)
+            for (size_t k = 0; k < NN; k++) dh[k] += dy * wd[k];
+    }
+}
+
 static void slice_forward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
@@ -97,10 +162,13 @@ static void slice_forward(worker *w)
     const pview p = tr_view(tr->params, &tr->lay);
     const elstm_windows *win = w->w;
 
-    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 */
+    /* gather x_t into the rows [h_{t-1}, x_t] of every step; h_{-1} = 0 (or a chunk's h0) */
     for (size_t b = 0; b < n; b++) {
         const float *src = win->x + win->start[slice_window(w, b)] * (size_t)I;
-        for (size_t k0 = 0; k0 < NN; k0 += run) memset(hxat(w, b, k0), 0, run * sizeof(float));
+        for (size_t k0 = 0; k0 < NN; k0 += run) {
+            if (w->h0) memcpy(hxat(w, b, k0), w->h0 + b * NN + k0, run * sizeof(float));
+            else memset(hxat(w, b, k0), 0, run * sizeof(float));
+        }
         for (int t = 0; t < T; t++) { /* a few floats each: a loop, not a memcpy call */
             float *dst = hxat(w, (size_t)t * n + b, NN); /* N is a multiple of 16 with panels */
             const float *xt = src + (size_t)t * I;
@@ -109,7 +177,7 @@ static void slice_forward(worker *w)
     }
     for (int t = 0; t < T; t++) {
         float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
-        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
         const size_t r0 = (size_t)t * n;
         /* Z[t] = [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G]; the bias is added by the
          * activations below */
@@ -133,6 +201,10 @@ static void slice_forward(worker *w)
                 else cell_forward(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h, NN);
             }
         }
+    }
+    if (w->ytgt) {
+        w->sse = seq_loss(w);
+        return;
     }
     const size_t O = (size_t)tr->O;
     double sse = 0.0;
@@ -166,6 +238,8 @@ static void slice_backward(worker *w)
     const float scale = 2.0f / (float)(w->batch_total * O);
     const float *hl = w->hlast;
 
+    if (w->ytgt) seq_head_backward(w, g);
+    else {
     memset(g.wd, 0, O * NN * sizeof(float));
     memset(g.bd, 0, O * sizeof(float));
     for (size_t b = 0; b < n; b++) {
@@ -181,6 +255,7 @@ static void slice_backward(worker *w)
             g.bd[o] += dy;
         }
     }
+    }
     memset(w->dc, 0, n * NN * sizeof(float));
     memset(g.b, 0, (size_t)G * sizeof(float));
     /* the weight gradients of every group of steps (TGEMM_GROUP_ROWS rows) right after
@@ -191,8 +266,9 @@ static void slice_backward(worker *w)
 
     for (int t = T - 1; t >= 0; t--) {
         const float *tct = w->tc + (size_t)t * n * NN;
-        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : NULL;
+        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
         const size_t r0 = (size_t)t * n;
+        if (w->ytgt) seq_add_dh(w, p.wd, t);
         for (size_t b = 0; b < n; b++) {
             const size_t r = r0 + b;
             for (size_t k0 = 0; k0 < NN; k0 += run) {
@@ -205,18 +281,19 @@ static void slice_backward(worker *w)
                 else cell_backward(ai, af, ag, ao, tc, dh, cpb, dc, NN);
             }
         }
-        if (t > 0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] */
+        if (t > 0 || w->dh0) { /* dH[t-1] = dZ[t] Wh: [n][G] x [G][N] (t = 0: a chunk's dh0) */
+            float *dst = t > 0 ? w->dh : w->dh0;
 #if TGEMM_AVAILABLE
             if (w->zps) tgemm((int)n, N / 16, G, zat(w, r0, 0), TGEMM_A_PANELS, w->zps, tr->whp_b,
-                              (size_t)G * 16, w->dh, NN, 16, 0);
+                              (size_t)G * 16, dst, NN, 16, 0);
             else
 #endif
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, N, G, 1.0f, zat(w, r0, 0), G, p.wh,
-                        N, 0.0f, w->dh, N);
+                        N, 0.0f, dst, N);
         }
         if (t_end - t == group || t == 0) {
             /* weight and bias gradients of steps [t, t_end): [dWh, dWx] += dZ^T [H, X],
-             * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0: nothing for dWh) */
+             * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0, or a chunk's h0) */
             const int rows = (t_end - t) * (int)n;
 #if TGEMM_AVAILABLE
             if (w->zps) { /* both operands as the panels they are */
@@ -240,6 +317,7 @@ static void slice_backward(worker *w)
             t_end = t;
         }
     }
+    if (w->dc0) memcpy(w->dc0, w->dc, n * NN * sizeof(float)); /* dc after step 0: d loss / d c0 */
     for (int r = 0; r < G; r++) {
         memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1P, NN * sizeof(float));
         memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1P + N, (size_t)I * sizeof(float));
@@ -257,6 +335,11 @@ static void *slice_run(void *arg)
     }
     slice_forward(w);
     if (w->backward) slice_backward(w);
+    if (w->h_out) { /* a chunk's final state (after the backward pass, which reads h0/c0) */
+        const size_t NN = (size_t)w->tr->N;
+        memcpy(w->h_out, w->hlast, w->n * NN * sizeof(float));
+        memcpy(w->c_out, w->c + (size_t)(w->tr->T - 1) * w->n * NN, w->n * NN * sizeof(float));
+    }
     return NULL;
 }
 
@@ -458,4 +541,49 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
     }
     *mse = w->n ? total / ((double)w->n * (double)tr->O) : NAN;
     return ELSTM_OK;
+}
+
+elstm_status elstm_trainer_chunk(elstm_trainer *tr, const elstm_chunk_batch *ch, size_t n, int backward,
+                                 double *sse, size_t *count, elstm_diag *diag)
+{
+    const size_t T = (size_t)tr->T, N = (size_t)tr->N;
+    if (tr->O != 1)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "stateful chunks train a model of one output, not %d",
+                              tr->O);
+    if (n < 1 || n > (size_t)tr->opts.batch || !ch->x || !ch->target || (!ch->h_out) != (!ch->c_out))
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "a chunk batch holds 1 to %d streams with inputs and "
+                              "targets (and both final states or neither)", tr->opts.batch);
+    if (!tr->seq_dy) {
+        tr->seq_dy = tr_falloc((size_t)tr->opts.batch * T);
+        tr->seq_start = malloc((size_t)tr->opts.batch * sizeof *tr->seq_start);
+        if (!tr->seq_dy || !tr->seq_start) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+        for (size_t b = 0; b < (size_t)tr->opts.batch; b++) tr->seq_start[b] = b * T;
+    }
+    size_t targets = 0;
+    for (size_t k = 0; k < n * T; k++) targets += !isnan(ch->target[k]);
+    const elstm_windows win = {ch->x, tr->I, tr->T, n, tr->seq_start, NULL, NULL, 1, NULL};
+    for (int p = 0; p < tr->P; p++) {
+        worker *w = &tr->wk[p];
+        size_t lo, hi;
+        tr_pool_share(n, p, tr->P, &lo, &hi);
+#define AT(ptr, stride) ((ptr) ? (ptr) + lo * (stride) : NULL)
+        w->h0 = AT(ch->h0, N);
+        w->c0 = AT(ch->c0, N);
+        w->ytgt = ch->target + lo * T;
+        w->dy = tr->seq_dy + lo * T;
+        w->dy_scale = targets ? 2.0f / (float)targets : 0.0f;
+        w->dh0 = backward ? AT(ch->dh0, N) : NULL;
+        w->dc0 = backward ? AT(ch->dc0, N) : NULL;
+        w->h_out = AT(ch->h_out, N);
+        w->c_out = AT(ch->c_out, N);
+#undef AT
+    }
+    elstm_status s = run_slices(tr, &win, NULL, 0, n, backward, sse, diag);
+    for (int p = 0; p < tr->P; p++) { /* the workers go back to windows */
+        worker *w = &tr->wk[p];
+        w->h0 = w->c0 = w->ytgt = NULL;
+        w->dy = w->dh0 = w->dc0 = w->h_out = w->c_out = NULL;
+    }
+    *count = targets;
+    return s;
 }

@@ -41,6 +41,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+uint64_t tr_fnv(uint64_t h, const void *p, size_t n) { return fnv(h, p, n); }
+
 static uint64_t hash_windows(uint64_t h, const elstm_windows *w)
 {
     h = fnv(h, &w->n, sizeof w->n);

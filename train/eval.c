@@ -13,21 +13,80 @@
 #include "edgelstm/infer.h"
 #include "edgelstm/train.h"
 
-elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
-                                    const size_t *starts, size_t n, int threads, float *out,
-                                    elstm_diag *diag)
+elstm_status elstm_forecaster_forecast(const elstm_forecaster *f, const float *x, const size_t *starts,
+                                       size_t n, int threads, float *out, elstm_diag *diag)
 {
+    const elstm_lstm_f32 *m = &f->lstm;
+    if (f->n_layers > 1)
+        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
+                              "the model has %d stacked LSTM layers; forecasting over windows takes one",
+                              (int)f->n_layers);
     if (m->n_output < 1)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, NULL, 0,
                               "the model has no dense outputs; forecasting needs at least one");
     if (threads < 1) threads = 1;
     if (threads > ELSTM_INFER_MAX_THREADS) threads = ELSTM_INFER_MAX_THREADS;
-    return elstm_infer_windows(m, x, (size_t)m->n_input, starts, n, steps, threads, out, NULL, diag);
+    const size_t I = (size_t)m->n_input;
+    switch (f->dtype) {
+    case ELSTM_FORECASTER_S8:
+        return elstm_infer_windows_s8(&f->net8, x, I, starts, n, f->steps, threads, out, diag);
+    case ELSTM_FORECASTER_S16:
+        return elstm_infer_windows_s16(&f->net16, x, I, starts, n, f->steps, threads, out, diag);
+    default:
+        return elstm_infer_windows(m, x, I, starts, n, f->steps, threads, out, NULL, diag);
+    }
 }
 
-elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
-                                  size_t n, int threads, double *out, elstm_diag *diag)
+/* A float model as a forecaster (no storage of its own). */
+static elstm_forecaster wrap(const elstm_lstm_f32 *m, int32_t steps)
 {
+    elstm_forecaster f;
+    memset(&f, 0, sizeof f);
+    f.lstm = *m;
+    f.n_layers = 1;
+    f.dtype = ELSTM_FORECASTER_F32;
+    f.steps = steps;
+    return f;
+}
+
+elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
+                                    const size_t *starts, size_t n, int threads, float *out,
+                                    elstm_diag *diag)
+{
+    elstm_forecaster f = wrap(m, steps);
+    return elstm_forecaster_forecast(&f, x, starts, n, threads, out, diag);
+}
+
+/* The normalized forecasts of the windows at starts of a dataset read with the model's
+ * metadata: a stateful model's sample by sample with the state carried, any other over
+ * its windows (float32 or integer). */
+elstm_status elstm_forecaster_forecast_data(const elstm_forecaster *f, const elstm_dataset *ds, const size_t *starts,
+                                            size_t n, int threads, float *out, elstm_diag *diag)
+{
+    if (ds->meta.stateful) {
+        if (f->dtype != ELSTM_FORECASTER_F32 || f->n_layers > 1)
+            return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, ds->path, 0,
+                                  "a stateful model runs sample by sample as one float32 LSTM layer only");
+        return elstm_stream_forecast_windows(&f->lstm, ds, starts, n, out, diag);
+    }
+    if (f->steps != ds->meta.steps)
+        return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0, "the model takes windows of %d steps but the data has %d",
+                              (int)f->steps, ds->meta.steps);
+    return elstm_forecaster_forecast(f, ds->x, starts, n, threads, out, diag);
+}
+
+elstm_status elstm_forecast_data(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts, size_t n,
+                                 int threads, float *out, elstm_diag *diag)
+{
+    elstm_forecaster f = wrap(m, ds->meta.steps);
+    return elstm_forecaster_forecast_data(&f, ds, starts, n, threads, out, diag);
+}
+
+/* Forecasts in the target's units of the windows at starts (float32 or integer models). */
+static elstm_status forecast_units(const elstm_forecaster *f, const elstm_dataset *ds, const size_t *starts,
+                                   size_t n, int threads, double *out, elstm_diag *diag)
+{
+    const elstm_lstm_f32 *m = &f->lstm;
     const size_t O = (size_t)elstm_meta_outputs(&ds->meta), I = (size_t)ds->n_inputs;
     if ((size_t)m->n_output != O || m->n_input != ds->n_inputs)
         return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,
@@ -35,13 +94,20 @@ elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *
                               "%zu forecast steps", (int)m->n_input, (int)m->n_output, ds->n_inputs, O);
     float *yn = malloc((n ? n : 1) * O * sizeof *yn);
     if (!yn) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory forecasting %zu windows", n);
-    elstm_status st = elstm_forecast_windows(m, ds->meta.steps, ds->x, starts, n, threads, yn, diag);
+    elstm_status st = elstm_forecaster_forecast_data(f, ds, starts, n, threads, yn, diag);
     for (size_t k = 0; st == ELSTM_OK && k < n; k++) {
         const float *last = ds->x + elstm_data_last_row(ds, starts[k]) * I;
         for (size_t j = 0; j < O; j++) out[k * O + j] = elstm_meta_forecast(&ds->meta, yn[k * O + j], last);
     }
     free(yn);
     return st;
+}
+
+elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
+                                  size_t n, int threads, double *out, elstm_diag *diag)
+{
+    elstm_forecaster f = wrap(m, ds->meta.steps);
+    return forecast_units(&f, ds, starts, n, threads, out, diag);
 }
 
 float *elstm_dataset_targets_norm(const elstm_dataset *ds)
@@ -81,9 +147,10 @@ static void pooled_free(pooled *p)
     memset(p, 0, sizeof *p);
 }
 
-static elstm_status pool_windows(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets, int split,
+static elstm_status pool_windows(const elstm_forecaster *f, const elstm_dataset *const *sets, int n_sets, int split,
                                  int threads, size_t lag, pooled *p, elstm_diag *diag)
 {
+    const elstm_lstm_f32 *m = &f->lstm;
     memset(p, 0, sizeof *p);
     const char *name = split_name(split);
     const int O = elstm_meta_outputs(&sets[0]->meta);
@@ -136,7 +203,7 @@ static elstm_status pool_windows(const elstm_lstm_f32 *m, const elstm_dataset *c
                 memcpy(starts + nd, ds->win_start[s], ds->n_win[s] * sizeof *starts);
                 nd += ds->n_win[s];
             }
-        st = elstm_forecast_units(m, ds, starts, nd, threads, p->pred + k0 * (size_t)O, diag);
+        st = forecast_units(f, ds, starts, nd, threads, p->pred + k0 * (size_t)O, diag);
         for (size_t k = 0; st == ELSTM_OK && k < nd; k++) {
             const size_t first = elstm_data_target_row(ds, starts[k]), i = (k0 + k) * (size_t)O;
             p->pers[k0 + k] = ds->y[elstm_data_last_row(ds, starts[k])];
@@ -251,7 +318,7 @@ static elstm_status to_series(pooled *p, elstm_eval_series *sr, elstm_diag *diag
     return ELSTM_OK;
 }
 
-static elstm_status eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets, int split,
+static elstm_status eval_sets(const elstm_forecaster *f, const elstm_dataset *const *sets, int n_sets, int split,
                               int threads, elstm_eval_result *r, elstm_eval_series *series, elstm_diag *diag)
 {
     memset(r, 0, sizeof *r);
@@ -263,7 +330,7 @@ static elstm_status eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *cons
     r->seasonal_ok = iv > 0 && iv <= day && day % iv == 0;
     const size_t lag = r->seasonal_ok ? (size_t)(day / iv) : 0;
     pooled p;
-    elstm_status st = pool_windows(m, sets, n_sets, split, threads, lag, &p, diag);
+    elstm_status st = pool_windows(f, sets, n_sets, split, threads, lag, &p, diag);
     if (st != ELSTM_OK) return st;
     double *a = malloc(p.n * sizeof *a), *b = malloc(p.n * sizeof *b), *c = malloc(p.n * sizeof *c);
     if (!a || !b || !c) {
@@ -275,6 +342,7 @@ static elstm_status eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *cons
                  "no seasonal baseline: the interval of %lld s does not divide a day", (long long)iv);
     r->n = p.n;
     r->n_steps = p.O;
+    r->stateful = ds->meta.stateful;
     for (int j = 0; j < p.O; j++) {
         elstm_step_result *sr = &r->step[j];
         sr->lead = elstm_meta_lead(&ds->meta, j);
@@ -309,20 +377,42 @@ out:
 elstm_status elstm_eval_sets(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
                              int split, int threads, elstm_eval_result *r, elstm_diag *diag)
 {
-    return eval_sets(m, sets, n_sets, split, threads, r, NULL, diag);
+    elstm_forecaster f = wrap(m, n_sets > 0 ? sets[0]->meta.steps : 0);
+    return eval_sets(&f, sets, n_sets, split, threads, r, NULL, diag);
 }
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag)
 {
-    return eval_sets(m, &ds, 1, split, threads, r, NULL, diag);
+    elstm_forecaster f = wrap(m, ds->meta.steps);
+    return eval_sets(&f, &ds, 1, split, threads, r, NULL, diag);
 }
 
 elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                                      int threads, elstm_eval_result *r, elstm_eval_series *series,
                                      elstm_diag *diag)
 {
-    return eval_sets(m, &ds, 1, split, threads, r, series, diag);
+    elstm_forecaster f = wrap(m, ds->meta.steps);
+    return eval_sets(&f, &ds, 1, split, threads, r, series, diag);
+}
+
+elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                   int threads, elstm_eval_result *r, elstm_diag *diag)
+{
+    return eval_sets(f, &ds, 1, split, threads, r, NULL, diag);
+}
+
+elstm_status elstm_forecaster_eval_series(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                          int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                          elstm_diag *diag)
+{
+    return eval_sets(f, &ds, 1, split, threads, r, series, diag);
+}
+
+elstm_status elstm_forecaster_eval_sets(const elstm_forecaster *f, const elstm_dataset *const *sets, int n_sets,
+                                        int split, int threads, elstm_eval_result *r, elstm_diag *diag)
+{
+    return eval_sets(f, sets, n_sets, split, threads, r, NULL, diag);
 }
 
 /* ---- split-conformal intervals --------------------------------------------------------- */
@@ -362,7 +452,8 @@ elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *c
         return elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
                               "prediction intervals are calibrated on the %s split, which has no windows; give "
                               "it some rows (--split) or leave the intervals out", split_name(split));
-    elstm_status st = pool_windows(m, sets, n_sets, split, threads, 0, &p, diag);
+    elstm_forecaster f = wrap(m, sets[0]->meta.steps);
+    elstm_status st = pool_windows(&f, sets, n_sets, split, threads, 0, &p, diag);
     if (st != ELSTM_OK) return st;
     double *res = malloc(p.n * sizeof *res);
     if (!res) {

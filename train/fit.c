@@ -2,7 +2,8 @@
  * fit.c - the training loop: epochs of shuffled batches (Fisher-Yates with the trainer's
  * RNG), one Adam step per batch, validation after each epoch, early stopping with the
  * best weights kept, the learning rate lowered on plateaus (when asked), a checkpoint
- * after each epoch, and --resume from one.
+ * after each epoch, and --resume from one. The epoch loop (tr_fit_loop) is shared with
+ * stateful training (stateful.c), which brings its own batches and validation.
  *
  * Deterministic and distributed training (elstm_trainer_fit_dist) is the same loop over
  * the windows of every process: the permutation is over all windows (every process draws
@@ -17,15 +18,26 @@
 #include "edgelstm/clock.h"
 #include "internal.h"
 
-/* Keras's ReduceLROnPlateau (cooldown 0, min_delta 0) on the monitored loss: after
- * lr_patience epochs in a row without a new best, lr = max(lr * lr_factor, min_lr). */
-static void lower_lr_on_plateau(elstm_trainer *tr)
+static elstm_status interrupted(int epoch, size_t batch, size_t batches, elstm_train_result *res, elstm_diag *diag)
 {
-    const elstm_train_opts *o = &tr->opts;
-    if (!(o->lr_factor > 0.0 && o->lr_factor < 1.0) || o->lr_patience < 1) return;
-    if (++tr->lr_wait < o->lr_patience) return;
-    tr->lr_wait = 0;
-    tr->lr = tr->lr * o->lr_factor > o->min_lr ? tr->lr * o->lr_factor : o->min_lr;
+    res->fail_epoch = epoch;
+    res->fail_batch = batch;
+    return elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
+                          "training was interrupted in epoch %d (batch %zu of %zu)", epoch, batch, batches);
+}
+
+elstm_status tr_batch_stop(const elstm_trainer *tr, const double *loss, int epoch, size_t batch, size_t batches,
+                           elstm_train_result *res, elstm_diag *diag)
+{
+    if (!loss && tr->opts.stop && *tr->opts.stop) return interrupted(epoch, batch, batches, res, diag);
+    if (loss && !isfinite(*loss)) {
+        res->fail_epoch = epoch;
+        res->fail_batch = batch;
+        return elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
+                              "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
+                              "(try a smaller --lr)", isnan(*loss) ? "NaN" : "infinite", epoch, batch, batches);
+    }
+    return ELSTM_OK;
 }
 
 /* The layout of the series over the processes (deterministic mode). */
@@ -124,13 +136,103 @@ static size_t batch_units(dist_state *ds, const size_t *perm, size_t nb, size_t 
     return m;
 }
 
+/* Windowed training: the windows of this process (train, val), and with a distribution
+ * (ds) the counts of every process's windows. */
+typedef struct windowed {
+    const elstm_windows *train, *val;
+    size_t *perm;       /* [n] */
+    dist_state *ds;     /* NULL: one process, float sums */
+    size_t n, nval;     /* windows of every process */
+} windowed;
+
+static elstm_status windowed_epoch(elstm_trainer *tr, void *ctx, int epoch, const elstm_train_callbacks *cb,
+                                   elstm_train_result *res, double *mean_loss, elstm_diag *diag)
+{
+    windowed *wd = ctx;
+    dist_state *ds = wd->ds;
+    size_t *perm = wd->perm;
+    const size_t n = wd->n, B = (size_t)tr->opts.batch, batches = (n + B - 1) / B, total = tr->lay.total;
+    const int writer = !ds || ds->d->writer;
+    double sum = 0.0;
+    int64_t sum_q = 0;
+    elstm_status s;
+    for (size_t k = 0; k < n; k++) perm[k] = k;
+    for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+        size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
+        perm[k] = perm[j];
+        perm[j] = tmp;
+    }
+    for (size_t bi = 0; bi < batches; bi++) {
+        size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
+        double loss = 0.0;
+        if (ds) { /* exact sums of the units held here, then over every process */
+            size_t n_units = 0;
+            batch_units(ds, perm + lo, nb, &n_units);
+            if ((s = tr_grads_fixed(tr, wd->train, ds->lidx, ds->ulen, n_units, nb, diag)) != ELSTM_OK) return s;
+            tr->gsum[total + 2] = tr->opts.stop && *tr->opts.stop;
+            if ((s = reduce(ds, tr->gsum, total + TR_GSUM_EXTRA, diag)) != ELSTM_OK) return s;
+            if (tr->gsum[total + 2]) return interrupted(epoch, bi + 1, batches, res, diag);
+            for (size_t k = 0; k < total; k++) tr->grad[k] = (float)ldexp((double)tr->gsum[k], -TR_FIX_GRAD);
+            sum_q += tr->gsum[total];
+            loss = tr->gsum[total + 1] ? NAN : ldexp((double)tr->gsum[total], -TR_FIX_SSE) / ((double)nb * (double)tr->O);
+        } else {
+            if ((s = tr_batch_stop(tr, NULL, epoch, bi + 1, batches, res, diag)) != ELSTM_OK) return s;
+            if ((s = elstm_trainer_compute_grads(tr, wd->train, perm + lo, nb, &loss, diag)) != ELSTM_OK) return s;
+        }
+        if ((s = tr_batch_stop(tr, &loss, epoch, bi + 1, batches, res, diag)) != ELSTM_OK) return s;
+        elstm_trainer_adam_step(tr);
+        sum = ds ? ldexp((double)sum_q, -TR_FIX_SSE) / (double)tr->O : sum + loss * (double)nb;
+        res->windows_trained += nb;
+        if (cb->on_batch && writer) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
+    }
+    *mean_loss = sum / (double)n;
+    return ELSTM_OK;
+}
+
+static elstm_status windowed_val(elstm_trainer *tr, void *ctx, double *loss, elstm_diag *diag)
+{
+    windowed *wd = ctx;
+    if (!wd->ds) return elstm_trainer_evaluate(tr, wd->val, loss, NULL, diag);
+    int64_t v[2] = {0, 0};
+    int bad = 0;
+    elstm_status s = tr_sse_fixed(tr, wd->val, &v[0], &bad, diag);
+    if (s != ELSTM_OK) return s;
+    v[1] = bad;
+    if ((s = reduce(wd->ds, v, 2, diag)) != ELSTM_OK) return s;
+    *loss = v[1] ? NAN : ldexp((double)v[0], -TR_FIX_SSE) / ((double)wd->nval * (double)tr->O);
+    return ELSTM_OK;
+}
+
+/* After the writing process wrote the model and checkpoint of an epoch: the others learn
+ * whether it failed. */
+static elstm_status windowed_after_write(elstm_trainer *tr, void *ctx, int epoch, elstm_diag *diag)
+{
+    (void)tr;
+    windowed *wd = ctx;
+    if (!wd->ds || !wd->ds->d->allreduce) return ELSTM_OK;
+    int64_t failed = 0;
+    elstm_status s = reduce(wd->ds, &failed, 1, diag);
+    if (s == ELSTM_OK && failed)
+        s = elstm_diag_set(diag, ELSTM_ERR_IO, NULL, 0, "the writing process failed after epoch %d (its message says why)", epoch);
+    return s;
+}
+
+/* Keras's ReduceLROnPlateau (cooldown 0, min_delta 0) on the monitored loss: after
+ * lr_patience epochs in a row without a new best, lr = max(lr * lr_factor, min_lr). */
+static void lower_lr_on_plateau(elstm_trainer *tr)
+{
+    const elstm_train_opts *o = &tr->opts;
+    if (!(o->lr_factor > 0.0 && o->lr_factor < 1.0) || o->lr_patience < 1) return;
+    if (++tr->lr_wait < o->lr_patience) return;
+    tr->lr_wait = 0;
+    tr->lr = tr->lr * o->lr_factor > o->min_lr ? tr->lr * o->lr_factor : o->min_lr;
+}
+
 static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val,
                         const elstm_train_dist *dist, int resume, const elstm_train_callbacks *cb,
                         elstm_train_result *res, elstm_diag *diag)
 {
-    static const elstm_train_callbacks no_cb = {0};
     static const elstm_windows no_val = {0};
-    if (!cb) cb = &no_cb;
     if (!val) val = &no_val;
     memset(res, 0, sizeof *res);
     elstm_status s = tr_check_windows(tr, train, diag);
@@ -140,104 +242,63 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "training windows without targets");
     if (val->n > 0 && !val->target)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
-    dist_state dst, *ds = NULL;
+    dist_state dst;
+    windowed wd = {train, val, NULL, NULL, train->n, val->n};
     if (dist) {
         if ((s = dist_init(&dst, dist, tr, train, val, diag)) != ELSTM_OK) return s;
-        ds = &dst;
+        wd.ds = &dst;
+        wd.n = dst.n;
+        wd.nval = dst.val_n;
         tr->exact = 1;
     }
-    /* every window of every process: n (train) and nval */
-    const size_t n = ds ? ds->n : train->n, nval = ds ? ds->val_n : val->n;
-    const int writer = !ds || dist->writer;
-    if (n == 0) {
-        if (ds) dist_free(ds);
-        return elstm_diag_set(diag, ELSTM_ERR_DATA, NULL, 0, "there are no training windows");
-    }
-    const size_t B = (size_t)tr->opts.batch, batches = (n + B - 1) / B, total = tr->lay.total;
-    uint64_t fp = 0;
-    if (ds) s = tr_fingerprint_dist(tr, dist, train, val, &fp, diag);
-    else fp = tr_fingerprint(tr, train, val);
-    if (s == ELSTM_OK && resume) {
-        if ((s = tr_ckpt_read(tr, fp, batches, diag)) == ELSTM_OK) res->resumed_from = tr->epochs_done;
-    }
-    if (s != ELSTM_OK) {
-        if (ds) dist_free(ds);
-        return s;
-    }
-    size_t *perm = malloc(n * sizeof *perm);
-    if (!perm) {
-        if (ds) dist_free(ds);
-        return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    const size_t B = (size_t)tr->opts.batch;
+    tr_source src = {.ctx = &wd, .epoch = windowed_epoch, .val = wd.nval > 0 ? windowed_val : NULL,
+                     .steps_per_epoch = (wd.n + B - 1) / B, .silent = dist && !dist->writer,
+                     .after_write = windowed_after_write};
+    if (wd.n == 0)
+        s = elstm_diag_set(diag, ELSTM_ERR_DATA, NULL, 0, "there are no training windows");
+    else if (dist)
+        s = tr_fingerprint_dist(tr, dist, train, val, &src.fingerprint, diag);
+    else
+        src.fingerprint = tr_fingerprint(tr, train, val);
+    if (s == ELSTM_OK && !(wd.perm = malloc(wd.n * sizeof *wd.perm)))
+        s = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    if (s == ELSTM_OK) s = tr_fit_loop(tr, &src, resume, cb, res, diag);
+    free(wd.perm);
+    if (wd.ds) dist_free(wd.ds);
+    return s;
+}
+
+elstm_status tr_fit_loop(elstm_trainer *tr, const tr_source *src, int resume, const elstm_train_callbacks *cb,
+                         elstm_train_result *res, elstm_diag *diag)
+{
+    static const elstm_train_callbacks no_cb = {0};
+    if (!cb) cb = &no_cb;
+    elstm_status s = ELSTM_OK;
+    const uint64_t fp = src->fingerprint;
+    const int writer = !src->silent;
+    if (resume) {
+        if ((s = tr_ckpt_read(tr, fp, src->steps_per_epoch, diag)) != ELSTM_OK) return s;
+        res->resumed_from = tr->epochs_done;
     }
 
     int stop_early = tr->opts.patience > 0 && tr->best_epoch > 0 && tr->wait >= tr->opts.patience;
     for (int epoch = tr->epochs_done + 1; epoch <= tr->opts.epochs && !stop_early; epoch++) {
-        double t0 = elstm_now_s(), sum = 0.0;
-        int64_t sum_q = 0;
-        for (size_t k = 0; k < n; k++) perm[k] = k;
-        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-            size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
-            perm[k] = perm[j];
-            perm[j] = tmp;
-        }
-        for (size_t bi = 0; bi < batches; bi++) {
-            int stop = tr->opts.stop && *tr->opts.stop;
-            size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
-            double loss = 0.0;
-            if (ds) { /* exact sums of the units held here, then over every process */
-                size_t n_units = 0;
-                batch_units(ds, perm + lo, nb, &n_units);
-                if ((s = tr_grads_fixed(tr, train, ds->lidx, ds->ulen, n_units, nb, diag)) != ELSTM_OK) goto out;
-                tr->gsum[total + 2] = stop;
-                if ((s = reduce(ds, tr->gsum, total + TR_GSUM_EXTRA, diag)) != ELSTM_OK) goto out;
-                for (size_t k = 0; k < total; k++) tr->grad[k] = (float)ldexp((double)tr->gsum[k], -TR_FIX_GRAD);
-                sum_q += tr->gsum[total];
-                loss = tr->gsum[total + 1] ? NAN : ldexp((double)tr->gsum[total], -TR_FIX_SSE) / ((double)nb * (double)tr->O);
-                stop = tr->gsum[total + 2] != 0;
-            }
-            if (stop) {
-                s = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
-                                   "training was interrupted in epoch %d (batch %zu of %zu)", epoch, bi + 1, batches);
-                res->fail_epoch = epoch;
-                res->fail_batch = bi + 1;
-                goto out;
-            }
-            if (!ds && (s = elstm_trainer_compute_grads(tr, train, perm + lo, nb, &loss, diag)) != ELSTM_OK) goto out;
-            if (!isfinite(loss)) {
-                s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
-                                   "training diverged: the loss became %s in epoch %d, batch %zu of %zu "
-                                   "(try a smaller --lr)", isnan(loss) ? "NaN" : "infinite", epoch, bi + 1, batches);
-                res->fail_epoch = epoch;
-                res->fail_batch = bi + 1;
-                goto out;
-            }
-            elstm_trainer_adam_step(tr);
-            sum = ds ? ldexp((double)sum_q, -TR_FIX_SSE) / (double)tr->O : sum + loss * (double)nb;
-            res->windows_trained += nb;
-            if (cb->on_batch && writer) cb->on_batch(cb->user, epoch, bi + 1, batches, sum / (double)(lo + nb));
-        }
+        double t0 = elstm_now_s();
         elstm_epoch_info info;
         memset(&info, 0, sizeof info);
         info.epoch = epoch;
         info.epochs = tr->opts.epochs;
-        info.loss = sum / (double)n;
+        if ((s = src->epoch(tr, src->ctx, epoch, cb, res, &info.loss, diag)) != ELSTM_OK) goto out;
         info.val_loss = NAN;
-        if (nval > 0 && ds) {
-            int64_t v[2] = {0, 0};
-            int bad = 0;
-            if ((s = tr_sse_fixed(tr, val, &v[0], &bad, diag)) != ELSTM_OK) goto out;
-            v[1] = bad;
-            if ((s = reduce(ds, v, 2, diag)) != ELSTM_OK) goto out;
-            info.val_loss = v[1] ? NAN : ldexp((double)v[0], -TR_FIX_SSE) / ((double)nval * (double)tr->O);
-        } else if (nval > 0 && (s = elstm_trainer_evaluate(tr, val, &info.val_loss, NULL, diag)) != ELSTM_OK)
-            goto out;
-        double monitor = nval > 0 ? info.val_loss : info.loss;
+        if (src->val && (s = src->val(tr, src->ctx, &info.val_loss, diag)) != ELSTM_OK) goto out;
+        double monitor = src->val ? info.val_loss : info.loss;
         if (!isfinite(monitor)) {
             s = elstm_diag_set(diag, ELSTM_ERR_NUMERIC, NULL, 0,
                                "training diverged: the %s loss became %s after epoch %d (try a smaller --lr)",
-                               nval > 0 ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
+                               src->val ? "validation" : "training", isnan(monitor) ? "NaN" : "infinite", epoch);
             res->fail_epoch = epoch;
-            res->fail_batch = batches;
+            res->fail_batch = src->steps_per_epoch;
             goto out;
         }
         info.lr = tr->lr; /* the rate of this epoch's steps */
@@ -264,20 +325,11 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
          * resumes one epoch early and writes the same model again */
         if (writer && cb->on_epoch && (s = cb->on_epoch(cb->user, tr, &info, diag)) != ELSTM_OK) goto out;
         if (writer && tr->opts.checkpoint && (s = tr_ckpt_write(tr, fp, diag)) != ELSTM_OK) goto out;
-        if (ds && dist->allreduce) { /* the others learn that the writer failed */
-            int64_t failed = 0;
-            if ((s = reduce(ds, &failed, 1, diag)) != ELSTM_OK) goto out;
-            if (failed) {
-                s = elstm_diag_set(diag, ELSTM_ERR_IO, NULL, 0, "the writing process failed after epoch %d (its message says why)", epoch);
-                goto out;
-            }
-        }
+        if (src->after_write && (s = src->after_write(tr, src->ctx, epoch, diag)) != ELSTM_OK) goto out;
         if (tr->opts.patience > 0 && tr->wait >= tr->opts.patience) stop_early = 1;
     }
     res->early_stopped = stop_early;
 out:
-    free(perm);
-    if (ds) dist_free(ds);
     res->epochs_run = tr->epochs_done;
     res->best_epoch = tr->best_epoch;
     res->best_val_loss = tr->best_monitor;

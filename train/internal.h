@@ -81,6 +81,14 @@ typedef struct worker {
     size_t first, n, batch_total;
     int backward;
     double sse;         /* sum of squared errors of the slice */
+    /* stateful chunks (elstm_trainer_chunk; all NULL for windows): */
+    const float *h0, *c0;   /* [n][N] the state before step 0 (NULL = zero) */
+    const float *ytgt;      /* [n][T] a target per step (NaN = no loss there): the dense layer
+                               reads every step's h; NULL = one target per window, last step */
+    float *dy;              /* [n][T] d loss / d y_t (made by the forward pass) */
+    float dy_scale;         /* 2 / (targets in the whole chunk batch) */
+    float *dh0, *dc0;       /* [n][N] gradient of the loss wrt h0 and c0 (NULL = not wanted) */
+    float *h_out, *c_out;   /* [n][N] the state after the last step (NULL = not kept; may be h0/c0) */
     int64_t sse_q;      /* the same sum exactly: each window's squared error in fixed point */
     int bad;            /* a fixed-point value was out of range or not finite */
     int64_t *gq;        /* [total] exact sum of this thread's units' gradients (deterministic
@@ -118,6 +126,8 @@ struct elstm_trainer {
     double best_monitor;
     elstm_epoch_record *hist;   /* [n_hist] one record per finished epoch (saved in checkpoints) */
     int n_hist, cap_hist;
+    float *seq_dy;              /* [batch][T] stateful chunks' d loss / d y_t (made on first use) */
+    size_t *seq_start;          /* [batch] b * T: chunk b's rows in the chunk input */
 };
 
 /* ---- exact sums (deterministic and distributed training, docs/training.md) ----------- */
@@ -163,7 +173,32 @@ elstm_status tr_init_weights(elstm_trainer *tr, elstm_diag *diag);
 /* bptt.c */
 elstm_status tr_check_windows(const elstm_trainer *tr, const elstm_windows *w, elstm_diag *diag);
 
+/* fit.c: the epoch loop shared by windowed and stateful training. A source runs one
+ * epoch's batches (Adam steps included) and measures the validation loss. */
+typedef struct tr_source {
+    void *ctx;
+    /* One epoch: *loss = the mean training loss, res->windows_trained and the on_batch
+     * callback as it goes; ELSTM_ERR_INTERRUPTED / NUMERIC set res->fail_*. */
+    elstm_status (*epoch)(elstm_trainer *tr, void *ctx, int epoch, const elstm_train_callbacks *cb,
+                          elstm_train_result *res, double *loss, elstm_diag *diag);
+    /* The validation loss, or NULL when there is no validation data. */
+    elstm_status (*val)(elstm_trainer *tr, void *ctx, double *loss, elstm_diag *diag);
+    uint64_t fingerprint;       /* what a --resume must match */
+    size_t steps_per_epoch;     /* Adam steps of one epoch (a checkpoint's count is checked) */
+    int silent;                 /* 1: another process writes the model and checkpoint (on_epoch too) */
+    /* After each epoch's writing (NULL = nothing): a distributed training's processes learn
+     * whether the writer failed. */
+    elstm_status (*after_write)(elstm_trainer *tr, void *ctx, int epoch, elstm_diag *diag);
+} tr_source;
+elstm_status tr_fit_loop(elstm_trainer *tr, const tr_source *src, int resume, const elstm_train_callbacks *cb,
+                         elstm_train_result *res, elstm_diag *diag);
+/* Before a batch (loss NULL): was training interrupted? After it: is its loss finite?
+ * Otherwise the message, and where, in res. */
+elstm_status tr_batch_stop(const elstm_trainer *tr, const double *loss, int epoch, size_t batch, size_t batches,
+                           elstm_train_result *res, elstm_diag *diag);
+
 /* checkpoint.c */
+uint64_t tr_fnv(uint64_t h, const void *p, size_t n);   /* 64-bit FNV-1a, continued from h */
 uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val);
 /* The same for a distributed training: each process hashes the windows of its series, the
  * all-reduce gives every process every series' hash (one nonzero term per sum). */

@@ -157,6 +157,7 @@ void elstm_trainer_free(elstm_trainer *tr)
     free(tr->params); free(tr->grad); free(tr->m); free(tr->v); free(tr->best);
     free(tr->wcat); free(tr->wcat_p); free(tr->whp_b);
     free(tr->hist);
+    free(tr->seq_dy); free(tr->seq_start);
     free(tr);
 }
 

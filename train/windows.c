@@ -90,6 +90,31 @@ elstm_status elstm_windows_for_sets(const elstm_dataset *const *sets, int n_sets
     return ELSTM_OK;
 }
 
+elstm_status elstm_windows_for_fit(const elstm_dataset *ds, int n_sets, elstm_windows *train,
+                                   elstm_windows *val, elstm_diag *diag)
+{
+    memset(train, 0, sizeof *train);
+    memset(val, 0, sizeof *val);
+    if (n_sets < 1) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no datasets to train on");
+    elstm_status s;
+    if (n_sets == 1) {
+        if ((s = elstm_windows_for_split(ds, ELSTM_SPLIT_TRAIN, train, diag)) == ELSTM_OK)
+            s = elstm_windows_for_split(ds, ELSTM_SPLIT_VAL, val, diag);
+    } else {
+        const elstm_dataset **sets = malloc((size_t)n_sets * sizeof *sets);
+        if (!sets) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory for %d series", n_sets);
+        for (int i = 0; i < n_sets; i++) sets[i] = &ds[i];
+        if ((s = elstm_windows_for_sets(sets, n_sets, ELSTM_SPLIT_TRAIN, train, NULL, diag)) == ELSTM_OK)
+            s = elstm_windows_for_sets(sets, n_sets, ELSTM_SPLIT_VAL, val, NULL, diag);
+        free(sets);
+    }
+    if (s != ELSTM_OK) {
+        elstm_windows_free(train);
+        elstm_windows_free(val);
+    }
+    return s;
+}
+
 void elstm_windows_free(elstm_windows *w)
 {
     if (!w) return;

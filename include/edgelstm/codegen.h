@@ -34,6 +34,7 @@
 #include "edgelstm/fileio.h"
 #include "edgelstm/lstm.h"
 #include "edgelstm/meta.h"
+#include "edgelstm/quant.h"
 
 /* A target is a row of the table in codegen/targets.c, numbered from 0 (elstm_target_count()
  * rows). The targets other code picks by name have a constant; a new target needs none. */
@@ -91,6 +92,9 @@ typedef struct elstm_codegen_model {
                                      none of the forecasting options get the library they always
                                      got (runtime/device.c); the others also ship runtime/multi/
                                      (elstm_codegen_multi, docs/deploy.md) */
+    const elstm_net_s8 *net8;     /* an int8 model (edgelstm quantize, or TensorFlow's full-integer
+                                     files; one layer, one output): its runtime params; `lstm`
+                                     then holds only the sizes and cell_clip. NULL for float32. */
 } elstm_codegen_model;
 
 typedef struct elstm_codegen_opts {
@@ -168,6 +172,12 @@ elstm_status elstm_genlib_write(const elstm_genlib *lib, const char *path, int z
 struct elstm_forecaster;
 elstm_status elstm_codegen_load(const char *path, struct elstm_forecaster *f, uint32_t *crc32, elstm_diag *diag);
 
+/* The model to deploy of a loaded forecaster: float32 (its layers) or int8 (16x8
+ * forecasters are refused with ELSTM_ERR_UNSUPPORTED: they run on the host and in
+ * TFLite Micro). */
+elstm_status elstm_codegen_model_of(const struct elstm_forecaster *f, const char *source, uint32_t crc32,
+                                    elstm_codegen_model *m, elstm_diag *diag);
+
 /* Figures of a model for a device. */
 typedef struct elstm_model_figures {
     uint64_t macs;                /* multiply-accumulates per forecast (LSTM + dense) */
@@ -187,6 +197,10 @@ void elstm_model_figures_of(const struct elstm_forecaster *fc, elstm_model_figur
  * forecasting option of its metadata (meta may be NULL): delta mode, calendar inputs of
  * the forecast time, prediction intervals. Other models get runtime/device.c alone. */
 int elstm_codegen_multi(int32_t n_layers, int32_t n_outputs, const elstm_meta *meta);
+
+/* The same for a model to deploy, float32 (any layers) or int8 (the int8 weights, int32
+ * biases and the dense layer's multipliers; ELSTM_DEVICE_S8_ARENA_BYTES). */
+void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f);
 
 /* The seed's forecast (LSTM(128), 168 steps x 7 inputs) on an ESP32-S3 at 240 MHz under
  * TensorFlow Lite Micro, in milliseconds: the figure `profile` and `report` compare with. */
@@ -219,6 +233,9 @@ typedef struct elstm_mcu_result {
     uint64_t instructions_ref;    /* the same with the reference kernel (when opts.reference) */
     double forecast_norm;         /* the forecast the emulated board printed, normalized */
     double forecast_ref_norm;     /* ... with the reference kernel */
+    uint64_t instructions_per_sample; /* a stateful model: one new sample (NAME_push_normalized after
+                                     the window, one LSTM step and the dense layer); a windowed
+                                     model: `instructions` (each new sample costs a whole window) */
     char cc_version[128];         /* first line of the compiler's --version */
     char flags[256];              /* compiler flags used */
 } elstm_mcu_result;

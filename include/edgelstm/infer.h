@@ -26,6 +26,7 @@
 
 #include "edgelstm/diag.h"
 #include "edgelstm/lstm.h"
+#include "edgelstm/quant.h"
 
 #define ELSTM_INFER_MAX_THREADS 256
 
@@ -45,6 +46,17 @@
 elstm_status elstm_infer_windows(const elstm_lstm_f32 *m, const float *x, size_t row_stride,
                                  const size_t *starts, size_t n, int32_t steps, int threads,
                                  float *y, float *h_out, elstm_diag *diag);
+
+/* The same for a quantized forecaster (quant.h): each row is quantized with the net's
+ * input quantization, the integer LSTM runs (the build's fast int8 kernel; the reference
+ * for 16x8), y [n][O] are the dequantized outputs (required). Results do not depend on
+ * the thread count. The net must be valid (elstm_net_init_s8 accepts it). */
+elstm_status elstm_infer_windows_s8(const elstm_net_s8 *net, const float *x, size_t row_stride,
+                                    const size_t *starts, size_t n, int32_t steps, int threads,
+                                    float *y, elstm_diag *diag);
+elstm_status elstm_infer_windows_s16(const elstm_net_s16 *net, const float *x, size_t row_stride,
+                                     const size_t *starts, size_t n, int32_t steps, int threads,
+                                     float *y, elstm_diag *diag);
 
 typedef struct elstm_infer_pool elstm_infer_pool;
 

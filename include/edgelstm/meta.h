@@ -127,6 +127,10 @@ typedef struct elstm_meta {
                                       recorded, i.e. one value, as `train` writes it) */
     char scaler_source[160];       /* where the scaler came from when it was not edgelstm's own
                                       training (`edgelstm adopt`); "" = computed by `train` */
+    int stateful;                  /* 1: a stateful (streaming) model ("stateful": true): its file
+                                      takes one sample per invoke, [1, 1, n_inputs], and keeps the
+                                      LSTM state in variable tensors between invokes; `steps` is
+                                      then its training chunk and the windows eval measures */
 
     /* The target mode and intervals (optional in the JSON: absent means level, no
      * intervals; written only when they differ from that). Multi-step models (train

@@ -26,6 +26,7 @@
 #include "edgelstm/data.h"
 #include "edgelstm/diag.h"
 #include "edgelstm/lstm.h"
+#include "edgelstm/model.h"
 
 #define ELSTM_DEFAULT_UNITS    128
 #define ELSTM_DEFAULT_EPOCHS   20
@@ -224,6 +225,51 @@ void elstm_trainer_adam_step(elstm_trainer *tr);
 elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, double *mse,
                                     float *pred, elstm_diag *diag);
 
+/* ---- stateful (streaming) models: train/stateful.c, docs/training.md ----------------- */
+
+/* A stateful model keeps its LSTM state from one sample to the next: one step per new
+ * sample, the forecast from the state after it. It is trained by truncated
+ * back-propagation through time: parallel streams (up to --batch), each a contiguous
+ * stretch of the training split, run in chunks of `steps` samples with the state
+ * carried from one chunk to the next (reset where a long gap or unusable rows break the
+ * series, and at every epoch's start); the loss is the mean squared error of the
+ * forecasts at every step that ends a window of the split (the first steps - 1 samples
+ * after a reset are its warm-up), and the gradient stops at the chunk's start. */
+
+/* One batch of chunks (n streams, `steps` samples each) from a given state. */
+typedef struct elstm_chunk_batch {
+    const float *x;        /* [n][T][I] normalized inputs */
+    const float *target;   /* [n][T] normalized target of the forecast after each sample;
+                              NaN = no loss at that step */
+    const float *h0, *c0;  /* [n][N] the state before the chunk; NULL = zero */
+    float *h_out, *c_out;  /* [n][N] the state after it (both or neither; may be h0/c0) */
+    float *dh0, *dc0;      /* [n][N] gradient of the loss wrt h0 and c0 (NULL = not wanted) */
+} elstm_chunk_batch;
+
+/* Forward (and with `backward`, the gradient of the mean squared error over the steps
+ * with a target, as elstm_trainer_compute_grads sets it: *sse / *count is the loss) of a
+ * batch of chunks, n <= --batch. No update. */
+elstm_status elstm_trainer_chunk(elstm_trainer *tr, const elstm_chunk_batch *cb, size_t n, int backward,
+                                 double *sse, size_t *count, elstm_diag *diag);
+
+/* Train a stateful model on a dataset's training split (validation: the validation
+ * split run sample by sample, elstm_stream_forecast_windows, its mean squared error over
+ * the split's windows). Otherwise as elstm_trainer_fit: early stopping, checkpoints,
+ * --resume, progress (a batch is one chunk of every stream), the best weights restored;
+ * res->windows_trained counts the samples with a loss. */
+elstm_status elstm_trainer_fit_stateful(elstm_trainer *tr, const elstm_dataset *ds, int resume,
+                                        const elstm_train_callbacks *cb, elstm_train_result *res,
+                                        elstm_diag *diag);
+
+/* Forecasts of a stateful model, sample by sample with the state carried: the normalized
+ * forecast after the last row of each window starting at starts[0..n) (ascending) of a
+ * dataset loaded with the model's metadata, into out[n]. The state starts at zero at the
+ * file's first row and runs through every usable row up to the last window, reset where
+ * a long gap or unusable rows break the series: a split is warmed up on all the samples
+ * before it, as on a device that has run since the file began, and a window's forecast
+ * is the same whichever windows are asked for (eval, predict). */
+elstm_status elstm_stream_forecast_windows(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts,
+                                           size_t n, float *out, elstm_diag *diag);
 /* The windows of one split of several datasets that share one metadata (the series of a
  * global model, elstm_data_load_series): one row matrix (the datasets' rows one after
  * the other; made here, freed by elstm_windows_free) with each dataset's windows moved
@@ -231,6 +277,13 @@ elstm_status elstm_trainer_evaluate(elstm_trainer *tr, const elstm_windows *w, d
  * not NULL, receives a malloc'd [n] array: the dataset of each window. */
 elstm_status elstm_windows_for_sets(const elstm_dataset *const *sets, int n_sets, int split,
                                     elstm_windows *w, int **series, elstm_diag *diag);
+
+/* What a fit needs of one dataset or of the series of a global model (ds[0..n_sets)):
+ * the training and the validation windows (elstm_windows_for_split for one,
+ * elstm_windows_for_sets for several), each to be freed with elstm_windows_free; on an
+ * error both are empty. */
+elstm_status elstm_windows_for_fit(const elstm_dataset *ds, int n_sets, elstm_windows *train,
+                                   elstm_windows *val, elstm_diag *diag);
 
 /* ---- evaluation metrics (target units) ------------------------------------------- */
 
@@ -252,6 +305,12 @@ void elstm_errors_compute(const double *pred, const double *actual, size_t n, el
 elstm_status elstm_forecast_windows(const elstm_lstm_f32 *m, int steps, const float *x,
                                     const size_t *starts, size_t n, int threads, float *out,
                                     elstm_diag *diag);
+
+/* Normalized forecasts of the windows starting at starts[0..n) (ascending) of a dataset
+ * loaded with the model's metadata: a stateful model's sample by sample with the state
+ * carried (elstm_stream_forecast_windows), any other's window by window. */
+elstm_status elstm_forecast_data(const elstm_lstm_f32 *m, const elstm_dataset *ds, const size_t *starts, size_t n,
+                                 int threads, float *out, elstm_diag *diag);
 
 /* Metrics of a model on one split (ELSTM_SPLIT_*, or -1 for all windows) of a dataset
  * loaded with the model's metadata, in the target's units, beside two baselines on the
@@ -284,6 +343,7 @@ typedef struct elstm_eval_result {
                                                      over the steps of each metric */
     int seasonal_ok;
     char note[160];
+    int stateful;          /* 1: a stateful model, run sample by sample (elstm_forecast_data) */
     int n_steps;           /* outputs of the model */
     elstm_step_result step[ELSTM_MAX_HORIZONS];  /* [n_steps] */
     int n_intervals;       /* the model's interval levels (0 without) */
@@ -292,6 +352,20 @@ typedef struct elstm_eval_result {
 
 elstm_status elstm_eval_split(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                               int threads, elstm_eval_result *r, elstm_diag *diag);
+
+/* The same two for a forecaster loaded from a file (model.h), float32 or quantized: the
+ * integer models run the runtime's integer kernels (quant.h) on the normalized rows, as
+ * a deployed library does. */
+elstm_status elstm_forecaster_forecast(const elstm_forecaster *f, const float *x, const size_t *starts,
+                                       size_t n, int threads, float *out, elstm_diag *diag);
+/* elstm_forecast_data for such a forecaster (a stateful model: float32, one layer). */
+elstm_status elstm_forecaster_forecast_data(const elstm_forecaster *f, const elstm_dataset *ds, const size_t *starts,
+                                            size_t n, int threads, float *out, elstm_diag *diag);
+elstm_status elstm_forecaster_eval(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                   int threads, elstm_eval_result *r, elstm_diag *diag);
+/* elstm_eval_sets for such a forecaster: several series with the model's metadata, pooled. */
+elstm_status elstm_forecaster_eval_sets(const elstm_forecaster *f, const elstm_dataset *const *sets, int n_sets,
+                                        int split, int threads, elstm_eval_result *r, elstm_diag *diag);
 
 /* The values behind an evaluation, window by window in time order (target units; of a
  * multi-step model, its first step's). */
@@ -309,6 +383,10 @@ typedef struct elstm_eval_series {
 elstm_status elstm_eval_split_series(const elstm_lstm_f32 *m, const elstm_dataset *ds, int split,
                                      int threads, elstm_eval_result *r, elstm_eval_series *series,
                                      elstm_diag *diag);
+/* The same for a forecaster loaded from a file (float32 or quantized). */
+elstm_status elstm_forecaster_eval_series(const elstm_forecaster *f, const elstm_dataset *ds, int split,
+                                          int threads, elstm_eval_result *r, elstm_eval_series *series,
+                                          elstm_diag *diag);
 void elstm_eval_series_free(elstm_eval_series *s);
 
 /* The same over the windows of several datasets loaded with one model's metadata (the

@@ -4,7 +4,9 @@
 # taken the way docs/keras.md tells a Keras user: adopt -> deploy --sample -> the emulated
 # Cortex-M4F (QEMU mps2-an386), which must print ai-edge-litert's recorded output for the
 # file's last window; profile measures it on the core and gets the host's forecast
-# (for its own window, within 1e-6: the core's kernel fuses multiply-adds).
+# (for its own window, within 1e-6: the core's kernel fuses multiply-adds). Then
+# quantize: the int8 file gives TFLite Micro's outputs, stays near the float model, and
+# its library prints on the core what `predict --last` prints, bit for bit.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite keras_mcu
 FIX="$ELSTM_ROOT/tests/fixtures/keras"
@@ -17,38 +19,84 @@ LINK="$CPU --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sect
 QEMU="qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel"
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 rec() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['last_window']['scaler'][sys.argv[2]])" "$FIX/adopt_k3.json" "$1"; }
+# on_core NAME MODEL: deploy --sample, build strictly for the core, run static_buffer on QEMU;
+# sets GOT (value:) and TEMP_GOT (TEMP:), or returns 1 with the errors in $T/NAME.err
+on_core() {
+  "$ELSTM" deploy "$2" --target c --name "$1" --sample "$F" -o "$T/$1" > "$T/$1.err" 2>&1 &&
+  arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/$1" -c -o "$T/$1.o" "$T/$1/$1.c" 2>> "$T/$1.err" &&
+  arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/$1" -c -o "$T/$1_sb.o" \
+    "$T/$1/examples/static_buffer.c" 2>> "$T/$1.err" &&
+  arm-none-eabi-gcc $LINK -o "$T/$1.elf" "$T/$1_sb.o" "$T/$1.o" "$T/startup.o" -lm 2>> "$T/$1.err" &&
+  timeout 120 $QEMU "$T/$1.elf" > "$T/$1.out" 2>> "$T/$1.err" || { cat "$T/$1.out" >> "$T/$1.err" 2>/dev/null; return 1; }
+  GOT=$(awk '$1 == "value:" { print $2 }' "$T/$1.out"); TEMP_GOT=$(awk '$1 == "TEMP:" { print $2 }' "$T/$1.out")
+}
 
 for tool in arm-none-eabi-gcc qemu-system-arm; do
   command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
 done
+arm-none-eabi-gcc $CFLAGS -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
 WANT=$(rec normalized); WANT_TEMP=$(rec value)
 
 check "adopt gives the Keras 3 file its data description" \
   "$ELSTM" adopt "$FIX/adopt_k3.tflite" "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd \
   -o "$T/k3.tflite"
-check "deploy --sample of the adopted Keras 3 model (C library)" "$ELSTM" deploy "$T/k3.tflite" --target c --name k3 --sample "$F" -o "$T/k3"
-arm-none-eabi-gcc $CFLAGS -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
-if arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/k3" -c -o "$T/k3.o" "$T/k3/k3.c" 2> "$T/cc.err" &&
-   arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/k3" -c -o "$T/sb.o" "$T/k3/examples/static_buffer.c" 2>> "$T/cc.err" &&
-   arm-none-eabi-gcc $LINK -o "$T/sb.elf" "$T/sb.o" "$T/k3.o" "$T/startup.o" -lm 2>> "$T/cc.err" &&
-   timeout 120 $QEMU "$T/sb.elf" > "$T/sb.out" 2>&1; then
-  got=$(awk '$1 == "value:" { print $2 }' "$T/sb.out"); temp=$(awk '$1 == "TEMP:" { print $2 }' "$T/sb.out")
-  near "$got" "$WANT" 1e-5 && ok "QEMU: the Keras 3 model's library prints ai-edge-litert's output for the last window (got $got, want $WANT)" ||
-    not_ok "QEMU: the library prints ai-edge-litert's output" "got '$got', want $WANT"
-  # the scaler is stored as float32 in the metadata: degrees agree to that precision
-  near "$temp" "$WANT_TEMP" 0.006 && ok "QEMU: ... and TEMP in degrees ($temp, LiteRT's output unscaled: $WANT_TEMP)" ||
-    not_ok "QEMU: TEMP in degrees" "got '$temp', want $WANT_TEMP"
-else not_ok "QEMU: the adopted Keras 3 model's library builds strictly for Cortex-M4F and runs" "$(cat "$T/cc.err" "$T/sb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
+if on_core k3 "$T/k3.tflite"; then
+  near "$GOT" "$WANT" 1e-5 && ok "QEMU: the Keras 3 model's library prints ai-edge-litert's output for the last window (got $GOT, want $WANT)" ||
+    not_ok "QEMU: the library prints ai-edge-litert's output" "got '$GOT', want $WANT"
+  # the example prints degrees with 2 decimals
+  near "$TEMP_GOT" "$WANT_TEMP" 0.006 && ok "QEMU: ... and TEMP in degrees ($TEMP_GOT, LiteRT's output unscaled: $WANT_TEMP)" ||
+    not_ok "QEMU: TEMP in degrees" "got '$TEMP_GOT', want $WANT_TEMP"
+else not_ok "QEMU: the adopted Keras 3 model's library deploys, builds strictly for Cortex-M4F and runs" "$(head -c 300 "$T/k3.err")"; fi
 
-if "$ELSTM" profile "$T/k3.tflite" --json > "$T/p.json" 2> "$T/p.err" &&
-   python3 - "$T/p.json" <<'PYEOF'
+# profile FILE UNITS: the model measured on the emulated core; device forecast = host's
+profile() {
+  if "$ELSTM" profile "$1" --json > "$T/p.json" 2> "$T/p.err" && python3 - "$T/p.json" "$2" <<'PYEOF'
 import json, sys
 p = json.load(open(sys.argv[1]))
 macs = 24 * 4 * 12 * (7 + 12) + 12   # 24 steps of LSTM(12) over 7 inputs, then Dense(1)
 ok = (p["units"] == 12 and p["steps"] == 24 and p["inputs"] == 7 and p["macs"] == macs and p["instructions"] > macs
-      and abs(p["forecast_device"] - p["forecast_host"]) <= 1e-6)
+      and abs(p["forecast_device"] - p["forecast_host"]) <= float(sys.argv[2]))
 sys.exit(0 if ok else 1)
 PYEOF
-then ok "profile: the Keras 3 model on the emulated core ($(python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['instructions'], 'instructions,', p['macs'], 'MACs')" "$T/p.json")), the device's forecast = the host's (1e-6)"
-else not_ok "profile of the adopted Keras 3 model" "$(cat "$T/p.err" "$T/p.json" | head -c 400)"; fi
+  then ok "profile $3: the Keras 3 model on the emulated core ($(python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['instructions'], 'instructions,', p['macs'], 'MACs')" "$T/p.json")), the device's forecast = the host's (within $2)"
+  else not_ok "profile $3 of the adopted Keras 3 model" "$(cat "$T/p.err" "$T/p.json" | head -c 400)"; fi
+}
+profile "$T/k3.tflite" 1e-6 float32
+
+# ---- quantize (int8): the adopted Keras model as a model edgelstm trained ----
+if ! "$ELSTM" quantize "$T/k3.tflite" "$F" -o "$T/q8.tflite" > "$T/q.log" 2>&1; then
+  not_ok "quantize takes the adopted Keras 3 model" "$(head -c 300 "$T/q.log")"; done_suite
+fi
+ok "quantize takes the adopted Keras 3 model (int8, calibrated on the Beijing training split)"
+# the int8 file against TFLite Micro (the interpreter whose integer LSTM edgelstm follows),
+# on 8 random windows inside the scaler's range
+if "$PY" - "$T/q8.tflite" "$ELSTM" "$T" <<'PYEOF'
+import subprocess, sys
+import numpy as np
+from tflite_micro.python.tflite_micro import runtime
+model, elstm, tmp = sys.argv[1:4]
+it = runtime.Interpreter.from_file(model)
+rng = np.random.default_rng(7)
+worst = 0.0
+for k in range(8):
+    x = rng.random((1, 24, 7)).astype(np.float32)
+    it.set_input(x, 0); it.invoke(); want = float(it.get_output(0).reshape(-1)[0]); it.reset()
+    path = f"{tmp}/qx{k}.csv"
+    open(path, "w").write(",".join(repr(float(v)) for v in x.reshape(-1)) + "\n")
+    r = subprocess.run([elstm, "run", model, path], capture_output=True, text=True)
+    got = float(r.stdout.split()[-1])
+    worst = max(worst, abs(got - want))
+print(f"worst {worst:.3g}")
+sys.exit(0 if worst <= 1e-6 else 1)
+PYEOF
+then ok "run of the quantized Keras model gives TFLite Micro's outputs (1e-6)"
+else not_ok "run of the quantized Keras model = TFLite Micro" "see above"; fi
+QV=$("$ELSTM" predict "$T/q8.tflite" "$F" --last --json | python3 -c "import json,sys; print('%.9g' % json.load(sys.stdin)['normalized'])")
+near "$QV" "$WANT" 0.05 && ok "the int8 forecast of the last window is near the float one ($QV, float $WANT)" ||
+  not_ok "the int8 forecast near the float one" "int8 '$QV', float $WANT"
+if on_core q8 "$T/q8.tflite"; then
+  [ "$GOT" = "$QV" ] && ok "QEMU: the int8 library of the Keras model prints predict --last's value, bit for bit ($QV)" ||
+    not_ok "QEMU: int8 library = predict --last" "got '$GOT', want '$QV'"
+else not_ok "QEMU: the quantized Keras model's library deploys, builds strictly and runs" "$(head -c 300 "$T/q8.err")"; fi
+profile "$T/q8.tflite" 0 int8
 done_suite

@@ -192,6 +192,18 @@ if "$ELSTM" profile "$T/seed.tflite" --core esp32 --json > "$T/ps.json" 2> "$T/p
    python3 -c "import json,sys; p=json.load(open(sys.argv[1])); assert p['instructions_per_mac'] <= 2.5, p['instructions_per_mac']" "$T/ps.json"; then
   ok "the seed-shaped model (LSTM(128), 168 x 7) on the emulated Xtensa core: $(json "$T/ps.json" instructions_per_mac | cut -c1-5) instructions per MAC (goal <= 2.5)"
 else not_ok "seed-shaped model <= 2.5 instructions per MAC" "$(cat "$T/p.err" "$T/ps.json" | head -c 300)"; fi
+# a trained model (the esp-idf section's, real Beijing hours): exact counts, twice the same
+if [ -s "$T/bj.tflite" ] && "$ELSTM" profile "$T/bj.tflite" --core esp32 --json > "$T/pb.json" 2> "$T/p.err" &&
+   "$ELSTM" profile "$T/bj.tflite" --core esp32 --json > "$T/pb2.json" 2>> "$T/p.err" &&
+   python3 - "$T/pb.json" "$T/pb2.json" <<'PYEOF'
+import json, sys
+p, q = (json.load(open(f)) for f in sys.argv[1:])
+assert isinstance(p["instructions"], int) and p["instructions"] > p["macs"], p["instructions"]
+assert q["instructions"] == p["instructions"] and q["instructions_per_mac"] == p["instructions_per_mac"], (p["instructions"], q["instructions"])
+assert q["forecast_device"] == p["forecast_device"] and abs(p["forecast_device"] - p["forecast_host"]) < 1e-5, (p["forecast_device"], p["forecast_host"])
+PYEOF
+then ok "profile --core esp32 of a trained model: $(json "$T/pb.json" instructions) instructions on both runs, the board's forecast = the host's"
+else not_ok "profile --core esp32 of a trained model" "$(cat "$T/p.err" "$T/pb.json" 2>/dev/null | head -c 400)"; fi
 PATH=/nonexistent "$ELSTM" profile "$T/a.tflite" --core esp32 > "$T/p3.txt" 2>&1
 grep -q "not measured: clang-22 is not installed (Debian: clang-22)" "$T/p3.txt" && grep -q "multiply-accumulates" "$T/p3.txt" &&
   ok "profile --core esp32 without the tools: the static figures, and which tool is missing" || not_ok "profile without the tools" "$(cat "$T/p3.txt")"

@@ -193,6 +193,21 @@ r = edgelstm("deploy", d24, "--target", "c", "--name", "d24", "-o", os.path.join
 h = open(os.path.join(tmp, "d24lib", "d24.h")).read() if r.returncode == 0 else ""
 s.check("... and its library has 24 outputs and the data's sensors", "#define D24_OUTPUTS     24" in h and
         "sample[0] = a: value in the training CSV's units" in h, r.stderr + h[:200])
+# a full-integer file of TensorFlow's converter (int8, 24 steps x 4 inputs): adopted, then
+# evaluated and deployed as an int8 forecaster (the runtime's integer kernels)
+q8 = os.path.join(tmp, "int8_adopted.tflite")
+beijing = os.path.join(ROOT, "tests", "fixtures", "beijing", "PRSA_Data_Changping_20161201-20170228.csv")
+q8opts = ["--time", "year,month,day,hour", "--target", "TEMP", "--features", "TEMP,PRES,DEWP,WSPM"]
+r = edgelstm("adopt", os.path.join(ROOT, "tests", "fixtures", "tflite", "int8.tflite"), beijing, *q8opts, "-o", q8,
+             "--json")
+jq = json.loads(r.stdout) if r.returncode == 0 else {}
+s.check("adopt a converter's int8 file", r.returncode == 0 and jq.get("eval") and jq["steps"] == 24, r.stderr)
+r = edgelstm("eval", q8, beijing, "--json")
+eq = json.loads(r.stdout) if r.returncode == 0 else {}
+s.check("... eval of the adopted int8 model (integer kernels) matches adopt's own evaluation",
+        r.returncode == 0 and jq and abs(eq["rmse"] - jq["eval"]["rmse"]) <= 1e-9, r.stderr)
+r = edgelstm("deploy", q8, "--target", "c", "--name", "q8a", "-o", os.path.join(tmp, "q8lib"))
+s.check("... and it deploys as an int8 library", r.returncode == 0 and "int8" in r.stdout, r.stdout + r.stderr)
 r = edgelstm("predict", d24, csv, "--last", "--json")
 fc = json.loads(r.stdout)["forecasts"] if r.returncode == 0 else []
 # the oracle: ai-edge-litert on the last window, scaled with the metadata's scaler by numpy

@@ -303,6 +303,25 @@ s.check("--compare: the second model's errors beside the model's (eval's numbers
 s.check("--compare: its forecast is drawn in the forecast and hour plots",
         all(any("cmp" in n.cls() for n in dict((n.attrs.get("data-plot"), n) for n in croot.find_all("svg", "plot"))[k].walk())
             for k in ("forecast-all", "forecast-week", "error-by-hour", "error-histogram")))
+# an int8 model beside its float original: evaluated with the integer kernels (eval's numbers)
+Q = os.path.join(T, "q.tflite")
+r = run("quantize", A, CSV, "-o", Q, "--calibration", "64")
+s.check("quantize the report's model", r.returncode == 0, r.stderr[-300:])
+r = run("report", Q, CSV, "--compare", A, "-o", os.path.join(T, "q.html"), "--no-profile")
+q_text = open(os.path.join(T, "q.html"), encoding="utf-8").read() if r.returncode == 0 else ""
+s.check("report on an int8 model --compare its float original succeeds", r.returncode == 0, r.stderr[-300:])
+if q_text:
+    qroot, _ = check_page("int8", q_text, PLOTS)
+    evq = json.loads(run("eval", Q, CSV, "--json").stdout)
+    eva = json.loads(run("eval", A, CSV, "--json").stdout)
+    rows = [[c.all_text().strip() for c in tr.children if c.tag == "td"] for tr in qroot.find_all("tr")]
+    qrow = [c for c in rows if c and c[0] == "model"]
+    arow = [c for c in rows if c and c[0] == os.path.basename(A)]
+    s.check("... the int8 model's errors are eval's (integer kernels), its float twin's are the float model's",
+            len(qrow) == 1 and len(arow) == 1 and abs(num(qrow[0][3]) - evq["rmse"]) <= 5e-4 * evq["rmse"] and
+            abs(num(arow[0][3]) - eva["rmse"]) <= 5e-4 * eva["rmse"] and evq["rmse"] != eva["rmse"],
+            str((qrow, arow, evq["rmse"], eva["rmse"])))
+    s.check("... the model card says int8", "as int8)" in q_text and "as float32)" in q_text)
 C = os.path.join(T, "c.tflite")
 run("train", CSV, "--target", "temp", "--steps", "12", "--units", "4", "--epochs", "1", "-o", C)
 r = run("report", A, CSV, "--compare", C, "-o", os.path.join(T, "bad.html"))

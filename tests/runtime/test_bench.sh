@@ -62,7 +62,8 @@ out=$("$ELSTM" bench "$T/small.tflite" --runs 3 2>&1)
 case "$out" in *"latency:  min "*"median "*"max "*"over 3 runs"*) ok "text output reports min/median/max over the runs" ;;
   *) not_ok "text output reports min/median/max over the runs" "$out" ;; esac
 
-# graphs that are not forecasters: timed with run's executor, same output as run
+# a graph that is not a forecaster (timed with run's executor) and an int8 forecaster (the
+# runtime's int8 kernels): both give the output run gives for the same input
 FIX="$ELSTM_ROOT/tests/fixtures/tflite"
 for f in classifier int8; do
   if "$ELSTM" bench "$FIX/$f.tflite" --runs 4 --json >"$T/g.json" 2>"$T/err"; then
@@ -74,14 +75,16 @@ for i in range(n):
     s = (s * 1664525 + 1013904223) % 2**32
     print(repr((s >> 8) / 16777216.0))" "$T/n" > "$T/in.csv"
     "$ELSTM" run "$FIX/$f.tflite" "$T/in.csv" --json > "$T/r.json" 2>/dev/null
-    check "$f (not a forecaster): latency_ms and the output run gives for the same input" json_check "$T/g.json" \
-      "j['kernel'] == 'graph'" "j['latency_ms']['min'] <= j['latency_ms']['median'] <= j['latency_ms']['max']" \
+    if [ "$f" = int8 ]; then kernel="j['kernel'].startswith('s8-') and j['dtype'] == 'int8'"; else kernel="j['kernel'] == 'graph'"; fi
+    check "$f: the right kernel, latency_ms and the output run gives for the same input" json_check "$T/g.json" \
+      "$kernel" "j['latency_ms']['min'] <= j['latency_ms']['median'] <= j['latency_ms']['max']" \
       "j['runs'] == 4" "j['output'] == json.load(open('$T/r.json'))['output']"
   else
     not_ok "bench $f.tflite exits 0" "$(head -c 300 "$T/err")"
   fi
 done
 expect_fail 1 "--threads 2 on a graph that is not a forecaster: exit 1" "$ELSTM" bench "$FIX/classifier.tflite" --threads 2
+expect_fail 1 "--threads 2 on an int8 forecaster: exit 1" "$ELSTM" bench "$FIX/int8.tflite" --threads 2
 expect_fail 1 "a graph run does not support (a Keras 3 GRU loop) is refused naming what it is" \
   "$ELSTM" bench "$FIX/../keras/k3_gru.tflite"
 case "$ERR" in *WHILE*GRU*) ok "... it names the WHILE loop and GRU" ;; *) not_ok "... it names the WHILE loop and GRU" "$ERR" ;; esac

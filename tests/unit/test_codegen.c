@@ -201,7 +201,7 @@ int main(void)
     TEST_EQ_INT("seed model: 279,044 bytes of float32 weights (69,761 parameters)", fig.weight_bytes, 279044);
 
     /* ---- each target's files ---- */
-    elstm_codegen_model m = {&lstm, T, &meta, "dir/model.tflite", 0xdeadbeefu, 1};
+    elstm_codegen_model m = {&lstm, T, &meta, "dir/model.tflite", 0xdeadbeefu, 1, NULL};
     static const char *const c_files[] = {"temp.h", "temp.c", "temp_model.h", "temp_inferencing.h", "Makefile",
                                           "examples/static_buffer.c", "README.md", "edgelstm/lstm.h",
                                           "edgelstm/status.h", "edgelstm/device.h", "edgelstm/device.c",
@@ -328,7 +328,7 @@ int main(void)
         TEST_EQ_INT("a model without a dense layer is refused", elstm_codegen_generate(&m, &o, &lib, NULL),
                     ELSTM_ERR_UNSUPPORTED);
         lstm.n_output = 1;
-        elstm_codegen_model nometa = {&lstm, T, NULL, "x.tflite", 1, 1};
+        elstm_codegen_model nometa = {&lstm, T, NULL, "x.tflite", 1, 1, NULL};
         TEST_EQ_INT("a model without edgelstm metadata deploys (identity scaler)",
                     elstm_codegen_generate(&nometa, &o, &lib, NULL), ELSTM_OK);
         const elstm_genfile *nh = find(&lib, "temp.h");

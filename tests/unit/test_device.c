@@ -45,7 +45,7 @@ static elstm_device_input inputs[I] = {
     {ELSTM_ENC_TIME_SIN, ELSTM_TF_MONTH, -1, -1.0f, 0.5f},
     {ELSTM_ENC_TIME_COS, ELSTM_TF_MONTH, -1, -1.0f, 0.5f},
 };
-static elstm_device_model model = {&lstm, T, S, inputs, -19.9f, 61.5f};
+static elstm_device_model model = {&lstm, T, S, inputs, -19.9f, 61.5f, NULL};
 
 static void make_model(void)
 {

@@ -311,6 +311,27 @@ static void global_series(void)
             tg = w.target[k * 2] == (float)((base + (double)(w.start[k] - lo) + 4.0) / 147.0);
         }
         TEST_TRUE("each window's targets come from its own file", tg);
+        /* a fit's windows: training as above, validation the same way, of one or both series */
+        elstm_windows ft, fv, v;
+        int same = elstm_windows_for_fit(ds, 2, &ft, &fv, &d) == ELSTM_OK &&
+                   elstm_windows_for_sets(sets, 2, ELSTM_SPLIT_VAL, &v, NULL, &d) == ELSTM_OK && ft.n == w.n &&
+                   fv.n == v.n && fv.n == ds[0].n_win[ELSTM_SPLIT_VAL] + ds[1].n_win[ELSTM_SPLIT_VAL] && fv.n > 0 &&
+                   memcmp(ft.start, w.start, w.n * sizeof *w.start) == 0 &&
+                   memcmp(ft.target, w.target, w.n * 2 * sizeof *w.target) == 0 &&
+                   memcmp(fv.start, v.start, v.n * sizeof *v.start) == 0 &&
+                   memcmp(fv.target, v.target, v.n * 2 * sizeof *v.target) == 0;
+        TEST_TRUE("windows for a fit of two series: the training and validation windows of both", same);
+        elstm_windows_free(&ft);
+        elstm_windows_free(&fv);
+        elstm_windows_free(&v);
+        same = elstm_windows_for_fit(&ds[1], 1, &ft, &fv, &d) == ELSTM_OK && ft.x == ds[1].x && fv.x == ds[1].x &&
+               ft.n == ds[1].n_win[ELSTM_SPLIT_TRAIN] && fv.n == ds[1].n_win[ELSTM_SPLIT_VAL] &&
+               ft.start == ds[1].win_start[ELSTM_SPLIT_TRAIN] && fv.start == ds[1].win_start[ELSTM_SPLIT_VAL];
+        TEST_TRUE("windows for a fit of one series: its own rows and windows, the train and validation splits", same);
+        elstm_windows_free(&ft);
+        elstm_windows_free(&fv);
+        TEST_TRUE("windows for a fit of no series: an argument error, nothing made",
+                  elstm_windows_for_fit(ds, 0, &ft, &fv, &d) == ELSTM_ERR_ARG && ft.n == 0 && fv.n == 0 && d.msg[0]);
         free(sid);
         elstm_windows_free(&w);
         elstm_data_free(&ds[0]);

@@ -84,6 +84,51 @@ static void forecaster_matches(const char *name)
     elstm_forecaster_free(&f);
 }
 
+/* A TensorFlow-converted int8 model loads as an int8 forecaster: its net (the runtime's
+ * integer kernels) gives exactly what the graph executor gives, and the TFLite
+ * interpreter's recorded outputs within `lsb` output steps (the two official runtimes
+ * differ by a few steps; bit-exactness with TFLite Micro: tests/interop/test_quantize.py). */
+static void quantized_forecaster_matches(const char *name, double out_scale, int lsb)
+{
+    char what[160], tfl[128];
+    elstm_forecaster f;
+    elstm_diag d;
+    elstm_status st = load_fixture(name, tfl, sizeof tfl, &f, &d);
+    snprintf(what, sizeof what, "%s: loads as an int8 forecaster", name);
+    if (!test_report(st == ELSTM_OK && f.dtype == ELSTM_FORECASTER_S8, what, "%s", d.msg)) return;
+    json_t *cases = cases_of(name);
+    elstm_tflite_model *m = NULL;
+    elstm_tflite_exec *e = NULL;
+    int ok = cases && json_array_size(cases) > 0 && elstm_tflite_load(fixture(tfl), &m, &d) == ELSTM_OK &&
+             elstm_tflite_exec_create(m, &e, &d) == ELSTM_OK;
+    size_t nin = (size_t)f.steps * (size_t)f.lstm.n_input, got;
+    float *x = malloc(nin * sizeof *x), y, want;
+    void *arena = aligned_alloc(32, (elstm_net_arena_size_s8(&f.net8) + 31) / 32 * 32);
+    elstm_net_ctx_s8 ctx;
+    ok = ok && elstm_net_init_s8(&ctx, &f.net8, arena, elstm_net_arena_size_s8(&f.net8)) == ELSTM_OK;
+    double worst = 0;
+    int same = 1;
+    for (size_t k = 0; ok && k < json_array_size(cases); k++) {
+        json_t *c = json_array_get(cases, k);
+        floats(json_object_get(c, "input"), x, nin);
+        floats(json_object_get(c, "output"), &want, 1);
+        elstm_net_window_s8(&ctx, x, f.steps, &y);
+        ok = elstm_tflite_exec_run(e, x, nin, &d) == ELSTM_OK;
+        same = same && ok && elstm_tflite_exec_output(e, 0, &got)[0] == y;
+        worst = fabs(y - want) > worst ? fabs(y - want) : worst;
+    }
+    snprintf(what, sizeof what, "%s: the int8 forecaster == the graph executor on every case", name);
+    test_report(ok && same, what, "%s", d.msg);
+    snprintf(what, sizeof what, "%s: and the TFLite interpreter within %d output steps", name, lsb);
+    test_report(ok && worst <= lsb * out_scale * 1.0001, what, "max diff %.3g = %.2f steps", worst, worst / out_scale);
+    elstm_tflite_exec_free(e);
+    elstm_tflite_free(m);
+    free(arena);
+    free(x);
+    json_decref(cases);
+    elstm_forecaster_free(&f);
+}
+
 /* The importer refuses, with a message that names the file and contains `needle`. */
 static void forecaster_refuses(const char *name, elstm_status want, const char *needle)
 {
@@ -117,8 +162,8 @@ int main(void)
 
     forecaster_refuses("classifier", ELSTM_ERR_UNSUPPORTED, "SOFTMAX");
     forecaster_refuses("stacked_dense", ELSTM_ERR_UNSUPPORTED, "FULLY_CONNECTED");
-    forecaster_refuses("int8", ELSTM_ERR_UNSUPPORTED, "int8");
-    forecaster_refuses("int8_float_io", ELSTM_ERR_UNSUPPORTED, "QUANTIZE");
+    quantized_forecaster_matches("int8", 0.0041989609599113464, 2);
+    quantized_forecaster_matches("int8_float_io", 0.0041989609599113464, 2);
     forecaster_refuses("go_backwards", ELSTM_ERR_UNSUPPORTED, "REVERSE_V2");
     return test_done();
 }

@@ -53,6 +53,19 @@ int main(void)
     rc = API(_predict)(&state);
     printf("ring %.9g\n", rc == 0 ? (double)API(_forecast_normalized)(&state) : -1e30);
 
+#if defined(ELSTM_MCU_STATEFUL)
+    /* a stateful model: the window pushed sample by sample from a zero state (the same
+     * forecast as the window), then the cost of one more sample */
+    API(_stream_reset)(&state);
+    for (t = 0; t * CAT(ELSTM_MCU_NAME_UC, _INPUTS) < rows; t++)
+        (void)API(_push_normalized)(&state, window + t * CAT(ELSTM_MCU_NAME_UC, _INPUTS));
+    printf("stream %.9g\n", (double)API(_forecast_normalized)(&state));
+    a = elstm_mcu_instructions();
+    (void)API(_push_normalized)(&state, window);
+    b = elstm_mcu_instructions();
+    printf("instructions_per_sample %llu\n", (unsigned long long)(b - a));
+#endif
+
 #if defined(ELSTM_MCU_REFERENCE)
     a = elstm_mcu_instructions();
     rc = API(_predict_reference)(&state, window);

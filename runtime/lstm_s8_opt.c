@@ -1,0 +1,312 @@
+/*
+ * lstm_s8_opt.c - the fast int8 LSTM step (edgelstm/quant.h), bit for bit the reference
+ * (lstm_s8_ref.c). Chosen at build time (ELSTM_S8_KERNEL_* in quant.h):
+ *
+ *   VNNI / AVX2  with the packed layout (lstm_s8_opt.h; the host packs when it loads a
+ *                model): 16 (VNNI, 512-bit) or 8 (AVX2) units per block, one int32 lane
+ *                per unit. For each group of 4
+ *                inputs the 4 activations are broadcast to every lane and multiplied with
+ *                the 4 weights of each unit's row for all four gates: one vpdpbusd per
+ *                gate with AVX-512 VNNI (unsigned x + 128 times signed weights, the 128
+ *                folded into the packed biases), vpsignb + vpmaddubsw + vpmaddwd with AVX2
+ *                (|x| times the weight with x's sign, no saturation since |w| <= 127). The
+ *                integer sums are the reference's (exact in int32). The requantization,
+ *                the table activations and the cell update then run on the lanes with
+ *                the same integer operations as qmath.h, so every rounding is the same.
+ *   plain C      (no packed layout, or another CPU) the four gate rows of a unit at once.
+ *   DSP          Armv7E-M: lstm_s8_dsp.c defines the kernel; this file is empty then.
+ *
+ * The new hidden state is written to the scratch and copied back at the end of the step,
+ * since every block reads the previous one.
+ */
+#include <string.h>
+
+#include "edgelstm/quant.h"
+#include "lstm_s8_opt.h"
+#include "qmath.h"
+
+#if !defined(ELSTM_S8_KERNEL_DSP)
+
+/* The plain C step: for each unit, the 4 gate rows together, then its cell and hidden
+ * state; the new h goes to h_next (the gates read the previous h). */
+static void step_plain(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
+{
+    const elstm_lstm_s8 *m = ctx->model;
+    const elstm_lstm_qparams *q = &m->q;
+    const int32_t N = q->n_units, I = q->n_input;
+    int32_t n, j, k, g;
+    for (n = 0; n < N; n++) {
+        int32_t ax[4] = {0, 0, 0, 0}, ah[4] = {0, 0, 0, 0};
+        int16_t gate[4];
+        const int8_t *wx[4], *wh[4];
+        for (g = 0; g < 4; g++) {
+            wx[g] = q->wx[g] + (size_t)n * I;
+            wh[g] = q->wh[g] + (size_t)n * N;
+            ax[g] = m->b[g] ? m->b[g][n] : 0;
+        }
+        for (j = 0; j < I; j++) {
+            const int32_t v = (int32_t)x[j] - q->zp_in;
+            for (g = 0; g < 4; g++) ax[g] += wx[g][j] * v;
+        }
+        for (k = 0; k < N; k++) {
+            const int32_t v = (int32_t)ctx->h[k] - q->zp_h;
+            for (g = 0; g < 4; g++) ah[g] += wh[g][k] * v;
+        }
+        for (g = 0; g < 4; g++)
+            gate[g] = q_gate(q_mul(ax[g], q->mx[g]), q_mul(ah[g], q->mh[g]), g == ELSTM_GATE_C);
+        ctx->c[n] = q_cell(q, gate[ELSTM_GATE_I], gate[ELSTM_GATE_F], gate[ELSTM_GATE_C], ctx->c[n]);
+        h_next[n] = (int8_t)q_hidden(q, gate[ELSTM_GATE_O], ctx->c[n], -128, 127);
+    }
+}
+
+#if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
+#include <immintrin.h>
+
+/* ---- the vector operations the kernel uses, for its register width ----
+ * VNNI: 16 int32 lanes (AVX-512), AVX2: 8. `vmask` selects lanes: vsel(m, a, b) is b
+ * where m is set, else a. The algorithms below are written once on top of these. */
+#if defined(ELSTM_S8_KERNEL_VNNI)
+#define VL 16
+typedef __m512i vec;
+typedef __mmask16 vmask;
+static inline vec vset(int32_t v) { return _mm512_set1_epi32(v); }
+static inline vec vset64(int64_t v) { return _mm512_set1_epi64(v); }
+static inline vec vadd(vec a, vec b) { return _mm512_add_epi32(a, b); }
+static inline vec vsub(vec a, vec b) { return _mm512_sub_epi32(a, b); }
+static inline vec vadd64(vec a, vec b) { return _mm512_add_epi64(a, b); }
+static inline vec vmul_even(vec a, vec b) { return _mm512_mul_epi32(a, b); }   /* signed 32x32 -> 64, even lanes */
+static inline vec vsrl64(vec a, int n) { return _mm512_srl_epi64(a, _mm_cvtsi32_si128(n)); }
+static inline vec vsll64(vec a, int n) { return _mm512_sll_epi64(a, _mm_cvtsi32_si128(n)); }
+static inline vec vblend_odd(vec even, vec odd) { return _mm512_mask_blend_epi32(0xAAAA, even, odd); }
+static inline vec vsra(vec a, int n) { return _mm512_sra_epi32(a, _mm_cvtsi32_si128(n)); }
+static inline vec vsrl(vec a, int n) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(n)); }
+static inline vec vsll(vec a, int n) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(n)); }
+static inline vec vand(vec a, vec b) { return _mm512_and_si512(a, b); }
+static inline vec vmin(vec a, vec b) { return _mm512_min_epi32(a, b); }
+static inline vec vmax(vec a, vec b) { return _mm512_max_epi32(a, b); }
+static inline vec vabs(vec a) { return _mm512_abs_epi32(a); }
+static inline vec vmullo(vec a, vec b) { return _mm512_mullo_epi32(a, b); }
+static inline vec vmadd16(vec a, vec b) { return _mm512_madd_epi16(a, b); }
+static inline vmask vgt(vec a, vec b) { return _mm512_cmpgt_epi32_mask(a, b); }
+static inline vec vsel(vmask m, vec a, vec b) { return _mm512_mask_blend_epi32(m, a, b); }
+static inline vec vload(const void *p) { return _mm512_loadu_si512(p); }   /* the layout is 32-byte aligned */
+/* T[u] | T[u + 1] << 16 from the 256-entry uint16 table, u in [0, 254]: four two-source
+ * permutes of 64 entries each (vpermi2w), picked by bits 6 and 7 of each 16-bit index
+ * (faster than a 16-lane gather on the CPUs measured). */
+static inline vec vpairs(vec u)
+{
+    const uint16_t *t = elstm_q_sigmoid_table;
+    const __m512i idx = _mm512_or_si512(u, _mm512_slli_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(1)), 16));
+    const __m512i r0 = _mm512_permutex2var_epi16(_mm512_loadu_si512(t), idx, _mm512_loadu_si512(t + 32));
+    const __m512i r1 = _mm512_permutex2var_epi16(_mm512_loadu_si512(t + 64), idx, _mm512_loadu_si512(t + 96));
+    const __m512i r2 = _mm512_permutex2var_epi16(_mm512_loadu_si512(t + 128), idx, _mm512_loadu_si512(t + 160));
+    const __m512i r3 = _mm512_permutex2var_epi16(_mm512_loadu_si512(t + 192), idx, _mm512_loadu_si512(t + 224));
+    const __mmask32 b6 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(64));
+    const __mmask32 b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(128));
+    return _mm512_mask_blend_epi16(b7, _mm512_mask_blend_epi16(b6, r0, r1), _mm512_mask_blend_epi16(b6, r2, r3));
+}
+#define BCAST(word) _mm512_set1_epi32((word) ^ (int32_t)0x80808080)   /* x + 128, unsigned */
+#define DOT4(acc, a, w) acc = _mm512_dpbusd_epi32(acc, a, vload(w))
+#else
+#define VL 8
+typedef __m256i vec;
+typedef __m256i vmask;
+static inline vec vset(int32_t v) { return _mm256_set1_epi32(v); }
+static inline vec vset64(int64_t v) { return _mm256_set1_epi64x(v); }
+static inline vec vadd(vec a, vec b) { return _mm256_add_epi32(a, b); }
+static inline vec vsub(vec a, vec b) { return _mm256_sub_epi32(a, b); }
+static inline vec vadd64(vec a, vec b) { return _mm256_add_epi64(a, b); }
+static inline vec vmul_even(vec a, vec b) { return _mm256_mul_epi32(a, b); }
+static inline vec vsrl64(vec a, int n) { return _mm256_srl_epi64(a, _mm_cvtsi32_si128(n)); }
+static inline vec vsll64(vec a, int n) { return _mm256_sll_epi64(a, _mm_cvtsi32_si128(n)); }
+static inline vec vblend_odd(vec even, vec odd) { return _mm256_blend_epi32(even, odd, 0xAA); }
+static inline vec vsra(vec a, int n) { return _mm256_sra_epi32(a, _mm_cvtsi32_si128(n)); }
+static inline vec vsrl(vec a, int n) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(n)); }
+static inline vec vsll(vec a, int n) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(n)); }
+static inline vec vand(vec a, vec b) { return _mm256_and_si256(a, b); }
+static inline vec vmin(vec a, vec b) { return _mm256_min_epi32(a, b); }
+static inline vec vmax(vec a, vec b) { return _mm256_max_epi32(a, b); }
+static inline vec vabs(vec a) { return _mm256_abs_epi32(a); }
+static inline vec vmullo(vec a, vec b) { return _mm256_mullo_epi32(a, b); }
+static inline vec vmadd16(vec a, vec b) { return _mm256_madd_epi16(a, b); }
+static inline vmask vgt(vec a, vec b) { return _mm256_cmpgt_epi32(a, b); }
+static inline vec vsel(vmask m, vec a, vec b) { return _mm256_blendv_epi8(a, b, m); }
+static inline vec vload(const void *p) { return _mm256_load_si256((const __m256i *)p); }
+/* T[u] | T[u + 1] << 16 for u in [0, 254]: one 32-bit gather at 2-byte steps reads both. */
+static inline vec vpairs(vec u) { return _mm256_i32gather_epi32((const int *)(const void *)elstm_q_sigmoid_table, u, 2); }
+#define BCAST(word) _mm256_set1_epi32(word)
+#define DOT4(acc, a, w)                                                                     \
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(a),  \
+                                                                       _mm256_sign_epi8(vload(w), a)), \
+                                                  vset(0x00010001)))
+#endif
+
+/* ---- qmath.h on VL lanes, the same integer operations ---- */
+
+static inline vec v_sat16(vec x) { return vmax(vmin(x, vset(32767)), vset(-32768)); }
+
+/* q_srdhm(x, m) for m >= 0 (multipliers are): gemmlowp's nudge and truncating division
+ * amount to floor((x m + 2^30) / 2^31) for either sign of x m, i.e. bits 31..62 of
+ * x m + 2^30 (the result fits in int32; the saturating case needs m = INT32_MIN). */
+static inline vec v_srdhm(vec x, int32_t m)
+{
+    const vec mm = vset(m), half = vset64((int64_t)1 << 30);
+    const vec even = vsrl64(vadd64(vmul_even(x, mm), half), 31);
+    const vec odd = vsll64(vadd64(vmul_even(vsrl64(x, 32), mm), half), 1);
+    return vblend_odd(even, odd);
+}
+
+/* q_rdpot(x, e): (x >> e) + (rem > (mask >> 1) + (x < 0)); the comparison as the sign of
+ * the difference (both sides lie in [0, 2^31)). */
+static inline vec v_rdpot(vec x, int32_t e)
+{
+    const int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+    const vec thr = vadd(vset(mask >> 1), vsrl(x, 31));
+    return vadd(vsra(x, e), vsrl(vsub(thr, vand(x, vset(mask))), 31));
+}
+
+static inline vec v_mul(vec x, elstm_qmult q)
+{
+    if (q.shift > 0) x = vsll(x, q.shift);
+    return v_rdpot(v_srdhm(x, q.m), q.shift > 0 ? 0 : -q.shift);
+}
+
+/* The product of the int16 values held in two int32 lanes (madd with one high half 0). */
+static inline vec v_mul16(vec a, vec b) { return vmadd16(vand(a, vset(0xFFFF)), b); }
+
+/* The table interpolated at a = |3x| scaled (frac_bits fraction bits), below saturation. */
+static inline vec v_interp(vec a, int frac_bits)
+{
+    const vec u = vsrl(a, frac_bits);
+    const vec pair = vpairs(vmin(u, vset(254)));
+    const vec ta = vand(pair, vset(0xFFFF)), tb = vsrl(pair, 16);
+    return vadd(vsll(ta, frac_bits), vmadd16(vand(a, vset((1 << frac_bits) - 1)), vsub(tb, ta)));
+}
+
+static inline vec v_sigmoid(vec z)
+{
+    const vec v = vadd(z, vadd(z, z)), a = vabs(v);
+    vec r = vsel(vgt(vsrl(a, 9), vset(254)), v_interp(a, 9), vset(0x7FFF << 10));
+    r = vsel(vgt(vset(0), v), vadd(r, vset(1 << 9)), vsub(vset((1 << 25) + (1 << 9) - 1), r));
+    return vsrl(r, 10);
+}
+
+static inline vec v_tanh(vec z, int32_t pow)
+{
+    const int32_t sh = 15 + pow - 3;
+    vec v, a, r;
+    if (sh == 0) v = vadd(z, vadd(z, z));
+    else if (sh > 0) v = vmullo(z, vset(3 << sh));
+    else v = vsra(vadd(vmullo(z, vset(3)), vset(1 << (-sh - 1))), -sh);
+    a = vabs(v);
+    r = vsel(vgt(vsrl(a, 8), vset(254)), v_interp(a, 8), vset(0xFFFF << 8));
+    r = vsel(vgt(vset(0), v), vadd(r, vset(-(1 << 23) + (1 << 7))), vsub(vset((1 << 23) + (1 << 7) - 1), r));
+    return vsra(r, 8);
+}
+
+/* 4 activations from p (n < 4 of them valid, the rest 0) as one 32-bit word. */
+static inline int32_t load4(const int8_t *p, int32_t n)
+{
+    const uint8_t *u = (const uint8_t *)p;
+    uint32_t w;
+    if (n >= 4) {
+        memcpy(&w, p, 4);
+        return (int32_t)w;
+    }
+    w = u[0];
+    if (n > 1) w |= (uint32_t)u[1] << 8;
+    if (n > 2) w |= (uint32_t)u[2] << 16;
+    return (int32_t)w;
+}
+
+/* The four gates' sums over one packed matrix (groups of 4 columns of v [k]) into
+ * acc[4], starting from the biases `bias` (gate g at bias + g np). Two sets of
+ * accumulators (even and odd groups) make independent chains. */
+static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const int8_t *w, const int8_t *v,
+                             int32_t k)
+{
+    const size_t G = 4 * VL;   /* bytes of one gate's weights in a group */
+    vec a0 = vload(bias), a1 = vload(bias + (size_t)np), a2 = vload(bias + 2 * (size_t)np);
+    vec a3 = vload(bias + 3 * (size_t)np);
+    vec o0 = vset(0), o1 = o0, o2 = o0, o3 = o0;
+    const int32_t full = k / 4;   /* groups of 4 whole columns */
+    int32_t c = 0;
+    for (; c + 1 < full; c += 2, w += 8 * G) {
+        const vec e = BCAST(load4(v + 4 * c, 4)), d = BCAST(load4(v + 4 * c + 4, 4));
+        DOT4(a0, e, w);
+        DOT4(a1, e, w + G);
+        DOT4(a2, e, w + 2 * G);
+        DOT4(a3, e, w + 3 * G);
+        DOT4(o0, d, w + 4 * G);
+        DOT4(o1, d, w + 5 * G);
+        DOT4(o2, d, w + 6 * G);
+        DOT4(o3, d, w + 7 * G);
+    }
+    for (; c < ELSTM_S8_PACK_GROUPS(k); c++, w += 4 * G) {   /* the last group(s) */
+        const vec e = BCAST(load4(v + 4 * c, k - 4 * c));
+        DOT4(a0, e, w);
+        DOT4(a1, e, w + G);
+        DOT4(a2, e, w + 2 * G);
+        DOT4(a3, e, w + 3 * G);
+    }
+    acc[0] = vadd(a0, o0);
+    acc[1] = vadd(a1, o1);
+    acc[2] = vadd(a2, o2);
+    acc[3] = vadd(a3, o3);
+}
+
+static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
+{
+    const elstm_lstm_s8 *m = ctx->model;
+    const elstm_lstm_qparams *q = &m->q;
+    const int32_t N = q->n_units, I = q->n_input, np = ELSTM_S8_PACK_NP(N);
+    const int32_t gx = ELSTM_S8_PACK_GROUPS(I), gh = ELSTM_S8_PACK_GROUPS(N);
+    const int32_t *bx = (const int32_t *)m->packed, *bh = bx + 4 * (size_t)np;
+    const int8_t *w0 = (const int8_t *)(bh + 4 * (size_t)np);
+    const size_t stride = (size_t)(gx + gh) * 16 * VL;   /* bytes of weights per block */
+    const int32_t blocks = np / VL;
+    int32_t k, g;
+    /* every other step visits the blocks backwards: the weights read last (in L1) are read
+     * first again (the seed's 69 KB of weights do not fit L1, but the last ~40 KB stay) */
+    for (k = 0; k < blocks; k++) {
+        const int32_t b = ctx->steps % 2 ? blocks - 1 - k : k;
+        const int8_t *w = w0 + (size_t)b * stride;
+        vec ax[4], ah[4], gate[4], c, h;
+        int32_t cs[VL], hs[VL], n, valid = N - VL * b < VL ? N - VL * b : VL;
+        dot_block(ax, bx + VL * b, np, w, x, I);
+        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N);
+        for (g = 0; g < 4; g++) {
+            const vec z = v_sat16(vadd(v_sat16(v_mul(ax[g], q->mx[g])), v_sat16(v_mul(ah[g], q->mh[g]))));
+            gate[g] = g == ELSTM_GATE_C ? v_tanh(z, -12) : v_sigmoid(z);
+        }
+        for (n = 0; n < VL; n++) cs[n] = n < valid ? ctx->c[VL * b + n] : 0;
+        memcpy(&c, cs, sizeof c);
+        c = v_sat16(vadd(v_sat16(v_mul(v_mul16(gate[ELSTM_GATE_F], c), q->m_fc)),
+                         v_sat16(v_mul(v_mul16(gate[ELSTM_GATE_I], gate[ELSTM_GATE_C]), q->m_ig))));
+        if (q->cell_clip >= 0) c = vmax(vmin(c, vset(q->cell_clip)), vset(-q->cell_clip));
+        h = vadd(vset(q->zp_h), v_mul(v_mul16(v_tanh(c, q->cell_pow), gate[ELSTM_GATE_O]), q->m_h));
+        h = vmax(vmin(h, vset(127)), vset(-128));
+        memcpy(cs, &c, sizeof c);
+        memcpy(hs, &h, sizeof h);
+        for (n = 0; n < valid; n++) {
+            ctx->c[VL * b + n] = (int16_t)cs[n];
+            h_next[VL * b + n] = (int8_t)hs[n];
+        }
+    }
+}
+#endif /* VNNI || AVX2 */
+
+ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
+{
+    int8_t *h_next = (int8_t *)(ctx->scratch + 4 * (size_t)ctx->model->q.n_units);   /* scratch [4N, 5N) */
+#if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
+    if (ctx->model->packed) step_packed(ctx, x, h_next);
+    else step_plain(ctx, x, h_next);
+#else
+    step_plain(ctx, x, h_next);
+#endif
+    memcpy(ctx->h, h_next, (size_t)ctx->model->q.n_units);
+    ctx->steps++;
+}
+
+#endif /* !ELSTM_S8_KERNEL_DSP */

@@ -1,0 +1,92 @@
+/*
+ * kernel_s8_test.c - on the emulated Cortex-M4F: the int8 DSP kernel
+ * (runtime/lstm_s8_dsp.c, weights pre-arranged by runtime/host/lstm_s8_pack.c, both
+ * compiled for the core) against the reference (runtime/lstm_s8_ref.c), bit for bit:
+ * every step's h and c on random models of several shapes (odd inputs and units, zero
+ * points, cell powers, clip, saturating scales, inputs at -128 and 127). Run by
+ * tests/deploy/test_deploy_int8.sh under QEMU; one "ok - ..." / "not ok - ..." line per
+ * shape, exit 1 on a failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "edgelstm/quant.h"
+#include "host/lstm_s8_pack.h"
+
+#define MAX_N 40
+#define MAX_I 9
+static int8_t w[4 * (MAX_N * MAX_I + MAX_N * MAX_N)];
+static int32_t bias[4 * MAX_N];
+static uint32_t packed[MAX_N * 2 * ((MAX_I + 1) / 2 + (MAX_N + 1) / 2)];
+static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)], a2[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)];
+
+static uint32_t rng = 2463534242u;
+static uint32_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
+
+/* A multiplier of about 2^e: mantissa in [2^30, 2^31). */
+static elstm_qmult mult(int32_t e) { elstm_qmult m = {(int32_t)(0x40000000u + (next() & 0x3FFFFFFFu)), e}; return m; }
+
+static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip)
+{
+    elstm_lstm_s8 m;
+    elstm_lstm_ctx_s8 c1, c2;
+    int8_t x[MAX_I];
+    int32_t t, j, g, n, bad = 0;
+    memset(&m, 0, sizeof m);
+    for (j = 0; j < 4 * (N * I + N * N); j++) w[j] = (int8_t)(next() % 9 == 0 ? (next() % 2 ? 127 : -127) : in_range(-127, 127));
+    for (g = 0; g < 4; g++) {
+        m.q.wx[g] = w + g * N * I;
+        m.q.wh[g] = w + 4 * N * I + g * N * N;
+        for (n = 0; n < N; n++) bias[g * N + n] = in_range(-40000, 40000);
+        m.b[g] = g == 2 && N % 2 ? NULL : bias + g * N;
+        m.q.mx[g] = mult(hot ? -2 : -5);
+        m.q.mh[g] = mult(hot ? -3 : -6);
+    }
+    m.q.n_input = I;
+    m.q.n_units = N;
+    m.q.m_fc = mult(-14);
+    m.q.m_ig = mult(pow - 3);
+    m.q.m_h = mult(-23);
+    m.q.zp_in = in_range(-128, 127);
+    m.q.zp_h = in_range(-128, 127);
+    m.q.cell_pow = pow;
+    m.q.cell_clip = clip;
+    elstm_lstm_pack_s8_dsp(&m, packed);
+    m.packed = packed;
+    if (elstm_lstm_init_s8(&c1, &m, a1, sizeof a1) != ELSTM_OK || elstm_lstm_init_s8(&c2, &m, a2, sizeof a2) != ELSTM_OK) {
+        printf("not ok - mcu_kernel_s8: init N=%d I=%d\n", (int)N, (int)I);
+        return 0;
+    }
+    for (t = 0; t < 25; t++) {
+        for (j = 0; j < I; j++) x[j] = (int8_t)(t % 5 == 4 ? (next() % 2 ? 127 : -128) : in_range(-128, 127));
+        elstm_lstm_step_s8(&c1, x);
+        elstm_lstm_step_s8_ref(&c2, x);
+        if (memcmp(c1.h, c2.h, (size_t)N) || memcmp(c1.c, c2.c, (size_t)N * 2)) bad++;
+    }
+    printf("%s - mcu_kernel_s8: Cortex-M4 DSP int8 kernel = reference, bit for bit: N=%d I=%d %s pow=%d clip=%d\n",
+           bad ? "not ok" : "ok", (int)N, (int)I, hot ? "saturating" : "plain", (int)pow, (int)clip);
+    return !bad;
+}
+
+int main(void)
+{
+    int ok = 1;
+#if !defined(ELSTM_S8_KERNEL_DSP)
+    printf("not ok - mcu_kernel_s8: not built for the DSP extension (ELSTM_S8_KERNEL_DSP is not set)\n");
+    return 1;
+#endif
+    ok &= check(7, 32, 0, -12, -1);
+    ok &= check(1, 1, 0, -15, -1);
+    ok &= check(9, 13, 1, -11, 3000);
+    ok &= check(4, 40, 1, -20, -1);
+    ok &= check(3, 8, 0, -9, 0);
+    ok &= check(8, 5, 1, -14, 12000);
+    return ok ? 0 : 1;
+}
