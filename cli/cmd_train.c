@@ -347,6 +347,25 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
 
 int cli_train_interrupted(void) { return g_stop != 0; }
 
+/* The first line of a training: what is trained on what. */
+static void announce(const elstm_train_opts *topts, const elstm_dataset *ds, int nf, int stateful, size_t ntrain,
+                     size_t nval, size_t ntest, int resume)
+{
+    const char *th = topts->threads == 1 ? "" : "s", *re = resume ? ", resuming" : "";
+    char series[48] = "";
+    if (nf > 1) snprintf(series, sizeof series, " of %d series", nf);
+    if (stateful)
+        fprintf(stderr, "Training a stateful LSTM(%d) + Dense(1) on the %zu rows of the training split, %d inputs, "
+                        "as up to %d streams in chunks of %d steps (validation %zu windows, test %zu), %d thread%s%s\n",
+                topts->units, ds[0].split_end[ELSTM_SPLIT_TRAIN], ds[0].n_inputs, topts->batch, ds[0].meta.steps, nval,
+                ntest, topts->threads, th, re);
+    else
+        fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows%s of %d steps x %d inputs (validation %zu, "
+                        "test %zu), batch %d, %d thread%s%s\n",
+                topts->units, topts->outputs, ntrain, series, ds[0].meta.steps, ds[0].n_inputs, nval, ntest,
+                topts->batch, topts->threads, th, re);
+}
+
 int cli_train_run(cli_ctx *ctx, void **summary_json)
 {
     json_t **summary = (json_t **)summary_json;
@@ -424,44 +443,14 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
         goto done;
     }
     pr.epoch_seconds = json_array();
-    char series[48] = "";
-    if (nf > 1) snprintf(series, sizeof series, " of %d series", nf);
-    if (stateful)
-        fprintf(stderr, "Training a stateful LSTM(%d) + Dense(1) on the %zu rows of the training split, %d inputs, "
-                        "as up to %d streams in chunks of %d steps (validation %zu windows, test %zu), %d thread%s%s\n",
-                topts.units, ds[0].split_end[ELSTM_SPLIT_TRAIN], ds[0].n_inputs, topts.batch, ds[0].meta.steps, wva.n,
-                ntest, topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
-    else
-        fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows%s of %d steps x %d inputs (validation %zu, "
-                        "test %zu), batch %d, %d thread%s%s\n",
-                topts.units, topts.outputs, wtr.n, series, ds[0].meta.steps, ds[0].n_inputs, wva.n, ntest, topts.batch,
-                topts.threads, topts.threads == 1 ? "" : "s", resume ? ", resuming" : "");
+    announce(&topts, ds, nf, stateful, wtr.n, wva.n, ntest, resume);
     catch_signals(1);
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
     elstm_train_result res;
     elstm_meta meta = ds[0].meta; /* shared by every series */
     progress_start(&pr, out, &meta, &wtr, wva.n > 0, resume);
-    if (stateful) {
-        s = elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag);
-    } else if (cli_has(ctx, "--deterministic")) { /* every series here: elstm-mpi's training in one process */
-        size_t *counts = calloc(2 * (size_t)nf, sizeof *counts);
-        unsigned char *all = malloc((size_t)nf);
-        if (!counts || !all) {
-            s = elstm_diag_set(&diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
-        } else {
-            for (int i = 0; i < nf; i++) {
-                counts[i] = ds[i].n_win[ELSTM_SPLIT_TRAIN];
-                counts[nf + i] = ds[i].n_win[ELSTM_SPLIT_VAL];
-                all[i] = 1;
-            }
-            elstm_train_dist one = {nf, counts, counts + nf, all, NULL, NULL, 1};
-            s = elstm_trainer_fit_dist(tr, &wtr, &wva, &one, resume, &cb, &res, &diag);
-        }
-        free(counts);
-        free(all);
-    } else {
-        s = elstm_trainer_fit(tr, &wtr, &wva, resume, &cb, &res, &diag);
-    }
+    s = stateful ? elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag) /* --deterministic: exact sums */
+                 : elstm_trainer_fit_sets(tr, ds, nf, &wtr, &wva, cli_has(ctx, "--deterministic"), resume, &cb, &res, &diag);
     catch_signals(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
     rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, summary, &pr)

@@ -354,3 +354,27 @@ elstm_status elstm_trainer_fit_dist(elstm_trainer *tr, const elstm_windows *trai
     if (!dist) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no distribution given");
     return fit(tr, train, val, dist, resume, cb, res, diag);
 }
+
+elstm_status elstm_trainer_fit_sets(elstm_trainer *tr, const elstm_dataset *ds, int n_sets,
+                                    const elstm_windows *train, const elstm_windows *val, int exact, int resume,
+                                    const elstm_train_callbacks *cb, elstm_train_result *res, elstm_diag *diag)
+{
+    if (!exact) return elstm_trainer_fit(tr, train, val, resume, cb, res, diag);
+    size_t *counts = calloc(2 * (size_t)n_sets, sizeof *counts);
+    unsigned char *all = malloc((size_t)n_sets);
+    elstm_status st;
+    if (!counts || !all) {
+        st = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
+    } else {
+        for (int i = 0; i < n_sets; i++) {
+            counts[i] = ds[i].n_win[ELSTM_SPLIT_TRAIN];
+            counts[n_sets + i] = ds[i].n_win[ELSTM_SPLIT_VAL];
+            all[i] = 1;
+        }
+        elstm_train_dist one = {n_sets, counts, counts + n_sets, all, NULL, NULL, 1};
+        st = elstm_trainer_fit_dist(tr, train, val, &one, resume, cb, res, diag);
+    }
+    free(counts);
+    free(all);
+    return st;
+}

@@ -285,6 +285,14 @@ elstm_status elstm_windows_for_sets(const elstm_dataset *const *sets, int n_sets
 elstm_status elstm_windows_for_fit(const elstm_dataset *ds, int n_sets, elstm_windows *train,
                                    elstm_windows *val, elstm_diag *diag);
 
+/* Fit on those windows of ds[0..n_sets): elstm_trainer_fit, or with `exact` the exact-sum
+ * training of elstm_trainer_fit_dist in one process holding every series (the bytes of
+ * edgelstm-mpi's model for the same series at any process count). */
+elstm_status elstm_trainer_fit_sets(elstm_trainer *tr, const elstm_dataset *ds, int n_sets,
+                                    const elstm_windows *train, const elstm_windows *val, int exact, int resume,
+                                    const elstm_train_callbacks *cb, elstm_train_result *result,
+                                    elstm_diag *diag);
+
 /* ---- evaluation metrics (target units) ------------------------------------------- */
 
 typedef struct elstm_errors {
