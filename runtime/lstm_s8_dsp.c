@@ -183,10 +183,14 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
     int32_t u, c;
     for (u = 0; u < nb; u++) {
         int32_t s[4] = {xoff, 0, xoff, 0};
-        for (c = 0; c < ip; c += XV_MAX) {   /* one pass unless I > 2 XV_MAX */
-            const int32_t len = ip - c < XV_MAX ? ip - c : XV_MAX;
-            if (ip > XV_MAX) widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
-            w = dot(w, (const uint32_t *)(const void *)xv, len, s);
+        if (ip <= XV_MAX) {
+            w = dot(w, (const uint32_t *)(const void *)xv, ip, s);
+        } else {
+            for (c = 0; c < ip; c += XV_MAX) {   /* x in chunks, for every unit */
+                const int32_t len = ip - c < XV_MAX ? ip - c : XV_MAX;
+                widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
+                w = dot(w, (const uint32_t *)(const void *)xv, len, s);
+            }
         }
         gate_sums(s, S[u]);
         s[0] = s[2] = hoff;
@@ -247,12 +251,6 @@ static inline int32_t tanh_v(int32_t v)
     return v < 0 ? -p : p;
 }
 
-/* q_tanh's input scaling for a cell value c with the cell's power (the scale 3 2^sh). */
-static inline int32_t tanh_cell(int32_t c, int32_t sh)
-{
-    return tanh_v(sh >= 0 ? c * (3 << sh) : (c * 3 + (1 << (-sh - 1))) >> -sh);
-}
-
 /* Whether the fast path applies (see the top): right shifts only, and |2 a| < 2^31 for
  * every sum: |b| <= (2^31 - 1 - 65280 I) / 2 (|w| <= 128, |2 (x - zp)| <= 510), N, I <= 32896. */
 static int32_t fast_ok(const elstm_lstm_s8 *m)
@@ -274,18 +272,18 @@ static int32_t fast_ok(const elstm_lstm_s8 *m)
     return 1;
 }
 
-/* The fast path's gate inputs z (Q3.12) of gate g of nb units from their doubled sums. */
-static void pre_gates(int32_t (*S)[8], int32_t g, const int32_t *b, int32_t nb, rq_const kx, rq_const kh,
-                      int16_t *z)
+/* The fast path's gate values of gate g of nb units from their doubled sums (is_tanh:
+ * the cell gate; a constant where it is inlined). */
+static inline __attribute__((always_inline)) void gate_values(int32_t (*S)[8], int32_t g, const int32_t *b, int32_t nb,
+                                                              rq_const kx, rq_const kh, int is_tanh, int16_t *out)
 {
     const int32_t *p = &S[0][g];
     int32_t u;
-    if (b)
-        for (u = 0; u < nb; u++, p += 8)
-            z[u] = (int16_t)ssat16(ssat16(rq((int32_t)((uint32_t)p[0] + ((uint32_t)b[u] << 1)), kx)) +
-                                   ssat16(rq(p[4], kh)));
-    else
-        for (u = 0; u < nb; u++, p += 8) z[u] = (int16_t)ssat16(ssat16(rq(p[0], kx)) + ssat16(rq(p[4], kh)));
+    for (u = 0; u < nb; u++, p += 8) {
+        const int32_t ax = b ? (int32_t)((uint32_t)p[0] + ((uint32_t)b[u] << 1)) : p[0];
+        const int32_t z = ssat16(ssat16(rq(ax, kx)) + ssat16(rq(p[4], kh)));
+        out[u] = (int16_t)(is_tanh ? tanh_v(3 * z) : sigmoid(z));
+    }
 }
 
 /* The fast path's gates, cell and hidden values of units n0 .. n0 + nb - 1 from their
@@ -298,25 +296,33 @@ static void block_fast(elstm_lstm_ctx_s8 *ctx, int32_t n0, int32_t nb, int32_t (
     int32_t g, u;
     for (g = 0; g < ELSTM_GATES; g++) {
         const rq_const kx = rq_of(q->mx[g]), kh = rq_of(q->mh[g]);
-        pre_gates(S, g, m->b[g] ? m->b[g] + n0 : NULL, nb, kx, kh, gate[g]);
-        if (g == ELSTM_GATE_C)
-            for (u = 0; u < nb; u++) gate[g][u] = (int16_t)tanh_v(3 * gate[g][u]);
-        else
-            for (u = 0; u < nb; u++) gate[g][u] = (int16_t)sigmoid(gate[g][u]);
+        const int32_t *b = m->b[g] ? m->b[g] + n0 : NULL;
+        if (g == ELSTM_GATE_C) {
+            if (b) gate_values(S, g, b, nb, kx, kh, 1, gate[g]);
+            else gate_values(S, g, NULL, nb, kx, kh, 1, gate[g]);
+        } else {
+            if (b) gate_values(S, g, b, nb, kx, kh, 0, gate[g]);
+            else gate_values(S, g, NULL, nb, kx, kh, 0, gate[g]);
+        }
     }
     {
         const rq_const kfc = rq_of(q->m_fc), kig = rq_of(q->m_ig), kh = rq_of(q->m_h);
         const int32_t sh = 12 + q->cell_pow, clip = q->cell_clip, zp = q->zp_h;
         int16_t *cs = ctx->c + n0;
         int8_t *hs = ctx->h + n0;
-        for (u = 0; u < nb; u++) {
+        for (u = 0; u < nb; u++) {   /* the cell, then (fewer live constants) the hidden state */
             const int32_t fc = ssat16(rq(2 * (int32_t)gate[ELSTM_GATE_F][u] * cs[u], kfc));
             const int32_t ig = ssat16(rq(2 * (int32_t)gate[ELSTM_GATE_I][u] * gate[ELSTM_GATE_C][u], kig));
             int32_t c = ssat16(fc + ig);
             if (clip >= 0) c = q_clamp(c, -clip, clip);
             cs[u] = (int16_t)c;
-            hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_cell(c, sh) * gate[ELSTM_GATE_O][u], kh));
         }
+        if (sh >= 0)
+            for (u = 0; u < nb; u++)
+                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v(cs[u] * (3 << sh)) * gate[ELSTM_GATE_O][u], kh));
+        else
+            for (u = 0; u < nb; u++)
+                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v((cs[u] * 3 + (1 << (-sh - 1))) >> -sh) * gate[ELSTM_GATE_O][u], kh));
     }
 }
 
