@@ -13,7 +13,7 @@
  * Backward (dy = 2 (y - target) / (B O)):
  *   dH = dy wd;  for t = T-1 .. 0: dZ[t] from A[t], C, TC (in place over A[t]);
  *                dH = dZ[t] Wh (t > 0)
- *   [dWh, dWx] = dZ^T HX         one GEMM over all T n rows, after the loop
+ *   [dWh, dWx]^T = HX^T dZ       per group of steps (OpenBLAS: [dWh, dWx] = dZ^T HX)
  *   db  = column sums of dZ
  * Each thread owns its gradient block; the main thread adds them in thread order, so
  * a run is bit-for-bit repeatable for a given thread count. See docs/training.md.
@@ -369,8 +369,8 @@ static void slice_backward(worker *w)
              * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0, or a chunk's h0) */
             const int rows = (t_end - t) * (int)n;
 #if TGEMM_AVAILABLE
-            if (w->zps) { /* both operands as the panels they are */
-                tgemm_at(G, K1P / 16, rows, zat(w, r0, 0), w->zps, hxat(w, r0, 0), w->hps, w->dw, (size_t)K1P,
+            if (w->zps) { /* both operands as the panels they are; dw [K1][G] (transposed) */
+                tgemm_at(K1, G / 16, rows, hxat(w, r0, 0), w->hps, zat(w, r0, 0), w->zps, w->dw, (size_t)G,
                          t_end != T);
                 for (int j0 = 0; j0 < G; j0 += 16) /* bias: column sums of dZ, row after row */
                     for (int k = 0; k < 16; k += TV_W) {
@@ -393,10 +393,18 @@ static void slice_backward(worker *w)
         }
     }
     if (w->dc0) memcpy(w->dc0, w->dc, n * NN * sizeof(float)); /* dc after step 0: d loss / d c0 */
-    for (int r = 0; r < G; r++) {
-        memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1P, NN * sizeof(float));
-        memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1P + N, (size_t)I * sizeof(float));
-    }
+    if (w->zps) { /* [dWh, dWx]^T [K1][G] */
+        for (int c = 0; c < K1; c++) {
+            const float *dr = w->dw + (size_t)c * G;
+            float *dst = c < N ? g.wh + c : g.wx + (c - N);
+            const size_t ld = c < N ? NN : (size_t)I;
+            for (int r = 0; r < G; r++) dst[(size_t)r * ld] = dr[r];
+        }
+    } else
+        for (int r = 0; r < G; r++) {
+            memcpy(g.wh + (size_t)r * N, w->dw + (size_t)r * K1P, NN * sizeof(float));
+            memcpy(g.wx + (size_t)r * I, w->dw + (size_t)r * K1P + N, (size_t)I * sizeof(float));
+        }
 }
 
 static void *slice_run(void *arg)

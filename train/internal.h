@@ -69,7 +69,8 @@ typedef struct worker {
                                     [T][n][G] */
     size_t zps;    /* Z's panel stride in floats (T slice_max 16 + 16: panels do not start
                                     4 KB apart), 0 for the row-major layout */
-    float *dw;     /* [G][K1P]      dZ^T [H, X]: the recurrent and input kernel gradients */
+    float *dw;     /* [K1][G] [H, X]^T dZ (packed), or [G][K1P] dZ^T [H, X] (OpenBLAS): the
+                                    recurrent and input kernel gradients */
     float *c;      /* [T][n][N]     cell states */
     float *tc;     /* [T][n][N]     tanh of the cell states */
     float *dh;     /* [n][N]        gradient wrt the hidden state of the current step */

@@ -7,8 +7,8 @@
  * register-blocked micro-kernel streams them. The trainer keeps Z (the gate
  * activations, then dZ) and the GEMM rows [H, X] in the same panel layout (bptt.c:
  * [columns/16][T n][16]), so every operand of every GEMM is read contiguously and
- * nothing is packed per step: the weight gradients [dWh, dWx] = dZ^T [H, X] read dZ
- * (transposed) and [H, X] as the panels they are.
+ * nothing is packed per step: the weight gradients, as their transpose
+ * [dWh, dWx]^T = [H, X]^T dZ, read [H, X] (transposed) and dZ as the panels they are.
  *
  *   tgemm:    C[m][16 p .. 16 p + 15] (+)= sum_k A(m, k) Bp[p][k][0..15]
  *   tgemm_at: the same with A given transposed in panels and the sum over k in chunks
@@ -177,24 +177,30 @@ static inline void tgemm(int m, int panels, int K, const float *A, int am, size_
 }
 
 /* C[m][16 panels] (row-major, row stride ldc) = (acc ? C : 0) + At^T x B: At [K][m] in
- * 16-row panels aps apart (At[k][16 q + i] at At + q aps + 16 k + i; m a multiple of
- * 16), B's panels bps apart; the sum over k in chunks of TGEMM_KC, each added in order.
- * Both operands stream contiguously; the rows of a block never cross a panel of At. */
+ * 16-row panels aps apart (At[k][16 q + i] at At + q aps + 16 k + i; the last panel may
+ * hold fewer than 16 rows), B's panels bps apart; the sum over k in chunks of TGEMM_KC,
+ * each added in order. Both operands stream contiguously; the rows of a block never
+ * cross a panel of At. B's panels (or pairs) are the outer loop: a chunk of one (16 KB
+ * of B per panel) stays in L1 while At's panels, the smaller operand in the trainer's
+ * use (bptt.c: At = [H, X], B = dZ), stream past it. */
 static inline void tgemm_at(int m, int panels, int K, const float *At, size_t aps, const float *Bp,
                             size_t bps, float *C, size_t ldc, int acc)
 {
     for (int k0 = 0; k0 < K; k0 += TGEMM_KC) {
         const int kc = K - k0 < TGEMM_KC ? K - k0 : TGEMM_KC;
         const float *b = Bp + (size_t)k0 * 16;
-        for (int q = 0; q < m / 16; q++) { /* a chunk of a panel of At (16 KB) stays in L1 */
-            const float *a = At + q * aps + (size_t)k0 * 16;
-            float *c = C + (size_t)16 * q * ldc;
-            int p = 0;
-            for (; p + TGEMM_PANELS <= panels; p += TGEMM_PANELS)
-                tgemm_rows(TGEMM_PANELS, TGEMM_A_COLS, 16, kc, a, 16, b + p * bps, bps, c + 16 * p, ldc, 16,
-                           acc || k0 > 0);
-            for (; p < panels; p++)
-                tgemm_rows(1, TGEMM_A_COLS, 16, kc, a, 16, b + p * bps, bps, c + 16 * p, ldc, 16, acc || k0 > 0);
+        for (int p = 0; p < panels;) {
+            const int np = panels - p >= TGEMM_PANELS ? TGEMM_PANELS : 1;
+            for (int q = 0; 16 * q < m; q++) {
+                const int mq = m - 16 * q < 16 ? m - 16 * q : 16;
+                const float *a = At + q * aps + (size_t)k0 * 16;
+                float *c = C + (size_t)16 * q * ldc + 16 * p;
+                if (np == TGEMM_PANELS)
+                    tgemm_rows(TGEMM_PANELS, TGEMM_A_COLS, mq, kc, a, 16, b + p * bps, bps, c, ldc, 16, acc || k0 > 0);
+                else
+                    tgemm_rows(1, TGEMM_A_COLS, mq, kc, a, 16, b + p * bps, bps, c, ldc, 16, acc || k0 > 0);
+            }
+            p += np;
         }
     }
 }

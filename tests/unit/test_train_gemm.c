@@ -65,14 +65,14 @@ static void case_ab(int m, int cols, int K, int acc, int a_panels, int c_panels)
     free(A); free(W); free(Ap); free(Bp); free(C); free(C0);
 }
 
-/* C = At^T B: At [K][m] and B [K][cols] both in 16-column panels (B's columns padded
- * with zeros to 16), the sum in chunks of TGEMM_KC, each chunk's fmaf chain added. */
+/* C = At^T B: At [K][m] and B [K][cols] both in 16-column panels (the last of At's may
+ * be partial; B's columns padded with zeros to 16), the sum in chunks of TGEMM_KC, each chunk's fmaf chain added. */
 static void case_atb(int m, int cols, int K, int acc)
 {
     const int cp = (cols + 15) / 16 * 16;
     const size_t aps = (size_t)K * 16 + 16, bps = (size_t)K * 16 + 32;
     float *At = malloc(sizeof(float) * (size_t)K * m), *B = malloc(sizeof(float) * (size_t)K * cols);
-    float *Ap = malloc(sizeof(float) * (size_t)(m / 16) * aps), *Bp = calloc((size_t)(cp / 16) * bps, sizeof(float));
+    float *Ap = malloc(sizeof(float) * (size_t)((m + 15) / 16) * aps), *Bp = calloc((size_t)(cp / 16) * bps, sizeof(float));
     float *C = malloc(sizeof(float) * (size_t)m * cp), *C0 = malloc(sizeof(float) * (size_t)m * cp);
     double worst = 0.0;
     int exact = 1, pad_zero = 1;
@@ -122,7 +122,10 @@ int main(void)
     }
     case_atb(64, 18, 24, 0);                /* padded columns, one chunk */
     case_atb(48, 135, 300, 1);              /* two chunks, accumulate */
-    case_atb(512, 135, 256, 0);             /* the seed's weight gradient per group of steps */
+    case_atb(512, 135, 256, 0);             /* dZ^T [H, X] of the seed's shapes, one group of steps */
+    case_atb(135, 512, 256, 1);             /* [H, X]^T dZ, as bptt.c computes it: a partial panel of At */
+    case_atb(7, 48, 40, 0);                 /* fewer than 16 rows: one partial panel */
+    case_atb(21, 40, 300, 1);               /* a full and a partial panel, two chunks, padded columns */
     case_atb(16, 16, 513, 0);               /* three chunks, the last of one k */
 #else
     printf("# no AVX2/FMA in this build: bptt.c uses cblas_sgemm, nothing to test here\n");
