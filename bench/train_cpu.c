@@ -46,15 +46,8 @@ int main(int argc, char **argv)
         start[k] = k;
         target[k] = x[(k + (size_t)T) * I];
     }
-    elstm_windows w;
-    memset(&w, 0, sizeof w);
-    w.x = x;
-    w.n_input = I;
-    w.steps = T;
-    w.n = nw;
-    w.start = start;
-    w.target = target;
-    w.n_output = 1;
+    const elstm_windows w = {.x = x, .n_input = I, .steps = T, .n = nw, .start = start, .target = target,
+                             .n_output = 1};
     elstm_train_opts o;
     elstm_train_opts_default(&o);
     o.units = units;
