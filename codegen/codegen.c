@@ -725,12 +725,17 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
               " *\n"
               " * Included once, by %s.c. Gates in the order i, f, c, o. The LSTM weights are stored\n"
               " * once, in the layout the compiled kernel reads: on Cortex-M4/M7 (the DSP extension)\n"
-              " * pre-arranged for edgelstm/lstm_s8_dsp.c, elsewhere row-major as TFLite stores them\n"
+              " * pre-arranged for edgelstm/lstm_s8_dsp.c, on the ESP32 and ESP32-S3 widened to int16 for\n"
+              " * edgelstm/lstm_s8_xtensa.c, elsewhere row-major as TFLite stores them\n"
               " * (Wx_g [%zu units][%zu inputs], Wh_g [%zu][%zu]). Define %s_WITH_REFERENCE to keep the\n"
-              " * row-major copy on Cortex-M too (for %s_predict_window_reference).\n"
+              " * row-major copy on those cores too (for %s_predict_window_reference).\n"
               " */\n\n",
               name, name, banner, name, N, I, N, N, uc, name);
-    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    /* the Xtensa layout, when that kernel can run the model (elstm_lstm_packed_words_s8_xtensa) */
+    const size_t xt_words = elstm_lstm_packed_words_s8_xtensa(&net->lstm);
+    const char *rowmajor = xt_words ? "(!defined(ELSTM_S8_KERNEL_DSP) && !defined(ELSTM_S8_KERNEL_XTENSA))"
+                                    : "!defined(ELSTM_S8_KERNEL_DSP)";
+    cg_printf(b, "#if %s || defined(%s_WITH_REFERENCE)\n", rowmajor, uc);
     for (int g = 0; g < ELSTM_GATES; g++) {
         snprintf(decl, sizeof decl, "static const int8_t %s_wx_%c", name, gate_names[g]);
         snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
@@ -758,6 +763,21 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
         cg_puts(b, "#endif\n\n");
         free(dsp);
     }
+    if (xt_words) {
+        uint32_t *xt = malloc(xt_words * sizeof *xt);
+        if (!xt) {
+            b->oom = 1;
+            return;
+        }
+        elstm_lstm_pack_s8_xtensa(&net->lstm, xt);
+        cg_puts(b, "#if defined(ELSTM_S8_KERNEL_XTENSA)\n");
+        snprintf(decl, sizeof decl, "static const uint32_t %s_w_xt", name);
+        snprintf(what, sizeof what, "the LSTM weights widened to int16 for the ESP32 kernel: per unit and gate, the input "
+                                    "then the recurrent row, two per little-endian word (edgelstm/lstm_s8_xtensa.c)");
+        put_ints(b, decl, what, xt, 'x', 1, xt_words, NULL);
+        cg_puts(b, "#endif\n\n");
+        free(xt);
+    }
     for (int g = 0; g < ELSTM_GATES; g++) {
         if (!net->lstm.b[g]) continue;
         snprintf(decl, sizeof decl, "static const int32_t %s_b_%c", name, gate_names[g]);
@@ -783,7 +803,7 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
                  "        .q = {\n"
                  "            .n_input = %d,\n            .n_units = %d,\n",
               name, d->I, d->N);
-    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    cg_printf(b, "#if %s || defined(%s_WITH_REFERENCE)\n", rowmajor, uc);
     cg_puts(b, "            .wx = {");
     for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
     cg_puts(b, "            .wh = {");
@@ -813,12 +833,14 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
         else cg_puts(b, "NULL");
         cg_puts(b, g < 3 ? ", " : "},\n");
     }
-    cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n#else\n        .packed = NULL,\n#endif\n"
+    cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n", name);
+    if (xt_words) cg_printf(b, "#elif defined(ELSTM_S8_KERNEL_XTENSA)\n        .packed = %s_w_xt,\n", name);
+    cg_printf(b, "#else\n        .packed = NULL,\n#endif\n"
                  "    },\n"
                  "    .dense = {.n_in = %d, .n_out = 1, .w = %s_wd, .b = %s%s, .mult = %s_md, .per_channel = 0,\n"
                  "              .zp_in = %d, .zp_out = %d, .act_min = %d, .act_max = %d},\n"
                  "    .in_scale = ",
-              name, d->N, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
+              d->N, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
               (int)net->dense.zp_in, (int)net->dense.zp_out, (int)net->dense.act_min, (int)net->dense.act_max);
     cg_put_float(b, net->in_scale);
     cg_puts(b, ",\n    .out_scale = ");

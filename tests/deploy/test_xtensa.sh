@@ -87,6 +87,24 @@ grep -q 'Xtensa C kernel' "$T/kernel.out" && ! llvm-objdump-22 -d --mcpu=esp32 "
   ok "-DELSTM_XTENSA_NO_ASM builds the plain C version (no madd.s: clang-22 never emits it), the default the assembly" ||
   not_ok "the C version is what -DELSTM_XTENSA_NO_ASM builds" "$(tail -1 "$T/kernel.out")"
 
+# ---- the int8 kernel (MAC16) against the int8 reference on the core ----
+for v in asm c; do
+  def=""; [ $v = c ] && def=-DELSTM_XTENSA_NO_ASM
+  if cc_xt "$ELSTM_ROOT/tests/mcu/kernel_s8_xt_test.c" "$T/k8t_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" 2> "$T/k8.err" &&
+     cc_xt "$ELSTM_ROOT/runtime/lstm_s8_ref.c" "$T/ref8_$v.o" -std=c99 -I"$ELSTM_ROOT/include" 2>> "$T/k8.err" &&
+     cc_xt "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c" "$T/pack8_$v.o" -std=c99 -I"$ELSTM_ROOT/include" 2>> "$T/k8.err" &&
+     cc_xt "$ELSTM_ROOT/runtime/lstm_s8_xtensa.c" "$T/xk8_$v.o" $STRICT $def -I"$ELSTM_ROOT/include" 2>> "$T/k8.err" &&
+     link_xt "$T/kernel8_$v.elf" "$T/k8t_$v.o" "$T/ref8_$v.o" "$T/pack8_$v.o" "$T/xk8_$v.o" 2>> "$T/k8.err"; then
+    run_xt "$T/kernel8_$v.elf" "$T/kernel8_$v.out"; rc=$?
+    grep -E '^(ok|not ok) - ' "$T/kernel8_$v.out"
+    n=$(grep -c '^ok - ' "$T/kernel8_$v.out")
+    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: int8 kernel test ($v) ran all shapes" "status $rc, $n passed"
+  else not_ok "int8 kernel test ($v) builds" "$(head -3 "$T/k8.err" | tr '\n' ' ')"; fi
+done
+llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_asm.o" | grep -q 'mula.dd.ll.ldinc' && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_c.o" | grep -q 'mula' &&
+  ok "the int8 kernel's assembly uses MAC16 (mula.dd.*.ldinc; the core has the option), -DELSTM_XTENSA_NO_ASM its C version" ||
+  not_ok "the int8 kernel's assembly uses MAC16" "$(llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_asm.o" | grep -c mula)"
+
 # ---- the generated `c` library for the core ----
 "$MM" "$T/a.tflite" -u 20 -i 7 -t 30 -s 1 > "$T/a.ref"
 "$ELSTM" deploy "$T/a.tflite" --target c --name alpha -o "$T/alpha" >/dev/null
@@ -117,6 +135,25 @@ if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features 
   grep -q '^Timing: DSP 0 ms, inference [0-9]* ms, anomaly 0 ms' "$T/bjsb.out" && grep -q '^  TEMP: ' "$T/bjsb.out" &&
     ok "... in the seed's format, with the forecast in the target's units" || not_ok "format" "$(tr '\n' '|' < "$T/bjsb.out")"
 else not_ok "QEMU (Xtensa): the esp-idf library's static_buffer builds and runs" "$(cat "$T/bj.err" "$T/bjsb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
+
+# ---- an int8 model's esp-idf library on the core: static_buffer prints predict --last's value, bit for bit ----
+# (the level target: int8 libraries have no change-target mode yet)
+if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level \
+     --units 8 --epochs 1 --steps 24 --seed 5 -o "$T/bjl.tflite" >/dev/null 2>&1 &&
+   "$ELSTM" quantize "$T/bjl.tflite" "$F" -o "$T/bj8.tflite" >/dev/null 2>&1 &&
+   "$ELSTM" deploy "$T/bj8.tflite" --target esp-idf --name bj8 --sample "$F" -o "$T/bj8" >/dev/null &&
+   cc_xt "$T/bj8/bj8.c" "$T/bj8.o" $STRICT -I"$T/bj8" 2> "$T/bj8.err" &&
+   cc_xt "$T/bj8/examples/static_buffer.c" "$T/bj8sb.o" -std=c99 $EI -I"$T/bj8" 2>> "$T/bj8.err" &&
+   link_xt "$T/bj8sb.elf" "$T/bj8sb.o" "$T/bj8.o" 2>> "$T/bj8.err" && run_xt "$T/bj8sb.elf" "$T/bj8sb.out"; then
+  want=$("$ELSTM" predict "$T/bj8.tflite" "$F" --last --json | python3 -c "import json,sys; print('%.9g' % json.load(sys.stdin)['normalized'])")
+  got=$(awk '$1 == "value:" { print $2 }' "$T/bj8sb.out")
+  [ "$got" = "$want" ] && ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer prints predict --last's value exactly ($want)" ||
+    not_ok "QEMU (Xtensa): int8 static_buffer = predict --last" "got '$got', want $want"
+  grep -q 'bj8_w_xt' "$T/bj8/bj8_model.h" && xtensa-lx106-elf-nm "$T/bj8.o" | grep -q ' t elstm_xt_s8_unit$' &&
+    ! xtensa-lx106-elf-nm "$T/bj8.o" | grep -q 'bj8_wx_i' &&
+    ok "... with the MAC16 kernel and only its int16 weights (no row-major copy) in the Xtensa build" ||
+    not_ok "the int8 Xtensa build uses the MAC16 kernel" "$(xtensa-lx106-elf-nm "$T/bj8.o" | grep -E 'elstm_xt|bj8_w' | tr '\n' ' ')"
+else not_ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer builds and runs" "$(cat "$T/bj8.err" "$T/bj8sb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
 
 # ---- stacked layers and several outputs (runtime/multi/ over the Xtensa kernel): the Keras
 # fixtures' libraries on the core give ai-edge-litert's recorded outputs ----
