@@ -40,10 +40,19 @@
  * Multipliers with a left shift or a right shift above 30 (no trained model has them) run
  * the reference step, as does a model packed for another kernel or none.
  *
+ * Order: per block of 8 units, first the products of the block (the assembly, one call per
+ * unit: all four gate rows), then each gate's requantization and activation over the block
+ * (qmath.h's tables; the gate's multipliers stay at hand), then the cells and hidden values.
+ * The new h goes straight into the state: the products read the widened copy v. On the
+ * seed's shape that is about 2.2 instructions per MAC on the emulated core, 1.12 of them the
+ * products (docs/BENCHMARKS.md); the rest is the per-unit work in C (11 requantizations of
+ * about 20 instructions, 5 table activations).
+ *
  * ELSTM_XTENSA_NO_ASM selects the plain C version of the products (the same sums from the
  * same layout); defining ELSTM_S8_XTENSA_HOST_TEST compiles it on any machine as
  * elstm_lstm_step_s8_xtensa (tests/unit/test_lstm_s8_xtensa.c). Both versions run against the
- * reference on the emulated core (tests/mcu/kernel_s8_xt_test.c).
+ * reference on the emulated core (tests/mcu/kernel_s8_xt_test.c). Function names are
+ * local (the generated library compiles every runtime file in one translation unit).
  */
 #include <string.h>
 
@@ -74,7 +83,7 @@ typedef struct elstm_xt_s8_args {
 
 #if defined(ELSTM_XTENSA_NO_ASM)
 /* The plain C version: the same sums from the same words. */
-static int32_t xt_dot(const uint32_t *w, const uint32_t *v, int32_t words)
+static int32_t xs8_dot(const uint32_t *w, const uint32_t *v, int32_t words)
 {
     int32_t k, s = 0;
     for (k = 0; k < words; k++) {
@@ -89,10 +98,10 @@ static void elstm_xt_s8_unit(elstm_xt_s8_args *a)
     const uint32_t *w = a->w + 1, *v = a->v + 1;
     int32_t g;
     for (g = 0; g < ELSTM_GATES; g++) {
-        const int32_t sx = xt_dot(w, v, 2 * a->nx);
+        const int32_t sx = xs8_dot(w, v, 2 * a->nx);
         w += 2 * a->nx;
         a->s[2 * g] = sx;
-        a->s[2 * g + 1] = sx + xt_dot(w, v + 2 * a->nx, 2 * a->nh);
+        a->s[2 * g + 1] = sx + xs8_dot(w, v + 2 * a->nx, 2 * a->nh);
         w += 2 * a->nh;
     }
     a->w = w - 1;
@@ -144,11 +153,11 @@ __asm__(".pushsection .text.elstm_xt_s8_kernel, \"ax\"\n\t"
 #endif
 
 /* A multiplier in the form the requantization uses (see the top of the file). */
-typedef struct xt_mult {
+typedef struct xs8_mult {
     int32_t m1, m0, half, neg, e;   /* half = 2^(e-1), neg = -1 (0 for e = 0) */
-} xt_mult;
+} xs8_mult;
 
-static int xt_mult_of(elstm_qmult q, xt_mult *k)
+static int xs8_mult_of(elstm_qmult q, xs8_mult *k)
 {
     const uint32_t m = (uint32_t)q.m;
     if (q.shift > 0 || q.shift < -30) return 0;
@@ -161,7 +170,7 @@ static int xt_mult_of(elstm_qmult q, xt_mult *k)
 }
 
 /* q_mul(x, q) of qmath.h for |x| < 2^30 */
-static inline int32_t xt_mul(int32_t x, const xt_mult *k)
+static inline int32_t xs8_mul(int32_t x, const xs8_mult *k)
 {
     const int32_t xl = (int16_t)(x & 0xFFFF), xh = (x - xl) >> 16;
     const int32_t mid = xl * k->m1 + xh * k->m0 + ((xl * k->m0) >> 16) + (1 << 14);
@@ -169,20 +178,48 @@ static inline int32_t xt_mul(int32_t x, const xt_mult *k)
     return (y + k->half + ((y >> 31) & k->neg)) >> k->e;
 }
 
+/* q_sat16 in one instruction (CLAMPS, which every ESP32 and ESP32-S3 has) */
+#if defined(ELSTM_XTENSA_NO_ASM)
+#define xs8_sat16(x) q_sat16(x)
+#else
+static inline int32_t xs8_sat16(int32_t x)
+{
+    int32_t r;
+    __asm__("clamps %0, %1, 15" : "=r"(r) : "r"(x));
+    return r;
+}
+#endif
+
 /* Whether this kernel runs a model: its layout is there and every multiplier fits. */
-static int xt_mults(const elstm_lstm_qparams *q, xt_mult mx[4], xt_mult mh[4], xt_mult cell[3])
+static int xs8_mults(const elstm_lstm_qparams *q, xs8_mult mx[4], xs8_mult mh[4], xs8_mult cell[3])
 {
     int g, ok = 1;
-    for (g = 0; g < ELSTM_GATES; g++) ok &= xt_mult_of(q->mx[g], &mx[g]) & xt_mult_of(q->mh[g], &mh[g]);
-    return ok & xt_mult_of(q->m_fc, &cell[0]) & xt_mult_of(q->m_ig, &cell[1]) & xt_mult_of(q->m_h, &cell[2]);
+    for (g = 0; g < ELSTM_GATES; g++) ok &= xs8_mult_of(q->mx[g], &mx[g]) & xs8_mult_of(q->mh[g], &mh[g]);
+    return ok & xs8_mult_of(q->m_fc, &cell[0]) & xs8_mult_of(q->m_ig, &cell[1]) & xs8_mult_of(q->m_h, &cell[2]);
 }
 
 /* v[k] = a[k] - zp for k < n, 0 up to n4 */
-static void xt_widen(const int8_t *a, int32_t n, int32_t n4, int32_t zp, int16_t *v)
+static void xs8_widen(const int8_t *a, int32_t n, int32_t n4, int32_t zp, int16_t *v)
 {
     int32_t k;
     for (k = 0; k < n; k++) v[k] = (int16_t)(a[k] - zp);
     for (; k < n4; k++) v[k] = 0;
+}
+
+/* Units per block: the products of a block's units first (the assembly), then each gate's
+ * requantization and activation over the block with that gate's multipliers at hand. */
+#define XS8_BLOCK 8
+
+/* gate values of one gate over U units of a block: sums s[u][2 gate], s[u][2 gate + 1] */
+static inline void xs8_gates(const int32_t (*s)[8], int32_t U, int g, const int32_t *b, xs8_mult kx, xs8_mult kh,
+                            int16_t *out)
+{
+    int32_t u;
+    for (u = 0; u < U; u++) {
+        const int32_t sx = s[u][2 * g], ax = sx + (b ? b[u] : 0), ah = s[u][2 * g + 1] - sx;
+        const int16_t z = xs8_sat16((int32_t)xs8_sat16(xs8_mul(ax, &kx)) + xs8_sat16(xs8_mul(ah, &kh)));
+        out[u] = g == ELSTM_GATE_C ? q_tanh(z, -12) : q_sigmoid(z);
+    }
 }
 
 void ELSTM_S8_XT_STEP(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
@@ -191,36 +228,41 @@ void ELSTM_S8_XT_STEP(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     const elstm_lstm_qparams *q = &m->q;
     const int32_t N = q->n_units, I = q->n_input, I4 = (I + 3) & ~3, N4 = (N + 3) & ~3;
     int16_t *v = ctx->scratch; /* [I4 + N4], then one word the loop reads past the end */
-    xt_mult mx[4], mh[4], cell[3];
-    int32_t s[8], n, g;
+    xs8_mult mx[4], mh[4], cell[3];
+    int32_t s[XS8_BLOCK][8], n0, u;
+    int16_t gate[4][XS8_BLOCK];
     elstm_xt_s8_args a;
-    if (!m->packed || 2 * (I4 + N4) + 4 > 10 * N || !xt_mults(q, mx, mh, cell)) {
+    if (!m->packed || 2 * (I4 + N4) + 4 > 10 * N || !xs8_mults(q, mx, mh, cell)) {
         elstm_lstm_step_s8_ref(ctx, x);
         return;
     }
-    xt_widen(x, I, I4, q->zp_in, v);
-    xt_widen(ctx->h, N, N4, q->zp_h, v + I4);
+    xs8_widen(x, I, I4, q->zp_in, v);
+    xs8_widen(ctx->h, N, N4, q->zp_h, v + I4);
     a.w = (const uint32_t *)m->packed - 1;
     a.v = (const uint32_t *)(const void *)v - 1;
     a.nx = I4 / 4;
     a.nh = N4 / 4;
-    a.s = s;
     /* the gates read v (the previous h): the new h goes straight into ctx->h */
-    for (n = 0; n < N; n++) {
-        int16_t gate[4];
-        int32_t c;
-        elstm_xt_s8_unit(&a);
-        for (g = 0; g < ELSTM_GATES; g++) {
-            const int32_t ax = s[2 * g] + (m->b[g] ? m->b[g][n] : 0), ah = s[2 * g + 1] - s[2 * g];
-            const int16_t z = q_sat16((int32_t)q_sat16(xt_mul(ax, &mx[g])) + q_sat16(xt_mul(ah, &mh[g])));
-            gate[g] = g == ELSTM_GATE_C ? q_tanh(z, -12) : q_sigmoid(z);
+    for (n0 = 0; n0 < N; n0 += XS8_BLOCK) {
+        const int32_t U = N - n0 < XS8_BLOCK ? N - n0 : XS8_BLOCK;
+        int16_t *c = ctx->c + n0;
+        int8_t *h = ctx->h + n0;
+        for (u = 0; u < U; u++) {
+            a.s = s[u];
+            elstm_xt_s8_unit(&a);
         }
-        c = q_sat16(q_sat16(xt_mul((int32_t)gate[ELSTM_GATE_F] * ctx->c[n], &cell[0])) +
-                    q_sat16(xt_mul((int32_t)gate[ELSTM_GATE_I] * gate[ELSTM_GATE_C], &cell[1])));
-        if (q->cell_clip >= 0) c = q_clamp(c, -q->cell_clip, q->cell_clip);
-        ctx->c[n] = (int16_t)c;
-        ctx->h[n] = (int8_t)q_clamp(q->zp_h + xt_mul((int32_t)q_tanh((int16_t)c, q->cell_pow) * gate[ELSTM_GATE_O], &cell[2]),
-                                    -128, 127);
+        xs8_gates((const int32_t(*)[8])s, U, ELSTM_GATE_I, m->b[0] ? m->b[0] + n0 : NULL, mx[0], mh[0], gate[0]);
+        xs8_gates((const int32_t(*)[8])s, U, ELSTM_GATE_F, m->b[1] ? m->b[1] + n0 : NULL, mx[1], mh[1], gate[1]);
+        xs8_gates((const int32_t(*)[8])s, U, ELSTM_GATE_C, m->b[2] ? m->b[2] + n0 : NULL, mx[2], mh[2], gate[2]);
+        xs8_gates((const int32_t(*)[8])s, U, ELSTM_GATE_O, m->b[3] ? m->b[3] + n0 : NULL, mx[3], mh[3], gate[3]);
+        for (u = 0; u < U; u++) {
+            int32_t cn = xs8_sat16(xs8_sat16(xs8_mul((int32_t)gate[ELSTM_GATE_F][u] * c[u], &cell[0])) +
+                                 xs8_sat16(xs8_mul((int32_t)gate[ELSTM_GATE_I][u] * gate[ELSTM_GATE_C][u], &cell[1])));
+            if (q->cell_clip >= 0) cn = q_clamp(cn, -q->cell_clip, q->cell_clip);
+            c[u] = (int16_t)cn;
+            h[u] = (int8_t)q_clamp(q->zp_h + xs8_mul((int32_t)q_tanh((int16_t)cn, q->cell_pow) * gate[ELSTM_GATE_O][u], &cell[2]),
+                                   -128, 127);
+        }
     }
     ctx->steps++;
 }

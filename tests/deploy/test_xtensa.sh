@@ -5,7 +5,9 @@
 # the `c` library built strictly with clang-22 for the core and using the kernel, the
 # esp-idf library's static_buffer example printing what `predict --last` gives on the host,
 # what the arduino and platformio libraries ship, and `edgelstm profile --core esp32`
-# (exact repeatable counts, the seed-shaped model under 2.5 instructions per MAC).
+# (exact repeatable counts, the seed-shaped model under 2.5 instructions per MAC). int8:
+# the MAC16 kernel (assembly and C) against the int8 reference on the core, an int8
+# esp-idf library's static_buffer printing predict --last's value exactly, its profile.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite xtensa
 MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
@@ -154,6 +156,17 @@ if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features 
     ok "... with the MAC16 kernel and only its int16 weights (no row-major copy) in the Xtensa build" ||
     not_ok "the int8 Xtensa build uses the MAC16 kernel" "$(xtensa-lx106-elf-nm "$T/bj8.o" | grep -E 'elstm_xt|bj8_w' | tr '\n' ' ')"
 else not_ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer builds and runs" "$(cat "$T/bj8.err" "$T/bj8sb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
+if [ -s "$T/bj8.tflite" ] && "$ELSTM" profile "$T/bj8.tflite" --core esp32 --reference --json > "$T/p8.json" 2> "$T/p8.err" &&
+   python3 - "$T/p8.json" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["dtype"] == "int8" and p["core"] == "esp32", (p["dtype"], p["core"])
+assert p["forecast_device"] == p["forecast_host"], (p["forecast_device"], p["forecast_host"])
+assert p["instructions_ref"] > p["instructions"] > p["macs"], (p["instructions_ref"], p["instructions"])
+assert any("widened to int16" in n for n in p["notes"]), p["notes"]
+PYEOF
+then ok "profile --core esp32 --reference of an int8 model: the board's forecast = the host's exactly; the MAC16 kernel $(json "$T/p8.json" instructions_per_mac | cut -c1-5), the reference $(json "$T/p8.json" instructions_per_mac_ref | cut -c1-5) instructions per MAC"
+else not_ok "profile --core esp32 --reference of an int8 model" "$(cat "$T/p8.err" "$T/p8.json" 2>/dev/null | head -c 400)"; fi
 
 # ---- stacked layers and several outputs (runtime/multi/ over the Xtensa kernel): the Keras
 # fixtures' libraries on the core give ai-edge-litert's recorded outputs ----

@@ -11,7 +11,7 @@
 
 #include "lstm_s8_opt_cases.h"
 
-/* xt_mul = q_mul for |x| < 2^30, every multiplier form the kernel accepts */
+/* xs8_mul = q_mul for |x| < 2^30, every multiplier form the kernel accepts */
 static int check_mul(void)
 {
     static const int32_t edge[] = {0, 1, -1, 2, -2, 16383, 16384, -16384, 32767, 32768, -32768, -32769, 65535, 65536,
@@ -21,14 +21,14 @@ static int check_mul(void)
     for (int32_t e = 0; e <= 30; e++)
         for (int k = 0; k < 4000; k++) {
             elstm_qmult q = {k < 8 ? ms[k] : (int32_t)(0x40000000u + (s8_next() & 0x3FFFFFFFu)), -e};
-            xt_mult xm;
-            if (!xt_mult_of(q, &xm)) return 1;
+            xs8_mult xm;
+            if (!xs8_mult_of(q, &xm)) return 1;
             for (int j = 0; j < 24; j++) {
                 int32_t x = j < (int)(sizeof edge / sizeof edge[0]) ? edge[j] : (int32_t)(s8_next() % 0x7FFFFFFFu) - 0x3FFFFFFF;
                 if (j == 23) x >>= s8_next() % 30;
-                if (xt_mul(x, &xm) != q_mul(x, q)) {
-                    if (bad++ < 5) printf("# xt_mul(%ld, {%ld, %d}) = %ld, q_mul %ld\n", (long)x, (long)q.m, (int)q.shift,
-                                          (long)xt_mul(x, &xm), (long)q_mul(x, q));
+                if (xs8_mul(x, &xm) != q_mul(x, q)) {
+                    if (bad++ < 5) printf("# xs8_mul(%ld, {%ld, %d}) = %ld, q_mul %ld\n", (long)x, (long)q.m, (int)q.shift,
+                                          (long)xs8_mul(x, &xm), (long)q_mul(x, q));
                 }
             }
         }
