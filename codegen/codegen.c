@@ -711,6 +711,24 @@ static void put_qmult(cg_buf *b, elstm_qmult m)
     cg_printf(b, "{%ld, %d}", (long)m.m, (int)m.shift);
 }
 
+/* One kernel's pre-arranged int8 LSTM weights (`words` words written by `pack`), compiled
+ * only when `macro` is defined; `rows` > 1 splits them by unit. 0 when out of memory. */
+static int put_packed_s8(cg_buf *b, const char *macro, const char *decl, const char *what, const elstm_lstm_s8 *l,
+                         size_t words, void (*pack)(const elstm_lstm_s8 *, uint32_t *), size_t rows)
+{
+    uint32_t *p = malloc((words ? words : 1) * sizeof *p);
+    if (!p) {
+        b->oom = 1;
+        return 0;
+    }
+    pack(l, p);
+    cg_printf(b, "#if defined(%s)\n", macro);
+    put_ints(b, decl, what, p, 'x', rows, words / rows, rows > 1 ? "unit" : NULL);
+    cg_puts(b, "#endif\n\n");
+    free(p);
+    return 1;
+}
+
 /* NAME_model.h of an int8 model: the integer arrays and the runtime params. */
 static void gen_model_h_s8(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
@@ -750,37 +768,18 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
         put_ints(b, decl, what, q->wh[g], 'b', N, N, "unit");
     }
     cg_puts(b, "#endif\n\n");
-    {
-        const size_t words = elstm_lstm_packed_words_s8_dsp(&net->lstm);
-        uint32_t *dsp = malloc((words ? words : 1) * sizeof *dsp);
-        if (!dsp) {
-            b->oom = 1;
-            return;
-        }
-        elstm_lstm_pack_s8_dsp(&net->lstm, dsp);
-        cg_puts(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n");
-        snprintf(decl, sizeof decl, "static const uint32_t %s_w_dsp", name);
-        snprintf(what, sizeof what, "the LSTM weights pre-arranged for the Cortex-M DSP kernel: per unit, two gate rows "
-                                    "per little-endian word (edgelstm/lstm_s8_dsp.c)");
-        put_ints(b, decl, what, dsp, 'x', (size_t)N, words / N, "unit");
-        cg_puts(b, "#endif\n\n");
-        free(dsp);
-    }
-    if (xt_words) {
-        uint32_t *xt = malloc(xt_words * sizeof *xt);
-        if (!xt) {
-            b->oom = 1;
-            return;
-        }
-        elstm_lstm_pack_s8_xtensa(&net->lstm, xt);
-        cg_puts(b, "#if defined(ELSTM_S8_KERNEL_XTENSA)\n");
-        snprintf(decl, sizeof decl, "static const uint32_t %s_w_xt", name);
-        snprintf(what, sizeof what, "the LSTM weights widened to int16 for the ESP32 kernel: per unit and gate, the input "
-                                    "then the recurrent row, two per little-endian word (edgelstm/lstm_s8_xtensa.c)");
-        put_ints(b, decl, what, xt, 'x', 1, xt_words, NULL);
-        cg_puts(b, "#endif\n\n");
-        free(xt);
-    }
+    snprintf(decl, sizeof decl, "static const uint32_t %s_w_dsp", name);
+    if (!put_packed_s8(b, "ELSTM_S8_KERNEL_DSP", decl,
+                       "the LSTM weights pre-arranged for the Cortex-M DSP kernel: per unit, two gate rows per "
+                       "little-endian word (edgelstm/lstm_s8_dsp.c)",
+                       &net->lstm, elstm_lstm_packed_words_s8_dsp(&net->lstm), elstm_lstm_pack_s8_dsp, (size_t)N))
+        return;
+    snprintf(decl, sizeof decl, "static const uint32_t %s_w_xt", name);
+    if (xt_words && !put_packed_s8(b, "ELSTM_S8_KERNEL_XTENSA", decl,
+                                   "the LSTM weights widened to int16 for the ESP32 kernel: per unit and gate, the input "
+                                   "then the recurrent row, two per little-endian word (edgelstm/lstm_s8_xtensa.c)",
+                                   &net->lstm, xt_words, elstm_lstm_pack_s8_xtensa, 1))
+        return;
     for (int g = 0; g < ELSTM_GATES; g++) {
         if (!net->lstm.b[g]) continue;
         snprintf(decl, sizeof decl, "static const int32_t %s_b_%c", name, gate_names[g]);

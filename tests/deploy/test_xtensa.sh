@@ -71,38 +71,39 @@ PYEOF
   else not_ok "expf and tanhf within 2 ulp" "see $T/rtc.out"; fi
 else not_ok "harness check runs on the core" "$(head -c 300 "$T/rtc.out" 2>/dev/null)"; fi
 
+# kernel_test TAG TEST KERNEL MORE...: tests/mcu/TEST with runtime/KERNEL (built strictly, as
+# $T/TAG_asm.o and $T/TAG_c.o: its assembly and its C version) and runtime/MORE on the core;
+# prints its lines (output $T/TAG_V.out), and every one of its 10 shapes must pass
+kernel_test() {
+  tag=$1; test=$2; kern=$3; shift 3
+  for v in asm c; do
+    def=""; [ $v = c ] && def=-DELSTM_XTENSA_NO_ASM
+    objs="$T/${tag}t_$v.o $T/${tag}_$v.o"; i=0
+    built=1
+    cc_xt "$ELSTM_ROOT/tests/mcu/$test" "$T/${tag}t_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" 2> "$T/$tag.err" &&
+      cc_xt "$ELSTM_ROOT/runtime/$kern" "$T/${tag}_$v.o" $STRICT $def -I"$ELSTM_ROOT/include" 2>> "$T/$tag.err" || built=0
+    for src in "$@"; do
+      i=$((i + 1)); objs="$objs $T/${tag}d${i}_$v.o"
+      [ $built = 1 ] && cc_xt "$ELSTM_ROOT/runtime/$src" "$T/${tag}d${i}_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" 2>> "$T/$tag.err" || built=0
+    done
+    if [ $built = 1 ] && link_xt "$T/${tag}_$v.elf" $objs 2>> "$T/$tag.err"; then
+      run_xt "$T/${tag}_$v.elf" "$T/${tag}_$v.out"; rc=$?
+      grep -E '^(ok|not ok) - ' "$T/${tag}_$v.out"
+      n=$(grep -c '^ok - ' "$T/${tag}_$v.out")
+      [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: $test ($v) ran all shapes" "status $rc, $n passed"
+    else not_ok "$test ($v) builds" "$(head -3 "$T/$tag.err" | tr '\n' ' ')"; fi
+  done
+}
+
 # ---- the kernel against the reference on the core ----
-for v in asm c; do
-  def=""; [ $v = c ] && def=-DELSTM_XTENSA_NO_ASM
-  if cc_xt "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$T/kt_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" 2> "$T/k.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/lstm_f32_ref.c" "$T/ref_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" 2>> "$T/k.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/lstm_f32_xtensa.c" "$T/xk_$v.o" $STRICT $def -I"$ELSTM_ROOT/include" 2>> "$T/k.err" &&
-     link_xt "$T/kernel_$v.elf" "$T/kt_$v.o" "$T/ref_$v.o" "$T/xk_$v.o" 2>> "$T/k.err"; then
-    run_xt "$T/kernel_$v.elf" "$T/kernel.out"; rc=$?
-    grep -E '^(ok|not ok) - ' "$T/kernel.out"
-    n=$(grep -c '^ok - ' "$T/kernel.out")
-    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: kernel test ($v) ran all shapes" "status $rc, $n passed"
-  else not_ok "kernel test ($v) builds" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
-done
-grep -q 'Xtensa C kernel' "$T/kernel.out" && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk_c.o" | grep -q 'madd.s' &&
+kernel_test xk kernel_test.c lstm_f32_xtensa.c lstm_f32_ref.c
+grep -q 'Xtensa C kernel' "$T/xk_c.out" && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk_c.o" | grep -q 'madd.s' &&
   llvm-objdump-22 -d --mcpu=esp32 "$T/xk_asm.o" | grep -q 'madd.s' &&
   ok "-DELSTM_XTENSA_NO_ASM builds the plain C version (no madd.s: clang-22 never emits it), the default the assembly" ||
-  not_ok "the C version is what -DELSTM_XTENSA_NO_ASM builds" "$(tail -1 "$T/kernel.out")"
+  not_ok "the C version is what -DELSTM_XTENSA_NO_ASM builds" "$(tail -1 "$T/xk_c.out")"
 
 # ---- the int8 kernel (MAC16) against the int8 reference on the core ----
-for v in asm c; do
-  def=""; [ $v = c ] && def=-DELSTM_XTENSA_NO_ASM
-  if cc_xt "$ELSTM_ROOT/tests/mcu/kernel_s8_xt_test.c" "$T/k8t_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" 2> "$T/k8.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/lstm_s8_ref.c" "$T/ref8_$v.o" -std=c99 -I"$ELSTM_ROOT/include" 2>> "$T/k8.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c" "$T/pack8_$v.o" -std=c99 -I"$ELSTM_ROOT/include" 2>> "$T/k8.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/lstm_s8_xtensa.c" "$T/xk8_$v.o" $STRICT $def -I"$ELSTM_ROOT/include" 2>> "$T/k8.err" &&
-     link_xt "$T/kernel8_$v.elf" "$T/k8t_$v.o" "$T/ref8_$v.o" "$T/pack8_$v.o" "$T/xk8_$v.o" 2>> "$T/k8.err"; then
-    run_xt "$T/kernel8_$v.elf" "$T/kernel8_$v.out"; rc=$?
-    grep -E '^(ok|not ok) - ' "$T/kernel8_$v.out"
-    n=$(grep -c '^ok - ' "$T/kernel8_$v.out")
-    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: int8 kernel test ($v) ran all shapes" "status $rc, $n passed"
-  else not_ok "int8 kernel test ($v) builds" "$(head -3 "$T/k8.err" | tr '\n' ' ')"; fi
-done
+kernel_test xk8 kernel_s8_xt_test.c lstm_s8_xtensa.c lstm_s8_ref.c host/lstm_s8_pack.c
 llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_asm.o" | grep -q 'mula.dd.ll.ldinc' && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_c.o" | grep -q 'mula' &&
   ok "the int8 kernel's assembly uses MAC16 (mula.dd.*.ldinc; the core has the option), -DELSTM_XTENSA_NO_ASM its C version" ||
   not_ok "the int8 kernel's assembly uses MAC16" "$(llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_asm.o" | grep -c mula)"
