@@ -28,7 +28,7 @@ STATIONS=${STATIONS:-Aotizhongxin Changping Dongsi}
 SEEDS=${SEEDS:-1 2 3}
 MODEL=${MODEL:---steps 48 --units 32}
 WINDOWED=${WINDOWED:---epochs 30 --patience 6}
-STATEFUL=${STATEFUL:---batch 4 --lr 0.005 --epochs 150 --patience 10}
+STATEFUL=${STATEFUL:---batch 8 --lr 0.005 --epochs 500 --patience 30}
 # the recorded figures predate the recipe defaults (--target-mode auto, --lr-decay 0.5): pinned
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level --lr-decay 1"
 mkdir -p "$OUT"
