@@ -95,14 +95,18 @@ if run_qemu "$T/sb.elf" "$T/sb.out"; then
   [ "$got" = "$hostv" ] && ok "QEMU: the int8 library prints the host int8 runtime's value, bit for bit ($hostv)" ||
     not_ok "QEMU: int8 static_buffer = host" "got '$got', want '$hostv'"
 else not_ok "QEMU: the int8 static_buffer runs" "$(cat "$T/link.err" "$T/sb.out" | head -3 | tr '\n' ' ')"; fi
-if arm-none-eabi-gcc $CFLAGS -std=c99 -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/ks8.elf" \
-     "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" "$ELSTM_ROOT/runtime/lstm_s8_dsp.c" \
-     "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c" "$T/startup.o" $LINK 2> "$T/k.err"; then
-  run_qemu "$T/ks8.elf" "$T/ks8.out"; rc=$?
-  grep -E '^(ok|not ok) - ' "$T/ks8.out"
-  n=$(grep -c '^ok - ' "$T/ks8.out")
-  [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: the DSP kernel test ran every shape" "status $rc, $n passed"
-else not_ok "the DSP kernel test builds" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
+# the kernel test built optimized (the assembly loops) and without optimization (-O0: the C
+# loops the kernel falls back to, r7 being the frame pointer), each against the reference
+for kopt in -O2 -O0; do
+  if arm-none-eabi-gcc $CPU $kopt -ffunction-sections -fdata-sections -std=c99 -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/ks8.elf" \
+       "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" "$ELSTM_ROOT/runtime/lstm_s8_dsp.c" \
+       "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c" "$T/startup.o" $LINK 2> "$T/k.err"; then
+    run_qemu "$T/ks8.elf" "$T/ks8.out"; rc=$?
+    grep -E '^(ok|not ok) - ' "$T/ks8.out" | sed "s/^\(ok\|not ok\) - mcu_kernel_s8:/& ($kopt)/"
+    n=$(grep -c '^ok - ' "$T/ks8.out")
+    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: the DSP kernel test ($kopt) ran every shape" "status $rc, $n passed"
+  else not_ok "the DSP kernel test builds ($kopt)" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
+done
 
 # profile: int8 figures, the board's forecast = the host's, the DSP kernel = the reference on the board
 if "$ELSTM" profile "$T/q.tflite" --reference --json > "$T/p.json" 2> "$T/p.err"; then
