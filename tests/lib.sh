@@ -42,6 +42,10 @@ done_suite() { echo "# $_suite: $_count checks, $_fail failed"; [ "$_fail" -eq 0
 #   json_check FILE EXPR...         every Python expression holds for j, the file's JSON
 #   have_tools TOOL...              every TOOL is on PATH (status only)
 #   need_tools TOOL...              every TOOL is on PATH, otherwise one failed check and the suite ends
+# MM: tests/tools/make_model (a random float32 model and its reference kernel's forecasts);
+#   ref FILE KEY                    the value of KEY in a file of "KEY VALUE" lines (make_model's output)
+MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
+ref() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 json_check() {
   _f=$1; shift

@@ -7,11 +7,8 @@
 # compatibility header (only its #include changed) and run, and `edgelstm profile`.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite mcu
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
 HERE="$ELSTM_ROOT/tests/deploy"
 STRICT="-std=c99 -Wall -Wextra -Werror -pedantic"
-
-ref() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
 cortex_m4 arm-none-eabi-g++
 ok "cross compiler and emulator are installed, the harness builds"

@@ -8,7 +8,6 @@
 # (exact repeatable counts, the seed-shaped model under 2.5 instructions per MAC).
 . "$ELSTM_ROOT/tests/lib.sh"
 suite xtensa
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
 XT="$ELSTM_ROOT/tools/mcu/xtensa"
 FEATURES=$(cat "$XT/features.txt")
 CF="--target=xtensa -O2 -ffreestanding -fno-jump-tables -fomit-frame-pointer -ffunction-sections -fdata-sections"

@@ -12,7 +12,6 @@
 # the emulated core (the tools/mcu harness) printing the reference kernel's forecast.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite zephyr
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
 
 "$MM" "$T/a.tflite" -u 20 -i 7 -t 30 -s 1 > "$T/a.ref" || { not_ok "make_model" "failed"; done_suite; }
