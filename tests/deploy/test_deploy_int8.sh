@@ -73,7 +73,7 @@ if run_qemu "$T/sb.elf" "$T/sb.out"; then
   [ "$got" = "$hostv" ] && ok "QEMU: the int8 library prints the host int8 runtime's value, bit for bit ($hostv)" ||
     not_ok "QEMU: int8 static_buffer = host" "got '$got', want '$hostv'"
 else not_ok "QEMU: the int8 static_buffer runs" "$(cat "$T/link.err" "$T/sb.out" | head -3 | tr '\n' ' ')"; fi
-m4_kernel_test kernel_s8_test 6 "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" \
+m4_kernel_test kernel_s8_test 10 "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" \
   "$ELSTM_ROOT/runtime/lstm_s8_dsp.c" "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c"
 
 # profile: int8 figures, the board's forecast = the host's, the DSP kernel = the reference on the board
