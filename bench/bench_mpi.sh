@@ -34,7 +34,9 @@ for cfg in 1x1 2x1 1x2; do
   # shellcheck disable=SC2086
   mpirun --bind-to none -np "$np" "$M" train $files $OPTS --threads "$th" -o "$OUT/m$cfg.tflite" --json \
     > "$OUT/$cfg.json" 2> "$OUT/$cfg.err" || { tail -3 "$OUT/$cfg.err" >&2; exit 1; }
-  echo "$cfg: $(grep -o '"windows_per_second": [0-9.]*' "$OUT/$cfg.json"), $(grep -o '"allreduce": {[^}]*}' "$OUT/$cfg.json")"
+  echo "$cfg: $(grep -o '"windows_per_second": [0-9.]*' "$OUT/$cfg.json" | awk '{ printf "%.0f windows/s", $2 }')," \
+    "all-reduces: $(grep -o '"calls": [0-9]*' "$OUT/$cfg.json" | awk '{ print $2 }') calls," \
+    "$(grep -o '"seconds": [0-9.e+-]*' "$OUT/$cfg.json" | head -1 | awk '{ printf "%.3f s", $2 }')"
 done
 a=$(sha256sum < "$OUT/m1x1.tflite"); b=$(sha256sum < "$OUT/m2x1.tflite"); c=$(sha256sum < "$OUT/m1x2.tflite")
 [ "$a" = "$b" ] && [ "$a" = "$c" ] && echo "model bytes: the same for 1x1, 2x1, 1x2" ||
