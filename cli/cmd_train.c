@@ -351,6 +351,20 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
 int cli_train_interrupted(void) { return g_stop != 0; }
 
 /* The first line of a training: what is trained on what. */
+/* A stateful epoch is one pass over the training split in chunks: --batch streams make far
+ * fewer Adam steps than windowed training's, and its validation loss is noisy and keeps
+ * improving late, so it has its own recipe (measured in docs/BENCHMARKS.md, "Stateful vs
+ * windowed"): 8 streams, rate 0.005 held constant, up to 500 epochs with patience 30. What
+ * the user gives wins. */
+static void stateful_defaults(const cli_ctx *ctx, elstm_train_opts *o)
+{
+    if (!cli_get(ctx, "--batch")) o->batch = 8;
+    if (!cli_get(ctx, "--lr")) o->lr = 0.005;
+    if (!cli_get(ctx, "--epochs")) o->epochs = 500;
+    if (!cli_get(ctx, "--patience")) o->patience = 30;
+    if (!cli_get(ctx, "--lr-decay")) o->lr_factor = 0.0;
+}
+
 static void announce(const elstm_train_opts *topts, const elstm_dataset *ds, int nf, int stateful, size_t ntrain,
                      size_t nval, size_t ntest, int resume)
 {
@@ -390,6 +404,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
     elstm_train_opts topts;
     if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
+    if (cli_has(ctx, "--stateful")) stateful_defaults(ctx, &topts);
     cli_levels lv;
     if ((rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv))) return rc;
 
@@ -496,7 +511,8 @@ const cli_command cli_cmd_train = {
     "them (same columns, one scaler, no window crosses from one file into another).\n"
     "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
     "its state: truncated back-propagation through time over --batch parallel streams of\n"
-    "the training split in chunks of --steps samples, the state carried between chunks.\n"
+    "the training split in chunks of --steps samples, the state carried between chunks;\n"
+    "its defaults differ: --batch 8 --lr 0.005 --epochs 500 --patience 30 --lr-decay 1.\n"
     "See docs/training.md.",
     1, CLI_MAX_POS, groups, run,
 };
