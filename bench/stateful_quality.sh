@@ -14,7 +14,7 @@
 # station, STATIONS (default three), SEEDS (default 1 2 3), MODEL (both: default
 # "--steps 48 --units 32"), WINDOWED (default "--epochs 30 --patience 6": batch 32, lr 0.001)
 # and STATEFUL (default "--batch 8 --lr 0.005 --epochs 500 --patience 30", train --stateful's own defaults: a stateful epoch
-# is one pass over the training split in chunks, 32 Adam steps at --batch 4 where the windowed
+# is one pass over the training split in chunks, 16 Adam steps at --batch 8 where the windowed
 # epoch takes 190, so it needs more epochs and a larger rate). The station files are not in the
 # repository: BEIJING_DIR names their folder (default ../shared/data/beijing-air-quality;
 # Beijing Multi-Site Air-Quality Data, UCI dataset 501, CC BY 4.0).
