@@ -424,6 +424,10 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
         goto done;
     }
     const int stateful = cli_has(ctx, "--stateful");
+    if (stateful && !cli_get(ctx, "--intervals")) lv.n = 0; /* the default levels are for windowed models */
+    size_t nval = 0;
+    for (int i = 0; i < nf; i++) nval += ds[i].n_win[ELSTM_SPLIT_VAL];
+    if ((rc = cli_levels_fit(ctx, "--intervals", ds[0].path, nval, &lv))) goto done;
     if (stateful && (nf > 1 || elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL ||
                      lv.n > 0)) {
         rc = cli_usage_error(ctx, "--stateful trains a one-output model of the value on one file "

@@ -423,14 +423,26 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* k = ceil((n + 1) level / 100), with a little slack so that e.g. 99 x 0.8 is 79.2 and
+ * 19 x 0.95 = 18.05 (not 18.05000001 -> 19) when exact decimals meet binary rounding */
+static double conformal_rank(size_t n, double level)
+{
+    return ceil((double)(n + 1) * level / 100.0 - 1e-9);
+}
+
 double elstm_conformal_quantile(double *r, size_t n, double level)
 {
-    /* k = ceil((n + 1) level / 100), with a little slack so that e.g. 99 x 0.8 is 79.2 and
-     * 19 x 0.95 = 18.05 (not 18.05000001 -> 19) when exact decimals meet binary rounding */
-    const double kk = ceil((double)(n + 1) * level / 100.0 - 1e-9);
+    const double kk = conformal_rank(n, level);
     if (n == 0 || kk > (double)n) return INFINITY;
     qsort(r, n, sizeof *r, cmp_double);
     return r[kk < 1 ? 0 : (size_t)kk - 1];
+}
+
+size_t elstm_conformal_min_windows(double level)
+{
+    size_t n = 1;
+    while (conformal_rank(n, level) > (double)n) n++;
+    return n;
 }
 
 elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
@@ -468,9 +480,9 @@ elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *c
             const double q = elstm_conformal_quantile(res, p.n, levels[l]);
             if (!isfinite(q))
                 st = elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
-                                    "%zu %s windows are too few for a %g%% interval (it needs at least %.0f); "
+                                    "%zu %s windows are too few for a %g%% interval (it needs at least %zu); "
                                     "use a larger --split VAL or lower levels", p.n, split_name(split), levels[l],
-                                    ceil(levels[l] / (100.0 - levels[l]) - 1e-9));
+                                    elstm_conformal_min_windows(levels[l]));
             meta->intervals[l].halfwidth[j] = q;
         }
     }

@@ -127,6 +127,34 @@ $E train "$CHANGPING" $DATA $SMALL --horizons 3 --target-mode level --lr-decay 1
 [ "$(meta_of "$T/s3.tflite")" = "level 3 0 TEMP,PRES,DEWP,WSPM,wd_sin,wd_cos" ] &&
   ok "--target-mode level --lr-decay 1 --target-time-features none: the seed's recipe" ||
   not_ok "seed recipe options" "$(meta_of "$T/s3.tflite")"
+# intervals: 80 and 95 % unless --intervals says otherwise; the model file carries them to
+# predict, eval and the device library
+levels_of() { "$E" inspect "$1" --json | "$PY" -c 'import json,sys; m=json.load(sys.stdin)["metadata"]["edgelstm"]
+print(",".join("%g" % i["level"] for i in m.get("intervals", [])) or "none")'; }
+[ "$(levels_of "$T/d1.tflite")" = "80,95" ] && [ "$(levels_of "$T/d3.tflite")" = "80,95" ] &&
+  ok "train's default intervals: 80 and 95 % in the model's metadata" ||
+  not_ok "default interval levels" "$(levels_of "$T/d1.tflite") / $(levels_of "$T/d3.tflite")"
+$E predict "$T/d1.tflite" "$CHANGPING" -o "$T/d1.csv" 2>/dev/null
+[ "$(head -1 "$T/d1.csv")" = "time,value,normalized,actual,low80,high80,low95,high95" ] &&
+  ok "predict gives a default model's 80 and 95 % intervals" || not_ok "predict's default intervals" "$(head -1 "$T/d1.csv")"
+$E eval "$T/d1.tflite" "$CHANGPING" --json >"$T/d1e.json" 2>/dev/null
+[ "$(json_get "$T/d1e.json" '["intervals"]' | "$PY" -c 'import ast,sys; print(",".join("%g" % i["level"] for i in ast.literal_eval(sys.stdin.read()) if 0 < i["coverage"] <= 1))')" = "80,95" ] &&
+  ok "eval measures a default model's 80 and 95 % intervals" || not_ok "eval's default intervals" "$(head -c 300 "$T/d1e.json")"
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --intervals none --threads 2 -o "$T/n1.tflite" >/dev/null 2>&1
+[ "$(levels_of "$T/n1.tflite")" = "none" ] && ok "--intervals none: no intervals" || not_ok "--intervals none" "$(levels_of "$T/n1.tflite")"
+# a validation split of 8 windows calibrates 80 % (4 needed) but not 95 % (19): the default
+# keeps 80 % and says so; the same levels given explicitly are an error before training
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --split 0.7,0.015 --threads 2 -o "$T/v8.tflite" >/dev/null 2>"$T/v8.err"
+[ "$(levels_of "$T/v8.tflite")" = "80" ] && grep -q "No 95% interval: 8 validation windows are too few (95% needs 19" "$T/v8.err" &&
+  ok "default levels: a level too few validation windows can calibrate is left out, with a note" ||
+  not_ok "default levels on a small validation split" "$(levels_of "$T/v8.tflite") $(cat "$T/v8.err")"
+# shellcheck disable=SC2086
+expect_fail 1 "--intervals 80,95 on 8 validation windows: one clear error" $E train "$CHANGPING" $DATA $SMALL --split 0.7,0.015 \
+  --intervals 80,95 -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "8 validation windows are too few for a 95% interval (it needs at least 19)" &&
+    [ "$(echo "$ERR" | wc -l)" -eq 1 ] && ok "... alone, before any training" || not_ok "too few windows message" "$ERR"; }
 # shellcheck disable=SC2086
 if $E train "$CHANGPING" $DATA --export-windows "$T/w.bin" >/dev/null 2>"$T/w.err" && [ -s "$T/w.bin" ]; then
   ok "--export-windows exports the values by default (the target mode left at its default)"
