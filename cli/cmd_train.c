@@ -39,6 +39,7 @@ static const cli_opt run_opts[] = {
     {"--deterministic", NULL, NULL, "exact gradient sums: the same model for any --threads (and as edgelstm-mpi)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
+    {"--scaler", NULL, "KIND", "several FILEs: one scaler over all their training parts (global), or each file its own, all stored in the model (series) (default global)"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, cli_train_opts, run_opts,
@@ -299,7 +300,10 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
             fprintf(stderr, "%s %s\n", elstm_meta_outputs(meta) > 1 ? " (first step)" : "", meta->target);
         }
     }
-    for (int i = 0; i < nds; i++) ds[i].meta = *meta; /* evaluation reads the intervals from here */
+    for (int i = 0; i < nds; i++) { /* evaluation reads the intervals from here */
+        ds[i].meta = *meta;
+        if (meta->n_series > 0) elstm_meta_series_use(&ds[i].meta, i); /* each series' own scaler */
+    }
     if (s == ELSTM_OK) s = elstm_forecaster_save(out, &m, meta->steps, meta, &diag);
     if (s != ELSTM_OK) {
         free(sets);
@@ -382,6 +386,11 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
+    const char *scaler = cli_get(ctx, "--scaler");
+    if (scaler && strcmp(scaler, "global") != 0 && strcmp(scaler, "series") != 0)
+        return cli_usage_error(ctx, "option '--scaler' must be global (one scaler over every file's training part) "
+                                    "or series (each file its own), not '%s'", scaler);
+    dopts.scaler_per_series = scaler && strcmp(scaler, "series") == 0;
     /* the windows file holds the values, and a stateful model forecasts the value: a
      * default (auto) target mode is level for both */
     if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
@@ -492,9 +501,10 @@ const cli_command cli_cmd_train = {
     "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
     "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "--horizons N forecasts N steps at once (Dense(N)); --target-mode delta learns the\n"
-    "change from the last value; --intervals 80,95 adds split-conformal prediction\n"
-    "intervals from the validation residuals. Several FILEs train one model over all of\n"
-    "them (same columns, one scaler, no window crosses from one file into another).\n"
+    "change from the last value; split-conformal prediction intervals from the validation\n"
+    "residuals come at 80 and 95 % unless --intervals says otherwise. Several FILEs train\n"
+    "one model over all of them (same columns, no window crosses from one file into\n"
+    "another; one scaler, or with --scaler series each file its own, all stored).\n"
     "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
     "its state: truncated back-propagation through time over --batch parallel streams of\n"
     "the training split in chunks of --steps samples, the state carried between chunks.\n"

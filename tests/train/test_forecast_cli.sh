@@ -40,6 +40,53 @@ assert tr["test"]["n"] == all_["n"] and abs(tr["test"]["rmse"] - all_["rmse"]) <
 EOF
 then ok "eval FILE FILE: each file, then all windows pooled (= train's test split)"; else not_ok "eval per file and overall" "$(head -c 300 "$T/ge.json") $(cat "$T/ge.err")"; fi
 
+# --- per-series scalers (--scaler series) ------------------------------------------------
+# shellcheck disable=SC2086
+$E train "$CHANGPING" "$DONGSI" $DATA $SMALL --scaler series --threads 2 -o "$T/ps.tflite" --json >"$T/ps.json" 2>"$T/ps.err" ||
+  not_ok "train --scaler series" "$(tail -2 "$T/ps.err")"
+# the scaler a one-file model of each station fits (epochs do not change it)
+for f in "$CHANGPING" "$DONGSI"; do
+  # shellcheck disable=SC2086
+  $E train "$f" $DATA --units 4 --epochs 1 --intervals none --threads 2 -o "$T/one-$(basename "$f")" >/dev/null 2>&1
+done
+cp "$CHANGPING" "$T/new-station.csv" # a series the model never saw (by name), with Changping's rows
+$E eval "$T/ps.tflite" "$CHANGPING" "$DONGSI" --json >"$T/pse.json" 2>"$T/pse.err"
+$E eval "$T/ps.tflite" "$CHANGPING" --json >"$T/ps1.json" 2>/dev/null
+$E eval "$T/ps.tflite" "$T/new-station.csv" --json >"$T/psn.json" 2>"$T/psn.err"
+if "$PY" - "$T" "$(basename "$CHANGPING")" "$(basename "$DONGSI")" <<'EOF'
+import json, subprocess, sys, os
+t, a, b = sys.argv[1:]
+def meta(p):
+    out = subprocess.run([os.environ["ELSTM"], "inspect", p, "--json"], capture_output=True, check=True).stdout
+    return json.loads(out)["metadata"]["edgelstm"]
+def scaler(m):
+    return [i["min"] for i in m["inputs"]] + [m["target_min"]], [i["max"] for i in m["inputs"]] + [m["target_max"]]
+ps, ma, mb = meta(t + "/ps.tflite"), meta(t + "/one-" + a), meta(t + "/one-" + b)
+ss = ps["series_scalers"]
+assert [x["name"] for x in ss] == [a, b], ss
+for x, m in zip(ss, (ma, mb)):
+    assert (x["min"], x["max"]) == scaler(m), (x, scaler(m))
+assert scaler(ps) == scaler(ma), "the model's own scaler is the first series'"
+assert scaler(ma) != scaler(mb), "the two stations need different scalers for this test to mean anything"
+ev, e1, en, tr = (json.load(open(t + p)) for p in ("/pse.json", "/ps1.json", "/psn.json", "/ps.json"))
+assert [f["scaler"] for f in ev["files"]] == [a, b] and e1["scaler"] == a and en["scaler"] == "own"
+assert tr["test"]["n"] == ev["n"] and abs(tr["test"]["rmse"] - ev["rmse"]) < 1e-6, (tr["test"], ev["rmse"])
+assert en["n"] == e1["n"] and en["rmse"] == e1["rmse"], (en["rmse"], e1["rmse"])
+EOF
+then ok "--scaler series: each file's own scaler stored by name; eval reads each station with its own (= train's test split)"
+  ok "a station the model never saw is scaled with its own scaler, fitted on its training part (= the stored one for the same rows)"
+else not_ok "per-series scalers" "$(tail -3 "$T/ps.err") $(head -c 300 "$T/pse.json")"; fi
+grep -q "new-station.csv is not one of the model's 2 series: scaled with its own scaler" "$T/psn.err" &&
+  ok "eval says when a file is scaled with its own scaler" || not_ok "own-scaler note" "$(cat "$T/psn.err")"
+# shellcheck disable=SC2086
+expect_fail 2 "--scaler other: a usage error" $E train "$CHANGPING" $DATA --scaler other -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "'--scaler' must be global .* or series" && ok "... naming the two kinds" || not_ok "--scaler message" "$ERR"; }
+mkdir -p "$T/other" && cp "$DONGSI" "$T/other/$(basename "$CHANGPING")"
+# shellcheck disable=SC2086
+expect_fail 2 "--scaler series with two files of the same name: one clear error" $E train "$CHANGPING" "$T/other/$(basename "$CHANGPING")" \
+  $DATA $SMALL --scaler series -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "two files are named" && ok "... saying series are found by file name" || not_ok "same-name message" "$ERR"; }
+
 # --- backtest --------------------------------------------------------------------------
 BT="--folds 3 --fold-rows 200 --intervals 80,95"
 # shellcheck disable=SC2086
