@@ -10,7 +10,10 @@
 # BEIJING_DIR the station files (default ../shared/data/beijing-air-quality), OUT the
 # output folder (build/bench-quant), THREADS training threads (2), EPOCHS the most training
 # epochs (20, the seed's setting; fewer for a quick run), REUSE=1 keeps float models already
-# trained in OUT. Deterministic: the same build gives the same table.
+# trained in OUT, RECIPE the training recipe: `seed` (default: the seed's, the target's value
+# and a constant learning rate, --target-mode level --lr-decay 1) or `default` (train's own
+# defaults: the change target that --target-mode auto picks, the learning rate lowered on
+# plateaus; docs/training.md). Deterministic: the same build gives the same table.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 E=${ELSTM_BIN:-$ROOT/build/edgelstm}
@@ -18,8 +21,12 @@ OUT=${OUT:-$ROOT/build/bench-quant}
 THREADS=${THREADS:-2}
 EPOCHS=${EPOCHS:-20}
 BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
-# the seed's recipe (the target's value, a constant learning rate), so that the int8 files also deploy
-DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level --lr-decay 1"
+DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd"
+case ${RECIPE:-seed} in
+  seed) DATA="$DATA --target-mode level --lr-decay 1" ;;
+  default) ;;
+  *) echo "bench_quant: RECIPE is 'seed' or 'default', not '$RECIPE'" >&2; exit 2 ;;
+esac
 PY=${PY:-$ROOT/.venv/bin/python}
 [ -x "$PY" ] || PY=python3
 STATIONS=${*:-Aotizhongxin Changping Dongsi}

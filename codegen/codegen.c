@@ -161,19 +161,23 @@ void elstm_model_figures_layers(const elstm_lstm_f32 *layers, int32_t n_layers, 
     figures(layers, n_layers, steps, NULL, f);
 }
 
-/* An int8 model's figures (one layer, one output: runtime/device.c's int8 forecaster). */
-static void figures_s8(const elstm_net_s8 *n, int32_t steps, elstm_model_figures *f)
+/* An int8 model's figures (one integer LSTM + Dense(N): runtime/device.c's int8
+ * forecaster, or runtime/multi/'s for several outputs or forecasting options). */
+static void figures_s8(const elstm_net_s8 *n, int32_t steps, const elstm_meta *meta, elstm_model_figures *f)
 {
     uint64_t N = (uint64_t)n->lstm.q.n_units, I = (uint64_t)n->lstm.q.n_input, O = (uint64_t)n->dense.n_out;
     f->macs = (uint64_t)steps * 4u * N * (I + N) + O * N;
     f->weight_bytes = 4u * N * (I + N) + O * N + sizeof(int32_t) * (4u * N + O) +
                       sizeof(elstm_qmult) * (uint64_t)(n->dense.per_channel ? O : 1);
-    f->arena_bytes = ELSTM_DEVICE_S8_ARENA_BYTES(steps, n->lstm.q.n_input, n->lstm.q.n_units);
+    if (!elstm_codegen_multi(1, n->dense.n_out, meta))
+        f->arena_bytes = ELSTM_DEVICE_S8_ARENA_BYTES(steps, n->lstm.q.n_input, n->lstm.q.n_units);
+    else
+        f->arena_bytes = ELSTM_DEVICE_MULTI_S8_ARENA_BYTES(steps, n->lstm.q.n_input, n->lstm.q.n_units, n->dense.n_out);
 }
 
 void elstm_model_figures_of(const elstm_forecaster *fc, elstm_model_figures *f)
 {
-    if (fc->dtype == ELSTM_FORECASTER_S8) figures_s8(&fc->net8, fc->steps, f);
+    if (fc->dtype == ELSTM_FORECASTER_S8) figures_s8(&fc->net8, fc->steps, fc->has_meta ? &fc->meta : NULL, f);
     else figures(fc->layers, fc->n_layers, fc->steps, fc->has_meta ? &fc->meta : NULL, f);
 }
 
@@ -203,7 +207,7 @@ elstm_status elstm_codegen_model_of(const elstm_forecaster *f, const char *sourc
 
 void elstm_codegen_figures(const elstm_codegen_model *m, elstm_model_figures *f)
 {
-    if (m->net8) figures_s8(m->net8, m->steps, f);
+    if (m->net8) figures_s8(m->net8, m->steps, m->meta, f);
     else figures(m->lstm, m->n_layers > 0 ? m->n_layers : 1, m->steps, m->meta, f);
 }
 
@@ -286,10 +290,10 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
                               "the model has %d LSTM layers; a device library holds at most %d", (int)d->n_layers,
                               ELSTM_DEVICE_MAX_LAYERS);
     const elstm_lstm_f32 *top = &l[d->n_layers - 1];
-    if (cm->net8 && (d->n_layers != 1 || cm->net8->dense.n_out != 1))
+    if (cm->net8 && (d->n_layers != 1 || cm->net8->dense.n_out < 1 || cm->net8->dense.n_in != l->n_units))
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
-                              "the int8 model has %d outputs after its LSTM; deploy writes int8 forecasters with "
-                              "one LSTM layer and one output (LSTM + Dense(1))", (int)cm->net8->dense.n_out);
+                              "the int8 model is not one integer LSTM layer followed by a dense layer reading its "
+                              "units; deploy writes int8 forecasters of that shape (LSTM + Dense(N))");
     if (!cm->net8 && (top->n_output < 1 || !top->wd || elstm_lstm_stack_check_f32(l, d->n_layers) != ELSTM_OK))
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
                               "the model's layers do not form a forecaster (LSTM layers, each reading the one before, "
@@ -297,7 +301,7 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
     if (l->n_input > ELSTM_META_MAX_INPUTS)
         return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0, "the model has %d inputs per step (at most %d)",
                               (int)l->n_input, ELSTM_META_MAX_INPUTS);
-    d->O = cm->net8 ? 1 : top->n_output;
+    d->O = cm->net8 ? cm->net8->dense.n_out : top->n_output;
     d->multi = d->n_layers > 1 || d->O > 1;
     d->l = l;
     d->q = cm->net8;
@@ -413,11 +417,6 @@ static elstm_status describe(const elstm_codegen_model *cm, cg_model *d, elstm_d
         for (int k = 0; k < d->O; k++) d->halfwidth[lv][k] = meta->intervals[lv].halfwidth[k];
     }
     d->multi = elstm_codegen_multi(d->n_layers, d->O, meta);
-    if (d->q && d->multi)
-        return elstm_diag_set(diag, ELSTM_ERR_UNSUPPORTED, cm->source, 0,
-                              "the int8 model's metadata asks for a forecasting option (a change target, "
-                              "prediction intervals or calendar inputs of the forecast time) that int8 device "
-                              "libraries do not have; deploy the float model");
     return ELSTM_OK;
 }
 
@@ -659,17 +658,21 @@ static void gen_inputs_and_model(const cg_model *d, const char *name, cg_buf *b)
         return;
     }
     gen_options_arrays(d, name, b);
-    cg_puts(b, "/* The forecaster: the layers, the window length, the sensors, the target's scaler\n"
-               " * (each forecast = y_norm * range + min; ");
+    cg_printf(b, "/* The forecaster: the %s, the window length, the sensors, the target's scaler\n"
+                 " * (each forecast = y_norm * range + min; ", d->q ? "int8 network" : "layers");
     cg_put_commentsafe(b, d->target);
     cg_printf(b, ": min %.9g, max %.9g). */\n"
                  "static const elstm_device_multi_model %s_model = {\n"
-                 "    .base = {\n"
-                 "        .lstm = &%s_layers[0],\n        .steps = %d,\n        .n_sensors = %d,\n"
-                 "        .inputs = %s_inputs,\n",
-              d->target_min, d->target_max, name, name, (int)d->steps, d->n_sensors, name);
+                 "    .base = {\n",
+              d->target_min, d->target_max, name);
+    if (d->q) cg_puts(b, "        .lstm = NULL,\n");
+    else cg_printf(b, "        .lstm = &%s_layers[0],\n", name);
+    cg_printf(b, "        .steps = %d,\n        .n_sensors = %d,\n        .inputs = %s_inputs,\n", (int)d->steps,
+              d->n_sensors, name);
     put_target_fields(b, "        ", d);
-    cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n", (int)d->n_layers, name);
+    if (d->q) cg_printf(b, "        .net8 = &%s_net,\n", name);
+    if (d->q) cg_puts(b, "    },\n    .n_layers = 1,\n    .layers = NULL,\n");
+    else cg_printf(b, "    },\n    .n_layers = %d,\n    .layers = %s_layers,\n", (int)d->n_layers, name);
     if (d->delta)
         cg_printf(b, "    .delta = 1,          /* outputs are changes from input %d (the target) at the last row */\n"
                      "    .target_input = %d,\n", d->target_input, d->target_input);
@@ -764,15 +767,20 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
         snprintf(what, sizeof what, "b_%c: %s bias (scale s_in s_wx), one per unit", gate_names[g], gate_words[g]);
         put_ints(b, decl, what, net->lstm.b[g], 'i', 1, N, NULL);
     }
+    const size_t O = (size_t)d->O, n_mult = net->dense.per_channel ? O : 1;
     snprintf(decl, sizeof decl, "static const int8_t %s_wd", name);
-    put_ints(b, decl, "Wd: dense layer, h -> the forecast", net->dense.w, 'b', 1, N, NULL);
+    if (O == 1) put_ints(b, decl, "Wd: dense layer, h -> the forecast", net->dense.w, 'b', 1, N, NULL);
+    else put_ints(b, decl, "Wd: dense layer, h -> the forecasts, one row per output", net->dense.w, 'b', O, N, "output");
     if (net->dense.b) {
         snprintf(decl, sizeof decl, "static const int32_t %s_bd", name);
-        put_ints(b, decl, "bd: dense bias", net->dense.b, 'i', 1, 1, NULL);
+        put_ints(b, decl, "bd: dense bias", net->dense.b, 'i', 1, O, NULL);
     }
-    cg_printf(b, "/* the dense layer's multiplier: its real value is m 2^(shift - 31) */\n"
-                 "static const elstm_qmult %s_md[1] = {", name);
-    put_qmult(b, net->dense.mult[0]);
+    cg_printf(b, "/* the dense layer's multiplier%s: its real value is m 2^(shift - 31) */\n"
+                 "static const elstm_qmult %s_md[%zu] = {", n_mult > 1 ? "s (one per output)" : "", name, n_mult);
+    for (size_t k = 0; k < n_mult; k++) {
+        put_qmult(b, net->dense.mult[k]);
+        if (k + 1 < n_mult) cg_puts(b, ", ");
+    }
     cg_puts(b, "};\n\n");
 
     cg_printf(b, "/* The quantized forecaster (edgelstm/quant.h): the LSTM's fixed-point multipliers\n"
@@ -815,10 +823,11 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
     }
     cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n#else\n        .packed = NULL,\n#endif\n"
                  "    },\n"
-                 "    .dense = {.n_in = %d, .n_out = 1, .w = %s_wd, .b = %s%s, .mult = %s_md, .per_channel = 0,\n"
+                 "    .dense = {.n_in = %d, .n_out = %d, .w = %s_wd, .b = %s%s, .mult = %s_md, .per_channel = %d,\n"
                  "              .zp_in = %d, .zp_out = %d, .act_min = %d, .act_max = %d},\n"
                  "    .in_scale = ",
-              name, d->N, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
+              name, d->N, (int)d->O, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
+              net->dense.per_channel ? 1 : 0,
               (int)net->dense.zp_in, (int)net->dense.zp_out, (int)net->dense.act_min, (int)net->dense.act_max);
     cg_put_float(b, net->in_scale);
     cg_puts(b, ",\n    .out_scale = ");
@@ -938,6 +947,8 @@ static elstm_status host_forecast(const cg_model *d, const float *x, float *y_no
     }
     free(arena);
     if (st != ELSTM_OK) return elstm_diag_set(diag, st, NULL, 0, "the model's LSTM is invalid (%s)", elstm_status_str(st));
+    /* a change target: the last value added back, as the library does (float32) */
+    for (int32_t k = 0; d->delta && k < d->O; k++) y_norm[k] += x[(size_t)(d->steps - 1) * (size_t)d->I + (size_t)d->target_input];
     return ELSTM_OK;
 }
 
@@ -1062,12 +1073,13 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
      * device.c serves runtime/multi/ for its input scaling alone): a model calls some of
      * them, and GCC and Clang are told not to warn about the others */
     cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static __attribute__((unused))\n#endif");
+    /* a windowed model (every multi-output one): the runtime's streaming functions are left
+     * out as well (device.c has them for float32 models only) */
+    if (!d->stateful)
+        cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static "
+                                  "__attribute__((unused))\n#endif\n#define ELSTM_DEVICE_NO_STREAM");
     if (!d->multi) {
         cg_var_set(v, "MULTI", "");
-        /* a windowed model: the runtime's streaming functions are left out as well */
-        if (!d->stateful)
-            cg_var_set(v, "API_ATTR", "\n#if defined(__GNUC__)\n#undef ELSTM_API\n#define ELSTM_API static "
-                                      "__attribute__((unused))\n#endif\n#define ELSTM_DEVICE_NO_STREAM");
         cg_var_set(v, "MODEL_BASE", "");
         cg_var_setf(v, "ARENA_MACRO", "%s(%s_STEPS, %s_INPUTS, %s_UNITS)",
                     d->q ? "ELSTM_DEVICE_S8_ARENA_BYTES" : "ELSTM_DEVICE_ARENA_BYTES", uc, uc, uc);
@@ -1077,9 +1089,13 @@ static void multi_vars(const cg_model *d, const char *name, const char *uc, cg_v
     } else {
         cg_var_set(v, "MULTI", "_multi");
         cg_var_set(v, "MODEL_BASE", ".base");
-        cg_var_setf(v, "ARENA_MACRO",
-                 "ELSTM_DEVICE_MULTI_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_LAYERS, %s_UNITS_SUM, %s_OUTPUTS)", uc, uc,
-                 uc, uc, uc);
+        if (d->q)
+            cg_var_setf(v, "ARENA_MACRO", "ELSTM_DEVICE_MULTI_S8_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_UNITS, %s_OUTPUTS)",
+                        uc, uc, uc, uc);
+        else
+            cg_var_setf(v, "ARENA_MACRO",
+                        "ELSTM_DEVICE_MULTI_ARENA_BYTES(%s_STEPS, %s_INPUTS, %s_LAYERS, %s_UNITS_SUM, %s_OUTPUTS)", uc,
+                        uc, uc, uc, uc);
         cg_printf(&b, "\n#define %s_LAYERS      %d        /* LSTM layers */\n", uc, (int)d->n_layers);
         cg_printf(&b, "#define %s_UNITS_SUM   %d        /* units of all layers */\n", uc, (int)units);
         cg_printf(&b, "#define %s_OUTPUTS     %d        /* values per forecast: the target %d .. %d intervals ahead */",

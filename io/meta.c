@@ -21,10 +21,12 @@ double elstm_meta_denormalize(double x_norm, double min, double max)
     return max > min ? x_norm * (max - min) + min : min;
 }
 
+/* A change target adds the last value back in float32, as device libraries do, so that a
+ * library's normalized forecasts are the host's bit for bit. */
 double elstm_meta_forecast_normalized(const elstm_meta *m, float out, const float *last_row)
 {
-    double v = out;
-    if (m->target_mode == ELSTM_TARGET_DELTA && m->target_input >= 0 && last_row) v += (double)last_row[m->target_input];
+    float v = out;
+    if (m->target_mode == ELSTM_TARGET_DELTA && m->target_input >= 0 && last_row) v += last_row[m->target_input];
     return v;
 }
 

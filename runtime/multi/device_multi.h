@@ -18,6 +18,12 @@
  *     and prediction intervals (`halfwidth`: forecast -+ halfwidth per level and output).
  * Inputs are scaled by device.h's elstm_device_normalize() (device.c ships too).
  *
+ * An int8 model (edgelstm/quant.h: one integer LSTM + Dense(N), as `edgelstm quantize`
+ * writes it) runs here too, with every forecasting option: base.net8 is its network and
+ * base.lstm and layers are NULL (n_layers 1). Rows are kept normalized (float32) in the
+ * ring and quantized as each window runs; the dense outputs are dequantized, then the
+ * delta, the scaler and the intervals apply exactly as for a float32 model.
+ *
  * Shipped only in the libraries of such models (runtime/multi/, in a library
  * edgelstm/multi/): a one-layer, one-output model's library holds device.c alone and
  * stays byte for byte what it was.
@@ -34,11 +40,13 @@
 
 typedef struct elstm_device_multi_model {
     /* inputs, steps, sensors and the target's scaler, as for one layer; base.lstm is
-     * &layers[0] (base.lstm->n_output is not used) */
+     * &layers[0] (base.lstm->n_output is not used); an int8 model: base.net8 (dense n_out
+     * >= 1) with base.lstm and layers NULL */
     elstm_device_model base;
-    int32_t n_layers;                   /* 1 .. ELSTM_DEVICE_MAX_LAYERS */
+    int32_t n_layers;                   /* 1 .. ELSTM_DEVICE_MAX_LAYERS (1 for int8) */
     const elstm_lstm_f32 *layers;       /* [n_layers]: layer k reads layer k-1's units; the last
-                                           holds the dense layer (n_output >= 1), the others none */
+                                           holds the dense layer (n_output >= 1), the others none;
+                                           NULL for an int8 model */
     /* Forecasting options (all zero: none). */
     int32_t delta;                      /* 1: the outputs are changes from input `target_input`'s
                                            normalized value at the window's last row */
@@ -56,7 +64,8 @@ typedef struct elstm_device_multi {
     int32_t head, count, rows;          /* ring slot of the next sample, samples held, rows of the
                                            window being run (-1 = none) */
     const elstm_device_multi_model *model;
-    elstm_lstm_ctx_f32 *lstm;           /* [n_layers] */
+    elstm_lstm_ctx_f32 *lstm;           /* [n_layers] (float32 models) */
+    elstm_net_ctx_s8 *s8;               /* an int8 model's network state */
     float *ring;                        /* [steps][n_input] normalized rows */
     float *row;                         /* [n_input] scratch */
     float *y_norm;                      /* [n_outputs] last forecast, normalized */
@@ -70,6 +79,8 @@ typedef struct elstm_device_multi {
 
 /* Bytes reserved per layer context in the arena on every platform (checked in device_multi.c). */
 #define ELSTM_DEVICE_CTX_BYTES 32u
+/* ... and for an int8 model's network context. */
+#define ELSTM_DEVICE_NET_S8_CTX_BYTES 64u
 
 /* Arena bytes for a model (a compile-time constant for generated code): alignment slack,
  * the struct, the layers' contexts, their states and scratch (6 floats per unit, three
@@ -79,6 +90,13 @@ typedef struct elstm_device_multi {
      (size_t)6 * (size_t)(units_sum) * sizeof(float) + (size_t)(n_layers) * 3u * ELSTM_ARENA_ALIGN +      \
      (size_t)ELSTM_ARENA_ALIGN + ((size_t)(steps) + 1u) * (size_t)(n_input) * sizeof(float) +           \
      2u * (size_t)(n_outputs) * sizeof(float))
+
+/* The same for an int8 model (base.net8): the struct, the network's context and arena
+ * (edgelstm/quant.h), the ring buffer of float rows and one row, the forecasts. */
+#define ELSTM_DEVICE_MULTI_S8_ARENA_BYTES(steps, n_input, n_units, n_outputs)                        \
+    ((size_t)ELSTM_ARENA_ALIGN + ELSTM_DEVICE_STRUCT_BYTES + ELSTM_DEVICE_NET_S8_CTX_BYTES +           \
+     ELSTM_NET_S8_ARENA_BYTES(n_input, n_units, n_outputs) + (size_t)ELSTM_ARENA_ALIGN +               \
+     ((size_t)(steps) + 1u) * (size_t)(n_input) * sizeof(float) + 2u * (size_t)(n_outputs) * sizeof(float))
 
 ELSTM_API size_t elstm_device_multi_arena_size(const elstm_device_multi_model *m);
 

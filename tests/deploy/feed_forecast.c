@@ -5,7 +5,9 @@
  * `edgelstm predict --last`).
  *
  * Built with -DNAME=prefix -DNAME_UC=PREFIX -DHEADER='"prefix.h"'. Reads lines
- * "TIME V0 V1 ..." as feed_raw.c does; prints "out K NORMALIZED VALUE" per output and
+ * "TIME V0 V1 ..." as feed_raw.c does, or with -DROWS_INC='"rows.inc"' (the emulated
+ * board: no stdin) the same numbers comma-separated, included as an array; prints
+ * "out K NORMALIZED VALUE" per output and
  * "interval L K LOW HIGH" per level and output, then the same forecast from the whole raw
  * window (predict_raw) as "raw_equal 1" when every output is the same float.
  */
@@ -20,6 +22,29 @@
 #define API(f) CAT(NAME, f)
 #define K(c) CAT(NAME_UC, c)
 
+#if defined(ROWS_INC)
+static const double rows[] = {
+#include ROWS_INC
+};
+static size_t next;
+#endif
+
+/* The next raw row: its time and sensor values; 0 at the end. */
+static int read_row(long long *t, float *sample)
+{
+#if defined(ROWS_INC)
+    if (next + 1 + K(_SENSORS) > sizeof rows / sizeof rows[0]) return 0;
+    *t = (long long)rows[next++];
+    for (int i = 0; i < K(_SENSORS); i++) sample[i] = (float)rows[next++];
+    return 1;
+#else
+    if (scanf("%lld", t) != 1) return 0;
+    for (int i = 0; i < K(_SENSORS); i++)
+        if (scanf("%f", &sample[i]) != 1) return 0;
+    return 1;
+#endif
+}
+
 int main(void)
 {
     static API(_state) s;
@@ -29,9 +54,7 @@ int main(void)
     long long t;
     int n = 0;
     if (API(_init)(&s) != K(_OK)) return 1;
-    while (scanf("%lld", &t) == 1) {
-        for (int i = 0; i < K(_SENSORS); i++)
-            if (scanf("%f", &samples[n % K(_STEPS)][i]) != 1) return 1;
+    while (read_row(&t, samples[n % K(_STEPS)])) {
         times[n % K(_STEPS)] = (int64_t)t;
         if (API(_feed)(&s, samples[n % K(_STEPS)], (int64_t)t) != K(_OK)) return 1;
         n++;

@@ -37,8 +37,9 @@ PYEOF
 F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 24"
 
-# --target-mode level --intervals none: int8 device libraries forecast the target's value
-# without intervals (a delta model's int8 deploy is refused, checked below)
+# --target-mode level --intervals none: a one-output level model without intervals: its
+# int8 library runs on runtime/device.c alone (the default recipe's change target,
+# intervals and Dense(N) heads go through runtime/multi/: tests/deploy/test_deploy_int8_forecast.sh)
 "$ELSTM_FAST" train "$F" $DATA --target-mode level --intervals none --units 16 --epochs 2 --seed 3 --threads 1 -o "$T/f.tflite" >/dev/null 2>&1 &&
   "$ELSTM" quantize "$T/f.tflite" "$F" -o "$T/q.tflite" >/dev/null 2>&1 &&
   "$ELSTM" quantize "$T/f.tflite" "$F" -o "$T/q16.tflite" --scheme int16x8 >/dev/null 2>&1 ||
@@ -75,14 +76,8 @@ if gcc $STRICT -I"$T/alpha" -I"$T/beta" -o "$T/two" "$HERE/two_models.c" "$T/alp
 else not_ok "float32 + int8 in one program" "$(tr '\n' ' ' < "$T/two.out" 2>/dev/null)"; fi
 expect_fail 1 "a 16x8 model is refused by deploy with one sentence" "$ELSTM" deploy "$T/q16.tflite" --target c --name w -o "$T/w"
 case "$ERR" in *"16x8"*"--scheme int8"*) ok "... which says how to get an int8 model" ;; *) not_ok "16x8 refusal message" "$ERR" ;; esac
-# the default recipe learns the change of TEMP (an input): its int8 model evaluates on the
-# host, but int8 device libraries have no change target yet, so deploy refuses it
-"$ELSTM_FAST" train "$F" $DATA --target-mode delta --units 8 --epochs 1 --seed 3 --threads 1 -o "$T/fd.tflite" >/dev/null 2>&1 &&
-  "$ELSTM" quantize "$T/fd.tflite" "$F" -o "$T/qd.tflite" >/dev/null 2>&1 || not_ok "a delta model quantizes" "see train/quantize"
-"$ELSTM" eval "$T/qd.tflite" "$F" >/dev/null 2>&1 && ok "a delta int8 model evaluates" || not_ok "a delta int8 model evaluates" "eval failed"
-expect_fail 1 "deploy refuses an int8 model with a change target" "$ELSTM" deploy "$T/qd.tflite" --target c --name d -o "$T/d" &&
-  case "$ERR" in *"change target"*"float model"*) [ ! -e "$T/d" ] && ok "... in one sentence, nothing written" || not_ok "delta refusal wrote output" "$T/d" ;;
-                 *) not_ok "delta refusal message" "$ERR" ;; esac
+[ ! -d "$T/q8/edgelstm/multi" ] && ok "... and ships runtime/device.c alone (no runtime/multi/)" ||
+  not_ok "a one-output level int8 library without runtime/multi/" "$(ls "$T/q8/edgelstm" | tr '\n' ' ')"
 
 # ---- the emulated Cortex-M4F ----
 for tool in arm-none-eabi-gcc qemu-system-arm; do
