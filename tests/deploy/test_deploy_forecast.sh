@@ -48,7 +48,7 @@ PYEOF
   else not_ok "device forecasts = predict --last" "$(tr '\n' ' ' < "$T/feed.out" | head -c 300)"; fi
 else not_ok "raw rows fed to the device" "$(head -c 200 "$T/rows.txt")"; fi
 # profile: the emulated Cortex-M4F runs the same library (delta added on the board and on the host)
-if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1; then
+if have_tools arm-none-eabi-gcc qemu-system-arm; then
   if "$ELSTM" profile "$T/fc.tflite" --json > "$T/prof.json" 2> "$T/prof.err" &&
      python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert abs(d["forecast_device"] - d["forecast_host"]) < 1e-5, d' "$T/prof.json"; then
     ok "profile: the emulated Cortex-M4F gives the host's forecast (the last value added on both)"

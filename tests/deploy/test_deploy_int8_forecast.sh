@@ -19,7 +19,6 @@
 . "$ELSTM_ROOT/tests/lib.sh"
 suite deploy_int8_forecast
 HERE="$ELSTM_ROOT/tests/deploy"
-MCU="$ELSTM_ROOT/tools/mcu"
 F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,WSPM,wd --steps 24"
@@ -107,20 +106,15 @@ got = [np.float32(float(l.split()[1])) for l in open(sys.argv[2]) if l.strip().s
 assert got == want, (got, want)' "$T/last.json" "$T/sb.out"
 
 # ---- the emulated Cortex-M4F ----
-for tool in arm-none-eabi-gcc qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
-LINK="$CPU -O2 --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
+cortex_m4 arm-none-eabi-objdump
 awk '{ for (i = 1; i <= NF; i++) printf "%s,", $i; print "" }' "$T/rows.txt" > "$T/rows.inc"
-arm-none-eabi-gcc $CPU -O2 -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
-if arm-none-eabi-gcc $CPU $STRICT -ffunction-sections -fdata-sections -I"$T" -I"$T/q8f" -DNAME=q8f -DNAME_UC=Q8F \
-     -DHEADER='"q8f.h"' -DROWS_INC='"rows.inc"' -o "$T/feed.elf" "$HERE/feed_forecast.c" "$T/q8f/q8f.c" "$T/startup.o" \
-     $LINK -lm 2> "$T/arm.err"; then
+if arm-none-eabi-gcc $CFLAGS $STRICT -I"$T" -I"$T/q8f" -DNAME=q8f -DNAME_UC=Q8F -DHEADER='"q8f.h"' -DROWS_INC='"rows.inc"' \
+     -c -o "$T/feed.o" "$HERE/feed_forecast.c" 2> "$T/arm.err" &&
+   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/q8f" -c -o "$T/q8f.o" "$T/q8f/q8f.c" 2>> "$T/arm.err" &&
+   m4_link "$T/feed.elf" "$T/feed.o" "$T/q8f.o" 2>> "$T/arm.err"; then
   arm-none-eabi-objdump -d "$T/feed.elf" | grep -q smlad && ok "the int8 forecast library builds for Cortex-M4 with the DSP kernel" ||
     not_ok "DSP kernel in the Cortex-M4 build" "no smlad"
-  timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
-    -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel "$T/feed.elf" > "$T/qemu.out" 2>&1
+  run_qemu "$T/feed.elf" "$T/qemu.out"
   if cmp -s "$T/feed.out" "$T/qemu.out" && compare "$T/qemu.out" >/dev/null 2>&1; then
     ok "QEMU: fed the same raw rows, the emulated Cortex-M4F prints exactly the host's forecasts and intervals"
   else not_ok "QEMU int8 forecasts = host" "$(diff "$T/feed.out" "$T/qemu.out" | head -4 | tr '\n' ' ')"; fi
