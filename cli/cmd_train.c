@@ -39,6 +39,7 @@ static const cli_opt run_opts[] = {
     {"--deterministic", NULL, NULL, "exact gradient sums: the same model for any --threads (and as edgelstm-mpi)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
+    {"--scaler", NULL, "KIND", "several FILEs: one scaler over all their training parts (global), or each file its own, all stored in the model (series) (default global)"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, cli_train_opts, run_opts,
@@ -302,7 +303,10 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
         s = elstm_conformal_fit(&m, sets, nds, ELSTM_SPLIT_VAL, lv->level, lv->n, topts->threads, meta, &diag);
         if (s == ELSTM_OK) cli_intervals_print(stderr, meta);
     }
-    for (int i = 0; i < nds; i++) ds[i].meta = *meta; /* evaluation reads the intervals from here */
+    for (int i = 0; i < nds; i++) { /* evaluation reads the intervals from here */
+        ds[i].meta = *meta;
+        if (meta->n_series > 0) elstm_meta_series_use(&ds[i].meta, i); /* each series' own scaler */
+    }
     if (s == ELSTM_OK) s = elstm_forecaster_save(out, &m, meta->steps, meta, &diag);
     if (s != ELSTM_OK) {
         free(sets);
@@ -399,6 +403,11 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
+    const char *scaler = cli_get(ctx, "--scaler");
+    if (scaler && strcmp(scaler, "global") != 0 && strcmp(scaler, "series") != 0)
+        return cli_usage_error(ctx, "option '--scaler' must be global (one scaler over every file's training part) "
+                                    "or series (each file its own), not '%s'", scaler);
+    dopts.scaler_per_series = scaler && strcmp(scaler, "series") == 0;
     /* the windows file holds the values, and a stateful model forecasts the value: a
      * default (auto) target mode is level for both */
     if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
@@ -442,6 +451,10 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
         goto done;
     }
     const int stateful = cli_has(ctx, "--stateful");
+    if (stateful && !cli_get(ctx, "--intervals")) lv.n = 0; /* the default levels are for windowed models */
+    size_t nval = 0;
+    for (int i = 0; i < nf; i++) nval += ds[i].n_win[ELSTM_SPLIT_VAL];
+    if ((rc = cli_levels_fit(ctx, "--intervals", ds[0].path, nval, &lv))) goto done;
     if (stateful && (nf > 1 || elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL ||
                      lv.n > 0)) {
         rc = cli_usage_error(ctx, "--stateful trains a one-output model of the value on one file "
@@ -506,9 +519,10 @@ const cli_command cli_cmd_train = {
     "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
     "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "--horizons N forecasts N steps at once (Dense(N)); --target-mode delta learns the\n"
-    "change from the last value; --intervals 80,95 adds split-conformal prediction\n"
-    "intervals from the validation residuals. Several FILEs train one model over all of\n"
-    "them (same columns, one scaler, no window crosses from one file into another).\n"
+    "change from the last value; split-conformal prediction intervals from the validation\n"
+    "residuals come at 80 and 95 % unless --intervals says otherwise. Several FILEs train\n"
+    "one model over all of them (same columns, no window crosses from one file into\n"
+    "another; one scaler, or with --scaler series each file its own, all stored).\n"
     "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
     "its state: truncated back-propagation through time over --batch parallel streams of\n"
     "the training split in chunks of --steps samples, the state carried between chunks;\n"

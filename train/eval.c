@@ -442,6 +442,13 @@ double elstm_conformal_quantile(double *r, size_t n, double level)
     return r[k - 1];
 }
 
+size_t elstm_conformal_min_windows(double level)
+{
+    size_t n = 1;
+    while (conformal_rank(n, level) > n) n++;
+    return n;
+}
+
 static elstm_status check_levels(const double *levels, int n_levels, elstm_diag *diag)
 {
     if (n_levels < 1 || n_levels > ELSTM_META_MAX_LEVELS)
@@ -458,9 +465,9 @@ static elstm_status check_levels(const double *levels, int n_levels, elstm_diag 
 static elstm_status too_few(elstm_diag *diag, const char *path, size_t n, int split, double level)
 {
     return elstm_diag_set(diag, ELSTM_ERR_DATA, path, 0,
-                          "%zu %s windows are too few for a %g%% interval (it needs at least %.0f); "
+                          "%zu %s windows are too few for a %g%% interval (it needs at least %zu); "
                           "use a larger --split VAL or lower levels", n, split_name(split), level,
-                          ceil(level / (100.0 - level) - 1e-9));
+                          elstm_conformal_min_windows(level));
 }
 
 static elstm_status no_windows(elstm_diag *diag, const char *path, int split)

@@ -417,6 +417,10 @@ elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *
  * few residuals for the level). */
 double elstm_conformal_quantile(double *r, size_t n, double level);
 
+/* The fewest residuals elstm_conformal_quantile calibrates `level` (per cent, in (0, 100))
+ * from: the smallest n with k <= n (4 for 80, 19 for 95). */
+size_t elstm_conformal_min_windows(double level);
+
 /* Calibrate intervals at levels[0..n_levels) (per cent, ascending, each in (0, 100)) on
  * the windows of `split` of the datasets (normally the validation split): per output, the
  * conformal quantile of the absolute errors in target units. Writes meta->intervals,

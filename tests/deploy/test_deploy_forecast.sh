@@ -54,10 +54,11 @@ if have_tools arm-none-eabi-gcc qemu-system-arm; then
     ok "profile: the emulated Cortex-M4F gives the host's forecast (the last value added on both)"
   else not_ok "profile of the forecasting model" "$(cat "$T/prof.err") $(head -c 300 "$T/prof.json")"; fi
 fi
-# a one-output level model (--target-mode level: the default learns the change) keeps its
+# a one-output level model without intervals (--target-mode level --intervals none: the
+# default learns the change and calibrates 80 and 95 % intervals) keeps its
 # one-layer library (no runtime/multi/)
 # shellcheck disable=SC2086
-$ELSTM_FAST train "$F" $DATA --target-mode level --units 8 --epochs 1 --threads 2 -o "$T/plain.tflite" >/dev/null 2>&1
+$ELSTM_FAST train "$F" $DATA --target-mode level --intervals none --units 8 --epochs 1 --threads 2 -o "$T/plain.tflite" >/dev/null 2>&1
 "$ELSTM" deploy "$T/plain.tflite" --target c --name plain -o "$T/plain" >/dev/null 2>&1
 [ -f "$T/plain/plain.c" ] && [ ! -d "$T/plain/edgelstm/multi" ] && ok "a one-output level model's library does not ship runtime/multi/" ||
   not_ok "plain library" "$(ls "$T/plain/edgelstm" 2>&1)"
