@@ -12,17 +12,38 @@
  *     word B = bytes [u_c(k), w_o(k), u_c(k+1), w_o(k+1)]    (padding columns: u = 128, w = 0)
  *
  * The activations are widened once per step to int16 pairs with their zero points
- * subtracted (x - zp_in, h - zp_h: one 32-bit word holds columns k, k+1). Read as two
- * signed halfwords, word A is [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so
+ * subtracted (v = f (x - zp_in), f (h - zp_h), f = 2 on the fast path below, else 1; one
+ * 32-bit word holds columns k, k+1). Read as two signed halfwords, word A is
+ * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so
  *
- *   SMLAD(A, H)                   accumulates  sum (u_i + 256 w_f) h
- *   SMLAD(SXTB16(A, ROR 8), H)    accumulates  sum w_f h             (bytes 1 and 3)
+ *   SMLAD(A, V)                   accumulates  sum (u_i + 256 w_f) v
+ *   SMLAD(SXTB16(A, ROR 8), V)    accumulates  sum w_f v             (bytes 1 and 3)
  *
- * and sum w_i h = first - 256 second - 128 sum h: three instructions for four
+ * and sum w_i v = first - 256 second - 128 sum v: three instructions for four
  * multiply-accumulates (two rows, two columns), where widening both rows would take four.
- * The sums are exact: the two accumulators wrap modulo 2^32 at worst, and the difference,
- * like the reference's sum, fits in 32 bits. The requantization, table activations and
- * cell update are qmath.h's, unit by unit.
+ * The sums are exact: the accumulators wrap modulo 2^32 at worst, and the difference, like
+ * the reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
+ * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs, in
+ * bodies of 8 column pairs (a loop of 2 pairs and one single pair for the rest).
+ *
+ * The units go in blocks of BLK: first the 8 sums of each unit of the block (4 gates,
+ * input and recurrent part), then, gate by gate, the requantization and activation of the
+ * block's values with the gate's constants in registers, then the cell and hidden update.
+ *
+ * The fast path (ctx->fast, decided at the first step after a reset): with every
+ * requantizing shift a right shift (shift in [-31, -1]) and the sums bounded (|2 a| < 2^31:
+ * |b| small enough for the input count; always so for real models), TFLite's
+ * q_mul(a, m) = rdpot(srdhm(a, m), e) is exactly
+ *
+ *   SMMLAR(2a, m, 2^(e-1) + (a < 0 ? -1 : 0)) >> e
+ *
+ * (SMMLAR rounds (Ra 2^32 + 2a m + 2^31) / 2^32 down, which is Ra + srdhm(a, m); the
+ * rounding of rdpot, ties away from zero, is floor((x + 2^(e-1) - (x < 0)) / 2^e), and
+ * x < 0 only when a < 0; when a < 0 but x = 0 both give 0), with 2a for free from the
+ * doubled activations. The table activations interpolate with one SMLAD: the table pair
+ * [T(u), T(u+1)] read as one word (signed halfwords, T - 65536) times [S - f, f] is
+ * S T(u) + f (T(u+1) - T(u)) - 65536 S. Otherwise (another shift, huge biases) the
+ * sums are undoubled and qmath.h's functions run on them.
  */
 #include <string.h>
 
@@ -30,6 +51,9 @@
 #include "qmath.h"
 
 #if defined(ELSTM_S8_KERNEL_DSP)
+
+#define BLK 16      /* units per block: their sums and gates live on the stack (640 bytes) */
+#define XV_MAX 64   /* input pairs widened on the stack at once (more: in chunks, per unit) */
 
 static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
 {
@@ -45,63 +69,305 @@ static inline uint32_t sxtb16_ror8(uint32_t a)
     return r;
 }
 
-/* The four gate sums of one unit over `pairs` column pairs: w the unit's packed words,
- * v the int16 activation pairs, vsum their sum. */
-static void dot4(const uint32_t *w, const uint32_t *v, int32_t pairs, int32_t vsum, int32_t s[4])
+static inline int32_t smmlar(int32_t a, int32_t b, int32_t acc)
 {
-    int32_t s1 = 0, sf = 0, s2 = 0, so = 0, k;
-    for (k = 0; k < pairs; k++, w += 2) {
-        const uint32_t h = v[k], a = w[0], b = w[1];
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+static inline int32_t ssat16(int32_t x)
+{
+    int32_t r;
+    __asm__("ssat %0, #16, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline int32_t ssat8(int32_t x)
+{
+    int32_t r;
+    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/* Two column pairs of one unit: weight words A, B (pair k), A, B (pair k + 1) by one LDM
+ * (ascending registers: a0 < b0 < a1 < b1 are fixed below), activations by one LDRD. */
+#define PAIR2                                           \
+    "ldmia %[w]!, {%[a0], %[b0], %[a1], %[b1]}\n\t"     \
+    "ldrd %[h0], %[h1], [%[v]], #8\n\t"                 \
+    "smlad %[s1], %[a0], %[h0], %[s1]\n\t"              \
+    "sxtb16 %[a0], %[a0], ror #8\n\t"                   \
+    "smlad %[sf], %[a0], %[h0], %[sf]\n\t"              \
+    "smlad %[s2], %[b0], %[h0], %[s2]\n\t"              \
+    "sxtb16 %[b0], %[b0], ror #8\n\t"                   \
+    "smlad %[so], %[b0], %[h0], %[so]\n\t"              \
+    "smlad %[s1], %[a1], %[h1], %[s1]\n\t"              \
+    "sxtb16 %[a1], %[a1], ror #8\n\t"                   \
+    "smlad %[sf], %[a1], %[h1], %[sf]\n\t"              \
+    "smlad %[s2], %[b1], %[h1], %[s2]\n\t"              \
+    "sxtb16 %[b1], %[b1], ror #8\n\t"                   \
+    "smlad %[so], %[b1], %[h1], %[so]\n\t"
+#define PAIR_OUT                                                                            \
+    [w] "+r"(w), [v] "+r"(v), [s1] "+r"(s1), [sf] "+r"(sf), [s2] "+r"(s2), [so] "+r"(so), \
+        [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [h0] "=&r"(h0), [h1] "=&r"(h1)
+
+/* The word sums s[0..3] (A, SXTB16(A), B, SXTB16(B) against v) of one unit over `pairs`
+ * column pairs, added to s; returns w past the unit's words. */
+static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t *w, const uint32_t *v, int32_t pairs, int32_t s[4])
+{
+    register uint32_t a0 __asm__("r4"), b0 __asm__("r5"), a1 __asm__("r6"), b1 __asm__("r8");
+    uint32_t h0, h1;
+    int32_t s1 = s[0], sf = s[1], s2 = s[2], so = s[3];
+    const uint32_t *end;
+    if (pairs >= 8) {
+        end = v + (pairs & ~7);
+        __asm__("1:\n\t" PAIR2 PAIR2 PAIR2 PAIR2 "cmp %[v], %[e]\n\t"
+                "bne 1b\n"
+                : PAIR_OUT
+                : [e] "r"(end)
+                : "cc", "memory");
+    }
+    if (pairs & 6) {
+        end = v + (pairs & 6);
+        __asm__("1:\n\t" PAIR2 "cmp %[v], %[e]\n\t"
+                "bne 1b\n"
+                : PAIR_OUT
+                : [e] "r"(end)
+                : "cc", "memory");
+    }
+    if (pairs & 1) {
+        const uint32_t a = w[0], b = w[1];
+        uint32_t h;
+        memcpy(&h, v, sizeof h);   /* the int16 pairs as one word */
+        w += 2;
         s1 = smlad(a, h, s1);
         sf = smlad(sxtb16_ror8(a), h, sf);
         s2 = smlad(b, h, s2);
         so = smlad(sxtb16_ror8(b), h, so);
     }
-    /* modulo 2^32, as the accumulators */
-    s[ELSTM_GATE_I] = (int32_t)((uint32_t)s1 - ((uint32_t)sf << 8) - ((uint32_t)vsum << 7));
-    s[ELSTM_GATE_F] = sf;
-    s[ELSTM_GATE_C] = (int32_t)((uint32_t)s2 - ((uint32_t)so << 8) - ((uint32_t)vsum << 7));
-    s[ELSTM_GATE_O] = so;
+    s[0] = s1;
+    s[1] = sf;
+    s[2] = s2;
+    s[3] = so;
+    return w;
 }
 
-/* v[k] = a[k] - zp as int16 for k < n, 0 up to an even count; returns the sum. */
-static int32_t widen(const int8_t *a, int32_t n, int32_t zp, int16_t *v)
+/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to an even count; returns the words'
+ * offset, -128 times the sum of v (modulo 2^32, as the accumulators). */
+static int32_t widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
 {
-    int32_t k, sum = 0;
-    for (k = 0; k < n; k++) sum += v[k] = (int16_t)(a[k] - zp);
+    int32_t k;
+    uint32_t sum = 0;
+    for (k = 0; k < n; k++) sum += (uint32_t)(int32_t)(v[k] = (int16_t)(f * (a[k] - zp)));
     if (n & 1) v[n] = 0;
-    return sum;
+    return (int32_t)(0u - (sum << 7));
+}
+
+/* The four gate sums from the word sums s (see the top; s[0] and s[2] start at the
+ * words' offset): i = A - 256 SXTB16(A), f = SXTB16(A), c = B - 256 SXTB16(B), o = SXTB16(B). */
+static inline void gate_sums(const int32_t s[4], int32_t *out)
+{
+    out[ELSTM_GATE_I] = (int32_t)((uint32_t)s[0] - ((uint32_t)s[1] << 8));
+    out[ELSTM_GATE_F] = s[1];
+    out[ELSTM_GATE_C] = (int32_t)((uint32_t)s[2] - ((uint32_t)s[3] << 8));
+    out[ELSTM_GATE_O] = s[3];
+}
+
+/* The 8 sums S[u] (input part, recurrent part) of nb units from their packed words w;
+ * returns w past them. xv holds the widened x when I <= 2 XV_MAX, else it is refilled
+ * chunk by chunk for every unit. */
+static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, int32_t xoff,
+                                  int32_t hoff, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
+{
+    const int32_t I = q->n_input, ip = (I + 1) / 2, np = (q->n_units + 1) / 2;
+    int32_t u, c;
+    for (u = 0; u < nb; u++) {
+        int32_t s[4] = {xoff, 0, xoff, 0};
+        if (ip <= XV_MAX) {
+            w = dot(w, (const uint32_t *)(const void *)xv, ip, s);
+        } else {
+            for (c = 0; c < ip; c += XV_MAX) {   /* x in chunks, for every unit */
+                const int32_t len = ip - c < XV_MAX ? ip - c : XV_MAX;
+                widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
+                w = dot(w, (const uint32_t *)(const void *)xv, len, s);
+            }
+        }
+        gate_sums(s, S[u]);
+        s[0] = s[2] = hoff;
+        s[1] = s[3] = 0;
+        w = dot(w, (const uint32_t *)(const void *)hv, np, s);
+        gate_sums(s, S[u] + 4);
+    }
+    return w;
+}
+
+/* ---- the fast path's fixed point (see the top) ---- */
+
+typedef struct rq_const {
+    int32_t m, e, c;   /* multiplier, right shift e in [1, 31], 2^(e-1) */
+} rq_const;
+
+static inline rq_const rq_of(elstm_qmult q)
+{
+    rq_const r;
+    r.m = q.m;
+    r.e = -q.shift;
+    r.c = (int32_t)(1u << (r.e - 1));
+    return r;
+}
+
+/* q_mul(a, m) from a2 = 2a (|a2| < 2^31). */
+static inline int32_t rq(int32_t a2, rq_const k) { return smmlar(a2, k.m, k.c + (a2 >> 31)) >> k.e; }
+
+/* The table interpolated at a (S = 2^frac fraction bits: a < 255 S), plus `round`:
+ * S T(u) + f (T(u+1) - T(u)) + round, u = a / S, f = a mod S. T >= 32768: the halfwords
+ * read signed are T - 65536, whose 65536 S is folded into the constant. */
+static inline int32_t interp(uint32_t a, int frac, int32_t round)
+{
+    const uint32_t S = 1u << frac, f = a & (S - 1);
+    uint32_t pair;
+    memcpy(&pair, elstm_q_sigmoid_table + (a >> frac), sizeof pair);   /* [T(u), T(u+1)] */
+    return smlad(pair, f * 65535u + S, (int32_t)(((uint32_t)65536 << frac) + (uint32_t)round));
+}
+
+/* q_sigmoid(z), z in int16: |3z| < 2^17 never reaches the table's end. For v < 0 the
+ * reference's (2^25 - r + 511) >> 10 is 32768 - ((r + 512) >> 10). */
+static inline int32_t sigmoid(int32_t z)
+{
+    const int32_t v = 3 * z;
+    const int32_t p = interp((uint32_t)(v < 0 ? -v : v), 9, 512) >> 10;
+    return v < 0 ? 32768 - p : p;
+}
+
+/* q_tanh from the scaled input v (3 z 2^(15 + pow - 3), as q_tanh scales it): |v| is
+ * clamped to 255 * 256 - 1, where the interpolation already gives the saturated 32767.
+ * For v < 0 the reference's (-r + 2^23 + 127) >> 8 is -((r - 2^23 + 128) >> 8). */
+static inline int32_t tanh_v(int32_t v)
+{
+    uint32_t a = (uint32_t)(v < 0 ? -v : v);
+    int32_t p;
+    a = a > 65279u ? 65279u : a;
+    p = interp(a, 8, -(1 << 23) + 128) >> 8;
+    return v < 0 ? -p : p;
+}
+
+/* Whether the fast path applies (see the top): right shifts only, and |2 a| < 2^31 for
+ * every sum: |b| <= (2^31 - 1 - 65280 I) / 2 (|w| <= 128, |2 (x - zp)| <= 510), N, I <= 32896. */
+static int32_t fast_ok(const elstm_lstm_s8 *m)
+{
+    const elstm_lstm_qparams *q = &m->q;
+    const elstm_qmult k[3] = {q->m_fc, q->m_ig, q->m_h};
+    int64_t lim;
+    int32_t g, n;
+    if (q->n_input > 32896 || q->n_units > 32896) return 0;
+    lim = ((int64_t)0x7FFFFFFF - (int64_t)65280 * q->n_input) / 2;
+    for (g = 0; g < 3; g++)
+        if (k[g].shift > -1 || k[g].shift < -31) return 0;
+    for (g = 0; g < ELSTM_GATES; g++) {
+        if (q->mx[g].shift > -1 || q->mx[g].shift < -31 || q->mh[g].shift > -1 || q->mh[g].shift < -31) return 0;
+        if (m->b[g])
+            for (n = 0; n < q->n_units; n++)
+                if ((int64_t)m->b[g][n] > lim || (int64_t)m->b[g][n] < -lim) return 0;
+    }
+    return 1;
+}
+
+/* The fast path's gate values of gate g of nb units from their doubled sums (is_tanh:
+ * the cell gate; a constant where it is inlined). */
+static inline __attribute__((always_inline)) void gate_values(int32_t (*S)[8], int32_t g, const int32_t *b, int32_t nb,
+                                                              rq_const kx, rq_const kh, int is_tanh, int16_t *out)
+{
+    const int32_t *p = &S[0][g];
+    int32_t u;
+    for (u = 0; u < nb; u++, p += 8) {
+        const int32_t ax = b ? (int32_t)((uint32_t)p[0] + ((uint32_t)b[u] << 1)) : p[0];
+        const int32_t z = ssat16(ssat16(rq(ax, kx)) + ssat16(rq(p[4], kh)));
+        out[u] = (int16_t)(is_tanh ? tanh_v(3 * z) : sigmoid(z));
+    }
+}
+
+/* The fast path's gates, cell and hidden values of units n0 .. n0 + nb - 1 from their
+ * doubled sums S[u] (input part, then recurrent part). */
+static void block_fast(elstm_lstm_ctx_s8 *ctx, int32_t n0, int32_t nb, int32_t (*S)[8])
+{
+    const elstm_lstm_s8 *m = ctx->model;
+    const elstm_lstm_qparams *q = &m->q;
+    int16_t gate[ELSTM_GATES][BLK];
+    int32_t g, u;
+    for (g = 0; g < ELSTM_GATES; g++) {
+        const rq_const kx = rq_of(q->mx[g]), kh = rq_of(q->mh[g]);
+        const int32_t *b = m->b[g] ? m->b[g] + n0 : NULL;
+        if (g == ELSTM_GATE_C) {
+            if (b) gate_values(S, g, b, nb, kx, kh, 1, gate[g]);
+            else gate_values(S, g, NULL, nb, kx, kh, 1, gate[g]);
+        } else {
+            if (b) gate_values(S, g, b, nb, kx, kh, 0, gate[g]);
+            else gate_values(S, g, NULL, nb, kx, kh, 0, gate[g]);
+        }
+    }
+    {
+        const rq_const kfc = rq_of(q->m_fc), kig = rq_of(q->m_ig), kh = rq_of(q->m_h);
+        const int32_t sh = 12 + q->cell_pow, clip = q->cell_clip, zp = q->zp_h;
+        int16_t *cs = ctx->c + n0;
+        int8_t *hs = ctx->h + n0;
+        for (u = 0; u < nb; u++) {   /* the cell, then (fewer live constants) the hidden state */
+            const int32_t fc = ssat16(rq(2 * (int32_t)gate[ELSTM_GATE_F][u] * cs[u], kfc));
+            const int32_t ig = ssat16(rq(2 * (int32_t)gate[ELSTM_GATE_I][u] * gate[ELSTM_GATE_C][u], kig));
+            int32_t c = ssat16(fc + ig);
+            if (clip >= 0) c = q_clamp(c, -clip, clip);
+            cs[u] = (int16_t)c;
+        }
+        if (sh >= 0)
+            for (u = 0; u < nb; u++)
+                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v(cs[u] * (3 << sh)) * gate[ELSTM_GATE_O][u], kh));
+        else
+            for (u = 0; u < nb; u++)
+                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v((cs[u] * 3 + (1 << (-sh - 1))) >> -sh) * gate[ELSTM_GATE_O][u], kh));
+    }
+}
+
+/* The same with qmath.h's functions, from undoubled sums. */
+static void block_plain(elstm_lstm_ctx_s8 *ctx, int32_t n0, int32_t nb, int32_t (*S)[8])
+{
+    const elstm_lstm_s8 *m = ctx->model;
+    const elstm_lstm_qparams *q = &m->q;
+    int32_t g, u;
+    for (u = 0; u < nb; u++) {
+        const int32_t n = n0 + u;
+        int16_t gate[ELSTM_GATES];
+        for (g = 0; g < ELSTM_GATES; g++) {
+            const int32_t ax = m->b[g] ? (int32_t)((uint32_t)S[u][g] + (uint32_t)m->b[g][n]) : S[u][g];
+            gate[g] = q_gate(q_mul(ax, q->mx[g]), q_mul(S[u][4 + g], q->mh[g]), g == ELSTM_GATE_C);
+        }
+        ctx->c[n] = q_cell(q, gate[ELSTM_GATE_I], gate[ELSTM_GATE_F], gate[ELSTM_GATE_C], ctx->c[n]);
+        ctx->h[n] = (int8_t)q_hidden(q, gate[ELSTM_GATE_O], ctx->c[n], -128, 127);
+    }
 }
 
 ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
 {
     const elstm_lstm_s8 *m = ctx->model;
     const elstm_lstm_qparams *q = &m->q;
-    const int32_t N = q->n_units, I = q->n_input, ip = (I + 1) / 2, np = (N + 1) / 2;
-    /* scratch: h - zp_h [2 np], x - zp_in [2 ip], the next h [N] (init checked the room) */
-    int16_t *hv = ctx->scratch, *xv = hv + 2 * np;
-    int8_t *h_next = (int8_t *)(xv + 2 * ip);
+    const int32_t N = q->n_units, I = q->n_input, ip = (I + 1) / 2;
+    int16_t *hv = ctx->scratch;   /* f (h - zp_h) [2 np]: the previous h, so ctx->h can take the new one */
+    int16_t xv[2 * XV_MAX] __attribute__((aligned(4)));   /* f (x - zp_in), LDRD reads words */
+    int32_t S[BLK][8];
     const uint32_t *w = (const uint32_t *)m->packed;
-    int32_t xsum, hsum, n, g;
-    if (!w || 4 * (ip + np) + N > 10 * N) {   /* no pre-arranged weights (or I > 3.5 N): the reference */
+    int32_t f, xoff = 0, hoff, n0, c;
+    if (!w) {   /* no pre-arranged weights: the reference */
         elstm_lstm_step_s8_ref(ctx, x);
         return;
     }
-    xsum = widen(x, I, q->zp_in, xv);
-    hsum = widen(ctx->h, N, q->zp_h, hv);
-    for (n = 0; n < N; n++, w += 2 * (ip + np)) {
-        int32_t ax[4], ah[4];
-        int16_t gate[4];
-        dot4(w, (const uint32_t *)(const void *)xv, ip, xsum, ax);
-        dot4(w + 2 * ip, (const uint32_t *)(const void *)hv, np, hsum, ah);
-        for (g = 0; g < 4; g++) {
-            if (m->b[g]) ax[g] += m->b[g][n];
-            gate[g] = q_gate(q_mul(ax[g], q->mx[g]), q_mul(ah[g], q->mh[g]), g == ELSTM_GATE_C);
-        }
-        ctx->c[n] = q_cell(q, gate[ELSTM_GATE_I], gate[ELSTM_GATE_F], gate[ELSTM_GATE_C], ctx->c[n]);
-        h_next[n] = (int8_t)q_hidden(q, gate[ELSTM_GATE_O], ctx->c[n], -128, 127);
+    if (ctx->steps == 0) ctx->fast = fast_ok(m);
+    f = ctx->fast ? 2 : 1;
+    hoff = widen(ctx->h, N, q->zp_h, f, hv);
+    for (c = 0; c < ip; c += XV_MAX) xoff = (int32_t)((uint32_t)xoff + (uint32_t)widen(x + 2 * c, I - 2 * c < 2 * XV_MAX ? I - 2 * c : 2 * XV_MAX, q->zp_in, f, xv));
+    for (n0 = 0; n0 < N; n0 += BLK) {
+        const int32_t nb = N - n0 < BLK ? N - n0 : BLK;
+        w = block_sums(w, x, xv, hv, xoff, hoff, nb, f, q, S);
+        if (ctx->fast) block_fast(ctx, n0, nb, S);
+        else block_plain(ctx, n0, nb, S);
     }
-    memcpy(ctx->h, h_next, (size_t)N);
     ctx->steps++;
 }
 

@@ -121,6 +121,8 @@ typedef struct elstm_lstm_ctx_s8 {
     int16_t *scratch;   /* [5N] gate values; the next hidden state (fast kernels) */
     int32_t steps;      /* steps since the reset (the fast kernels alternate the order in
                            which they visit the units, for the cache; same results) */
+    int32_t fast;       /* kernel-private: the Cortex-M kernel's shortcut applies (lstm_s8_dsp.c,
+                           decided at the first step after a reset) */
 } elstm_lstm_ctx_s8;
 
 typedef struct elstm_lstm_ctx_s16 {

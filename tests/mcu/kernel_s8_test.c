@@ -14,7 +14,7 @@
 #include "host/lstm_s8_pack.h"
 
 #define MAX_N 40
-#define MAX_I 9
+#define MAX_I 135
 static int8_t w[4 * (MAX_N * MAX_I + MAX_N * MAX_N)];
 static int32_t bias[4 * MAX_N];
 static uint32_t packed[MAX_N * 2 * ((MAX_I + 1) / 2 + (MAX_N + 1) / 2)];
@@ -33,7 +33,9 @@ static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() %
 /* A multiplier of about 2^e: mantissa in [2^30, 2^31). */
 static elstm_qmult mult(int32_t e) { elstm_qmult m = {(int32_t)(0x40000000u + (next() & 0x3FFFFFFFu)), e}; return m; }
 
-static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip)
+/* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound and 2 a requantizing
+ * shift of 0 (both take the kernel's undoubled path) */
+static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int mode)
 {
     elstm_lstm_s8 m;
     elstm_lstm_ctx_s8 c1, c2;
@@ -49,6 +51,8 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip)
         m.q.mx[g] = mult(hot ? -2 : -5);
         m.q.mh[g] = mult(hot ? -3 : -6);
     }
+    if (mode == 1) bias[N - 1] = N % 2 ? 1100000000 : -1100000000;
+    if (mode == 2) m.q.mh[1].shift = 0;
     m.q.n_input = I;
     m.q.n_units = N;
     m.q.m_fc = mult(-14);
@@ -70,8 +74,9 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip)
         elstm_lstm_step_s8_ref(&c2, x);
         if (memcmp(c1.h, c2.h, (size_t)N) || memcmp(c1.c, c2.c, (size_t)N * 2)) bad++;
     }
-    printf("%s - mcu_kernel_s8: Cortex-M4 DSP int8 kernel = reference, bit for bit: N=%d I=%d %s pow=%d clip=%d\n",
-           bad ? "not ok" : "ok", (int)N, (int)I, hot ? "saturating" : "plain", (int)pow, (int)clip);
+    printf("%s - mcu_kernel_s8: Cortex-M4 DSP int8 kernel = reference, bit for bit: N=%d I=%d %s pow=%d clip=%d%s\n",
+           bad ? "not ok" : "ok", (int)N, (int)I, hot ? "saturating" : "plain", (int)pow, (int)clip,
+           mode == 1 ? " huge bias" : mode == 2 ? " shift 0" : "");
     return !bad;
 }
 
@@ -82,11 +87,15 @@ int main(void)
     printf("not ok - mcu_kernel_s8: not built for the DSP extension (ELSTM_S8_KERNEL_DSP is not set)\n");
     return 1;
 #endif
-    ok &= check(7, 32, 0, -12, -1);
-    ok &= check(1, 1, 0, -15, -1);
-    ok &= check(9, 13, 1, -11, 3000);
-    ok &= check(4, 40, 1, -20, -1);
-    ok &= check(3, 8, 0, -9, 0);
-    ok &= check(8, 5, 1, -14, 12000);
+    ok &= check(7, 32, 0, -12, -1, 0);
+    ok &= check(1, 1, 0, -15, -1, 0);
+    ok &= check(9, 13, 1, -11, 3000, 0);
+    ok &= check(4, 40, 1, -20, -1, 0);
+    ok &= check(3, 8, 0, -9, 0, 0);
+    ok &= check(8, 5, 1, -14, 12000, 0);
+    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs: the 8-pair loop, the 2-pair loop, a last pair */
+    ok &= check(135, 5, 0, -12, -1, 0);    /* 68 input pairs: x widened in chunks, unit by unit */
+    ok &= check(7, 19, 0, -12, -1, 1);
+    ok &= check(6, 18, 1, -13, 5000, 2);
     return ok ? 0 : 1;
 }
