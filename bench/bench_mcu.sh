@@ -51,7 +51,9 @@ run "assembly, -O2" --opt -O2
 run "assembly, -Os" --opt -Os
 run "plain C version, -O2" --opt -O2 --c-kernel
 "$E" profile "$model" --core "$CORE" --json --reference > "$tmp/p.json"
-printf '%-34s %14s %10.3f %10s %12.1f\n' "reference (lstm_f32_ref.c + libm), -O2" "$(field "$tmp/p.json" instructions_ref)" \
+ref="reference (lstm_f32_ref.c + libm), -O2"
+[ "$(field "$tmp/p.json" dtype)" = int8 ] && ref="reference (lstm_s8_ref.c), -O2"
+printf '%-34s %14s %10.3f %10s %12.1f\n' "$ref" "$(field "$tmp/p.json" instructions_ref)" \
   "$(field "$tmp/p.json" instructions_per_mac_ref)" "-" \
   "$(python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print(p['instructions_ref']/240e3)" "$tmp/p.json")"
 echo

@@ -147,6 +147,8 @@ void cli_init_texts(void);
  * caller's) instead of it being printed. Returns the exit status. `fleet` runs its
  * tasks through it, so a task is exactly `edgelstm train` with the same options. */
 int cli_train_run(cli_ctx *ctx, void **summary_json);
+/* "Intervals from N validation windows: 80% +-h ..." (the first step's half-widths). */
+void cli_intervals_print(FILE *f, const elstm_meta *meta);
 /* 1 once SIGINT or SIGTERM stopped a training run (the process should stop too). */
 int cli_train_interrupted(void);
 extern const cli_opt cli_train_opts[];   /* --threads (with cli_model_opts: what fleet passes on) */

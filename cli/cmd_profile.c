@@ -43,6 +43,10 @@ static const core_info cores[] = {
       "code built with clang-22; ESP-IDF and Arduino-ESP32 build with GCC (the kernel is the same assembly)"}},
 };
 
+/* what an int8 model's weights are on the ESP32 (runtime/lstm_s8_xtensa.c) */
+static const char xt_int8_note[] = "int8 model: on this core the LSTM weights are stored widened to int16 for the MAC16 "
+                                   "kernel, about twice their weight_bytes of flash";
+
 static int empty_folder(const char *path)
 {
     DIR *d = opendir(path);
@@ -156,6 +160,7 @@ static int run(cli_ctx *ctx)
         json_object_set_new(o, "seed_ms", json_real(ELSTM_SEED_MS));
         json_t *notes = json_array();
         for (int i = 0; i < 4 && core->notes[i]; i++) json_array_append_new(notes, json_string(core->notes[i]));
+        if (m.net8 && strcmp(core->name, "esp32") == 0) json_array_append_new(notes, json_string(xt_int8_note));
         json_object_set_new(o, "notes", notes);
         rc = cli_print_json(o);
     } else {
@@ -195,6 +200,7 @@ static int run(cli_ctx *ctx)
             printf("  instructions          not measured: %s is not installed (Debian: %s)\n", r.missing, r.missing_pkg);
         }
         for (int i = 0; i < 4 && core->notes[i]; i++) printf("  note: %s\n", core->notes[i]);
+        if (m.net8 && strcmp(core->name, "esp32") == 0) printf("  note: %s\n", xt_int8_note);
     }
     elstm_forecaster_free(&f);
     return rc;

@@ -254,6 +254,14 @@ static int fit_failed(elstm_status s, const elstm_diag *diag, const elstm_train_
     return cli_error("%s, before the first epoch ended; no model was written", diag->msg);
 }
 
+void cli_intervals_print(FILE *f, const elstm_meta *meta)
+{
+    fprintf(f, "Intervals from %zu validation windows:", meta->n_calib);
+    for (int l = 0; l < meta->n_intervals; l++)
+        fprintf(f, " %g%% +-%.4g", meta->intervals[l].level, meta->intervals[l].halfwidth[0]);
+    fprintf(f, "%s %s\n", elstm_meta_outputs(meta) > 1 ? " (first step)" : "", meta->target);
+}
+
 /* A fit that completed: say how it ended, write MODEL (once more: a resumed run whose best
  * epoch came before the resume has it too), remove the checkpoint, evaluate the test
  * split, and print the --json summary. */
@@ -292,12 +300,7 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
     elstm_status s = ELSTM_OK;
     if (lv->n > 0) { /* split-conformal intervals from the validation residuals */
         s = elstm_conformal_fit(&m, sets, nds, ELSTM_SPLIT_VAL, lv->level, lv->n, topts->threads, meta, &diag);
-        if (s == ELSTM_OK) {
-            fprintf(stderr, "Intervals from %zu validation windows:", meta->n_calib);
-            for (int l = 0; l < meta->n_intervals; l++)
-                fprintf(stderr, " %g%% +-%.4g", meta->intervals[l].level, meta->intervals[l].halfwidth[0]);
-            fprintf(stderr, "%s %s\n", elstm_meta_outputs(meta) > 1 ? " (first step)" : "", meta->target);
-        }
+        if (s == ELSTM_OK) cli_intervals_print(stderr, meta);
     }
     for (int i = 0; i < nds; i++) ds[i].meta = *meta; /* evaluation reads the intervals from here */
     if (s == ELSTM_OK) s = elstm_forecaster_save(out, &m, meta->steps, meta, &diag);

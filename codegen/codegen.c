@@ -711,6 +711,24 @@ static void put_qmult(cg_buf *b, elstm_qmult m)
     cg_printf(b, "{%ld, %d}", (long)m.m, (int)m.shift);
 }
 
+/* One kernel's pre-arranged int8 LSTM weights (`words` words written by `pack`), compiled
+ * only when `macro` is defined; `rows` > 1 splits them by unit. 0 when out of memory. */
+static int put_packed_s8(cg_buf *b, const char *macro, const char *decl, const char *what, const elstm_lstm_s8 *l,
+                         size_t words, void (*pack)(const elstm_lstm_s8 *, uint32_t *), size_t rows)
+{
+    uint32_t *p = malloc((words ? words : 1) * sizeof *p);
+    if (!p) {
+        b->oom = 1;
+        return 0;
+    }
+    pack(l, p);
+    cg_printf(b, "#if defined(%s)\n", macro);
+    put_ints(b, decl, what, p, 'x', rows, words / rows, rows > 1 ? "unit" : NULL);
+    cg_puts(b, "#endif\n\n");
+    free(p);
+    return 1;
+}
+
 /* NAME_model.h of an int8 model: the integer arrays and the runtime params. */
 static void gen_model_h_s8(const cg_model *d, const char *name, const char *banner, cg_buf *b)
 {
@@ -728,12 +746,17 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
               " *\n"
               " * Included once, by %s.c. Gates in the order i, f, c, o. The LSTM weights are stored\n"
               " * once, in the layout the compiled kernel reads: on Cortex-M4/M7 (the DSP extension)\n"
-              " * pre-arranged for edgelstm/lstm_s8_dsp.c, elsewhere row-major as TFLite stores them\n"
+              " * pre-arranged for edgelstm/lstm_s8_dsp.c, on the ESP32 and ESP32-S3 widened to int16 for\n"
+              " * edgelstm/lstm_s8_xtensa.c, elsewhere row-major as TFLite stores them\n"
               " * (Wx_g [%zu units][%zu inputs], Wh_g [%zu][%zu]). Define %s_WITH_REFERENCE to keep the\n"
-              " * row-major copy on Cortex-M too (for %s_predict_window_reference).\n"
+              " * row-major copy on those cores too (for %s_predict_window_reference).\n"
               " */\n\n",
               name, name, banner, name, N, I, N, N, uc, name);
-    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    /* the Xtensa layout, when that kernel can run the model (elstm_lstm_packed_words_s8_xtensa) */
+    const size_t xt_words = elstm_lstm_packed_words_s8_xtensa(&net->lstm);
+    const char *rowmajor = xt_words ? "(!defined(ELSTM_S8_KERNEL_DSP) && !defined(ELSTM_S8_KERNEL_XTENSA))"
+                                    : "!defined(ELSTM_S8_KERNEL_DSP)";
+    cg_printf(b, "#if %s || defined(%s_WITH_REFERENCE)\n", rowmajor, uc);
     for (int g = 0; g < ELSTM_GATES; g++) {
         snprintf(decl, sizeof decl, "static const int8_t %s_wx_%c", name, gate_names[g]);
         snprintf(what, sizeof what, "Wx_%c: inputs -> %s", gate_names[g], gate_words[g]);
@@ -745,22 +768,18 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
         put_ints(b, decl, what, q->wh[g], 'b', N, N, "unit");
     }
     cg_puts(b, "#endif\n\n");
-    {
-        const size_t words = elstm_lstm_packed_words_s8_dsp(&net->lstm);
-        uint32_t *dsp = malloc((words ? words : 1) * sizeof *dsp);
-        if (!dsp) {
-            b->oom = 1;
-            return;
-        }
-        elstm_lstm_pack_s8_dsp(&net->lstm, dsp);
-        cg_puts(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n");
-        snprintf(decl, sizeof decl, "static const uint32_t %s_w_dsp", name);
-        snprintf(what, sizeof what, "the LSTM weights pre-arranged for the Cortex-M DSP kernel: per unit, two gate rows "
-                                    "per little-endian word (edgelstm/lstm_s8_dsp.c)");
-        put_ints(b, decl, what, dsp, 'x', (size_t)N, words / N, "unit");
-        cg_puts(b, "#endif\n\n");
-        free(dsp);
-    }
+    snprintf(decl, sizeof decl, "static const uint32_t %s_w_dsp", name);
+    if (!put_packed_s8(b, "ELSTM_S8_KERNEL_DSP", decl,
+                       "the LSTM weights pre-arranged for the Cortex-M DSP kernel: per unit, two gate rows per "
+                       "little-endian word (edgelstm/lstm_s8_dsp.c)",
+                       &net->lstm, elstm_lstm_packed_words_s8_dsp(&net->lstm), elstm_lstm_pack_s8_dsp, (size_t)N))
+        return;
+    snprintf(decl, sizeof decl, "static const uint32_t %s_w_xt", name);
+    if (xt_words && !put_packed_s8(b, "ELSTM_S8_KERNEL_XTENSA", decl,
+                                   "the LSTM weights widened to int16 for the ESP32 kernel: per unit and gate, the input "
+                                   "then the recurrent row, two per little-endian word (edgelstm/lstm_s8_xtensa.c)",
+                                   &net->lstm, xt_words, elstm_lstm_pack_s8_xtensa, 1))
+        return;
     for (int g = 0; g < ELSTM_GATES; g++) {
         if (!net->lstm.b[g]) continue;
         snprintf(decl, sizeof decl, "static const int32_t %s_b_%c", name, gate_names[g]);
@@ -791,7 +810,7 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
                  "        .q = {\n"
                  "            .n_input = %d,\n            .n_units = %d,\n",
               name, d->I, d->N);
-    cg_printf(b, "#if !defined(ELSTM_S8_KERNEL_DSP) || defined(%s_WITH_REFERENCE)\n", uc);
+    cg_printf(b, "#if %s || defined(%s_WITH_REFERENCE)\n", rowmajor, uc);
     cg_puts(b, "            .wx = {");
     for (int g = 0; g < ELSTM_GATES; g++) cg_printf(b, "%s_wx_%c%s", name, gate_names[g], g < 3 ? ", " : "},\n");
     cg_puts(b, "            .wh = {");
@@ -821,12 +840,14 @@ static void gen_model_h_s8(const cg_model *d, const char *name, const char *bann
         else cg_puts(b, "NULL");
         cg_puts(b, g < 3 ? ", " : "},\n");
     }
-    cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n#else\n        .packed = NULL,\n#endif\n"
+    cg_printf(b, "#if defined(ELSTM_S8_KERNEL_DSP)\n        .packed = %s_w_dsp,\n", name);
+    if (xt_words) cg_printf(b, "#elif defined(ELSTM_S8_KERNEL_XTENSA)\n        .packed = %s_w_xt,\n", name);
+    cg_printf(b, "#else\n        .packed = NULL,\n#endif\n"
                  "    },\n"
                  "    .dense = {.n_in = %d, .n_out = %d, .w = %s_wd, .b = %s%s, .mult = %s_md, .per_channel = %d,\n"
                  "              .zp_in = %d, .zp_out = %d, .act_min = %d, .act_max = %d},\n"
                  "    .in_scale = ",
-              name, d->N, (int)d->O, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
+              d->N, (int)d->O, name, net->dense.b ? name : "NULL", net->dense.b ? "_bd" : "", name,
               net->dense.per_channel ? 1 : 0,
               (int)net->dense.zp_in, (int)net->dense.zp_out, (int)net->dense.act_min, (int)net->dense.act_max);
     cg_put_float(b, net->in_scale);

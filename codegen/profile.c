@@ -287,9 +287,10 @@ static elstm_status build_xtensa(const char *dir, const char *libdir, const char
         n += (size_t)snprintf(cflags + n, sizeof cflags - n, " -Xclang -target-feature -Xclang %.*s", (int)len, f);
         f += len + (f[len] == ',');
     }
+    /* --reference: an int8 library keeps its row-major weights for the reference kernel */
     snprintf(cflags + n, sizeof cflags - n, " %s %s -ffunction-sections -fdata-sections -DELSTM_XT_ICOUNT_SHIFT=" XT_ICOUNT_SHIFT
-             "%s -isystem %s/xtensa/include -I%s -I%s", opt, common, opts->c_kernel ? " -DELSTM_XTENSA_NO_ASM" : "", dir, dir,
-             libdir);
+             "%s%s -isystem %s/xtensa/include -I%s -I%s", opt, common, opts->c_kernel ? " -DELSTM_XTENSA_NO_ASM" : "",
+             opts->reference ? " -D" MCU_NAME_UC "_WITH_REFERENCE" : "", dir, dir, libdir);
     snprintf(r->flags, sizeof r->flags, "--target=xtensa (esp32 features but mul32high) %s %s%s", opt, common,
              opts->c_kernel ? " -DELSTM_XTENSA_NO_ASM" : "");
     if (step(dir, 60, &text, diag, "clang-22 --version") == ELSTM_OK && text)

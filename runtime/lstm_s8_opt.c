@@ -15,6 +15,7 @@
  *                the same integer operations as qmath.h, so every rounding is the same.
  *   plain C      (no packed layout, or another CPU) the four gate rows of a unit at once.
  *   DSP          Armv7E-M: lstm_s8_dsp.c defines the kernel; this file is empty then.
+ *   XTENSA       ESP32 / ESP32-S3: lstm_s8_xtensa.c defines it; this file is empty then.
  *
  * The new hidden state is written to the scratch and copied back at the end of the step,
  * since every block reads the previous one.
@@ -25,7 +26,7 @@
 #include "lstm_s8_opt.h"
 #include "qmath.h"
 
-#if !defined(ELSTM_S8_KERNEL_DSP)
+#if !defined(ELSTM_S8_KERNEL_DSP) && !defined(ELSTM_S8_KERNEL_XTENSA)
 
 /* The plain C step: for each unit, the 4 gate rows together, then its cell and hidden
  * state; the new h goes to h_next (the gates read the previous h). */
@@ -309,4 +310,4 @@ ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     ctx->steps++;
 }
 
-#endif /* !ELSTM_S8_KERNEL_DSP */
+#endif /* !ELSTM_S8_KERNEL_DSP && !ELSTM_S8_KERNEL_XTENSA */

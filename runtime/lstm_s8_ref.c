@@ -31,8 +31,8 @@ ELSTM_API elstm_status elstm_lstm_init_s8(elstm_lstm_ctx_s8 *ctx, const elstm_ls
     void *h;
     int packed_only = 0;
     if (!ctx || !m || !arena) return ELSTM_ERR_ARG;
-#if defined(ELSTM_S8_KERNEL_DSP)
-    packed_only = m->packed != NULL;   /* a Cortex-M library may hold only the DSP layout */
+#if defined(ELSTM_S8_KERNEL_DSP) || defined(ELSTM_S8_KERNEL_XTENSA)
+    packed_only = m->packed != NULL;   /* a Cortex-M or ESP32 library may hold only its layout */
 #endif
     if (!qparams_ok(&m->q, -128, 127, 30, packed_only)) return ELSTM_ERR_ARG;
     if (arena_bytes < elstm_lstm_arena_size_s8(m)) return ELSTM_ERR_NOMEM;

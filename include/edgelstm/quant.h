@@ -37,6 +37,8 @@
  *   ELSTM_S8_KERNEL_VNNI    x86-64 with AVX-512 VNNI (vpdpbusd) and AVX-512BW/VL enabled
  *   ELSTM_S8_KERNEL_AVX2    x86-64 with AVX2 (vpmaddubsw + vpmaddwd)
  *   ELSTM_S8_KERNEL_DSP     Armv7E-M (Cortex-M4/M7 DSP extension: SXTB16 + SMLAD)
+ *   ELSTM_S8_KERNEL_XTENSA  the ESP32's and ESP32-S3's Xtensa (MAC16, zero-overhead loops,
+ *                           windowed ABI; the same condition as lstm.h's ELSTM_KERNEL_XTENSA)
  *   ELSTM_S8_KERNEL_GENERIC plain C
  * ELSTM_FORCE_GENERIC (lstm.h) selects the plain C kernel; ELSTM_S8_NO_VNNI drops VNNI. */
 #if defined(ELSTM_FORCE_GENERIC)
@@ -47,6 +49,8 @@
 #define ELSTM_S8_KERNEL_AVX2 1
 #elif defined(__ARM_FEATURE_DSP) && defined(__ARM_ARCH_7EM__)
 #define ELSTM_S8_KERNEL_DSP 1
+#elif defined(ELSTM_KERNEL_XTENSA) && (!defined(__XCHAL_HAVE_MAC16) || __XCHAL_HAVE_MAC16)
+#define ELSTM_S8_KERNEL_XTENSA 1
 #else
 #define ELSTM_S8_KERNEL_GENERIC 1
 #endif

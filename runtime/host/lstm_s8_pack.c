@@ -106,3 +106,43 @@ void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst)
             }
     }
 }
+
+static int xt_shift_ok(elstm_qmult q) { return q.shift <= 0 && q.shift >= -30; }
+
+size_t elstm_lstm_packed_words_s8_xtensa(const elstm_lstm_s8 *m)
+{
+    const size_t N = (size_t)m->q.n_units, I4 = ((size_t)m->q.n_input + 3) & ~(size_t)3, N4 = (N + 3) & ~(size_t)3;
+    const int64_t room = ((int64_t)1 << 30) - 32640 * (int64_t)(I4 > N4 ? I4 : N4);
+    int ok = room > 0 && xt_shift_ok(m->q.m_fc) && xt_shift_ok(m->q.m_ig) && xt_shift_ok(m->q.m_h);
+    size_t n;
+    int g;
+    for (g = 0; g < ELSTM_GATES && ok; g++) {
+        ok = xt_shift_ok(m->q.mx[g]) && xt_shift_ok(m->q.mh[g]);
+        for (n = 0; n < N && ok && m->b[g]; n++) ok = (m->b[g][n] < 0 ? -(int64_t)m->b[g][n] : m->b[g][n]) < room;
+    }
+    return ok ? N * ELSTM_GATES * (I4 + N4) / 2 + 1 : 0;
+}
+
+/* row [0, K) as int16, zero up to K4, two per word */
+static uint32_t *xt_row(const int8_t *row, size_t K, size_t K4, uint32_t *dst)
+{
+    size_t k;
+    for (k = 0; k < K4; k += 2) {
+        const uint32_t lo = k < K ? (uint16_t)(int16_t)row[k] : 0, hi = k + 1 < K ? (uint16_t)(int16_t)row[k + 1] : 0;
+        *dst++ = lo | hi << 16;
+    }
+    return dst;
+}
+
+void elstm_lstm_pack_s8_xtensa(const elstm_lstm_s8 *m, uint32_t *dst)
+{
+    const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, I4 = (I + 3) & ~(size_t)3, N4 = (N + 3) & ~(size_t)3;
+    size_t n;
+    int g;
+    for (n = 0; n < N; n++)
+        for (g = 0; g < ELSTM_GATES; g++) {
+            dst = xt_row(m->q.wx[g] + n * I, I, I4, dst);
+            dst = xt_row(m->q.wh[g] + n * N, N, N4, dst);
+        }
+    *dst = 0; /* the kernel's loads run one word ahead */
+}

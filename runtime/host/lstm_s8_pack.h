@@ -21,4 +21,12 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst);
 size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m);
 void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst);
 
+/* The ESP32 / ESP32-S3 kernel's layout (runtime/lstm_s8_xtensa.c describes it), written at
+ * deploy time: the weights widened to int16, two per little-endian word. 0 words when that
+ * kernel cannot run the model exactly (a bias too large for its 32-bit requantization,
+ * |b| + 32640 max(I4, N4) >= 2^30, or a multiplier shifting left or right by more than 30):
+ * it then runs the reference step on the row-major weights. */
+size_t elstm_lstm_packed_words_s8_xtensa(const elstm_lstm_s8 *m);
+void elstm_lstm_pack_s8_xtensa(const elstm_lstm_s8 *m, uint32_t *dst);
+
 #endif /* EDGELSTM_LSTM_S8_PACK_H */

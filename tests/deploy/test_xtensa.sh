@@ -5,7 +5,9 @@
 # the `c` library built strictly with clang-22 for the core and using the kernel, the
 # esp-idf library's static_buffer example printing what `predict --last` gives on the host,
 # what the arduino and platformio libraries ship, and `edgelstm profile --core esp32`
-# (exact repeatable counts, the seed-shaped model under 2.5 instructions per MAC).
+# (exact repeatable counts, the seed-shaped model under 2.5 instructions per MAC). int8:
+# the MAC16 kernel (assembly and C) against the int8 reference on the core, an int8
+# esp-idf library's static_buffer printing predict --last's value exactly, its profile.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite xtensa
 MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
@@ -69,23 +71,42 @@ PYEOF
   else not_ok "expf and tanhf within 2 ulp" "see $T/rtc.out"; fi
 else not_ok "harness check runs on the core" "$(head -c 300 "$T/rtc.out" 2>/dev/null)"; fi
 
+# kernel_test TAG TEST KERNEL MORE...: tests/mcu/TEST with runtime/KERNEL (built strictly, as
+# $T/TAG_asm.o and $T/TAG_c.o: its assembly and its C version) and runtime/MORE on the core;
+# prints its lines (output $T/TAG_V.out), and every one of its 10 shapes must pass
+kernel_test() {
+  tag=$1; test=$2; kern=$3; shift 3
+  for v in asm c; do
+    def=""; [ $v = c ] && def=-DELSTM_XTENSA_NO_ASM
+    objs="$T/${tag}t_$v.o $T/${tag}_$v.o"; i=0
+    built=1
+    cc_xt "$ELSTM_ROOT/tests/mcu/$test" "$T/${tag}t_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" 2> "$T/$tag.err" &&
+      cc_xt "$ELSTM_ROOT/runtime/$kern" "$T/${tag}_$v.o" $STRICT $def -I"$ELSTM_ROOT/include" 2>> "$T/$tag.err" || built=0
+    for src in "$@"; do
+      i=$((i + 1)); objs="$objs $T/${tag}d${i}_$v.o"
+      [ $built = 1 ] && cc_xt "$ELSTM_ROOT/runtime/$src" "$T/${tag}d${i}_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" 2>> "$T/$tag.err" || built=0
+    done
+    if [ $built = 1 ] && link_xt "$T/${tag}_$v.elf" $objs 2>> "$T/$tag.err"; then
+      run_xt "$T/${tag}_$v.elf" "$T/${tag}_$v.out"; rc=$?
+      grep -E '^(ok|not ok) - ' "$T/${tag}_$v.out"
+      n=$(grep -c '^ok - ' "$T/${tag}_$v.out")
+      [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: $test ($v) ran all shapes" "status $rc, $n passed"
+    else not_ok "$test ($v) builds" "$(head -3 "$T/$tag.err" | tr '\n' ' ')"; fi
+  done
+}
+
 # ---- the kernel against the reference on the core ----
-for v in asm c; do
-  def=""; [ $v = c ] && def=-DELSTM_XTENSA_NO_ASM
-  if cc_xt "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$T/kt_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" 2> "$T/k.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/lstm_f32_ref.c" "$T/ref_$v.o" -std=c99 $def -I"$ELSTM_ROOT/include" 2>> "$T/k.err" &&
-     cc_xt "$ELSTM_ROOT/runtime/lstm_f32_xtensa.c" "$T/xk_$v.o" $STRICT $def -I"$ELSTM_ROOT/include" 2>> "$T/k.err" &&
-     link_xt "$T/kernel_$v.elf" "$T/kt_$v.o" "$T/ref_$v.o" "$T/xk_$v.o" 2>> "$T/k.err"; then
-    run_xt "$T/kernel_$v.elf" "$T/kernel.out"; rc=$?
-    grep -E '^(ok|not ok) - ' "$T/kernel.out"
-    n=$(grep -c '^ok - ' "$T/kernel.out")
-    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: kernel test ($v) ran all shapes" "status $rc, $n passed"
-  else not_ok "kernel test ($v) builds" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
-done
-grep -q 'Xtensa C kernel' "$T/kernel.out" && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk_c.o" | grep -q 'madd.s' &&
+kernel_test xk kernel_test.c lstm_f32_xtensa.c lstm_f32_ref.c
+grep -q 'Xtensa C kernel' "$T/xk_c.out" && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk_c.o" | grep -q 'madd.s' &&
   llvm-objdump-22 -d --mcpu=esp32 "$T/xk_asm.o" | grep -q 'madd.s' &&
   ok "-DELSTM_XTENSA_NO_ASM builds the plain C version (no madd.s: clang-22 never emits it), the default the assembly" ||
-  not_ok "the C version is what -DELSTM_XTENSA_NO_ASM builds" "$(tail -1 "$T/kernel.out")"
+  not_ok "the C version is what -DELSTM_XTENSA_NO_ASM builds" "$(tail -1 "$T/xk_c.out")"
+
+# ---- the int8 kernel (MAC16) against the int8 reference on the core ----
+kernel_test xk8 kernel_s8_xt_test.c lstm_s8_xtensa.c lstm_s8_ref.c host/lstm_s8_pack.c
+llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_asm.o" | grep -q 'mula.dd.ll.ldinc' && ! llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_c.o" | grep -q 'mula' &&
+  ok "the int8 kernel's assembly uses MAC16 (mula.dd.*.ldinc; the core has the option), -DELSTM_XTENSA_NO_ASM its C version" ||
+  not_ok "the int8 kernel's assembly uses MAC16" "$(llvm-objdump-22 -d --mcpu=esp32 "$T/xk8_asm.o" | grep -c mula)"
 
 # ---- the generated `c` library for the core ----
 "$MM" "$T/a.tflite" -u 20 -i 7 -t 30 -s 1 > "$T/a.ref"
@@ -117,6 +138,36 @@ if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features 
   grep -q '^Timing: DSP 0 ms, inference [0-9]* ms, anomaly 0 ms' "$T/bjsb.out" && grep -q '^  TEMP: ' "$T/bjsb.out" &&
     ok "... in the seed's format, with the forecast in the target's units" || not_ok "format" "$(tr '\n' '|' < "$T/bjsb.out")"
 else not_ok "QEMU (Xtensa): the esp-idf library's static_buffer builds and runs" "$(cat "$T/bj.err" "$T/bjsb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
+
+# ---- an int8 model's esp-idf library on the core: static_buffer prints predict --last's value, bit for bit ----
+# (the level target: int8 libraries have no change-target mode yet)
+if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level \
+     --units 8 --epochs 1 --steps 24 --seed 5 -o "$T/bjl.tflite" >/dev/null 2>&1 &&
+   "$ELSTM" quantize "$T/bjl.tflite" "$F" -o "$T/bj8.tflite" >/dev/null 2>&1 &&
+   "$ELSTM" deploy "$T/bj8.tflite" --target esp-idf --name bj8 --sample "$F" -o "$T/bj8" >/dev/null &&
+   cc_xt "$T/bj8/bj8.c" "$T/bj8.o" $STRICT -I"$T/bj8" 2> "$T/bj8.err" &&
+   cc_xt "$T/bj8/examples/static_buffer.c" "$T/bj8sb.o" -std=c99 $EI -I"$T/bj8" 2>> "$T/bj8.err" &&
+   link_xt "$T/bj8sb.elf" "$T/bj8sb.o" "$T/bj8.o" 2>> "$T/bj8.err" && run_xt "$T/bj8sb.elf" "$T/bj8sb.out"; then
+  want=$("$ELSTM" predict "$T/bj8.tflite" "$F" --last --json | python3 -c "import json,sys; print('%.9g' % json.load(sys.stdin)['normalized'])")
+  got=$(awk '$1 == "value:" { print $2 }' "$T/bj8sb.out")
+  [ "$got" = "$want" ] && ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer prints predict --last's value exactly ($want)" ||
+    not_ok "QEMU (Xtensa): int8 static_buffer = predict --last" "got '$got', want $want"
+  grep -q 'bj8_w_xt' "$T/bj8/bj8_model.h" && xtensa-lx106-elf-nm "$T/bj8.o" | grep -q ' t elstm_xt_s8_unit$' &&
+    ! xtensa-lx106-elf-nm "$T/bj8.o" | grep -q 'bj8_wx_i' &&
+    ok "... with the MAC16 kernel and only its int16 weights (no row-major copy) in the Xtensa build" ||
+    not_ok "the int8 Xtensa build uses the MAC16 kernel" "$(xtensa-lx106-elf-nm "$T/bj8.o" | grep -E 'elstm_xt|bj8_w' | tr '\n' ' ')"
+else not_ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer builds and runs" "$(cat "$T/bj8.err" "$T/bj8sb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
+if [ -s "$T/bj8.tflite" ] && "$ELSTM" profile "$T/bj8.tflite" --core esp32 --reference --json > "$T/p8.json" 2> "$T/p8.err" &&
+   python3 - "$T/p8.json" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["dtype"] == "int8" and p["core"] == "esp32", (p["dtype"], p["core"])
+assert p["forecast_device"] == p["forecast_host"], (p["forecast_device"], p["forecast_host"])
+assert p["instructions_ref"] > p["instructions"] > p["macs"], (p["instructions_ref"], p["instructions"])
+assert any("widened to int16" in n for n in p["notes"]), p["notes"]
+PYEOF
+then ok "profile --core esp32 --reference of an int8 model: the board's forecast = the host's exactly; the MAC16 kernel $(json "$T/p8.json" instructions_per_mac | cut -c1-5), the reference $(json "$T/p8.json" instructions_per_mac_ref | cut -c1-5) instructions per MAC"
+else not_ok "profile --core esp32 --reference of an int8 model" "$(cat "$T/p8.err" "$T/p8.json" 2>/dev/null | head -c 400)"; fi
 
 # ---- stacked layers and several outputs (runtime/multi/ over the Xtensa kernel): the Keras
 # fixtures' libraries on the core give ai-edge-litert's recorded outputs ----
