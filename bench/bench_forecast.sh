@@ -58,13 +58,14 @@ recipe() {
     small-delta-lr-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
     small-delta-tf-lr) echo "$SMALL --target-mode delta --time-features hour,doy --lr-decay 0.5" ;;
     small-default) echo "$SMALL" ;;
+    small-default-b16) echo "$SMALL --batch 16" ;;
     seed-default) echo "$SEED" ;;
     h24-small-default) echo "$SMALL --horizons 24" ;;
     h24-seed-delta-cal-lr) echo "$SEED --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     *) return 1 ;;
   esac
 }
-ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default seed-default h24-small-default seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
+ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default small-default-b16 seed-default h24-small-default seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
 
 summary_only=0
 case ${1:-} in

@@ -117,7 +117,7 @@ int cli_default_threads(void);
 
 /* Prediction-interval levels (per cent) from an option: "80,95", or "none". */
 #define CLI_MAX_LEVELS 8
-#define CLI_DEFAULT_INTERVALS "none"   /* train --intervals */
+#define CLI_DEFAULT_INTERVALS "80,95" /* train and backtest --intervals (issue 17) */
 /* The recipe's defaults (docs/training.md, "Recipe defaults", measured by the backtest):
  * --lr-decay 0.5 here; --target-mode auto and the forecast-time calendar of multi-step
  * models in the data layer (elstm_data_opts_default, columns.c). The library's
@@ -129,6 +129,11 @@ typedef struct cli_levels {
 } cli_levels;
 /* Read option `name` (absent: `dflt`) into *lv. Returns 0 or 2 (usage error printed). */
 int cli_get_levels(const cli_ctx *ctx, const char *name, const char *dflt, cli_levels *lv);
+/* Check the levels against the `nval` validation windows that will calibrate them (of
+ * `path`, the first file): levels the user gave in option `name` that too few windows
+ * cannot calibrate are an error (returns 1, printed) before any training; the default
+ * levels (option not given) keep those that fit and say on stderr which were left out. */
+int cli_levels_fit(const cli_ctx *ctx, const char *name, const char *path, size_t nval, cli_levels *lv);
 extern const cli_opt cli_force_opt[];    /* --force */
 
 /* Fill data options from the command line (defaults first). Returns 0 or 2. */
@@ -147,6 +152,8 @@ void cli_init_texts(void);
  * caller's) instead of it being printed. Returns the exit status. `fleet` runs its
  * tasks through it, so a task is exactly `edgelstm train` with the same options. */
 int cli_train_run(cli_ctx *ctx, void **summary_json);
+/* "Intervals from N validation windows: 80% +-h ..." (the first step's half-widths). */
+void cli_intervals_print(FILE *f, const elstm_meta *meta);
 /* 1 once SIGINT or SIGTERM stopped a training run (the process should stop too). */
 int cli_train_interrupted(void);
 extern const cli_opt cli_train_opts[];   /* --threads (with cli_model_opts: what fleet passes on) */

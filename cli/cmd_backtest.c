@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,10 @@ static int run(cli_ctx *ctx)
         }
         if (rc) goto done;
     } else {
+        size_t nval = SIZE_MAX; /* the default levels: those every fold's validation split calibrates */
+        for (int k = 0; k < K; k++)
+            if (folds[k].n_win[ELSTM_SPLIT_VAL] < nval) nval = folds[k].n_win[ELSTM_SPLIT_VAL];
+        if ((rc = cli_levels_fit(ctx, "--intervals", path, nval, &lv))) goto done;
         for (int k = 0; k < n_jobs; k++) {
             jobs[k].ds = &folds[k / n_seeds];
             jobs[k].seed = seeds[k % n_seeds];

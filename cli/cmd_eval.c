@@ -122,6 +122,13 @@ void cli_eval_print(FILE *f, const elstm_eval_result *r, const char *target)
     }
 }
 
+void cli_note_scaler(const elstm_dataset *ds)
+{
+    if (ds->own_scaler)
+        fprintf(stderr, "%s is not one of the model's %d series: scaled with its own scaler, fitted on its "
+                        "training part (its first %zu rows)\n", ds->path, ds->meta.n_series, ds->split_end[0]);
+}
+
 int cli_load_model_and_data(const char *model_path, const char *data_path, elstm_forecaster *f,
                             elstm_dataset *ds)
 {
@@ -143,6 +150,7 @@ int cli_load_model_and_data(const char *model_path, const char *data_path, elstm
         elstm_forecaster_free(f);
         return cli_fail(s == ELSTM_ERR_ARG ? ELSTM_ERR_DATA : s, &diag);
     }
+    cli_note_scaler(ds);
     if (f->n_layers > 1) {
         int rc = cli_error("%s: the model has %d stacked LSTM layers; predict and eval take one LSTM layer "
                            "for now (run, deploy and profile take this model)",
@@ -169,6 +177,13 @@ static const cli_opt eval_opts[] = {
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {eval_opts, cli_json_opt, NULL};
+
+/* Per-series models: the series whose scaler read the file, or "own". */
+static const char *scaler_name(const elstm_dataset *ds)
+{
+    const int k = ds->own_scaler ? -1 : elstm_meta_series_find(&ds->meta, ds->path);
+    return k >= 0 ? ds->meta.series_name[k] : "own";
+}
 
 static int run(cli_ctx *ctx)
 {
@@ -201,6 +216,7 @@ static int run(cli_ctx *ctx)
             rc = cli_fail(s == ELSTM_ERR_ARG ? ELSTM_ERR_DATA : s, &diag);
             goto done;
         }
+        cli_note_scaler(&ds[i]);
     }
     for (int i = 0; i < nf; i++) sets[i] = &ds[i];
     json_t *files = nf > 1 ? json_array() : NULL;
@@ -214,6 +230,7 @@ static int run(cli_ctx *ctx)
         if (json) {
             json_t *o = cli_eval_json(r);
             if (o) json_object_set_new(o, "file", json_string(ctx->pos[1 + i]));
+            if (o && f.meta.n_series > 0) json_object_set_new(o, "scaler", json_string(scaler_name(&ds[i])));
             json_array_append_new(files, o);
         } else {
             printf("%s:\n", ctx->pos[1 + i]);
@@ -227,6 +244,7 @@ static int run(cli_ctx *ctx)
         rc = cli_fail(s, &diag);
     } else if (json) {
         json_t *o = cli_eval_json(r);
+        if (o && nf == 1 && f.meta.n_series > 0) json_object_set_new(o, "scaler", json_string(scaler_name(&ds[0])));
         if (o && files) json_object_set_new(o, "files", files);
         else json_decref(files);
         rc = cli_print_json(o);

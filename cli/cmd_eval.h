@@ -13,6 +13,8 @@ void cli_eval_print(FILE *f, const elstm_eval_result *r, const char *target);
 
 /* Load a forecaster with edgelstm metadata and FILE read as it was trained. On failure
  * prints the error and returns the exit status (nothing to free). */
+/* A note on stderr when a per-series model reads a file with the file's own scaler. */
+void cli_note_scaler(const elstm_dataset *ds);
 int cli_load_model_and_data(const char *model_path, const char *data_path, elstm_forecaster *f,
                             elstm_dataset *ds);
 

@@ -252,6 +252,19 @@ static void print_indices(const int32_t *v, int32_t n)
     printf("]");
 }
 
+/* the subgraph's input or output tensors: name, shape, type, quantization */
+static void print_io(const char *heading, const elstm_tflite_subgraph *sg, const int32_t *ids, int32_t n)
+{
+    char e[256], s[128], q[96];
+    printf("%s:\n", heading);
+    for (int32_t i = 0; i < n; i++) {
+        const elstm_tflite_tensor *t = &sg->tensors[ids[i]];
+        quant_text(t, q, sizeof q);
+        printf("  %-28s %-14s %-8s %s\n", cli_escape(t->name, e, sizeof e), shape_str(t, s, sizeof s),
+               elstm_tflite_type_name(t->type), q);
+    }
+}
+
 static void print_text(const char *path, const elstm_tflite_model *m, const char *refusal, const char *meta_error)
 {
     const elstm_tflite_subgraph *sg = &m->subgraphs[0];
@@ -280,20 +293,8 @@ static void print_text(const char *path, const elstm_tflite_model *m, const char
     if (m->description) printf("description: %s\n", cli_escape(m->description, e1, sizeof e1));
     if (refusal) printf("edgelstm cannot run it: %s\n", refusal);
 
-    printf("\ninputs:\n");
-    for (int32_t i = 0; i < sg->n_inputs; i++) {
-        const elstm_tflite_tensor *t = &sg->tensors[sg->inputs[i]];
-        quant_text(t, q, sizeof q);
-        printf("  %-28s %-14s %-8s %s\n", cli_escape(t->name, e1, sizeof e1), shape_str(t, s, sizeof s),
-               elstm_tflite_type_name(t->type), q);
-    }
-    printf("outputs:\n");
-    for (int32_t i = 0; i < sg->n_outputs; i++) {
-        const elstm_tflite_tensor *t = &sg->tensors[sg->outputs[i]];
-        quant_text(t, q, sizeof q);
-        printf("  %-28s %-14s %-8s %s\n", cli_escape(t->name, e1, sizeof e1), shape_str(t, s, sizeof s),
-               elstm_tflite_type_name(t->type), q);
-    }
+    print_io("\ninputs", sg, sg->inputs, sg->n_inputs);
+    print_io("outputs", sg, sg->outputs, sg->n_outputs);
 
     printf("\noperators (subgraph 0, in execution order):\n");
     for (int32_t k = 0; k < sg->n_ops; k++) {

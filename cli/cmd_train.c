@@ -39,6 +39,7 @@ static const cli_opt run_opts[] = {
     {"--deterministic", NULL, NULL, "exact gradient sums: the same model for any --threads (and as edgelstm-mpi)"},
     {"--export-windows", NULL, "FILE", "write the prepared windows for other frameworks and exit"},
     {"--report", NULL, "REPORT.html", "at the end, write the HTML report of the model on FILE (edgelstm report)"},
+    {"--scaler", NULL, "KIND", "several FILEs: one scaler over all their training parts (global), or each file its own, all stored in the model (series) (default global)"},
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, output_opt, cli_model_opts, cli_train_opts, run_opts,
@@ -254,6 +255,14 @@ static int fit_failed(elstm_status s, const elstm_diag *diag, const elstm_train_
     return cli_error("%s, before the first epoch ended; no model was written", diag->msg);
 }
 
+void cli_intervals_print(FILE *f, const elstm_meta *meta)
+{
+    fprintf(f, "Intervals from %zu validation windows:", meta->n_calib);
+    for (int l = 0; l < meta->n_intervals; l++)
+        fprintf(f, " %g%% +-%.4g", meta->intervals[l].level, meta->intervals[l].halfwidth[0]);
+    fprintf(f, "%s %s\n", elstm_meta_outputs(meta) > 1 ? " (first step)" : "", meta->target);
+}
+
 /* A fit that completed: say how it ended, write MODEL (once more: a resumed run whose best
  * epoch came before the resume has it too), remove the checkpoint, evaluate the test
  * split, and print the --json summary. */
@@ -292,14 +301,12 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
     elstm_status s = ELSTM_OK;
     if (lv->n > 0) { /* split-conformal intervals from the validation residuals */
         s = elstm_conformal_fit(&m, sets, nds, ELSTM_SPLIT_VAL, lv->level, lv->n, topts->threads, meta, &diag);
-        if (s == ELSTM_OK) {
-            fprintf(stderr, "Intervals from %zu validation windows:", meta->n_calib);
-            for (int l = 0; l < meta->n_intervals; l++)
-                fprintf(stderr, " %g%% +-%.4g", meta->intervals[l].level, meta->intervals[l].halfwidth[0]);
-            fprintf(stderr, "%s %s\n", elstm_meta_outputs(meta) > 1 ? " (first step)" : "", meta->target);
-        }
+        if (s == ELSTM_OK) cli_intervals_print(stderr, meta);
     }
-    for (int i = 0; i < nds; i++) ds[i].meta = *meta; /* evaluation reads the intervals from here */
+    for (int i = 0; i < nds; i++) { /* evaluation reads the intervals from here */
+        ds[i].meta = *meta;
+        if (meta->n_series > 0) elstm_meta_series_use(&ds[i].meta, i); /* each series' own scaler */
+    }
     if (s == ELSTM_OK) s = elstm_forecaster_save(out, &m, meta->steps, meta, &diag);
     if (s != ELSTM_OK) {
         free(sets);
@@ -348,6 +355,20 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
 int cli_train_interrupted(void) { return g_stop != 0; }
 
 /* The first line of a training: what is trained on what. */
+/* A stateful epoch is one pass over the training split in chunks: --batch streams make far
+ * fewer Adam steps than windowed training's, and its validation loss is noisy and keeps
+ * improving late, so it has its own recipe (measured in docs/BENCHMARKS.md, "Stateful vs
+ * windowed"): 8 streams, rate 0.005 held constant, up to 500 epochs with patience 30. What
+ * the user gives wins. */
+static void stateful_defaults(const cli_ctx *ctx, elstm_train_opts *o)
+{
+    if (!cli_get(ctx, "--batch")) o->batch = 8;
+    if (!cli_get(ctx, "--lr")) o->lr = 0.005;
+    if (!cli_get(ctx, "--epochs")) o->epochs = 500;
+    if (!cli_get(ctx, "--patience")) o->patience = 30;
+    if (!cli_get(ctx, "--lr-decay")) o->lr_factor = 0.0;
+}
+
 static void announce(const elstm_train_opts *topts, const elstm_dataset *ds, int nf, int stateful, size_t ntrain,
                      size_t nval, size_t ntest, int resume)
 {
@@ -382,11 +403,17 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     elstm_data_opts dopts;
     int rc = cli_read_data_opts(ctx, ctx->pos[0], &dopts);
     if (rc) return rc;
+    const char *scaler = cli_get(ctx, "--scaler");
+    if (scaler && strcmp(scaler, "global") != 0 && strcmp(scaler, "series") != 0)
+        return cli_usage_error(ctx, "option '--scaler' must be global (one scaler over every file's training part) "
+                                    "or series (each file its own), not '%s'", scaler);
+    dopts.scaler_per_series = scaler && strcmp(scaler, "series") == 0;
     /* the windows file holds the values, and a stateful model forecasts the value: a
      * default (auto) target mode is level for both */
     if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
     elstm_train_opts topts;
     if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
+    if (cli_has(ctx, "--stateful")) stateful_defaults(ctx, &topts);
     cli_levels lv;
     if ((rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv))) return rc;
 
@@ -424,6 +451,10 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
         goto done;
     }
     const int stateful = cli_has(ctx, "--stateful");
+    if (stateful && !cli_get(ctx, "--intervals")) lv.n = 0; /* the default levels are for windowed models */
+    size_t nval = 0;
+    for (int i = 0; i < nf; i++) nval += ds[i].n_win[ELSTM_SPLIT_VAL];
+    if ((rc = cli_levels_fit(ctx, "--intervals", ds[0].path, nval, &lv))) goto done;
     if (stateful && (nf > 1 || elstm_meta_outputs(&ds[0].meta) > 1 || ds[0].meta.target_mode != ELSTM_TARGET_LEVEL ||
                      lv.n > 0)) {
         rc = cli_usage_error(ctx, "--stateful trains a one-output model of the value on one file "
@@ -488,12 +519,14 @@ const cli_command cli_cmd_train = {
     "Ends with the test split's errors beside persistence and seasonal baselines, and with\n"
     "--report, an HTML page of the data, the training and the forecasts (edgelstm report).\n"
     "--horizons N forecasts N steps at once (Dense(N)); --target-mode delta learns the\n"
-    "change from the last value; --intervals 80,95 adds split-conformal prediction\n"
-    "intervals from the validation residuals. Several FILEs train one model over all of\n"
-    "them (same columns, one scaler, no window crosses from one file into another).\n"
+    "change from the last value; split-conformal prediction intervals from the validation\n"
+    "residuals come at 80 and 95 % unless --intervals says otherwise. Several FILEs train\n"
+    "one model over all of them (same columns, no window crosses from one file into\n"
+    "another; one scaler, or with --scaler series each file its own, all stored).\n"
     "--stateful trains a streaming model that does one LSTM step per new sample and keeps\n"
     "its state: truncated back-propagation through time over --batch parallel streams of\n"
-    "the training split in chunks of --steps samples, the state carried between chunks.\n"
+    "the training split in chunks of --steps samples, the state carried between chunks;\n"
+    "its defaults differ: --batch 8 --lr 0.005 --epochs 500 --patience 30 --lr-decay 1.\n"
     "See docs/training.md.",
     1, CLI_MAX_POS, groups, run,
 };

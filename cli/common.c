@@ -46,7 +46,7 @@ const cli_opt cli_model_opts[] = {
     {"--lr", NULL, "X", "Adam learning rate (default 0.001)"},
     {"--patience", NULL, "N", "stop after N epochs without a better val_loss; 0 = never (default 5)"},
     {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
-    {"--intervals", NULL, "LEVELS", "prediction intervals at these per cents, calibrated on the validation split (e.g. 80,95; default none)"},
+    {"--intervals", NULL, "LEVELS", "prediction intervals at these per cents, calibrated on the validation split (default 80,95; none for none)"},
     {"--clip", NULL, "X", "clip the gradient to global L2 norm X; 0 = never (default 0)"},
     {"--lr-decay", NULL, "F", "multiply the learning rate by F after --lr-patience epochs without a better val_loss; 1 = constant (default 0.5)"},
     {"--lr-patience", NULL, "N", "epochs without a better val_loss before the rate is lowered (default 2)"},
@@ -260,6 +260,33 @@ int cli_get_levels(const cli_ctx *ctx, const char *name, const char *dflt, cli_l
         if (!*end) break;
         p = end + 1;
     }
+    return 0;
+}
+
+int cli_levels_fit(const cli_ctx *ctx, const char *name, const char *path, size_t nval, cli_levels *lv)
+{
+    const int given = cli_get(ctx, name) != NULL;
+    char left[160] = "", need[160] = "";
+    size_t ll = 0, nl = 0;
+    int kept = 0, dropped = 0;
+    for (int l = 0; l < lv->n; l++) {
+        const size_t k = elstm_conformal_min_windows(lv->level[l]);
+        if (nval >= k) {
+            lv->level[kept++] = lv->level[l];
+            continue;
+        }
+        if (given)
+            return cli_error("%s: %zu validation window%s too few for a %g%% interval (it needs at least %zu); "
+                             "use a larger --split VAL, lower levels or %s none", path, nval,
+                             nval == 1 ? " is" : "s are", lv->level[l], k, name);
+        ll += (size_t)snprintf(left + ll, sizeof left - ll, "%s%g%%", dropped ? " and " : "", lv->level[l]);
+        nl += (size_t)snprintf(need + nl, sizeof need - nl, "%s%g%% needs %zu", dropped ? ", " : "", lv->level[l], k);
+        dropped++;
+    }
+    if (dropped)
+        fprintf(stderr, "No %s interval%s: %zu validation window%s too few (%s; %s none leaves them out)\n", left,
+                dropped == 1 ? "" : "s", nval, nval == 1 ? " is" : "s are", need, name);
+    lv->n = kept;
     return 0;
 }
 

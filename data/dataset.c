@@ -174,8 +174,19 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     ds->time = s.time, s.time = NULL;
     ds->gap_before = s.gap_before, s.gap_before = NULL;
     ds->line = s.line, s.line = NULL;
-    if (model) ds->meta = *model;
-    else fill_meta(&ds->meta, o, &s, max_gap);
+    /* the scaler: fitted on the training part, or the model's; a per-series model's is
+     * the one of the series of this file's name, or else this file's own */
+    int refit = model == NULL;
+    if (model) {
+        ds->meta = *model;
+        if (model->n_series > 0) {
+            const int k = elstm_meta_series_find(model, ds->path);
+            if (k >= 0) elstm_meta_series_use(&ds->meta, k);
+            else refit = ds->own_scaler = 1;
+        }
+    } else {
+        fill_meta(&ds->meta, o, &s, max_gap);
+    }
     st = columns_describe(ds, &t, &s, diag);
     if (st == ELSTM_OK) st = columns_select(ds, &t, o, model != NULL, diag);
     if (st == ELSTM_OK && !model && !ds->meta.target[0]) ds->meta.target_mode = ELSTM_TARGET_LEVEL;
@@ -227,8 +238,8 @@ static elstm_status load(const elstm_data_opts *o, const source *src, const elst
     }
     memset(ds->usable, 1, ds->rows);
     for (int k = 0; k < ds->n_inputs && st == ELSTM_OK; k++)
-        st = encode_input(ds, &t, &s, k, model == NULL, v, diag);
-    if (st == ELSTM_OK) st = encode_target(ds, &t, &s, model == NULL, target_ok, diag);
+        st = encode_input(ds, &t, &s, k, refit, v, diag);
+    if (st == ELSTM_OK) st = encode_target(ds, &t, &s, refit, target_ok, diag);
     if (st == ELSTM_OK) st = scale_windows(ds, target_ok, o->segments[2] > 0, diag);
     if (st == ELSTM_OK && !model && ds->meta.target[0] && ds->n_win[ELSTM_SPLIT_TRAIN] == 0)
         st = elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0,

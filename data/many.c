@@ -30,6 +30,62 @@ void elstm_meta_scaler_import(elstm_meta *m, const double *min, const double *ma
     m->target_max = max[m->n_inputs];
 }
 
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+int elstm_meta_series_find(const elstm_meta *m, const char *path)
+{
+    const char *b = base_name(path);
+    for (int k = 0; k < m->n_series; k++)
+        if (strcmp(m->series_name[k], b) == 0) return k;
+    return -1;
+}
+
+void elstm_meta_series_use(elstm_meta *m, int k)
+{
+    const size_t nv = ELSTM_META_SCALER_VALUES(m);
+    elstm_meta_scaler_import(m, &m->series_min[(size_t)k * nv], &m->series_max[(size_t)k * nv]);
+}
+
+/* Per-series scalers: each dataset keeps the scaler it fitted on its own training part,
+ * and every dataset's meta records all of them, named by file name. */
+static elstm_status record_series(elstm_dataset *ds, int n, elstm_diag *diag)
+{
+    const size_t nv = ELSTM_META_SCALER_VALUES(&ds[0].meta);
+    if (n > ELSTM_META_MAX_SERIES || (size_t)n * nv > ELSTM_META_MAX_SERIES_VALUES)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                              "--scaler series keeps at most %d series and %d scaler values in a model (series x "
+                              "(inputs + 1)); %d series of %zu values are too many: use --scaler global",
+                              ELSTM_META_MAX_SERIES, ELSTM_META_MAX_SERIES_VALUES, n, nv);
+    elstm_meta *m0 = &ds[0].meta;
+    for (int i = 0; i < n; i++) {
+        const char *b = base_name(ds[i].path);
+        for (int j = 0; j < i; j++)
+            if (strcmp(b, m0->series_name[j]) == 0)
+                return elstm_diag_set(diag, ELSTM_ERR_ARG, ds[i].path, 0,
+                                      "two files are named '%s' (the other is %s); with --scaler series a "
+                                      "model finds a series' scaler by its file name, so give them different "
+                                      "names", b, ds[j].path);
+        if (strlen(b) >= sizeof m0->series_name[i])
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, ds[i].path, 0,
+                                  "the file name is longer than %zu bytes, too long to name a series with "
+                                  "--scaler series", sizeof m0->series_name[i] - 1);
+        snprintf(m0->series_name[i], sizeof m0->series_name[i], "%s", b);
+        elstm_meta_scaler_export(&ds[i].meta, &m0->series_min[(size_t)i * nv], &m0->series_max[(size_t)i * nv]);
+    }
+    m0->n_series = n;
+    for (int i = 1; i < n; i++) {
+        ds[i].meta.n_series = n;
+        memcpy(ds[i].meta.series_name, m0->series_name, sizeof m0->series_name);
+        memcpy(ds[i].meta.series_min, m0->series_min, sizeof m0->series_min);
+        memcpy(ds[i].meta.series_max, m0->series_max, sizeof m0->series_max);
+    }
+    return ELSTM_OK;
+}
+
 elstm_status elstm_data_same_inputs(const elstm_dataset *a, const elstm_dataset *b, elstm_diag *diag)
 {
     const elstm_meta *ma = &a->meta, *mb = &b->meta;
@@ -69,6 +125,17 @@ elstm_status elstm_data_load_series(const elstm_data_opts *o, const char *const 
     elstm_data_opts oi = *o;
     oi.path = paths[0];
     elstm_status st = elstm_data_load(&oi, &ds[0], diag);
+    if (st == ELSTM_OK && o->scaler_per_series) { /* each file on its own, scaler and all */
+        for (int i = 1; i < n && st == ELSTM_OK; i++) {
+            oi.path = paths[i];
+            st = elstm_data_load(&oi, &ds[i], diag);
+            if (st == ELSTM_OK) st = elstm_data_same_inputs(&ds[0], &ds[i], diag);
+        }
+        if (st == ELSTM_OK) st = record_series(ds, n, diag);
+        if (st != ELSTM_OK)
+            for (int i = 0; i < n; i++) elstm_data_free(&ds[i]);
+        return st;
+    }
     if (st != ELSTM_OK || n == 1) return st;
     const size_t nv = ELSTM_META_SCALER_VALUES(&ds[0].meta);
     double *lo = malloc(nv * sizeof *lo), *hi = malloc(nv * sizeof *hi), *lo1 = malloc(nv * sizeof *lo1),

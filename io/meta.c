@@ -141,6 +141,33 @@ static int intervals_to_json(json_t *o, const elstm_meta *m)
     return 0;
 }
 
+/* "series_scalers": [{name, min: [inputs..., target], max: [...]}] (train --scaler series). */
+static int series_to_json(json_t *o, const elstm_meta *m)
+{
+    json_t *a = json_array();
+    if (!a) return -1;
+    const size_t nv = (size_t)m->n_inputs + 1;
+    for (int k = 0; k < m->n_series; k++) {
+        json_t *lo = json_array(), *hi = json_array();
+        for (size_t v = 0; lo && hi && v < nv; v++) {
+            json_array_append_new(lo, json_real(m->series_min[(size_t)k * nv + v]));
+            json_array_append_new(hi, json_real(m->series_max[(size_t)k * nv + v]));
+        }
+        json_t *e = lo && hi ? json_pack("{s:s, s:o, s:o}", "name", m->series_name[k], "min", lo, "max", hi) : NULL;
+        if (!e) {
+            if (!lo || !hi) {
+                json_decref(lo);
+                json_decref(hi);
+            }
+            json_decref(a);
+            return -1;
+        }
+        json_array_append_new(a, e);
+    }
+    json_object_set_new(o, "series_scalers", a);
+    return 0;
+}
+
 elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag *diag)
 {
     *json_out = NULL;
@@ -190,6 +217,7 @@ elstm_status elstm_meta_to_json(const elstm_meta *m, char **json_out, elstm_diag
      * models keep the bytes they had before these fields existed */
     if (m->target_mode == ELSTM_TARGET_DELTA) json_object_set_new(o, "target_mode", json_string("delta"));
     if (m->n_intervals > 0 && intervals_to_json(o, m) != 0) goto nomem;
+    if (m->n_series > 0 && series_to_json(o, m) != 0) goto nomem;
     /* 17 significant digits: doubles round-trip exactly. */
     *json_out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
@@ -390,6 +418,24 @@ elstm_status elstm_meta_check(const elstm_meta *m, int need_target, const char *
     }
     if (m->target_input < -1 || m->target_input >= m->n_inputs)
         return bad_field(diag, what, "target_input", "is %d, not -1 or the index of an input", m->target_input);
+    const size_t nv = (size_t)m->n_inputs + 1;
+    if (m->n_series < 0 || m->n_series > ELSTM_META_MAX_SERIES || (size_t)m->n_series * nv > ELSTM_META_MAX_SERIES_VALUES)
+        return bad_field(diag, what, "series_scalers", "holds %d series of %zu values, more than %d series or %d values",
+                         m->n_series, nv, ELSTM_META_MAX_SERIES, ELSTM_META_MAX_SERIES_VALUES);
+    for (int k = 0; k < m->n_series; k++) {
+        if (!m->series_name[k][0] || has_control(m->series_name[k]) || strchr(m->series_name[k], '/'))
+            return bad_field(diag, what, "series_scalers", "entry %d needs a file name without folders or control "
+                             "characters", k);
+        for (int j = 0; j < k; j++)
+            if (strcmp(m->series_name[j], m->series_name[k]) == 0)
+                return bad_field(diag, what, "series_scalers", "names series '%s' twice", m->series_name[k]);
+        for (size_t v = 0; v < nv; v++) {
+            const double lo = m->series_min[(size_t)k * nv + v], hi = m->series_max[(size_t)k * nv + v];
+            if (!(isfinite(lo) && isfinite(hi) && lo <= hi))
+                return bad_field(diag, what, "series_scalers", "entry %d ('%s') value %zu has min %g, max %g, not a "
+                                 "finite range", k, m->series_name[k], v, lo, hi);
+        }
+    }
     return ELSTM_OK;
 }
 
@@ -557,6 +603,38 @@ static void get_forecast_fields(reader *r, json_t *o, elstm_meta *m)
     m->n_intervals = (int)n;
 }
 
+/* "series_scalers" (optional): the scalers of the series of a per-series model. */
+static void get_series_scalers(reader *r, json_t *o, elstm_meta *m)
+{
+    json_t *a = json_object_get(o, "series_scalers");
+    if (!a || r->st != ELSTM_OK) return;
+    const size_t nv = (size_t)m->n_inputs + 1, n = json_is_array(a) ? json_array_size(a) : 0;
+    if (!json_is_array(a) || n < 1 || n > ELSTM_META_MAX_SERIES || n * nv > ELSTM_META_MAX_SERIES_VALUES) {
+        r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                               "edgelstm metadata field 'series_scalers' must be a list of 1 to %d series "
+                               "(at most %d values: series x (inputs + 1))", ELSTM_META_MAX_SERIES,
+                               ELSTM_META_MAX_SERIES_VALUES);
+        return;
+    }
+    for (size_t k = 0; k < n && r->st == ELSTM_OK; k++) {
+        json_t *e = json_array_get(a, k);
+        json_t *lo = json_is_object(e) ? json_object_get(e, "min") : NULL, *hi = json_is_object(e) ? json_object_get(e, "max") : NULL;
+        if (!json_is_array(lo) || !json_is_array(hi) || json_array_size(lo) != nv || json_array_size(hi) != nv) {
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field 'series_scalers' entry %zu must have 'min' and 'max' "
+                                   "lists of %zu numbers (the inputs', then the target's)", k, nv);
+            return;
+        }
+        get_str(r, e, "name", m->series_name[k], sizeof m->series_name[k]);
+        for (size_t v = 0; v < nv; v++) {
+            json_t *x = json_array_get(lo, v), *y = json_array_get(hi, v);
+            m->series_min[k * nv + v] = json_is_number(x) ? json_number_value(x) : NAN;
+            m->series_max[k * nv + v] = json_is_number(y) ? json_number_value(y) : NAN;
+        }
+    }
+    m->n_series = (int)n;
+}
+
 elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what, elstm_meta *m,
                                   elstm_diag *diag)
 {
@@ -634,6 +712,7 @@ elstm_status elstm_meta_from_json(const char *json, size_t len, const char *what
         get_str(&r, o, "scaler_source", m->scaler_source, sizeof m->scaler_source);
     if (json_object_get(o, "stateful")) m->stateful = get_bool(&r, o, "stateful");
     if (r.st == ELSTM_OK) get_forecast_fields(&r, o, m);
+    if (r.st == ELSTM_OK) get_series_scalers(&r, o, m);
     json_decref(o);
     if (r.st == ELSTM_OK) r.st = elstm_meta_check(m, 1, what, diag);
     if (r.st != ELSTM_OK) memset(m, 0, sizeof *m);

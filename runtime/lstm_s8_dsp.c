@@ -54,6 +54,14 @@
 
 #define BLK 16      /* units per block: their sums and gates live on the stack (640 bytes) */
 #define XV_MAX 64   /* input pairs widened on the stack at once (more: in chunks, per unit) */
+/* The assembly MAC loop needs 13 of the 14 general registers: not without optimization
+ * (r7 then holds the frame pointer); ELSTM_S8_DSP_PLAIN builds the C loop instead, e.g.
+ * for a build that both reserves r9 and keeps a frame pointer. */
+#if defined(__OPTIMIZE__) && !defined(ELSTM_S8_DSP_PLAIN)
+#define ELSTM_S8_DSP_ASM 1
+#else
+#define ELSTM_S8_DSP_ASM 0
+#endif
 
 static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
 {
@@ -112,12 +120,14 @@ static inline int32_t ssat8(int32_t x)
         [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [h0] "=&r"(h0), [h1] "=&r"(h1)
 
 /* The word sums s[0..3] (A, SXTB16(A), B, SXTB16(B) against v) of one unit over `pairs`
- * column pairs, added to s; returns w past the unit's words. */
+ * column pairs, added to s; returns w past the unit's words. The assembly loops need 13
+ * registers: without optimization (r7 then holds the frame pointer) the plain loop runs. */
 static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t *w, const uint32_t *v, int32_t pairs, int32_t s[4])
 {
+    int32_t s1 = s[0], sf = s[1], s2 = s[2], so = s[3];
+#if ELSTM_S8_DSP_ASM
     register uint32_t a0 __asm__("r4"), b0 __asm__("r5"), a1 __asm__("r6"), b1 __asm__("r8");
     uint32_t h0, h1;
-    int32_t s1 = s[0], sf = s[1], s2 = s[2], so = s[3];
     const uint32_t *end;
     if (pairs >= 8) {
         end = v + (pairs & ~7);
@@ -135,11 +145,12 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
                 : [e] "r"(end)
                 : "cc", "memory");
     }
-    if (pairs & 1) {
+    pairs &= 1;
+#endif
+    for (; pairs > 0; pairs--, v++, w += 2) {
         const uint32_t a = w[0], b = w[1];
         uint32_t h;
         memcpy(&h, v, sizeof h);   /* the int16 pairs as one word */
-        w += 2;
         s1 = smlad(a, h, s1);
         sf = smlad(sxtb16_ror8(a), h, sf);
         s2 = smlad(b, h, s2);

@@ -21,6 +21,9 @@
 #            Chromium; on Ubuntu the chromium package is a snap wrapper: a Chrome or
 #            Chromium found on PATH as chromium, chromium-browser or google-chrome does too),
 #            poppler-utils (pdftotext and pdfinfo read back the page Chromium printed)
+#   bench (optional, only with --bench): libsimgrid-dev (smpicc/smpirun: the SimGrid SMPI
+#            simulation of the MPI all-reduce on 64 nodes, bench/bench_smpi.sh; it brings
+#            Boost's headers and ns-3, so make test does not need it)
 #
 # clang's runtimes: Debian 12/13 and Ubuntu 24.04 ship them in libclang-rt-N-dev (N = the
 # major version of the distribution's default clang: 14, 19, 18), which clang-N only
@@ -31,6 +34,8 @@ PKGS="gcc make pkg-config libcsv-dev libzip-dev libjansson-dev libopenblas-dev \
 clang zip unzip groff-base cmake yamllint python3-yaml python3-kconfiglib strace parallel slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev time gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
 fonts-dejavu-core poppler-utils"
 XTENSA_PKGS="clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
+BENCH_PKGS="libsimgrid-dev"
+if [ "${1:-}" = "--bench" ]; then PKGS="$PKGS $BENCH_PKGS"; fi
 LOCK_WAIT=${ELSTM_APT_LOCK_WAIT:-900}   # seconds to wait for another apt/dpkg run
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -6,6 +6,7 @@
  * (docs/training.md, "Evaluation" and "Prediction intervals").
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,19 +424,32 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double elstm_conformal_quantile(double *r, size_t n, double level)
+/* The rank (1-based) of the conformal quantile of n residuals at `level` per cent:
+ * k = ceil((n + 1) level / 100), with a little slack so that e.g. 99 x 0.8 is 79.2 and
+ * 19 x 0.95 = 18.05 (not 18.05000001 -> 19) when exact decimals meet binary rounding.
+ * Above n when the residuals are too few for the level. */
+static size_t conformal_rank(size_t n, double level)
 {
-    /* k = ceil((n + 1) level / 100), with a little slack so that e.g. 99 x 0.8 is 79.2 and
-     * 19 x 0.95 = 18.05 (not 18.05000001 -> 19) when exact decimals meet binary rounding */
     const double kk = ceil((double)(n + 1) * level / 100.0 - 1e-9);
-    if (n == 0 || kk > (double)n) return INFINITY;
-    qsort(r, n, sizeof *r, cmp_double);
-    return r[kk < 1 ? 0 : (size_t)kk - 1];
+    return kk < 1 ? 1 : kk > (double)n ? n + 1 : (size_t)kk;
 }
 
-elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
-                                 int split, const double *levels, int n_levels, int threads,
-                                 elstm_meta *meta, elstm_diag *diag)
+double elstm_conformal_quantile(double *r, size_t n, double level)
+{
+    const size_t k = conformal_rank(n, level);
+    if (n == 0 || k > n) return INFINITY;
+    qsort(r, n, sizeof *r, cmp_double);
+    return r[k - 1];
+}
+
+size_t elstm_conformal_min_windows(double level)
+{
+    size_t n = 1;
+    while (conformal_rank(n, level) > n) n++;
+    return n;
+}
+
+static elstm_status check_levels(const double *levels, int n_levels, elstm_diag *diag)
 {
     if (n_levels < 1 || n_levels > ELSTM_META_MAX_LEVELS)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "1 to %d interval levels, not %d", ELSTM_META_MAX_LEVELS,
@@ -445,15 +459,36 @@ elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *c
             return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                                   "interval levels must be per cents above 0 and below 100, each above the one "
                                   "before (e.g. 80,95), not %g", levels[l]);
+    return ELSTM_OK;
+}
+
+static elstm_status too_few(elstm_diag *diag, const char *path, size_t n, int split, double level)
+{
+    return elstm_diag_set(diag, ELSTM_ERR_DATA, path, 0,
+                          "%zu %s windows are too few for a %g%% interval (it needs at least %zu); "
+                          "use a larger --split VAL or lower levels", n, split_name(split), level,
+                          elstm_conformal_min_windows(level));
+}
+
+static elstm_status no_windows(elstm_diag *diag, const char *path, int split)
+{
+    return elstm_diag_set(diag, ELSTM_ERR_DATA, path, 0,
+                          "prediction intervals are calibrated on the %s split, which has no windows; give "
+                          "it some rows (--split) or leave the intervals out", split_name(split));
+}
+
+elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                                 int split, const double *levels, int n_levels, int threads,
+                                 elstm_meta *meta, elstm_diag *diag)
+{
+    elstm_status st = check_levels(levels, n_levels, diag);
+    if (st != ELSTM_OK) return st;
     pooled p;
     size_t nwin = 0;
     for (int d = 0; d < n_sets; d++) nwin += sets[d]->n_win[split];
-    if (nwin == 0)
-        return elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
-                              "prediction intervals are calibrated on the %s split, which has no windows; give "
-                              "it some rows (--split) or leave the intervals out", split_name(split));
+    if (nwin == 0) return no_windows(diag, sets[0]->path, split);
     elstm_forecaster f = wrap(m, sets[0]->meta.steps);
-    elstm_status st = pool_windows(&f, sets, n_sets, split, threads, 0, &p, diag);
+    st = pool_windows(&f, sets, n_sets, split, threads, 0, &p, diag);
     if (st != ELSTM_OK) return st;
     double *res = malloc(p.n * sizeof *res);
     if (!res) {
@@ -466,11 +501,7 @@ elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *c
             for (size_t k = 0; k < p.n; k++)
                 res[k] = fabs(p.act[k * (size_t)p.O + (size_t)j] - p.pred[k * (size_t)p.O + (size_t)j]);
             const double q = elstm_conformal_quantile(res, p.n, levels[l]);
-            if (!isfinite(q))
-                st = elstm_diag_set(diag, ELSTM_ERR_DATA, sets[0]->path, 0,
-                                    "%zu %s windows are too few for a %g%% interval (it needs at least %.0f); "
-                                    "use a larger --split VAL or lower levels", p.n, split_name(split), levels[l],
-                                    ceil(levels[l] / (100.0 - levels[l]) - 1e-9));
+            if (!isfinite(q)) st = too_few(diag, sets[0]->path, p.n, split, levels[l]);
             meta->intervals[l].halfwidth[j] = q;
         }
     }
@@ -481,6 +512,108 @@ elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *c
         meta->n_intervals = 0;
     }
     free(res);
+    pooled_free(&p);
+    return st;
+}
+
+/* ---- the same over the windows of several processes ------------------------------------- */
+
+/* The bits of a residual >= 0 (+0, never -0, and no NaN): for such doubles the order of
+ * the bit patterns as unsigned integers is the order of the values. */
+static uint64_t residual_bits(double r)
+{
+    uint64_t u;
+    memcpy(&u, &r, sizeof u);
+    return u;
+}
+
+elstm_status elstm_conformal_fit_dist(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                                      int split, const double *levels, int n_levels, int threads,
+                                      elstm_allreduce_fn allreduce, void *user, elstm_meta *meta, elstm_diag *diag)
+{
+    elstm_status st = check_levels(levels, n_levels, diag);
+    if (st != ELSTM_OK) return st; /* the same in every process */
+    const int O = elstm_meta_outputs(&sets[0]->meta), L = n_levels;
+    const size_t T = (size_t)L * (size_t)O; /* one selection per level and output */
+    size_t nloc = 0;
+    for (int d = 0; d < n_sets; d++) nloc += sets[d]->n_win[split];
+    /* my residuals, then how many there are everywhere and whether every process has them */
+    pooled p;
+    memset(&p, 0, sizeof p);
+    elstm_diag mine;
+    elstm_diag_clear(&mine);
+    elstm_status local = ELSTM_OK;
+    if (nloc > 0) {
+        elstm_forecaster f = wrap(m, sets[0]->meta.steps);
+        local = pool_windows(&f, sets, n_sets, split, threads, 0, &p, &mine);
+    }
+    uint64_t *prefix = calloc(T, sizeof *prefix);
+    size_t *k = calloc(T, sizeof *k);
+    int64_t *hist = calloc(T * 256, sizeof *hist);
+    if (local == ELSTM_OK && (!prefix || !k || !hist))
+        local = elstm_diag_set(&mine, ELSTM_ERR_NOMEM, NULL, 0, "out of memory calibrating the intervals");
+    int64_t head[2] = {local == ELSTM_OK ? (int64_t)nloc : 0, local != ELSTM_OK};
+    if (allreduce && (st = allreduce(user, head, 2, diag)) != ELSTM_OK) goto out;
+    if (local != ELSTM_OK) {
+        *diag = mine;
+        st = local;
+        goto out;
+    }
+    if (head[1]) {
+        st = elstm_diag_set(diag, ELSTM_ERR_INTERRUPTED, NULL, 0,
+                            "stopped: another process could not forecast its %s windows", split_name(split));
+        goto out;
+    }
+    const size_t n = (size_t)head[0];
+    if (n == 0) {
+        st = no_windows(diag, NULL, split);
+        goto out;
+    }
+    for (int l = 0; l < L; l++) {
+        if ((k[(size_t)l * O] = conformal_rank(n, levels[l])) > n) {
+            st = too_few(diag, NULL, n, split, levels[l]);
+            goto out;
+        }
+        for (int j = 1; j < O; j++) k[(size_t)l * O + j] = k[(size_t)l * O];
+    }
+    /* The k-th smallest residual over every process, exactly: a radix selection on the
+     * residuals' bits, 8 bits at a time from the top. Each pass counts, for every
+     * selection, the residuals that share the bits found so far by their next 8 bits,
+     * sums the counts over the processes (one all-reduce of T x 256 integers) and keeps
+     * the byte in which the k-th falls. The result is one of the residuals, the same the
+     * sorted list of all of them gives (elstm_conformal_fit), for any spread of the series. */
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        const uint64_t high = shift == 56 ? 0 : ~UINT64_C(0) << (shift + 8);
+        memset(hist, 0, T * 256 * sizeof *hist);
+        for (size_t w = 0; w < p.n; w++)
+            for (int j = 0; j < O; j++) {
+                const size_t i = w * (size_t)O + (size_t)j;
+                const uint64_t u = residual_bits(fabs(p.act[i] - p.pred[i]));
+                for (int l = 0; l < L; l++) {
+                    const size_t t = (size_t)l * O + (size_t)j;
+                    if ((u & high) == prefix[t]) hist[t * 256 + ((u >> shift) & 255)]++;
+                }
+            }
+        if (allreduce && (st = allreduce(user, hist, T * 256, diag)) != ELSTM_OK) goto out;
+        for (size_t t = 0; t < T; t++) {
+            size_t below = 0;
+            int b = 0;
+            while (b < 255 && below + (size_t)hist[t * 256 + (size_t)b] < k[t]) below += (size_t)hist[t * 256 + (size_t)b++];
+            prefix[t] |= (uint64_t)b << shift;
+            k[t] -= below;
+        }
+    }
+    for (int l = 0; l < L; l++) {
+        meta->intervals[l].level = levels[l];
+        for (int j = 0; j < O; j++) memcpy(&meta->intervals[l].halfwidth[j], &prefix[(size_t)l * O + j], sizeof(double));
+    }
+    meta->n_intervals = n_levels;
+    meta->n_calib = n;
+out:
+    if (st != ELSTM_OK) meta->n_intervals = 0;
+    free(prefix);
+    free(k);
+    free(hist);
     pooled_free(&p);
     return st;
 }

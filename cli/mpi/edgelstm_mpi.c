@@ -292,6 +292,32 @@ static void quiet(int on)
     }
 }
 
+/* Split-conformal intervals over the validation windows of every process
+ * (elstm_conformal_fit_dist: the half-widths the one-process trainer gives). A failure to
+ * forecast is said by its process; a failure of the whole (too few windows) by rank 0. */
+static int calibrate(state *st, const elstm_lstm_f32 *m, const cli_levels *lv, int threads)
+{
+    reduce_stats rs = {0, 0.0, 0}; /* not the training's */
+    const elstm_dataset **sets = malloc((size_t)st->n_mine * sizeof *sets);
+    if (!sets) return agree(cli_error("out of memory"));
+    for (int i = 0; i < st->n_mine; i++) sets[i] = &st->ds[i];
+    elstm_diag d;
+    elstm_diag_clear(&d);
+    elstm_status s = elstm_conformal_fit_dist(m, sets, st->n_mine, ELSTM_SPLIT_VAL, lv->level, lv->n, threads, mpi_sum,
+                                              &rs, &st->meta, &d);
+    free(sets);
+    int rc = 0;
+    if (s != ELSTM_OK) {
+        if ((g_rank != 0 && s == ELSTM_ERR_DATA) || s == ELSTM_ERR_INTERRUPTED) quiet(1);
+        rc = cli_fail(s, &d);
+        quiet(0);
+        return agree(rc);
+    }
+    if (g_rank == 0) cli_intervals_print(stderr, &st->meta);
+    for (int i = 0; i < st->n_mine; i++) st->ds[i].meta = st->meta; /* the test coverage reads them from here */
+    return 0;
+}
+
 static int run_train(cli_ctx *ctx)
 {
     const char *out = cli_get(ctx, "--output"), *from = cli_get(ctx, "--files-from");
@@ -312,10 +338,8 @@ static int run_train(cli_ctx *ctx)
     elstm_train_opts topts;
     if (!rc) rc = cli_read_data_opts(ctx, st.files.path[0], &dopts);
     if (!rc) rc = cli_read_model_opts(ctx, &topts);
-    const char *iv = cli_get(ctx, "--intervals");
-    if (!rc && iv && strcmp(iv, "none"))
-        rc = cli_usage_error(ctx, "--intervals: edgelstm-mpi does not calibrate prediction intervals (they need the "
-                                  "validation residuals of every series in one place); train without them");
+    cli_levels lv = {0};
+    if (!rc) rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv);
     if (!rc && !cli_get(ctx, "--threads")) topts.threads = 1; /* a process per core */
     char ckpt[ELSTM_PATH_MAX + 8];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
@@ -392,15 +416,19 @@ static int run_train(cli_ctx *ctx)
         goto done;
     }
 
-    /* rank 0 writes the model; every rank measures its test windows */
+    /* the intervals from the validation residuals of every series (the same everywhere);
+     * rank 0 writes the model; every rank measures its test windows */
     elstm_lstm_f32 m;
     elstm_trainer_model(st.tr, &m);
+    if (lv.n > 0 && (rc = calibrate(&st, &m, &lv, topts.threads))) goto done;
     if (g_rank == 0) {
         elstm_trainer_record(st.tr, &res, nval_all > 0, &st.meta.training);
         if ((s = elstm_forecaster_save(out, &m, st.meta.steps, &st.meta, &d)) != ELSTM_OK) rc = cli_fail(s, &d);
         else unlink(ckpt);
     }
-    double sums[4] = {0, 0, 0, 0};  /* windows, model SSE, persistence SSE, model |error| */
+    /* windows, model SSE, persistence SSE, model |error|, windows x coverage of each level */
+    double sums[4 + ELSTM_META_MAX_LEVELS] = {0};
+    const int nl = st.meta.n_intervals, ns = 4 + nl;
     for (int i = 0; !rc && i < st.n_mine; i++) {
         if (st.ds[i].n_win[ELSTM_SPLIT_TEST] == 0) continue;
         elstm_eval_result er;
@@ -412,9 +440,10 @@ static int run_train(cli_ctx *ctx)
         sums[1] += (double)er.n * er.model.rmse * er.model.rmse;
         sums[2] += (double)er.n * er.persistence.rmse * er.persistence.rmse;
         sums[3] += (double)er.n * er.model.mae;
+        for (int l = 0; l < nl; l++) sums[4 + l] += (double)er.n * er.interval[l].coverage;
     }
     if ((rc = agree(rc))) goto done;
-    MPI_Allreduce(MPI_IN_PLACE, sums, 4, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, sums, ns, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     double wps = res.train_seconds > 0 ? (double)res.windows_trained / res.train_seconds : 0.0;
     double rmse = sums[0] > 0 ? sqrt(sums[1] / sums[0]) : NAN, prmse = sums[0] > 0 ? sqrt(sums[2] / sums[0]) : NAN;
     if (g_rank == 0) {
@@ -424,6 +453,13 @@ static int run_train(cli_ctx *ctx)
         if (sums[0] > 0)
             fprintf(stderr, "Test: %.0f windows, RMSE %.4g %s (persistence %.4g, ratio %.3f)\n", sums[0], rmse,
                     st.meta.target, prmse, rmse / prmse);
+        if (sums[0] > 0 && nl > 0) {
+            fprintf(stderr, "Test intervals:");
+            for (int l = 0; l < nl; l++)
+                fprintf(stderr, "%s %g%% covers %.1f%%", l ? "," : "", st.meta.intervals[l].level,
+                        100.0 * sums[4 + l] / sums[0]);
+            fprintf(stderr, " (of the forecasts)\n");
+        }
         if (json) {
             json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:f, s:f, s:i, s:{s:I, s:I, s:I}, s:{s:I, s:f, s:I}}",
                                   "model", out, "processes", g_size, "threads", topts.threads, "series", nf,
@@ -435,6 +471,12 @@ static int run_train(cli_ctx *ctx)
                                   "test", (json_int_t)ntest_all,
                                   "allreduce", "calls", (json_int_t)rs.calls, "seconds", rs.seconds,
                                   "values", (json_int_t)rs.values);
+            json_t *iv = o ? json_array() : NULL;
+            for (int l = 0; iv && l < nl; l++)
+                json_array_append_new(iv, json_pack("{s:f, s:f, s:o}", "level", st.meta.intervals[l].level,
+                                                    "halfwidth", st.meta.intervals[l].halfwidth[0], "test_coverage",
+                                                    sums[0] > 0 ? json_real(sums[4 + l] / sums[0]) : json_null()));
+            if (iv) json_object_set_new(o, "intervals", iv);
             if (o && sums[0] > 0)
                 json_object_set_new(o, "test", json_pack("{s:f, s:f, s:f, s:f}", "rmse", rmse, "mae", sums[3] / sums[0],
                                                          "persistence_rmse", prmse, "rmse_ratio", rmse / prmse));

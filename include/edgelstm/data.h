@@ -54,6 +54,9 @@ typedef struct elstm_data_opts {
                                    time (each row's time + horizon intervals); NULL = the
                                    recipe default: hour,doy (doy for daily or coarser rows)
                                    when horizons > 1, else none; "none" = none */
+    int scaler_per_series;      /* "--scaler series": elstm_data_load_series() scales each file
+                                   with its own scaler (fitted on its training part) and records
+                                   them all (elstm_meta.series_*); 0 = one scaler over all */
     size_t segments[ELSTM_SPLITS];    /* explicit split rows instead of split_train/split_val (a
                                    backtest fold): train [0, s0), val [s0, s1), test [s1, s2), rows
                                    from s2 on in no split; the scaler is fitted on [0, s0).
@@ -114,6 +117,8 @@ typedef struct elstm_dataset {
     uint8_t *input_missing;     /* [rows][n_inputs] 1 where input k had no value (a missing cell,
                                    or a row inserted into a gap) and x holds an interpolation */
     uint8_t *target_missing;    /* [rows] the same for the target (NULL without a target) */
+    int own_scaler;             /* read with a per-series model's metadata, but not one of its
+                                   series: scaled with its own scaler, fitted on its training part */
 } elstm_dataset;
 
 /* Load, validate, encode, scale and window a CSV. On failure `ds` is left empty
@@ -121,7 +126,10 @@ typedef struct elstm_dataset {
 elstm_status elstm_data_load(const elstm_data_opts *o, elstm_dataset *ds, elstm_diag *diag);
 
 /* Load `path` as the model described by `meta` was trained: same time columns,
- * inputs, steps, horizon and splits, with the training scaler from `meta` (not refit).
+ * inputs, steps, horizon and splits, with the training scaler from `meta` (not refit;
+ * a per-series model (meta->n_series > 0): the scaler of the series named like the
+ * file, elstm_meta_series_find, or when none is, the file's own, fitted on its training
+ * part, ds->own_scaler 1).
  * The file must have every column the model reads (its inputs' sources and its
  * target) and the model's sampling interval, and at least `steps` rows (one input
  * window; windows with a target need steps + horizon). ds->meta is the model's meta. */
@@ -176,7 +184,10 @@ elstm_status elstm_data_folds(size_t rows, int64_t interval_s, size_t window, in
  * ranges of their training parts. The model inputs (names, sources, encodings, order),
  * the target and the sampling interval must be the same in every file; a file that
  * differs is refused with one sentence naming the first difference. ds[0 .. n) receive
- * the datasets (all with the same meta); on failure all are empty.
+ * the datasets (all with the same meta); on failure all are empty. With
+ * o->scaler_per_series each file keeps the scaler fitted on its own training part and
+ * every meta records all of them (elstm_meta.series_*, named by file name: two files of
+ * the same name are refused); ds[i].meta applies file i's.
  *
  * The same in steps, for a caller that holds only some of the series (an MPI rank):
  *   1. elstm_data_load(o) on each of its files (each fits its own scaler);
@@ -199,6 +210,11 @@ elstm_status elstm_data_same_inputs(const elstm_dataset *a, const elstm_dataset 
 #define ELSTM_META_SCALER_VALUES(m) ((size_t)(m)->n_inputs + 1)
 void elstm_meta_scaler_export(const elstm_meta *m, double *min, double *max);
 void elstm_meta_scaler_import(elstm_meta *m, const double *min, const double *max);
+
+/* Per-series scalers: the index of the series named like the file `path` (its name
+ * without the folder), or -1; make series k's scaler the one m applies. */
+int elstm_meta_series_find(const elstm_meta *m, const char *path);
+void elstm_meta_series_use(elstm_meta *m, int k);
 
 /* Window helpers. `start` is a row index from win_start[] (or any usable start). */
 static inline const float *elstm_data_window_x(const elstm_dataset *ds, size_t start)

@@ -30,6 +30,8 @@
 #define ELSTM_META_MAX_EPOCHS 1000         /* epoch records kept in a model file */
 #define ELSTM_MAX_HORIZONS    256          /* outputs (forecast steps) of a multi-step model */
 #define ELSTM_META_MAX_LEVELS 8            /* prediction-interval levels a model carries */
+#define ELSTM_META_MAX_SERIES 64           /* per-series scalers a model carries */
+#define ELSTM_META_MAX_SERIES_VALUES 2048  /* their values: series x (inputs + 1), each of min, max */
 
 /* What the model's output j (0-based) is trained on, for the step h = horizon + j ahead
  * of the window's last row t (normalized with the target's scaler). */
@@ -139,6 +141,16 @@ typedef struct elstm_meta {
     int n_intervals;               /* 0 .. ELSTM_META_MAX_LEVELS, ascending levels */
     size_t n_calib;                /* validation windows the intervals were calibrated on */
     elstm_meta_interval intervals[ELSTM_META_MAX_LEVELS];
+
+    /* Per-series scalers (train --scaler series; "series_scalers" in the JSON, absent for
+     * one scaler): series k (a training file, named by its file name without the folder)
+     * was scaled with series_min/max[k * (n_inputs + 1) ...], laid out as
+     * elstm_meta_scaler_export's arrays. The scaler above is then the first series'. A file
+     * read with this metadata (elstm_data_load_meta) gets the scaler of the series of its
+     * name, or else its own, fitted on its own training part (a series never trained on). */
+    int n_series;
+    char series_name[ELSTM_META_MAX_SERIES][ELSTM_NAME_MAX];
+    double series_min[ELSTM_META_MAX_SERIES_VALUES], series_max[ELSTM_META_MAX_SERIES_VALUES];
 } elstm_meta;
 
 /* The steps ahead of output j (1-based lead: meta->horizon + j). */

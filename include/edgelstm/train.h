@@ -155,14 +155,16 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
  * (2^-40) and summed in 64-bit integers, then over the processes by `allreduce`, so the
  * step, the losses, and the model bytes are the same for any number of processes and
  * threads (and any spread of the series). docs/training.md has the rules. */
+/* Sum n integers over every process in place (MPI_Allreduce, MPI_SUM; called by every
+ * process the same number of times with the same n). */
+typedef elstm_status (*elstm_allreduce_fn)(void *user, int64_t *v, size_t n, elstm_diag *diag);
+
 typedef struct elstm_train_dist {
     int n_series;
     const size_t *train_n;       /* [n_series] training windows of each series */
     const size_t *val_n;         /* [n_series] validation windows (NULL: none) */
     const unsigned char *mine;   /* [n_series] 1 for the series this process holds */
-    /* Sum n integers over every process in place (MPI_Allreduce, MPI_SUM; called by every
-     * process the same number of times with the same n). NULL: one process. */
-    elstm_status (*allreduce)(void *user, int64_t *v, size_t n, elstm_diag *diag);
+    elstm_allreduce_fn allreduce; /* the sums over the processes; NULL: one process */
     void *user;
     int writer;                  /* this process calls on_batch/on_epoch and writes checkpoints */
 } elstm_train_dist;
@@ -415,6 +417,10 @@ elstm_status elstm_forecast_units(const elstm_lstm_f32 *m, const elstm_dataset *
  * few residuals for the level). */
 double elstm_conformal_quantile(double *r, size_t n, double level);
 
+/* The fewest residuals elstm_conformal_quantile calibrates `level` (per cent, in (0, 100))
+ * from: the smallest n with k <= n (4 for 80, 19 for 95). */
+size_t elstm_conformal_min_windows(double level);
+
 /* Calibrate intervals at levels[0..n_levels) (per cent, ascending, each in (0, 100)) on
  * the windows of `split` of the datasets (normally the validation split): per output, the
  * conformal quantile of the absolute errors in target units. Writes meta->intervals,
@@ -423,6 +429,18 @@ double elstm_conformal_quantile(double *r, size_t n, double level);
 elstm_status elstm_conformal_fit(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
                                  int split, const double *levels, int n_levels, int threads,
                                  elstm_meta *meta, elstm_diag *diag);
+
+/* elstm_conformal_fit over the windows of several processes (edgelstm-mpi): each process
+ * forecasts the windows of `split` in its own datasets (none is fine), and the conformal
+ * quantiles are selected exactly over all of them by a radix selection on the residuals'
+ * bits whose counts travel through `allreduce` (9 calls, every process at the same point;
+ * NULL: one process). Every process gets the same meta->intervals and n_calib, those
+ * elstm_conformal_fit gives on all the datasets in one process, for any spread of the
+ * series. A process that fails to forecast says why; the others return
+ * ELSTM_ERR_INTERRUPTED. */
+elstm_status elstm_conformal_fit_dist(const elstm_lstm_f32 *m, const elstm_dataset *const *sets, int n_sets,
+                                      int split, const double *levels, int n_levels, int threads,
+                                      elstm_allreduce_fn allreduce, void *user, elstm_meta *meta, elstm_diag *diag);
 
 /* ---- backtests (edgelstm backtest; docs/training.md) -------------------------------- */
 

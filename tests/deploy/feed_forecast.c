@@ -15,12 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include HEADER
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define API(f) CAT(NAME, f)
-#define K(c) CAT(NAME_UC, c)
+#include "driver.h"
 
 #if defined(ROWS_INC)
 static const double rows[] = {

@@ -10,12 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include HEADER
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define API(f) CAT(NAME, f)
-#define K(c) CAT(NAME_UC, c)
+#include "driver.h"
 
 int main(void)
 {

@@ -16,12 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include HEADER
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define API(f) CAT(NAME, f)
-#define K(c) CAT(NAME_UC, c)
+#include "driver.h"
 
 static const float window[] = {
 #include "window.inc"

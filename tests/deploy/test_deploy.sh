@@ -7,15 +7,9 @@
 # also prints the reference kernel's forecast of the examples' synthetic window.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite deploy
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
 HERE="$ELSTM_ROOT/tests/deploy"
 # (stdlib-only checks use the system python3)
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
-
-# value of KEY in make_model's output FILE
-ref() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-# |A - B| <= TOL
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 
 "$MM" "$T/a.tflite" -u 20 -i 7 -t 30 -s 1 > "$T/a.ref" || { not_ok "make_model" "failed"; done_suite; }
 "$MM" "$T/b.tflite" -u 12 -i 11 -t 9 -s 2 --time --no-bias -c 2.5 > "$T/b.ref" || { not_ok "make_model" "failed"; done_suite; }

@@ -48,16 +48,17 @@ PYEOF
   else not_ok "device forecasts = predict --last" "$(tr '\n' ' ' < "$T/feed.out" | head -c 300)"; fi
 else not_ok "raw rows fed to the device" "$(head -c 200 "$T/rows.txt")"; fi
 # profile: the emulated Cortex-M4F runs the same library (delta added on the board and on the host)
-if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1; then
+if have_tools arm-none-eabi-gcc qemu-system-arm; then
   if "$ELSTM" profile "$T/fc.tflite" --json > "$T/prof.json" 2> "$T/prof.err" &&
      python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert abs(d["forecast_device"] - d["forecast_host"]) < 1e-5, d' "$T/prof.json"; then
     ok "profile: the emulated Cortex-M4F gives the host's forecast (the last value added on both)"
   else not_ok "profile of the forecasting model" "$(cat "$T/prof.err") $(head -c 300 "$T/prof.json")"; fi
 fi
-# a one-output level model (--target-mode level: the default learns the change) keeps its
+# a one-output level model without intervals (--target-mode level --intervals none: the
+# default learns the change and calibrates 80 and 95 % intervals) keeps its
 # one-layer library (no runtime/multi/)
 # shellcheck disable=SC2086
-$ELSTM_FAST train "$F" $DATA --target-mode level --units 8 --epochs 1 --threads 2 -o "$T/plain.tflite" >/dev/null 2>&1
+$ELSTM_FAST train "$F" $DATA --target-mode level --intervals none --units 8 --epochs 1 --threads 2 -o "$T/plain.tflite" >/dev/null 2>&1
 "$ELSTM" deploy "$T/plain.tflite" --target c --name plain -o "$T/plain" >/dev/null 2>&1
 [ -f "$T/plain/plain.c" ] && [ ! -d "$T/plain/edgelstm/multi" ] && ok "a one-output level model's library does not ship runtime/multi/" ||
   not_ok "plain library" "$(ls "$T/plain/edgelstm" 2>&1)"

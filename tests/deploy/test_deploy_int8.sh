@@ -14,33 +14,15 @@
 . "$ELSTM_ROOT/tests/lib.sh"
 suite deploy_int8
 HERE="$ELSTM_ROOT/tests/deploy"
-MCU="$ELSTM_ROOT/tools/mcu"
 FIX="$ELSTM_ROOT/tests/fixtures/tflite"
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
-CFLAGS="$CPU -O2 -ffunction-sections -fdata-sections"
-LINK="$CPU --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
-QEMU="qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel"
-run_qemu() { timeout 120 $QEMU "$1" > "$2" 2>&1; }
-# json_check FILE EXPR...: every Python expression (on j, the file's JSON) is true
-json_check() {
-  f=$1; shift
-  python3 - "$f" "$@" <<'PYEOF'
-import json, sys
-j = json.load(open(sys.argv[1]))
-bad = [e for e in sys.argv[2:] if not eval(e, {"j": j})]
-if bad:
-    print("failed: " + "; ".join(bad) + " in " + json.dumps(j)[:400])
-    sys.exit(1)
-PYEOF
-}
 F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 24"
 
-# --target-mode level: a one-output level model's int8 library runs on runtime/device.c
-# alone (the default recipe's change target, intervals and Dense(N) heads go through
-# runtime/multi/: tests/deploy/test_deploy_int8_forecast.sh)
-"$ELSTM_FAST" train "$F" $DATA --target-mode level --units 16 --epochs 2 --seed 3 --threads 1 -o "$T/f.tflite" >/dev/null 2>&1 &&
+# --target-mode level --intervals none: a one-output level model without intervals: its
+# int8 library runs on runtime/device.c alone (the default recipe's change target,
+# intervals and Dense(N) heads go through runtime/multi/: tests/deploy/test_deploy_int8_forecast.sh)
+"$ELSTM_FAST" train "$F" $DATA --target-mode level --intervals none --units 16 --epochs 2 --seed 3 --threads 1 -o "$T/f.tflite" >/dev/null 2>&1 &&
   "$ELSTM" quantize "$T/f.tflite" "$F" -o "$T/q.tflite" >/dev/null 2>&1 &&
   "$ELSTM" quantize "$T/f.tflite" "$F" -o "$T/q16.tflite" --scheme int16x8 >/dev/null 2>&1 ||
   { not_ok "a float model trains and quantizes" "see train/quantize"; done_suite; }
@@ -80,29 +62,31 @@ case "$ERR" in *"16x8"*"--scheme int8"*) ok "... which says how to get an int8 m
   not_ok "a one-output level int8 library without runtime/multi/" "$(ls "$T/q8/edgelstm" | tr '\n' ' ')"
 
 # ---- the emulated Cortex-M4F ----
-for tool in arm-none-eabi-gcc qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
-arm-none-eabi-gcc $CFLAGS -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
+cortex_m4
 if out=$(arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/q8" -c -o "$T/q8_arm.o" "$T/q8/q8.c" 2>&1) &&
    arm-none-eabi-objdump -d "$T/q8_arm.o" | grep -q smlad && arm-none-eabi-objdump -d "$T/q8_arm.o" | grep -q sxtb16; then
   ok "arm-none-eabi-gcc compiles the int8 library strictly for Cortex-M4, with the DSP kernel (SMLAD, SXTB16)"
 else not_ok "the int8 library for Cortex-M4" "$(printf '%s' "$out" | head -3 | tr '\n' ' ')"; fi
-arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/q8" -c -o "$T/sb.o" "$T/q8/examples/static_buffer.c" &&
-  arm-none-eabi-gcc $LINK -o "$T/sb.elf" "$T/sb.o" "$T/q8_arm.o" "$T/startup.o" -lm 2> "$T/link.err"
+m4_static_buffer "$T/q8" "$T/q8_arm.o" "$T/sb.elf" 2> "$T/link.err"
 if run_qemu "$T/sb.elf" "$T/sb.out"; then
   got=$(awk '$1 == "value:" { print $2 }' "$T/sb.out")
   [ "$got" = "$hostv" ] && ok "QEMU: the int8 library prints the host int8 runtime's value, bit for bit ($hostv)" ||
     not_ok "QEMU: int8 static_buffer = host" "got '$got', want '$hostv'"
 else not_ok "QEMU: the int8 static_buffer runs" "$(cat "$T/link.err" "$T/sb.out" | head -3 | tr '\n' ' ')"; fi
-if arm-none-eabi-gcc $CFLAGS -std=c99 -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/ks8.elf" \
-     "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" "$ELSTM_ROOT/runtime/lstm_s8_dsp.c" \
-     "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c" "$T/startup.o" $LINK 2> "$T/k.err"; then
-  run_qemu "$T/ks8.elf" "$T/ks8.out"; rc=$?
-  grep -E '^(ok|not ok) - ' "$T/ks8.out"
-  n=$(grep -c '^ok - ' "$T/ks8.out")
-  [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: the DSP kernel test ran every shape" "status $rc, $n passed"
-else not_ok "the DSP kernel test builds" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
+m4_kernel_test kernel_s8_test 10 "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" \
+  "$ELSTM_ROOT/runtime/lstm_s8_dsp.c" "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c"
+# the kernel test built without optimization too (-O0: the C loops the kernel falls back
+# to, r7 being the frame pointer), against the reference
+for kopt in -O0; do
+  if arm-none-eabi-gcc $CPU $kopt -ffunction-sections -fdata-sections -std=c99 -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/ks8.elf" \
+       "$ELSTM_ROOT/tests/mcu/kernel_s8_test.c" "$ELSTM_ROOT/runtime/lstm_s8_ref.c" "$ELSTM_ROOT/runtime/lstm_s8_dsp.c" \
+       "$ELSTM_ROOT/runtime/host/lstm_s8_pack.c" "$T/startup.o" $LINK 2> "$T/k.err"; then
+    run_qemu "$T/ks8.elf" "$T/ks8.out"; rc=$?
+    grep -E '^(ok|not ok) - ' "$T/ks8.out" | sed "s/^\(ok\|not ok\) - mcu_kernel_s8:/& ($kopt)/"
+    n=$(grep -c '^ok - ' "$T/ks8.out")
+    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: the DSP kernel test ($kopt) ran every shape" "status $rc, $n passed"
+  else not_ok "the DSP kernel test builds ($kopt)" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
+done
 
 # profile: int8 figures, the board's forecast = the host's, the DSP kernel = the reference on the board
 if "$ELSTM" profile "$T/q.tflite" --reference --json > "$T/p.json" 2> "$T/p.err"; then
@@ -125,14 +109,11 @@ for fx in int8 int8_float_io; do
     arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/k8_$fx" -c -o "$T/k8.o" "$T/k8_$fx/k8.c" || { not_ok "$fx.tflite deploys" "build"; continue; }
   n=0
   for k in 0 1 2; do
-    python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]; print(',\n'.join('%.9gf' % v for v in c['input']))" \
-      "$FIX/$fx.json" $k > "$T/window.inc"
+    window_inc "$FIX/$fx.json" $k
     python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]; print(','.join('%.9g' % v for v in c['input']))" \
       "$FIX/$fx.json" $k > "$T/in.csv"
     host=$("$ELSTM" run "$FIX/$fx.tflite" "$T/in.csv" --json | python3 -c "import json,sys; print('%.9g' % json.load(sys.stdin)['outputs'][0]['values'][0])")
-    if arm-none-eabi-gcc $CFLAGS -std=c99 -I"$T" -I"$T/k8_$fx" -I"$MCU" -DELSTM_MCU_NAME=k8 -DELSTM_MCU_NAME_UC=K8 \
-         -DELSTM_MCU_HEADER='"k8.h"' -c -o "$T/pm.o" "$MCU/profile_main.c" &&
-       arm-none-eabi-gcc $LINK -o "$T/k8.elf" "$T/pm.o" "$T/k8.o" "$T/startup.o" -lm && run_qemu "$T/k8.elf" "$T/k8.out"; then
+    if m4_window_main "$T/k8_$fx" k8 "$T/k8.o" "$T/k8.elf" && run_qemu "$T/k8.elf" "$T/k8.out"; then
       got=$(awk '$1 == "forecast" { printf "%.9g", $2 }' "$T/k8.out")
       [ "$got" = "$host" ] && n=$((n + 1))
     fi

@@ -15,11 +15,12 @@
 #     and exactly the values and interval bounds that the library's float32 scaler and
 #     half-widths make of them (numpy float32 arithmetic), within 1e-5 of the host's;
 #   - the same program on the emulated Cortex-M4F (QEMU, the DSP kernel) prints exactly
-#     what the host printed.
+#     what the host printed;
+#   - import: TensorFlow's converter's int8 file, adopted with a change target, deploys
+#     and its library gives predict --last's forecast.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite deploy_int8_forecast
 HERE="$ELSTM_ROOT/tests/deploy"
-MCU="$ELSTM_ROOT/tools/mcu"
 F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,WSPM,wd --steps 24"
@@ -98,29 +99,42 @@ if compare "$T/feed.out" > "$T/cmp.err" 2>&1; then
 else not_ok "host: int8 device forecasts = predict --last" "$(tail -1 "$T/cmp.err") | $(tr '\n' ' ' < "$T/feed.out" | head -c 300)"; fi
 gcc $STRICT -DEXAMPLE_DIGITS=9 -I"$T/q8f" -o "$T/sb" "$T/q8f/examples/static_buffer.c" "$T/q8f/q8f.c" -lm &&
   "$T/sb" > "$T/sb.out"
+# (the host adds the change back in float32 as the device does: its printed normalized
+# forecasts are float32 values, printed to 9 digits)
 check "the Edge Impulse example prints predict --last's normalized forecasts t+1..t+3 bit for bit" \
   $PYF -c '
 import json, sys
 import numpy as np
-want = [np.float32(f["normalized"]) for f in json.load(open(sys.argv[1]))["forecasts"]]
+host = [f["normalized"] for f in json.load(open(sys.argv[1]))["forecasts"]]
+want = [np.float32(v) for v in host]
 got = [np.float32(float(l.split()[1])) for l in open(sys.argv[2]) if l.strip().startswith("t+") and ":" in l.split()[0]]
-assert got == want, (got, want)' "$T/last.json" "$T/sb.out"
+assert got == want, (got, want)
+assert all(float("%.9g" % w) == v for w, v in zip(want, host)), ("host sums in double", host)' "$T/last.json" "$T/sb.out"
+
+# import: TensorFlow's converter's full-integer file (tests/fixtures/tflite/int8.tflite,
+# LSTM + Dense(1), 24 steps x 4 inputs), adopted as a forecaster of the change of TEMP,
+# deploys on runtime/multi/ and its example prints predict --last's normalized forecast
+if "$ELSTM" adopt "$ELSTM_ROOT/tests/fixtures/tflite/int8.tflite" "$F" --time year,month,day,hour --target TEMP \
+     --features TEMP,PRES,DEWP,WSPM --target-mode delta -o "$T/ad.tflite" >/dev/null 2>"$T/ad.err" &&
+   "$ELSTM" deploy "$T/ad.tflite" --target c --name ad8 --sample "$F" -o "$T/ad8" >/dev/null 2>>"$T/ad.err" &&
+   gcc $STRICT -DEXAMPLE_DIGITS=9 -I"$T/ad8" -o "$T/adsb" "$T/ad8/examples/static_buffer.c" "$T/ad8/ad8.c" -lm 2>>"$T/ad.err"; then
+  want=$("$ELSTM" predict "$T/ad.tflite" "$F" --last --json | $PYF -c "import json,sys; j = json.load(sys.stdin); print(j.get('forecasts', [j])[0]['normalized'])")
+  got=$("$T/adsb" | awk '$1 == "value:" { print $2 }')
+  [ -f "$T/ad8/edgelstm/multi/device_multi.c" ] && $PYF -c "import sys, numpy as np; sys.exit(int(np.float32(sys.argv[1]) != np.float32(sys.argv[2])))" "$got" "$want" &&
+    ok "a converter's int8 file adopted with a change target deploys; its example prints predict --last's forecast ($want)" ||
+    not_ok "adopted converter int8 delta forecaster on the device" "got '$got', want '$want'"
+else not_ok "adopt and deploy the converter's int8 file with a change target" "$(head -3 "$T/ad.err" | tr '\n' ' ')"; fi
 
 # ---- the emulated Cortex-M4F ----
-for tool in arm-none-eabi-gcc qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
-LINK="$CPU -O2 --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
+cortex_m4 arm-none-eabi-objdump
 awk '{ for (i = 1; i <= NF; i++) printf "%s,", $i; print "" }' "$T/rows.txt" > "$T/rows.inc"
-arm-none-eabi-gcc $CPU -O2 -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
-if arm-none-eabi-gcc $CPU $STRICT -ffunction-sections -fdata-sections -I"$T" -I"$T/q8f" -DNAME=q8f -DNAME_UC=Q8F \
-     -DHEADER='"q8f.h"' -DROWS_INC='"rows.inc"' -o "$T/feed.elf" "$HERE/feed_forecast.c" "$T/q8f/q8f.c" "$T/startup.o" \
-     $LINK -lm 2> "$T/arm.err"; then
+if arm-none-eabi-gcc $CFLAGS $STRICT -I"$T" -I"$T/q8f" -DNAME=q8f -DNAME_UC=Q8F -DHEADER='"q8f.h"' -DROWS_INC='"rows.inc"' \
+     -c -o "$T/feed.o" "$HERE/feed_forecast.c" 2> "$T/arm.err" &&
+   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/q8f" -c -o "$T/q8f.o" "$T/q8f/q8f.c" 2>> "$T/arm.err" &&
+   m4_link "$T/feed.elf" "$T/feed.o" "$T/q8f.o" 2>> "$T/arm.err"; then
   arm-none-eabi-objdump -d "$T/feed.elf" | grep -q smlad && ok "the int8 forecast library builds for Cortex-M4 with the DSP kernel" ||
     not_ok "DSP kernel in the Cortex-M4 build" "no smlad"
-  timeout 120 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
-    -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel "$T/feed.elf" > "$T/qemu.out" 2>&1
+  run_qemu "$T/feed.elf" "$T/qemu.out"
   if cmp -s "$T/feed.out" "$T/qemu.out" && compare "$T/qemu.out" >/dev/null 2>&1; then
     ok "QEMU: fed the same raw rows, the emulated Cortex-M4F prints exactly the host's forecasts and intervals"
   else not_ok "QEMU int8 forecasts = host" "$(diff "$T/feed.out" "$T/qemu.out" | head -4 | tr '\n' ' ')"; fi

@@ -9,14 +9,9 @@
 suite deploy_multi
 FIX="$ELSTM_ROOT/tests/fixtures/keras"
 HERE="$ELSTM_ROOT/tests/deploy"
-MCU="$ELSTM_ROOT/tools/mcu"
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
-LINK="$CPU --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
-QEMU="qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel"
-have_mcu=1
-for tool in arm-none-eabi-gcc qemu-system-arm; do command -v $tool >/dev/null 2>&1 || have_mcu=0; done
-[ $have_mcu = 1 ] && arm-none-eabi-gcc $CPU -O2 -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
+have_mcu=0
+have_tools arm-none-eabi-gcc qemu-system-arm && cortex_m4 && have_mcu=1
 
 # case K of fixture NAME as window.inc in DIR, and the interpreter's outputs in DIR/want
 window() {
@@ -33,7 +28,6 @@ compare() {
   awk 'NR == FNR { want[n++] = $1; next } $1 == "out" { d = $3 - want[$2]; if (d < 0) d = -d; if (d > w) w = d; m++ }
        END { printf "%d %g\n", m, w + 0 }' "$2/want" "$1"
 }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 
 for m in k3_stacked k3_dense24 tk_stacked tk_dense24; do
   outs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['n_outputs'])" "$FIX/$m.json")
@@ -77,10 +71,9 @@ for m in k3_stacked k3_dense24 tk_stacked tk_dense24; do
   # the emulated Cortex-M4F
   [ $have_mcu = 1 ] || continue
   uc=$(echo $m | tr a-z A-Z)
-  if arm-none-eabi-gcc $CPU -O2 -ffunction-sections -fdata-sections $STRICT -I"$T/$m" -c -o "$T/$m.arm.o" "$T/$m/$m.c" 2> "$T/$m.acc" &&
-     arm-none-eabi-gcc $CPU -O2 -std=c99 -I"$T/$m" -I"$T/$m.w0" -DNAME=$m -DNAME_UC=$uc -DHEADER="\"$m.h\"" -c -o "$T/$m.drv.o" "$HERE/multi_window.c" &&
-     arm-none-eabi-gcc $LINK -o "$T/$m.elf" "$T/$m.drv.o" "$T/$m.arm.o" "$T/startup.o" -lm 2>> "$T/$m.acc" &&
-     timeout 120 $QEMU "$T/$m.elf" > "$T/$m.q" 2>&1; then
+  if arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/$m" -c -o "$T/$m.arm.o" "$T/$m/$m.c" 2> "$T/$m.acc" &&
+     arm-none-eabi-gcc $CFLAGS -std=c99 -I"$T/$m" -I"$T/$m.w0" -DNAME=$m -DNAME_UC=$uc -DHEADER="\"$m.h\"" -c -o "$T/$m.drv.o" "$HERE/multi_window.c" &&
+     m4_link "$T/$m.elf" "$T/$m.drv.o" "$T/$m.arm.o" 2>> "$T/$m.acc" && run_qemu "$T/$m.elf" "$T/$m.q"; then
     set -- $(compare "$T/$m.q" "$T/$m.w0")
     [ "$1" = "$outs" ] && near "$2" 0 1e-5 && grep -q "ring_equal 1" "$T/$m.q" &&
       ok "$m: on the emulated Cortex-M4F (arm-none-eabi-gcc $STRICT) the library gives ai-edge-litert's outputs within 1e-5 (max $2)" ||

@@ -74,9 +74,7 @@ $E train "$T/slice.csv" $DATA --units 8 --batch 32 --threads 1 --epochs 1 -o "$T
   ok "a windowed model's library has no push_sample (it was not trained to stream)" || not_ok "windowed header" ""
 
 # the emulated Cortex-M4F
-for tool in arm-none-eabi-gcc qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
+need_tools arm-none-eabi-gcc qemu-system-arm
 if $E profile "$T/s.tflite" --json > "$T/prof.json" 2>"$T/prof.err" && "$PY" - "$T/prof.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))

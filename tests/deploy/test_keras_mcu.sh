@@ -10,31 +10,20 @@
 . "$ELSTM_ROOT/tests/lib.sh"
 suite keras_mcu
 FIX="$ELSTM_ROOT/tests/fixtures/keras"
-MCU="$ELSTM_ROOT/tools/mcu"
 F="$BEIJING/PRSA_Data_Changping_20161201-20170228.csv"
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
-CFLAGS="$CPU -O2 -ffunction-sections -fdata-sections"
 STRICT="-std=c99 -Wall -Wextra -Werror -pedantic"
-LINK="$CPU --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
-QEMU="qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel"
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 rec() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['last_window']['scaler'][sys.argv[2]])" "$FIX/adopt_k3.json" "$1"; }
 # on_core NAME MODEL: deploy --sample, build strictly for the core, run static_buffer on QEMU;
 # sets GOT (value:) and TEMP_GOT (TEMP:), or returns 1 with the errors in $T/NAME.err
 on_core() {
   "$ELSTM" deploy "$2" --target c --name "$1" --sample "$F" -o "$T/$1" > "$T/$1.err" 2>&1 &&
   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/$1" -c -o "$T/$1.o" "$T/$1/$1.c" 2>> "$T/$1.err" &&
-  arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/$1" -c -o "$T/$1_sb.o" \
-    "$T/$1/examples/static_buffer.c" 2>> "$T/$1.err" &&
-  arm-none-eabi-gcc $LINK -o "$T/$1.elf" "$T/$1_sb.o" "$T/$1.o" "$T/startup.o" -lm 2>> "$T/$1.err" &&
-  timeout 120 $QEMU "$T/$1.elf" > "$T/$1.out" 2>> "$T/$1.err" || { cat "$T/$1.out" >> "$T/$1.err" 2>/dev/null; return 1; }
+  m4_static_buffer "$T/$1" "$T/$1.o" "$T/$1.elf" 2>> "$T/$1.err" &&
+  run_qemu "$T/$1.elf" "$T/$1.out" || { cat "$T/$1.out" >> "$T/$1.err" 2>/dev/null; return 1; }
   GOT=$(awk '$1 == "value:" { print $2 }' "$T/$1.out"); TEMP_GOT=$(awk '$1 == "TEMP:" { print $2 }' "$T/$1.out")
 }
 
-for tool in arm-none-eabi-gcc qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
-arm-none-eabi-gcc $CFLAGS -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c"
+cortex_m4
 WANT=$(rec normalized); WANT_TEMP=$(rec value)
 
 check "adopt gives the Keras 3 file its data description" \

@@ -7,29 +7,16 @@
 # compatibility header (only its #include changed) and run, and `edgelstm profile`.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite mcu
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
 HERE="$ELSTM_ROOT/tests/deploy"
-MCU="$ELSTM_ROOT/tools/mcu"
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
-CFLAGS="$CPU -O2 -ffunction-sections -fdata-sections"
 STRICT="-std=c99 -Wall -Wextra -Werror -pedantic"
-LINK="$CPU --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
-QEMU="qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel"
 
-ref() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
-run_qemu() { timeout 120 $QEMU "$1" > "$2" 2>&1; }
-
-for tool in arm-none-eabi-gcc arm-none-eabi-g++ qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
-ok "cross compiler and emulator are installed"
+cortex_m4 arm-none-eabi-g++
+ok "cross compiler and emulator are installed, the harness builds"
 
 "$MM" "$T/a.tflite" -u 20 -i 7 -t 30 -s 1 > "$T/a.ref"
 "$MM" "$T/b.tflite" -u 12 -i 11 -t 9 -s 2 --time --no-bias -c 2.5 > "$T/b.ref"
 "$ELSTM" deploy "$T/a.tflite" --target c --name alpha -o "$T/alpha" >/dev/null
 "$ELSTM" deploy "$T/b.tflite" --target c --name beta -o "$T/beta" >/dev/null
-arm-none-eabi-gcc $CFLAGS -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c" || { not_ok "harness builds" "startup.c"; done_suite; }
 
 # ---- the library for the core, strict; both kernels ----
 for v in asm c; do
@@ -50,8 +37,7 @@ bad=$(arm-none-eabi-nm -u "$T/alpha_asm.o" | awk '{ print $2 }' | grep -v -E '^(
   not_ok "arm object: undefined symbols" "$bad"
 
 # ---- static_buffer on the emulated core ----
-arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/alpha" -c -o "$T/sb.o" "$T/alpha/examples/static_buffer.c" &&
-  arm-none-eabi-gcc $LINK -o "$T/sb.elf" "$T/sb.o" "$T/alpha_asm.o" "$T/startup.o" -lm 2> "$T/link.err"
+m4_static_buffer "$T/alpha" "$T/alpha_asm.o" "$T/sb.elf" 2> "$T/link.err"
 if run_qemu "$T/sb.elf" "$T/sb.out"; then
   got=$(awk '$1 == "value:" { print $2 }' "$T/sb.out")
   near "$got" "$(ref "$T/a.ref" ref)" 1e-5 && ok "QEMU: static_buffer prints the reference kernel's forecast (within 1e-5)" ||
@@ -66,8 +52,7 @@ if [ -f "$F" ] && "$ELSTM_FAST" train "$F" --time year,month,day,hour --target T
      --units 8 --epochs 1 --steps 24 --seed 5 -o "$T/bj.tflite" >/dev/null 2>&1 &&
    "$ELSTM" deploy "$T/bj.tflite" --target c --name bj --sample "$F" -o "$T/bj" >/dev/null &&
    arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/bj" -c -o "$T/bj.o" "$T/bj/bj.c" &&
-   arm-none-eabi-gcc $CFLAGS $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$T/bj" -c -o "$T/bjsb.o" "$T/bj/examples/static_buffer.c" &&
-   arm-none-eabi-gcc $LINK -o "$T/bjsb.elf" "$T/bjsb.o" "$T/bj.o" "$T/startup.o" -lm && run_qemu "$T/bjsb.elf" "$T/bjsb.out"; then
+   m4_static_buffer "$T/bj" "$T/bj.o" "$T/bjsb.elf" && run_qemu "$T/bjsb.elf" "$T/bjsb.out"; then
   want=$("$ELSTM" predict "$T/bj.tflite" "$F" --last --json | python3 -c "import json,sys; print(json.load(sys.stdin)['normalized'])")
   got=$(awk '$1 == "value:" { print $2 }' "$T/bjsb.out")
   near "$got" "$want" 1e-5 && ok "QEMU: with --sample, static_buffer prints what 'predict --last' gives (within 1e-5)" ||
@@ -81,13 +66,11 @@ KERAS="$ELSTM_ROOT/tests/fixtures/tflite/regression.tflite"
 arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/keras" -c -o "$T/keras.o" "$T/keras/keras.c"
 worst=0; n=0
 for k in 0 1 2 3; do
-  python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]; print(',\n'.join('%.9gf' % v for v in c['input'])); open(sys.argv[3],'w').write(repr(c['output'][0]))" \
-    "${KERAS%.tflite}.json" $k "$T/keras_want" > "$T/window.inc"
-  if arm-none-eabi-gcc $CFLAGS -std=c99 -I"$T" -I"$T/keras" -I"$MCU" -DELSTM_MCU_NAME=keras -DELSTM_MCU_NAME_UC=KERAS \
-       -DELSTM_MCU_HEADER='"keras.h"' -c -o "$T/pm.o" "$MCU/profile_main.c" &&
-     arm-none-eabi-gcc $LINK -o "$T/keras.elf" "$T/pm.o" "$T/keras.o" "$T/startup.o" -lm && run_qemu "$T/keras.elf" "$T/keras.out"; then
+  window_inc "${KERAS%.tflite}.json" $k
+  if m4_window_main "$T/keras" keras "$T/keras.o" "$T/keras.elf" && run_qemu "$T/keras.elf" "$T/keras.out"; then
     got=$(awk '$1 == "forecast" { print $2 }' "$T/keras.out")
-    near "$got" "$(cat "$T/keras_want")" 1e-5 && n=$((n + 1))
+    want=$(python3 -c "import json,sys; print(repr(json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]['output'][0]))" "${KERAS%.tflite}.json" $k)
+    near "$got" "$want" 1e-5 && n=$((n + 1))
   fi
 done
 [ $n -eq 4 ] && ok "QEMU: a TensorFlow-converted model's library gives the TFLite interpreter's outputs on its 4 recorded windows" ||
@@ -96,20 +79,14 @@ done
 # ---- the kernel against the reference on the core ----
 for v in asm c; do
   def=""; [ $v = c ] && def=-DELSTM_CORTEXM_NO_ASM
-  if arm-none-eabi-gcc $CFLAGS -std=c99 $def -I"$ELSTM_ROOT/include" -I"$ELSTM_ROOT/runtime" -o "$T/kernel_$v.elf" \
-       "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$ELSTM_ROOT/runtime/lstm_f32_ref.c" "$ELSTM_ROOT/runtime/lstm_f32_cortexm.c" \
-       "$T/startup.o" $LINK -lm 2> "$T/k.err"; then
-    run_qemu "$T/kernel_$v.elf" "$T/kernel.out"; rc=$?
-    grep -E '^(ok|not ok) - ' "$T/kernel.out"
-    n=$(grep -c '^ok - ' "$T/kernel.out")
-    [ $rc -eq 0 ] && [ "$n" -eq 10 ] || not_ok "QEMU: kernel test ($v) ran all shapes" "status $rc, $n passed"
-  else not_ok "kernel test ($v) builds" "$(head -3 "$T/k.err" | tr '\n' ' ')"; fi
+  m4_kernel_test "kernel_test_$v" 10 $def "$ELSTM_ROOT/tests/mcu/kernel_test.c" "$ELSTM_ROOT/runtime/lstm_f32_ref.c" \
+    "$ELSTM_ROOT/runtime/lstm_f32_cortexm.c"
 done
 
 # ---- two libraries in one firmware ----
 arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/beta" -c -o "$T/beta.o" "$T/beta/beta.c" &&
   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/alpha" -I"$T/beta" -c -o "$T/two.o" "$HERE/two_models.c" &&
-  arm-none-eabi-gcc $LINK -o "$T/two.elf" "$T/two.o" "$T/alpha_asm.o" "$T/beta.o" "$T/startup.o" -lm 2> "$T/two.err"
+  m4_link "$T/two.elf" "$T/two.o" "$T/alpha_asm.o" "$T/beta.o" 2> "$T/two.err"
 if run_qemu "$T/two.elf" "$T/two.out"; then
   ya=$(awk '$1 == "alpha" && $2 == "window" { print $3 }' "$T/two.out")
   yb=$(awk '$1 == "beta" && $2 == "window" { print $3 }' "$T/two.out")
@@ -133,7 +110,7 @@ if out=$(arm-none-eabi-g++ $CFLAGS -Wall -fno-exceptions -fno-rtti -nostdinc++ $
 else not_ok "arm-none-eabi-g++ builds the sketch" "$(printf '%s' "$out" | grep -m3 error | tr '\n' ' ')"; fi
 arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -nostdinc++ -I"$MCU" $ARD -c -o "$T/core.o" "$HERE/arduino/core.cpp" &&
   arm-none-eabi-gcc $CFLAGS $STRICT -I"$T/loba_temp/src" -c -o "$T/loba.o" "$T/loba_temp/src/loba_temp.c" &&
-  arm-none-eabi-gcc $LINK -o "$T/sketch.elf" "$T/sketch.o" "$T/core.o" "$T/loba.o" "$T/startup.o" -lm 2> "$T/sk.err"
+  m4_link "$T/sketch.elf" "$T/sketch.o" "$T/core.o" "$T/loba.o" 2> "$T/sk.err"
 if run_qemu "$T/sketch.elf" "$T/sketch.out"; then
   got=$(awk '$1 == "value:" { print $2 }' "$T/sketch.out" | tr -d '\r')
   grep -q '^run_classifier returned: 0' "$T/sketch.out" && near "$got" "$(ref "$T/seed.ref" ref)" 1e-5 &&
@@ -166,7 +143,7 @@ int main()
 }
 CPPEOF
 if [ -z "$arbad" ] && arm-none-eabi-g++ $CFLAGS -fno-exceptions -fno-rtti -nostdinc++ -I"$T/loba_temp/src" -I"$T/other/src" -c -o "$T/two_ard.o" "$T/two_ard.cpp" &&
-   arm-none-eabi-gcc $LINK -o "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" "$T/startup.o" -lm 2>> "$T/ar.err" &&
+   m4_link "$T/two_ard.elf" "$T/two_ard.o" "$T/libloba_temp.a" "$T/libother.a" 2>> "$T/ar.err" &&
    run_qemu "$T/two_ard.elf" "$T/two_ard.out" && grep -q '^forecasts ' "$T/two_ard.out"; then
   ok "Arduino-style build: every .c of two libraries' src/ compiled and archived, linked into one sketch, runs"
 else not_ok "Arduino-style build of two libraries" "$arbad $(head -c 300 "$T/ar.err")"; fi

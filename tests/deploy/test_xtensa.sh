@@ -10,7 +10,6 @@
 # esp-idf library's static_buffer printing predict --last's value exactly, its profile.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite xtensa
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
 XT="$ELSTM_ROOT/tools/mcu/xtensa"
 FEATURES=$(cat "$XT/features.txt")
 CF="--target=xtensa -O2 -ffreestanding -fno-jump-tables -fomit-frame-pointer -ffunction-sections -fdata-sections"
@@ -19,7 +18,6 @@ CF="$CF -isystem $XT/include -I$ELSTM_ROOT/tools/mcu"
 STRICT="-std=c99 -Wall -Wextra -Werror -pedantic"
 EI="-DEI_PORTING_USER_TIMER -DEI_PORTING_USER_PRINTF -DEXAMPLE_DIGITS=9"
 
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 # cc_xt SRC OBJ [FLAGS...]: clang-22 -S, then llvm-mc-22 (clang's own assembler misplaces
 # the literal pools on this target)
 cc_xt() {
@@ -36,9 +34,7 @@ run_xt() {
 }
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
-for tool in clang-22 llvm-mc-22 llvm-objdump-22 xtensa-lx106-elf-ld xtensa-lx106-elf-nm qemu-system-xtensa; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
+need_tools clang-22 llvm-mc-22 llvm-objdump-22 xtensa-lx106-elf-ld xtensa-lx106-elf-nm qemu-system-xtensa
 ok "Xtensa compiler, assembler, linker and emulator are installed"
 
 # ---- the harness: start-up code, C library subset, compiler helpers ----

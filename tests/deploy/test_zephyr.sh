@@ -12,13 +12,7 @@
 # the emulated core (the tools/mcu harness) printing the reference kernel's forecast.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite zephyr
-MM="$ELSTM_ROOT/${BUILD:-build}/asan/tools/make_model"
-MCU="$ELSTM_ROOT/tools/mcu"
-CPU="-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard"
 STRICT="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
-LINK="$CPU --specs=rdimon.specs -nostartfiles -T$MCU/mps2-an386.ld -Wl,--gc-sections"
-QEMU="qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off -kernel"
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= t) }'; }
 
 "$MM" "$T/a.tflite" -u 20 -i 7 -t 30 -s 1 > "$T/a.ref" || { not_ok "make_model" "failed"; done_suite; }
 M="$T/alpha"
@@ -36,9 +30,7 @@ done
 # Debian's python3 with its python3-yaml and python3-kconfiglib (-I: not the test venv's,
 # nor anything PYTHONPATH or the user's site folder would add)
 SYSPY=${ELSTM_SYSTEM_PYTHON:-/usr/bin/python3}
-for tool in yamllint cmake "$SYSPY"; do
-  command -v "$tool" >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh (yamllint, cmake, python3-yaml, python3-kconfiglib)"; done_suite; }
-done
+need_tools yamllint cmake "$SYSPY"
 "$SYSPY" -I -c "import yaml, kconfiglib" 2>"$T/import.err" ||
   { not_ok "Debian's python3-yaml and python3-kconfiglib" "$(tail -1 "$T/import.err"); run tools/deps.sh"; done_suite; }
 
@@ -199,9 +191,7 @@ want="modules=$(cd "$M" && pwd)|project=static_buffer|sources=app PRIVATE src/ma
   not_ok "sample CMakeLists.txt" "got '$out', want '$want'"
 
 # ---- the sample's sources for Cortex-M4F, and main.c on the emulated core ----
-for tool in arm-none-eabi-gcc qemu-system-arm; do
-  command -v $tool >/dev/null 2>&1 || { not_ok "$tool is installed" "run tools/deps.sh"; done_suite; }
-done
+cortex_m4 arm-none-eabi-nm
 S="$M/samples/static_buffer/src"
 if arm-none-eabi-gcc $CPU $STRICT -I"$M/src" -c -o "$T/alpha.o" "$M/src/alpha.c" 2>"$T/cc.err" &&
    arm-none-eabi-gcc $CPU $STRICT -DEI_PORTING_USER_TIMER -DEXAMPLE_DIGITS=9 -I"$M/src" -c -o "$T/main.o" "$S/main.c" 2>>"$T/cc.err" &&
@@ -211,9 +201,8 @@ else not_ok "the sample's sources for Cortex-M4F" "$(head -3 "$T/cc.err" | tr '\
 defs=$(arm-none-eabi-nm "$T/timer.o" 2>/dev/null | awk '{ print $NF }' | sort | tr '\n' ' ')
 case "$defs" in *ei_user_timer_us*k_ticks_to_us_floor64*k_uptime_ticks*) ok "timer.c gives ei_user_timer_us from the kernel's uptime" ;;
   *) not_ok "timer.c symbols" "$defs" ;; esac
-arm-none-eabi-gcc $CPU -O2 -std=gnu11 -I"$MCU" -c -o "$T/startup.o" "$MCU/startup.c" &&
-  arm-none-eabi-gcc $LINK -o "$T/sample.elf" "$T/main.o" "$T/alpha.o" "$T/startup.o" -lm 2>"$T/link.err"
-if timeout 120 $QEMU "$T/sample.elf" > "$T/sample.out" 2>&1; then
+m4_link "$T/sample.elf" "$T/main.o" "$T/alpha.o" 2>"$T/link.err"
+if run_qemu "$T/sample.elf" "$T/sample.out"; then
   got=$(awk '$1 == "value:" { print $2 }' "$T/sample.out")
   want=$(awk '$1 == "ref" { print $2 }' "$T/a.ref")
   near "$got" "$want" 1e-5 && grep -q '^run_classifier returned: 0$' "$T/sample.out" &&

@@ -44,8 +44,10 @@ d = json.load(sys.stdin)
 for k in ("train_seconds", "windows_per_second", "epoch_seconds"): d.pop(k)  # wall clock
 print(json.dumps(d, indent=1, sort_keys=True))' > "$n.train.json"
 }
-train t1 --units 16 --threads 1 --seed 3
-train t2 --units 16 --threads 2 --seed 3
+# t1, t2: no intervals (the one-layer device library); c2: train's default 80 and 95 %
+# intervals (the forecaster library with value, low, high)
+train t1 --units 16 --threads 1 --seed 3 --intervals none
+train t2 --units 16 --threads 2 --seed 3 --intervals none
 train c2 --units 12 --threads 2 --seed 5 --time-features hour,weekday
 # shellcheck disable=SC2086
 "$E" train "data.csv" $DATA --export-windows "windows.bin" 2>/dev/null

@@ -3,9 +3,10 @@
 # two) trained under mpirun by 1, 2, 3 and 4 processes with 1 or 2 threads: the same model
 # bytes every time; with one file it trains the model `edgelstm train --threads 1` does
 # (forecasts within rounding: the sums are exact instead of float); a run stopped by
-# 2 processes resumes with 4 to the bytes of an uninterrupted run; a bad file on rank 1
-# stops every rank with its sentence and no model; more processes than files, an unknown
-# option, a list of files (--files-from).
+# 2 processes resumes with 4 to the bytes of an uninterrupted run; prediction intervals
+# calibrated on the validation windows of every rank are those of one process; a bad file
+# on rank 1 stops every rank with its sentence and no model; more processes than files,
+# an unknown option, a list of files (--files-from).
 . "$ELSTM_ROOT/tests/lib.sh"
 suite mpi
 M="$ELSTM_ROOT/${BUILD:-build}/edgelstm-mpi"
@@ -49,11 +50,35 @@ for spec in 2:1 2:2 3:1 4:1 4:2; do
   fi
 done
 
+# both calibrate train's default intervals (80 and 95 %) over the validation windows of every series
 # shellcheck disable=SC2086
 "$E" train $FILES $OPTS --threads 2 --deterministic -o det.tflite 2> det.err
 [ "$(sha256sum < det.tflite 2>/dev/null)" = "$want" ] &&
   ok "edgelstm train FILES --deterministic --threads 2 (one process): the same bytes as edgelstm-mpi" ||
   not_ok "train --deterministic equals edgelstm-mpi" "$(tail -2 det.err)"
+
+# --- prediction intervals: the validation residuals of every rank, the one-process half-widths
+IOPTS="$OPTS --horizons 3 --intervals 80,95"
+# shellcheck disable=SC2086
+"$E" train $FILES $IOPTS --threads 2 --deterministic -o iv.tflite 2> iv.err
+iline=$(grep "^Intervals from" iv.err)
+iwant=$(sha256sum < iv.tflite 2>/dev/null)
+for spec in 1:1 2:2 4:1; do
+  np=${spec%:*} th=${spec#*:}
+  # shellcheck disable=SC2086
+  run "$np" $FILES $IOPTS --threads "$th" -o "iv$np.tflite" --json > "iv$np.json" 2> "iv$np.err"
+  if [ -n "$iline" ] && [ "$(sha256sum < "iv$np.tflite" 2>/dev/null)" = "$iwant" ] &&
+     [ "$(grep "^Intervals from" "iv$np.err")" = "$iline" ] && grep -q '"test_coverage"' "iv$np.json"; then
+    ok "--intervals 80,95 under mpirun -np $np: the one-process half-widths ($iline), the same model bytes"
+  else not_ok "--intervals with $np processes" "want '$iline': $(grep -E '^(Intervals|edgelstm)' "iv$np.err" | head -2)"; fi
+done
+"$E" eval iv4.tflite c.csv > iv-eval.out 2>&1 && grep -q "95% interval: coverage" iv-eval.out &&
+  ok "the model carries its intervals (eval reports their coverage)" || not_ok "eval of the MPI model's intervals" "$(tail -2 iv-eval.out)"
+# shellcheck disable=SC2086
+run 2 $FILES $OPTS --intervals 99.9 -o few.tflite > /dev/null 2> few.err; rc=$?
+if [ $rc = 1 ] && [ "$(grep -c "val windows are too few for a 99.9% interval (it needs at least 999)" few.err)" = 1 ] &&
+   [ ! -e few.tflite ]; then ok "too few validation windows over all series: one sentence, exit 1, no model"
+else not_ok "too few validation windows" "rc $rc: $(grep edgelstm few.err | head -2)"; fi
 
 # --- the model is the one train makes (one file: same scaler, batches, steps) --------------
 # shellcheck disable=SC2086
@@ -62,8 +87,9 @@ run 1 a.csv $OPTS -o one.tflite 2> one.err
 "$E" train a.csv $OPTS --threads 1 -o ref.tflite 2> ref.err
 "$E" predict one.tflite a.csv -o one.pred 2>/dev/null
 "$E" predict ref.tflite a.csv -o ref.pred 2>/dev/null
-d=$(paste -d, one.pred ref.pred | awk -F, 'NR > 1 { d = $2 - $6; if (d < 0) d = -d; if (d > m) m = d; n++ }
-                                          END { if (n < 300) print "few"; else printf "%.6f", m }')
+d=$(paste -d, one.pred ref.pred | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "value") { if (a) b = i; else a = i }; next }
+                                          { d = $a - $b; if (d < 0) d = -d; if (d > m) m = d; n++ }
+                                          END { if (n < 300 || !b) print "few"; else printf "%.6f", m }')
 case $d in
   few|"") not_ok "edgelstm train and edgelstm-mpi forecast a.csv" "$(tail -1 one.err; tail -1 ref.err)" ;;
   *) if awk -v d="$d" 'BEGIN { exit !(d < 0.01) }'; then

@@ -21,19 +21,6 @@ PYEOF
 mkw 3 24 1 12 "$T/w1.bin" && "$EXPORT" "$T/w1.bin" "$T/small.tflite" >/dev/null 2>&1 || not_ok "export a test model" "export_model failed"
 mkw 2 5 2 4 "$T/w2.bin" && "$EXPORT" "$T/w2.bin" "$T/tiny.tflite" >/dev/null 2>&1 || not_ok "export a test model" "export_model failed"
 
-# json_check FILE PYTHON-EXPR...: every expression must hold for the parsed object j
-json_check() {
-  f=$1; shift
-  "$PY" - "$f" "$@" <<'PYEOF'
-import json, sys
-j = json.load(open(sys.argv[1]))
-bad = [e for e in sys.argv[2:] if not eval(e, {"j": j, "json": json})]
-if bad:
-    print("failed: " + "; ".join(bad) + " in " + json.dumps(j)[:400])
-    sys.exit(1)
-PYEOF
-}
-
 if "$ELSTM" bench "$T/small.tflite" --runs 7 --json >"$T/b1.json" 2>"$T/err"; then
   ok "bench --runs 7 --json exits 0"
   check "JSON has latency_ms {min, median, max}, runs, threads, kernel, macs, gmac_per_s" json_check "$T/b1.json" \

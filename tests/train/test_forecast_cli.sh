@@ -40,6 +40,53 @@ assert tr["test"]["n"] == all_["n"] and abs(tr["test"]["rmse"] - all_["rmse"]) <
 EOF
 then ok "eval FILE FILE: each file, then all windows pooled (= train's test split)"; else not_ok "eval per file and overall" "$(head -c 300 "$T/ge.json") $(cat "$T/ge.err")"; fi
 
+# --- per-series scalers (--scaler series) ------------------------------------------------
+# shellcheck disable=SC2086
+$E train "$CHANGPING" "$DONGSI" $DATA $SMALL --scaler series --threads 2 -o "$T/ps.tflite" --json >"$T/ps.json" 2>"$T/ps.err" ||
+  not_ok "train --scaler series" "$(tail -2 "$T/ps.err")"
+# the scaler a one-file model of each station fits (epochs do not change it)
+for f in "$CHANGPING" "$DONGSI"; do
+  # shellcheck disable=SC2086
+  $E train "$f" $DATA --units 4 --epochs 1 --intervals none --threads 2 -o "$T/one-$(basename "$f")" >/dev/null 2>&1
+done
+cp "$CHANGPING" "$T/new-station.csv" # a series the model never saw (by name), with Changping's rows
+$E eval "$T/ps.tflite" "$CHANGPING" "$DONGSI" --json >"$T/pse.json" 2>"$T/pse.err"
+$E eval "$T/ps.tflite" "$CHANGPING" --json >"$T/ps1.json" 2>/dev/null
+$E eval "$T/ps.tflite" "$T/new-station.csv" --json >"$T/psn.json" 2>"$T/psn.err"
+if "$PY" - "$T" "$(basename "$CHANGPING")" "$(basename "$DONGSI")" <<'EOF'
+import json, subprocess, sys, os
+t, a, b = sys.argv[1:]
+def meta(p):
+    out = subprocess.run([os.environ["ELSTM"], "inspect", p, "--json"], capture_output=True, check=True).stdout
+    return json.loads(out)["metadata"]["edgelstm"]
+def scaler(m):
+    return [i["min"] for i in m["inputs"]] + [m["target_min"]], [i["max"] for i in m["inputs"]] + [m["target_max"]]
+ps, ma, mb = meta(t + "/ps.tflite"), meta(t + "/one-" + a), meta(t + "/one-" + b)
+ss = ps["series_scalers"]
+assert [x["name"] for x in ss] == [a, b], ss
+for x, m in zip(ss, (ma, mb)):
+    assert (x["min"], x["max"]) == scaler(m), (x, scaler(m))
+assert scaler(ps) == scaler(ma), "the model's own scaler is the first series'"
+assert scaler(ma) != scaler(mb), "the two stations need different scalers for this test to mean anything"
+ev, e1, en, tr = (json.load(open(t + p)) for p in ("/pse.json", "/ps1.json", "/psn.json", "/ps.json"))
+assert [f["scaler"] for f in ev["files"]] == [a, b] and e1["scaler"] == a and en["scaler"] == "own"
+assert tr["test"]["n"] == ev["n"] and abs(tr["test"]["rmse"] - ev["rmse"]) < 1e-6, (tr["test"], ev["rmse"])
+assert en["n"] == e1["n"] and en["rmse"] == e1["rmse"], (en["rmse"], e1["rmse"])
+EOF
+then ok "--scaler series: each file's own scaler stored by name; eval reads each station with its own (= train's test split)"
+  ok "a station the model never saw is scaled with its own scaler, fitted on its training part (= the stored one for the same rows)"
+else not_ok "per-series scalers" "$(tail -3 "$T/ps.err") $(head -c 300 "$T/pse.json")"; fi
+grep -q "new-station.csv is not one of the model's 2 series: scaled with its own scaler" "$T/psn.err" &&
+  ok "eval says when a file is scaled with its own scaler" || not_ok "own-scaler note" "$(cat "$T/psn.err")"
+# shellcheck disable=SC2086
+expect_fail 2 "--scaler other: a usage error" $E train "$CHANGPING" $DATA --scaler other -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "'--scaler' must be global .* or series" && ok "... naming the two kinds" || not_ok "--scaler message" "$ERR"; }
+mkdir -p "$T/other" && cp "$DONGSI" "$T/other/$(basename "$CHANGPING")"
+# shellcheck disable=SC2086
+expect_fail 2 "--scaler series with two files of the same name: one clear error" $E train "$CHANGPING" "$T/other/$(basename "$CHANGPING")" \
+  $DATA $SMALL --scaler series -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "two files are named" && ok "... saying series are found by file name" || not_ok "same-name message" "$ERR"; }
+
 # --- backtest --------------------------------------------------------------------------
 BT="--folds 3 --fold-rows 200 --intervals 80,95"
 # shellcheck disable=SC2086
@@ -127,6 +174,34 @@ $E train "$CHANGPING" $DATA $SMALL --horizons 3 --target-mode level --lr-decay 1
 [ "$(meta_of "$T/s3.tflite")" = "level 3 0 TEMP,PRES,DEWP,WSPM,wd_sin,wd_cos" ] &&
   ok "--target-mode level --lr-decay 1 --target-time-features none: the seed's recipe" ||
   not_ok "seed recipe options" "$(meta_of "$T/s3.tflite")"
+# intervals: 80 and 95 % unless --intervals says otherwise; the model file carries them to
+# predict, eval and the device library
+levels_of() { "$E" inspect "$1" --json | "$PY" -c 'import json,sys; m=json.load(sys.stdin)["metadata"]["edgelstm"]
+print(",".join("%g" % i["level"] for i in m.get("intervals", [])) or "none")'; }
+[ "$(levels_of "$T/d1.tflite")" = "80,95" ] && [ "$(levels_of "$T/d3.tflite")" = "80,95" ] &&
+  ok "train's default intervals: 80 and 95 % in the model's metadata" ||
+  not_ok "default interval levels" "$(levels_of "$T/d1.tflite") / $(levels_of "$T/d3.tflite")"
+$E predict "$T/d1.tflite" "$CHANGPING" -o "$T/d1.csv" 2>/dev/null
+[ "$(head -1 "$T/d1.csv")" = "time,value,normalized,actual,low80,high80,low95,high95" ] &&
+  ok "predict gives a default model's 80 and 95 % intervals" || not_ok "predict's default intervals" "$(head -1 "$T/d1.csv")"
+$E eval "$T/d1.tflite" "$CHANGPING" --json >"$T/d1e.json" 2>/dev/null
+[ "$(json_get "$T/d1e.json" '["intervals"]' | "$PY" -c 'import ast,sys; print(",".join("%g" % i["level"] for i in ast.literal_eval(sys.stdin.read()) if 0 < i["coverage"] <= 1))')" = "80,95" ] &&
+  ok "eval measures a default model's 80 and 95 % intervals" || not_ok "eval's default intervals" "$(head -c 300 "$T/d1e.json")"
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --intervals none --threads 2 -o "$T/n1.tflite" >/dev/null 2>&1
+[ "$(levels_of "$T/n1.tflite")" = "none" ] && ok "--intervals none: no intervals" || not_ok "--intervals none" "$(levels_of "$T/n1.tflite")"
+# a validation split of 8 windows calibrates 80 % (4 needed) but not 95 % (19): the default
+# keeps 80 % and says so; the same levels given explicitly are an error before training
+# shellcheck disable=SC2086
+$E train "$CHANGPING" $DATA $SMALL --split 0.7,0.015 --threads 2 -o "$T/v8.tflite" >/dev/null 2>"$T/v8.err"
+[ "$(levels_of "$T/v8.tflite")" = "80" ] && grep -q "No 95% interval: 8 validation windows are too few (95% needs 19" "$T/v8.err" &&
+  ok "default levels: a level too few validation windows can calibrate is left out, with a note" ||
+  not_ok "default levels on a small validation split" "$(levels_of "$T/v8.tflite") $(cat "$T/v8.err")"
+# shellcheck disable=SC2086
+expect_fail 1 "--intervals 80,95 on 8 validation windows: one clear error" $E train "$CHANGPING" $DATA $SMALL --split 0.7,0.015 \
+  --intervals 80,95 -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "8 validation windows are too few for a 95% interval (it needs at least 19)" &&
+    [ "$(echo "$ERR" | wc -l)" -eq 1 ] && ok "... alone, before any training" || not_ok "too few windows message" "$ERR"; }
 # shellcheck disable=SC2086
 if $E train "$CHANGPING" $DATA --export-windows "$T/w.bin" >/dev/null 2>"$T/w.err" && [ -s "$T/w.bin" ]; then
   ok "--export-windows exports the values by default (the target mode left at its default)"

@@ -116,4 +116,18 @@ expect_fail 2 "--stateful with --deterministic is a usage error" $E train "$T/sl
 expect_fail 1 "quantize refuses a stateful model" $E quantize "$T/a.tflite" "$T/slice.csv" -o "$T/q.tflite" &&
   { case "$ERR" in *"stateful"*) [ ! -e "$T/q.tflite" ] && ok "... saying it is stateful, and no file written" ||
       not_ok "no file (quantize)" "";; *) not_ok "the sentence (quantize)" "$ERR";; esac; }
+# --stateful has its own recipe (8 streams, rate 0.005 held constant): without --batch, --lr
+# and --lr-decay it trains the bytes of the explicit recipe, and says 8 streams
+# shellcheck disable=SC2086
+if $E train "$T/slice.csv" $DATA --units 8 --threads 2 --epochs 2 --stateful -o "$T/d1.tflite" 2>"$T/d1.err" >/dev/null &&
+   $E train "$T/slice.csv" $DATA --units 8 --threads 2 --epochs 2 --stateful --batch 8 --lr 0.005 --lr-decay 1 \
+     --patience 30 -o "$T/d2.tflite" 2>/dev/null >/dev/null; then
+  cmp -s "$T/d1.tflite" "$T/d2.tflite" && grep -q 'as up to 8 streams' "$T/d1.err" &&
+    ok "train --stateful's defaults are --batch 8 --lr 0.005 --lr-decay 1" ||
+    not_ok "stateful defaults" "$(head -1 "$T/d1.err")"
+  # shellcheck disable=SC2086
+  $E train "$T/slice.csv" $DATA --units 8 --threads 2 --epochs 2 --stateful --lr 0.001 -o "$T/d3.tflite" 2>/dev/null >/dev/null
+  cmp -s "$T/d1.tflite" "$T/d3.tflite" && not_ok "an explicit --lr wins over the stateful default" "same bytes" ||
+    ok "an explicit --lr wins over the stateful default"
+else not_ok "train --stateful with its defaults" "$(tail -2 "$T/d1.err")"; fi
 done_suite

@@ -149,6 +149,44 @@ int main(void)
                   r->step[2].lead == 3);
     free(r);
 
+    /* elstm_conformal_fit_dist selects the quantiles by the residuals' bits (counts summed
+     * over processes; none here): the same half-widths as sorting them, bit for bit, for
+     * many levels, whether the windows are one dataset or spread over two */
+    {
+        const double many[6] = {10, 50, 80, 90, 95, 99};
+        elstm_meta a = ds.meta, b = ds.meta, c = ds.meta;
+        elstm_dataset h0 = ds, h1 = ds; /* the validation windows in two halves */
+        h0.n_win[1] = ds.n_win[1] / 2;
+        h1.n_win[1] = ds.n_win[1] - h0.n_win[1];
+        h1.win_start[1] = ds.win_start[1] + h0.n_win[1];
+        h0.n_win[2] = h1.n_win[2] = 0;
+        const elstm_dataset *halves[2] = {&h0, &h1};
+        elstm_status s1 = elstm_conformal_fit(&m, sets, 1, ELSTM_SPLIT_VAL, many, 6, 1, &a, &d);
+        elstm_status s2 = elstm_conformal_fit_dist(&m, sets, 1, ELSTM_SPLIT_VAL, many, 6, 2, NULL, NULL, &b, &d);
+        elstm_status s3 = elstm_conformal_fit_dist(&m, halves, 2, ELSTM_SPLIT_VAL, many, 6, 1, NULL, NULL, &c, &d);
+        int eq = s1 == ELSTM_OK && s2 == ELSTM_OK && s3 == ELSTM_OK && b.n_intervals == 6 && c.n_intervals == 6 &&
+                 b.n_calib == a.n_calib && c.n_calib == a.n_calib;
+        for (int l = 0; eq && l < 6; l++)
+            for (int j = 0; j < H; j++)
+                eq &= b.intervals[l].level == many[l] && b.intervals[l].halfwidth[j] == a.intervals[l].halfwidth[j] &&
+                      c.intervals[l].halfwidth[j] == a.intervals[l].halfwidth[j];
+        TEST_TRUE("radix selection over the processes' counts = the sorted residuals (6 levels x 3 steps, 1 or 2 sets)",
+                  eq);
+        h0.n_win[1] = 6;
+        h1.n_win[1] = 4;
+        elstm_diag_clear(&d);
+        s2 = elstm_conformal_fit_dist(&m, halves, 2, ELSTM_SPLIT_VAL, levels, 2, 1, NULL, NULL, &b, &d);
+        TEST_TRUE("spread: 10 validation windows in all are too few for 95%",
+                  s2 == ELSTM_ERR_DATA && b.n_intervals == 0 &&
+                      strstr(d.msg, "10 val windows are too few for a 95% interval (it needs at least 19)"));
+        h0.n_win[1] = 0; /* a series without validation windows, the other with them all */
+        h1.n_win[1] = ds.n_win[1];
+        h1.win_start[1] = ds.win_start[1];
+        s2 = elstm_conformal_fit_dist(&m, halves, 2, ELSTM_SPLIT_VAL, many, 6, 1, NULL, NULL, &b, &d);
+        TEST_TRUE("a series without validation windows changes nothing",
+                  s2 == ELSTM_OK && b.n_calib == a.n_calib && b.intervals[5].halfwidth[2] == a.intervals[5].halfwidth[2]);
+    }
+
     /* too few validation windows for 95% */
     ds.n_win[1] = 10;
     elstm_diag_clear(&d);

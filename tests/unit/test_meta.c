@@ -92,6 +92,20 @@ static elstm_status parse_edited(const elstm_meta *m, const char *from, const ch
     return s;
 }
 
+/* Each edit of m's JSON must be refused: ELSTM_ERR_FORMAT, the message naming the file. */
+typedef struct meta_edit {
+    const char *from, *to, *what;
+} meta_edit;
+static void check_refused(const elstm_meta *m, const meta_edit *e, size_t n)
+{
+    elstm_diag d;
+    for (size_t i = 0; i < n; i++) {
+        elstm_status s = parse_edited(m, e[i].from, e[i].to, &d);
+        test_report(s == ELSTM_ERR_FORMAT && strstr(d.msg, "m.tflite: ") == d.msg, e[i].what, "status %d: %s", (int)s,
+                    d.msg);
+    }
+}
+
 int main(void)
 {
     test_suite("meta");
@@ -169,7 +183,7 @@ int main(void)
         TEST_EQ_INT("parses it back", elstm_meta_from_json(json, strlen(json), "m.tflite", &mb, &d), ELSTM_OK);
         TEST_TRUE("multi-step round trip is exact", memcmp(&ma, &mb, sizeof ma) == 0);
         free(json);
-        struct { const char *from, *to, *what; } medits[] = {
+        const meta_edit medits[] = {
             {"\"outputs\":3", "\"outputs\":0", "refuses 0 outputs"},
             {"\"target_mode\":\"delta\"", "\"target_mode\":\"ratio\"", "refuses an unknown target mode"},
             {"\"level\":95.5", "\"level\":100", "refuses an interval level of 100"},
@@ -180,11 +194,41 @@ int main(void)
             {"\"lead\":2", "\"lead\":2},{\"name\":\"x\",\"source\":\"x\",\"encoding\":\"numeric\",\"time_feature\":\"none\",\"min\":0,\"max\":1,\"lead\":3",
              "refuses a lead on an input that is not a calendar input"},
         };
-        for (size_t i = 0; i < sizeof medits / sizeof medits[0]; i++) {
-            elstm_status s = parse_edited(&ma, medits[i].from, medits[i].to, &d);
-            test_report(s == ELSTM_ERR_FORMAT && strstr(d.msg, "m.tflite: ") == d.msg, medits[i].what, "status %d: %s",
-                        (int)s, d.msg);
+        check_refused(&ma, medits, sizeof medits / sizeof medits[0]);
+    }
+
+    /* per-series scalers (train --scaler series): round trip, a model without them writes
+     * no field, and broken entries are refused */
+    {
+        static elstm_meta ma, mb;
+        fill(&ma);
+        ma.n_series = 2;
+        strcpy(ma.series_name[0], "a.csv");
+        strcpy(ma.series_name[1], "b.csv");
+        for (int v = 0; v < 8; v++) { /* 2 series x (3 inputs + target) */
+            ma.series_min[v] = -1.0 - v - 1e-17;
+            ma.series_max[v] = 2.0 + v * 0.1;
         }
+        elstm_diag_clear(&d);
+        TEST_EQ_INT("serializes per-series scalers", elstm_meta_to_json(&ma, &json, &d), ELSTM_OK);
+        TEST_TRUE("field series_scalers with names, min and max",
+                  strstr(json, "\"series_scalers\":[{\"name\":\"a.csv\",\"min\":[-1") != NULL);
+        TEST_EQ_INT("parses them back", elstm_meta_from_json(json, strlen(json), "m.tflite", &mb, &d), ELSTM_OK);
+        TEST_TRUE("per-series round trip is exact", memcmp(&ma, &mb, sizeof ma) == 0);
+        free(json);
+        const meta_edit sedits[] = {
+            {"\"name\":\"b.csv\"", "\"name\":\"a.csv\"", "refuses a series named twice"},
+            {"\"name\":\"b.csv\"", "\"name\":\"d/b.csv\"", "refuses a series name with a folder"},
+            {"\"name\":\"b.csv\"", "\"name\":\"\"", "refuses an empty series name"},
+            {"\"min\":[-1", "\"min\":[99", "refuses a series scaler whose min is above its max"},
+            {"\"min\":[-1", "\"min\":[0,-1", "refuses a series scaler of the wrong length"},
+            {"\"series_scalers\":[", "\"series_scalers\":[],\"x\":[", "refuses an empty series_scalers list"},
+        };
+        check_refused(&ma, sedits, sizeof sedits / sizeof sedits[0]);
+        fill(&ma);
+        elstm_meta_to_json(&ma, &json, &d);
+        TEST_TRUE("a model with one scaler writes no series_scalers", !strstr(json, "series_scalers"));
+        free(json);
     }
 
     /* more epochs than a file keeps: an even selection with the first, best and last */

@@ -13,13 +13,10 @@
 
 #include "edgelstm/train.h"
 #include "elstm_test.h"
+#include "fd.h"
 
 static uint64_t lcg = 99;
-static double urand(void) /* [0, 1) */
-{
-    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(lcg >> 11) * 0x1.0p-53;
-}
+static double urand(void) { return fd_urand(&lcg); }
 
 typedef struct shape { int N, I, T, n; } shape;
 
@@ -36,19 +33,7 @@ static double ref_loss(const double *p, const elstm_param_layout *l, shape s, co
         memcpy(h, h0 + (size_t)b * N, (size_t)N * sizeof *h);
         memcpy(c, c0 + (size_t)b * N, (size_t)N * sizeof *c);
         for (int t = 0; t < T; t++) {
-            const float *xt = x + ((size_t)b * T + t) * I;
-            for (int r = 0; r < 4 * N; r++) {
-                double acc = p[l->b + (size_t)r];
-                for (int j = 0; j < I; j++) acc += p[l->wx + (size_t)r * I + j] * xt[j];
-                for (int k = 0; k < N; k++) acc += p[l->wh + (size_t)r * N + k] * h[k];
-                z[r] = acc;
-            }
-            for (int k = 0; k < N; k++) {
-                double ig = 1.0 / (1.0 + exp(-z[k])), fg = 1.0 / (1.0 + exp(-z[N + k]));
-                double gg = tanh(z[2 * N + k]), og = 1.0 / (1.0 + exp(-z[3 * N + k]));
-                c[k] = fg * c[k] + ig * gg;
-                h[k] = og * tanh(c[k]);
-            }
+            fd_lstm_step(p, l, N, I, x + ((size_t)b * T + t) * I, h, c, z);
             const float v = tg[(size_t)b * T + t];
             if (isnan(v)) continue;
             double y = p[l->bd];
@@ -63,9 +48,18 @@ static double ref_loss(const double *p, const elstm_param_layout *l, shape s, co
     return count ? sse / count : 0.0;
 }
 
-static void fd_report(const char *what, double worst, double a, double fd)
+/* ref_loss's arguments, for fd_check (which perturbs p, h0 or c0) */
+typedef struct oracle_args {
+    const double *p;
+    const elstm_param_layout *l;
+    shape s;
+    const float *x, *tg;
+    const double *h0, *c0;
+} oracle_args;
+static double oracle_loss(void *ctx)
 {
-    test_report(worst <= 2e-3, what, "worst relative error %.3g (analytic %.9g, numeric %.9g)", worst, a, fd);
+    const oracle_args *a = ctx;
+    return ref_loss(a->p, a->l, a->s, a->x, a->tg, a->h0, a->c0, NULL, NULL);
 }
 
 static void check_chunk(const char *label, shape s, int threads)
@@ -80,11 +74,7 @@ static void check_chunk(const char *label, shape s, int threads)
     char what[200];
     if (!TEST_TRUE("trainer is created", elstm_trainer_create(&tr, &o, I, T, NULL) == ELSTM_OK)) return;
     elstm_param_layout l;
-    elstm_trainer_layout(tr, &l);
-    float *pf = elstm_trainer_params(tr);
-    for (size_t k = 0; k < l.total; k++) pf[k] = (float)(1.6 * urand() - 0.8);
-    double *pd = malloc(l.total * sizeof *pd);
-    for (size_t k = 0; k < l.total; k++) pd[k] = pf[k];
+    double *pd = fd_random_params(tr, &l, &lcg);
     const size_t nx = (size_t)n * T * I, ns = (size_t)n * N, nt = (size_t)n * T;
     float *x = malloc(nx * sizeof *x), *tg = malloc(nt * sizeof *tg), *h0 = malloc(ns * sizeof *h0),
           *c0 = malloc(ns * sizeof *c0), *ho = malloc(ns * sizeof *ho), *co = malloc(ns * sizeof *co),
@@ -117,39 +107,16 @@ static void check_chunk(const char *label, shape s, int threads)
         {"gate biases", l.b, 4 * (size_t)N},       {"dense kernel", l.wd, (size_t)N},
         {"dense bias", l.bd, 1},
     };
-    const double hs = 1e-5;
+    oracle_args a = {pd, &l, s, x, tg, h0d, c0d};
     for (size_t pi = 0; pi < sizeof pieces / sizeof pieces[0]; pi++) {
-        double worst = 0.0, wa = 0, wf = 0;
-        for (size_t k = pieces[pi].off; k < pieces[pi].off + pieces[pi].count; k++) {
-            const double keep = pd[k];
-            pd[k] = keep + hs;
-            const double lp = ref_loss(pd, &l, s, x, tg, h0d, c0d, NULL, NULL);
-            pd[k] = keep - hs;
-            const double lm = ref_loss(pd, &l, s, x, tg, h0d, c0d, NULL, NULL);
-            pd[k] = keep;
-            const double fd = (lp - lm) / (2 * hs), err = fabs((double)g[k] - fd) / (1e-3 + fabs(fd));
-            if (err > worst || err != err) { worst = err; wa = g[k]; wf = fd; }
-        }
         snprintf(what, sizeof what, "%s: d loss / d %s matches finite differences", label, pieces[pi].name);
-        fd_report(what, worst, wa, wf);
+        fd_check(what, pd + pieces[pi].off, g + pieces[pi].off, pieces[pi].count, oracle_loss, &a);
     }
     /* the carried-state path: d loss / d h0 and d c0 */
     for (int which = 0; which < 2; which++) {
-        double *v = which ? c0d : h0d, worst = 0.0, wa = 0, wf = 0;
-        const float *ga = which ? dc0 : dh0;
-        for (size_t k = 0; k < ns; k++) {
-            const double keep = v[k];
-            v[k] = keep + hs;
-            const double lp = ref_loss(pd, &l, s, x, tg, h0d, c0d, NULL, NULL);
-            v[k] = keep - hs;
-            const double lm = ref_loss(pd, &l, s, x, tg, h0d, c0d, NULL, NULL);
-            v[k] = keep;
-            const double fd = (lp - lm) / (2 * hs), err = fabs((double)ga[k] - fd) / (1e-3 + fabs(fd));
-            if (err > worst || err != err) { worst = err; wa = ga[k]; wf = fd; }
-        }
         snprintf(what, sizeof what, "%s: d loss / d %s (the carried state) matches finite differences", label,
                  which ? "c0" : "h0");
-        fd_report(what, worst, wa, wf);
+        fd_check(what, which ? c0d : h0d, which ? dc0 : dh0, ns, oracle_loss, &a);
     }
 
     /* two chunks with the state carried = one pass over both (forward) */
