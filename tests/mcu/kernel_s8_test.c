@@ -12,6 +12,7 @@
 
 #include "edgelstm/quant.h"
 #include "host/lstm_s8_pack.h"
+#include "kernel_s8_rand.h"
 
 #define MAX_N 40
 #define MAX_I 135
@@ -19,19 +20,6 @@ static int8_t w[4 * (MAX_N * MAX_I + MAX_N * MAX_N)];
 static int32_t bias[4 * MAX_N];
 static uint32_t packed[MAX_N * 2 * ((MAX_I + 1) / 2 + (MAX_N + 1) / 2)];
 static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)], a2[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)];
-
-static uint32_t rng = 2463534242u;
-static uint32_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
-
-/* A multiplier of about 2^e: mantissa in [2^30, 2^31). */
-static elstm_qmult mult(int32_t e) { elstm_qmult m = {(int32_t)(0x40000000u + (next() & 0x3FFFFFFFu)), e}; return m; }
 
 /* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound and 2 a requantizing
  * shift of 0 (both take the kernel's undoubled path) */

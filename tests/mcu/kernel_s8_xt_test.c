@@ -14,23 +14,12 @@
 #include "edgelstm/quant.h"
 #include "host/lstm_s8_pack.h"
 #include "kernel_cases.h"
+#include "kernel_s8_rand.h"
 
 static int8_t w[4 * (KC_MAX_N * KC_MAX_I + KC_MAX_N * KC_MAX_N)];
 static int32_t bias[4 * KC_MAX_N];
 static uint32_t packed[KC_MAX_N * 4 * (KC_MAX_I + KC_MAX_N) / 2 + 1];
 static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(KC_MAX_N)], a2[ELSTM_LSTM_S8_ARENA_BYTES(KC_MAX_N)];
-
-static uint32_t next(void)
-{
-    kc_rng ^= kc_rng << 13;
-    kc_rng ^= kc_rng >> 17;
-    kc_rng ^= kc_rng << 5;
-    return kc_rng;
-}
-static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
-
-/* A multiplier m 2^(shift - 31), m in [2^30, 2^31). */
-static elstm_qmult mult(int32_t shift) { elstm_qmult m = {(int32_t)(0x40000000u + (next() & 0x3FFFFFFFu)), shift}; return m; }
 
 static int check(const kc_shape *s)
 {
