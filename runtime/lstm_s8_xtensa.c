@@ -24,8 +24,8 @@
  *     mula.dd.ll.ldinc m0, w, m1, m3      mula.dd.hh.ldinc m2, v, m1, m3
  * in a zero-overhead `loopnez`, once over x (then ACC is read: the input part) and once over
  * h (ACC again: input + recurrent part). The last loads of a row fetch the next row's first
- * weights, so rows follow each other without reloading; about 10 instructions per gate row
- * beyond its MACs.
+ * weights, so rows (and units) follow each other without reloading; 9 instructions per gate
+ * row beyond its MACs, 3 per unit.
  *
  * The requantization is exact with 32-bit multiplies (the ESP32 has no 64-bit multiply, and
  * QEMU's core lacks mulsh): for |x| < 2^30 and m = m1 2^16 + m0 (m0 in [-2^15, 2^15)),
@@ -48,16 +48,18 @@
  * qmath.h's tables without branches (the sigmoid's index never reaches the table's end; tanh
  * clamps its argument where q_tanh saturates).
  *
- * Order: per block of 8 units, first the products of the block (the assembly, one call per
- * unit: all four gate rows), then each gate's requantization and activation over the block
- * (qmath.h's tables; the gate's multipliers stay at hand), then the cells and hidden values.
- * The new h goes straight into the state: the products read the widened copy v. On the
- * seed's shape that is about 2.2 instructions per MAC on the emulated core, 1.12 of them the
- * products (docs/BENCHMARKS.md); the rest is the per-unit work in C (11 requantizations of
- * about 20 instructions, 5 table activations).
+ * Order: per block of 8 units, first the products of the block (one call of the assembly:
+ * every unit's four gate rows, the input sums and the whole sums), then each gate's pass over
+ * the block (assembly: its input part's requantization with that multiplier in registers, then
+ * the recurrent part's, the saturated sum and the table activation), then the cell pass
+ * (assembly, for the cell multipliers of every TFLite model: m_fc = m_ig = 2^30 and every
+ * right shift >= 1; C otherwise): the cells, tanh(c) o, the hidden
+ * values. The new h goes straight into the state: the products read the widened copy v. On
+ * the seed's shape that is about 1.85 instructions per MAC on the emulated core (products 1.08,
+ * the per-unit work 0.77; docs/BENCHMARKS.md has the count and the floor of this scheme).
  *
- * ELSTM_XTENSA_NO_ASM selects the plain C version of the products (the same sums from the
- * same layout); defining ELSTM_S8_XTENSA_HOST_TEST compiles it on any machine as
+ * ELSTM_XTENSA_NO_ASM selects the plain C version (the products from the same layout, the
+ * gate and cell passes in C); defining ELSTM_S8_XTENSA_HOST_TEST compiles it on any machine as
  * elstm_lstm_step_s8_xtensa (tests/unit/test_lstm_s8_xtensa.c). Both versions run against the
  * reference on the emulated core (tests/mcu/kernel_s8_xt_test.c). Function names are
  * local (the generated library compiles every runtime file in one translation unit).
@@ -81,12 +83,13 @@
 void elstm_lstm_step_s8_xtensa(elstm_lstm_ctx_s8 *ctx, const int8_t *x);
 #endif
 
-/* What the product loop of one unit reads (offsets fixed: the assembly uses them). */
+/* What the product loop over a block of units reads (offsets fixed: the assembly uses them). */
 typedef struct elstm_xt_s8_args {
-    const uint32_t *w;   /*  0: the unit's first weight word minus one word; advanced */
+    const uint32_t *w;   /*  0: the block's first weight word minus one word; advanced */
     const uint32_t *v;   /*  4: the activations minus one word */
     int32_t nx, nh;      /*  8, 12: I4 / 4, N4 / 4 (iterations of 4 columns) */
-    int32_t *s;          /* 16: out: per gate the input sum, then the whole sum */
+    int32_t (*s)[8];     /* 16: out: per unit and gate the input sum, then the whole sum */
+    int32_t U;           /* 20: units (>= 1) */
 } elstm_xt_s8_args;
 
 #if defined(ELSTM_XTENSA_NO_ASM)
@@ -101,62 +104,64 @@ static int32_t xs8_dot(const uint32_t *w, const uint32_t *v, int32_t words)
     return s;
 }
 
-static void elstm_xt_s8_unit(elstm_xt_s8_args *a)
+static void elstm_xt_s8_block(elstm_xt_s8_args *a)
 {
     const uint32_t *w = a->w + 1, *v = a->v + 1;
-    int32_t g;
-    for (g = 0; g < ELSTM_GATES; g++) {
-        const int32_t sx = xs8_dot(w, v, 2 * a->nx);
-        w += 2 * a->nx;
-        a->s[2 * g] = sx;
-        a->s[2 * g + 1] = sx + xs8_dot(w, v + 2 * a->nx, 2 * a->nh);
-        w += 2 * a->nh;
-    }
+    int32_t g, u;
+    for (u = 0; u < a->U; u++)
+        for (g = 0; g < ELSTM_GATES; g++) {
+            const int32_t sx = xs8_dot(w, v, 2 * a->nx);
+            w += 2 * a->nx;
+            a->s[u][2 * g] = sx;
+            a->s[u][2 * g + 1] = sx + xs8_dot(w, v + 2 * a->nx, 2 * a->nh);
+            w += 2 * a->nh;
+        }
     a->w = w - 1;
 }
 #else
-void elstm_xt_s8_unit(elstm_xt_s8_args *a); /* a local symbol of the __asm__ block below */
+void elstm_xt_s8_block(elstm_xt_s8_args *a); /* a local symbol of the __asm__ block below */
 
 #define ELSTM_XT_S8_I(s) s "\n\t"
 #define ELSTM_XT_S8_BODY                                                                               \
     ELSTM_XT_S8_I("mula.dd.ll.ldinc m1, a3, m0, m2") ELSTM_XT_S8_I("mula.dd.hh.ldinc m3, a4, m0, m2")   \
     ELSTM_XT_S8_I("mula.dd.ll.ldinc m0, a3, m1, m3") ELSTM_XT_S8_I("mula.dd.hh.ldinc m2, a4, m1, m3")
 
-/* a2 = args; a3 = weights, a4 = activations, a5 = nx, a6 = nh, a7 = out, a8 = gates left,
- * a9 = 0, a10 = the input sum, a11 = the whole sum */
+/* one gate row pair of a unit: ACC = 0, the input columns (then ACC is the input sum), the
+ * recurrent columns (the whole sum); both stored at a7 + OFF */
+#define ELSTM_XT_S8_GATE(OFF, OFF4)                                                                    \
+    ELSTM_XT_S8_I("mov a4, a12") ELSTM_XT_S8_I("ldinc m2, a4") ELSTM_XT_S8_I("mul.aa.ll a9, a9")       \
+    ELSTM_XT_S8_I("loopnez a5, 1f") ELSTM_XT_S8_BODY "1:\n\t" ELSTM_XT_S8_I("rsr a10, acclo")          \
+    ELSTM_XT_S8_I("loopnez a6, 2f") ELSTM_XT_S8_BODY "2:\n\t" ELSTM_XT_S8_I("rsr a11, acclo")          \
+    ELSTM_XT_S8_I("s32i a10, a7, " OFF) ELSTM_XT_S8_I("s32i a11, a7, " OFF4)
+
+/* a2 = args; a3 = weights, a4 = activations, a5 = nx, a6 = nh, a7 = out, a8 = units left,
+ * a9 = 0, a10 = the input sum, a11 = the whole sum, a12 = the activations' start. The last
+ * loads of a row fetch the next row's first weights: the rows of a block follow each other. */
 __asm__(".pushsection .text.elstm_xt_s8_kernel, \"ax\"\n\t"
         ".balign 4\n\t"
-        ".type elstm_xt_s8_unit, @function\n"
-        "elstm_xt_s8_unit:\n\t"
+        ".type elstm_xt_s8_block, @function\n"
+        "elstm_xt_s8_block:\n\t"
         ELSTM_XT_S8_I("entry a1, 32")
         ELSTM_XT_S8_I("l32i a3, a2, 0")
+        ELSTM_XT_S8_I("l32i a12, a2, 4")
         ELSTM_XT_S8_I("l32i a5, a2, 8")
         ELSTM_XT_S8_I("l32i a6, a2, 12")
         ELSTM_XT_S8_I("l32i a7, a2, 16")
-        ELSTM_XT_S8_I("movi a8, 4")
+        ELSTM_XT_S8_I("l32i a8, a2, 20")
         ELSTM_XT_S8_I("movi a9, 0")
         ELSTM_XT_S8_I("ldinc m0, a3")
-        ".Lelstm_xt_s8_gate:\n\t"
-        ELSTM_XT_S8_I("l32i a4, a2, 4")
-        ELSTM_XT_S8_I("ldinc m2, a4")
-        ELSTM_XT_S8_I("mul.aa.ll a9, a9")
-        ELSTM_XT_S8_I("loopnez a5, .Lelstm_xt_s8_x")
-        ELSTM_XT_S8_BODY
-        ".Lelstm_xt_s8_x:\n\t"
-        ELSTM_XT_S8_I("rsr a10, acclo")
-        ELSTM_XT_S8_I("loopnez a6, .Lelstm_xt_s8_h")
-        ELSTM_XT_S8_BODY
-        ".Lelstm_xt_s8_h:\n\t"
-        ELSTM_XT_S8_I("rsr a11, acclo")
-        ELSTM_XT_S8_I("s32i a10, a7, 0")
-        ELSTM_XT_S8_I("s32i a11, a7, 4")
-        ELSTM_XT_S8_I("addi a7, a7, 8")
+        ".Lelstm_xt_s8_unit:\n\t"
+        ELSTM_XT_S8_GATE("0", "4")
+        ELSTM_XT_S8_GATE("8", "12")
+        ELSTM_XT_S8_GATE("16", "20")
+        ELSTM_XT_S8_GATE("24", "28")
+        ELSTM_XT_S8_I("addi a7, a7, 32")
         ELSTM_XT_S8_I("addi a8, a8, -1")
-        ELSTM_XT_S8_I("bnez a8, .Lelstm_xt_s8_gate")
+        ELSTM_XT_S8_I("bnez a8, .Lelstm_xt_s8_unit")
         ELSTM_XT_S8_I("addi a3, a3, -4")
         ELSTM_XT_S8_I("s32i a3, a2, 0")
         ELSTM_XT_S8_I("retw")
-        ".size elstm_xt_s8_unit, . - elstm_xt_s8_unit\n\t"
+        ".size elstm_xt_s8_block, . - elstm_xt_s8_block\n\t"
         ".popsection\n");
 
 /* What the gate pass of one gate over a block reads (offsets fixed: the assembly uses them). */
@@ -173,9 +178,9 @@ typedef struct elstm_xt_s8_gate_args {
 
 void elstm_xt_s8_gate(const elstm_xt_s8_gate_args *a); /* a local symbol of the __asm__ block below */
 
-/* xs8_mul13 of X into T (see below): M1, M0, K in a7, a8, a9, SAR = e, 1 <= e <= 13; XL, XH, T,
- * U scratch; x < 0 takes 2^15 off the middle sum (addmi, movltz) */
-#define ELSTM_XT_S8_RQ(X, XL, XH, T, U)                                                                      \
+/* xs8_mul13 of X before its final shift, into T: M1, M0, K in a7, a8, a9, 1 <= e; XL, XH, T, U
+ * scratch; x < 0 takes 2^15 off the middle sum (addmi, movltz) */
+#define ELSTM_XT_S8_RQ0(X, XL, XH, T, U)                                                                     \
     ELSTM_XT_S8_I("sext " XL ", " X ", 15") ELSTM_XT_S8_I("sub " XH ", " X ", " XL)                          \
     ELSTM_XT_S8_I("srai " XH ", " XH ", 16") ELSTM_XT_S8_I("mull " T ", " XL ", a8")                         \
     ELSTM_XT_S8_I("srai " T ", " T ", 16") ELSTM_XT_S8_I("mull " U ", " XL ", a7")                           \
@@ -183,8 +188,11 @@ void elstm_xt_s8_gate(const elstm_xt_s8_gate_args *a); /* a local symbol of the 
     ELSTM_XT_S8_I("add " T ", " T ", " U) ELSTM_XT_S8_I("add " T ", " T ", a9")                              \
     ELSTM_XT_S8_I("addmi " U ", " T ", -32768") ELSTM_XT_S8_I("movltz " T ", " U ", " X)                     \
     ELSTM_XT_S8_I("srai " T ", " T ", 15") ELSTM_XT_S8_I("mull " U ", " XH ", a7")                           \
-    ELSTM_XT_S8_I("addx2 " T ", " U ", " T) ELSTM_XT_S8_I("sra " T ", " T)                                   \
-    ELSTM_XT_S8_I("clamps " T ", " T ", 15")
+    ELSTM_XT_S8_I("addx2 " T ", " U ", " T)
+
+/* the same, shifted (SAR = e <= 13) and saturated to int16 */
+#define ELSTM_XT_S8_RQ(X, XL, XH, T, U)                                                                      \
+    ELSTM_XT_S8_RQ0(X, XL, XH, T, U) ELSTM_XT_S8_I("sra " T ", " T) ELSTM_XT_S8_I("clamps " T ", " T ", 15")
 
 /* the multiplier at a6 into a7, a8, a9 and SAR */
 #define ELSTM_XT_S8_MULT                                                                                     \
@@ -203,7 +211,8 @@ void elstm_xt_s8_gate(const elstm_xt_s8_gate_args *a); /* a local symbol of the 
  *   sigmoid: r = (T[a >> 9] << 9) + (a & 511) (T[a >> 9 + 1] - T[a >> 9]);
  *            (v >= 0 ? r + 512 : 2^25 + 511 - r) >> 10       (a >> 9 <= 192: no saturation)
  *   tanh:    a = min(a, 65279); r = (T[a >> 8] << 8) + (a & 255) (T[a >> 8 + 1] - T[a >> 8]);
- *            p = r + 128 - 2^23; (v >= 0 ? p : 255 - p) >> 8   (= q_tanh(z, -12)) */
+ *            p = (r + 128 - 2^23) >> 8; v >= 0 ? p : -p         (= q_tanh(z, -12): its
+ *            negative side (255 - p) >> 8 is -(p >> 8)) */
 __asm__(".pushsection .text.elstm_xt_s8_gate, \"ax\"\n\t"
         ".balign 4\n\t"
         ".type elstm_xt_s8_gate, @function\n"
@@ -280,15 +289,138 @@ __asm__(".pushsection .text.elstm_xt_s8_gate, \"ax\"\n\t"
         ELSTM_XT_S8_I("slli a12, a12, 8")
         ELSTM_XT_S8_I("add a11, a11, a12")
         ELSTM_XT_S8_I("add a11, a11, a2")
-        ELSTM_XT_S8_I("movi a10, 255")
-        ELSTM_XT_S8_I("sub a10, a10, a11")
-        ELSTM_XT_S8_I("movgez a10, a11, a13")
-        ELSTM_XT_S8_I("srai a10, a10, 8")
-        ELSTM_XT_S8_I("s16i a10, a4, 0")
+        ELSTM_XT_S8_I("srai a11, a11, 8")
+        ELSTM_XT_S8_I("neg a10, a11")
+        ELSTM_XT_S8_I("movltz a11, a10, a13")
+        ELSTM_XT_S8_I("s16i a11, a4, 0")
         ELSTM_XT_S8_I("addi a4, a4, 2")
         ".Lelstm_xt_s8_g4:\n\t"
         ELSTM_XT_S8_I("retw")
         ".size elstm_xt_s8_gate, . - elstm_xt_s8_gate\n\t"
+        ".popsection\n");
+
+/* What the cell pass over a block reads (offsets fixed: the assembly uses them). */
+typedef struct elstm_xt_s8_cell_args {
+    const int16_t *gate;      /*  0: the block's gate values, rows of XS8_BLOCK: i, f (+16 bytes), g (+32), o (+48) */
+    int16_t *c;               /*  4: the cells, updated */
+    int8_t *h;                /*  8: the new hidden values */
+    int32_t U;                /* 12: units (>= 1) */
+    int32_t k2f, sf;          /* 16, 20: q_mul(f c, m_fc) = (f c + k2f + 2 (f c < 0 ? -1 : 0)) >> sf (m_fc = 2^30) */
+    int32_t k2i, si;          /* 24, 28: the same for i g and m_ig */
+    int32_t lo, hi;           /* 32, 36: the cell clip (-32768, 32767 without) */
+    int32_t t3;               /* 40: tanh's argument is (c t3 + t_rnd) >> t_sh (q_tanh's scaling) */
+    const uint16_t *table;    /* 44: elstm_q_sigmoid_table */
+    const void *kh;           /* 48: m_h as an xs8_mult (m1 0, m0 4, k 8, half 16, e 20), e >= 1 */
+    int32_t zp_h;             /* 52 */
+    int32_t *t;               /* 56: [U] scratch: tanh(c) o */
+    int32_t t_rnd, t_sh;      /* 60, 64 */
+} elstm_xt_s8_cell_args;
+
+void elstm_xt_s8_cell(const elstm_xt_s8_cell_args *a); /* a local symbol of the __asm__ block below */
+
+/* (X + K2 + 2 (X < 0 ? -1 : 0)) >> SH (xs8_mul2 for e >= 1), saturated to int16, into T */
+#define ELSTM_XT_S8_RQ2(X, T, K2, SH)                                                                        \
+    ELSTM_XT_S8_I("srai " T ", " X ", 31") ELSTM_XT_S8_I("addx2 " T ", " T ", " X)                           \
+    ELSTM_XT_S8_I("add " T ", " T ", " K2) ELSTM_XT_S8_I("ssr " SH) ELSTM_XT_S8_I("sra " T ", " T)           \
+    ELSTM_XT_S8_I("clamps " T ", " T ", 15")
+
+/* three passes over the block: the cells (a3 gates, a4 cells); tanh(c) o into the scratch (a3 the
+ * o row, a4 cells, a5 scratch, a6 t3, a14 t_rnd, SAR t_sh, a7 table, a8 128 - 2^23, a9 65279:
+ * q_tanh as in the gate pass); the hidden values (a3 scratch, a4 h, a5 half, a6 zp_h) */
+__asm__(".pushsection .text.elstm_xt_s8_cell, \"ax\"\n\t"
+        ".balign 4\n\t"
+        ".type elstm_xt_s8_cell, @function\n"
+        "elstm_xt_s8_cell:\n\t"
+        ELSTM_XT_S8_I("entry a1, 32")
+        ELSTM_XT_S8_I("l32i a3, a2, 0")
+        ELSTM_XT_S8_I("l32i a4, a2, 4")
+        ELSTM_XT_S8_I("l32i a5, a2, 16")
+        ELSTM_XT_S8_I("l32i a6, a2, 20")
+        ELSTM_XT_S8_I("l32i a7, a2, 24")
+        ELSTM_XT_S8_I("l32i a8, a2, 28")
+        ELSTM_XT_S8_I("l32i a9, a2, 32")
+        ELSTM_XT_S8_I("l32i a10, a2, 36")
+        ELSTM_XT_S8_I("l32i a15, a2, 12")
+        ELSTM_XT_S8_I("loopnez a15, .Lelstm_xt_s8_c1")
+        ELSTM_XT_S8_I("l16si a11, a3, 16")
+        ELSTM_XT_S8_I("l16si a12, a4, 0")
+        ELSTM_XT_S8_I("mul16s a11, a11, a12")
+        ELSTM_XT_S8_RQ2("a11", "a12", "a5", "a6")
+        ELSTM_XT_S8_I("l16si a11, a3, 0")
+        ELSTM_XT_S8_I("l16si a13, a3, 32")
+        ELSTM_XT_S8_I("mul16s a11, a11, a13")
+        ELSTM_XT_S8_RQ2("a11", "a13", "a7", "a8")
+        ELSTM_XT_S8_I("add a12, a12, a13")
+        ELSTM_XT_S8_I("clamps a12, a12, 15")
+        ELSTM_XT_S8_I("max a12, a12, a9")
+        ELSTM_XT_S8_I("min a12, a12, a10")
+        ELSTM_XT_S8_I("s16i a12, a4, 0")
+        ELSTM_XT_S8_I("addi a3, a3, 2")
+        ELSTM_XT_S8_I("addi a4, a4, 2")
+        ".Lelstm_xt_s8_c1:\n\t"
+        ELSTM_XT_S8_I("l32i a3, a2, 0")
+        ELSTM_XT_S8_I("addi a3, a3, 48")
+        ELSTM_XT_S8_I("l32i a4, a2, 4")
+        ELSTM_XT_S8_I("l32i a5, a2, 56")
+        ELSTM_XT_S8_I("l32i a6, a2, 40")
+        ELSTM_XT_S8_I("l32i a7, a2, 44")
+        ELSTM_XT_S8_I("l32i a14, a2, 60")
+        ELSTM_XT_S8_I("l32i a8, a2, 64")
+        ELSTM_XT_S8_I("ssr a8")
+        ELSTM_XT_S8_I("movi a8, 128")
+        ELSTM_XT_S8_I("movi a9, -1")
+        ELSTM_XT_S8_I("slli a9, a9, 23")
+        ELSTM_XT_S8_I("add a8, a8, a9")
+        ELSTM_XT_S8_I("movi a9, 255")
+        ELSTM_XT_S8_I("slli a9, a9, 8")
+        ELSTM_XT_S8_I("addi a9, a9, -1")
+        ELSTM_XT_S8_I("loopnez a15, .Lelstm_xt_s8_c2")
+        ELSTM_XT_S8_I("l16si a10, a4, 0")
+        ELSTM_XT_S8_I("mull a10, a10, a6")
+        ELSTM_XT_S8_I("add a10, a10, a14")
+        ELSTM_XT_S8_I("sra a10, a10")
+        ELSTM_XT_S8_I("abs a11, a10")
+        ELSTM_XT_S8_I("minu a11, a11, a9")
+        ELSTM_XT_S8_I("srli a12, a11, 8")
+        ELSTM_XT_S8_I("addx2 a12, a12, a7")
+        ELSTM_XT_S8_I("l16ui a13, a12, 0")
+        ELSTM_XT_S8_I("l16ui a12, a12, 2")
+        ELSTM_XT_S8_I("sub a12, a12, a13")
+        ELSTM_XT_S8_I("extui a11, a11, 0, 8")
+        ELSTM_XT_S8_I("mull a12, a12, a11")
+        ELSTM_XT_S8_I("slli a13, a13, 8")
+        ELSTM_XT_S8_I("add a12, a12, a13")
+        ELSTM_XT_S8_I("add a12, a12, a8")
+        ELSTM_XT_S8_I("srai a12, a12, 8")
+        ELSTM_XT_S8_I("neg a13, a12")
+        ELSTM_XT_S8_I("movltz a12, a13, a10")
+        ELSTM_XT_S8_I("l16si a13, a3, 0")
+        ELSTM_XT_S8_I("mull a12, a12, a13")
+        ELSTM_XT_S8_I("s32i a12, a5, 0")
+        ELSTM_XT_S8_I("addi a3, a3, 2")
+        ELSTM_XT_S8_I("addi a4, a4, 2")
+        ELSTM_XT_S8_I("addi a5, a5, 4")
+        ".Lelstm_xt_s8_c2:\n\t"
+        ELSTM_XT_S8_I("l32i a3, a2, 56")
+        ELSTM_XT_S8_I("l32i a4, a2, 8")
+        ELSTM_XT_S8_I("l32i a6, a2, 48")
+        ELSTM_XT_S8_MULT
+        ELSTM_XT_S8_I("l32i a5, a2, 48")
+        ELSTM_XT_S8_I("l32i a5, a5, 16")
+        ELSTM_XT_S8_I("l32i a6, a2, 52")
+        ELSTM_XT_S8_I("loopnez a15, .Lelstm_xt_s8_c3")
+        ELSTM_XT_S8_I("l32i a10, a3, 0")
+        ELSTM_XT_S8_I("addi a3, a3, 4")
+        ELSTM_XT_S8_RQ0("a10", "a11", "a12", "a13", "a14")
+        ELSTM_XT_S8_I("add a13, a13, a5")
+        ELSTM_XT_S8_I("sra a13, a13")
+        ELSTM_XT_S8_I("add a13, a13, a6")
+        ELSTM_XT_S8_I("clamps a13, a13, 7")
+        ELSTM_XT_S8_I("s8i a13, a4, 0")
+        ELSTM_XT_S8_I("addi a4, a4, 1")
+        ".Lelstm_xt_s8_c3:\n\t"
+        ELSTM_XT_S8_I("retw")
+        ".size elstm_xt_s8_cell, . - elstm_xt_s8_cell\n\t"
         ".popsection\n");
 #endif
 
@@ -461,7 +593,11 @@ void ELSTM_S8_XT_STEP(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     int16_t *v = ctx->scratch; /* [I4 + N4], then one word the loop reads past the end */
     xs8_mult mx[4], mh[4], cell[3];
     xs8_cellp cp;
-    int32_t s[XS8_BLOCK][8], t[XS8_BLOCK], n0, u, g, pow2, asm_gates = 1;
+    int32_t s[XS8_BLOCK][8], t[XS8_BLOCK], n0, g, pow2, asm_gates = 1;
+#if !defined(ELSTM_XTENSA_NO_ASM)
+    elstm_xt_s8_cell_args ca;
+    int32_t asm_cells;
+#endif
     int16_t gate[4][XS8_BLOCK];
     elstm_xt_s8_args a;
     if (!m->packed || 2 * (I4 + N4) + 4 > 10 * N || !xs8_mults(q, mx, mh, cell)) {
@@ -469,17 +605,32 @@ void ELSTM_S8_XT_STEP(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
         return;
     }
     pow2 = cell[0].pow2 & cell[1].pow2;
-#if defined(ELSTM_XTENSA_NO_ASM)
-    (void)t;
-    (void)asm_gates;
-#endif
-    for (g = 0; g < ELSTM_GATES; g++) asm_gates &= (mx[g].e >= 1) & (mh[g].e >= 1);
     cp.t3 = sh >= 0 ? 3 << sh : 3;
     cp.t_rnd = sh >= 0 ? 0 : 1 << (-sh - 1);
     cp.t_sh = sh >= 0 ? 0 : -sh;
     cp.lo = q->cell_clip >= 0 ? -q->cell_clip : -32768;
     cp.hi = q->cell_clip >= 0 ? q->cell_clip : 32767;
     cp.zp_h = q->zp_h;
+#if defined(ELSTM_XTENSA_NO_ASM)
+    (void)t;
+    (void)asm_gates;
+#else
+    asm_cells = pow2 & (cell[0].e >= 1) & (cell[1].e >= 1) & (cell[2].e >= 1);
+    ca.k2f = cell[0].k2;
+    ca.sf = cell[0].e + 1;
+    ca.k2i = cell[1].k2;
+    ca.si = cell[1].e + 1;
+    ca.lo = cp.lo;
+    ca.hi = cp.hi;
+    ca.t3 = cp.t3;
+    ca.t_rnd = cp.t_rnd;
+    ca.t_sh = cp.t_sh;
+    ca.table = elstm_q_sigmoid_table;
+    ca.kh = &cell[2];
+    ca.zp_h = q->zp_h;
+    ca.t = t;
+#endif
+    for (g = 0; g < ELSTM_GATES; g++) asm_gates &= (mx[g].e >= 1) & (mh[g].e >= 1);
     xs8_widen(x, I, I4, q->zp_in, v);
     xs8_widen(ctx->h, N, N4, q->zp_h, v + I4);
     a.w = (const uint32_t *)m->packed - 1;
@@ -489,10 +640,9 @@ void ELSTM_S8_XT_STEP(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     /* the gates read v (the previous h): the new h goes straight into ctx->h */
     for (n0 = 0; n0 < N; n0 += XS8_BLOCK) {
         const int32_t U = N - n0 < XS8_BLOCK ? N - n0 : XS8_BLOCK;
-        for (u = 0; u < U; u++) {
-            a.s = s[u];
-            elstm_xt_s8_unit(&a);
-        }
+        a.s = s;
+        a.U = U;
+        elstm_xt_s8_block(&a);
         for (g = 0; g < ELSTM_GATES; g++) {
             const int32_t *b = m->b[g] ? m->b[g] + n0 : xs8_zeros;
 #if !defined(ELSTM_XTENSA_NO_ASM)
@@ -513,6 +663,16 @@ void ELSTM_S8_XT_STEP(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
 #endif
             xs8_gates((const int32_t(*)[8])s, U, g, b, &mx[g], &mh[g], gate[g]);
         }
+#if !defined(ELSTM_XTENSA_NO_ASM)
+        if (asm_cells) {
+            ca.gate = gate[0];
+            ca.c = ctx->c + n0;
+            ca.h = ctx->h + n0;
+            ca.U = U;
+            elstm_xt_s8_cell(&ca);
+            continue;
+        }
+#endif
         if (pow2) xs8_cells(U, 1, gate, cell, &cp, ctx->c + n0, ctx->h + n0);
         else xs8_cells(U, 0, gate, cell, &cp, ctx->c + n0, ctx->h + n0);
     }

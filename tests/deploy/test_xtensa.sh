@@ -148,9 +148,9 @@ if "$ELSTM_FAST" train "$F" --time year,month,day,hour --target TEMP --features 
   got=$(awk '$1 == "value:" { print $2 }' "$T/bj8sb.out")
   [ "$got" = "$want" ] && ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer prints predict --last's value exactly ($want)" ||
     not_ok "QEMU (Xtensa): int8 static_buffer = predict --last" "got '$got', want $want"
-  grep -q 'bj8_w_xt' "$T/bj8/bj8_model.h" && xtensa-lx106-elf-nm "$T/bj8.o" | grep -q ' t elstm_xt_s8_unit$' &&
+  grep -q 'bj8_w_xt' "$T/bj8/bj8_model.h" && [ "$(xtensa-lx106-elf-nm "$T/bj8.o" | grep -cE ' t elstm_xt_s8_(block|gate|cell)$')" -eq 3 ] &&
     ! xtensa-lx106-elf-nm "$T/bj8.o" | grep -q 'bj8_wx_i' &&
-    ok "... with the MAC16 kernel and only its int16 weights (no row-major copy) in the Xtensa build" ||
+    ok "... with the MAC16 kernel (products, gate and cell passes in assembly) and only its int16 weights (no row-major copy) in the Xtensa build" ||
     not_ok "the int8 Xtensa build uses the MAC16 kernel" "$(xtensa-lx106-elf-nm "$T/bj8.o" | grep -E 'elstm_xt|bj8_w' | tr '\n' ' ')"
 else not_ok "QEMU (Xtensa): the int8 esp-idf library's static_buffer builds and runs" "$(cat "$T/bj8.err" "$T/bj8sb.out" 2>/dev/null | head -3 | tr '\n' ' ')"; fi
 if [ -s "$T/bj8.tflite" ] && "$ELSTM" profile "$T/bj8.tflite" --core esp32 --reference --json > "$T/p8.json" 2> "$T/p8.err" &&

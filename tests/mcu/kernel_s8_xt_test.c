@@ -24,7 +24,11 @@ static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(KC_MAX_N)], a2[ELSTM_LSTM_S8_A
 
 static int check(const kc_shape *s)
 {
-    const int32_t N = s->N, I = s->I, hot = s->scale > 1.0f, pow = -9 - (int32_t)(next() % 12);
+    /* the cell multipliers: 2^30 (as TFLite makes them: the assembly's cell pass) with a cell_pow
+     * from -9 to -14 (tanh's argument scaled up or down, large enough to move h), or random ones
+     * with any cell_pow from -9 to -20 */
+    const int32_t N = s->N, I = s->I, hot = s->scale > 1.0f, pow2 = s->T % 3 != 0,
+                  pow = pow2 ? (s->T % 4 ? -13 - (int32_t)(next() % 2) : -9 - (int32_t)(next() % 4)) : -9 - (int32_t)(next() % 12);
     elstm_lstm_s8 m;
     elstm_lstm_ctx_s8 c1, c2;
     int8_t x[KC_MAX_I];
@@ -44,12 +48,12 @@ static int check(const kc_shape *s)
     m.q.n_units = N;
     m.q.m_fc = mult(-14);
     m.q.m_ig = mult(pow - 3);
-    m.q.m_h = mult(-23);
-    if (s->T % 2) m.q.m_fc.m = m.q.m_ig.m = 0x40000000; /* a power-of-two cell scale, as in every trained model */
+    m.q.m_h = mult(pow2 ? -18 : -23); /* -18: h moves with a unit of tanh(c) o */
+    if (pow2) m.q.m_fc.m = m.q.m_ig.m = 0x40000000;
     m.q.zp_in = in_range(-128, 127);
     m.q.zp_h = in_range(-128, 127);
     m.q.cell_pow = pow;
-    m.q.cell_clip = s->clip > 0.0f ? in_range(0, 30000) : -1;
+    m.q.cell_clip = s->clip > 0.0f ? in_range(0, 30000) / (pow2 ? 8 : 1) : -1; /* a clip the cells reach */
     if (elstm_lstm_packed_words_s8_xtensa(&m) != (size_t)(N * 4 * (((I + 3) & ~3) + ((N + 3) & ~3)) / 2 + 1)) {
         printf("not ok - mcu_kernel_s8_xt: N=%d I=%d not packed\n", (int)N, (int)I);
         return 0;
@@ -66,7 +70,7 @@ static int check(const kc_shape *s)
         elstm_lstm_step_s8_ref(&c2, x);
         if (memcmp(c1.h, c2.h, (size_t)N) || memcmp(c1.c, c2.c, (size_t)N * 2)) bad++;
     }
-    printf("%s - mcu_kernel_s8_xt: Xtensa int8 %s kernel = reference, bit for bit: N=%d I=%d T=%d %s%s%s%s\n",
+    printf("%s - mcu_kernel_s8_xt: Xtensa int8 %s kernel = reference, bit for bit: N=%d I=%d T=%d %s%s%s%s cell_pow %d\n",
            bad ? "not ok" : "ok",
 #if defined(ELSTM_XTENSA_NO_ASM)
            "C",
@@ -74,7 +78,7 @@ static int check(const kc_shape *s)
            "MAC16",
 #endif
            (int)N, (int)I, (int)s->T, hot ? "saturating" : "plain", s->bias ? "" : " no-bias", s->clip > 0.0f ? " clip" : "",
-           s->T % 2 ? " cell-2^30" : "");
+           pow2 ? " cell-2^30" : "", (int)pow);
     return !bad;
 }
 
