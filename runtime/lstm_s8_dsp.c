@@ -6,8 +6,8 @@
  * The weights come pre-arranged (elstm_lstm_s8.packed, written at deploy time by
  * elstm_lstm_pack_s8_dsp, runtime/host/lstm_s8_pack.c), two gate rows per 32-bit word:
  *
- *   for each unit n, first the input columns (I rounded up to even), then the recurrent
- *   ones (N rounded up to even), two columns k, k+1 at a time:
+ *   for each unit n, first the input columns (I rounded up to a multiple of 4), then the
+ *   recurrent ones (N rounded up to a multiple of 4), two columns k, k+1 at a time:
  *     word A = bytes [u_i(k), w_f(k), u_i(k+1), w_f(k+1)]    u = w + 128 as an unsigned byte
  *     word B = bytes [u_c(k), w_o(k), u_c(k+1), w_o(k+1)]    (padding columns: u = 128, w = 0)
  *
@@ -23,12 +23,17 @@
  * multiply-accumulates (two rows, two columns), where widening both rows would take four.
  * The sums are exact: the accumulators wrap modulo 2^32 at worst, and the difference, like
  * the reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
- * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs, in
- * bodies of 8 column pairs (a loop of 2 pairs and one single pair for the rest).
+ * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs.
  *
  * The units go in blocks of BLK: first the 8 sums of each unit of the block (4 gates,
  * input and recurrent part), then, gate by gate, the requantization and activation of the
  * block's values with the gate's constants in registers, then the cell and hidden update.
+ * The sums of a whole block are one assembly function (block_sums_asm, below) that holds
+ * all 14 registers: per unit the input loop (2 column pairs per pass), the 4 input sums
+ * stored, the recurrent loop (2 pairs per pass up to a multiple of 16 pairs, then 16 per
+ * pass) and the 4 recurrent sums stored, the loop bounds read from an argument block;
+ * with the even pair counts of the layout no single pair is left over. Inputs of more
+ * than 2 XV_MAX columns, and builds without optimization, take C loops instead.
  *
  * The fast path (ctx->fast, decided at the first step after a reset): with every
  * requantizing shift a right shift (shift in [-31, -1]) and the sums bounded (|2 a| < 2^31:
@@ -54,6 +59,7 @@
 
 #define BLK 16      /* units per block: their sums and gates live on the stack (640 bytes) */
 #define XV_MAX 64   /* input pairs widened on the stack at once (more: in chunks, per unit) */
+#define PAIRS(k) (((k) + 3) / 4 * 2)   /* the layout's column pairs for k columns (even) */
 /* The assembly MAC loop needs 13 of the 14 general registers: not without optimization
  * (r7 then holds the frame pointer); ELSTM_S8_DSP_PLAIN builds the C loop instead, e.g.
  * for a build that both reserves r9 and keeps a frame pointer. */
@@ -163,14 +169,14 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
     return w;
 }
 
-/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to an even count; returns the words'
+/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the words'
  * offset, -128 times the sum of v (modulo 2^32, as the accumulators). */
 static int32_t widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
 {
     int32_t k;
     uint32_t sum = 0;
     for (k = 0; k < n; k++) sum += (uint32_t)(int32_t)(v[k] = (int16_t)(f * (a[k] - zp)));
-    if (n & 1) v[n] = 0;
+    for (; k & 3; k++) v[k] = 0;
     return (int32_t)(0u - (sum << 7));
 }
 
@@ -184,14 +190,85 @@ static inline void gate_sums(const int32_t s[4], int32_t *out)
     out[ELSTM_GATE_O] = s[3];
 }
 
+#if ELSTM_S8_DSP_ASM
+/* The argument block of block_sums_asm (offsets fixed in the assembly). */
+typedef struct sums_args {
+    const uint32_t *w;         /*  0: the first unit's words; on return, past the last unit's */
+    const int16_t *xv, *x_end; /*  4, 8: the widened inputs, an even number of pairs */
+    const int16_t *hv, *h_mid; /* 12, 16: the widened h; h_mid - hv: (pairs / 2 mod 8) pairs of pairs */
+    const int16_t *h_end;      /* 20 */
+    int32_t xoff, hoff;        /* 24, 28: the sums' start values (widen) */
+    int32_t *s, *s_end;        /* 32, 36: the rows S[u] of 8 sums, and past the last */
+} sums_args;
+
+void elstm_s8_dsp_block_sums(sums_args *a);
+
+/* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (SXTB16 A),
+ * r11 (B), r12 (SXTB16 B); r4-r7 the 4 weight words, r8-r9 the 2 activation words. */
+#define PAIR2_FIXED                                                                         \
+    "ldmia r0!, {r4, r5, r6, r7}\n\t"                                                      \
+    "ldrd r8, r9, [r1], #8\n\t"                                                            \
+    "smlad r3, r4, r8, r3\n\tsxtb16 r4, r4, ror #8\n\tsmlad r10, r4, r8, r10\n\t"        \
+    "smlad r11, r5, r8, r11\n\tsxtb16 r5, r5, ror #8\n\tsmlad r12, r5, r8, r12\n\t"     \
+    "smlad r3, r6, r9, r3\n\tsxtb16 r6, r6, ror #8\n\tsmlad r10, r6, r9, r10\n\t"        \
+    "smlad r11, r7, r9, r11\n\tsxtb16 r7, r7, ror #8\n\tsmlad r12, r7, r9, r12\n\t"
+/* The 4 gate sums from the word sums (gate_sums below) stored at [r2, #off]. */
+#define STORE_SUMS(off, off8)                                                               \
+    "sub r3, r3, r10, lsl #8\n\tsub r11, r11, r12, lsl #8\n\t"                            \
+    "strd r3, r10, [r2, #" off "]\n\tstrd r11, r12, [r2, #" off8 "]\n\t"
+/* Register lr holds the argument block; r2 the row S[u] (then the loop bounds). */
+__asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
+        ".syntax unified\n\t.thumb\n\t.p2align 2\n\t"
+        ".type elstm_s8_dsp_block_sums, %function\n\t.thumb_func\n"
+        "elstm_s8_dsp_block_sums:\n\t"
+        "push {r4-r11, lr}\n\t"
+        "mov lr, r0\n\t"
+        "ldr r0, [lr, #0]\n"
+        "1:\n\t"                                  /* a unit: the input columns */
+        "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n\t"
+        "ldr r3, [lr, #24]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n"
+        "2:\n\t" PAIR2_FIXED "cmp r1, r2\n\tbne 2b\n\t"
+        "ldr r2, [lr, #32]\n\t" STORE_SUMS("0", "8")
+        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"   /* the recurrent columns */
+        "ldr r3, [lr, #28]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n\t"
+        "cmp r1, r2\n\tbeq 4f\n"
+        "3:\n\t" PAIR2_FIXED "cmp r1, r2\n\tbne 3b\n"
+        "4:\n\tldr r2, [lr, #20]\n\tcmp r1, r2\n\tbeq 6f\n"
+        "5:\n\t" PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED
+        "cmp r1, r2\n\tbne 5b\n"
+        "6:\n\tldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
+        "add r2, r2, #32\n\tstr r2, [lr, #32]\n\tldr r1, [lr, #36]\n\tcmp r2, r1\n\tbne 1b\n\t"
+        "str r0, [lr, #0]\n\t"
+        "pop {r4-r11, pc}\n\t"
+        ".size elstm_s8_dsp_block_sums, .-elstm_s8_dsp_block_sums\n\t"
+        ".popsection");
+#endif
+
 /* The 8 sums S[u] (input part, recurrent part) of nb units from their packed words w;
  * returns w past them. xv holds the widened x when I <= 2 XV_MAX, else it is refilled
  * chunk by chunk for every unit. */
 static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, int32_t xoff,
                                   int32_t hoff, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
 {
-    const int32_t I = q->n_input, ip = (I + 1) / 2, np = (q->n_units + 1) / 2;
+    const int32_t I = q->n_input, ip = PAIRS(I), np = PAIRS(q->n_units);
     int32_t u, c;
+#if ELSTM_S8_DSP_ASM
+    if (ip <= XV_MAX) {
+        sums_args a;
+        a.w = w;
+        a.xv = xv;
+        a.x_end = xv + 2 * ip;
+        a.hv = hv;
+        a.h_mid = hv + 4 * (np / 2 % 8);
+        a.h_end = hv + 2 * np;
+        a.xoff = xoff;
+        a.hoff = hoff;
+        a.s = S[0];
+        a.s_end = S[nb];
+        elstm_s8_dsp_block_sums(&a);
+        return a.w;
+    }
+#endif
     for (u = 0; u < nb; u++) {
         int32_t s[4] = {xoff, 0, xoff, 0};
         if (ip <= XV_MAX) {
@@ -359,7 +436,7 @@ ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
 {
     const elstm_lstm_s8 *m = ctx->model;
     const elstm_lstm_qparams *q = &m->q;
-    const int32_t N = q->n_units, I = q->n_input, ip = (I + 1) / 2;
+    const int32_t N = q->n_units, I = q->n_input, ip = PAIRS(I);
     int16_t *hv = ctx->scratch;   /* f (h - zp_h) [2 np]: the previous h, so ctx->h can take the new one */
     int16_t xv[2 * XV_MAX] __attribute__((aligned(4)));   /* f (x - zp_in), LDRD reads words */
     int32_t S[BLK][8];
