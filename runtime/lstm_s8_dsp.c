@@ -218,7 +218,9 @@ void elstm_s8_dsp_block_sums(sums_args *a);
     "strd r3, r10, [r2, #" off "]\n\tstrd r11, r12, [r2, #" off8 "]\n\t"
 /* Register lr holds the argument block; r2 the row S[u] (then the loop bounds). */
 __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
-        ".syntax unified\n\t.thumb\n\t.p2align 2\n\t"
+        ".syntax unified\n\t.thumb\n\t"
+        ".macro elstm_s8_pair2\n\t" PAIR2_FIXED "\n\t.endm\n\t"   /* (one string stays < 4095 bytes) */
+        ".p2align 2\n\t"
         ".type elstm_s8_dsp_block_sums, %function\n\t.thumb_func\n"
         "elstm_s8_dsp_block_sums:\n\t"
         "push {r4-r11, lr}\n\t"
@@ -227,20 +229,22 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         "1:\n\t"                                  /* a unit: the input columns */
         "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n\t"
         "ldr r3, [lr, #24]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n"
-        "2:\n\t" PAIR2_FIXED "cmp r1, r2\n\tbne 2b\n\t"
+        "2:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 2b\n\t"
         "ldr r2, [lr, #32]\n\t" STORE_SUMS("0", "8")
         "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"   /* the recurrent columns */
         "ldr r3, [lr, #28]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n\t"
         "cmp r1, r2\n\tbeq 4f\n"
-        "3:\n\t" PAIR2_FIXED "cmp r1, r2\n\tbne 3b\n"
+        "3:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 3b\n"
         "4:\n\tldr r2, [lr, #20]\n\tcmp r1, r2\n\tbeq 6f\n"
-        "5:\n\t" PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED PAIR2_FIXED
+        "5:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "cmp r1, r2\n\tbne 5b\n"
         "6:\n\tldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
         "add r2, r2, #32\n\tstr r2, [lr, #32]\n\tldr r1, [lr, #36]\n\tcmp r2, r1\n\tbne 1b\n\t"
         "str r0, [lr, #0]\n\t"
         "pop {r4-r11, pc}\n\t"
         ".size elstm_s8_dsp_block_sums, .-elstm_s8_dsp_block_sums\n\t"
+        ".purgem elstm_s8_pair2\n\t"
         ".popsection");
 #endif
 
