@@ -45,10 +45,11 @@
  * (SMMLAR rounds (Ra 2^32 + 2a m + 2^31) / 2^32 down, which is Ra + srdhm(a, m); the
  * rounding of rdpot, ties away from zero, is floor((x + 2^(e-1) - (x < 0)) / 2^e), and
  * x < 0 only when a < 0; when a < 0 but x = 0 both give 0), with 2a for free from the
- * doubled activations. The table activations interpolate with one SMLAD: the table pair
- * [T(u), T(u+1)] read as one word (signed halfwords, T - 65536) times [S - f, f] is
- * S T(u) + f (T(u+1) - T(u)) - 65536 S. Otherwise (another shift, huge biases) the
- * sums are undoubled and qmath.h's functions run on them.
+ * doubled activations. The table activations index a two-sided copy of the table with
+ * the signed input (no absolute value, no sign fix-up) and interpolate with one SMLAD:
+ * the pair [E(u), E(u+1)] read as one word (signed halfwords) times [S - f, f] is
+ * S E(u) + f (E(u+1) - E(u)). Otherwise (another shift, huge biases) the sums are
+ * undoubled and qmath.h's functions run on them.
  */
 #include <string.h>
 
@@ -311,37 +312,90 @@ static inline rq_const rq_of(elstm_qmult q)
 /* q_mul(a, m) from a2 = 2a (|a2| < 2^31). */
 static inline int32_t rq(int32_t a2, rq_const k) { return smmlar(a2, k.m, k.c + (a2 >> 31)) >> k.e; }
 
-/* The table interpolated at a (S = 2^frac fraction bits: a < 255 S), plus `round`:
- * S T(u) + f (T(u+1) - T(u)) + round, u = a / S, f = a mod S. T >= 32768: the halfwords
- * read signed are T - 65536, whose 65536 S is folded into the constant. */
-static inline int32_t interp(uint32_t a, int frac, int32_t round)
+/* The sigmoid table of qmath.h made two-sided, so that the activations index it with the
+ * signed input (no absolute value, no sign fix-up): E(k) for k in [-256, 256] is
+ * T(k) - 32768 for k in [0, 255], 32767 for k = 256 (the saturated end) and -E(-k) for
+ * k < 0. Linear interpolation is symmetric, so interpolating E at v < 0 gives exactly the
+ * reference's mirrored value (2^25 - r for the sigmoid, 2^23 - r for the tanh, r being the
+ * interpolation of T at |v|); only the rounding differs by one, which the SMLAD's
+ * accumulator takes from v's sign. tests/mcu/kernel_s8_test.c checks both activations
+ * built on it against qmath.h's for every int16 input and every cell power. */
+static const int16_t elstm_q_sigmoid_sym[513] = {
+    -32767, -32767, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32765, -32765,
+    -32765, -32765, -32765, -32765, -32765, -32765, -32764, -32764, -32764, -32764, -32764, -32764, -32763, -32763,
+    -32763, -32763, -32763, -32762, -32762, -32762, -32762, -32761, -32761, -32761, -32761, -32760, -32760, -32760,
+    -32759, -32759, -32758, -32758, -32758, -32757, -32757, -32756, -32756, -32755, -32755, -32754, -32754, -32753,
+    -32752, -32752, -32751, -32750, -32749, -32749, -32748, -32747, -32746, -32745, -32744, -32743, -32742, -32741,
+    -32740, -32739, -32737, -32736, -32735, -32733, -32732, -32730, -32729, -32727, -32725, -32723, -32721, -32720,
+    -32717, -32715, -32713, -32711, -32708, -32706, -32703, -32700, -32697, -32694, -32691, -32688, -32685, -32681,
+    -32677, -32674, -32670, -32665, -32661, -32657, -32652, -32647, -32642, -32636, -32631, -32625, -32619, -32613,
+    -32606, -32599, -32592, -32584, -32577, -32569, -32560, -32551, -32542, -32533, -32523, -32512, -32501, -32490,
+    -32478, -32466, -32453, -32440, -32426, -32411, -32396, -32381, -32364, -32347, -32329, -32311, -32292, -32271,
+    -32251, -32229, -32206, -32182, -32158, -32132, -32105, -32077, -32048, -32018, -31986, -31953, -31919, -31884,
+    -31846, -31808, -31768, -31726, -31682, -31637, -31589, -31540, -31489, -31436, -31380, -31322, -31262, -31200,
+    -31135, -31067, -30997, -30923, -30847, -30768, -30686, -30600, -30511, -30418, -30322, -30222, -30118, -30010,
+    -29898, -29781, -29660, -29534, -29404, -29268, -29128, -28982, -28831, -28673, -28511, -28342, -28167, -27985,
+    -27797, -27602, -27400, -27191, -26975, -26751, -26520, -26280, -26032, -25776, -25512, -25239, -24956, -24665,
+    -24365, -24055, -23735, -23406, -23066, -22717, -22357, -21987, -21606, -21215, -20813, -20401, -19977, -19543,
+    -19097, -18641, -18174, -17696, -17207, -16707, -16196, -15675, -15143, -14601, -14049, -13487, -12915, -12334,
+    -11743, -11144, -10536, -9920, -9296, -8664, -8026, -7381, -6730, -6073, -5412, -4745, -4075, -3401,
+    -2725, -2045, -1365, -683, 0, 683, 1365, 2045, 2725, 3401, 4075, 4745, 5412, 6073,
+    6730, 7381, 8026, 8664, 9296, 9920, 10536, 11144, 11743, 12334, 12915, 13487, 14049, 14601,
+    15143, 15675, 16196, 16707, 17207, 17696, 18174, 18641, 19097, 19543, 19977, 20401, 20813, 21215,
+    21606, 21987, 22357, 22717, 23066, 23406, 23735, 24055, 24365, 24665, 24956, 25239, 25512, 25776,
+    26032, 26280, 26520, 26751, 26975, 27191, 27400, 27602, 27797, 27985, 28167, 28342, 28511, 28673,
+    28831, 28982, 29128, 29268, 29404, 29534, 29660, 29781, 29898, 30010, 30118, 30222, 30322, 30418,
+    30511, 30600, 30686, 30768, 30847, 30923, 30997, 31067, 31135, 31200, 31262, 31322, 31380, 31436,
+    31489, 31540, 31589, 31637, 31682, 31726, 31768, 31808, 31846, 31884, 31919, 31953, 31986, 32018,
+    32048, 32077, 32105, 32132, 32158, 32182, 32206, 32229, 32251, 32271, 32292, 32311, 32329, 32347,
+    32364, 32381, 32396, 32411, 32426, 32440, 32453, 32466, 32478, 32490, 32501, 32512, 32523, 32533,
+    32542, 32551, 32560, 32569, 32577, 32584, 32592, 32599, 32606, 32613, 32619, 32625, 32631, 32636,
+    32642, 32647, 32652, 32657, 32661, 32665, 32670, 32674, 32677, 32681, 32685, 32688, 32691, 32694,
+    32697, 32700, 32703, 32706, 32708, 32711, 32713, 32715, 32717, 32720, 32721, 32723, 32725, 32727,
+    32729, 32730, 32732, 32733, 32735, 32736, 32737, 32739, 32740, 32741, 32742, 32743, 32744, 32745,
+    32746, 32747, 32748, 32749, 32749, 32750, 32751, 32752, 32752, 32753, 32754, 32754, 32755, 32755,
+    32756, 32756, 32757, 32757, 32758, 32758, 32758, 32759, 32759, 32760, 32760, 32760, 32761, 32761,
+    32761, 32761, 32762, 32762, 32762, 32762, 32763, 32763, 32763, 32763, 32763, 32764, 32764, 32764,
+    32764, 32764, 32764, 32765, 32765, 32765, 32765, 32765, 32765, 32765, 32765, 32766, 32766, 32766,
+    32766, 32766, 32766, 32766, 32766, 32766, 32766, 32767, 32767,
+};
+/* The two-sided table interpolated at v (2^frac fraction bits; v >> frac in [-256, 255]):
+ * S E(u) + f (E(u+1) - E(u)) + round + (v < 0 ? -1 : 0), u = floor(v / S), f = v mod S,
+ * by one SMLAD of the pair [E(u), E(u+1)] with [S - f, f]. */
+static inline int32_t interp_sym(int32_t v, int frac, int32_t round)
 {
-    const uint32_t S = 1u << frac, f = a & (S - 1);
+    const uint32_t S = 1u << frac, f = (uint32_t)v & (S - 1);
     uint32_t pair;
-    memcpy(&pair, elstm_q_sigmoid_table + (a >> frac), sizeof pair);   /* [T(u), T(u+1)] */
-    return smlad(pair, f * 65535u + S, (int32_t)(((uint32_t)65536 << frac) + (uint32_t)round));
+    memcpy(&pair, elstm_q_sigmoid_sym + 256 + (v >> frac), sizeof pair);
+    return smlad(pair, f * 65535u + S, round + (v >> 31));
 }
 
-/* q_sigmoid(z), z in int16: |3z| < 2^17 never reaches the table's end. For v < 0 the
- * reference's (2^25 - r + 511) >> 10 is 32768 - ((r + 512) >> 10). */
-static inline int32_t sigmoid(int32_t z)
-{
-    const int32_t v = 3 * z;
-    const int32_t p = interp((uint32_t)(v < 0 ? -v : v), 9, 512) >> 10;
-    return v < 0 ? 32768 - p : p;
-}
+/* q_sigmoid(z), z in int16: v = 3z, |v| < 2^17, stays inside the table. The reference
+ * rounds r + 512 for v >= 0 and, mirrored, 2^25 - r + 511 for v < 0; E is T - 32768. */
+static inline int32_t sigmoid(int32_t z) { return interp_sym(3 * z, 9, (32768 << 9) + 512) >> 10; }
 
-/* q_tanh from the scaled input v (3 z 2^(15 + pow - 3), as q_tanh scales it): |v| is
- * clamped to 255 * 256 - 1, where the interpolation already gives the saturated 32767.
- * For v < 0 the reference's (-r + 2^23 + 127) >> 8 is -((r - 2^23 + 128) >> 8). */
+/* q_tanh from the scaled input v (3 z 2^(15 + pow - 3), as q_tanh scales it): v is
+ * saturated to 17 bits, where the table's ends (+-32767 at +-255 and +-256) give the
+ * reference's saturated values; r - 2^23 + 128 for v >= 0, 2^23 - r + 127 for v < 0. */
 static inline int32_t tanh_v(int32_t v)
 {
-    uint32_t a = (uint32_t)(v < 0 ? -v : v);
-    int32_t p;
-    a = a > 65279u ? 65279u : a;
-    p = interp(a, 8, -(1 << 23) + 128) >> 8;
-    return v < 0 ? -p : p;
+    int32_t s;
+    __asm__("ssat %0, #17, %1" : "=r"(s) : "r"(v));
+    return interp_sym(s, 8, 128) >> 8;
 }
+
+#if defined(ELSTM_S8_DSP_TEST)
+/* For tests/mcu/kernel_s8_test.c: the fast path's activations, the tanh scaled as the
+ * hidden update scales the cell (block_fast). */
+int32_t elstm_s8_dsp_sigmoid(int32_t z);
+int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow);
+int32_t elstm_s8_dsp_sigmoid(int32_t z) { return sigmoid(z); }
+int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow)
+{
+    const int32_t sh = 12 + pow;
+    return tanh_v(sh >= 0 ? x * (3 << sh) : (x * 3 + (1 << (-sh - 1))) >> -sh);
+}
+#endif
 
 /* Whether the fast path applies (see the top): right shifts only, and |2 a| < 2^31 for
  * every sum: |b| <= (2^31 - 1 - 65280 I) / 2 (|w| <= 128, |2 (x - zp)| <= 510), N, I <= 32896. */
