@@ -32,7 +32,8 @@ SEED="--steps 168 --units 128"      # the seed's LSTM(128) over 168 steps: 279 K
 # tf = --time-features hour,doy (calendar of the row times); long = --lr 0.002 --epochs 60
 # --patience 10; h24 = --horizons 24 (Dense(24)). Every recipe spells out the choices the
 # defaults make (OFF below), so its figures do not move when a default does; "default"
-# recipes use train's defaults as they are (docs/training.md, "Recipe defaults").
+# recipes use train's defaults as they are (docs/training.md, "Recipe defaults"); -b32 ones are
+# the defaults before --batch 16 became one (the seed's and Keras's batch of 32).
 OFF="--lr-decay 1"
 recipe() {
   case $1 in
@@ -59,13 +60,19 @@ recipe() {
     small-delta-tf-lr) echo "$SMALL --target-mode delta --time-features hour,doy --lr-decay 0.5" ;;
     small-default) echo "$SMALL" ;;
     small-default-b16) echo "$SMALL --batch 16" ;;
+    small-default-b32) echo "$SMALL --batch 32" ;;
+    small-delta-lr-b16-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 16 --lr 0.002 --epochs 60 --patience 10" ;;
+    small-delta-lr-b16-e40) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 16 --epochs 40 --patience 10" ;;
+    small-delta-lr-b8-e40) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 8 --epochs 40 --patience 10" ;;
+    small-delta-lr-b8-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 8 --lr 0.002 --epochs 60 --patience 10" ;;
     seed-default) echo "$SEED" ;;
+    seed-default-b32) echo "$SEED --batch 32" ;;
     h24-small-default) echo "$SMALL --horizons 24" ;;
     h24-seed-delta-cal-lr) echo "$SEED --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
     *) return 1 ;;
   esac
 }
-ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default small-default-b16 seed-default h24-small-default seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
+ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default small-default-b16 small-default-b32 small-delta-lr-b16-long small-delta-lr-b16-e40 small-delta-lr-b8-e40 small-delta-lr-b8-long seed-default seed-default-b32 h24-small-default seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
 
 summary_only=0
 case ${1:-} in
