@@ -5,7 +5,8 @@
  * reference (runtime/lstm_s8_ref.c), bit for bit: every step's h and c on random int8
  * models in the shapes of tests/mcu/kernel_cases.h (units and inputs that are and are not
  * multiples of 4, one input, clipping, no biases, saturating gates), zero points anywhere,
- * inputs at -128 and 127. Run by tests/deploy/test_xtensa.sh under QEMU; one
+ * inputs at -128 and 127, cell multipliers random or 2^30 (as TFLite makes them). Run by
+ * tests/deploy/test_xtensa.sh under QEMU; one
  * "ok - ..." / "not ok - ..." line per shape, exit 1 on a failure.
  */
 #include <stdio.h>
@@ -44,6 +45,7 @@ static int check(const kc_shape *s)
     m.q.m_fc = mult(-14);
     m.q.m_ig = mult(pow - 3);
     m.q.m_h = mult(-23);
+    if (s->T % 2) m.q.m_fc.m = m.q.m_ig.m = 0x40000000; /* a power-of-two cell scale, as in every trained model */
     m.q.zp_in = in_range(-128, 127);
     m.q.zp_h = in_range(-128, 127);
     m.q.cell_pow = pow;
@@ -64,14 +66,15 @@ static int check(const kc_shape *s)
         elstm_lstm_step_s8_ref(&c2, x);
         if (memcmp(c1.h, c2.h, (size_t)N) || memcmp(c1.c, c2.c, (size_t)N * 2)) bad++;
     }
-    printf("%s - mcu_kernel_s8_xt: Xtensa int8 %s kernel = reference, bit for bit: N=%d I=%d T=%d %s%s%s\n",
+    printf("%s - mcu_kernel_s8_xt: Xtensa int8 %s kernel = reference, bit for bit: N=%d I=%d T=%d %s%s%s%s\n",
            bad ? "not ok" : "ok",
 #if defined(ELSTM_XTENSA_NO_ASM)
            "C",
 #else
            "MAC16",
 #endif
-           (int)N, (int)I, (int)s->T, hot ? "saturating" : "plain", s->bias ? "" : " no-bias", s->clip > 0.0f ? " clip" : "");
+           (int)N, (int)I, (int)s->T, hot ? "saturating" : "plain", s->bias ? "" : " no-bias", s->clip > 0.0f ? " clip" : "",
+           s->T % 2 ? " cell-2^30" : "");
     return !bad;
 }
 

@@ -16,22 +16,41 @@ static int check_mul(void)
 {
     static const int32_t edge[] = {0, 1, -1, 2, -2, 16383, 16384, -16384, 32767, 32768, -32768, -32769, 65535, 65536,
                                    -65536, 0x3FFFFFFF, -0x3FFFFFFF, 0x3FFF8000, -0x3FFF8000, 0x12345678, -0x12345678};
-    static const int32_t ms[] = {0, 0x40000000, 0x40007FFF, 0x40008000, 0x7FFF7FFF, 0x7FFF8000, 0x7FFFFFFF, 0x55555555};
+    static const int32_t ms[] = {0, 0x40000000, 0x40000000, 0x40007FFF, 0x40008000, 0x7FFF7FFF, 0x7FFF8000, 0x7FFFFFFF, 0x55555555};
     int bad = 0;
     for (int32_t e = 0; e <= 30; e++)
         for (int k = 0; k < 4000; k++) {
-            elstm_qmult q = {k < 8 ? ms[k] : (int32_t)(0x40000000u + (s8_next() & 0x3FFFFFFFu)), -e};
+            elstm_qmult q = {k < 9 ? ms[k] : (int32_t)(0x40000000u + (s8_next() & 0x3FFFFFFFu)), -e};
             xs8_mult xm;
             if (!xs8_mult_of(q, &xm)) return 1;
             for (int j = 0; j < 24; j++) {
                 int32_t x = j < (int)(sizeof edge / sizeof edge[0]) ? edge[j] : (int32_t)(s8_next() % 0x7FFFFFFFu) - 0x3FFFFFFF;
                 if (j == 23) x >>= s8_next() % 30;
-                if (xs8_mul(x, &xm) != q_mul(x, q)) {
-                    if (bad++ < 5) printf("# xs8_mul(%ld, {%ld, %d}) = %ld, q_mul %ld\n", (long)x, (long)q.m, (int)q.shift,
-                                          (long)xs8_mul(x, &xm), (long)q_mul(x, q));
+                const int32_t want = q_mul(x, q);
+                if (xs8_mul(x, &xm) != want || (e <= 13 && xs8_mul13(x, &xm) != want) ||
+                    (q.m == 0x40000000 && e <= 28 && (!xm.pow2 || xs8_mul2(x, &xm) != want))) {
+                    if (bad++ < 5) printf("# xs8_mul(%ld, {%ld, %d}) = %ld, _mul13 %ld, _mul2 %ld, q_mul %ld\n", (long)x,
+                                          (long)q.m, (int)q.shift, (long)xs8_mul(x, &xm), (long)xs8_mul13(x, &xm),
+                                          (long)xs8_mul2(x, &xm), (long)want);
                 }
             }
         }
+    return bad;
+}
+
+/* the branchless activations = q_sigmoid and q_tanh for every int16 argument and every pow */
+static int check_act(void)
+{
+    int bad = 0;
+    for (int32_t x = -32768; x <= 32767; x++) {
+        bad += xs8_sigmoid(x) != q_sigmoid((int16_t)x);
+        for (int32_t pow = -24; pow <= 0; pow++) {
+            const int32_t sh = 12 + pow;
+            const int32_t v = sh >= 0 ? x * (3 << sh) : (x * 3 + (1 << (-sh - 1))) >> -sh;
+            if (xs8_tanh_v(v) != q_tanh((int16_t)x, pow) && bad++ < 5)
+                printf("# tanh(%ld, %ld): %ld, q_tanh %ld\n", (long)x, (long)pow, (long)xs8_tanh_v(v), (long)q_tanh((int16_t)x, pow));
+        }
+    }
     return bad;
 }
 
@@ -61,7 +80,9 @@ int main(void)
     static const int32_t Ns[] = {1, 3, 5, 8, 13, 16, 64, 128, 130};
     int failed = 0, cases = 0, packed = 0;
     test_suite("lstm_s8_xtensa");
-    TEST_TRUE("32-bit requantization = q_mul (64-bit) for |x| < 2^30, right shifts 0-30 (3.7 M arguments)", check_mul() == 0);
+    TEST_TRUE("32-bit requantizations (general, e <= 13, m = 2^30) = q_mul (64-bit) for |x| < 2^30, right shifts 0-30 (3.7 M arguments)",
+              check_mul() == 0);
+    TEST_TRUE("branchless sigmoid and clamped tanh = q_sigmoid, q_tanh for every int16 and pow in [-24, 0]", check_act() == 0);
     for (size_t a = 0; a < sizeof Is / sizeof Is[0]; a++)
         for (size_t b = 0; b < sizeof Ns / sizeof Ns[0]; b++)
             for (int hot = 0; hot < 2; hot++) {
