@@ -31,7 +31,7 @@ for s in $STATIONS; do
   if [ -n "${ROWS:-}" ]; then head -n $((ROWS + 1)) "$f" > "$OUT/$(basename "$f")"; f=$OUT/$(basename "$f"); fi
   files="$files $f"
 done
-OPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 168 --epochs $EPOCHS --patience 0 --batch ${BATCH:-32}"
+OPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 168 --batch ${BATCH:-32} --epochs $EPOCHS --patience 0"
 for cfg in 1x1 2x1 1x2; do
   np=${cfg%x*} th=${cfg#*x}
   # shellcheck disable=SC2086
