@@ -32,40 +32,52 @@ SEED="--steps 168 --units 128"      # the seed's LSTM(128) over 168 steps: 279 K
 # tf = --time-features hour,doy (calendar of the row times); long = --lr 0.002 --epochs 60
 # --patience 10; h24 = --horizons 24 (Dense(24)). Every recipe spells out the choices the
 # defaults make (OFF below), so its figures do not move when a default does; "default"
-# recipes use train's defaults as they are (docs/training.md, "Recipe defaults").
+# recipes use train's defaults as they are (docs/training.md, "Recipe defaults"). b16/b8 =
+# --batch 16/8; e40 = --epochs 40 --patience 10; recipes without a bN take the seed's batch
+# (B32: 32, Keras's; train's default until --batch 16 became one), and recipes without a run
+# length the seed's rate and run (RUN20: --lr 0.001 --epochs 20 --patience 5).
 OFF="--lr-decay 1"
+B32="--batch 32"
+RUN20="--lr 0.001 --epochs 20 --patience 5"
 recipe() {
   case $1 in
-    small-level) echo "$SMALL --target-mode level $OFF" ;;
-    small-delta) echo "$SMALL --target-mode delta $OFF" ;;
-    small-delta-cal) echo "$SMALL --target-mode delta --target-time-features hour,doy $OFF" ;;
-    small-delta-cal-lr) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
-    small-delta-cal-lr-clip) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --clip 1" ;;
-    small-delta-lr) echo "$SMALL --target-mode delta --lr-decay 0.5" ;;
-    small-delta-clip) echo "$SMALL --target-mode delta --clip 1 $OFF" ;;
-    small-delta-e40) echo "$SMALL --target-mode delta --epochs 40 --patience 8 $OFF" ;;
-    small-delta-cal-lr-long) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
-    seed-level) echo "$SEED --target-mode level $OFF" ;;
-    seed-delta) echo "$SEED --target-mode delta $OFF" ;;
-    seed-delta-cal) echo "$SEED --target-mode delta --target-time-features hour,doy $OFF" ;;
-    seed-delta-cal-lr) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
-    seed-delta-cal-lr-long) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
-    h24-small-level) echo "$SMALL --horizons 24 --target-mode level $OFF --target-time-features none" ;;
-    h24-small-delta) echo "$SMALL --horizons 24 --target-mode delta $OFF --target-time-features none" ;;
-    h24-small-delta-cal) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy $OFF" ;;
-    h24-small-delta-cal-lr) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
-    h24-small-delta-cal-lr-long) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
-    small-delta-lr-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10" ;;
-    small-delta-tf-lr) echo "$SMALL --target-mode delta --time-features hour,doy --lr-decay 0.5" ;;
+    small-level) echo "$SMALL --target-mode level $OFF $B32 $RUN20" ;;
+    small-delta) echo "$SMALL --target-mode delta $OFF $B32 $RUN20" ;;
+    small-delta-cal) echo "$SMALL --target-mode delta --target-time-features hour,doy $OFF $B32 $RUN20" ;;
+    small-delta-cal-lr) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 $B32 $RUN20" ;;
+    small-delta-cal-lr-clip) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --clip 1 $B32 $RUN20" ;;
+    small-delta-lr) echo "$SMALL --target-mode delta --lr-decay 0.5 $B32 $RUN20" ;;
+    small-delta-clip) echo "$SMALL --target-mode delta --clip 1 $OFF $B32 $RUN20" ;;
+    small-delta-e40) echo "$SMALL --target-mode delta --epochs 40 --patience 8 $OFF $B32 --lr 0.001" ;;
+    small-delta-cal-lr-long) echo "$SMALL --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10 $B32" ;;
+    seed-level) echo "$SEED --target-mode level $OFF $B32 $RUN20" ;;
+    seed-delta) echo "$SEED --target-mode delta $OFF $B32 $RUN20" ;;
+    seed-delta-cal) echo "$SEED --target-mode delta --target-time-features hour,doy $OFF $B32 $RUN20" ;;
+    seed-delta-cal-lr) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5 $B32 $RUN20" ;;
+    seed-delta-cal-lr-long) echo "$SEED --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10 $B32" ;;
+    h24-small-level) echo "$SMALL --horizons 24 --target-mode level $OFF --target-time-features none $B32 $RUN20" ;;
+    h24-small-delta) echo "$SMALL --horizons 24 --target-mode delta $OFF --target-time-features none $B32 $RUN20" ;;
+    h24-small-delta-cal) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy $OFF $B32 $RUN20" ;;
+    h24-small-delta-cal-lr) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 $B32 $RUN20" ;;
+    h24-small-delta-cal-lr-long) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10 $B32" ;;
+    small-delta-lr-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --lr 0.002 --epochs 60 --patience 10 $B32" ;;
+    small-delta-tf-lr) echo "$SMALL --target-mode delta --time-features hour,doy --lr-decay 0.5 $B32 $RUN20" ;;
     small-default) echo "$SMALL" ;;
-    small-default-b16) echo "$SMALL --batch 16" ;;
+    small-delta-lr-b16) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 16 $RUN20" ;;
+    small-delta-lr-b16-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 16 --lr 0.002 --epochs 60 --patience 10" ;;
+    small-delta-lr-b16-e40) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 16 --epochs 40 --patience 10 --lr 0.001" ;;
+    small-delta-lr-b8-e40) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 8 --epochs 40 --patience 10 --lr 0.001" ;;
+    small-delta-lr-b8-long) echo "$SMALL --target-mode delta --lr-decay 0.5 --batch 8 --lr 0.002 --epochs 60 --patience 10" ;;
     seed-default) echo "$SEED" ;;
+    seed-delta-lr) echo "$SEED --target-mode delta --lr-decay 0.5 $B32 $RUN20" ;;
     h24-small-default) echo "$SMALL --horizons 24" ;;
-    h24-seed-delta-cal-lr) echo "$SEED --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5" ;;
+    h24-small-delta-cal-lr-b16) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --batch 16 $RUN20" ;;
+    h24-small-delta-cal-lr-b16-long) echo "$SMALL --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 --batch 16 --lr 0.002 --epochs 60 --patience 10" ;;
+    h24-seed-delta-cal-lr) echo "$SEED --horizons 24 --target-mode delta --target-time-features hour,doy --lr-decay 0.5 $B32 $RUN20" ;;
     *) return 1 ;;
   esac
 }
-ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default small-default-b16 seed-default h24-small-default seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
+ALL="small-level small-delta small-delta-cal small-delta-cal-lr small-delta-cal-lr-clip small-delta-lr small-delta-clip small-delta-e40 small-delta-cal-lr-long small-delta-lr-long small-delta-tf-lr small-default small-delta-lr-b16 small-delta-lr-b16-long small-delta-lr-b16-e40 small-delta-lr-b8-e40 small-delta-lr-b8-long seed-default seed-delta-lr h24-small-default h24-small-delta-cal-lr-b16 h24-small-delta-cal-lr-b16-long seed-level seed-delta seed-delta-cal seed-delta-cal-lr seed-delta-cal-lr-long h24-small-level h24-small-delta h24-small-delta-cal h24-small-delta-cal-lr h24-small-delta-cal-lr-long h24-seed-delta-cal-lr"
 
 summary_only=0
 case ${1:-} in

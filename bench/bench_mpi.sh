@@ -9,7 +9,10 @@
 # Wall-clock figures: run on a quiet machine.      sh bench/bench_mpi.sh      (~5 min)
 # BEIJING_DIR: the station files (default ../shared/data/beijing-air-quality); OUT: results
 # (build/bench-mpi); EPOCHS; STATIONS (default "Aotizhongxin Changping Dongsi"); ROWS: only
-# the first ROWS rows of each file (a short check of the script: ROWS=2000, ~1 min).
+# the first ROWS rows of each file (a short check of the script: ROWS=2000, ~1 min); BATCH (32).
+# The 2-process runs print each process's training windows and the bound that split puts on
+# the speed-up (three stations of equal length over 2 processes: 1.5x; four: ~2x, less the
+# batches' random split between the processes, docs/BENCHMARKS.md).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
@@ -28,7 +31,7 @@ for s in $STATIONS; do
   if [ -n "${ROWS:-}" ]; then head -n $((ROWS + 1)) "$f" > "$OUT/$(basename "$f")"; f=$OUT/$(basename "$f"); fi
   files="$files $f"
 done
-OPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 168 --epochs $EPOCHS --patience 0"
+OPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 168 --batch ${BATCH:-32} --epochs $EPOCHS --patience 0"
 for cfg in 1x1 2x1 1x2; do
   np=${cfg%x*} th=${cfg#*x}
   # shellcheck disable=SC2086
@@ -37,6 +40,7 @@ for cfg in 1x1 2x1 1x2; do
   echo "$cfg: $(grep -o '"windows_per_second": [0-9.]*' "$OUT/$cfg.json" | awk '{ printf "%.0f windows/s", $2 }')," \
     "all-reduces: $(grep -o '"calls": [0-9]*' "$OUT/$cfg.json" | awk '{ print $2 }') calls," \
     "$(grep -o '"seconds": [0-9.e+-]*' "$OUT/$cfg.json" | head -1 | awk '{ printf "%.3f s", $2 }')"
+  grep '^Training windows per process' "$OUT/$cfg.err" | sed 's/^/  /' || true
 done
 a=$(sha256sum < "$OUT/m1x1.tflite"); b=$(sha256sum < "$OUT/m2x1.tflite"); c=$(sha256sum < "$OUT/m1x2.tflite")
 [ "$a" = "$b" ] && [ "$a" = "$c" ] && echo "model bytes: the same for 1x1, 2x1, 1x2" ||

@@ -11,7 +11,8 @@
 # output folder (build/bench-quant), THREADS training threads (2), EPOCHS the most training
 # epochs (20, the seed's setting; fewer for a quick run), REUSE=1 keeps float models already
 # trained in OUT, RECIPE the training recipe: `seed` (default: the seed's, the target's value
-# and a constant learning rate, --target-mode level --lr-decay 1) or `default` (train's own
+# a constant learning rate and batch 32, --target-mode level --lr-decay 1 --batch 32 --lr 0.001
+# --patience 5) or `default` (train's own
 # defaults: the change target that --target-mode auto picks, the learning rate lowered on
 # plateaus; docs/training.md). Deterministic: the same build gives the same table.
 set -eu
@@ -23,7 +24,7 @@ EPOCHS=${EPOCHS:-20}
 BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd"
 case ${RECIPE:-seed} in
-  seed) DATA="$DATA --target-mode level --lr-decay 1" ;;
+  seed) DATA="$DATA --target-mode level --lr-decay 1 --batch 32 --lr 0.001 --patience 5" ;;
   default) ;;
   *) echo "bench_quant: RECIPE is 'seed' or 'default', not '$RECIPE'" >&2; exit 2 ;;
 esac

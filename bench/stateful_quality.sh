@@ -12,7 +12,7 @@
 # trains on one thread (THREADS=1), so the figures do not depend on the machine's load.
 # ROWS (default 8761: the header and the first year, 2013-03-01 .. 2014-02-28) of each
 # station, STATIONS (default three), SEEDS (default 1 2 3), MODEL (both: default
-# "--steps 48 --units 32"), WINDOWED (default "--epochs 30 --patience 6": batch 32, lr 0.001)
+# "--steps 48 --units 32"), WINDOWED (default "--epochs 30 --patience 6 --batch 32 --lr 0.001")
 # and STATEFUL (default "--batch 8 --lr 0.005 --epochs 500 --patience 30", train --stateful's own defaults: a stateful epoch
 # is one pass over the training split in chunks, 16 Adam steps at --batch 8 where the windowed
 # epoch takes 190, so it needs more epochs and a larger rate). The station files are not in the
@@ -27,7 +27,7 @@ ROWS=${ROWS:-8761}
 STATIONS=${STATIONS:-Aotizhongxin Changping Dongsi}
 SEEDS=${SEEDS:-1 2 3}
 MODEL=${MODEL:---steps 48 --units 32}
-WINDOWED=${WINDOWED:---epochs 30 --patience 6}
+WINDOWED=${WINDOWED:---epochs 30 --patience 6 --batch 32 --lr 0.001}
 STATEFUL=${STATEFUL:---batch 8 --lr 0.005 --epochs 500 --patience 30}
 # the recorded figures predate the recipe defaults (--target-mode auto, --lr-decay 0.5): pinned
 DATA="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --target-mode level --lr-decay 1"

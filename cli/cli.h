@@ -119,10 +119,11 @@ int cli_default_threads(void);
 #define CLI_MAX_LEVELS 8
 #define CLI_DEFAULT_INTERVALS "80,95" /* train and backtest --intervals (issue 17) */
 /* The recipe's defaults (docs/training.md, "Recipe defaults", measured by the backtest):
- * --lr-decay 0.5 here; --target-mode auto and the forecast-time calendar of multi-step
- * models in the data layer (elstm_data_opts_default, columns.c). The library's
- * elstm_train_opts_default keeps the seed's constant rate. */
+ * --lr-decay 0.5 and --batch 16 here; --target-mode auto and the forecast-time calendar of
+ * multi-step models in the data layer (elstm_data_opts_default, columns.c). The library's
+ * elstm_train_opts_default keeps the seed's constant rate and batch of 32. */
 #define CLI_DEFAULT_LR_DECAY 0.5
+#define CLI_DEFAULT_BATCH 16
 typedef struct cli_levels {
     int n;
     double level[CLI_MAX_LEVELS];

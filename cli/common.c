@@ -42,7 +42,7 @@ const cli_opt cli_data_opts[] = {
 const cli_opt cli_model_opts[] = {
     {"--units", NULL, "N", "LSTM units (default 128)"},
     {"--epochs", NULL, "N", "maximum epochs (default 20)"},
-    {"--batch", NULL, "N", "windows per Adam step (default 32)"},
+    {"--batch", NULL, "N", "windows per Adam step (default 16)"},
     {"--lr", NULL, "X", "Adam learning rate (default 0.001)"},
     {"--patience", NULL, "N", "stop after N epochs without a better val_loss; 0 = never (default 5)"},
     {"--seed", NULL, "N", "seed of the initial weights and the shuffling (default 42)"},
@@ -59,6 +59,7 @@ int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o)
     long v;
     elstm_train_opts_default(o);
     o->threads = cli_default_threads();
+    o->batch = CLI_DEFAULT_BATCH;
     o->lr_patience = 2;
     o->min_lr = 1e-6;
 #define INT_OPT(name, field, lo, hi) \

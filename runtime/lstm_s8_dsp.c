@@ -6,8 +6,8 @@
  * The weights come pre-arranged (elstm_lstm_s8.packed, written at deploy time by
  * elstm_lstm_pack_s8_dsp, runtime/host/lstm_s8_pack.c), two gate rows per 32-bit word:
  *
- *   for each unit n, first the input columns (I rounded up to even), then the recurrent
- *   ones (N rounded up to even), two columns k, k+1 at a time:
+ *   for each unit n, first the input columns (I rounded up to a multiple of 4), then the
+ *   recurrent ones (N rounded up to a multiple of 4), two columns k, k+1 at a time:
  *     word A = bytes [u_i(k), w_f(k), u_i(k+1), w_f(k+1)]    u = w + 128 as an unsigned byte
  *     word B = bytes [u_c(k), w_o(k), u_c(k+1), w_o(k+1)]    (padding columns: u = 128, w = 0)
  *
@@ -23,12 +23,17 @@
  * multiply-accumulates (two rows, two columns), where widening both rows would take four.
  * The sums are exact: the accumulators wrap modulo 2^32 at worst, and the difference, like
  * the reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
- * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs, in
- * bodies of 8 column pairs (a loop of 2 pairs and one single pair for the rest).
+ * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs.
  *
  * The units go in blocks of BLK: first the 8 sums of each unit of the block (4 gates,
  * input and recurrent part), then, gate by gate, the requantization and activation of the
  * block's values with the gate's constants in registers, then the cell and hidden update.
+ * The sums of a whole block are one assembly function (block_sums_asm, below) that holds
+ * all 14 registers: per unit the input loop (2 column pairs per pass), the 4 input sums
+ * stored, the recurrent loop (2 pairs per pass up to a multiple of 16 pairs, then 16 per
+ * pass) and the 4 recurrent sums stored, the loop bounds read from an argument block;
+ * with the even pair counts of the layout no single pair is left over. Inputs of more
+ * than 2 XV_MAX columns, and builds without optimization, take C loops instead.
  *
  * The fast path (ctx->fast, decided at the first step after a reset): with every
  * requantizing shift a right shift (shift in [-31, -1]) and the sums bounded (|2 a| < 2^31:
@@ -40,10 +45,11 @@
  * (SMMLAR rounds (Ra 2^32 + 2a m + 2^31) / 2^32 down, which is Ra + srdhm(a, m); the
  * rounding of rdpot, ties away from zero, is floor((x + 2^(e-1) - (x < 0)) / 2^e), and
  * x < 0 only when a < 0; when a < 0 but x = 0 both give 0), with 2a for free from the
- * doubled activations. The table activations interpolate with one SMLAD: the table pair
- * [T(u), T(u+1)] read as one word (signed halfwords, T - 65536) times [S - f, f] is
- * S T(u) + f (T(u+1) - T(u)) - 65536 S. Otherwise (another shift, huge biases) the
- * sums are undoubled and qmath.h's functions run on them.
+ * doubled activations. The table activations index a two-sided copy of the table with
+ * the signed input (no absolute value, no sign fix-up) and interpolate with one SMLAD:
+ * the pair [E(u), E(u+1)] read as one word (signed halfwords) times [S - f, f] is
+ * S E(u) + f (E(u+1) - E(u)). Otherwise (another shift, huge biases) the sums are
+ * undoubled and qmath.h's functions run on them.
  */
 #include <string.h>
 
@@ -54,6 +60,7 @@
 
 #define BLK 16      /* units per block: their sums and gates live on the stack (640 bytes) */
 #define XV_MAX 64   /* input pairs widened on the stack at once (more: in chunks, per unit) */
+#define PAIRS(k) (((k) + 3) / 4 * 2)   /* the layout's column pairs for k columns (even) */
 /* The assembly MAC loop needs 13 of the 14 general registers: not without optimization
  * (r7 then holds the frame pointer); ELSTM_S8_DSP_PLAIN builds the C loop instead, e.g.
  * for a build that both reserves r9 and keeps a frame pointer. */
@@ -163,14 +170,14 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
     return w;
 }
 
-/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to an even count; returns the words'
+/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the words'
  * offset, -128 times the sum of v (modulo 2^32, as the accumulators). */
 static int32_t widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
 {
     int32_t k;
     uint32_t sum = 0;
     for (k = 0; k < n; k++) sum += (uint32_t)(int32_t)(v[k] = (int16_t)(f * (a[k] - zp)));
-    if (n & 1) v[n] = 0;
+    for (; k & 3; k++) v[k] = 0;
     return (int32_t)(0u - (sum << 7));
 }
 
@@ -184,14 +191,89 @@ static inline void gate_sums(const int32_t s[4], int32_t *out)
     out[ELSTM_GATE_O] = s[3];
 }
 
+#if ELSTM_S8_DSP_ASM
+/* The argument block of block_sums_asm (offsets fixed in the assembly). */
+typedef struct sums_args {
+    const uint32_t *w;         /*  0: the first unit's words; on return, past the last unit's */
+    const int16_t *xv, *x_end; /*  4, 8: the widened inputs, an even number of pairs */
+    const int16_t *hv, *h_mid; /* 12, 16: the widened h; h_mid - hv: (pairs / 2 mod 8) pairs of pairs */
+    const int16_t *h_end;      /* 20 */
+    int32_t xoff, hoff;        /* 24, 28: the sums' start values (widen) */
+    int32_t *s, *s_end;        /* 32, 36: the rows S[u] of 8 sums, and past the last */
+} sums_args;
+
+void elstm_s8_dsp_block_sums(sums_args *a);
+
+/* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (SXTB16 A),
+ * r11 (B), r12 (SXTB16 B); r4-r7 the 4 weight words, r8-r9 the 2 activation words. */
+#define PAIR2_FIXED                                                                         \
+    "ldmia r0!, {r4, r5, r6, r7}\n\t"                                                      \
+    "ldrd r8, r9, [r1], #8\n\t"                                                            \
+    "smlad r3, r4, r8, r3\n\tsxtb16 r4, r4, ror #8\n\tsmlad r10, r4, r8, r10\n\t"        \
+    "smlad r11, r5, r8, r11\n\tsxtb16 r5, r5, ror #8\n\tsmlad r12, r5, r8, r12\n\t"     \
+    "smlad r3, r6, r9, r3\n\tsxtb16 r6, r6, ror #8\n\tsmlad r10, r6, r9, r10\n\t"        \
+    "smlad r11, r7, r9, r11\n\tsxtb16 r7, r7, ror #8\n\tsmlad r12, r7, r9, r12\n\t"
+/* The 4 gate sums from the word sums (gate_sums below) stored at [r2, #off]. */
+#define STORE_SUMS(off, off8)                                                               \
+    "sub r3, r3, r10, lsl #8\n\tsub r11, r11, r12, lsl #8\n\t"                            \
+    "strd r3, r10, [r2, #" off "]\n\tstrd r11, r12, [r2, #" off8 "]\n\t"
+/* Register lr holds the argument block; r2 the row S[u] (then the loop bounds). */
+__asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
+        ".syntax unified\n\t.thumb\n\t"
+        ".macro elstm_s8_pair2\n\t" PAIR2_FIXED "\n\t.endm\n\t"   /* (one string stays < 4095 bytes) */
+        ".p2align 2\n\t"
+        ".type elstm_s8_dsp_block_sums, %function\n\t.thumb_func\n"
+        "elstm_s8_dsp_block_sums:\n\t"
+        "push {r4-r11, lr}\n\t"
+        "mov lr, r0\n\t"
+        "ldr r0, [lr, #0]\n"
+        "1:\n\t"                                  /* a unit: the input columns */
+        "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n\t"
+        "ldr r3, [lr, #24]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n"
+        "2:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 2b\n\t"
+        "ldr r2, [lr, #32]\n\t" STORE_SUMS("0", "8")
+        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"   /* the recurrent columns */
+        "ldr r3, [lr, #28]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n\t"
+        "cmp r1, r2\n\tbeq 4f\n"
+        "3:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 3b\n"
+        "4:\n\tldr r2, [lr, #20]\n\tcmp r1, r2\n\tbeq 6f\n"
+        "5:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        "cmp r1, r2\n\tbne 5b\n"
+        "6:\n\tldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
+        "add r2, r2, #32\n\tstr r2, [lr, #32]\n\tldr r1, [lr, #36]\n\tcmp r2, r1\n\tbne 1b\n\t"
+        "str r0, [lr, #0]\n\t"
+        "pop {r4-r11, pc}\n\t"
+        ".size elstm_s8_dsp_block_sums, .-elstm_s8_dsp_block_sums\n\t"
+        ".purgem elstm_s8_pair2\n\t"
+        ".popsection");
+#endif
+
 /* The 8 sums S[u] (input part, recurrent part) of nb units from their packed words w;
  * returns w past them. xv holds the widened x when I <= 2 XV_MAX, else it is refilled
  * chunk by chunk for every unit. */
 static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, int32_t xoff,
                                   int32_t hoff, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
 {
-    const int32_t I = q->n_input, ip = (I + 1) / 2, np = (q->n_units + 1) / 2;
+    const int32_t I = q->n_input, ip = PAIRS(I), np = PAIRS(q->n_units);
     int32_t u, c;
+#if ELSTM_S8_DSP_ASM
+    if (ip <= XV_MAX) {
+        sums_args a;
+        a.w = w;
+        a.xv = xv;
+        a.x_end = xv + 2 * ip;
+        a.hv = hv;
+        a.h_mid = hv + 4 * (np / 2 % 8);
+        a.h_end = hv + 2 * np;
+        a.xoff = xoff;
+        a.hoff = hoff;
+        a.s = S[0];
+        a.s_end = S[nb];
+        elstm_s8_dsp_block_sums(&a);
+        return a.w;
+    }
+#endif
     for (u = 0; u < nb; u++) {
         int32_t s[4] = {xoff, 0, xoff, 0};
         if (ip <= XV_MAX) {
@@ -230,37 +312,90 @@ static inline rq_const rq_of(elstm_qmult q)
 /* q_mul(a, m) from a2 = 2a (|a2| < 2^31). */
 static inline int32_t rq(int32_t a2, rq_const k) { return smmlar(a2, k.m, k.c + (a2 >> 31)) >> k.e; }
 
-/* The table interpolated at a (S = 2^frac fraction bits: a < 255 S), plus `round`:
- * S T(u) + f (T(u+1) - T(u)) + round, u = a / S, f = a mod S. T >= 32768: the halfwords
- * read signed are T - 65536, whose 65536 S is folded into the constant. */
-static inline int32_t interp(uint32_t a, int frac, int32_t round)
+/* The sigmoid table of qmath.h made two-sided, so that the activations index it with the
+ * signed input (no absolute value, no sign fix-up): E(k) for k in [-256, 256] is
+ * T(k) - 32768 for k in [0, 255], 32767 for k = 256 (the saturated end) and -E(-k) for
+ * k < 0. Linear interpolation is symmetric, so interpolating E at v < 0 gives exactly the
+ * reference's mirrored value (2^25 - r for the sigmoid, 2^23 - r for the tanh, r being the
+ * interpolation of T at |v|); only the rounding differs by one, which the SMLAD's
+ * accumulator takes from v's sign. tests/mcu/kernel_s8_test.c checks both activations
+ * built on it against qmath.h's for every int16 input and every cell power. */
+static const int16_t elstm_q_sigmoid_sym[513] = {
+    -32767, -32767, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32766, -32765, -32765,
+    -32765, -32765, -32765, -32765, -32765, -32765, -32764, -32764, -32764, -32764, -32764, -32764, -32763, -32763,
+    -32763, -32763, -32763, -32762, -32762, -32762, -32762, -32761, -32761, -32761, -32761, -32760, -32760, -32760,
+    -32759, -32759, -32758, -32758, -32758, -32757, -32757, -32756, -32756, -32755, -32755, -32754, -32754, -32753,
+    -32752, -32752, -32751, -32750, -32749, -32749, -32748, -32747, -32746, -32745, -32744, -32743, -32742, -32741,
+    -32740, -32739, -32737, -32736, -32735, -32733, -32732, -32730, -32729, -32727, -32725, -32723, -32721, -32720,
+    -32717, -32715, -32713, -32711, -32708, -32706, -32703, -32700, -32697, -32694, -32691, -32688, -32685, -32681,
+    -32677, -32674, -32670, -32665, -32661, -32657, -32652, -32647, -32642, -32636, -32631, -32625, -32619, -32613,
+    -32606, -32599, -32592, -32584, -32577, -32569, -32560, -32551, -32542, -32533, -32523, -32512, -32501, -32490,
+    -32478, -32466, -32453, -32440, -32426, -32411, -32396, -32381, -32364, -32347, -32329, -32311, -32292, -32271,
+    -32251, -32229, -32206, -32182, -32158, -32132, -32105, -32077, -32048, -32018, -31986, -31953, -31919, -31884,
+    -31846, -31808, -31768, -31726, -31682, -31637, -31589, -31540, -31489, -31436, -31380, -31322, -31262, -31200,
+    -31135, -31067, -30997, -30923, -30847, -30768, -30686, -30600, -30511, -30418, -30322, -30222, -30118, -30010,
+    -29898, -29781, -29660, -29534, -29404, -29268, -29128, -28982, -28831, -28673, -28511, -28342, -28167, -27985,
+    -27797, -27602, -27400, -27191, -26975, -26751, -26520, -26280, -26032, -25776, -25512, -25239, -24956, -24665,
+    -24365, -24055, -23735, -23406, -23066, -22717, -22357, -21987, -21606, -21215, -20813, -20401, -19977, -19543,
+    -19097, -18641, -18174, -17696, -17207, -16707, -16196, -15675, -15143, -14601, -14049, -13487, -12915, -12334,
+    -11743, -11144, -10536, -9920, -9296, -8664, -8026, -7381, -6730, -6073, -5412, -4745, -4075, -3401,
+    -2725, -2045, -1365, -683, 0, 683, 1365, 2045, 2725, 3401, 4075, 4745, 5412, 6073,
+    6730, 7381, 8026, 8664, 9296, 9920, 10536, 11144, 11743, 12334, 12915, 13487, 14049, 14601,
+    15143, 15675, 16196, 16707, 17207, 17696, 18174, 18641, 19097, 19543, 19977, 20401, 20813, 21215,
+    21606, 21987, 22357, 22717, 23066, 23406, 23735, 24055, 24365, 24665, 24956, 25239, 25512, 25776,
+    26032, 26280, 26520, 26751, 26975, 27191, 27400, 27602, 27797, 27985, 28167, 28342, 28511, 28673,
+    28831, 28982, 29128, 29268, 29404, 29534, 29660, 29781, 29898, 30010, 30118, 30222, 30322, 30418,
+    30511, 30600, 30686, 30768, 30847, 30923, 30997, 31067, 31135, 31200, 31262, 31322, 31380, 31436,
+    31489, 31540, 31589, 31637, 31682, 31726, 31768, 31808, 31846, 31884, 31919, 31953, 31986, 32018,
+    32048, 32077, 32105, 32132, 32158, 32182, 32206, 32229, 32251, 32271, 32292, 32311, 32329, 32347,
+    32364, 32381, 32396, 32411, 32426, 32440, 32453, 32466, 32478, 32490, 32501, 32512, 32523, 32533,
+    32542, 32551, 32560, 32569, 32577, 32584, 32592, 32599, 32606, 32613, 32619, 32625, 32631, 32636,
+    32642, 32647, 32652, 32657, 32661, 32665, 32670, 32674, 32677, 32681, 32685, 32688, 32691, 32694,
+    32697, 32700, 32703, 32706, 32708, 32711, 32713, 32715, 32717, 32720, 32721, 32723, 32725, 32727,
+    32729, 32730, 32732, 32733, 32735, 32736, 32737, 32739, 32740, 32741, 32742, 32743, 32744, 32745,
+    32746, 32747, 32748, 32749, 32749, 32750, 32751, 32752, 32752, 32753, 32754, 32754, 32755, 32755,
+    32756, 32756, 32757, 32757, 32758, 32758, 32758, 32759, 32759, 32760, 32760, 32760, 32761, 32761,
+    32761, 32761, 32762, 32762, 32762, 32762, 32763, 32763, 32763, 32763, 32763, 32764, 32764, 32764,
+    32764, 32764, 32764, 32765, 32765, 32765, 32765, 32765, 32765, 32765, 32765, 32766, 32766, 32766,
+    32766, 32766, 32766, 32766, 32766, 32766, 32766, 32767, 32767,
+};
+/* The two-sided table interpolated at v (2^frac fraction bits; v >> frac in [-256, 255]):
+ * S E(u) + f (E(u+1) - E(u)) + round + (v < 0 ? -1 : 0), u = floor(v / S), f = v mod S,
+ * by one SMLAD of the pair [E(u), E(u+1)] with [S - f, f]. */
+static inline int32_t interp_sym(int32_t v, int frac, int32_t round)
 {
-    const uint32_t S = 1u << frac, f = a & (S - 1);
+    const uint32_t S = 1u << frac, f = (uint32_t)v & (S - 1);
     uint32_t pair;
-    memcpy(&pair, elstm_q_sigmoid_table + (a >> frac), sizeof pair);   /* [T(u), T(u+1)] */
-    return smlad(pair, f * 65535u + S, (int32_t)(((uint32_t)65536 << frac) + (uint32_t)round));
+    memcpy(&pair, elstm_q_sigmoid_sym + 256 + (v >> frac), sizeof pair);
+    return smlad(pair, f * 65535u + S, round + (v >> 31));
 }
 
-/* q_sigmoid(z), z in int16: |3z| < 2^17 never reaches the table's end. For v < 0 the
- * reference's (2^25 - r + 511) >> 10 is 32768 - ((r + 512) >> 10). */
-static inline int32_t sigmoid(int32_t z)
-{
-    const int32_t v = 3 * z;
-    const int32_t p = interp((uint32_t)(v < 0 ? -v : v), 9, 512) >> 10;
-    return v < 0 ? 32768 - p : p;
-}
+/* q_sigmoid(z), z in int16: v = 3z, |v| < 2^17, stays inside the table. The reference
+ * rounds r + 512 for v >= 0 and, mirrored, 2^25 - r + 511 for v < 0; E is T - 32768. */
+static inline int32_t sigmoid(int32_t z) { return interp_sym(3 * z, 9, (32768 << 9) + 512) >> 10; }
 
-/* q_tanh from the scaled input v (3 z 2^(15 + pow - 3), as q_tanh scales it): |v| is
- * clamped to 255 * 256 - 1, where the interpolation already gives the saturated 32767.
- * For v < 0 the reference's (-r + 2^23 + 127) >> 8 is -((r - 2^23 + 128) >> 8). */
+/* q_tanh from the scaled input v (3 z 2^(15 + pow - 3), as q_tanh scales it): v is
+ * saturated to 17 bits, where the table's ends (+-32767 at +-255 and +-256) give the
+ * reference's saturated values; r - 2^23 + 128 for v >= 0, 2^23 - r + 127 for v < 0. */
 static inline int32_t tanh_v(int32_t v)
 {
-    uint32_t a = (uint32_t)(v < 0 ? -v : v);
-    int32_t p;
-    a = a > 65279u ? 65279u : a;
-    p = interp(a, 8, -(1 << 23) + 128) >> 8;
-    return v < 0 ? -p : p;
+    int32_t s;
+    __asm__("ssat %0, #17, %1" : "=r"(s) : "r"(v));
+    return interp_sym(s, 8, 128) >> 8;
 }
+
+#if defined(ELSTM_S8_DSP_TEST)
+/* For tests/mcu/kernel_s8_test.c: the fast path's activations, the tanh scaled as the
+ * hidden update scales the cell (block_fast). */
+int32_t elstm_s8_dsp_sigmoid(int32_t z);
+int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow);
+int32_t elstm_s8_dsp_sigmoid(int32_t z) { return sigmoid(z); }
+int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow)
+{
+    const int32_t sh = 12 + pow;
+    return tanh_v(sh >= 0 ? x * (3 << sh) : (x * 3 + (1 << (-sh - 1))) >> -sh);
+}
+#endif
 
 /* Whether the fast path applies (see the top): right shifts only, and |2 a| < 2^31 for
  * every sum: |b| <= (2^31 - 1 - 65280 I) / 2 (|w| <= 128, |2 (x - zp)| <= 510), N, I <= 32896. */
@@ -359,7 +494,7 @@ ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
 {
     const elstm_lstm_s8 *m = ctx->model;
     const elstm_lstm_qparams *q = &m->q;
-    const int32_t N = q->n_units, I = q->n_input, ip = (I + 1) / 2;
+    const int32_t N = q->n_units, I = q->n_input, ip = PAIRS(I);
     int16_t *hv = ctx->scratch;   /* f (h - zp_h) [2 np]: the previous h, so ctx->h can take the new one */
     int16_t xv[2 * XV_MAX] __attribute__((aligned(4)));   /* f (x - zp_in), LDRD reads words */
     int32_t S[BLK][8];

@@ -106,6 +106,19 @@ static inline vec vpairs(vec u)
     const __mmask32 b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(128));
     return _mm512_mask_blend_epi16(b7, _mm512_mask_blend_epi16(b6, r0, r1), _mm512_mask_blend_epi16(b6, r2, r3));
 }
+/* c[0..n) (int16) widened to the lanes, 0 past n; n in [1, VL] */
+static inline vec vload_c(const int16_t *c, int32_t n)
+{
+    const __mmask16 k = (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u);
+    return _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(k, c));
+}
+/* The lanes' c (int16 range) and h (int8 range) to c[0..n), h[0..n) */
+static inline void vstore_ch(int16_t *c, int8_t *h, vec cv, vec hv, int32_t n)
+{
+    const __mmask16 k = (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u);
+    _mm256_mask_storeu_epi16(c, k, _mm512_cvtepi32_epi16(cv));
+    _mm_mask_storeu_epi8(h, k, _mm512_cvtepi32_epi8(hv));
+}
 #define BCAST(word) _mm512_set1_epi32((word) ^ (int32_t)0x80808080)   /* x + 128, unsigned */
 #define DOT4(acc, a, w) acc = _mm512_dpbusd_epi32(acc, a, vload(w))
 #else
@@ -135,6 +148,32 @@ static inline vec vsel(vmask m, vec a, vec b) { return _mm256_blendv_epi8(a, b, 
 static inline vec vload(const void *p) { return _mm256_load_si256((const __m256i *)p); }
 /* T[u] | T[u + 1] << 16 for u in [0, 254]: one 32-bit gather at 2-byte steps reads both. */
 static inline vec vpairs(vec u) { return _mm256_i32gather_epi32((const int *)(const void *)elstm_q_sigmoid_table, u, 2); }
+static inline vec vload_c(const int16_t *c, int32_t n)
+{
+    int16_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (n >= 8) return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)c));
+    memcpy(t, c, (size_t)n * sizeof *c);   /* the last block's units past N stay 0 */
+    return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)t));
+}
+static inline void vstore_ch(int16_t *c, int8_t *h, vec cv, vec hv, int32_t n)
+{
+    /* packs within 128-bit halves, then the two halves' low 64 bits together: exact,
+     * since c and h already lie in the int16 and int8 ranges */
+    const __m256i c16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(cv, cv), 0x08);
+    const __m256i h16 = _mm256_packs_epi32(hv, hv);
+    const __m256i h8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(h16, h16), _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
+    int16_t tc[8];
+    int8_t th[8];
+    if (n >= 8) {
+        _mm_storeu_si128((__m128i *)(void *)c, _mm256_castsi256_si128(c16));
+        _mm_storel_epi64((__m128i *)(void *)h, _mm256_castsi256_si128(h8));
+        return;
+    }
+    _mm_storeu_si128((__m128i *)(void *)tc, _mm256_castsi256_si128(c16));
+    _mm_storel_epi64((__m128i *)(void *)th, _mm256_castsi256_si128(h8));
+    memcpy(c, tc, (size_t)n * sizeof *c);
+    memcpy(h, th, (size_t)n);
+}
 #define BCAST(word) _mm256_set1_epi32(word)
 #define DOT4(acc, a, w)                                                                     \
     acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(a),  \
@@ -175,19 +214,21 @@ static inline vec v_mul(vec x, elstm_qmult q)
 /* The product of the int16 values held in two int32 lanes (madd with one high half 0). */
 static inline vec v_mul16(vec a, vec b) { return vmadd16(vand(a, vset(0xFFFF)), b); }
 
-/* The table interpolated at a = |3x| scaled (frac_bits fraction bits), below saturation. */
-static inline vec v_interp(vec a, int frac_bits)
+/* The table interpolated at a = |3x| scaled (frac_bits fraction bits), below saturation
+ * (u = a >> frac_bits clamped to the table, unless `in_table`: u <= 254 already). */
+static inline vec v_interp(vec a, int frac_bits, int in_table)
 {
     const vec u = vsrl(a, frac_bits);
-    const vec pair = vpairs(vmin(u, vset(254)));
+    const vec pair = vpairs(in_table ? u : vmin(u, vset(254)));
     const vec ta = vand(pair, vset(0xFFFF)), tb = vsrl(pair, 16);
     return vadd(vsll(ta, frac_bits), vmadd16(vand(a, vset((1 << frac_bits) - 1)), vsub(tb, ta)));
 }
 
+/* q_sigmoid of z in the int16 range: |3z| >> 9 <= 192 never reaches the table's end. */
 static inline vec v_sigmoid(vec z)
 {
     const vec v = vadd(z, vadd(z, z)), a = vabs(v);
-    vec r = vsel(vgt(vsrl(a, 9), vset(254)), v_interp(a, 9), vset(0x7FFF << 10));
+    vec r = v_interp(a, 9, 1);
     r = vsel(vgt(vset(0), v), vadd(r, vset(1 << 9)), vsub(vset((1 << 25) + (1 << 9) - 1), r));
     return vsrl(r, 10);
 }
@@ -200,9 +241,15 @@ static inline vec v_tanh(vec z, int32_t pow)
     else if (sh > 0) v = vmullo(z, vset(3 << sh));
     else v = vsra(vadd(vmullo(z, vset(3)), vset(1 << (-sh - 1))), -sh);
     a = vabs(v);
-    r = vsel(vgt(vsrl(a, 8), vset(254)), v_interp(a, 8), vset(0xFFFF << 8));
+    r = vsel(vgt(vsrl(a, 8), vset(254)), v_interp(a, 8, 0), vset(0xFFFF << 8));
     r = vsel(vgt(vset(0), v), vadd(r, vset(-(1 << 23) + (1 << 7))), vsub(vset((1 << 23) + (1 << 7) - 1), r));
     return vsra(r, 8);
+}
+
+/* A gate's input to its activation: the saturating sum of its two requantized parts. */
+static inline vec v_gate_z(vec ax, vec ah, elstm_qmult mx, elstm_qmult mh)
+{
+    return v_sat16(vadd(v_sat16(v_mul(ax, mx)), v_sat16(v_mul(ah, mh))));
 }
 
 /* 4 activations from p (n < 4 of them valid, the rest 0) as one 32-bit word. */
@@ -266,33 +313,26 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
     const int8_t *w0 = (const int8_t *)(bh + 4 * (size_t)np);
     const size_t stride = (size_t)(gx + gh) * 16 * VL;   /* bytes of weights per block */
     const int32_t blocks = np / VL;
-    int32_t k, g;
+    int32_t k;
     /* every other step visits the blocks backwards: the weights read last (in L1) are read
      * first again (the seed's 69 KB of weights do not fit L1, but the last ~40 KB stay) */
     for (k = 0; k < blocks; k++) {
         const int32_t b = ctx->steps % 2 ? blocks - 1 - k : k;
         const int8_t *w = w0 + (size_t)b * stride;
-        vec ax[4], ah[4], gate[4], c, h;
-        int32_t cs[VL], hs[VL], n, valid = N - VL * b < VL ? N - VL * b : VL;
+        const int32_t valid = N - VL * b < VL ? N - VL * b : VL;
+        vec ax[4], ah[4], gi, gf, gc, go, c, h;
         dot_block(ax, bx + VL * b, np, w, x, I);
         dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N);
-        for (g = 0; g < 4; g++) {
-            const vec z = v_sat16(vadd(v_sat16(v_mul(ax[g], q->mx[g])), v_sat16(v_mul(ah[g], q->mh[g]))));
-            gate[g] = g == ELSTM_GATE_C ? v_tanh(z, -12) : v_sigmoid(z);
-        }
-        for (n = 0; n < VL; n++) cs[n] = n < valid ? ctx->c[VL * b + n] : 0;
-        memcpy(&c, cs, sizeof c);
-        c = v_sat16(vadd(v_sat16(v_mul(v_mul16(gate[ELSTM_GATE_F], c), q->m_fc)),
-                         v_sat16(v_mul(v_mul16(gate[ELSTM_GATE_I], gate[ELSTM_GATE_C]), q->m_ig))));
+        gi = v_sigmoid(v_gate_z(ax[ELSTM_GATE_I], ah[ELSTM_GATE_I], q->mx[ELSTM_GATE_I], q->mh[ELSTM_GATE_I]));
+        gf = v_sigmoid(v_gate_z(ax[ELSTM_GATE_F], ah[ELSTM_GATE_F], q->mx[ELSTM_GATE_F], q->mh[ELSTM_GATE_F]));
+        gc = v_tanh(v_gate_z(ax[ELSTM_GATE_C], ah[ELSTM_GATE_C], q->mx[ELSTM_GATE_C], q->mh[ELSTM_GATE_C]), -12);
+        go = v_sigmoid(v_gate_z(ax[ELSTM_GATE_O], ah[ELSTM_GATE_O], q->mx[ELSTM_GATE_O], q->mh[ELSTM_GATE_O]));
+        c = vload_c(ctx->c + VL * b, valid);
+        c = v_sat16(vadd(v_sat16(v_mul(v_mul16(gf, c), q->m_fc)), v_sat16(v_mul(v_mul16(gi, gc), q->m_ig))));
         if (q->cell_clip >= 0) c = vmax(vmin(c, vset(q->cell_clip)), vset(-q->cell_clip));
-        h = vadd(vset(q->zp_h), v_mul(v_mul16(v_tanh(c, q->cell_pow), gate[ELSTM_GATE_O]), q->m_h));
+        h = vadd(vset(q->zp_h), v_mul(v_mul16(v_tanh(c, q->cell_pow), go), q->m_h));
         h = vmax(vmin(h, vset(127)), vset(-128));
-        memcpy(cs, &c, sizeof c);
-        memcpy(hs, &h, sizeof h);
-        for (n = 0; n < valid; n++) {
-            ctx->c[VL * b + n] = (int16_t)cs[n];
-            h_next[VL * b + n] = (int8_t)hs[n];
-        }
+        vstore_ch(ctx->c + VL * b, h_next + VL * b, c, h, valid);
     }
 }
 #endif /* VNNI || AVX2 */

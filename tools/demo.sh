@@ -74,8 +74,9 @@ stage_data() {
   grep -q "TMY" "$DEMO/tmy.err" || { echo "demo: the TMY3 message is missing" >&2; exit 1; }
 }
 
-# Stage 2 (docs/training.md): the seed's model and settings - LSTM(128) + Dense(1), 168
-# steps, batch 32, Adam 0.001, MSE, up to 20 epochs with early stopping - trained on the
+# Stage 2 (docs/training.md): the seed's model - LSTM(128) + Dense(1), 168 steps - with
+# train's defaults (Adam, MSE, batch 16, the change from the last value as target, the rate
+# halved on plateaus, up to 20 epochs with early stopping) trained on the
 # quickstart file, evaluated against persistence and the one-day-seasonal forecast, and
 # the next forecast. The inputs: temperature, dew point, pressure, wind speed, the two
 # irradiances, and the hour of day as a sin/cos pair (8 inputs; 168 steps = 3.5 days).

@@ -1,14 +1,16 @@
 /* edgelstm_mpi.c - `edgelstm-mpi train FILE... -o MODEL.tflite [options]`: one model trained
- * over many series by MPI processes, each of which loads only its own files (file f goes
- * to rank f mod P). A second binary (make mpi; build/edgelstm-mpi), so that `edgelstm`
+ * over many series by MPI processes, each of which loads only its own files (spread by
+ * their training windows, see balance()). A second binary (make mpi; build/edgelstm-mpi), so that `edgelstm`
  * has no MPI dependency; the training is the library's deterministic trainer
  * (elstm_trainer_fit_dist), whose sums travel through MPI_Allreduce here.
  *
  * The data of a global model, spread (docs/engine-mpi.md):
- *   each rank loads its files (own checks, own scaler) and compares them with file 0's
+ *   each rank loads files f = rank, rank + P, ... (own checks, own scaler) and compares them with file 0's
  *   metadata (broadcast by rank 0): same inputs, target, steps, horizon, interval;
  *   the scaler is the union of every file's training ranges (MPI_MIN / MPI_MAX);
- *   each rank loads its files again with that scaler, their windows one after the other;
+ *   the files are spread again so that every rank has about as many training windows
+ *   (balance()); each rank loads its files with that scaler, their windows one after the
+ *   other;
  *   the per-file window counts are summed so that every rank knows the whole layout.
  * Rank 0 writes the model (file 0's metadata with the common scaler: the same for any
  * number of processes) and the checkpoint; every rank may read the checkpoint to resume.
@@ -196,6 +198,57 @@ static int check_outputs_of(const cli_ctx *ctx, const char **inputs, const char 
     return cli_check_output(ckpt, &r);
 }
 
+/* Which files each rank trains on: every rank's training windows as even as whole files
+ * allow (largest file first to the rank with the fewest windows so far; ties to the
+ * lower file and the lower rank), so that the ranks' share of a batch is even. Step 1's
+ * spread (f mod P) only balances files of equal length. The same on every rank: computed
+ * from every file's window count. The model does not depend on it (docs/engine-mpi.md).
+ * Frees the datasets of step 1; st->mine_idx becomes the new files, in file order. */
+static int balance(state *st)
+{
+    const int nf = st->files.n;
+    uint64_t *cnt = calloc((size_t)nf + (size_t)g_size, sizeof *cnt), *load = cnt ? cnt + nf : NULL;
+    int *order = malloc((size_t)nf * sizeof *order);
+    if (!cnt || !order) {
+        free(cnt);
+        free(order);
+        return cli_error("out of memory");
+    }
+    for (int i = 0; i < st->n_mine; i++) {
+        cnt[st->mine_idx[i]] = st->ds[i].n_win[ELSTM_SPLIT_TRAIN];
+        elstm_data_free(&st->ds[i]);
+    }
+    MPI_Allreduce(MPI_IN_PLACE, cnt, nf, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    for (int i = 0; i < nf; i++) { /* insertion sort: windows descending, then file index */
+        int j = i;
+        while (j > 0 && cnt[order[j - 1]] < cnt[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    unsigned char *mine = calloc((size_t)nf, 1);
+    if (!mine) {
+        free(cnt);
+        free(order);
+        return cli_error("out of memory");
+    }
+    for (int i = 0; i < nf; i++) {
+        int r = 0;
+        for (int q = 1; q < g_size; q++)
+            if (load[q] < load[r]) r = q;
+        load[r] += cnt[order[i]] + 1; /* + 1: files without training windows spread too */
+        if (r == g_rank) mine[order[i]] = 1;
+    }
+    st->n_mine = 0;
+    for (int f = 0; f < nf; f++)
+        if (mine[f]) st->mine_idx[st->n_mine++] = f;
+    free(mine);
+    free(cnt);
+    free(order);
+    return 0;
+}
+
 static int load_data(state *st, const elstm_data_opts *dopts0)
 {
     int rc = 0, nf = st->files.n;
@@ -244,9 +297,10 @@ static int load_data(state *st, const elstm_data_opts *dopts0)
     MPI_Allreduce(MPI_IN_PLACE, hi, (int)nv, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     elstm_meta_scaler_import(&st->meta, lo, hi);
     free(lo);
-    /* 3: my files again with the common scaler; their windows over one row matrix */
+    /* 3: the files spread again, balanced by training windows; mine again with the common
+     * scaler, their windows over one row matrix */
+    if ((rc = agree(balance(st)))) return rc;
     for (int i = 0; !rc && i < st->n_mine; i++) {
-        elstm_data_free(&st->ds[i]);
         elstm_status s = elstm_data_load_meta(st->files.path[st->mine_idx[i]], &st->meta, &st->ds[i], &d);
         if (s != ELSTM_OK) rc = cli_fail(s, &d);
     }
@@ -444,12 +498,29 @@ static int run_train(cli_ctx *ctx)
     }
     if ((rc = agree(rc))) goto done;
     MPI_Allreduce(MPI_IN_PLACE, sums, ns, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    /* each rank's training windows and its time in the all-reduces (waiting for the others
+     * included): how even the ranks' work was */
+    double here[2] = {(double)st.wtr.n, rs.seconds}, *ranks = g_rank == 0 ? malloc(2 * (size_t)g_size * sizeof *ranks) : NULL;
+    if (g_rank == 0 && !ranks) rc = cli_error("out of memory");
+    if ((rc = agree(rc))) {
+        free(ranks);
+        goto done;
+    }
+    MPI_Gather(here, 2, MPI_DOUBLE, ranks, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     double wps = res.train_seconds > 0 ? (double)res.windows_trained / res.train_seconds : 0.0;
     double rmse = sums[0] > 0 ? sqrt(sums[1] / sums[0]) : NAN, prmse = sums[0] > 0 ? sqrt(sums[2] / sums[0]) : NAN;
     if (g_rank == 0) {
         fprintf(stderr, "Wrote %s (%d epochs, best %d, %.1f s, %.0f windows/s; %ld all-reduces of %zu values, "
                         "%.3f s in them)\n", out, res.epochs_run, res.best_epoch, res.train_seconds, wps, rs.calls,
                 rs.values, rs.seconds);
+        if (g_size > 1) {
+            double most = 0.0;
+            for (int r = 0; r < g_size; r++) most = fmax(most, ranks[2 * r]);
+            fprintf(stderr, "Training windows per process:");
+            for (int r = 0; r < g_size; r++)
+                fprintf(stderr, "%s %.0f (%.3f s in all-reduces)", r ? "," : "", ranks[2 * r], ranks[2 * r + 1]);
+            fprintf(stderr, "; the largest share bounds the speed-up at %.2fx\n", most > 0 ? (double)ntrain_all / most : 0.0);
+        }
         if (sums[0] > 0)
             fprintf(stderr, "Test: %.0f windows, RMSE %.4g %s (persistence %.4g, ratio %.3f)\n", sums[0], rmse,
                     st.meta.target, prmse, rmse / prmse);
@@ -480,9 +551,15 @@ static int run_train(cli_ctx *ctx)
             if (o && sums[0] > 0)
                 json_object_set_new(o, "test", json_pack("{s:f, s:f, s:f, s:f}", "rmse", rmse, "mae", sums[3] / sums[0],
                                                          "persistence_rmse", prmse, "rmse_ratio", rmse / prmse));
+            json_t *rk = o ? json_array() : NULL;
+            for (int r = 0; rk && r < g_size; r++)
+                json_array_append_new(rk, json_pack("{s:I, s:f}", "train_windows", (json_int_t)ranks[2 * r],
+                                                    "allreduce_seconds", ranks[2 * r + 1]));
+            if (rk) json_object_set_new(o, "ranks", rk);
             rc = o ? cli_print_json(o) : cli_error("out of memory");
         }
     }
+    free(ranks);
     rc = agree(rc);
 done:
     state_free(&st);

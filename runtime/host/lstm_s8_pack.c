@@ -78,7 +78,8 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
 
 size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m)
 {
-    const size_t ip = ((size_t)m->q.n_input + 1) / 2, np = ((size_t)m->q.n_units + 1) / 2;
+    /* column pairs, an even number of them (runtime/lstm_s8_dsp.c reads two at a time) */
+    const size_t ip = ((size_t)m->q.n_input + 3) / 4 * 2, np = ((size_t)m->q.n_units + 3) / 4 * 2;
     return (size_t)m->q.n_units * 2 * (ip + np);
 }
 
@@ -96,10 +97,10 @@ void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst)
     size_t n, k;
     for (n = 0; n < N; n++) {
         const int8_t *const *w[2] = {m->q.wx, m->q.wh};
-        const size_t K[2] = {I, N};
+        const size_t K[2] = {I, N}, K4[2] = {(I + 3) & ~(size_t)3, (N + 3) & ~(size_t)3};
         int part;
         for (part = 0; part < 2; part++)
-            for (k = 0; k < K[part]; k += 2) {
+            for (k = 0; k < K4[part]; k += 2) {
                 const int8_t *const *mat = w[part];
                 *dst++ = dsp_word(mat[ELSTM_GATE_I] + n * K[part], mat[ELSTM_GATE_F] + n * K[part], k, K[part]);
                 *dst++ = dsp_word(mat[ELSTM_GATE_C] + n * K[part], mat[ELSTM_GATE_O] + n * K[part], k, K[part]);

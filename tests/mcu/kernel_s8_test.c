@@ -5,7 +5,8 @@
  * every step's h and c on random models of several shapes (odd inputs and units, zero
  * points, cell powers, clip, saturating scales, inputs at -128 and 127). Run by
  * tests/deploy/test_deploy_int8.sh under QEMU; one "ok - ..." / "not ok - ..." line per
- * shape, exit 1 on a failure.
+ * shape, exit 1 on a failure. Built with -DELSTM_S8_DSP_TEST, which exports the kernel's
+ * activations for an exhaustive check against qmath.h's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,11 +15,11 @@
 #include "host/lstm_s8_pack.h"
 #include "kernel_s8_rand.h"
 
-#define MAX_N 40
+#define MAX_N 66
 #define MAX_I 135
 static int8_t w[4 * (MAX_N * MAX_I + MAX_N * MAX_N)];
 static int32_t bias[4 * MAX_N];
-static uint32_t packed[MAX_N * 2 * ((MAX_I + 1) / 2 + (MAX_N + 1) / 2)];
+static uint32_t packed[MAX_N * 2 * ((MAX_I + 3) / 4 * 2 + (MAX_N + 3) / 4 * 2)];   /* the layout's even pair counts */
 static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)], a2[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)];
 
 /* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound and 2 a requantizing
@@ -68,6 +69,25 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int m
     return !bad;
 }
 
+#if defined(ELSTM_S8_DSP_TEST)
+int32_t elstm_s8_dsp_sigmoid(int32_t z);
+int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow);
+
+/* The kernel's sigmoid and tanh (its two-sided table) against qmath.h's on every int16
+ * input: the sigmoid of the gates, the tanh at every cell power (-12: the cell gate). */
+static int check_activations(void)
+{
+    int32_t z, pow, bad = 0;
+    for (z = -32768; z <= 32767; z++) {
+        bad += elstm_s8_dsp_sigmoid(z) != elstm_q_sigmoid((int16_t)z);
+        for (pow = -24; pow <= 0; pow++) bad += elstm_s8_dsp_tanh(z, pow) != elstm_q_tanh((int16_t)z, pow);
+    }
+    printf("%s - mcu_kernel_s8: the DSP kernel's sigmoid and tanh = qmath.h's on every int16 input, tanh at powers -24..0 (%d differ)\n",
+           bad ? "not ok" : "ok", (int)bad);
+    return !bad;
+}
+#endif
+
 int main(void)
 {
     int ok = 1;
@@ -75,15 +95,22 @@ int main(void)
     printf("not ok - mcu_kernel_s8: not built for the DSP extension (ELSTM_S8_KERNEL_DSP is not set)\n");
     return 1;
 #endif
+#if defined(ELSTM_S8_DSP_TEST)
+    ok &= check_activations();
+#else
+    printf("not ok - mcu_kernel_s8: built without ELSTM_S8_DSP_TEST (the activations' check)\n");
+    ok = 0;
+#endif
     ok &= check(7, 32, 0, -12, -1, 0);
     ok &= check(1, 1, 0, -15, -1, 0);
     ok &= check(9, 13, 1, -11, 3000, 0);
     ok &= check(4, 40, 1, -20, -1, 0);
     ok &= check(3, 8, 0, -9, 0, 0);
     ok &= check(8, 5, 1, -14, 12000, 0);
-    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs: the 8-pair loop, the 2-pair loop, a last pair */
+    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs (35 + 1 padding column): one pass of 2, one of 16 */
     ok &= check(135, 5, 0, -12, -1, 0);    /* 68 input pairs: x widened in chunks, unit by unit */
     ok &= check(7, 19, 0, -12, -1, 1);
     ok &= check(6, 18, 1, -13, 5000, 2);
+    ok &= check(5, 66, 1, -12, -1, 0);     /* 34 recurrent pairs: one pass of 2 pairs, two of 16 */
     return ok ? 0 : 1;
 }

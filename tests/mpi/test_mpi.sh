@@ -50,6 +50,25 @@ for spec in 2:1 2:2 3:1 4:1 4:2; do
   fi
 done
 
+# --- the files spread by their training windows: one long file and two short ones over 2
+# ranks give 800 + 800 rows (file f to rank f mod 2 would give 1,200 + 400), same bytes
+head -801 "$D/PRSA_Data_Changping_20161201-20170228.csv" > long.csv
+# shellcheck disable=SC2086
+run 1 long.csv a.csv b.csv $OPTS --threads 1 -o u1.tflite 2> u1.err
+# shellcheck disable=SC2086
+run 2 long.csv a.csv b.csv $OPTS --threads 1 -o u2.tflite --json > u2.json 2> u2.err
+split=$(python3 -c 'import json, sys
+r = [k["train_windows"] for k in json.load(open(sys.argv[1]))["ranks"]]
+print(*r)' u2.json 2>/dev/null)
+# the long file's training windows and the short ones': 800 vs 400 + 400 rows
+lw=$(grep -o "on [0-9]* windows" u1.err | awk '{ print $2 }')
+if [ -s u2.tflite ] && [ "$(sha256sum < u2.tflite)" = "$(sha256sum < u1.tflite 2>/dev/null)" ] &&
+   python3 -c 'import sys; a, b = map(int, sys.argv[1:3]); t = int(sys.argv[3])
+sys.exit(not (a + b == t and abs(a - b) <= t // 20))' $split "$lw" 2>/dev/null &&
+   grep -q "^Training windows per process: .*bounds the speed-up at 1\.9" u2.err; then
+  ok "2 processes share 3 unequal files by training windows ($split of $lw), the 1-process bytes"
+else not_ok "files spread by training windows" "ranks: '$split' of '$lw'; $(grep -E '^(Training windows|edgelstm)' u2.err | head -2)"; fi
+
 # both calibrate train's default intervals (80 and 95 %) over the validation windows of every series
 # shellcheck disable=SC2086
 "$E" train $FILES $OPTS --threads 2 --deterministic -o det.tflite 2> det.err

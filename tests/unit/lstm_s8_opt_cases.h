@@ -92,7 +92,10 @@ static void s8_free(s8_model *t)
     free(t->packed);
 }
 
-/* Steps of the kernel and of the reference in lock step: 0 when every h and c is equal. */
+/* Steps of the kernel and of the reference in lock step: 1 when every h and c is equal.
+ * extremes 1: inputs -128 and 127 only; 2: besides, before every step both states are set
+ * to the edges (c in {-32768, -32767, 32767, 0, random}, h in {-128, 127}), so that the
+ * cell update's products and saturations and the tanh of the cell see their extremes. */
 static int s8_compare(const s8_model *t, int32_t steps, int extremes)
 {
     const int32_t N = t->m.q.n_units, I = t->m.q.n_input;
@@ -106,6 +109,12 @@ static int s8_compare(const s8_model *t, int32_t steps, int extremes)
     for (int32_t s = 0; !bad && s < steps; s++) {
         for (int32_t j = 0; j < I; j++)
             x[j] = (int8_t)(extremes ? (s8_next() % 2 ? 127 : -128) : s8_int(-128, 127));
+        for (int32_t n = 0; extremes == 2 && n < N; n++) {
+            static const int16_t edge[4] = {-32768, -32767, 32767, 0};
+            const uint32_t r = s8_next() % 5;
+            opt.c[n] = ref.c[n] = (int16_t)(r < 4 ? edge[r] : s8_int(-32768, 32767));
+            opt.h[n] = ref.h[n] = (int8_t)(s8_next() % 2 ? 127 : -128);
+        }
         elstm_lstm_step_s8(&opt, x);
         elstm_lstm_step_s8_ref(&ref, x);
         if (memcmp(opt.h, ref.h, (size_t)N) || memcmp(opt.c, ref.c, (size_t)N * sizeof *opt.c)) bad = 1;
@@ -120,7 +129,7 @@ static int s8_compare(const s8_model *t, int32_t steps, int extremes)
 static int s8_run_matrix(const char *kernel, int *packed_cases)
 {
     static const int32_t Is[] = {1, 3, 4, 7, 9, 33};
-    static const int32_t Ns[] = {1, 5, 8, 13, 16, 64, 128, 130};
+    static const int32_t Ns[] = {1, 5, 8, 13, 16, 17, 31, 64, 128, 130};
     int failed = 0, cases = 0;
     *packed_cases = 0;
     for (size_t a = 0; a < sizeof Is / sizeof Is[0]; a++)
@@ -129,10 +138,10 @@ static int s8_run_matrix(const char *kernel, int *packed_cases)
                 s8_model t;
                 s8_make(&t, Is[a], Ns[b], hot, (a + b) % 4 != 3, 0);
                 int ok = s8_compare(&t, Ns[b] > 64 ? 12 : 30, 0);
-                ok = ok && s8_compare(&t, 6, 1);
+                ok = ok && s8_compare(&t, 6, 1) && s8_compare(&t, 6, 2);
                 if (s8_pack(&t)) {
                     (*packed_cases)++;
-                    ok = ok && s8_compare(&t, Ns[b] > 64 ? 12 : 30, 0) && s8_compare(&t, 6, 1);
+                    ok = ok && s8_compare(&t, Ns[b] > 64 ? 12 : 30, 0) && s8_compare(&t, 6, 1) && s8_compare(&t, 6, 2);
                 }
                 cases++;
                 if (!ok) {
