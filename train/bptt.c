@@ -372,13 +372,20 @@ static void slice_backward(worker *w)
             if (w->zps) { /* both operands as the panels they are; dw [K1][G] (transposed) */
                 tgemm_at(K1, G / 16, rows, hxat(w, r0, 0), w->hps, zat(w, r0, 0), w->zps, w->dw, (size_t)G,
                          t_end != T);
-                for (int j0 = 0; j0 < G; j0 += 16) /* bias: column sums of dZ, row after row */
-                    for (int k = 0; k < 16; k += TV_W) {
-                        const float *zr = zat(w, r0, (size_t)j0) + k; /* a panel's rows are 16 apart */
-                        tv sum = tv_ld(g.b + j0 + k);
-                        for (int r = 0; r < rows; r++) sum += tv_ld(zr + 16 * (size_t)r);
-                        tv_st(g.b + j0 + k, sum);
+                /* bias: column sums of dZ, row after row; TV_BSUM columns' sums at once
+                 * (independent chains: one chain is bound by the add's latency) */
+                enum { TV_BSUM = 64 / TV_W };
+                for (int j0 = 0; j0 < G; j0 += 64) {
+                    const float *zr[TV_BSUM];
+                    tv sum[TV_BSUM];
+                    for (int q = 0; q < TV_BSUM; q++) { /* a panel's rows are 16 apart */
+                        zr[q] = zat(w, r0, (size_t)(j0 + q * TV_W));
+                        sum[q] = tv_ld(g.b + j0 + q * TV_W);
                     }
+                    for (int r = 0; r < rows; r++)
+                        for (int q = 0; q < TV_BSUM; q++) sum[q] += tv_ld(zr[q] + 16 * (size_t)r);
+                    for (int q = 0; q < TV_BSUM; q++) tv_st(g.b + j0 + q * TV_W, sum[q]);
+                }
             } else
 #endif
             {
