@@ -4,13 +4,13 @@
  *
  *   VNNI / AVX2  with the packed layout (lstm_s8_opt.h; the host packs when it loads a
  *                model): 16 (VNNI, 512-bit) or 8 (AVX2) units per block, one int32 lane
- *                per unit. For each group of 4
- *                inputs the 4 activations are broadcast to every lane and multiplied with
- *                the 4 weights of each unit's row for all four gates: one vpdpbusd per
- *                gate with AVX-512 VNNI (unsigned x + 128 times signed weights, the 128
- *                folded into the packed biases), vpsignb + vpmaddubsw + vpmaddwd with AVX2
- *                (|x| times the weight with x's sign, no saturation since |w| <= 127). The
- *                integer sums are the reference's (exact in int32). The requantization,
+ *                per unit. For each group of 4 inputs the 4 activations, as unsigned
+ *                bytes x + 128 (the 128 folded into the packed biases), are broadcast to
+ *                every lane and multiplied with the 4 weights of each unit's row for all
+ *                four gates: one vpdpbusd per gate with AVX-512 VNNI, vpmaddubsw +
+ *                vpmaddwd with AVX2 (the pairs that could saturate vpmaddubsw's int16 are
+ *                split at packing into two halves, the second in a fix-up group).
+ *                The integer sums are the reference's (exact in int32). The requantization,
  *                the table activations and the cell update then run on the lanes with
  *                the same integer operations as qmath.h, so every rounding is the same.
  *   plain C      (no packed layout, or another CPU) the four gate rows of a unit at once.
@@ -119,7 +119,6 @@ static inline void vstore_ch(int16_t *c, int8_t *h, vec cv, vec hv, int32_t n)
     _mm256_mask_storeu_epi16(c, k, _mm512_cvtepi32_epi16(cv));
     _mm_mask_storeu_epi8(h, k, _mm512_cvtepi32_epi8(hv));
 }
-#define BCAST(word) _mm512_set1_epi32((word) ^ (int32_t)0x80808080)   /* x + 128, unsigned */
 #define DOT4(acc, a, w) acc = _mm512_dpbusd_epi32(acc, a, vload(w))
 #else
 #define VL 8
@@ -174,12 +173,10 @@ static inline void vstore_ch(int16_t *c, int8_t *h, vec cv, vec hv, int32_t n)
     memcpy(c, tc, (size_t)n * sizeof *c);
     memcpy(h, th, (size_t)n);
 }
-#define BCAST(word) _mm256_set1_epi32(word)
-#define DOT4(acc, a, w)                                                                     \
-    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(a),  \
-                                                                       _mm256_sign_epi8(vload(w), a)), \
-                                                  vset(0x00010001)))
+/* (pairs of unsigned x times signed w, exact: lstm_s8_opt.h) summed in pairs to int32 */
+#define DOT4(acc, a, w) acc = vadd(vmadd16(_mm256_maddubs_epi16(a, vload(w)), vset(0x00010001)), acc)
 #endif
+#define BCAST(word) vset((word) ^ (int32_t)0x80808080)   /* x + 128, unsigned */
 
 /* ---- qmath.h on VL lanes, the same integer operations ---- */
 
@@ -268,17 +265,27 @@ static inline int32_t load4(const int8_t *p, int32_t n)
 }
 
 /* The four gates' sums over one packed matrix (groups of 4 columns of v [k]) into
- * acc[4], starting from the biases `bias` (gate g at bias + g np). Two sets of
- * accumulators (even and odd groups) make independent chains. */
+ * acc[4], starting from the biases `bias` (gate g at bias + g np), then the fix-up groups
+ * fw [nf] of columns fix_group [nf]. Two sets of accumulators (even and odd groups) make
+ * independent chains. */
 static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const int8_t *w, const int8_t *v,
-                             int32_t k)
+                             int32_t k, const int8_t *fw, const int32_t *fix_group, int32_t nf)
 {
     const size_t G = 4 * VL;   /* bytes of one gate's weights in a group */
     vec a0 = vload(bias), a1 = vload(bias + (size_t)np), a2 = vload(bias + 2 * (size_t)np);
     vec a3 = vload(bias + 3 * (size_t)np);
     vec o0 = vset(0), o1 = o0, o2 = o0, o3 = o0;
     const int32_t full = k / 4;   /* groups of 4 whole columns */
-    int32_t c = 0;
+    int32_t c = 0, f;
+#if defined(ELSTM_S8_KERNEL_AVX2)   /* its sums' chains are short (vpaddd): one set */
+    for (; c < full; c++, w += 4 * G) {
+        const vec e = BCAST(load4(v + 4 * c, 4));
+        DOT4(a0, e, w);
+        DOT4(a1, e, w + G);
+        DOT4(a2, e, w + 2 * G);
+        DOT4(a3, e, w + 3 * G);
+    }
+#endif
     for (; c + 1 < full; c += 2, w += 8 * G) {
         const vec e = BCAST(load4(v + 4 * c, 4)), d = BCAST(load4(v + 4 * c + 4, 4));
         DOT4(a0, e, w);
@@ -297,6 +304,14 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
         DOT4(a2, e, w + 2 * G);
         DOT4(a3, e, w + 3 * G);
     }
+    for (f = 0; f < nf; f++, fw += 4 * G) {
+        const int32_t cf = fix_group[f];
+        const vec e = BCAST(load4(v + 4 * cf, k - 4 * cf));
+        DOT4(o0, e, fw);
+        DOT4(o1, e, fw + G);
+        DOT4(o2, e, fw + 2 * G);
+        DOT4(o3, e, fw + 3 * G);
+    }
     acc[0] = vadd(a0, o0);
     acc[1] = vadd(a1, o1);
     acc[2] = vadd(a2, o2);
@@ -309,10 +324,12 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
     const elstm_lstm_qparams *q = &m->q;
     const int32_t N = q->n_units, I = q->n_input, np = ELSTM_S8_PACK_NP(N);
     const int32_t gx = ELSTM_S8_PACK_GROUPS(I), gh = ELSTM_S8_PACK_GROUPS(N);
-    const int32_t *bx = (const int32_t *)m->packed, *bh = bx + 4 * (size_t)np;
-    const int8_t *w0 = (const int8_t *)(bh + 4 * (size_t)np);
+    const int32_t *bx = (const int32_t *)m->packed, *bh = bx + 4 * (size_t)np, *fix_start = bh + 4 * (size_t)np;
+    const int8_t *w0 = (const int8_t *)(bx + ELSTM_S8_PACK_HEADER_INTS(np));
     const size_t stride = (size_t)(gx + gh) * 16 * VL;   /* bytes of weights per block */
     const int32_t blocks = np / VL;
+    const int8_t *fw = w0 + (size_t)blocks * stride;   /* the fix-up groups */
+    const int32_t *fix_group = (const int32_t *)(const void *)(fw + (size_t)fix_start[2 * blocks] * 16 * VL);
     int32_t k;
     /* every other step visits the blocks backwards: the weights read last (in L1) are read
      * first again (the seed's 69 KB of weights do not fit L1, but the last ~40 KB stay) */
@@ -320,9 +337,11 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
         const int32_t b = ctx->steps % 2 ? blocks - 1 - k : k;
         const int8_t *w = w0 + (size_t)b * stride;
         const int32_t valid = N - VL * b < VL ? N - VL * b : VL;
+        const int32_t f0 = fix_start[2 * b], f1 = fix_start[2 * b + 1], f2 = fix_start[2 * b + 2];
         vec ax[4], ah[4], gi, gf, gc, go, c, h;
-        dot_block(ax, bx + VL * b, np, w, x, I);
-        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N);
+        dot_block(ax, bx + VL * b, np, w, x, I, fw + (size_t)f0 * 16 * VL, fix_group + f0, f1 - f0);
+        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N, fw + (size_t)f1 * 16 * VL,
+                  fix_group + f1, f2 - f1);
         gi = v_sigmoid(v_gate_z(ax[ELSTM_GATE_I], ah[ELSTM_GATE_I], q->mx[ELSTM_GATE_I], q->mh[ELSTM_GATE_I]));
         gf = v_sigmoid(v_gate_z(ax[ELSTM_GATE_F], ah[ELSTM_GATE_F], q->mx[ELSTM_GATE_F], q->mh[ELSTM_GATE_F]));
         gc = v_tanh(v_gate_z(ax[ELSTM_GATE_C], ah[ELSTM_GATE_C], q->mx[ELSTM_GATE_C], q->mh[ELSTM_GATE_C]), -12);

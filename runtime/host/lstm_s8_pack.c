@@ -5,62 +5,106 @@
 
 #include "lstm_s8_pack.h"
 
-static int has_minus_128(const int8_t *w, size_t n)
+#if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
+/* One matrix W [N][K] of the four gates. */
+typedef struct pack_matrix {
+    const int8_t *const *w;
+    size_t N, K;
+} pack_matrix;
+
+static int weight(const pack_matrix *a, int g, size_t n, size_t k)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (w[i] == -128) return 1;
+    return n < a->N && k < a->K ? a->w[g][n * a->K + k] : 0;
+}
+
+/* Whether the byte pair (k, k + 1) of row n of gate g must be split (lstm_s8_opt.h):
+ * its positive or its negative weights sum to more than 128 in magnitude. */
+static int pair_splits(const pack_matrix *a, int g, size_t n, size_t k)
+{
+    const int w0 = weight(a, g, n, k), w1 = weight(a, g, n, k + 1);
+    const int pos = (w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0), neg = (w0 < 0 ? -w0 : 0) + (w1 < 0 ? -w1 : 0);
+    return ELSTM_S8_PACK_SPLIT && (pos > 128 || neg > 128);
+}
+
+/* Whether column group c of block b has a split pair (then it gets a fix-up group). */
+static int group_splits(const pack_matrix *a, size_t b, size_t c)
+{
+    size_t u, j;
+    int g;
+    for (g = 0; g < ELSTM_GATES; g++)
+        for (u = 0; u < ELSTM_S8_BLOCK; u++)
+            for (j = 0; j < 4; j += 2)
+                if (pair_splits(a, g, ELSTM_S8_BLOCK * b + u, 4 * c + j)) return 1;
     return 0;
 }
+
+static void matrices(const elstm_lstm_s8 *m, pack_matrix a[2])
+{
+    a[0].w = m->q.wx;
+    a[0].N = a[1].N = (size_t)m->q.n_units;
+    a[0].K = (size_t)m->q.n_input;
+    a[1].w = m->q.wh;
+    a[1].K = (size_t)m->q.n_units;
+}
+
+/* The fix-up groups of the whole model. */
+static size_t fix_groups(const elstm_lstm_s8 *m)
+{
+    pack_matrix a[2];
+    size_t b, c, n = 0;
+    int p;
+    matrices(m, a);
+    for (b = 0; b < ELSTM_S8_PACK_NP(a[0].N) / ELSTM_S8_BLOCK; b++)
+        for (p = 0; p < 2; p++)
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++) n += (size_t)group_splits(&a[p], b, c);
+    return n;
+}
+
+/* Group c of block b into dst [gate 4][unit B][4]: `part` 0 the main stream (split pairs
+ * halved, floor(w / 2)), 1 the fix-up group (w - floor(w / 2) at split pairs, else 0). */
+static void pack_group(const pack_matrix *a, size_t b, size_t c, int part, int8_t *dst)
+{
+    size_t u, j;
+    int g;
+    for (g = 0; g < ELSTM_GATES; g++)
+        for (u = 0; u < ELSTM_S8_BLOCK; u++)
+            for (j = 0; j < 4; j++) {
+                const size_t n = ELSTM_S8_BLOCK * b + u, k = 4 * c + j;
+                const int w = weight(a, g, n, k), half = w >= 0 ? w / 2 : -((1 - w) / 2);
+                const int split = pair_splits(a, g, n, k & ~(size_t)1);
+                *dst++ = (int8_t)(!split ? (part ? 0 : w) : part ? w - half : half);
+            }
+}
+#endif
 
 size_t elstm_lstm_packed_bytes_s8(const elstm_lstm_s8 *m)
 {
 #if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, Np = ELSTM_S8_PACK_NP(N);
-    int g;
-#if defined(ELSTM_S8_KERNEL_AVX2)
-    for (g = 0; g < ELSTM_GATES; g++)
-        if (has_minus_128(m->q.wx[g], N * I) || has_minus_128(m->q.wh[g], N * N)) return 0;
-#else
-    (void)g;
-    (void)has_minus_128;
-#endif
-    return 8 * Np * sizeof(int32_t) +
-           (Np / ELSTM_S8_BLOCK) * (size_t)(ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * 4 * ELSTM_S8_BLOCK * 4;
+    const size_t group = 4 * ELSTM_S8_BLOCK * 4, fixes = fix_groups(m);   /* bytes of one group */
+    return ELSTM_S8_PACK_HEADER_INTS(Np) * sizeof(int32_t) +
+           (Np / ELSTM_S8_BLOCK) * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * group +
+           fixes * (group + sizeof(int32_t));
 #else
     (void)m;
-    (void)has_minus_128;
     return 0;
 #endif
 }
 
-/* One matrix W [N][K] of the four gates into blocks: [block][K/4][gate][unit][4]. */
-static void pack_matrix(const int8_t *const src[ELSTM_GATES], size_t N, size_t K, size_t stride_block,
-                        int8_t *dst)
-{
-    size_t b, c, u, j;
-    int g;
-    const size_t B = ELSTM_S8_BLOCK;
-    for (b = 0; b < (N + B - 1) / B; b++)
-        for (c = 0; c < ELSTM_S8_PACK_GROUPS(K); c++)
-            for (g = 0; g < ELSTM_GATES; g++)
-                for (u = 0; u < B; u++)
-                    for (j = 0; j < 4; j++) {
-                        size_t n = B * b + u, k = 4 * c + j;
-                        dst[b * stride_block + ((c * 4 + (size_t)g) * B + u) * 4 + j] =
-                            n < N && k < K ? src[g][n * K + k] : 0;
-                    }
-}
-
 void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
 {
+#if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, Np = ELSTM_S8_PACK_NP(N);
-    const size_t gx = ELSTM_S8_PACK_GROUPS(I), gh = ELSTM_S8_PACK_GROUPS(N);
-    const size_t block = (gx + gh) * 4 * ELSTM_S8_BLOCK * 4;   /* bytes per block of units */
-    int32_t *bx = (int32_t *)dst, *bh = bx + 4 * Np;
-    int8_t *w = (int8_t *)(bh + 4 * Np);
-    size_t n, k;
-    int g;
+    const size_t blocks = Np / ELSTM_S8_BLOCK, group = 4 * ELSTM_S8_BLOCK * 4, fixes = fix_groups(m);
+    int32_t *bx = (int32_t *)dst, *bh = bx + 4 * Np, *fix_start = bh + 4 * Np;
+    int8_t *w = (int8_t *)((int32_t *)dst + ELSTM_S8_PACK_HEADER_INTS(Np));
+    int8_t *fw = w + blocks * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * group;
+    int32_t *fix_group = (int32_t *)(void *)(fw + fixes * group);
+    pack_matrix a[2];
+    size_t n, k, b, c;
+    int32_t f = 0;
+    int g, p;
+    matrices(m, a);
     memset(dst, 0, elstm_lstm_packed_bytes_s8(m));
     for (g = 0; g < ELSTM_GATES; g++)
         for (n = 0; n < N; n++) {
@@ -72,8 +116,21 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
                                                (uint32_t)(m->q.zp_in + ELSTM_S8_PACK_SHIFT) * (uint32_t)sx);
             bh[(size_t)g * Np + n] = (int32_t)(0u - (uint32_t)(m->q.zp_h + ELSTM_S8_PACK_SHIFT) * (uint32_t)sh);
         }
-    pack_matrix(m->q.wx, N, I, block, w);
-    pack_matrix(m->q.wh, N, N, block, w + gx * 4 * ELSTM_S8_BLOCK * 4);
+    for (b = 0; b < blocks; b++)
+        for (p = 0; p < 2; p++) {
+            fix_start[2 * b + (size_t)p] = f;
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++, w += group) {
+                pack_group(&a[p], b, c, 0, w);
+                if (!group_splits(&a[p], b, c)) continue;
+                pack_group(&a[p], b, c, 1, fw + (size_t)f * group);
+                fix_group[f++] = (int32_t)c;
+            }
+        }
+    fix_start[2 * blocks] = f;
+#else
+    (void)m;
+    (void)dst;
+#endif
 }
 
 size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m)
