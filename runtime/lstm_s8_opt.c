@@ -3,13 +3,14 @@
  * (lstm_s8_ref.c). Chosen at build time (ELSTM_S8_KERNEL_* in quant.h):
  *
  *   VNNI / AVX2  with the packed layout (lstm_s8_opt.h; the host packs when it loads a
- *                model): 16 (VNNI, 512-bit) or 8 (AVX2) units per block, one int32 lane
+ *                model): 16 units per block (one 512-bit register with VNNI, two 256-bit
+ *                ones with AVX2), one int32 lane
  *                per unit. For each group of 4 inputs the 4 activations, as unsigned
  *                bytes x + 128 (the 128 folded into the packed biases), are broadcast to
  *                every lane and multiplied with the 4 weights of each unit's row for all
  *                four gates: one vpdpbusd per gate with AVX-512 VNNI, vpmaddubsw +
  *                vpmaddwd with AVX2 (the pairs that could saturate vpmaddubsw's int16 are
- *                split at packing into two halves, the second in a fix-up group).
+ *                split at packing into two halves, the second in a fix-up row).
  *                The integer sums are the reference's (exact in int32). The requantization,
  *                the table activations and the cell update then run on the lanes with
  *                the same integer operations as qmath.h, so every rounding is the same.
@@ -121,60 +122,96 @@ static inline void vstore_ch(int16_t *c, int8_t *h, vec cv, vec hv, int32_t n)
 }
 #define DOT4(acc, a, w) acc = _mm512_dpbusd_epi32(acc, a, vload(w))
 #else
-#define VL 8
-typedef __m256i vec;
-typedef __m256i vmask;
-static inline vec vset(int32_t v) { return _mm256_set1_epi32(v); }
-static inline vec vset64(int64_t v) { return _mm256_set1_epi64x(v); }
-static inline vec vadd(vec a, vec b) { return _mm256_add_epi32(a, b); }
-static inline vec vsub(vec a, vec b) { return _mm256_sub_epi32(a, b); }
-static inline vec vadd64(vec a, vec b) { return _mm256_add_epi64(a, b); }
-static inline vec vmul_even(vec a, vec b) { return _mm256_mul_epi32(a, b); }
-static inline vec vsrl64(vec a, int n) { return _mm256_srl_epi64(a, _mm_cvtsi32_si128(n)); }
-static inline vec vsll64(vec a, int n) { return _mm256_sll_epi64(a, _mm_cvtsi32_si128(n)); }
-static inline vec vblend_odd(vec even, vec odd) { return _mm256_blend_epi32(even, odd, 0xAA); }
-static inline vec vsra(vec a, int n) { return _mm256_sra_epi32(a, _mm_cvtsi32_si128(n)); }
-static inline vec vsrl(vec a, int n) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(n)); }
-static inline vec vsll(vec a, int n) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(n)); }
-static inline vec vand(vec a, vec b) { return _mm256_and_si256(a, b); }
-static inline vec vmin(vec a, vec b) { return _mm256_min_epi32(a, b); }
-static inline vec vmax(vec a, vec b) { return _mm256_max_epi32(a, b); }
-static inline vec vabs(vec a) { return _mm256_abs_epi32(a); }
-static inline vec vmullo(vec a, vec b) { return _mm256_mullo_epi32(a, b); }
-static inline vec vmadd16(vec a, vec b) { return _mm256_madd_epi16(a, b); }
-static inline vmask vgt(vec a, vec b) { return _mm256_cmpgt_epi32(a, b); }
-static inline vec vsel(vmask m, vec a, vec b) { return _mm256_blendv_epi8(a, b, m); }
-static inline vec vload(const void *p) { return _mm256_load_si256((const __m256i *)p); }
+/* AVX2: 16 lanes as two 256-bit registers, so that a block has as many units as with
+ * AVX-512 and the activations' dependency chains of its two halves interleave. */
+#define VL 16
+typedef struct vec {
+    __m256i l, h;   /* lanes 0-7, 8-15 */
+} vec;
+typedef vec vmask;
+static inline vec v2(__m256i l, __m256i h)
+{
+    vec r;
+    r.l = l;
+    r.h = h;
+    return r;
+}
+#define V1(f, a) v2(f((a).l), f((a).h))
+#define V2(f, a, b) v2(f((a).l, (b).l), f((a).h, (b).h))
+#define VN(f, a, n) v2(f((a).l, _mm_cvtsi32_si128(n)), f((a).h, _mm_cvtsi32_si128(n)))
+static inline vec vset(int32_t v) { return v2(_mm256_set1_epi32(v), _mm256_set1_epi32(v)); }
+static inline vec vset64(int64_t v) { return v2(_mm256_set1_epi64x(v), _mm256_set1_epi64x(v)); }
+static inline vec vadd(vec a, vec b) { return V2(_mm256_add_epi32, a, b); }
+static inline vec vsub(vec a, vec b) { return V2(_mm256_sub_epi32, a, b); }
+static inline vec vadd64(vec a, vec b) { return V2(_mm256_add_epi64, a, b); }
+static inline vec vmul_even(vec a, vec b) { return V2(_mm256_mul_epi32, a, b); }
+static inline vec vsrl64(vec a, int n) { return VN(_mm256_srl_epi64, a, n); }
+static inline vec vsll64(vec a, int n) { return VN(_mm256_sll_epi64, a, n); }
+static inline vec vblend_odd(vec even, vec odd)
+{
+    return v2(_mm256_blend_epi32(even.l, odd.l, 0xAA), _mm256_blend_epi32(even.h, odd.h, 0xAA));
+}
+static inline vec vsra(vec a, int n) { return VN(_mm256_sra_epi32, a, n); }
+static inline vec vsrl(vec a, int n) { return VN(_mm256_srl_epi32, a, n); }
+static inline vec vsll(vec a, int n) { return VN(_mm256_sll_epi32, a, n); }
+static inline vec vand(vec a, vec b) { return V2(_mm256_and_si256, a, b); }
+static inline vec vmin(vec a, vec b) { return V2(_mm256_min_epi32, a, b); }
+static inline vec vmax(vec a, vec b) { return V2(_mm256_max_epi32, a, b); }
+static inline vec vabs(vec a) { return V1(_mm256_abs_epi32, a); }
+static inline vec vmullo(vec a, vec b) { return V2(_mm256_mullo_epi32, a, b); }
+static inline vec vmadd16(vec a, vec b) { return V2(_mm256_madd_epi16, a, b); }
+static inline vmask vgt(vec a, vec b) { return V2(_mm256_cmpgt_epi32, a, b); }
+static inline vec vsel(vmask m, vec a, vec b)
+{
+    return v2(_mm256_blendv_epi8(a.l, b.l, m.l), _mm256_blendv_epi8(a.h, b.h, m.h));
+}
+static inline vec vload(const void *p)   /* the layout is 32-byte aligned */
+{
+    return v2(_mm256_load_si256((const __m256i *)p), _mm256_load_si256((const __m256i *)p + 1));
+}
 /* T[u] | T[u + 1] << 16 for u in [0, 254]: one 32-bit gather at 2-byte steps reads both. */
-static inline vec vpairs(vec u) { return _mm256_i32gather_epi32((const int *)(const void *)elstm_q_sigmoid_table, u, 2); }
+static inline __m256i pairs8(__m256i u)
+{
+    return _mm256_i32gather_epi32((const int *)(const void *)elstm_q_sigmoid_table, u, 2);
+}
+static inline vec vpairs(vec u) { return V1(pairs8, u); }
 static inline vec vload_c(const int16_t *c, int32_t n)
 {
-    int16_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    if (n >= 8) return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)c));
-    memcpy(t, c, (size_t)n * sizeof *c);   /* the last block's units past N stay 0 */
-    return _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)t));
+    int16_t t[16] = {0};
+    const int16_t *p = c;
+    if (n < 16) {
+        memcpy(t, c, (size_t)n * sizeof *c);   /* the last block's units past N stay 0 */
+        p = t;
+    }
+    return v2(_mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p)),
+              _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p + 8))));
 }
 static inline void vstore_ch(int16_t *c, int8_t *h, vec cv, vec hv, int32_t n)
 {
-    /* packs within 128-bit halves, then the two halves' low 64 bits together: exact,
-     * since c and h already lie in the int16 and int8 ranges */
-    const __m256i c16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(cv, cv), 0x08);
-    const __m256i h16 = _mm256_packs_epi32(hv, hv);
-    const __m256i h8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(h16, h16), _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
-    int16_t tc[8];
-    int8_t th[8];
-    if (n >= 8) {
-        _mm_storeu_si128((__m128i *)(void *)c, _mm256_castsi256_si128(c16));
-        _mm_storel_epi64((__m128i *)(void *)h, _mm256_castsi256_si128(h8));
+    /* packs within 128-bit halves, then the 64-bit quarters in order: exact, since c and h
+     * already lie in the int16 and int8 ranges */
+    const __m256i c16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(cv.l, cv.h), 0xD8);
+    const __m256i h16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(hv.l, hv.h), 0xD8);
+    const __m128i h8 = _mm_packs_epi16(_mm256_castsi256_si128(h16), _mm256_extracti128_si256(h16, 1));
+    int16_t tc[16];
+    int8_t th[16];
+    if (n >= 16) {
+        _mm256_storeu_si256((__m256i *)(void *)c, c16);
+        _mm_storeu_si128((__m128i *)(void *)h, h8);
         return;
     }
-    _mm_storeu_si128((__m128i *)(void *)tc, _mm256_castsi256_si128(c16));
-    _mm_storel_epi64((__m128i *)(void *)th, _mm256_castsi256_si128(h8));
+    _mm256_storeu_si256((__m256i *)(void *)tc, c16);
+    _mm_storeu_si128((__m128i *)(void *)th, h8);
     memcpy(c, tc, (size_t)n * sizeof *c);
     memcpy(h, th, (size_t)n);
 }
 /* (pairs of unsigned x times signed w, exact: lstm_s8_opt.h) summed in pairs to int32 */
-#define DOT4(acc, a, w) acc = vadd(vmadd16(_mm256_maddubs_epi16(a, vload(w)), vset(0x00010001)), acc)
+static inline __m256i dot8(__m256i acc, __m256i a, const void *w)
+{
+    const __m256i p = _mm256_maddubs_epi16(a, _mm256_load_si256((const __m256i *)w));
+    return _mm256_add_epi32(_mm256_madd_epi16(p, _mm256_set1_epi16(1)), acc);
+}
+#define DOT4(acc, a, w) ((acc).l = dot8((acc).l, (a).l, (w)), (acc).h = dot8((acc).h, (a).l, (w) + 32))
 #endif
 #define BCAST(word) vset((word) ^ (int32_t)0x80808080)   /* x + 128, unsigned */
 
@@ -265,19 +302,20 @@ static inline int32_t load4(const int8_t *p, int32_t n)
 }
 
 /* The four gates' sums over one packed matrix (groups of 4 columns of v [k]) into
- * acc[4], starting from the biases `bias` (gate g at bias + g np), then the fix-up groups
- * fw [nf] of columns fix_group [nf]. Two sets of accumulators (even and odd groups) make
- * independent chains. */
+ * acc[4], starting from the biases `bias` (gate g at bias + g np); then (AVX2) the
+ * fix-up rows fw of gate g, [fix[g], fix[g + 1]), of column groups fix_group.
+ * Two sets of accumulators (even and odd groups) make independent chains for VNNI. */
 static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const int8_t *w, const int8_t *v,
-                             int32_t k, const int8_t *fw, const int32_t *fix_group, int32_t nf)
+                             int32_t k, const int8_t *fw, const int32_t *fix_group, const int32_t *fix)
 {
     const size_t G = 4 * VL;   /* bytes of one gate's weights in a group */
     vec a0 = vload(bias), a1 = vload(bias + (size_t)np), a2 = vload(bias + 2 * (size_t)np);
     vec a3 = vload(bias + 3 * (size_t)np);
     vec o0 = vset(0), o1 = o0, o2 = o0, o3 = o0;
     const int32_t full = k / 4;   /* groups of 4 whole columns */
-    int32_t c = 0, f;
+    int32_t c = 0;
 #if defined(ELSTM_S8_KERNEL_AVX2)   /* its sums' chains are short (vpaddd): one set */
+    int32_t f;
     for (; c < full; c++, w += 4 * G) {
         const vec e = BCAST(load4(v + 4 * c, 4));
         DOT4(a0, e, w);
@@ -285,6 +323,20 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
         DOT4(a2, e, w + 2 * G);
         DOT4(a3, e, w + 3 * G);
     }
+#define FIXES(acc, g)                                                                   \
+    for (f = fix[g]; f < fix[(g) + 1]; f++) {                                           \
+        const vec e = BCAST(load4(v + 4 * fix_group[f], k - 4 * fix_group[f]));         \
+        DOT4(acc, e, fw + G * (size_t)f);                                               \
+    }
+    FIXES(o0, 0)
+    FIXES(o1, 1)
+    FIXES(o2, 2)
+    FIXES(o3, 3)
+#undef FIXES
+#else
+    (void)fw;
+    (void)fix_group;
+    (void)fix;
 #endif
     for (; c + 1 < full; c += 2, w += 8 * G) {
         const vec e = BCAST(load4(v + 4 * c, 4)), d = BCAST(load4(v + 4 * c + 4, 4));
@@ -304,14 +356,6 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
         DOT4(a2, e, w + 2 * G);
         DOT4(a3, e, w + 3 * G);
     }
-    for (f = 0; f < nf; f++, fw += 4 * G) {
-        const int32_t cf = fix_group[f];
-        const vec e = BCAST(load4(v + 4 * cf, k - 4 * cf));
-        DOT4(o0, e, fw);
-        DOT4(o1, e, fw + G);
-        DOT4(o2, e, fw + 2 * G);
-        DOT4(o3, e, fw + 3 * G);
-    }
     acc[0] = vadd(a0, o0);
     acc[1] = vadd(a1, o1);
     acc[2] = vadd(a2, o2);
@@ -324,12 +368,13 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
     const elstm_lstm_qparams *q = &m->q;
     const int32_t N = q->n_units, I = q->n_input, np = ELSTM_S8_PACK_NP(N);
     const int32_t gx = ELSTM_S8_PACK_GROUPS(I), gh = ELSTM_S8_PACK_GROUPS(N);
-    const int32_t *bx = (const int32_t *)m->packed, *bh = bx + 4 * (size_t)np, *fix_start = bh + 4 * (size_t)np;
+    const int32_t *bx = (const int32_t *)m->packed, *bh = bx + 4 * (size_t)np;
     const int8_t *w0 = (const int8_t *)(bx + ELSTM_S8_PACK_HEADER_INTS(np));
     const size_t stride = (size_t)(gx + gh) * 16 * VL;   /* bytes of weights per block */
     const int32_t blocks = np / VL;
-    const int8_t *fw = w0 + (size_t)blocks * stride;   /* the fix-up groups */
-    const int32_t *fix_group = (const int32_t *)(const void *)(fw + (size_t)fix_start[2 * blocks] * 16 * VL);
+    const int32_t *fix_start = bh + 4 * (size_t)np;
+    const int8_t *fw = w0 + (size_t)blocks * stride;   /* the fix-up rows (AVX2) */
+    const int32_t *fix_group = (const int32_t *)(const void *)(fw + (size_t)fix_start[8 * blocks] * 4 * VL);
     int32_t k;
     /* every other step visits the blocks backwards: the weights read last (in L1) are read
      * first again (the seed's 69 KB of weights do not fit L1, but the last ~40 KB stay) */
@@ -337,11 +382,9 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
         const int32_t b = ctx->steps % 2 ? blocks - 1 - k : k;
         const int8_t *w = w0 + (size_t)b * stride;
         const int32_t valid = N - VL * b < VL ? N - VL * b : VL;
-        const int32_t f0 = fix_start[2 * b], f1 = fix_start[2 * b + 1], f2 = fix_start[2 * b + 2];
         vec ax[4], ah[4], gi, gf, gc, go, c, h;
-        dot_block(ax, bx + VL * b, np, w, x, I, fw + (size_t)f0 * 16 * VL, fix_group + f0, f1 - f0);
-        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N, fw + (size_t)f1 * 16 * VL,
-                  fix_group + f1, f2 - f1);
+        dot_block(ax, bx + VL * b, np, w, x, I, fw, fix_group, fix_start + 8 * b);
+        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N, fw, fix_group, fix_start + 8 * b + 4);
         gi = v_sigmoid(v_gate_z(ax[ELSTM_GATE_I], ah[ELSTM_GATE_I], q->mx[ELSTM_GATE_I], q->mh[ELSTM_GATE_I]));
         gf = v_sigmoid(v_gate_z(ax[ELSTM_GATE_F], ah[ELSTM_GATE_F], q->mx[ELSTM_GATE_F], q->mh[ELSTM_GATE_F]));
         gc = v_tanh(v_gate_z(ax[ELSTM_GATE_C], ah[ELSTM_GATE_C], q->mx[ELSTM_GATE_C], q->mh[ELSTM_GATE_C]), -12);

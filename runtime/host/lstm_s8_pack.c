@@ -26,15 +26,13 @@ static int pair_splits(const pack_matrix *a, int g, size_t n, size_t k)
     return ELSTM_S8_PACK_SPLIT && (pos > 128 || neg > 128);
 }
 
-/* Whether column group c of block b has a split pair (then it gets a fix-up group). */
-static int group_splits(const pack_matrix *a, size_t b, size_t c)
+/* Whether block b of gate g has a split pair in column group c. */
+static int row_splits(const pack_matrix *a, int g, size_t b, size_t c)
 {
     size_t u, j;
-    int g;
-    for (g = 0; g < ELSTM_GATES; g++)
-        for (u = 0; u < ELSTM_S8_BLOCK; u++)
-            for (j = 0; j < 4; j += 2)
-                if (pair_splits(a, g, ELSTM_S8_BLOCK * b + u, 4 * c + j)) return 1;
+    for (u = 0; u < ELSTM_S8_BLOCK; u++)
+        for (j = 0; j < 4; j += 2)
+            if (pair_splits(a, g, ELSTM_S8_BLOCK * b + u, 4 * c + j)) return 1;
     return 0;
 }
 
@@ -47,33 +45,55 @@ static void matrices(const elstm_lstm_s8 *m, pack_matrix a[2])
     a[1].K = (size_t)m->q.n_units;
 }
 
-/* The fix-up groups of the whole model. */
-static size_t fix_groups(const elstm_lstm_s8 *m)
+/* Visit the fix-up rows of block b in the layout's order (matrix, gate, column group);
+ * fix(ctx, matrix p, c, g, b) for each; count[p * 4 + g] += the rows of matrix p, gate g. */
+static void block_fixes(const pack_matrix a[2], size_t b, void (*fix)(void *, const pack_matrix *, size_t, int, size_t),
+                        void *ctx, size_t count[8])
+{
+    size_t c;
+    int p, g;
+    for (p = 0; p < 2; p++)
+        for (g = 0; g < ELSTM_GATES; g++)
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++)
+                if (row_splits(&a[p], g, b, c)) {
+                    if (fix) fix(ctx, &a[p], c, g, b);
+                    count[p * ELSTM_GATES + g]++;
+                }
+}
+
+/* The fix-up rows of the whole model. */
+static size_t fix_rows(const elstm_lstm_s8 *m)
 {
     pack_matrix a[2];
-    size_t b, c, n = 0;
-    int p;
+    size_t b, count[8] = {0}, n = 0;
+    int i;
     matrices(m, a);
-    for (b = 0; b < ELSTM_S8_PACK_NP(a[0].N) / ELSTM_S8_BLOCK; b++)
-        for (p = 0; p < 2; p++)
-            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++) n += (size_t)group_splits(&a[p], b, c);
+    for (b = 0; b < ELSTM_S8_PACK_NP(a[0].N) / ELSTM_S8_BLOCK; b++) block_fixes(a, b, NULL, NULL, count);
+    for (i = 0; i < 8; i++) n += count[i];
     return n;
 }
 
-/* Group c of block b into dst [gate 4][unit B][4]: `part` 0 the main stream (split pairs
- * halved, floor(w / 2)), 1 the fix-up group (w - floor(w / 2) at split pairs, else 0). */
-static void pack_group(const pack_matrix *a, size_t b, size_t c, int part, int8_t *dst)
+/* Weight k of row n in the main stream (part 0: split pairs halved, floor(w / 2)) or in a
+ * fix-up row (part 1: w - floor(w / 2) at split pairs, else 0). */
+static int8_t packed_weight(const pack_matrix *a, int g, size_t n, size_t k, int part)
 {
+    const int w = weight(a, g, n, k), half = w >= 0 ? w / 2 : -((1 - w) / 2);
+    const int split = pair_splits(a, g, n, k & ~(size_t)1);
+    return (int8_t)(!split ? (part ? 0 : w) : part ? w - half : half);
+}
+
+typedef struct fix_writer {
+    int8_t *w;          /* the next fix-up row's bytes */
+    int32_t *group;     /* its entry in fix_group */
+} fix_writer;
+
+static void write_fix(void *ctx, const pack_matrix *a, size_t c, int g, size_t b)
+{
+    fix_writer *f = (fix_writer *)ctx;
     size_t u, j;
-    int g;
-    for (g = 0; g < ELSTM_GATES; g++)
-        for (u = 0; u < ELSTM_S8_BLOCK; u++)
-            for (j = 0; j < 4; j++) {
-                const size_t n = ELSTM_S8_BLOCK * b + u, k = 4 * c + j;
-                const int w = weight(a, g, n, k), half = w >= 0 ? w / 2 : -((1 - w) / 2);
-                const int split = pair_splits(a, g, n, k & ~(size_t)1);
-                *dst++ = (int8_t)(!split ? (part ? 0 : w) : part ? w - half : half);
-            }
+    for (u = 0; u < ELSTM_S8_BLOCK; u++)
+        for (j = 0; j < 4; j++) *f->w++ = packed_weight(a, g, ELSTM_S8_BLOCK * b + u, 4 * c + j, 1);
+    *f->group++ = (int32_t)c;
 }
 #endif
 
@@ -81,10 +101,10 @@ size_t elstm_lstm_packed_bytes_s8(const elstm_lstm_s8 *m)
 {
 #if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, Np = ELSTM_S8_PACK_NP(N);
-    const size_t group = 4 * ELSTM_S8_BLOCK * 4, fixes = fix_groups(m);   /* bytes of one group */
+    const size_t group = 4 * ELSTM_S8_BLOCK * 4;   /* bytes of one column group */
     return ELSTM_S8_PACK_HEADER_INTS(Np) * sizeof(int32_t) +
            (Np / ELSTM_S8_BLOCK) * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * group +
-           fixes * (group + sizeof(int32_t));
+           fix_rows(m) * (4 * ELSTM_S8_BLOCK + sizeof(int32_t));
 #else
     (void)m;
     return 0;
@@ -95,14 +115,12 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
 {
 #if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, Np = ELSTM_S8_PACK_NP(N);
-    const size_t blocks = Np / ELSTM_S8_BLOCK, group = 4 * ELSTM_S8_BLOCK * 4, fixes = fix_groups(m);
+    const size_t blocks = Np / ELSTM_S8_BLOCK, fixes = fix_rows(m);
     int32_t *bx = (int32_t *)dst, *bh = bx + 4 * Np, *fix_start = bh + 4 * Np;
     int8_t *w = (int8_t *)((int32_t *)dst + ELSTM_S8_PACK_HEADER_INTS(Np));
-    int8_t *fw = w + blocks * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * group;
-    int32_t *fix_group = (int32_t *)(void *)(fw + fixes * group);
     pack_matrix a[2];
-    size_t n, k, b, c;
-    int32_t f = 0;
+    fix_writer fw;
+    size_t n, k, b, c, u, j;
     int g, p;
     matrices(m, a);
     memset(dst, 0, elstm_lstm_packed_bytes_s8(m));
@@ -116,17 +134,24 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
                                                (uint32_t)(m->q.zp_in + ELSTM_S8_PACK_SHIFT) * (uint32_t)sx);
             bh[(size_t)g * Np + n] = (int32_t)(0u - (uint32_t)(m->q.zp_h + ELSTM_S8_PACK_SHIFT) * (uint32_t)sh);
         }
-    for (b = 0; b < blocks; b++)
-        for (p = 0; p < 2; p++) {
-            fix_start[2 * b + (size_t)p] = f;
-            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++, w += group) {
-                pack_group(&a[p], b, c, 0, w);
-                if (!group_splits(&a[p], b, c)) continue;
-                pack_group(&a[p], b, c, 1, fw + (size_t)f * group);
-                fix_group[f++] = (int32_t)c;
-            }
+    for (b = 0; b < blocks; b++)   /* [block][matrix][column group][gate][unit][4] */
+        for (p = 0; p < 2; p++)
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++)
+                for (g = 0; g < ELSTM_GATES; g++)
+                    for (u = 0; u < ELSTM_S8_BLOCK; u++)
+                        for (j = 0; j < 4; j++) *w++ = packed_weight(&a[p], g, ELSTM_S8_BLOCK * b + u, 4 * c + j, 0);
+    fw.w = w;
+    fw.group = (int32_t *)(void *)(w + fixes * 4 * ELSTM_S8_BLOCK);
+    for (b = 0, n = 0; b < blocks; b++) {
+        size_t count[8] = {0};
+        int i;
+        block_fixes(a, b, write_fix, &fw, count);
+        for (i = 0; i < 8; i++) {
+            fix_start[8 * b + (size_t)i] = (int32_t)n;
+            n += count[i];
         }
-    fix_start[2 * blocks] = f;
+    }
+    fix_start[8 * blocks] = (int32_t)n;
 #else
     (void)m;
     (void)dst;

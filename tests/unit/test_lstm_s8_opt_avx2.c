@@ -18,20 +18,20 @@ int main(void)
     TEST_TRUE("the AVX2 kernel equals the reference on every step (180 models, h and c)",
               s8_run_matrix("avx2", &packed) == 0);
     TEST_TRUE("and the packed layout was exercised on every model", packed == 180);
-    /* the layout's fix-up groups (lstm_s8_opt.h): one per column group whose byte pairs
-     * could saturate vpmaddubsw, none where no pair can */
+    /* the layout's fix-up rows (lstm_s8_opt.h): one per column group, gate and block
+     * whose byte pairs could saturate vpmaddubsw, none where no pair can */
     s8_model t;
     s8_make(&t, 7, 16, 0, 1, 1);
     const size_t plain = elstm_lstm_packed_bytes_s8(&t.m), group = 4 * ELSTM_S8_BLOCK * 4;
     const size_t main = ELSTM_S8_PACK_HEADER_INTS(16) * 4 + (16 / ELSTM_S8_BLOCK) * (2 + 4) * group;
     memset(t.w, 64, 4 * (7 * 16 + 16 * 16));   /* pairs summing to 128: exact without a split */
-    TEST_TRUE("weights of 64 need no fix-up group",
+    TEST_TRUE("weights of 64 need no fix-up row",
               elstm_lstm_packed_bytes_s8(&t.m) == main);
     t.w[4 * 7 * 16 + 3 * 16 * 16 + 16 * 9 + 5] = 65;   /* gate o, unit 9, column 5: pair (4, 5) sums to 129 */
-    TEST_TRUE("one pair summing to 129 makes one fix-up group",
-              elstm_lstm_packed_bytes_s8(&t.m) == main + group + 4);
+    TEST_TRUE("one pair summing to 129 makes one fix-up row (the gate's 16 units, its column group)",
+              elstm_lstm_packed_bytes_s8(&t.m) == main + 4 * ELSTM_S8_BLOCK + 4);
     TEST_TRUE("and the kernel still equals the reference", s8_pack(&t) && s8_compare(&t, 20, 0) && s8_compare(&t, 5, 2));
-    TEST_TRUE("uniform weights in [-128, 127] make fix-up groups", plain > main);
+    TEST_TRUE("uniform weights in [-128, 127] make fix-up rows", plain > main);
     s8_free(&t);
 #else
     TEST_TRUE("(no AVX2 here) the build's kernel equals the reference", s8_run_matrix("no-avx2", &packed) == 0);
