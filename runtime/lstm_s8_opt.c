@@ -214,6 +214,12 @@ static inline __m256i dot8(__m256i acc, __m256i a, const void *w)
 #define DOT4(acc, a, w) ((acc).l = dot8((acc).l, (a).l, (w)), (acc).h = dot8((acc).h, (a).l, (w) + 32))
 #endif
 #define BCAST(word) vset((word) ^ (int32_t)0x80808080)   /* x + 128, unsigned */
+#if defined(ELSTM_S8_KERNEL_AVX2)
+/* group c's 4 activations rotated right by rot[c] bits (0 or 8: lstm_s8_opt.h) */
+#define ROT(word, c) ((int32_t)(((uint32_t)(word) >> rot[c]) | ((uint32_t)(word) << ((32 - rot[c]) & 31))))
+#else
+#define ROT(word, c) (word)
+#endif
 
 /* ---- qmath.h on VL lanes, the same integer operations ---- */
 
@@ -306,7 +312,8 @@ static inline int32_t load4(const int8_t *p, int32_t n)
  * fix-up rows fw of gate g, [fix[g], fix[g + 1]), of column groups fix_group.
  * Two sets of accumulators (even and odd groups) make independent chains for VNNI. */
 static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const int8_t *w, const int8_t *v,
-                             int32_t k, const int8_t *fw, const int32_t *fix_group, const int32_t *fix)
+                             int32_t k, const int8_t *fw, const int32_t *fix_group, const int32_t *fix,
+                             const uint8_t *rot)
 {
     const size_t G = 4 * VL;   /* bytes of one gate's weights in a group */
     vec a0 = vload(bias), a1 = vload(bias + (size_t)np), a2 = vload(bias + 2 * (size_t)np);
@@ -317,7 +324,7 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
 #if defined(ELSTM_S8_KERNEL_AVX2)   /* its sums' chains are short (vpaddd): one set */
     int32_t f;
     for (; c < full; c++, w += 4 * G) {
-        const vec e = BCAST(load4(v + 4 * c, 4));
+        const vec e = BCAST(ROT(load4(v + 4 * c, 4), c));
         DOT4(a0, e, w);
         DOT4(a1, e, w + G);
         DOT4(a2, e, w + 2 * G);
@@ -325,7 +332,8 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
     }
 #define FIXES(acc, g)                                                                   \
     for (f = fix[g]; f < fix[(g) + 1]; f++) {                                           \
-        const vec e = BCAST(load4(v + 4 * fix_group[f], k - 4 * fix_group[f]));         \
+        const int32_t cf = fix_group[f];                                                \
+        const vec e = BCAST(ROT(load4(v + 4 * cf, k - 4 * cf), cf));                     \
         DOT4(acc, e, fw + G * (size_t)f);                                               \
     }
     FIXES(o0, 0)
@@ -337,6 +345,7 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
     (void)fw;
     (void)fix_group;
     (void)fix;
+    (void)rot;
 #endif
     for (; c + 1 < full; c += 2, w += 8 * G) {
         const vec e = BCAST(load4(v + 4 * c, 4)), d = BCAST(load4(v + 4 * c + 4, 4));
@@ -350,7 +359,7 @@ static inline void dot_block(vec acc[4], const int32_t *bias, int32_t np, const 
         DOT4(o3, d, w + 7 * G);
     }
     for (; c < ELSTM_S8_PACK_GROUPS(k); c++, w += 4 * G) {   /* the last group(s) */
-        const vec e = BCAST(load4(v + 4 * c, k - 4 * c));
+        const vec e = BCAST(ROT(load4(v + 4 * c, k - 4 * c), c));
         DOT4(a0, e, w);
         DOT4(a1, e, w + G);
         DOT4(a2, e, w + 2 * G);
@@ -375,6 +384,7 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
     const int32_t *fix_start = bh + 4 * (size_t)np;
     const int8_t *fw = w0 + (size_t)blocks * stride;   /* the fix-up rows (AVX2) */
     const int32_t *fix_group = (const int32_t *)(const void *)(fw + (size_t)fix_start[8 * blocks] * 4 * VL);
+    const uint8_t *rot = (const uint8_t *)(fix_group + fix_start[8 * blocks]);   /* [block][group] */
     int32_t k;
     /* every other step visits the blocks backwards: the weights read last (in L1) are read
      * first again (the seed's 69 KB of weights do not fit L1, but the last ~40 KB stay) */
@@ -383,8 +393,9 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
         const int8_t *w = w0 + (size_t)b * stride;
         const int32_t valid = N - VL * b < VL ? N - VL * b : VL;
         vec ax[4], ah[4], gi, gf, gc, go, c, h;
-        dot_block(ax, bx + VL * b, np, w, x, I, fw, fix_group, fix_start + 8 * b);
-        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N, fw, fix_group, fix_start + 8 * b + 4);
+        const uint8_t *rb = rot + (size_t)b * (gx + gh);
+        dot_block(ax, bx + VL * b, np, w, x, I, fw, fix_group, fix_start + 8 * b, rb);
+        dot_block(ah, bh + VL * b, np, w + (size_t)gx * 16 * VL, ctx->h, N, fw, fix_group, fix_start + 8 * b + 4, rb + gx);
         gi = v_sigmoid(v_gate_z(ax[ELSTM_GATE_I], ah[ELSTM_GATE_I], q->mx[ELSTM_GATE_I], q->mh[ELSTM_GATE_I]));
         gf = v_sigmoid(v_gate_z(ax[ELSTM_GATE_F], ah[ELSTM_GATE_F], q->mx[ELSTM_GATE_F], q->mh[ELSTM_GATE_F]));
         gc = v_tanh(v_gate_z(ax[ELSTM_GATE_C], ah[ELSTM_GATE_C], q->mx[ELSTM_GATE_C], q->mh[ELSTM_GATE_C]), -12);

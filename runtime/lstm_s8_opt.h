@@ -20,7 +20,7 @@
  *     Wx: [ceil(I/4)][gate 4][unit B][4]   bytes Wx_g[B b + u][4 c + j], 0 past the row
  *     Wh: [ceil(N/4)][gate 4][unit B][4]
  *   then the fix-up rows, [fix_start[8 Np/B]][unit B][4] bytes, then int32 fix_group[...]:
- *   the column group c of each.
+ *   the column group c of each; then uint8 rot[Np/B][ceil(I/4) + ceil(N/4)]: 0 or 8.
  *
  * Fix-up rows (AVX2 only; VNNI has none): vpmaddubsw adds the two products of a byte
  * pair into an int16 with saturation, exact while 255 (w0+ + w1+) and 255 (w0- + w1-) stay
@@ -28,7 +28,11 @@
  * sum to at most 128 in magnitude. A pair that does not (rare in trained models: a few per
  * thousand) is split: the main stream holds floor(w / 2), a fix-up row of the same column
  * group, gate and block holds w - floor(w / 2) (both in [-64, 64]), and the kernel adds
- * both. Any int8 weight (-128 too) can be packed.
+ * both. Any int8 weight (-128 too) can be packed. Before splitting, a column group may
+ * rotate its 4 activations right by one byte (rot = 8 bits: x1 x2 x3 x0, pairing columns
+ * 1-2 and 3-0 instead of 0-1 and 2-3; its weight bytes rotated alike), when that leaves
+ * fewer rows to fix (on the Aotizhongxin int8 model: 84 fix-up rows a step without, 26
+ * with). VNNI ignores rot (all 0).
  */
 #ifndef EDGELSTM_LSTM_S8_OPT_H
 #define EDGELSTM_LSTM_S8_OPT_H

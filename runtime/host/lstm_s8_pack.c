@@ -17,23 +17,38 @@ static int weight(const pack_matrix *a, int g, size_t n, size_t k)
     return n < a->N && k < a->K ? a->w[g][n * a->K + k] : 0;
 }
 
-/* Whether the byte pair (k, k + 1) of row n of gate g must be split (lstm_s8_opt.h):
- * its positive or its negative weights sum to more than 128 in magnitude. */
-static int pair_splits(const pack_matrix *a, int g, size_t n, size_t k)
+/* The column at byte j of column group c when the group's activations are rotated by s
+ * bytes (lstm_s8_opt.h). */
+static size_t column(size_t c, size_t j, size_t s) { return 4 * c + ((j + s) & 3); }
+
+/* Whether the byte pair (j, j + 1) of row n of gate g in column group c, rotation s, must be
+ * split (lstm_s8_opt.h): its positive or its negative weights sum to more than 128 in
+ * magnitude. */
+static int pair_splits(const pack_matrix *a, int g, size_t n, size_t c, size_t j, size_t s)
 {
-    const int w0 = weight(a, g, n, k), w1 = weight(a, g, n, k + 1);
+    const int w0 = weight(a, g, n, column(c, j, s)), w1 = weight(a, g, n, column(c, j + 1, s));
     const int pos = (w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0), neg = (w0 < 0 ? -w0 : 0) + (w1 < 0 ? -w1 : 0);
     return ELSTM_S8_PACK_SPLIT && (pos > 128 || neg > 128);
 }
 
-/* Whether block b of gate g has a split pair in column group c. */
-static int row_splits(const pack_matrix *a, int g, size_t b, size_t c)
+/* Whether block b of gate g has a split pair in column group c, rotation s. */
+static int row_splits(const pack_matrix *a, int g, size_t b, size_t c, size_t s)
 {
     size_t u, j;
     for (u = 0; u < ELSTM_S8_BLOCK; u++)
         for (j = 0; j < 4; j += 2)
-            if (pair_splits(a, g, ELSTM_S8_BLOCK * b + u, 4 * c + j)) return 1;
+            if (pair_splits(a, g, ELSTM_S8_BLOCK * b + u, c, j, s)) return 1;
     return 0;
+}
+
+/* The rotation (0 or 1 byte) of column group c of block b: the one with fewer split rows. */
+static size_t group_rotation(const pack_matrix *a, size_t b, size_t c)
+{
+    int g, n[2] = {0, 0};
+    for (g = 0; g < ELSTM_GATES; g++) n[0] += row_splits(a, g, b, c, 0);
+    if (!n[0]) return 0;
+    for (g = 0; g < ELSTM_GATES; g++) n[1] += row_splits(a, g, b, c, 1);
+    return n[1] < n[0];
 }
 
 static void matrices(const elstm_lstm_s8 *m, pack_matrix a[2])
@@ -55,7 +70,7 @@ static void block_fixes(const pack_matrix a[2], size_t b, void (*fix)(void *, co
     for (p = 0; p < 2; p++)
         for (g = 0; g < ELSTM_GATES; g++)
             for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++)
-                if (row_splits(&a[p], g, b, c)) {
+                if (row_splits(&a[p], g, b, c, group_rotation(&a[p], b, c))) {
                     if (fix) fix(ctx, &a[p], c, g, b);
                     count[p * ELSTM_GATES + g]++;
                 }
@@ -73,12 +88,12 @@ static size_t fix_rows(const elstm_lstm_s8 *m)
     return n;
 }
 
-/* Weight k of row n in the main stream (part 0: split pairs halved, floor(w / 2)) or in a
- * fix-up row (part 1: w - floor(w / 2) at split pairs, else 0). */
-static int8_t packed_weight(const pack_matrix *a, int g, size_t n, size_t k, int part)
+/* Byte j of column group c of row n in the main stream (part 0: split pairs halved,
+ * floor(w / 2)) or in a fix-up row (part 1: w - floor(w / 2) at split pairs, else 0). */
+static int8_t packed_weight(const pack_matrix *a, int g, size_t n, size_t c, size_t j, size_t s, int part)
 {
-    const int w = weight(a, g, n, k), half = w >= 0 ? w / 2 : -((1 - w) / 2);
-    const int split = pair_splits(a, g, n, k & ~(size_t)1);
+    const int w = weight(a, g, n, column(c, j, s)), half = w >= 0 ? w / 2 : -((1 - w) / 2);
+    const int split = pair_splits(a, g, n, c, j & ~(size_t)1, s);
     return (int8_t)(!split ? (part ? 0 : w) : part ? w - half : half);
 }
 
@@ -90,9 +105,10 @@ typedef struct fix_writer {
 static void write_fix(void *ctx, const pack_matrix *a, size_t c, int g, size_t b)
 {
     fix_writer *f = (fix_writer *)ctx;
+    const size_t s = group_rotation(a, b, c);
     size_t u, j;
     for (u = 0; u < ELSTM_S8_BLOCK; u++)
-        for (j = 0; j < 4; j++) *f->w++ = packed_weight(a, g, ELSTM_S8_BLOCK * b + u, 4 * c + j, 1);
+        for (j = 0; j < 4; j++) *f->w++ = packed_weight(a, g, ELSTM_S8_BLOCK * b + u, c, j, s, 1);
     *f->group++ = (int32_t)c;
 }
 #endif
@@ -104,7 +120,8 @@ size_t elstm_lstm_packed_bytes_s8(const elstm_lstm_s8 *m)
     const size_t group = 4 * ELSTM_S8_BLOCK * 4;   /* bytes of one column group */
     return ELSTM_S8_PACK_HEADER_INTS(Np) * sizeof(int32_t) +
            (Np / ELSTM_S8_BLOCK) * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * group +
-           fix_rows(m) * (4 * ELSTM_S8_BLOCK + sizeof(int32_t));
+           fix_rows(m) * (4 * ELSTM_S8_BLOCK + sizeof(int32_t)) +
+           (Np / ELSTM_S8_BLOCK) * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N));   /* rotations */
 #else
     (void)m;
     return 0;
@@ -120,6 +137,7 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
     int8_t *w = (int8_t *)((int32_t *)dst + ELSTM_S8_PACK_HEADER_INTS(Np));
     pack_matrix a[2];
     fix_writer fw;
+    uint8_t *rot;
     size_t n, k, b, c, u, j;
     int g, p;
     matrices(m, a);
@@ -134,12 +152,17 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
                                                (uint32_t)(m->q.zp_in + ELSTM_S8_PACK_SHIFT) * (uint32_t)sx);
             bh[(size_t)g * Np + n] = (int32_t)(0u - (uint32_t)(m->q.zp_h + ELSTM_S8_PACK_SHIFT) * (uint32_t)sh);
         }
+    rot = (uint8_t *)(void *)(w + blocks * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * 16 * ELSTM_S8_BLOCK +
+                              fixes * (4 * ELSTM_S8_BLOCK + sizeof(int32_t)));
     for (b = 0; b < blocks; b++)   /* [block][matrix][column group][gate][unit][4] */
         for (p = 0; p < 2; p++)
-            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++)
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++) {
+                const size_t s = group_rotation(&a[p], b, c);
+                *rot++ = (uint8_t)(8 * s);
                 for (g = 0; g < ELSTM_GATES; g++)
                     for (u = 0; u < ELSTM_S8_BLOCK; u++)
-                        for (j = 0; j < 4; j++) *w++ = packed_weight(&a[p], g, ELSTM_S8_BLOCK * b + u, 4 * c + j, 0);
+                        for (j = 0; j < 4; j++) *w++ = packed_weight(&a[p], g, ELSTM_S8_BLOCK * b + u, c, j, s, 0);
+            }
     fw.w = w;
     fw.group = (int32_t *)(void *)(w + fixes * 4 * ELSTM_S8_BLOCK);
     for (b = 0, n = 0; b < blocks; b++) {
