@@ -76,6 +76,7 @@ static inline vec vset64(int64_t v) { return _mm512_set1_epi64(v); }
 static inline vec vadd(vec a, vec b) { return _mm512_add_epi32(a, b); }
 static inline vec vsub(vec a, vec b) { return _mm512_sub_epi32(a, b); }
 static inline vec vadd64(vec a, vec b) { return _mm512_add_epi64(a, b); }
+static inline vec vsub64(vec a, vec b) { return _mm512_sub_epi64(a, b); }
 static inline vec vmul_even(vec a, vec b) { return _mm512_mul_epi32(a, b); }   /* signed 32x32 -> 64, even lanes */
 static inline vec vsrl64(vec a, int n) { return _mm512_srl_epi64(a, _mm_cvtsi32_si128(n)); }
 static inline vec vsll64(vec a, int n) { return _mm512_sll_epi64(a, _mm_cvtsi32_si128(n)); }
@@ -144,6 +145,7 @@ static inline vec vset64(int64_t v) { return v2(_mm256_set1_epi64x(v), _mm256_se
 static inline vec vadd(vec a, vec b) { return V2(_mm256_add_epi32, a, b); }
 static inline vec vsub(vec a, vec b) { return V2(_mm256_sub_epi32, a, b); }
 static inline vec vadd64(vec a, vec b) { return V2(_mm256_add_epi64, a, b); }
+static inline vec vsub64(vec a, vec b) { return V2(_mm256_sub_epi64, a, b); }
 static inline vec vmul_even(vec a, vec b) { return V2(_mm256_mul_epi32, a, b); }
 static inline vec vsrl64(vec a, int n) { return VN(_mm256_srl_epi64, a, n); }
 static inline vec vsll64(vec a, int n) { return VN(_mm256_sll_epi64, a, n); }
@@ -245,8 +247,23 @@ static inline vec v_rdpot(vec x, int32_t e)
     return vadd(vsra(x, e), vsrl(vsub(thr, vand(x, vset(mask))), 31));
 }
 
+/* v_rdpot(v_srdhm(x, m), e) in one rounding, for m > 2^30 and e in [1, 31]: with y the
+ * high product, y < 0 exactly when x < 0 (x m <= -m < -2^30), so
+ *   rdpot(y, e) = floor((y + 2^(e-1) - [x < 0]) / 2^e)
+ *              = floor((x m + 2^30 + 2^(30+e) - [x < 0] 2^31) / 2^(31+e)),
+ * the high 32 bits of that 64-bit sum shifted right by e - 1 (nested floors). */
+static inline vec v_mul_right(vec x, int32_t m, int32_t e)
+{
+    const vec mm = vset(m), k = vset64(((int64_t)1 << 30) + ((int64_t)1 << (30 + e)));
+    const vec sign = vset64((int64_t)1 << 31), xo = vsrl64(x, 32);
+    const vec even = vadd64(vmul_even(x, mm), vsub64(k, vand(x, sign)));
+    const vec odd = vadd64(vmul_even(xo, mm), vsub64(k, vand(xo, sign)));
+    return vsra(vblend_odd(vsrl64(even, 32), odd), e - 1);
+}
+
 static inline vec v_mul(vec x, elstm_qmult q)
 {
+    if (q.shift < 0 && q.shift >= -31 && q.m > (1 << 30)) return v_mul_right(x, q.m, -q.shift);
     if (q.shift > 0) x = vsll(x, q.shift);
     return v_rdpot(v_srdhm(x, q.m), q.shift > 0 ? 0 : -q.shift);
 }
