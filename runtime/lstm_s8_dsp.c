@@ -6,24 +6,33 @@
  * The weights come pre-arranged (elstm_lstm_s8.packed, written at deploy time by
  * elstm_lstm_pack_s8_dsp, runtime/host/lstm_s8_pack.c), two gate rows per 32-bit word:
  *
- *   for each unit n, first the input columns (I rounded up to a multiple of 4), then the
- *   recurrent ones (N rounded up to a multiple of 4), two columns k, k+1 at a time:
+ *   for each unit n, first the input part (I columns rounded up to a multiple of 4), then
+ *   the recurrent part (N rounded up to a multiple of 4); each part is two words -C_f,
+ *   -C_o (Winograd's weight terms, below), then two columns k, k+1 at a time:
  *     word A = bytes [u_i(k), w_f(k), u_i(k+1), w_f(k+1)]    u = w + 128 as an unsigned byte
  *     word B = bytes [u_c(k), w_o(k), u_c(k+1), w_o(k+1)]    (padding columns: u = 128, w = 0)
  *
  * The activations are widened once per step to int16 pairs with their zero points
  * subtracted (v = f (x - zp_in), f (h - zp_h), f = 2 on the fast path below, else 1; one
- * 32-bit word holds columns k, k+1). Read as two signed halfwords, word A is
- * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so
+ * 32-bit word V holds columns k, k+1). Read as two signed halfwords, word A is
+ * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so SMLAD(A, V) accumulates
+ * sum (u_i + 256 w_f) v: four multiply-accumulates in one instruction, but two rows mixed.
+ * The second row alone goes through Winograd's inner product (1968): over the quads of
+ * columns k..k+3 (words A0 of k, k+1 and A1 of k+2, k+3),
  *
- *   SMLAD(A, V)                   accumulates  sum (u_i + 256 w_f) v
- *   SMLAD(SXTB16(A, ROR 8), V)    accumulates  sum w_f v             (bytes 1 and 3)
+ *   SXTAB16(V1, A0, ROR 8) = [w_f(k) + v(k+2), w_f(k+1) + v(k+3)]     (bytes 1 and 3, plus V1)
+ *   SXTAB16(V0, A1, ROR 8) = [w_f(k+2) + v(k), w_f(k+3) + v(k+1)]
  *
- * and sum w_i v = first - 256 second - 128 sum v: three instructions for four
- * multiply-accumulates (two rows, two columns), where widening both rows would take four.
- * The sums are exact: the accumulators wrap modulo 2^32 at worst, and the difference, like
- * the reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
- * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs.
+ * and SMLAD of the two is sum w_f v over the quad plus w_f(k) w_f(k+2) + w_f(k+1) w_f(k+3)
+ * (the weights' term C_f, summed over the row at deploy time) plus v(k) v(k+2) +
+ * v(k+1) v(k+3) (the activations' term, summed once per step for all rows). So
+ * sum w_f v = W - C_f - C_v and sum w_i v = A - 256 sum w_f v - 128 sum v: per quad and
+ * row pair 2 SMLAD on the raw words, 2 SXTAB16 and 1 SMLAD, 5 instructions for 8
+ * multiply-accumulates (a word's two rows both widened would take 8, SXTB16 of the second
+ * row with a plain SMLAD 6). Every lane stays in 16 bits (|w + v| <= 128 + 510) and the
+ * sums are exact: the accumulators wrap modulo 2^32 at worst, and the result, like the
+ * reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
+ * with one LDM and two activation words with one LDRD: 12 instructions for 16 MACs.
  *
  * The units go in blocks of BLK: first the 8 sums of each unit of the block (4 gates,
  * input and recurrent part), then, gate by gate, the requantization and activation of the
