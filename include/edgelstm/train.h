@@ -168,11 +168,12 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
  * Every process passes the same counts and, as `train`/`val`, the windows of the series it
  * holds, in series order. The windows of all processes, series after series, are the
  * training set: one permutation of them per epoch (the same in every process), batches of
- * opts.batch windows. A batch's windows of one series, in batch order, make units of up to
- * 16 windows; each unit's gradient is computed by one thread, rounded to fixed point
- * (2^-40) and summed in 64-bit integers, then over the processes by `allreduce`, so the
- * step, the losses, and the model bytes are the same for any number of processes and
- * threads (and any spread of the series). docs/training.md has the rules. */
+ * opts.batch windows (under ELSTM_SAMPLING_SERIES: an equal share of every series). A
+ * batch's windows of one series, in batch order, make units of up to 16 windows; each
+ * unit's gradient is computed by one thread, rounded to fixed point (2^-40) and summed
+ * in 64-bit integers, then over the processes by `allreduce`, so the step, the losses,
+ * and the model bytes are the same for any number of processes and threads (and any
+ * spread of the series). docs/training.md has the rules. */
 /* Sum n integers over every process in place (MPI_Allreduce, MPI_SUM; called by every
  * process the same number of times with the same n). */
 typedef elstm_status (*elstm_allreduce_fn)(void *user, int64_t *v, size_t n, elstm_diag *diag);
