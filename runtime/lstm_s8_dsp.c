@@ -6,24 +6,33 @@
  * The weights come pre-arranged (elstm_lstm_s8.packed, written at deploy time by
  * elstm_lstm_pack_s8_dsp, runtime/host/lstm_s8_pack.c), two gate rows per 32-bit word:
  *
- *   for each unit n, first the input columns (I rounded up to a multiple of 4), then the
- *   recurrent ones (N rounded up to a multiple of 4), two columns k, k+1 at a time:
+ *   for each unit n, first the input part (I columns rounded up to a multiple of 4), then
+ *   the recurrent part (N rounded up to a multiple of 4); each part is two words -C_f,
+ *   -C_o (Winograd's weight terms, below), then two columns k, k+1 at a time:
  *     word A = bytes [u_i(k), w_f(k), u_i(k+1), w_f(k+1)]    u = w + 128 as an unsigned byte
  *     word B = bytes [u_c(k), w_o(k), u_c(k+1), w_o(k+1)]    (padding columns: u = 128, w = 0)
  *
  * The activations are widened once per step to int16 pairs with their zero points
  * subtracted (v = f (x - zp_in), f (h - zp_h), f = 2 on the fast path below, else 1; one
- * 32-bit word holds columns k, k+1). Read as two signed halfwords, word A is
- * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so
+ * 32-bit word V holds columns k, k+1). Read as two signed halfwords, word A is
+ * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so SMLAD(A, V) accumulates
+ * sum (u_i + 256 w_f) v: four multiply-accumulates in one instruction, but two rows mixed.
+ * The second row alone goes through Winograd's inner product (1968): over the quads of
+ * columns k..k+3 (words A0 of k, k+1 and A1 of k+2, k+3),
  *
- *   SMLAD(A, V)                   accumulates  sum (u_i + 256 w_f) v
- *   SMLAD(SXTB16(A, ROR 8), V)    accumulates  sum w_f v             (bytes 1 and 3)
+ *   SXTAB16(V1, A0, ROR 8) = [w_f(k) + v(k+2), w_f(k+1) + v(k+3)]     (bytes 1 and 3, plus V1)
+ *   SXTAB16(V0, A1, ROR 8) = [w_f(k+2) + v(k), w_f(k+3) + v(k+1)]
  *
- * and sum w_i v = first - 256 second - 128 sum v: three instructions for four
- * multiply-accumulates (two rows, two columns), where widening both rows would take four.
- * The sums are exact: the accumulators wrap modulo 2^32 at worst, and the difference, like
- * the reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
- * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs.
+ * and SMLAD of the two is sum w_f v over the quad plus w_f(k) w_f(k+2) + w_f(k+1) w_f(k+3)
+ * (the weights' term C_f, summed over the row at deploy time) plus v(k) v(k+2) +
+ * v(k+1) v(k+3) (the activations' term, summed once per step for all rows). So
+ * sum w_f v = W - C_f - C_v and sum w_i v = A - 256 sum w_f v - 128 sum v: per quad and
+ * row pair 2 SMLAD on the raw words, 2 SXTAB16 and 1 SMLAD, 5 instructions for 8
+ * multiply-accumulates (a word's two rows both widened would take 8, SXTB16 of the second
+ * row with a plain SMLAD 6). Every lane stays in 16 bits (|w + v| <= 128 + 510) and the
+ * sums are exact: the accumulators wrap modulo 2^32 at worst, and the result, like the
+ * reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
+ * with one LDM and two activation words with one LDRD: 12 instructions for 16 MACs.
  *
  * The units go in blocks of BLK: first the 8 sums of each unit of the block (4 gates,
  * input and recurrent part), then, gate by gate, the requantization and activation of the
@@ -77,13 +86,6 @@ static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
     return r;
 }
 
-static inline uint32_t sxtb16_ror8(uint32_t a)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));
-    return r;
-}
-
 static inline int32_t smmlar(int32_t a, int32_t b, int32_t acc)
 {
     int32_t r;
@@ -105,30 +107,37 @@ static inline int32_t ssat8(int32_t x)
     return r;
 }
 
-/* Two column pairs of one unit: weight words A, B (pair k), A, B (pair k + 1) by one LDM
- * (ascending registers: a0 < b0 < a1 < b1 are fixed below), activations by one LDRD. */
+/* Two column pairs k, k + 1 (words A0, B0, activations V0) and k + 2, k + 3 (A1, B1, V1) of
+ * one unit: weight words by one LDM (ascending registers: a0 < b0 < a1 < b1 are fixed
+ * below), activations by one LDRD; the raw words against V, the second rows of the words
+ * in Winograd's pairs (see the top). */
 #define PAIR2                                           \
     "ldmia %[w]!, {%[a0], %[b0], %[a1], %[b1]}\n\t"     \
     "ldrd %[h0], %[h1], [%[v]], #8\n\t"                 \
     "smlad %[s1], %[a0], %[h0], %[s1]\n\t"              \
-    "sxtb16 %[a0], %[a0], ror #8\n\t"                   \
-    "smlad %[sf], %[a0], %[h0], %[sf]\n\t"              \
-    "smlad %[s2], %[b0], %[h0], %[s2]\n\t"              \
-    "sxtb16 %[b0], %[b0], ror #8\n\t"                   \
-    "smlad %[so], %[b0], %[h0], %[so]\n\t"              \
     "smlad %[s1], %[a1], %[h1], %[s1]\n\t"              \
-    "sxtb16 %[a1], %[a1], ror #8\n\t"                   \
-    "smlad %[sf], %[a1], %[h1], %[sf]\n\t"              \
+    "smlad %[s2], %[b0], %[h0], %[s2]\n\t"              \
     "smlad %[s2], %[b1], %[h1], %[s2]\n\t"              \
-    "sxtb16 %[b1], %[b1], ror #8\n\t"                   \
-    "smlad %[so], %[b1], %[h1], %[so]\n\t"
+    "sxtab16 %[a0], %[h1], %[a0], ror #8\n\t"           \
+    "sxtab16 %[a1], %[h0], %[a1], ror #8\n\t"           \
+    "smlad %[sf], %[a0], %[a1], %[sf]\n\t"              \
+    "sxtab16 %[b0], %[h1], %[b0], ror #8\n\t"           \
+    "sxtab16 %[b1], %[h0], %[b1], ror #8\n\t"           \
+    "smlad %[so], %[b0], %[b1], %[so]\n\t"
 #define PAIR_OUT                                                                            \
     [w] "+r"(w), [v] "+r"(v), [s1] "+r"(s1), [sf] "+r"(sf), [s2] "+r"(s2), [so] "+r"(so), \
         [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [h0] "=&r"(h0), [h1] "=&r"(h1)
 
-/* The word sums s[0..3] (A, SXTB16(A), B, SXTB16(B) against v) of one unit over `pairs`
- * column pairs, added to s; returns w past the unit's words. The assembly loops need 13
- * registers: without optimization (r7 then holds the frame pointer) the plain loop runs. */
+static inline uint32_t sxtab16_ror8(uint32_t add, uint32_t a)
+{
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(add), "r"(a));
+    return r;
+}
+
+/* The word sums s[0..3] (see the top) of one unit over `pairs` column pairs (even), added
+ * to s; returns w past the unit's words. The assembly loops need 13 registers: without
+ * optimization (r7 then holds the frame pointer) the plain loop runs. */
 static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t *w, const uint32_t *v, int32_t pairs, int32_t s[4])
 {
     int32_t s1 = s[0], sf = s[1], s2 = s[2], so = s[3];
@@ -152,16 +161,17 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
                 : [e] "r"(end)
                 : "cc", "memory");
     }
-    pairs &= 1;
+    pairs = 0;
 #endif
-    for (; pairs > 0; pairs--, v++, w += 2) {
-        const uint32_t a = w[0], b = w[1];
-        uint32_t h;
-        memcpy(&h, v, sizeof h);   /* the int16 pairs as one word */
-        s1 = smlad(a, h, s1);
-        sf = smlad(sxtb16_ror8(a), h, sf);
-        s2 = smlad(b, h, s2);
-        so = smlad(sxtb16_ror8(b), h, so);
+    for (; pairs > 0; pairs -= 2, v += 2, w += 4) {
+        const uint32_t a0 = w[0], b0 = w[1], a1 = w[2], b1 = w[3];
+        uint32_t h0, h1;
+        memcpy(&h0, v, sizeof h0);   /* the int16 pairs as words */
+        memcpy(&h1, v + 1, sizeof h1);
+        s1 = smlad(a1, h1, smlad(a0, h0, s1));
+        s2 = smlad(b1, h1, smlad(b0, h0, s2));
+        sf = smlad(sxtab16_ror8(h1, a0), sxtab16_ror8(h0, a1), sf);
+        so = smlad(sxtab16_ror8(h1, b0), sxtab16_ror8(h0, b1), so);
     }
     s[0] = s1;
     s[1] = sf;
@@ -170,19 +180,30 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
     return w;
 }
 
-/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the words'
- * offset, -128 times the sum of v (modulo 2^32, as the accumulators). */
-static int32_t widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
+/* The constants of a widened part (widen): the raw rows' offset and the activations'
+ * term of Winograd's products, both modulo 2^32 like the accumulators. */
+typedef struct wide_k {
+    int32_t off, cv;
+} wide_k;
+
+/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the offset
+ * -128 sum v and the activations' term cv = sum over quads q of v(4q) v(4q+2) + v(4q+1) v(4q+3). */
+static wide_k widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
 {
     int32_t k;
-    uint32_t sum = 0;
+    uint32_t sum = 0, cv = 0;
+    wide_k r;
     for (k = 0; k < n; k++) sum += (uint32_t)(int32_t)(v[k] = (int16_t)(f * (a[k] - zp)));
     for (; k & 3; k++) v[k] = 0;
-    return (int32_t)(0u - (sum << 7));
+    for (k = 0; k < n; k += 4) cv += (uint32_t)((int32_t)v[k] * v[k + 2] + (int32_t)v[k + 1] * v[k + 3]);
+    r.off = (int32_t)(0u - (sum << 7));
+    r.cv = (int32_t)cv;
+    return r;
 }
 
 /* The four gate sums from the word sums s (see the top; s[0] and s[2] start at the
- * words' offset): i = A - 256 SXTB16(A), f = SXTB16(A), c = B - 256 SXTB16(B), o = SXTB16(B). */
+ * part's offset, s[1] and s[3] at minus the weights' and the activations' Winograd terms):
+ * i = A - 256 f, f = W(A), c = B - 256 o, o = W(B). */
 static inline void gate_sums(const int32_t s[4], int32_t *out)
 {
     out[ELSTM_GATE_I] = (int32_t)((uint32_t)s[0] - ((uint32_t)s[1] << 8));
@@ -198,21 +219,27 @@ typedef struct sums_args {
     const int16_t *xv, *x_end; /*  4, 8: the widened inputs, an even number of pairs */
     const int16_t *hv, *h_mid; /* 12, 16: the widened h; h_mid - hv: (pairs / 2 mod 8) pairs of pairs */
     const int16_t *h_end;      /* 20 */
-    int32_t xoff, hoff;        /* 24, 28: the sums' start values (widen) */
+    int32_t xoff, hoff;        /* 24, 28: the raw rows' start values (widen) */
     int32_t *s, *s_end;        /* 32, 36: the rows S[u] of 8 sums, and past the last */
+    int32_t xcv, hcv;          /* 40, 44: the activations' Winograd terms (widen) */
 } sums_args;
 
 void elstm_s8_dsp_block_sums(sums_args *a);
 
-/* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (SXTB16 A),
- * r11 (B), r12 (SXTB16 B); r4-r7 the 4 weight words, r8-r9 the 2 activation words. */
+/* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (W(A)), r11 (B),
+ * r12 (W(B)); r4-r7 the 4 weight words A0, B0, A1, B1, r8-r9 the 2 activation words. */
 #define PAIR2_FIXED                                                                         \
     "ldmia r0!, {r4, r5, r6, r7}\n\t"                                                      \
     "ldrd r8, r9, [r1], #8\n\t"                                                            \
-    "smlad r3, r4, r8, r3\n\tsxtb16 r4, r4, ror #8\n\tsmlad r10, r4, r8, r10\n\t"        \
-    "smlad r11, r5, r8, r11\n\tsxtb16 r5, r5, ror #8\n\tsmlad r12, r5, r8, r12\n\t"     \
-    "smlad r3, r6, r9, r3\n\tsxtb16 r6, r6, ror #8\n\tsmlad r10, r6, r9, r10\n\t"        \
-    "smlad r11, r7, r9, r11\n\tsxtb16 r7, r7, ror #8\n\tsmlad r12, r7, r9, r12\n\t"
+    "smlad r3, r4, r8, r3\n\tsmlad r3, r6, r9, r3\n\t"                                     \
+    "smlad r11, r5, r8, r11\n\tsmlad r11, r7, r9, r11\n\t"                                 \
+    "sxtab16 r4, r9, r4, ror #8\n\tsxtab16 r6, r8, r6, ror #8\n\tsmlad r10, r4, r6, r10\n\t" \
+    "sxtab16 r5, r9, r5, ror #8\n\tsxtab16 r7, r8, r7, ror #8\n\tsmlad r12, r5, r7, r12\n\t"
+/* A part's start: the raw sums from the offset at [lr, #off], the Winograd sums from the
+ * weights' terms (two words of the stream) less the activations' at [lr, #cv]. */
+#define START_SUMS(off, cv)                                                                 \
+    "ldr r3, [lr, #" off "]\n\tmov r11, r3\n\tldmia r0!, {r10, r12}\n\t"                  \
+    "ldr r2, [lr, #" cv "]\n\tsub r10, r10, r2\n\tsub r12, r12, r2\n\t"
 /* The 4 gate sums from the word sums (gate_sums below) stored at [r2, #off]. */
 #define STORE_SUMS(off, off8)                                                               \
     "sub r3, r3, r10, lsl #8\n\tsub r11, r11, r12, lsl #8\n\t"                            \
@@ -228,12 +255,12 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         "mov lr, r0\n\t"
         "ldr r0, [lr, #0]\n"
         "1:\n\t"                                  /* a unit: the input columns */
-        "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n\t"
-        "ldr r3, [lr, #24]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n"
+        START_SUMS("24", "40")
+        "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n"
         "2:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 2b\n\t"
         "ldr r2, [lr, #32]\n\t" STORE_SUMS("0", "8")
-        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"   /* the recurrent columns */
-        "ldr r3, [lr, #28]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n\t"
+        START_SUMS("28", "44")                    /* the recurrent columns */
+        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"
         "cmp r1, r2\n\tbeq 4f\n"
         "3:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 3b\n"
         "4:\n\tldr r2, [lr, #20]\n\tcmp r1, r2\n\tbeq 6f\n"
@@ -251,9 +278,9 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
 
 /* The 8 sums S[u] (input part, recurrent part) of nb units from their packed words w;
  * returns w past them. xv holds the widened x when I <= 2 XV_MAX, else it is refilled
- * chunk by chunk for every unit. */
-static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, int32_t xoff,
-                                  int32_t hoff, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
+ * chunk by chunk for every unit. kx, kh: the parts' constants (widen; kx over all of x). */
+static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, wide_k kx,
+                                  wide_k kh, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
 {
     const int32_t I = q->n_input, ip = PAIRS(I), np = PAIRS(q->n_units);
     int32_t u, c;
@@ -266,8 +293,10 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
         a.hv = hv;
         a.h_mid = hv + 4 * (np / 2 % 8);
         a.h_end = hv + 2 * np;
-        a.xoff = xoff;
-        a.hoff = hoff;
+        a.xoff = kx.off;
+        a.hoff = kh.off;
+        a.xcv = kx.cv;
+        a.hcv = kh.cv;
         a.s = S[0];
         a.s_end = S[nb];
         elstm_s8_dsp_block_sums(&a);
@@ -275,19 +304,25 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
     }
 #endif
     for (u = 0; u < nb; u++) {
-        int32_t s[4] = {xoff, 0, xoff, 0};
+        int32_t s[4];
+        s[0] = s[2] = kx.off;
+        s[1] = (int32_t)((uint32_t)w[0] - (uint32_t)kx.cv);
+        s[3] = (int32_t)((uint32_t)w[1] - (uint32_t)kx.cv);
+        w += 2;
         if (ip <= XV_MAX) {
             w = dot(w, (const uint32_t *)(const void *)xv, ip, s);
         } else {
             for (c = 0; c < ip; c += XV_MAX) {   /* x in chunks, for every unit */
                 const int32_t len = ip - c < XV_MAX ? ip - c : XV_MAX;
-                widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
+                (void)widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
                 w = dot(w, (const uint32_t *)(const void *)xv, len, s);
             }
         }
         gate_sums(s, S[u]);
-        s[0] = s[2] = hoff;
-        s[1] = s[3] = 0;
+        s[0] = s[2] = kh.off;
+        s[1] = (int32_t)((uint32_t)w[0] - (uint32_t)kh.cv);
+        s[3] = (int32_t)((uint32_t)w[1] - (uint32_t)kh.cv);
+        w += 2;
         w = dot(w, (const uint32_t *)(const void *)hv, np, s);
         gate_sums(s, S[u] + 4);
     }
@@ -499,18 +534,23 @@ ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     int16_t xv[2 * XV_MAX] __attribute__((aligned(4)));   /* f (x - zp_in), LDRD reads words */
     int32_t S[BLK][8];
     const uint32_t *w = (const uint32_t *)m->packed;
-    int32_t f, xoff = 0, hoff, n0, c;
+    int32_t f, n0, c;
+    wide_k kx = {0, 0}, kh;
     if (!w) {   /* no pre-arranged weights: the reference */
         elstm_lstm_step_s8_ref(ctx, x);
         return;
     }
     if (ctx->steps == 0) ctx->fast = fast_ok(m);
     f = ctx->fast ? 2 : 1;
-    hoff = widen(ctx->h, N, q->zp_h, f, hv);
-    for (c = 0; c < ip; c += XV_MAX) xoff = (int32_t)((uint32_t)xoff + (uint32_t)widen(x + 2 * c, I - 2 * c < 2 * XV_MAX ? I - 2 * c : 2 * XV_MAX, q->zp_in, f, xv));
+    kh = widen(ctx->h, N, q->zp_h, f, hv);
+    for (c = 0; c < ip; c += XV_MAX) {
+        const wide_k k = widen(x + 2 * c, I - 2 * c < 2 * XV_MAX ? I - 2 * c : 2 * XV_MAX, q->zp_in, f, xv);
+        kx.off = (int32_t)((uint32_t)kx.off + (uint32_t)k.off);
+        kx.cv = (int32_t)((uint32_t)kx.cv + (uint32_t)k.cv);
+    }
     for (n0 = 0; n0 < N; n0 += BLK) {
         const int32_t nb = N - n0 < BLK ? N - n0 : BLK;
-        w = block_sums(w, x, xv, hv, xoff, hoff, nb, f, q, S);
+        w = block_sums(w, x, xv, hv, kx, kh, nb, f, q, S);
         if (ctx->fast) block_fast(ctx, n0, nb, S);
         else block_plain(ctx, n0, nb, S);
     }

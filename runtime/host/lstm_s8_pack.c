@@ -183,9 +183,10 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
 
 size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m)
 {
-    /* column pairs, an even number of them (runtime/lstm_s8_dsp.c reads two at a time) */
+    /* column pairs, an even number of them (runtime/lstm_s8_dsp.c reads two at a time),
+     * and per part the two constants of the rows taken in Winograd's pairs */
     const size_t ip = ((size_t)m->q.n_input + 3) / 4 * 2, np = ((size_t)m->q.n_units + 3) / 4 * 2;
-    return (size_t)m->q.n_units * 2 * (ip + np);
+    return (size_t)m->q.n_units * 2 * (ip + np + 2);
 }
 
 /* The bytes [u_a(k), w_b(k), u_a(k+1), w_b(k+1)] of rows a, b of one unit as a word. */
@@ -196,6 +197,17 @@ static uint32_t dsp_word(const int8_t *ra, const int8_t *rb, size_t k, size_t K)
     return u0 | w0 << 8 | u1 << 16 | w1 << 24;
 }
 
+/* Minus the weight-only term of Winograd's products over row r of K columns (padded with
+ * zeros to a multiple of 4): -sum over quads q of r(4q) r(4q+2) + r(4q+1) r(4q+3), modulo 2^32. */
+static uint32_t dsp_wino(const int8_t *r, size_t K)
+{
+    uint32_t c = 0;
+    size_t k;
+    for (k = 0; k + 2 < K; k++)
+        if (k % 4 < 2) c += (uint32_t)((int32_t)r[k] * r[k + 2]);
+    return 0u - c;
+}
+
 void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst)
 {
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input;
@@ -204,12 +216,15 @@ void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst)
         const int8_t *const *w[2] = {m->q.wx, m->q.wh};
         const size_t K[2] = {I, N}, K4[2] = {(I + 3) & ~(size_t)3, (N + 3) & ~(size_t)3};
         int part;
-        for (part = 0; part < 2; part++)
+        for (part = 0; part < 2; part++) {
+            const int8_t *const *mat = w[part];
+            *dst++ = dsp_wino(mat[ELSTM_GATE_F] + n * K[part], K[part]);
+            *dst++ = dsp_wino(mat[ELSTM_GATE_O] + n * K[part], K[part]);
             for (k = 0; k < K4[part]; k += 2) {
-                const int8_t *const *mat = w[part];
                 *dst++ = dsp_word(mat[ELSTM_GATE_I] + n * K[part], mat[ELSTM_GATE_F] + n * K[part], k, K[part]);
                 *dst++ = dsp_word(mat[ELSTM_GATE_C] + n * K[part], mat[ELSTM_GATE_O] + n * K[part], k, K[part]);
             }
+        }
     }
 }
 
