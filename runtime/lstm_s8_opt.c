@@ -268,6 +268,17 @@ static inline vec v_mul(vec x, elstm_qmult q)
     return v_rdpot(v_srdhm(x, q.m), q.shift > 0 ? 0 : -q.shift);
 }
 
+/* v_mul of a product of two int16 values (|x| <= 2^30). The cell's multipliers are powers
+ * of two when its scale is (TFLite's: m = 2^30): then the high product is
+ * floor((x + 1) / 2), and with the rounding shift by e >= 1 (nested floors, as above)
+ *   floor((x + 1 + 2^e - 2 [x + 1 < 0]) / 2^(e+1)),  no overflow for e <= 29. */
+static inline vec v_mul_p16(vec x, elstm_qmult q)
+{
+    const int32_t e = -q.shift;
+    if (q.m != (1 << 30) || e < 1 || e > 29) return v_mul(x, q);
+    return vsra(vsub(vadd(x, vset(1 + (1 << e))), vsll(vsrl(vadd(x, vset(1)), 31), 1)), e + 1);
+}
+
 /* The product of the int16 values held in two int32 lanes (madd with one high half 0). */
 static inline vec v_mul16(vec a, vec b) { return vmadd16(vand(a, vset(0xFFFF)), b); }
 
@@ -418,9 +429,9 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
         gc = v_tanh(v_gate_z(ax[ELSTM_GATE_C], ah[ELSTM_GATE_C], q->mx[ELSTM_GATE_C], q->mh[ELSTM_GATE_C]), -12);
         go = v_sigmoid(v_gate_z(ax[ELSTM_GATE_O], ah[ELSTM_GATE_O], q->mx[ELSTM_GATE_O], q->mh[ELSTM_GATE_O]));
         c = vload_c(ctx->c + VL * b, valid);
-        c = v_sat16(vadd(v_sat16(v_mul(v_mul16(gf, c), q->m_fc)), v_sat16(v_mul(v_mul16(gi, gc), q->m_ig))));
+        c = v_sat16(vadd(v_sat16(v_mul_p16(v_mul16(gf, c), q->m_fc)), v_sat16(v_mul_p16(v_mul16(gi, gc), q->m_ig))));
         if (q->cell_clip >= 0) c = vmax(vmin(c, vset(q->cell_clip)), vset(-q->cell_clip));
-        h = vadd(vset(q->zp_h), v_mul(v_mul16(v_tanh(c, q->cell_pow), go), q->m_h));
+        h = vadd(vset(q->zp_h), v_mul_p16(v_mul16(v_tanh(c, q->cell_pow), go), q->m_h));
         h = vmax(vmin(h, vset(127)), vset(-128));
         vstore_ch(ctx->c + VL * b, h_next + VL * b, c, h, valid);
     }
