@@ -646,8 +646,13 @@ ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     for (n0 = 0; n0 < N; n0 += BLK) {
         const int32_t nb = N - n0 < BLK ? N - n0 : BLK;
         w = block_sums(w, x, xv, hv, kx, kh, nb, f, q, S);
+#if defined(ELSTM_S8_DSP_SUMS_ONLY)   /* bench/bench_mcu_s8_parts.sh: the sums' count alone */
+        (void)block_fast;
+        (void)block_plain;
+#else
         if (ctx->fast) block_fast(ctx, n0, nb, S);
         else block_plain(ctx, n0, nb, S);
+#endif
     }
     ctx->steps++;
 }
