@@ -22,8 +22,8 @@ static int32_t bias[4 * MAX_N];
 static uint32_t packed[MAX_N * 2 * ((MAX_I + 3) / 4 * 2 + (MAX_N + 3) / 4 * 2 + 2)];   /* the layout's even pair counts, 2 terms per part */
 static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)], a2[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)];
 
-/* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound and 2 a requantizing
- * shift of 0 (both take the kernel's undoubled path); 3 the largest sums: every weight
+/* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound, 2 a requantizing
+ * shift of 0 and 4 one of -1 (all take the kernel's undoubled path); 3 the largest sums: every weight
  * -128 or 127 (-128 too, which TFLite's symmetric weights avoid but a file may hold),
  * zero points at the ends, so that every activation is at +-255 and the Winograd
  * products' weight and activation terms are at their largest */
@@ -46,6 +46,7 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int m
     }
     if (mode == 1) bias[N - 1] = N % 2 ? 1100000000 : -1100000000;
     if (mode == 2) m.q.mh[1].shift = 0;
+    if (mode == 4) m.q.mx[3].shift = -1;
     m.q.n_input = I;
     m.q.n_units = N;
     m.q.m_fc = mult(-14);
@@ -69,7 +70,7 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int m
     }
     printf("%s - mcu_kernel_s8: Cortex-M4 DSP int8 kernel = reference, bit for bit: N=%d I=%d %s pow=%d clip=%d%s\n",
            bad ? "not ok" : "ok", (int)N, (int)I, hot ? "saturating" : "plain", (int)pow, (int)clip,
-           mode == 1 ? " huge bias" : mode == 2 ? " shift 0" : mode == 3 ? " extreme weights and activations" : "");
+           mode == 1 ? " huge bias" : mode == 2 ? " shift 0" : mode == 4 ? " shift -1" : mode == 3 ? " extreme weights and activations" : "");
     return !bad;
 }
 
@@ -111,12 +112,13 @@ int main(void)
     ok &= check(4, 40, 1, -20, -1, 0);
     ok &= check(3, 8, 0, -9, 0, 0);
     ok &= check(8, 5, 1, -14, 12000, 0);
-    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs (35 + 1 padding column): one pass of 2, one of 16 */
+    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs (35 + 1 padding column): 9 passes of 2; 2 blocks of units */
     ok &= check(135, 5, 0, -12, -1, 0);    /* 68 input pairs: x widened in chunks, unit by unit */
     ok &= check(7, 19, 0, -12, -1, 1);
     ok &= check(6, 18, 1, -13, 5000, 2);
-    ok &= check(5, 66, 1, -12, -1, 0);     /* 34 recurrent pairs: one pass of 2 pairs, two of 16 */
+    ok &= check(5, 66, 1, -12, -1, 0);     /* 34 recurrent pairs: one pass of 2 pairs, one of 32; 3 blocks */
     ok &= check(135, 66, 0, -12, -1, 3);   /* the largest sums: inputs in chunks, 68 input and 34 recurrent pairs */
     ok &= check(7, 63, 1, -12, 200, 3);
+    ok &= check(7, 21, 0, -12, -1, 4);
     return ok ? 0 : 1;
 }
