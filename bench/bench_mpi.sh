@@ -9,10 +9,14 @@
 # Wall-clock figures: run on a quiet machine.      sh bench/bench_mpi.sh      (~5 min)
 # BEIJING_DIR: the station files (default ../shared/data/beijing-air-quality); OUT: results
 # (build/bench-mpi); EPOCHS; STATIONS (default "Aotizhongxin Changping Dongsi"); ROWS: only
-# the first ROWS rows of each file (a short check of the script: ROWS=2000, ~1 min); BATCH (32).
-# The 2-process runs print each process's training windows and the bound that split puts on
-# the speed-up (three stations of equal length over 2 processes: 1.5x; four: ~2x, less the
-# batches' random split between the processes, docs/BENCHMARKS.md).
+# the first ROWS rows of each file (a short check of the script: ROWS=2000, ~1 min); BATCH (32);
+# SAMPLING: uniform (default: a batch drawn from all windows alike) or series (every batch an
+# equal share of each station, --sampling series: another model, the same for 1x1, 2x1, 1x2).
+# The 2-process runs print each process's training windows, the windows its batches drew,
+# and two bounds on the speed-up: the largest share (three stations of equal length over 2
+# processes: 1.5x) and the busier process of each batch (uniform sampling splits a batch
+# between the processes at random: ~1.75x at batch 32 even for an even split; series
+# sampling with as many stations on each process: 2x; docs/BENCHMARKS.md).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BEIJING_DIR=${BEIJING_DIR:-$ROOT/../shared/data/beijing-air-quality}
@@ -31,7 +35,7 @@ for s in $STATIONS; do
   if [ -n "${ROWS:-}" ]; then head -n $((ROWS + 1)) "$f" > "$OUT/$(basename "$f")"; f=$OUT/$(basename "$f"); fi
   files="$files $f"
 done
-OPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 168 --batch ${BATCH:-32} --epochs $EPOCHS --patience 0"
+OPTS="--time year,month,day,hour --target TEMP --features TEMP,PRES,DEWP,RAIN,WSPM,wd --steps 168 --batch ${BATCH:-32} --epochs $EPOCHS --patience 0 --sampling ${SAMPLING:-uniform}"
 for cfg in 1x1 2x1 1x2; do
   np=${cfg%x*} th=${cfg#*x}
   # shellcheck disable=SC2086

@@ -106,11 +106,17 @@ extern const cli_opt cli_data_opts[];    /* --time --time-format --skip-rows --t
                                             --time-features --steps --horizon --split --max-gap */
 extern const cli_opt cli_json_opt[];     /* --json */
 extern const cli_opt cli_model_opts[];   /* --units --epochs --batch --lr --patience --seed --intervals
-                                            --clip --lr-decay --lr-patience --min-lr (train, backtest) */
+                                            --clip --lr-decay --lr-patience --min-lr --sampling
+                                            (train, backtest, fleet, edgelstm-mpi) */
 
 /* Fill training options from cli_model_opts (and --threads when the command has it).
  * Returns 0 or 2. */
 int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o);
+/* --sampling (uniform, the default, or series) as ELSTM_SAMPLING_*: 0 or 2. */
+int cli_get_sampling(const cli_ctx *ctx, int *sampling);
+/* --sampling series with fewer than two series (`what` says why: "only one file was
+ * given"): a usage error (2), else 0. */
+int cli_sampling_needs_series(const cli_ctx *ctx, const elstm_train_opts *o, int n_series, const char *what);
 
 /* Online CPUs (1 if unknown), capped at ELSTM_MAX_THREADS (cmd_eval.c). */
 int cli_default_threads(void);

@@ -205,6 +205,7 @@ static int run(cli_ctx *ctx)
     elstm_train_opts topts;
     int rc = cli_read_model_opts(ctx, &topts);
     if (rc) return rc;
+    if ((rc = cli_sampling_needs_series(ctx, &topts, 1, "backtest trains each fold on one file"))) return rc;
     enum { MAX_SEEDS = 64 };
     uint64_t seeds[MAX_SEEDS];
     int n_seeds = 0;

@@ -660,6 +660,16 @@ static int sub_list(const cli_ctx *ctx)
     return 0;
 }
 
+/* --sampling for every task: a task trains one file, where series sampling has nothing to
+ * share (a manifest cell `sampling` = series fails its task with train's usage error). */
+static int sampling_check(const cli_ctx *ctx)
+{
+    elstm_train_opts o;
+    memset(&o, 0, sizeof o);
+    int rc = cli_get_sampling(ctx, &o.sampling);
+    return rc ? rc : cli_sampling_needs_series(ctx, &o, 1, "each fleet task trains on one file");
+}
+
 static int sub_run(const cli_ctx *ctx, int one)
 {
     const char *dir, *id = cli_get(ctx, "--id");
@@ -673,6 +683,7 @@ static int sub_run(const cli_ctx *ctx, int one)
     if (one && (cli_has(ctx, "--shard") || cli_has(ctx, "--shard-from-env")))
         return cli_usage_error(ctx, "--shard is for fleet run, not fleet task");
     if (!one && (rc = shard_parse(ctx, &si, &sn))) return rc;
+    if ((rc = sampling_check(ctx))) return rc;
     if (manifest_read(ctx->pos[1], &m)) return CLI_EXIT_FAIL;
     if ((rc = fleet_index(&m, dir))) goto out;
     if (one) {
@@ -889,7 +900,7 @@ static int sub_emit(const cli_ctx *ctx)
     int rc;
     if (ctx->npos != 3 || (strcmp(kind, "parallel") && strcmp(kind, "slurm") && strcmp(kind, "k8s")))
         return cli_usage_error(ctx, "usage: fleet emit parallel|slurm|k8s M.csv --out DIR [-o FILE]");
-    if ((rc = need_out(ctx, &dir))) return rc;
+    if ((rc = need_out(ctx, &dir)) || (rc = sampling_check(ctx))) return rc;
     fleet_manifest m;
     if (manifest_read(ctx->pos[2], &m)) return CLI_EXIT_FAIL;
     long shards = (long)m.n < FLEET_DEFAULT_SHARDS_MAX ? (long)m.n : FLEET_DEFAULT_SHARDS_MAX, jobs = cli_default_threads();

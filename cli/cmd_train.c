@@ -413,6 +413,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     if ((exp || cli_has(ctx, "--stateful")) && !cli_get(ctx, "--target-mode")) dopts.target_mode = ELSTM_TARGET_LEVEL;
     elstm_train_opts topts;
     if ((rc = cli_read_model_opts(ctx, &topts))) return rc;
+    if (!exp && (rc = cli_sampling_needs_series(ctx, &topts, nf, "only one file was given"))) return rc;
     if (cli_has(ctx, "--stateful")) stateful_defaults(ctx, &topts);
     cli_levels lv;
     if ((rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv))) return rc;
@@ -476,7 +477,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     pr.epoch_seconds = json_array();
     announce(&topts, ds, nf, stateful, wtr.n, wva.n, ntest, resume);
     catch_signals(1);
-    elstm_train_callbacks cb = {&pr, on_batch, on_epoch};
+    elstm_train_callbacks cb = {&pr, on_batch, on_epoch, NULL};
     elstm_train_result res;
     elstm_meta meta = ds[0].meta; /* shared by every series */
     progress_start(&pr, out, &meta, &wtr, wva.n > 0, resume);

@@ -51,6 +51,7 @@ const cli_opt cli_model_opts[] = {
     {"--lr-decay", NULL, "F", "multiply the learning rate by F after --lr-patience epochs without a better val_loss; 1 = constant (default 0.5)"},
     {"--lr-patience", NULL, "N", "epochs without a better val_loss before the rate is lowered (default 2)"},
     {"--min-lr", NULL, "X", "never lower the learning rate below X (default 1e-6)"},
+    {"--sampling", NULL, "MODE", "a batch's windows: uniform over every window, or series: an equal share of every file (several files; default uniform)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -80,7 +81,24 @@ int cli_read_model_opts(const cli_ctx *ctx, elstm_train_opts *o)
     uint64_t seed = o->seed;
     if (cli_get_u64(ctx, "--seed", &seed)) return CLI_EXIT_USAGE;
     o->seed = seed;
+    return cli_get_sampling(ctx, &o->sampling);
+}
+
+int cli_get_sampling(const cli_ctx *ctx, int *sampling)
+{
+    const char *smp = cli_get(ctx, "--sampling");
+    if (smp && strcmp(smp, "uniform") != 0 && strcmp(smp, "series") != 0)
+        return cli_usage_error(ctx, "option '--sampling' must be uniform (every window of every file alike) or "
+                                    "series (every batch an equal share of each file), not '%s'", smp);
+    *sampling = smp && !strcmp(smp, "series") ? ELSTM_SAMPLING_SERIES : ELSTM_SAMPLING_UNIFORM;
     return 0;
+}
+
+int cli_sampling_needs_series(const cli_ctx *ctx, const elstm_train_opts *o, int n_series, const char *what)
+{
+    if (o->sampling != ELSTM_SAMPLING_SERIES || n_series > 1) return 0;
+    return cli_usage_error(ctx, "--sampling series draws every batch equally from several series, but %s "
+                                "(give several files, or leave --sampling at uniform)", what);
 }
 
 static const cli_opt *find_opt(const cli_command *cmd, const char *arg, size_t len)

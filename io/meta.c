@@ -117,6 +117,7 @@ static json_t *training_to_json(const elstm_meta_training *t)
         json_object_set_new(o, "lr_patience", json_integer(t->lr_patience));
         json_object_set_new(o, "min_lr", json_real(t->min_lr));
     }
+    if (t->sampling == 1) json_object_set_new(o, "sampling", json_string("series"));
     return o;
 }
 
@@ -539,6 +540,14 @@ static void get_training(reader *r, json_t *o, elstm_meta_training *t)
         t->lr_factor = get_num(r, tr, "training.lr_factor");
         t->lr_patience = (int)get_int(r, tr, "training.lr_patience", 0, 1000000000);
         t->min_lr = get_num(r, tr, "training.min_lr");
+    }
+    if (json_object_get(tr, "sampling")) {
+        char smp[16] = "";
+        get_str(r, tr, "training.sampling", smp, sizeof smp);
+        if (r->st == ELSTM_OK && strcmp(smp, "series") != 0 && strcmp(smp, "uniform") != 0)
+            r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,
+                                   "edgelstm metadata field 'training.sampling' must be \"uniform\" or \"series\"");
+        t->sampling = strcmp(smp, "series") == 0;
     }
     if (r->st == ELSTM_OK && (t->clip_norm < 0 || t->lr_factor < 0 || t->lr_factor > 1 || t->min_lr < 0))
         r->st = elstm_diag_set(r->diag, ELSTM_ERR_FORMAT, r->what, 0,

@@ -6,46 +6,59 @@
  * The weights come pre-arranged (elstm_lstm_s8.packed, written at deploy time by
  * elstm_lstm_pack_s8_dsp, runtime/host/lstm_s8_pack.c), two gate rows per 32-bit word:
  *
- *   for each unit n, first the input columns (I rounded up to a multiple of 4), then the
- *   recurrent ones (N rounded up to a multiple of 4), two columns k, k+1 at a time:
+ *   for each unit n, first the input part (I columns rounded up to a multiple of 4), then
+ *   the recurrent part (N rounded up to a multiple of 4); each part is two words -C_f,
+ *   -C_o (Winograd's weight terms, below), then two columns k, k+1 at a time:
  *     word A = bytes [u_i(k), w_f(k), u_i(k+1), w_f(k+1)]    u = w + 128 as an unsigned byte
  *     word B = bytes [u_c(k), w_o(k), u_c(k+1), w_o(k+1)]    (padding columns: u = 128, w = 0)
  *
  * The activations are widened once per step to int16 pairs with their zero points
  * subtracted (v = f (x - zp_in), f (h - zp_h), f = 2 on the fast path below, else 1; one
- * 32-bit word holds columns k, k+1). Read as two signed halfwords, word A is
- * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so
+ * 32-bit word V holds columns k, k+1). Read as two signed halfwords, word A is
+ * [u_i(k) + 256 w_f(k), u_i(k+1) + 256 w_f(k+1)], so SMLAD(A, V) accumulates
+ * sum (u_i + 256 w_f) v: four multiply-accumulates in one instruction, but two rows mixed.
+ * The second row alone goes through Winograd's inner product (1968): over the quads of
+ * columns k..k+3 (words A0 of k, k+1 and A1 of k+2, k+3),
  *
- *   SMLAD(A, V)                   accumulates  sum (u_i + 256 w_f) v
- *   SMLAD(SXTB16(A, ROR 8), V)    accumulates  sum w_f v             (bytes 1 and 3)
+ *   SXTAB16(V1, A0, ROR 8) = [w_f(k) + v(k+2), w_f(k+1) + v(k+3)]     (bytes 1 and 3, plus V1)
+ *   SXTAB16(V0, A1, ROR 8) = [w_f(k+2) + v(k), w_f(k+3) + v(k+1)]
  *
- * and sum w_i v = first - 256 second - 128 sum v: three instructions for four
- * multiply-accumulates (two rows, two columns), where widening both rows would take four.
- * The sums are exact: the accumulators wrap modulo 2^32 at worst, and the difference, like
- * the reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
- * with one LDM and two activation words with one LDRD: 14 instructions for 16 MACs.
+ * and SMLAD of the two is sum w_f v over the quad plus w_f(k) w_f(k+2) + w_f(k+1) w_f(k+3)
+ * (the weights' term C_f, summed over the row at deploy time) plus v(k) v(k+2) +
+ * v(k+1) v(k+3) (the activations' term, summed once per step for all rows). So
+ * sum w_f v = W - C_f - C_v and sum w_i v = A - 256 sum w_f v - 128 sum v: per quad and
+ * row pair 2 SMLAD on the raw words, 2 SXTAB16 and 1 SMLAD, 5 instructions for 8
+ * multiply-accumulates (a word's two rows both widened would take 8, SXTB16 of the second
+ * row with a plain SMLAD 6). Every lane stays in 16 bits (|w + v| <= 128 + 510) and the
+ * sums are exact: the accumulators wrap modulo 2^32 at worst, and the result, like the
+ * reference's sum, fits in 32 bits. The inner loop (assembly) loads four weight words
+ * with one LDM and two activation words with one LDRD: 12 instructions for 16 MACs.
  *
  * The units go in blocks of BLK: first the 8 sums of each unit of the block (4 gates,
  * input and recurrent part), then, gate by gate, the requantization and activation of the
  * block's values with the gate's constants in registers, then the cell and hidden update.
  * The sums of a whole block are one assembly function (block_sums_asm, below) that holds
  * all 14 registers: per unit the input loop (2 column pairs per pass), the 4 input sums
- * stored, the recurrent loop (2 pairs per pass up to a multiple of 16 pairs, then 16 per
+ * stored, the recurrent loop (2 pairs per pass up to a multiple of 32 pairs, then 32 per
  * pass) and the 4 recurrent sums stored, the loop bounds read from an argument block;
  * with the even pair counts of the layout no single pair is left over. Inputs of more
- * than 2 XV_MAX columns, and builds without optimization, take C loops instead.
+ * than 2 XV_MAX columns, and builds without optimization, take C loops instead. The
+ * widening of h and x runs four columns at a time (SXTB16, PKHBT/PKHTB, SSUB16) with the
+ * sums of v and the activations' Winograd term by SMLAD.
  *
  * The fast path (ctx->fast, decided at the first step after a reset): with every
- * requantizing shift a right shift (shift in [-31, -1]) and the sums bounded (|2 a| < 2^31:
- * |b| small enough for the input count; always so for real models), TFLite's
- * q_mul(a, m) = rdpot(srdhm(a, m), e) is exactly
+ * requantizing shift a right shift of at least 2 (shift in [-31, -2]) and the sums
+ * bounded (|2 a| < 2^31: |b| small enough for the input count; always so for real
+ * models), TFLite's q_mul(a, m) = rdpot(srdhm(a, m), e) is exactly
  *
- *   SMMLAR(2a, m, 2^(e-1) + (a < 0 ? -1 : 0)) >> e
+ *   SMMULR(SMMLAR(2a, m, a < 0 ? -1 : 0), 2^(32 - e))
  *
  * (SMMLAR rounds (Ra 2^32 + 2a m + 2^31) / 2^32 down, which is Ra + srdhm(a, m); the
  * rounding of rdpot, ties away from zero, is floor((x + 2^(e-1) - (x < 0)) / 2^e), and
- * x < 0 only when a < 0; when a < 0 but x = 0 both give 0), with 2a for free from the
- * doubled activations. The table activations index a two-sided copy of the table with
+ * x < 0 only when a < 0; when a < 0 but x = 0 both give 0; SMMULR(y, 2^(32 - e)) is
+ * floor((y 2^(32 - e) + 2^31) / 2^32) = floor((y + 2^(e-1)) / 2^e), 2^(32 - e) being a
+ * positive int32 for e >= 2), with 2a for free from the doubled activations: three
+ * instructions and two registers of constants per requantization. The table activations index a two-sided copy of the table with
  * the signed input (no absolute value, no sign fix-up) and interpolate with one SMLAD:
  * the pair [E(u), E(u+1)] read as one word (signed halfwords) times [S - f, f] is
  * S E(u) + f (E(u+1) - E(u)). Otherwise (another shift, huge biases) the sums are
@@ -58,7 +71,7 @@
 
 #if defined(ELSTM_S8_KERNEL_DSP)
 
-#define BLK 16      /* units per block: their sums and gates live on the stack (640 bytes) */
+#define BLK 32      /* units per block: their sums and gates live on the stack (1,280 bytes) */
 #define XV_MAX 64   /* input pairs widened on the stack at once (more: in chunks, per unit) */
 #define PAIRS(k) (((k) + 3) / 4 * 2)   /* the layout's column pairs for k columns (even) */
 /* The assembly MAC loop needs 13 of the 14 general registers: not without optimization
@@ -74,13 +87,6 @@ static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
 {
     int32_t r;
     __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
-
-static inline uint32_t sxtb16_ror8(uint32_t a)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));
     return r;
 }
 
@@ -105,30 +111,37 @@ static inline int32_t ssat8(int32_t x)
     return r;
 }
 
-/* Two column pairs of one unit: weight words A, B (pair k), A, B (pair k + 1) by one LDM
- * (ascending registers: a0 < b0 < a1 < b1 are fixed below), activations by one LDRD. */
+/* Two column pairs k, k + 1 (words A0, B0, activations V0) and k + 2, k + 3 (A1, B1, V1) of
+ * one unit: weight words by one LDM (ascending registers: a0 < b0 < a1 < b1 are fixed
+ * below), activations by one LDRD; the raw words against V, the second rows of the words
+ * in Winograd's pairs (see the top). */
 #define PAIR2                                           \
     "ldmia %[w]!, {%[a0], %[b0], %[a1], %[b1]}\n\t"     \
     "ldrd %[h0], %[h1], [%[v]], #8\n\t"                 \
     "smlad %[s1], %[a0], %[h0], %[s1]\n\t"              \
-    "sxtb16 %[a0], %[a0], ror #8\n\t"                   \
-    "smlad %[sf], %[a0], %[h0], %[sf]\n\t"              \
-    "smlad %[s2], %[b0], %[h0], %[s2]\n\t"              \
-    "sxtb16 %[b0], %[b0], ror #8\n\t"                   \
-    "smlad %[so], %[b0], %[h0], %[so]\n\t"              \
     "smlad %[s1], %[a1], %[h1], %[s1]\n\t"              \
-    "sxtb16 %[a1], %[a1], ror #8\n\t"                   \
-    "smlad %[sf], %[a1], %[h1], %[sf]\n\t"              \
+    "smlad %[s2], %[b0], %[h0], %[s2]\n\t"              \
     "smlad %[s2], %[b1], %[h1], %[s2]\n\t"              \
-    "sxtb16 %[b1], %[b1], ror #8\n\t"                   \
-    "smlad %[so], %[b1], %[h1], %[so]\n\t"
+    "sxtab16 %[a0], %[h1], %[a0], ror #8\n\t"           \
+    "sxtab16 %[a1], %[h0], %[a1], ror #8\n\t"           \
+    "smlad %[sf], %[a0], %[a1], %[sf]\n\t"              \
+    "sxtab16 %[b0], %[h1], %[b0], ror #8\n\t"           \
+    "sxtab16 %[b1], %[h0], %[b1], ror #8\n\t"           \
+    "smlad %[so], %[b0], %[b1], %[so]\n\t"
 #define PAIR_OUT                                                                            \
     [w] "+r"(w), [v] "+r"(v), [s1] "+r"(s1), [sf] "+r"(sf), [s2] "+r"(s2), [so] "+r"(so), \
         [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [h0] "=&r"(h0), [h1] "=&r"(h1)
 
-/* The word sums s[0..3] (A, SXTB16(A), B, SXTB16(B) against v) of one unit over `pairs`
- * column pairs, added to s; returns w past the unit's words. The assembly loops need 13
- * registers: without optimization (r7 then holds the frame pointer) the plain loop runs. */
+static inline uint32_t sxtab16_ror8(uint32_t add, uint32_t a)
+{
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(add), "r"(a));
+    return r;
+}
+
+/* The word sums s[0..3] (see the top) of one unit over `pairs` column pairs (even), added
+ * to s; returns w past the unit's words. The assembly loops need 13 registers: without
+ * optimization (r7 then holds the frame pointer) the plain loop runs. */
 static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t *w, const uint32_t *v, int32_t pairs, int32_t s[4])
 {
     int32_t s1 = s[0], sf = s[1], s2 = s[2], so = s[3];
@@ -152,16 +165,17 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
                 : [e] "r"(end)
                 : "cc", "memory");
     }
-    pairs &= 1;
+    pairs = 0;
 #endif
-    for (; pairs > 0; pairs--, v++, w += 2) {
-        const uint32_t a = w[0], b = w[1];
-        uint32_t h;
-        memcpy(&h, v, sizeof h);   /* the int16 pairs as one word */
-        s1 = smlad(a, h, s1);
-        sf = smlad(sxtb16_ror8(a), h, sf);
-        s2 = smlad(b, h, s2);
-        so = smlad(sxtb16_ror8(b), h, so);
+    for (; pairs > 0; pairs -= 2, v += 2, w += 4) {
+        const uint32_t a0 = w[0], b0 = w[1], a1 = w[2], b1 = w[3];
+        uint32_t h0, h1;
+        memcpy(&h0, v, sizeof h0);   /* the int16 pairs as words */
+        memcpy(&h1, v + 1, sizeof h1);
+        s1 = smlad(a1, h1, smlad(a0, h0, s1));
+        s2 = smlad(b1, h1, smlad(b0, h0, s2));
+        sf = smlad(sxtab16_ror8(h1, a0), sxtab16_ror8(h0, a1), sf);
+        so = smlad(sxtab16_ror8(h1, b0), sxtab16_ror8(h0, b1), so);
     }
     s[0] = s1;
     s[1] = sf;
@@ -170,19 +184,86 @@ static inline __attribute__((always_inline)) const uint32_t *dot(const uint32_t 
     return w;
 }
 
-/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the words'
- * offset, -128 times the sum of v (modulo 2^32, as the accumulators). */
-static int32_t widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
+/* The constants of a widened part (widen): the raw rows' offset and the activations'
+ * term of Winograd's products, both modulo 2^32 like the accumulators. */
+typedef struct wide_k {
+    int32_t off, cv;
+} wide_k;
+
+#define ASM2(name, insn)                                               \
+    static inline uint32_t name(uint32_t a, uint32_t b)                \
+    {                                                                  \
+        uint32_t r;                                                    \
+        __asm__(insn " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));        \
+        return r;                                                      \
+    }
+ASM2(ssub16, "ssub16")
+ASM2(sadd16, "sadd16")
+static inline uint32_t sxtb16(uint32_t a)
 {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(a));
+    return r;
+}
+static inline uint32_t sxtb16_ror8(uint32_t a)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));
+    return r;
+}
+static inline uint32_t pkhbt16(uint32_t lo, uint32_t hi)   /* [lo.lo, hi.lo] */
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+static inline uint32_t pkhtb16(uint32_t hi, uint32_t lo)   /* [lo.hi, hi.hi] */
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the offset
+ * -128 sum v and the activations' term cv = sum over quads q of v(4q) v(4q+2) + v(4q+1) v(4q+3).
+ * Four at a time: SXTB16 splits a word of a into [a0, a2] and [a1, a3], PKHBT/PKHTB pair
+ * them as [a0, a1], [a2, a3], SSUB16 subtracts zp from both halves (|a - zp| <= 255). */
+static wide_k widen(const int8_t *a, int32_t n, int32_t zp, int32_t f, int16_t *v)
+{
+    const uint32_t zz = ((uint32_t)zp & 0xFFFFu) * 0x10001u, ones = 0x10001u;
     int32_t k;
-    uint32_t sum = 0;
-    for (k = 0; k < n; k++) sum += (uint32_t)(int32_t)(v[k] = (int16_t)(f * (a[k] - zp)));
-    for (; k & 3; k++) v[k] = 0;
-    return (int32_t)(0u - (sum << 7));
+    uint32_t sum = 0, cv = 0, *vw = (uint32_t *)(void *)v;
+    wide_k r;
+    for (k = 0; k + 4 <= n; k += 4, vw += 2) {
+        uint32_t w, lo, hi, v0, v1;
+        memcpy(&w, a + k, sizeof w);
+        lo = sxtb16(w);
+        hi = sxtb16_ror8(w);
+        v0 = ssub16(pkhbt16(lo, hi), zz);
+        v1 = ssub16(pkhtb16(hi, lo), zz);
+        if (f == 2) {
+            v0 = sadd16(v0, v0);
+            v1 = sadd16(v1, v1);
+        }
+        vw[0] = v0;
+        vw[1] = v1;
+        sum = (uint32_t)smlad(v1, ones, smlad(v0, ones, (int32_t)sum));
+        cv = (uint32_t)smlad(v0, v1, (int32_t)cv);
+    }
+    if (k < n) {   /* the last, partial quad */
+        const int32_t k0 = k;
+        for (; k < n; k++) sum += (uint32_t)(int32_t)(v[k] = (int16_t)(f * (a[k] - zp)));
+        for (; k & 3; k++) v[k] = 0;
+        cv += (uint32_t)((int32_t)v[k0] * v[k0 + 2] + (int32_t)v[k0 + 1] * v[k0 + 3]);
+    }
+    r.off = (int32_t)(0u - (sum << 7));
+    r.cv = (int32_t)cv;
+    return r;
 }
 
 /* The four gate sums from the word sums s (see the top; s[0] and s[2] start at the
- * words' offset): i = A - 256 SXTB16(A), f = SXTB16(A), c = B - 256 SXTB16(B), o = SXTB16(B). */
+ * part's offset, s[1] and s[3] at minus the weights' and the activations' Winograd terms):
+ * i = A - 256 f, f = W(A), c = B - 256 o, o = W(B). */
 static inline void gate_sums(const int32_t s[4], int32_t *out)
 {
     out[ELSTM_GATE_I] = (int32_t)((uint32_t)s[0] - ((uint32_t)s[1] << 8));
@@ -196,23 +277,29 @@ static inline void gate_sums(const int32_t s[4], int32_t *out)
 typedef struct sums_args {
     const uint32_t *w;         /*  0: the first unit's words; on return, past the last unit's */
     const int16_t *xv, *x_end; /*  4, 8: the widened inputs, an even number of pairs */
-    const int16_t *hv, *h_mid; /* 12, 16: the widened h; h_mid - hv: (pairs / 2 mod 8) pairs of pairs */
+    const int16_t *hv, *h_mid; /* 12, 16: the widened h; h_mid - hv: (pairs / 2 mod 16) pairs of pairs */
     const int16_t *h_end;      /* 20 */
-    int32_t xoff, hoff;        /* 24, 28: the sums' start values (widen) */
+    int32_t xoff, hoff;        /* 24, 28: the raw rows' start values (widen) */
     int32_t *s, *s_end;        /* 32, 36: the rows S[u] of 8 sums, and past the last */
+    int32_t xcv, hcv;          /* 40, 44: the activations' Winograd terms (widen) */
 } sums_args;
 
 void elstm_s8_dsp_block_sums(sums_args *a);
 
-/* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (SXTB16 A),
- * r11 (B), r12 (SXTB16 B); r4-r7 the 4 weight words, r8-r9 the 2 activation words. */
+/* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (W(A)), r11 (B),
+ * r12 (W(B)); r4-r7 the 4 weight words A0, B0, A1, B1, r8-r9 the 2 activation words. */
 #define PAIR2_FIXED                                                                         \
     "ldmia r0!, {r4, r5, r6, r7}\n\t"                                                      \
     "ldrd r8, r9, [r1], #8\n\t"                                                            \
-    "smlad r3, r4, r8, r3\n\tsxtb16 r4, r4, ror #8\n\tsmlad r10, r4, r8, r10\n\t"        \
-    "smlad r11, r5, r8, r11\n\tsxtb16 r5, r5, ror #8\n\tsmlad r12, r5, r8, r12\n\t"     \
-    "smlad r3, r6, r9, r3\n\tsxtb16 r6, r6, ror #8\n\tsmlad r10, r6, r9, r10\n\t"        \
-    "smlad r11, r7, r9, r11\n\tsxtb16 r7, r7, ror #8\n\tsmlad r12, r7, r9, r12\n\t"
+    "smlad r3, r4, r8, r3\n\tsmlad r3, r6, r9, r3\n\t"                                     \
+    "smlad r11, r5, r8, r11\n\tsmlad r11, r7, r9, r11\n\t"                                 \
+    "sxtab16 r4, r9, r4, ror #8\n\tsxtab16 r6, r8, r6, ror #8\n\tsmlad r10, r4, r6, r10\n\t" \
+    "sxtab16 r5, r9, r5, ror #8\n\tsxtab16 r7, r8, r7, ror #8\n\tsmlad r12, r5, r7, r12\n\t"
+/* A part's start: the raw sums from the offset at [lr, #off], the Winograd sums from the
+ * weights' terms (two words of the stream) less the activations' at [lr, #cv]. */
+#define START_SUMS(off, cv)                                                                 \
+    "ldr r3, [lr, #" off "]\n\tmov r11, r3\n\tldmia r0!, {r10, r12}\n\t"                  \
+    "ldr r2, [lr, #" cv "]\n\tsub r10, r10, r2\n\tsub r12, r12, r2\n\t"
 /* The 4 gate sums from the word sums (gate_sums below) stored at [r2, #off]. */
 #define STORE_SUMS(off, off8)                                                               \
     "sub r3, r3, r10, lsl #8\n\tsub r11, r11, r12, lsl #8\n\t"                            \
@@ -228,16 +315,18 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         "mov lr, r0\n\t"
         "ldr r0, [lr, #0]\n"
         "1:\n\t"                                  /* a unit: the input columns */
-        "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n\t"
-        "ldr r3, [lr, #24]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n"
+        START_SUMS("24", "40")
+        "ldr r1, [lr, #4]\n\tldr r2, [lr, #8]\n"
         "2:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 2b\n\t"
         "ldr r2, [lr, #32]\n\t" STORE_SUMS("0", "8")
-        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"   /* the recurrent columns */
-        "ldr r3, [lr, #28]\n\tmov r11, r3\n\tmov r10, #0\n\tmov r12, #0\n\t"
+        START_SUMS("28", "44")                    /* the recurrent columns */
+        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"
         "cmp r1, r2\n\tbeq 4f\n"
         "3:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 3b\n"
         "4:\n\tldr r2, [lr, #20]\n\tcmp r1, r2\n\tbeq 6f\n"
         "5:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "cmp r1, r2\n\tbne 5b\n"
         "6:\n\tldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
@@ -251,9 +340,9 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
 
 /* The 8 sums S[u] (input part, recurrent part) of nb units from their packed words w;
  * returns w past them. xv holds the widened x when I <= 2 XV_MAX, else it is refilled
- * chunk by chunk for every unit. */
-static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, int32_t xoff,
-                                  int32_t hoff, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
+ * chunk by chunk for every unit. kx, kh: the parts' constants (widen; kx over all of x). */
+static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *xv, const int16_t *hv, wide_k kx,
+                                  wide_k kh, int32_t nb, int32_t f, const elstm_lstm_qparams *q, int32_t (*S)[8])
 {
     const int32_t I = q->n_input, ip = PAIRS(I), np = PAIRS(q->n_units);
     int32_t u, c;
@@ -264,10 +353,12 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
         a.xv = xv;
         a.x_end = xv + 2 * ip;
         a.hv = hv;
-        a.h_mid = hv + 4 * (np / 2 % 8);
+        a.h_mid = hv + 4 * (np / 2 % 16);
         a.h_end = hv + 2 * np;
-        a.xoff = xoff;
-        a.hoff = hoff;
+        a.xoff = kx.off;
+        a.hoff = kh.off;
+        a.xcv = kx.cv;
+        a.hcv = kh.cv;
         a.s = S[0];
         a.s_end = S[nb];
         elstm_s8_dsp_block_sums(&a);
@@ -275,19 +366,25 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
     }
 #endif
     for (u = 0; u < nb; u++) {
-        int32_t s[4] = {xoff, 0, xoff, 0};
+        int32_t s[4];
+        s[0] = s[2] = kx.off;
+        s[1] = (int32_t)((uint32_t)w[0] - (uint32_t)kx.cv);
+        s[3] = (int32_t)((uint32_t)w[1] - (uint32_t)kx.cv);
+        w += 2;
         if (ip <= XV_MAX) {
             w = dot(w, (const uint32_t *)(const void *)xv, ip, s);
         } else {
             for (c = 0; c < ip; c += XV_MAX) {   /* x in chunks, for every unit */
                 const int32_t len = ip - c < XV_MAX ? ip - c : XV_MAX;
-                widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
+                (void)widen(x + 2 * c, I - 2 * c < 2 * len ? I - 2 * c : 2 * len, q->zp_in, f, xv);
                 w = dot(w, (const uint32_t *)(const void *)xv, len, s);
             }
         }
         gate_sums(s, S[u]);
-        s[0] = s[2] = hoff;
-        s[1] = s[3] = 0;
+        s[0] = s[2] = kh.off;
+        s[1] = (int32_t)((uint32_t)w[0] - (uint32_t)kh.cv);
+        s[3] = (int32_t)((uint32_t)w[1] - (uint32_t)kh.cv);
+        w += 2;
         w = dot(w, (const uint32_t *)(const void *)hv, np, s);
         gate_sums(s, S[u] + 4);
     }
@@ -297,20 +394,28 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
 /* ---- the fast path's fixed point (see the top) ---- */
 
 typedef struct rq_const {
-    int32_t m, e, c;   /* multiplier, right shift e in [1, 31], 2^(e-1) */
+    int32_t m, p;   /* multiplier, 2^(32 - e) for the right shift e in [2, 31] */
 } rq_const;
 
 static inline rq_const rq_of(elstm_qmult q)
 {
     rq_const r;
     r.m = q.m;
-    r.e = -q.shift;
-    r.c = (int32_t)(1u << (r.e - 1));
+    r.p = (int32_t)(1u << (32 + q.shift));
     return r;
 }
 
-/* q_mul(a, m) from a2 = 2a (|a2| < 2^31). */
-static inline int32_t rq(int32_t a2, rq_const k) { return smmlar(a2, k.m, k.c + (a2 >> 31)) >> k.e; }
+static inline int32_t smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* q_mul(a, m) from a2 = 2a (|a2| < 2^31): y = SMMLAR(a2, m, a < 0 ? -1 : 0) is srdhm(a, m)
+ * less one for a < 0, and SMMULR(y, 2^(32 - e)) = floor((y 2^(32 - e) + 2^31) / 2^32) is
+ * (y + 2^(e-1)) >> e: rdpot's rounding, as at the top, with two registers of constants. */
+static inline int32_t rq(int32_t a2, rq_const k) { return smmulr(smmlar(a2, k.m, a2 >> 31), k.p); }
 
 /* The sigmoid table of qmath.h made two-sided, so that the activations index it with the
  * signed input (no absolute value, no sign fix-up): E(k) for k in [-256, 256] is
@@ -359,29 +464,48 @@ static const int16_t elstm_q_sigmoid_sym[513] = {
     32764, 32764, 32764, 32765, 32765, 32765, 32765, 32765, 32765, 32765, 32765, 32766, 32766, 32766,
     32766, 32766, 32766, 32766, 32766, 32766, 32766, 32767, 32767,
 };
-/* The two-sided table interpolated at v (2^frac fraction bits; v >> frac in [-256, 255]):
- * S E(u) + f (E(u+1) - E(u)) + round + (v < 0 ? -1 : 0), u = floor(v / S), f = v mod S,
- * by one SMLAD of the pair [E(u), E(u+1)] with [S - f, f]. */
-static inline int32_t interp_sym(int32_t v, int frac, int32_t round)
+/* A constant the compiler must hold in a register (the loops below have registers to spare
+ * but would rebuild the table's address, or a constant that takes two immediates, per value). */
+static inline int32_t in_reg(int32_t k)
+{
+    __asm__("" : "+r"(k));
+    return k;
+}
+static inline const int16_t *table_mid(void)
+{
+    const int16_t *t = elstm_q_sigmoid_sym + 256;
+    __asm__("" : "+r"(t));
+    return t;
+}
+
+/* The two-sided table (mid: its entry 0) interpolated at v (2^frac fraction bits; v >> frac
+ * in [-256, 255]): S E(u) + f (E(u+1) - E(u)) + round + (v < 0 ? -1 : 0), u = floor(v / S),
+ * f = v mod S, by one SMLAD of the pair [E(u), E(u+1)] with [S - f, f]. */
+static inline int32_t interp_sym(const int16_t *mid, int32_t v, int frac, int32_t round)
 {
     const uint32_t S = 1u << frac, f = (uint32_t)v & (S - 1);
     uint32_t pair;
-    memcpy(&pair, elstm_q_sigmoid_sym + 256 + (v >> frac), sizeof pair);
+    memcpy(&pair, mid + (v >> frac), sizeof pair);
     return smlad(pair, f * 65535u + S, round + (v >> 31));
 }
 
+#define SIG_ROUND ((32768 << 9) + 512)
+#define TANH_ROUND 128
+
 /* q_sigmoid(z), z in int16: v = 3z, |v| < 2^17, stays inside the table. The reference
- * rounds r + 512 for v >= 0 and, mirrored, 2^25 - r + 511 for v < 0; E is T - 32768. */
-static inline int32_t sigmoid(int32_t z) { return interp_sym(3 * z, 9, (32768 << 9) + 512) >> 10; }
+ * rounds r + 512 for v >= 0 and, mirrored, 2^25 - r + 511 for v < 0; E is T - 32768
+ * (round: SIG_ROUND). */
+static inline int32_t sigmoid(const int16_t *mid, int32_t z, int32_t round) { return interp_sym(mid, 3 * z, 9, round) >> 10; }
 
 /* q_tanh from the scaled input v (3 z 2^(15 + pow - 3), as q_tanh scales it): v is
  * saturated to 17 bits, where the table's ends (+-32767 at +-255 and +-256) give the
- * reference's saturated values; r - 2^23 + 128 for v >= 0, 2^23 - r + 127 for v < 0. */
-static inline int32_t tanh_v(int32_t v)
+ * reference's saturated values; r - 2^23 + 128 for v >= 0, 2^23 - r + 127 for v < 0
+ * (round: TANH_ROUND). */
+static inline int32_t tanh_v(const int16_t *mid, int32_t v, int32_t round)
 {
     int32_t s;
     __asm__("ssat %0, #17, %1" : "=r"(s) : "r"(v));
-    return interp_sym(s, 8, 128) >> 8;
+    return interp_sym(mid, s, 8, round) >> 8;
 }
 
 #if defined(ELSTM_S8_DSP_TEST)
@@ -389,11 +513,11 @@ static inline int32_t tanh_v(int32_t v)
  * hidden update scales the cell (block_fast). */
 int32_t elstm_s8_dsp_sigmoid(int32_t z);
 int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow);
-int32_t elstm_s8_dsp_sigmoid(int32_t z) { return sigmoid(z); }
+int32_t elstm_s8_dsp_sigmoid(int32_t z) { return sigmoid(table_mid(), z, SIG_ROUND); }
 int32_t elstm_s8_dsp_tanh(int32_t x, int32_t pow)
 {
     const int32_t sh = 12 + pow;
-    return tanh_v(sh >= 0 ? x * (3 << sh) : (x * 3 + (1 << (-sh - 1))) >> -sh);
+    return tanh_v(table_mid(), sh >= 0 ? x * (3 << sh) : (x * 3 + (1 << (-sh - 1))) >> -sh, TANH_ROUND);
 }
 #endif
 
@@ -408,9 +532,9 @@ static int32_t fast_ok(const elstm_lstm_s8 *m)
     if (q->n_input > 32896 || q->n_units > 32896) return 0;
     lim = ((int64_t)0x7FFFFFFF - (int64_t)65280 * q->n_input) / 2;
     for (g = 0; g < 3; g++)
-        if (k[g].shift > -1 || k[g].shift < -31) return 0;
+        if (k[g].shift > -2 || k[g].shift < -31) return 0;
     for (g = 0; g < ELSTM_GATES; g++) {
-        if (q->mx[g].shift > -1 || q->mx[g].shift < -31 || q->mh[g].shift > -1 || q->mh[g].shift < -31) return 0;
+        if (q->mx[g].shift > -2 || q->mx[g].shift < -31 || q->mh[g].shift > -2 || q->mh[g].shift < -31) return 0;
         if (m->b[g])
             for (n = 0; n < q->n_units; n++)
                 if ((int64_t)m->b[g][n] > lim || (int64_t)m->b[g][n] < -lim) return 0;
@@ -424,11 +548,13 @@ static inline __attribute__((always_inline)) void gate_values(int32_t (*S)[8], i
                                                               rq_const kx, rq_const kh, int is_tanh, int16_t *out)
 {
     const int32_t *p = &S[0][g];
+    const int16_t *mid = table_mid();
+    const int32_t round = in_reg(is_tanh ? TANH_ROUND : SIG_ROUND);
     int32_t u;
     for (u = 0; u < nb; u++, p += 8) {
         const int32_t ax = b ? (int32_t)((uint32_t)p[0] + ((uint32_t)b[u] << 1)) : p[0];
         const int32_t z = ssat16(ssat16(rq(ax, kx)) + ssat16(rq(p[4], kh)));
-        out[u] = (int16_t)(is_tanh ? tanh_v(3 * z) : sigmoid(z));
+        out[u] = (int16_t)(is_tanh ? tanh_v(mid, 3 * z, round) : sigmoid(mid, z, round));
     }
 }
 
@@ -456,6 +582,8 @@ static void block_fast(elstm_lstm_ctx_s8 *ctx, int32_t n0, int32_t nb, int32_t (
         const int32_t sh = 12 + q->cell_pow, clip = q->cell_clip, zp = q->zp_h;
         int16_t *cs = ctx->c + n0;
         int8_t *hs = ctx->h + n0;
+        const int16_t *mid;
+        int32_t round;
         for (u = 0; u < nb; u++) {   /* the cell, then (fewer live constants) the hidden state */
             const int32_t fc = ssat16(rq(2 * (int32_t)gate[ELSTM_GATE_F][u] * cs[u], kfc));
             const int32_t ig = ssat16(rq(2 * (int32_t)gate[ELSTM_GATE_I][u] * gate[ELSTM_GATE_C][u], kig));
@@ -463,12 +591,14 @@ static void block_fast(elstm_lstm_ctx_s8 *ctx, int32_t n0, int32_t nb, int32_t (
             if (clip >= 0) c = q_clamp(c, -clip, clip);
             cs[u] = (int16_t)c;
         }
+        mid = table_mid();
+        round = in_reg(TANH_ROUND);
         if (sh >= 0)
             for (u = 0; u < nb; u++)
-                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v(cs[u] * (3 << sh)) * gate[ELSTM_GATE_O][u], kh));
+                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v(mid, cs[u] * (3 << sh), round) * gate[ELSTM_GATE_O][u], kh));
         else
             for (u = 0; u < nb; u++)
-                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v((cs[u] * 3 + (1 << (-sh - 1))) >> -sh) * gate[ELSTM_GATE_O][u], kh));
+                hs[u] = (int8_t)ssat8(zp + rq(2 * tanh_v(mid, (cs[u] * 3 + (1 << (-sh - 1))) >> -sh, round) * gate[ELSTM_GATE_O][u], kh));
     }
 }
 
@@ -499,20 +629,30 @@ ELSTM_API void elstm_lstm_step_s8(elstm_lstm_ctx_s8 *ctx, const int8_t *x)
     int16_t xv[2 * XV_MAX] __attribute__((aligned(4)));   /* f (x - zp_in), LDRD reads words */
     int32_t S[BLK][8];
     const uint32_t *w = (const uint32_t *)m->packed;
-    int32_t f, xoff = 0, hoff, n0, c;
+    int32_t f, n0, c;
+    wide_k kx = {0, 0}, kh;
     if (!w) {   /* no pre-arranged weights: the reference */
         elstm_lstm_step_s8_ref(ctx, x);
         return;
     }
     if (ctx->steps == 0) ctx->fast = fast_ok(m);
     f = ctx->fast ? 2 : 1;
-    hoff = widen(ctx->h, N, q->zp_h, f, hv);
-    for (c = 0; c < ip; c += XV_MAX) xoff = (int32_t)((uint32_t)xoff + (uint32_t)widen(x + 2 * c, I - 2 * c < 2 * XV_MAX ? I - 2 * c : 2 * XV_MAX, q->zp_in, f, xv));
+    kh = widen(ctx->h, N, q->zp_h, f, hv);
+    for (c = 0; c < ip; c += XV_MAX) {
+        const wide_k k = widen(x + 2 * c, I - 2 * c < 2 * XV_MAX ? I - 2 * c : 2 * XV_MAX, q->zp_in, f, xv);
+        kx.off = (int32_t)((uint32_t)kx.off + (uint32_t)k.off);
+        kx.cv = (int32_t)((uint32_t)kx.cv + (uint32_t)k.cv);
+    }
     for (n0 = 0; n0 < N; n0 += BLK) {
         const int32_t nb = N - n0 < BLK ? N - n0 : BLK;
-        w = block_sums(w, x, xv, hv, xoff, hoff, nb, f, q, S);
+        w = block_sums(w, x, xv, hv, kx, kh, nb, f, q, S);
+#if defined(ELSTM_S8_DSP_SUMS_ONLY)   /* bench/bench_mcu_s8_parts.sh: the sums' count alone */
+        (void)block_fast;
+        (void)block_plain;
+#else
         if (ctx->fast) block_fast(ctx, n0, nb, S);
         else block_plain(ctx, n0, nb, S);
+#endif
     }
     ctx->steps++;
 }

@@ -76,6 +76,14 @@ uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, con
     return hash_windows(h, val);
 }
 
+uint64_t tr_fingerprint_series(const elstm_trainer *tr, uint64_t h, int n_series, const size_t *train_n)
+{
+    if (tr->opts.sampling != ELSTM_SAMPLING_SERIES) return h; /* uniform: the fingerprint it always had */
+    h = fnv(h, "sampling=series", 15);
+    h = fnv(h, &n_series, sizeof n_series);
+    return fnv(h, train_n, (size_t)n_series * sizeof *train_n);
+}
+
 /* The windows w[first .. first + n) as a series: their starts relative to the first row
  * they use, those rows and their targets (so the hash does not depend on where the
  * series sits in a process's row matrix). */
@@ -125,7 +133,7 @@ elstm_status tr_fingerprint_dist(const elstm_trainer *tr, const elstm_train_dist
         h = fnv(h, dbl, sizeof dbl);
         h = fnv(h, more, sizeof more);
         h = fnv(h, &o->seed, sizeof o->seed);
-        *fp = fnv(h, hs, 2 * S * sizeof *hs);
+        *fp = tr_fingerprint_series(tr, fnv(h, hs, 2 * S * sizeof *hs), d->n_series, d->train_n);
     }
     free(hs);
     return st;

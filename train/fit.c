@@ -1,6 +1,6 @@
 /*
  * fit.c - the training loop: epochs of shuffled batches (Fisher-Yates with the trainer's
- * RNG), one Adam step per batch, validation after each epoch, early stopping with the
+ * RNG; or under series sampling an equal share of every series, sampler.c), one Adam step per batch, validation after each epoch, early stopping with the
  * best weights kept, the learning rate lowered on plateaus (when asked), a checkpoint
  * after each epoch, and --resume from one. The epoch loop (tr_fit_loop) is shared with
  * stateful training (stateful.c), which brings its own batches and validation.
@@ -140,9 +140,10 @@ static size_t batch_units(dist_state *ds, const size_t *perm, size_t nb, size_t 
  * (ds) the counts of every process's windows. */
 typedef struct windowed {
     const elstm_windows *train, *val;
-    size_t *perm;       /* [n] */
+    size_t *perm;       /* [n] uniform sampling's shuffle; [batch] a series-sampled batch */
     dist_state *ds;     /* NULL: one process, float sums */
     size_t n, nval;     /* windows of every process */
+    tr_sampler *sm;     /* series sampling; NULL: uniform */
 } windowed;
 
 static elstm_status windowed_epoch(elstm_trainer *tr, void *ctx, int epoch, const elstm_train_callbacks *cb,
@@ -156,18 +157,31 @@ static elstm_status windowed_epoch(elstm_trainer *tr, void *ctx, int epoch, cons
     double sum = 0.0;
     int64_t sum_q = 0;
     elstm_status s;
-    for (size_t k = 0; k < n; k++) perm[k] = k;
-    for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-        size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
-        perm[k] = perm[j];
-        perm[j] = tmp;
+    if (wd->sm) { /* a --resume: the series' walks past the steps already taken */
+        for (size_t t = wd->sm->steps; t < (size_t)(epoch - 1) * batches; t++) {
+            size_t lo = t % batches * B;
+            tr_sampler_skip(wd->sm, n - lo < B ? n - lo : B);
+        }
+    } else {
+        for (size_t k = 0; k < n; k++) perm[k] = k;
+        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+            size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
+            perm[k] = perm[j];
+            perm[j] = tmp;
+        }
     }
     for (size_t bi = 0; bi < batches; bi++) {
         size_t lo = bi * B, nb = n - lo < B ? n - lo : B;
+        const size_t *idx = perm + lo;
+        if (wd->sm) {
+            tr_sampler_batch(wd->sm, nb, perm);
+            idx = perm;
+        }
+        if (cb->on_batch_windows) cb->on_batch_windows(cb->user, idx, nb);
         double loss = 0.0;
         if (ds) { /* exact sums of the units held here, then over every process */
             size_t n_units = 0;
-            batch_units(ds, perm + lo, nb, &n_units);
+            batch_units(ds, idx, nb, &n_units);
             if ((s = tr_grads_fixed(tr, wd->train, ds->lidx, ds->ulen, n_units, nb, diag)) != ELSTM_OK) return s;
             tr->gsum[total + 2] = tr->opts.stop && *tr->opts.stop;
             if ((s = reduce(ds, tr->gsum, total + TR_GSUM_EXTRA, diag)) != ELSTM_OK) return s;
@@ -177,7 +191,7 @@ static elstm_status windowed_epoch(elstm_trainer *tr, void *ctx, int epoch, cons
             loss = tr->gsum[total + 1] ? NAN : ldexp((double)tr->gsum[total], -TR_FIX_SSE) / ((double)nb * (double)tr->O);
         } else {
             if ((s = tr_batch_stop(tr, NULL, epoch, bi + 1, batches, res, diag)) != ELSTM_OK) return s;
-            if ((s = elstm_trainer_compute_grads(tr, wd->train, perm + lo, nb, &loss, diag)) != ELSTM_OK) return s;
+            if ((s = elstm_trainer_compute_grads(tr, wd->train, idx, nb, &loss, diag)) != ELSTM_OK) return s;
         }
         if ((s = tr_batch_stop(tr, &loss, epoch, bi + 1, batches, res, diag)) != ELSTM_OK) return s;
         elstm_trainer_adam_step(tr);
@@ -228,9 +242,11 @@ static void lower_lr_on_plateau(elstm_trainer *tr)
     tr->lr = tr->lr * o->lr_factor > o->min_lr ? tr->lr * o->lr_factor : o->min_lr;
 }
 
+/* series_n[0..n_series): the training windows of each series (the layout of train without
+ * a distribution; NULL: not known, uniform sampling only). */
 static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val,
-                        const elstm_train_dist *dist, int resume, const elstm_train_callbacks *cb,
-                        elstm_train_result *res, elstm_diag *diag)
+                        const elstm_train_dist *dist, int n_series, const size_t *series_n, int resume,
+                        const elstm_train_callbacks *cb, elstm_train_result *res, elstm_diag *diag)
 {
     static const elstm_windows no_val = {0};
     if (!val) val = &no_val;
@@ -242,8 +258,25 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "training windows without targets");
     if (val->n > 0 && !val->target)
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "validation windows without targets");
+    if (dist) {
+        n_series = dist->n_series;
+        series_n = dist->train_n;
+    }
+    const int series = tr->opts.sampling == ELSTM_SAMPLING_SERIES;
+    if (series && !series_n)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
+                              "series sampling draws from each series: train with the series "
+                              "(elstm_trainer_fit_sets or elstm_trainer_fit_dist)");
+    if (series && !dist) {
+        size_t sum = 0;
+        for (int i = 0; i < n_series; i++) sum += series_n[i];
+        if (sum != train->n)
+            return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "the series have %zu training windows, not %zu", sum,
+                                  train->n);
+    }
     dist_state dst;
-    windowed wd = {train, val, NULL, NULL, train->n, val->n};
+    tr_sampler smp;
+    windowed wd = {train, val, NULL, NULL, train->n, val->n, NULL};
     if (dist) {
         if ((s = dist_init(&dst, dist, tr, train, val, diag)) != ELSTM_OK) return s;
         wd.ds = &dst;
@@ -260,11 +293,15 @@ static elstm_status fit(elstm_trainer *tr, const elstm_windows *train, const els
     else if (dist)
         s = tr_fingerprint_dist(tr, dist, train, val, &src.fingerprint, diag);
     else
-        src.fingerprint = tr_fingerprint(tr, train, val);
-    if (s == ELSTM_OK && !(wd.perm = malloc(wd.n * sizeof *wd.perm)))
+        src.fingerprint = series ? tr_fingerprint_series(tr, tr_fingerprint(tr, train, val), n_series, series_n)
+                                 : tr_fingerprint(tr, train, val);
+    if (s == ELSTM_OK && series && (s = tr_sampler_init(&smp, tr->opts.seed, n_series, series_n, diag)) == ELSTM_OK)
+        wd.sm = &smp;
+    if (s == ELSTM_OK && !(wd.perm = malloc((series ? B : wd.n) * sizeof *wd.perm)))
         s = elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
     if (s == ELSTM_OK) s = tr_fit_loop(tr, &src, resume, cb, res, diag);
     free(wd.perm);
+    if (wd.sm) tr_sampler_free(wd.sm);
     if (wd.ds) dist_free(wd.ds);
     return s;
 }
@@ -343,7 +380,7 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
                                const elstm_train_callbacks *cb, elstm_train_result *res,
                                elstm_diag *diag)
 {
-    return fit(tr, train, val, NULL, resume, cb, res, diag);
+    return fit(tr, train, val, NULL, 0, NULL, resume, cb, res, diag);
 }
 
 elstm_status elstm_trainer_fit_dist(elstm_trainer *tr, const elstm_windows *train,
@@ -352,14 +389,13 @@ elstm_status elstm_trainer_fit_dist(elstm_trainer *tr, const elstm_windows *trai
                                     elstm_diag *diag)
 {
     if (!dist) return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "no distribution given");
-    return fit(tr, train, val, dist, resume, cb, res, diag);
+    return fit(tr, train, val, dist, 0, NULL, resume, cb, res, diag);
 }
 
 elstm_status elstm_trainer_fit_sets(elstm_trainer *tr, const elstm_dataset *ds, int n_sets,
                                     const elstm_windows *train, const elstm_windows *val, int exact, int resume,
                                     const elstm_train_callbacks *cb, elstm_train_result *res, elstm_diag *diag)
 {
-    if (!exact) return elstm_trainer_fit(tr, train, val, resume, cb, res, diag);
     size_t *counts = calloc(2 * (size_t)n_sets, sizeof *counts);
     unsigned char *all = malloc((size_t)n_sets);
     elstm_status st;
@@ -372,7 +408,8 @@ elstm_status elstm_trainer_fit_sets(elstm_trainer *tr, const elstm_dataset *ds, 
             all[i] = 1;
         }
         elstm_train_dist one = {n_sets, counts, counts + n_sets, all, NULL, NULL, 1};
-        st = elstm_trainer_fit_dist(tr, train, val, &one, resume, cb, res, diag);
+        st = exact ? elstm_trainer_fit_dist(tr, train, val, &one, resume, cb, res, diag)
+                   : fit(tr, train, val, NULL, n_sets, counts, resume, cb, res, diag);
     }
     free(counts);
     free(all);

@@ -191,6 +191,26 @@ typedef struct tr_source {
      * whether the writer failed. */
     elstm_status (*after_write)(elstm_trainer *tr, void *ctx, int epoch, elstm_diag *diag);
 } tr_source;
+/* Series sampling (sampler.c): the windows of each batch, an equal share from every
+ * series with training windows. Window indices are global (series after series). */
+typedef struct tr_sampler {
+    int S;              /* series with training windows */
+    uint64_t seed;
+    size_t *first, *n;  /* [S] each one's first global window and its windows */
+    size_t *index;      /* [S] its index among all the series (seeds its shuffles) */
+    size_t *drawn;      /* [S] windows drawn from it so far */
+    size_t *made;       /* [S] the number of the shuffle in perm (SIZE_MAX: none yet) */
+    size_t *perm;       /* [every window] each series' current shuffle at its first window */
+    size_t turn;        /* the series whose turn it is to get one of a batch's remainder */
+    size_t steps;       /* batches drawn (or skipped) so far */
+} tr_sampler;
+elstm_status tr_sampler_init(tr_sampler *sm, uint64_t seed, int n_series, const size_t *train_n, elstm_diag *diag);
+/* The next batch of nb windows into out[0..nb), series after series. */
+void tr_sampler_batch(tr_sampler *sm, size_t nb, size_t *out);
+/* Advance past a batch of nb windows without drawing it (a --resume's steps already taken). */
+void tr_sampler_skip(tr_sampler *sm, size_t nb);
+void tr_sampler_free(tr_sampler *sm);
+
 elstm_status tr_fit_loop(elstm_trainer *tr, const tr_source *src, int resume, const elstm_train_callbacks *cb,
                          elstm_train_result *res, elstm_diag *diag);
 /* Before a batch (loss NULL): was training interrupted? After it: is its loss finite?
@@ -201,6 +221,8 @@ elstm_status tr_batch_stop(const elstm_trainer *tr, const double *loss, int epoc
 /* checkpoint.c */
 uint64_t tr_fnv(uint64_t h, const void *p, size_t n);   /* 64-bit FNV-1a, continued from h */
 uint64_t tr_fingerprint(const elstm_trainer *tr, const elstm_windows *train, const elstm_windows *val);
+/* Under series sampling: h extended by the sampling and the series' window counts. */
+uint64_t tr_fingerprint_series(const elstm_trainer *tr, uint64_t h, int n_series, const size_t *train_n);
 /* The same for a distributed training: each process hashes the windows of its series, the
  * all-reduce gives every process every series' hash (one nonzero term per sum). */
 elstm_status tr_fingerprint_dist(const elstm_trainer *tr, const elstm_train_dist *d, const elstm_windows *train,

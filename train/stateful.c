@@ -255,6 +255,9 @@ elstm_status elstm_trainer_fit_stateful(elstm_trainer *tr, const elstm_dataset *
                               ds->n_inputs, ds->meta.steps, tr->I, tr->T);
     if (ds->n_win[ELSTM_SPLIT_TRAIN] == 0)
         return elstm_diag_set(diag, ELSTM_ERR_DATA, ds->path, 0, "there are no training windows");
+    if (tr->opts.sampling != ELSTM_SAMPLING_UNIFORM)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, ds->path, 0,
+                              "a stateful model trains the chunks of one series in order: series sampling does not apply");
     stream_plan p;
     elstm_status s = plan_make(&p, tr, ds, diag);
     if (s == ELSTM_OK) {

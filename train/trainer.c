@@ -72,6 +72,9 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0,
                               "--lr-decay must be above 0 and at most 1, --lr-patience 0 or more");
 
+    if (o->sampling != ELSTM_SAMPLING_UNIFORM && o->sampling != ELSTM_SAMPLING_SERIES)
+        return elstm_diag_set(diag, ELSTM_ERR_ARG, NULL, 0, "--sampling must be uniform or series");
+
     openblas_set_num_threads(1); /* our own threads; BLAS calls are single-threaded and repeatable */
     elstm_trainer *tr = calloc(1, sizeof *tr);
     if (!tr) return elstm_diag_set(diag, ELSTM_ERR_NOMEM, NULL, 0, "out of memory");
@@ -203,4 +206,5 @@ void elstm_trainer_record(const elstm_trainer *tr, const elstm_train_result *res
     out->lr_factor = decay ? o->lr_factor : 0.0;
     out->lr_patience = decay ? o->lr_patience : 0;
     out->min_lr = decay ? o->min_lr : 0.0;
+    out->sampling = o->sampling;
 }

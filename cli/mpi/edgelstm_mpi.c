@@ -9,8 +9,8 @@
  *   metadata (broadcast by rank 0): same inputs, target, steps, horizon, interval;
  *   the scaler is the union of every file's training ranges (MPI_MIN / MPI_MAX);
  *   the files are spread again so that every rank has about as many training windows
- *   (balance()); each rank loads its files with that scaler, their windows one after the
- *   other;
+ *   (balance(); under --sampling series as many series, then windows); each rank loads its
+ *   files with that scaler, their windows one after the other;
  *   the per-file window counts are summed so that every rank knows the whole layout.
  * Rank 0 writes the model (file 0's metadata with the common scaler: the same for any
  * number of processes) and the checkpoint; every rank may read the checkpoint to resume.
@@ -152,6 +152,8 @@ static int list_read(file_list *l, const char *list)
 typedef struct state {
     file_list files;
     int *mine_idx, n_mine;     /* the files of this rank */
+    int *rank_of;              /* [files] the rank of each file (balance()) */
+    uint64_t *split;           /* [2 P] rank 0's count of the batches' windows per rank (batch_split) */
     elstm_dataset *ds;         /* [n_mine] */
     elstm_meta meta;           /* file 0's, with the common scaler */
     elstm_windows wtr, wva;    /* my files' windows over one row matrix */
@@ -163,6 +165,8 @@ static void state_free(state *st)
     for (int i = 0; i < st->n_mine; i++) elstm_data_free(&st->ds[i]);
     free(st->ds);
     free(st->mine_idx);
+    free(st->rank_of);
+    free(st->split);
     for (int i = 0; i < st->files.n; i++) free(st->files.path[i]);
     free(st->files.path);
     elstm_windows_free(&st->wtr);
@@ -198,16 +202,20 @@ static int check_outputs_of(const cli_ctx *ctx, const char **inputs, const char 
     return cli_check_output(ckpt, &r);
 }
 
-/* Which files each rank trains on: every rank's training windows as even as whole files
- * allow (largest file first to the rank with the fewest windows so far; ties to the
- * lower file and the lower rank), so that the ranks' share of a batch is even. Step 1's
- * spread (f mod P) only balances files of equal length. The same on every rank: computed
- * from every file's window count. The model does not depend on it (docs/engine-mpi.md).
- * Frees the datasets of step 1; st->mine_idx becomes the new files, in file order. */
-static int balance(state *st)
+/* Which files each rank trains on, so that the ranks' share of a batch is even. Uniform
+ * sampling (a batch's windows drawn from all windows alike): every rank's training windows
+ * as even as whole files allow (largest file first to the rank with the fewest windows so
+ * far; ties to the lower file and the lower rank). Series sampling (every series an equal
+ * share of each batch): as many series with training windows on every rank, then the
+ * fewest windows (the same order). Step 1's spread (f mod P) only balances files of equal
+ * length. The same on every rank: computed from every file's window count. The model does
+ * not depend on it (docs/engine-mpi.md). Frees the datasets of step 1; st->mine_idx becomes
+ * the new files, in file order; st->rank_of every file's rank. */
+static int balance(state *st, int by_series)
 {
     const int nf = st->files.n;
-    uint64_t *cnt = calloc((size_t)nf + (size_t)g_size, sizeof *cnt), *load = cnt ? cnt + nf : NULL;
+    uint64_t *cnt = calloc((size_t)nf + 2 * (size_t)g_size, sizeof *cnt), *load = cnt ? cnt + nf : NULL;
+    uint64_t *nser = cnt ? load + g_size : NULL; /* series with training windows on each rank */
     int *order = malloc((size_t)nf * sizeof *order);
     if (!cnt || !order) {
         free(cnt);
@@ -228,16 +236,21 @@ static int balance(state *st)
         order[j] = i;
     }
     unsigned char *mine = calloc((size_t)nf, 1);
-    if (!mine) {
+    st->rank_of = malloc((size_t)nf * sizeof *st->rank_of);
+    if (!mine || !st->rank_of) {
+        free(mine);
         free(cnt);
         free(order);
         return cli_error("out of memory");
     }
     for (int i = 0; i < nf; i++) {
         int r = 0;
+        const int key = by_series && cnt[order[i]] > 0;
         for (int q = 1; q < g_size; q++)
-            if (load[q] < load[r]) r = q;
+            if ((key && nser[q] < nser[r]) || ((!key || nser[q] == nser[r]) && load[q] < load[r])) r = q;
         load[r] += cnt[order[i]] + 1; /* + 1: files without training windows spread too */
+        nser[r] += cnt[order[i]] > 0;
+        st->rank_of[order[i]] = r;
         if (r == g_rank) mine[order[i]] = 1;
     }
     st->n_mine = 0;
@@ -249,7 +262,7 @@ static int balance(state *st)
     return 0;
 }
 
-static int load_data(state *st, const elstm_data_opts *dopts0)
+static int load_data(state *st, const elstm_data_opts *dopts0, int by_series)
 {
     int rc = 0, nf = st->files.n;
     st->mine_idx = calloc((size_t)nf, sizeof *st->mine_idx);
@@ -299,7 +312,7 @@ static int load_data(state *st, const elstm_data_opts *dopts0)
     free(lo);
     /* 3: the files spread again, balanced by training windows; mine again with the common
      * scaler, their windows over one row matrix */
-    if ((rc = agree(balance(st)))) return rc;
+    if ((rc = agree(balance(st, by_series)))) return rc;
     for (int i = 0; !rc && i < st->n_mine; i++) {
         elstm_status s = elstm_data_load_meta(st->files.path[st->mine_idx[i]], &st->meta, &st->ds[i], &d);
         if (s != ELSTM_OK) rc = cli_fail(s, &d);
@@ -313,6 +326,39 @@ static int load_data(state *st, const elstm_data_opts *dopts0)
         rc = cli_fail(s, &d);
     free(sets);
     return agree(rc);
+}
+
+/* Rank 0, before each batch: the windows each rank computes (from the files' ranks), in all
+ * and of the busier rank of each batch (a synchronous step waits for it). */
+typedef struct batch_split {
+    const size_t *goff;      /* [files + 1] first global training window of each file */
+    const int *rank_of;      /* [files] */
+    int nf;
+    uint64_t *here;          /* [P] this batch's windows of each rank */
+    uint64_t *drawn;         /* [P] all batches' */
+    uint64_t windows, busier; /* every batch's windows; the sum of each batch's largest share */
+} batch_split;
+
+static void on_batch_windows(void *user, const size_t *w, size_t n)
+{
+    batch_split *b = user;
+    memset(b->here, 0, (size_t)g_size * sizeof *b->here);
+    for (size_t k = 0; k < n; k++) {
+        int lo = 0, hi = b->nf - 1;
+        while (lo < hi) { /* the file of window w[k] */
+            int mid = (lo + hi + 1) / 2;
+            if (b->goff[mid] <= w[k]) lo = mid;
+            else hi = mid - 1;
+        }
+        b->here[b->rank_of[lo]]++;
+    }
+    uint64_t most = 0;
+    for (int r = 0; r < g_size; r++) {
+        b->drawn[r] += b->here[r];
+        if (b->here[r] > most) most = b->here[r];
+    }
+    b->windows += n;
+    b->busier += most;
 }
 
 /* Rank 0, after each epoch. ELSTM_TEST_STOP_AFTER_EPOCH=N (tests, as for train) acts as
@@ -392,6 +438,7 @@ static int run_train(cli_ctx *ctx)
     elstm_train_opts topts;
     if (!rc) rc = cli_read_data_opts(ctx, st.files.path[0], &dopts);
     if (!rc) rc = cli_read_model_opts(ctx, &topts);
+    if (!rc) rc = cli_sampling_needs_series(ctx, &topts, st.files.n, "only one file was given");
     cli_levels lv = {0};
     if (!rc) rc = cli_get_levels(ctx, "--intervals", CLI_DEFAULT_INTERVALS, &lv);
     if (!rc && !cli_get(ctx, "--threads")) topts.threads = 1; /* a process per core */
@@ -399,7 +446,7 @@ static int run_train(cli_ctx *ctx)
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     if (!rc && g_rank == 0) rc = check_outputs(ctx, &st.files, out, ckpt, resume);
     quiet(0); /* from here on each process says what went wrong with its own files */
-    if ((rc = agree(rc)) || (rc = load_data(&st, &dopts))) goto done;
+    if ((rc = agree(rc)) || (rc = load_data(&st, &dopts, topts.sampling == ELSTM_SAMPLING_SERIES))) goto done;
 
     /* the layout of the series: every file's window counts */
     const int nf = st.files.n;
@@ -429,6 +476,15 @@ static int run_train(cli_ctx *ctx)
         nval_all += val_n[f];
     }
     free(cnt);
+    size_t *goff = calloc((size_t)nf + 1, sizeof *goff);
+    st.split = calloc(2 * (size_t)g_size, sizeof *st.split);
+    if (!goff || !st.split) {
+        free(goff); free(train_n); free(mine);
+        rc = agree(cli_error("out of memory"));
+        goto done;
+    }
+    for (int f = 0; f < nf; f++) goff[f + 1] = goff[f] + train_n[f];
+    batch_split bs = {goff, st.rank_of, nf, st.split, st.split + g_size, 0, 0};
 
     elstm_diag d;
     elstm_diag_clear(&d);
@@ -438,18 +494,19 @@ static int run_train(cli_ctx *ctx)
     elstm_status s = elstm_trainer_create(&st.tr, &topts, st.meta.n_inputs, st.meta.steps, &d);
     if (s != ELSTM_OK) rc = cli_fail(s, &d);
     if ((rc = agree(rc))) {
-        free(train_n); free(mine);
+        free(train_n); free(mine); free(goff);
         goto done;
     }
     if (g_rank == 0)
         fprintf(stderr, "Training LSTM(%d) + Dense(%d) on %zu windows of %d series of %d steps x %d inputs "
-                        "(validation %zu, test %zu), batch %d, %d process%s x %d thread%s, deterministic%s\n",
+                        "(validation %zu, test %zu), batch %d%s, %d process%s x %d thread%s, deterministic%s\n",
                 topts.units, topts.outputs, ntrain_all, nf, st.meta.steps, st.meta.n_inputs, nval_all, (size_t)ntest_all,
-                topts.batch, g_size, g_size == 1 ? "" : "es", topts.threads, topts.threads == 1 ? "" : "s",
+                topts.batch, topts.sampling == ELSTM_SAMPLING_SERIES ? " (an equal share of every series)" : "",
+                g_size, g_size == 1 ? "" : "es", topts.threads, topts.threads == 1 ? "" : "s",
                 resume ? ", resuming" : "");
     reduce_stats rs = {0, 0.0, 0};
     elstm_train_dist dist = {nf, train_n, val_n, mine, mpi_sum, &rs, g_rank == 0};
-    elstm_train_callbacks cb = {NULL, NULL, on_epoch};
+    elstm_train_callbacks cb = {&bs, NULL, on_epoch, g_rank == 0 ? on_batch_windows : NULL};
     elstm_train_result res;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -458,6 +515,7 @@ static int run_train(cli_ctx *ctx)
     signal(SIGTERM, SIG_DFL);
     free(train_n);
     free(mine);
+    free(goff);
     if (s != ELSTM_OK) {
         /* a stop, a divergence, or the writer's failure reach every rank: rank 0 says it */
         if (g_rank != 0 && (s == ELSTM_ERR_INTERRUPTED || s == ELSTM_ERR_NUMERIC || s == ELSTM_ERR_IO)) quiet(1);
@@ -500,26 +558,40 @@ static int run_train(cli_ctx *ctx)
     MPI_Allreduce(MPI_IN_PLACE, sums, ns, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     /* each rank's training windows and its time in the all-reduces (waiting for the others
      * included): how even the ranks' work was */
-    double here[2] = {(double)st.wtr.n, rs.seconds}, *ranks = g_rank == 0 ? malloc(2 * (size_t)g_size * sizeof *ranks) : NULL;
+    double here[3] = {(double)st.wtr.n, rs.seconds, st.n_mine};
+    double *ranks = g_rank == 0 ? malloc(3 * (size_t)g_size * sizeof *ranks) : NULL;
     if (g_rank == 0 && !ranks) rc = cli_error("out of memory");
     if ((rc = agree(rc))) {
         free(ranks);
         goto done;
     }
-    MPI_Gather(here, 2, MPI_DOUBLE, ranks, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Gather(here, 3, MPI_DOUBLE, ranks, 3, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     double wps = res.train_seconds > 0 ? (double)res.windows_trained / res.train_seconds : 0.0;
     double rmse = sums[0] > 0 ? sqrt(sums[1] / sums[0]) : NAN, prmse = sums[0] > 0 ? sqrt(sums[2] / sums[0]) : NAN;
+    /* the bounds the ranks' shares put on the speed-up: all batches' windows over the
+     * busiest rank's (or, before any batch, over its training windows), and over the sum
+     * of each batch's busier rank (a synchronous step waits for it) */
+    double share_bound = 0.0, batch_bound = 0.0;
     if (g_rank == 0) {
+        double most = 0.0, dmost = 0.0;
+        for (int r = 0; r < g_size; r++) {
+            most = fmax(most, ranks[3 * r]);
+            dmost = fmax(dmost, (double)bs.drawn[r]);
+        }
+        share_bound = bs.windows ? (double)bs.windows / dmost : most > 0 ? (double)ntrain_all / most : 0.0;
+        batch_bound = bs.busier ? (double)bs.windows / (double)bs.busier : share_bound;
         fprintf(stderr, "Wrote %s (%d epochs, best %d, %.1f s, %.0f windows/s; %ld all-reduces of %zu values, "
                         "%.3f s in them)\n", out, res.epochs_run, res.best_epoch, res.train_seconds, wps, rs.calls,
                 rs.values, rs.seconds);
         if (g_size > 1) {
-            double most = 0.0;
-            for (int r = 0; r < g_size; r++) most = fmax(most, ranks[2 * r]);
             fprintf(stderr, "Training windows per process:");
             for (int r = 0; r < g_size; r++)
-                fprintf(stderr, "%s %.0f (%.3f s in all-reduces)", r ? "," : "", ranks[2 * r], ranks[2 * r + 1]);
-            fprintf(stderr, "; the largest share bounds the speed-up at %.2fx\n", most > 0 ? (double)ntrain_all / most : 0.0);
+                fprintf(stderr, "%s %.0f (%.0f series, %.3f s in all-reduces)", r ? "," : "", ranks[3 * r], ranks[3 * r + 2],
+                        ranks[3 * r + 1]);
+            fprintf(stderr, "; the batches drew");
+            for (int r = 0; r < g_size; r++) fprintf(stderr, "%s %llu", r ? "," : "", (unsigned long long)bs.drawn[r]);
+            fprintf(stderr, " windows from them: the largest share bounds the speed-up at %.2fx, the busier process "
+                            "of each batch at %.2fx\n", share_bound, batch_bound);
         }
         if (sums[0] > 0)
             fprintf(stderr, "Test: %.0f windows, RMSE %.4g %s (persistence %.4g, ratio %.3f)\n", sums[0], rmse,
@@ -553,9 +625,15 @@ static int run_train(cli_ctx *ctx)
                                                          "persistence_rmse", prmse, "rmse_ratio", rmse / prmse));
             json_t *rk = o ? json_array() : NULL;
             for (int r = 0; rk && r < g_size; r++)
-                json_array_append_new(rk, json_pack("{s:I, s:f}", "train_windows", (json_int_t)ranks[2 * r],
-                                                    "allreduce_seconds", ranks[2 * r + 1]));
+                json_array_append_new(rk, json_pack("{s:I, s:I, s:I, s:f}", "series", (json_int_t)ranks[3 * r + 2],
+                                                    "train_windows", (json_int_t)ranks[3 * r],
+                                                    "batch_windows", (json_int_t)bs.drawn[r],
+                                                    "allreduce_seconds", ranks[3 * r + 1]));
             if (rk) json_object_set_new(o, "ranks", rk);
+            if (o)
+                json_object_set_new(o, "balance", json_pack("{s:s, s:f, s:f}", "sampling",
+                                                            topts.sampling == ELSTM_SAMPLING_SERIES ? "series" : "uniform",
+                                                            "share_bound", share_bound, "batch_bound", batch_bound));
             rc = o ? cli_print_json(o) : cli_error("out of memory");
         }
     }

@@ -94,6 +94,8 @@ typedef struct elstm_meta_training {
     double lr_factor;              /* 0 = a constant learning rate */
     int lr_patience;
     double min_lr;
+    int sampling;                  /* a batch's windows: 0 uniform, 1 an equal share of every
+                                      series ("sampling": "series", written only then) */
 } elstm_meta_training;
 
 typedef struct elstm_meta {

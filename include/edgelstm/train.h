@@ -82,7 +82,20 @@ typedef struct elstm_train_opts {
                               0 < f < 1); 0 or 1 = constant learning rate */
     int lr_patience;       /* epochs without a new best before the rate is lowered (--lr-patience) */
     double min_lr;         /* the rate is never lowered below this */
+    int sampling;          /* how a batch's windows are drawn (--sampling): ELSTM_SAMPLING_* */
 } elstm_train_opts;
+
+/* How the windows of a batch are drawn (docs/training.md, "Sampling"). UNIFORM (0, the
+ * default): one shuffle of every window of every series per epoch, batches cut from it in
+ * order. SERIES: every batch takes an equal share of its windows from every series with
+ * training windows (B / S each, the remainder B mod S given to the next series in turn
+ * from batch to batch), each series walking its own shuffle of its windows (seeded by
+ * --seed and the series' index, shuffled again when it wraps); an epoch has the steps
+ * and windows of a uniform one. Short series are drawn more often than long ones. It
+ * needs the series: elstm_trainer_fit_sets (several) or elstm_trainer_fit_dist. In both
+ * modes the batches depend only on the seed, the series' window counts and the step:
+ * never on the process or thread count. */
+enum { ELSTM_SAMPLING_UNIFORM = 0, ELSTM_SAMPLING_SERIES = 1 };
 
 void elstm_train_opts_default(elstm_train_opts *o);
 
@@ -110,6 +123,11 @@ typedef struct elstm_train_callbacks {
      * with that status (the CLI writes the best model here). */
     elstm_status (*on_epoch)(void *user, const struct elstm_trainer *tr,
                              const elstm_epoch_info *info, elstm_diag *diag);
+    /* Before each batch's gradient, in every process of a distributed fit: the batch's
+     * windows (indices into the training windows of every process, series after series,
+     * in the batch's order; a window may appear twice under series sampling when its
+     * series is shorter than its share). For tests and for edgelstm-mpi's balance report. */
+    void (*on_batch_windows)(void *user, const size_t *windows, size_t n);
 } elstm_train_callbacks;
 
 typedef struct elstm_train_result {
@@ -150,11 +168,12 @@ elstm_status elstm_trainer_fit(elstm_trainer *tr, const elstm_windows *train,
  * Every process passes the same counts and, as `train`/`val`, the windows of the series it
  * holds, in series order. The windows of all processes, series after series, are the
  * training set: one permutation of them per epoch (the same in every process), batches of
- * opts.batch windows. A batch's windows of one series, in batch order, make units of up to
- * 16 windows; each unit's gradient is computed by one thread, rounded to fixed point
- * (2^-40) and summed in 64-bit integers, then over the processes by `allreduce`, so the
- * step, the losses, and the model bytes are the same for any number of processes and
- * threads (and any spread of the series). docs/training.md has the rules. */
+ * opts.batch windows (under ELSTM_SAMPLING_SERIES: an equal share of every series). A
+ * batch's windows of one series, in batch order, make units of up to 16 windows; each
+ * unit's gradient is computed by one thread, rounded to fixed point (2^-40) and summed
+ * in 64-bit integers, then over the processes by `allreduce`, so the step, the losses,
+ * and the model bytes are the same for any number of processes and threads (and any
+ * spread of the series). docs/training.md has the rules. */
 /* Sum n integers over every process in place (MPI_Allreduce, MPI_SUM; called by every
  * process the same number of times with the same n). */
 typedef elstm_status (*elstm_allreduce_fn)(void *user, int64_t *v, size_t n, elstm_diag *diag);

@@ -8,8 +8,7 @@
 #include "../lstm_s8_opt.h"
 
 /* Bytes elstm_lstm_pack_s8 writes for m, or 0 when this build's kernel reads no packed
- * layout (plain C, Cortex-M) or the model cannot be packed for it (a -128 weight with
- * the AVX2 kernel). */
+ * layout (plain C, Cortex-M). */
 size_t elstm_lstm_packed_bytes_s8(const elstm_lstm_s8 *m);
 
 /* Write the packed layout of m into dst [elstm_lstm_packed_bytes_s8(m)], 32-byte aligned. */
@@ -17,7 +16,8 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst);
 
 /* The Cortex-M DSP kernel's layout (runtime/lstm_s8_dsp.c describes it), written at
  * deploy time into the generated library: 32-bit words (little-endian), two gate rows per
- * word. Independent of the host's build. */
+ * word, and per unit and part two words of Winograd's weight terms. Independent of the
+ * host's build. */
 size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m);
 void elstm_lstm_pack_s8_dsp(const elstm_lstm_s8 *m, uint32_t *dst);
 

@@ -19,11 +19,14 @@
 #define MAX_I 135
 static int8_t w[4 * (MAX_N * MAX_I + MAX_N * MAX_N)];
 static int32_t bias[4 * MAX_N];
-static uint32_t packed[MAX_N * 2 * ((MAX_I + 3) / 4 * 2 + (MAX_N + 3) / 4 * 2)];   /* the layout's even pair counts */
+static uint32_t packed[MAX_N * 2 * ((MAX_I + 3) / 4 * 2 + (MAX_N + 3) / 4 * 2 + 2)];   /* the layout's even pair counts, 2 terms per part */
 static unsigned char a1[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)], a2[ELSTM_LSTM_S8_ARENA_BYTES(MAX_N)];
 
-/* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound and 2 a requantizing
- * shift of 0 (both take the kernel's undoubled path) */
+/* mode: 0 plain multipliers; 1 a bias beyond the fast path's bound, 2 a requantizing
+ * shift of 0 and 4 one of -1 (all take the kernel's undoubled path); 3 the largest sums: every weight
+ * -128 or 127 (-128 too, which TFLite's symmetric weights avoid but a file may hold),
+ * zero points at the ends, so that every activation is at +-255 and the Winograd
+ * products' weight and activation terms are at their largest */
 static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int mode)
 {
     elstm_lstm_s8 m;
@@ -31,7 +34,8 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int m
     int8_t x[MAX_I];
     int32_t t, j, g, n, bad = 0;
     memset(&m, 0, sizeof m);
-    for (j = 0; j < 4 * (N * I + N * N); j++) w[j] = (int8_t)(next() % 9 == 0 ? (next() % 2 ? 127 : -127) : in_range(-127, 127));
+    for (j = 0; j < 4 * (N * I + N * N); j++)
+        w[j] = (int8_t)(mode == 3 ? (next() % 2 ? 127 : -128) : next() % 9 == 0 ? (next() % 2 ? 127 : -127) : in_range(-127, 127));
     for (g = 0; g < 4; g++) {
         m.q.wx[g] = w + g * N * I;
         m.q.wh[g] = w + 4 * N * I + g * N * N;
@@ -42,13 +46,14 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int m
     }
     if (mode == 1) bias[N - 1] = N % 2 ? 1100000000 : -1100000000;
     if (mode == 2) m.q.mh[1].shift = 0;
+    if (mode == 4) m.q.mx[3].shift = -1;
     m.q.n_input = I;
     m.q.n_units = N;
     m.q.m_fc = mult(-14);
     m.q.m_ig = mult(pow - 3);
     m.q.m_h = mult(-23);
-    m.q.zp_in = in_range(-128, 127);
-    m.q.zp_h = in_range(-128, 127);
+    m.q.zp_in = mode == 3 ? 127 : in_range(-128, 127);
+    m.q.zp_h = mode == 3 ? -128 : in_range(-128, 127);
     m.q.cell_pow = pow;
     m.q.cell_clip = clip;
     elstm_lstm_pack_s8_dsp(&m, packed);
@@ -58,14 +63,14 @@ static int check(int32_t I, int32_t N, int hot, int32_t pow, int32_t clip, int m
         return 0;
     }
     for (t = 0; t < 25; t++) {
-        for (j = 0; j < I; j++) x[j] = (int8_t)(t % 5 == 4 ? (next() % 2 ? 127 : -128) : in_range(-128, 127));
+        for (j = 0; j < I; j++) x[j] = (int8_t)(mode == 3 || t % 5 == 4 ? (next() % 2 ? 127 : -128) : in_range(-128, 127));
         elstm_lstm_step_s8(&c1, x);
         elstm_lstm_step_s8_ref(&c2, x);
         if (memcmp(c1.h, c2.h, (size_t)N) || memcmp(c1.c, c2.c, (size_t)N * 2)) bad++;
     }
     printf("%s - mcu_kernel_s8: Cortex-M4 DSP int8 kernel = reference, bit for bit: N=%d I=%d %s pow=%d clip=%d%s\n",
            bad ? "not ok" : "ok", (int)N, (int)I, hot ? "saturating" : "plain", (int)pow, (int)clip,
-           mode == 1 ? " huge bias" : mode == 2 ? " shift 0" : "");
+           mode == 1 ? " huge bias" : mode == 2 ? " shift 0" : mode == 4 ? " shift -1" : mode == 3 ? " extreme weights and activations" : "");
     return !bad;
 }
 
@@ -107,10 +112,13 @@ int main(void)
     ok &= check(4, 40, 1, -20, -1, 0);
     ok &= check(3, 8, 0, -9, 0, 0);
     ok &= check(8, 5, 1, -14, 12000, 0);
-    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs (35 + 1 padding column): one pass of 2, one of 16 */
+    ok &= check(17, 35, 1, -3, -1, 0);     /* 18 recurrent pairs (35 + 1 padding column): 9 passes of 2; 2 blocks of units */
     ok &= check(135, 5, 0, -12, -1, 0);    /* 68 input pairs: x widened in chunks, unit by unit */
     ok &= check(7, 19, 0, -12, -1, 1);
     ok &= check(6, 18, 1, -13, 5000, 2);
-    ok &= check(5, 66, 1, -12, -1, 0);     /* 34 recurrent pairs: one pass of 2 pairs, two of 16 */
+    ok &= check(5, 66, 1, -12, -1, 0);     /* 34 recurrent pairs: one pass of 2 pairs, one of 32; 3 blocks */
+    ok &= check(135, 66, 0, -12, -1, 3);   /* the largest sums: inputs in chunks, 68 input and 34 recurrent pairs */
+    ok &= check(7, 63, 1, -12, 200, 3);
+    ok &= check(7, 21, 0, -12, -1, 4);
     return ok ? 0 : 1;
 }

@@ -6,7 +6,9 @@
 # 2 processes resumes with 4 to the bytes of an uninterrupted run; prediction intervals
 # calibrated on the validation windows of every rank are those of one process; a bad file
 # on rank 1 stops every rank with its sentence and no model; more processes than files,
-# an unknown option, a list of files (--files-from).
+# an unknown option, a list of files (--files-from). --sampling series: the same bytes for
+# 1, 2 and 4 processes and for edgelstm train --deterministic, files spread by series count,
+# a resume with another process count; bad values and one file are usage errors.
 . "$ELSTM_ROOT/tests/lib.sh"
 suite mpi
 M="$ELSTM_ROOT/${BUILD:-build}/edgelstm-mpi"
@@ -68,6 +70,45 @@ sys.exit(not (a + b == t and abs(a - b) <= t // 20))' $split "$lw" 2>/dev/null &
    grep -q "^Training windows per process: .*bounds the speed-up at 1\.9" u2.err; then
   ok "2 processes share 3 unequal files by training windows ($split of $lw), the 1-process bytes"
 else not_ok "files spread by training windows" "ranks: '$split' of '$lw'; $(grep -E '^(Training windows|edgelstm)' u2.err | head -2)"; fi
+
+# --- --sampling series: every batch an equal share of each series; the same bytes for 1, 2
+# and 4 processes and for edgelstm train --deterministic; files spread by series count ---
+# shellcheck disable=SC2086
+"$E" train $FILES $OPTS --sampling series --threads 2 --deterministic -o sdet.tflite 2> sdet.err
+swant=$(sha256sum < sdet.tflite 2>/dev/null)
+if [ -s sdet.tflite ] && [ "$swant" != "$want" ]; then ok "train --sampling series --deterministic: another model than uniform sampling's"
+else not_ok "series sampling trains another model" "$(tail -2 sdet.err)"; fi
+for spec in 1:1 2:1 4:1 2:2; do
+  np=${spec%:*} th=${spec#*:}
+  # shellcheck disable=SC2086
+  run "$np" $FILES $OPTS --sampling series --threads "$th" -o "s$np-$th.tflite" 2> "s$np-$th.err"
+  [ "$(sha256sum < "s$np-$th.tflite" 2>/dev/null)" = "$swant" ] &&
+    ok "--sampling series, mpirun -np $np, $th thread(s) each: edgelstm train's bytes" ||
+    not_ok "--sampling series -np $np --threads $th: the same bytes" "$(tail -2 "s$np-$th.err")"
+done
+# one long file and three short ones over 2 ranks: two series each (by windows it would be
+# the long one and one short one against two short ones); each batch half on each rank
+# shellcheck disable=SC2086
+run 2 long.csv a.csv b.csv c.csv $OPTS --sampling series -o sb.tflite --json > sb.json 2> sb.err
+if json_check sb.json '[k["series"] for k in j["ranks"]] == [2, 2]' 'j["balance"]["sampling"] == "series"' \
+     'j["balance"]["batch_bound"] >= 1.95' 'abs(j["ranks"][0]["batch_windows"] - j["ranks"][1]["batch_windows"]) <= 3' &&
+   grep -q "^Training windows per process: .*the busier process of each batch at 1\.9[5-9]x\|at 2\.00x" sb.err; then
+  ok "series sampling: 2 ranks hold 2 series each, each batch's windows split evenly (bound $(grep -o 'each batch at [0-9.]*x' sb.err))"
+else not_ok "series sampling spreads by series" "$(grep -E '^(Training windows|edgelstm)' sb.err | head -2)"; fi
+# stopped with 2 processes, resumed with 4: the walks of every series go on where they were
+# shellcheck disable=SC2086
+ELSTM_TEST_STOP_AFTER_EPOCH=1 run 2 $FILES $OPTS --sampling series -o sr.tflite > /dev/null 2> sr1.err
+# shellcheck disable=SC2086
+run 4 $FILES $OPTS --sampling series -o sr.tflite --resume 2> sr2.err
+[ -f sr.tflite ] && [ "$(sha256sum < sr.tflite)" = "$swant" ] && grep -q "resuming" sr2.err &&
+  ok "--sampling series stopped with 2 processes, resumed with 4: the uninterrupted bytes" ||
+  not_ok "series sampling resume with another process count" "$(tail -2 sr2.err)"
+run 2 a.csv b.csv -o x.tflite --target TEMP --sampling sometimes > /dev/null 2> sbad.err; rc=$?
+[ $rc = 2 ] && [ "$(grep -c "'--sampling' must be uniform" sbad.err)" = 1 ] && ok "--sampling sometimes: exit 2, one usage message" ||
+  not_ok "bad --sampling" "rc $rc: $(grep -i sampling sbad.err)"
+run 1 a.csv -o x.tflite --target TEMP --sampling series > /dev/null 2> sone.err; rc=$?
+[ $rc = 2 ] && grep -q "only one file was given" sone.err && [ ! -e x.tflite ] &&
+  ok "--sampling series with one file: exit 2, a usage message" || not_ok "series sampling with one file" "rc $rc: $(cat sone.err)"
 
 # both calibrate train's default intervals (80 and 95 %) over the validation windows of every series
 # shellcheck disable=SC2086

@@ -87,6 +87,35 @@ expect_fail 2 "--scaler series with two files of the same name: one clear error"
   $DATA $SMALL --scaler series -o "$T/x.tflite" &&
   { echo "$ERR" | grep -q "two files are named" && ok "... saying series are found by file name" || not_ok "same-name message" "$ERR"; }
 
+# --- --sampling series: every batch an equal share of each file (the batches themselves:
+# test_train_dist.c; across processes: tests/mpi) ------------------------------------------
+# shellcheck disable=SC2086
+$E train "$CHANGPING" "$DONGSI" $DATA $SMALL --threads 2 --sampling series -o "$T/ss.tflite" 2>"$T/ss.err"
+# shellcheck disable=SC2086
+$E train "$CHANGPING" "$DONGSI" $DATA $SMALL --threads 2 --sampling uniform -o "$T/su.tflite" 2>"$T/su.err"
+# shellcheck disable=SC2086
+$E train "$CHANGPING" "$DONGSI" $DATA $SMALL --threads 2 -o "$T/sd.tflite" 2>"$T/sd.err"
+if [ -s "$T/ss.tflite" ] && [ -s "$T/su.tflite" ] && ! cmp -s "$T/ss.tflite" "$T/su.tflite" && cmp -s "$T/su.tflite" "$T/sd.tflite" &&
+   $E inspect "$T/ss.tflite" --json | "$PY" -c 'import json, sys; t = json.load(sys.stdin)["metadata"]["edgelstm"]["training"]
+assert t["sampling"] == "series", t' && $E inspect "$T/su.tflite" --json | "$PY" -c 'import json, sys
+assert "sampling" not in json.load(sys.stdin)["metadata"]["edgelstm"]["training"]'; then
+  ok "train --sampling series over two files: another model than uniform's (the default), recorded in its metadata"
+else not_ok "train --sampling series" "$(tail -2 "$T/ss.err")"; fi
+# shellcheck disable=SC2086
+expect_fail 2 "--sampling other: a usage error" $E train "$CHANGPING" "$DONGSI" $DATA --sampling other -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "'--sampling' must be uniform .* or series" && ok "... naming the two kinds" || not_ok "--sampling message" "$ERR"; }
+# shellcheck disable=SC2086
+expect_fail 2 "train --sampling series with one file: a usage error" $E train "$CHANGPING" $DATA --sampling series -o "$T/x.tflite" &&
+  { echo "$ERR" | grep -q "equally from several series, but only one file was given" && [ ! -e "$T/x.tflite" ] &&
+    ok "... saying it needs several files" || not_ok "one-file --sampling message" "$ERR"; }
+# shellcheck disable=SC2086
+expect_fail 2 "backtest --sampling series: a usage error (one file per fold)" $E backtest "$CHANGPING" $DATA --sampling series
+printf 'id,csv\nc,%s\n' "$CHANGPING" > "$T/sm.csv"
+# shellcheck disable=SC2086
+expect_fail 2 "fleet run --sampling series: a usage error (one file per task)" $E fleet run "$T/sm.csv" --out "$T/smf" $DATA --sampling series &&
+  { echo "$ERR" | grep -q "each fleet task trains on one file" && [ ! -e "$T/smf/tasks" ] && ok "... before any task runs" ||
+    not_ok "fleet --sampling series message" "$ERR"; }
+
 # --- backtest --------------------------------------------------------------------------
 BT="--folds 3 --fold-rows 200 --intervals 80,95"
 # shellcheck disable=SC2086

@@ -134,7 +134,7 @@ int main(void)
     /* it learns: the validation loss falls well below predicting the mean */
     {
         rec r = {0};
-        elstm_train_callbacks cb = {&r, NULL, on_epoch};
+        elstm_train_callbacks cb = {&r, NULL, on_epoch, NULL};
         float *p;
         opts_small(&o);
         o.epochs = 6;
@@ -188,7 +188,7 @@ int main(void)
      * rises after epoch 1; patience 2 stops after epoch 3 and restores epoch 1 */
     {
         rec r = {0};
-        elstm_train_callbacks cb = {&r, NULL, on_epoch};
+        elstm_train_callbacks cb = {&r, NULL, on_epoch, NULL};
         elstm_windows bad = va, up = trw;
         bad.target = TG_NEG;
         up.target = TG_POS;
@@ -251,7 +251,7 @@ int main(void)
         rec r = {0};
         r.stop_at_epoch = 4;
         r.stopflag = &stop;
-        elstm_train_callbacks cb = {&r, on_batch, on_epoch};
+        elstm_train_callbacks cb = {&r, on_batch, on_epoch, NULL};
         float *part;
         o.checkpoint = ck;
         o.stop = &stop;
@@ -278,7 +278,7 @@ int main(void)
         elstm_windows uw = trw;
         uw.target = TGU;
         rec r1 = {0}, r2 = {0};
-        elstm_train_callbacks cb1 = {&r1, on_batch, on_epoch}, cb2 = {&r2, on_batch, on_epoch};
+        elstm_train_callbacks cb1 = {&r1, on_batch, on_epoch, NULL}, cb2 = {&r2, on_batch, on_epoch, NULL};
         float *p1, *p2;
         opts_small(&o);
         o.lr = 1e-30;
@@ -323,7 +323,7 @@ int main(void)
         rec r = {0};
         r.stop_at_epoch = 3;
         r.stopflag = &stop;
-        elstm_train_callbacks cb = {&r, on_batch, on_epoch};
+        elstm_train_callbacks cb = {&r, on_batch, on_epoch, NULL};
         o.checkpoint = ck;
         o.stop = &stop;
         elstm_diag_clear(&d);
