@@ -39,12 +39,12 @@
  * block's values with the gate's constants in registers, then the cell and hidden update.
  * The sums of a whole block are one assembly function (block_sums_asm, below) that holds
  * all 14 registers: per unit the input loop (2 column pairs per pass), the 4 input sums
- * stored, the recurrent loop (2 pairs per pass up to a multiple of 32 pairs, then 32 per
- * pass) and the 4 recurrent sums stored, the loop bounds read from an argument block;
- * with the even pair counts of the layout no single pair is left over. Inputs of more
- * than 2 XV_MAX columns, and builds without optimization, take C loops instead. The
- * widening of h and x runs four columns at a time (SXTB16, PKHBT/PKHTB, SSUB16) with the
- * sums of v and the activations' Winograd term by SMLAD.
+ * stored, the recurrent loop (32 column pairs per pass, the first pass entered part-way
+ * when the count is not a multiple of 32) and the 4 recurrent sums stored, the loop bounds
+ * read from an argument block; with the even pair counts of the layout no single pair is
+ * left over. Inputs of more than 2 XV_MAX columns, and builds without optimization, take
+ * C loops instead. The widening of h and x runs four columns at a time (SXTB16,
+ * PKHBT/PKHTB, SSUB16) with the sums of v and the activations' Winograd term by SMLAD.
  *
  * The fast path (ctx->fast, decided at the first step after a reset): with every
  * requantizing shift a right shift of at least 2 (shift in [-31, -2]) and the sums
