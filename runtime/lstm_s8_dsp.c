@@ -246,8 +246,8 @@ typedef struct sums_args {
     const uint32_t *w;         /*  0: the first unit's words; on return, past the last unit's */
     const int16_t *xv, *x_end; /*  4, 8: the widened inputs, an even number of pairs */
     const int16_t *hv;         /* 12: the widened h */
-    uintptr_t h_entry;         /* 16: 48 bytes for each PAIR2 that the recurrent loop's first pass
-                                * skips, (16 - pairs / 2 mod 16) mod 16; the function turns it into
+    uintptr_t h_entry;         /* 16: the PAIR2 the recurrent loop's first pass skips,
+                                * (16 - pairs / 2 mod 16) mod 16; the function turns it into
                                 * the address it jumps to */
     const int16_t *h_end;      /* 20 */
     int32_t xoff, hoff;        /* 24, 28: the raw rows' start values (widen) */
@@ -259,7 +259,8 @@ void elstm_s8_dsp_block_sums(sums_args *a);
 
 /* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (W(A)), r11 (B),
  * r12 (W(B)); r4-r7 the 4 weight words A0, B0, A1, B1, r8-r9 the 2 activation words.
- * Twelve 32-bit instructions, 48 bytes (the recurrent loop is entered part-way). */
+ * Twelve 32-bit instructions (.w: every PAIR2 has the same size, the recurrent loop is
+ * entered part-way). */
 #define PAIR2_FIXED                                                                         \
     "ldmia.w r0!, {r4, r5, r6, r7}\n\t"                                                    \
     "ldrd r8, r9, [r1], #8\n\t"                                                            \
@@ -287,8 +288,8 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         "elstm_s8_dsp_block_sums:\n\t"
         "push {r4-r11, lr}\n\t"
         "mov lr, r0\n\t"
-        "adr.w r4, .Lelstm_s8_rec\n\tldr r5, [lr, #16]\n\tadd r4, r4, r5\n\torr r4, r4, #1\n\t"
-        "str r4, [lr, #16]\n\t"
+        "adr.w r4, .Lelstm_s8_rec\n\tadr.w r5, .Lelstm_s8_rec1\n\tsub r5, r5, r4\n\t"   /* a PAIR2's bytes */
+        "ldr r6, [lr, #16]\n\tmla r4, r5, r6, r4\n\torr r4, r4, #1\n\tstr r4, [lr, #16]\n\t"
         "ldr r0, [lr, #0]\n"
         "1:\n\t"                                  /* a unit: the input columns */
         START_SUMS("24", "40")
@@ -298,12 +299,11 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         START_SUMS("28", "44")                    /* the recurrent columns */
         "ldr r1, [lr, #12]\n\tldr r2, [lr, #20]\n\tldr r4, [lr, #16]\n\tbx r4\n\t"
         ".p2align 2\n"
-        ".Lelstm_s8_rec:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        ".Lelstm_s8_rec:\n\telstm_s8_pair2\n"
+        ".Lelstm_s8_rec1:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
-        "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n"
-        ".Lelstm_s8_rec_end:\n\t"
-        ".if .Lelstm_s8_rec_end - .Lelstm_s8_rec != 16 * 48\n\t.error \"a PAIR2 is not 48 bytes\"\n\t.endif\n\t"
+        "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "cmp r1, r2\n\tbne .Lelstm_s8_rec\n\t"
         "ldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
         "add r2, r2, #32\n\tstr r2, [lr, #32]\n\tldr r1, [lr, #36]\n\tcmp r2, r1\n\tbne 1b\n\t"
@@ -329,7 +329,7 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
         a.xv = xv;
         a.x_end = xv + 2 * ip;
         a.hv = hv;
-        a.h_entry = (uintptr_t)((16 - np / 2 % 16) % 16 * 48);
+        a.h_entry = (uintptr_t)((16 - np / 2 % 16) % 16);
         a.h_end = hv + 2 * np;
         a.xoff = kx.off;
         a.hoff = kh.off;
