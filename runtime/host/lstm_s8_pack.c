@@ -5,62 +5,142 @@
 
 #include "lstm_s8_pack.h"
 
-static int has_minus_128(const int8_t *w, size_t n)
+#if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
+/* One matrix W [N][K] of the four gates. */
+typedef struct pack_matrix {
+    const int8_t *const *w;
+    size_t N, K;
+} pack_matrix;
+
+static int weight(const pack_matrix *a, int g, size_t n, size_t k)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (w[i] == -128) return 1;
+    return n < a->N && k < a->K ? a->w[g][n * a->K + k] : 0;
+}
+
+/* The column at byte j of column group c when the group's activations are rotated by s
+ * bytes (lstm_s8_opt.h). */
+static size_t column(size_t c, size_t j, size_t s) { return 4 * c + ((j + s) & 3); }
+
+/* Whether the byte pair (j, j + 1) of row n of gate g in column group c, rotation s, must be
+ * split (lstm_s8_opt.h): its positive or its negative weights sum to more than 128 in
+ * magnitude. */
+static int pair_splits(const pack_matrix *a, int g, size_t n, size_t c, size_t j, size_t s)
+{
+    const int w0 = weight(a, g, n, column(c, j, s)), w1 = weight(a, g, n, column(c, j + 1, s));
+    const int pos = (w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0), neg = (w0 < 0 ? -w0 : 0) + (w1 < 0 ? -w1 : 0);
+    return ELSTM_S8_PACK_SPLIT && (pos > 128 || neg > 128);
+}
+
+/* Whether block b of gate g has a split pair in column group c, rotation s. */
+static int row_splits(const pack_matrix *a, int g, size_t b, size_t c, size_t s)
+{
+    size_t u, j;
+    for (u = 0; u < ELSTM_S8_BLOCK; u++)
+        for (j = 0; j < 4; j += 2)
+            if (pair_splits(a, g, ELSTM_S8_BLOCK * b + u, c, j, s)) return 1;
     return 0;
 }
+
+/* The rotation (0 or 1 byte) of column group c of block b: the one with fewer split rows. */
+static size_t group_rotation(const pack_matrix *a, size_t b, size_t c)
+{
+    int g, n[2] = {0, 0};
+    for (g = 0; g < ELSTM_GATES; g++) n[0] += row_splits(a, g, b, c, 0);
+    if (!n[0]) return 0;
+    for (g = 0; g < ELSTM_GATES; g++) n[1] += row_splits(a, g, b, c, 1);
+    return n[1] < n[0];
+}
+
+static void matrices(const elstm_lstm_s8 *m, pack_matrix a[2])
+{
+    a[0].w = m->q.wx;
+    a[0].N = a[1].N = (size_t)m->q.n_units;
+    a[0].K = (size_t)m->q.n_input;
+    a[1].w = m->q.wh;
+    a[1].K = (size_t)m->q.n_units;
+}
+
+/* Visit the fix-up rows of block b in the layout's order (matrix, gate, column group);
+ * fix(ctx, matrix p, c, g, b) for each; count[p * 4 + g] += the rows of matrix p, gate g. */
+static void block_fixes(const pack_matrix a[2], size_t b, void (*fix)(void *, const pack_matrix *, size_t, int, size_t),
+                        void *ctx, size_t count[8])
+{
+    size_t c;
+    int p, g;
+    for (p = 0; p < 2; p++)
+        for (g = 0; g < ELSTM_GATES; g++)
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++)
+                if (row_splits(&a[p], g, b, c, group_rotation(&a[p], b, c))) {
+                    if (fix) fix(ctx, &a[p], c, g, b);
+                    count[p * ELSTM_GATES + g]++;
+                }
+}
+
+/* The fix-up rows of the whole model. */
+static size_t fix_rows(const elstm_lstm_s8 *m)
+{
+    pack_matrix a[2];
+    size_t b, count[8] = {0}, n = 0;
+    int i;
+    matrices(m, a);
+    for (b = 0; b < ELSTM_S8_PACK_NP(a[0].N) / ELSTM_S8_BLOCK; b++) block_fixes(a, b, NULL, NULL, count);
+    for (i = 0; i < 8; i++) n += count[i];
+    return n;
+}
+
+/* Byte j of column group c of row n in the main stream (part 0: split pairs halved,
+ * floor(w / 2)) or in a fix-up row (part 1: w - floor(w / 2) at split pairs, else 0). */
+static int8_t packed_weight(const pack_matrix *a, int g, size_t n, size_t c, size_t j, size_t s, int part)
+{
+    const int w = weight(a, g, n, column(c, j, s)), half = w >= 0 ? w / 2 : -((1 - w) / 2);
+    const int split = pair_splits(a, g, n, c, j & ~(size_t)1, s);
+    return (int8_t)(!split ? (part ? 0 : w) : part ? w - half : half);
+}
+
+typedef struct fix_writer {
+    int8_t *w;          /* the next fix-up row's bytes */
+    int32_t *group;     /* its entry in fix_group */
+} fix_writer;
+
+static void write_fix(void *ctx, const pack_matrix *a, size_t c, int g, size_t b)
+{
+    fix_writer *f = (fix_writer *)ctx;
+    const size_t s = group_rotation(a, b, c);
+    size_t u, j;
+    for (u = 0; u < ELSTM_S8_BLOCK; u++)
+        for (j = 0; j < 4; j++) *f->w++ = packed_weight(a, g, ELSTM_S8_BLOCK * b + u, c, j, s, 1);
+    *f->group++ = (int32_t)c;
+}
+#endif
 
 size_t elstm_lstm_packed_bytes_s8(const elstm_lstm_s8 *m)
 {
 #if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, Np = ELSTM_S8_PACK_NP(N);
-    int g;
-#if defined(ELSTM_S8_KERNEL_AVX2)
-    for (g = 0; g < ELSTM_GATES; g++)
-        if (has_minus_128(m->q.wx[g], N * I) || has_minus_128(m->q.wh[g], N * N)) return 0;
-#else
-    (void)g;
-    (void)has_minus_128;
-#endif
-    return 8 * Np * sizeof(int32_t) +
-           (Np / ELSTM_S8_BLOCK) * (size_t)(ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * 4 * ELSTM_S8_BLOCK * 4;
+    const size_t group = 4 * ELSTM_S8_BLOCK * 4;   /* bytes of one column group */
+    return ELSTM_S8_PACK_HEADER_INTS(Np) * sizeof(int32_t) +
+           (Np / ELSTM_S8_BLOCK) * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * group +
+           fix_rows(m) * (4 * ELSTM_S8_BLOCK + sizeof(int32_t)) +
+           (Np / ELSTM_S8_BLOCK) * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N));   /* rotations */
 #else
     (void)m;
-    (void)has_minus_128;
     return 0;
 #endif
 }
 
-/* One matrix W [N][K] of the four gates into blocks: [block][K/4][gate][unit][4]. */
-static void pack_matrix(const int8_t *const src[ELSTM_GATES], size_t N, size_t K, size_t stride_block,
-                        int8_t *dst)
-{
-    size_t b, c, u, j;
-    int g;
-    const size_t B = ELSTM_S8_BLOCK;
-    for (b = 0; b < (N + B - 1) / B; b++)
-        for (c = 0; c < ELSTM_S8_PACK_GROUPS(K); c++)
-            for (g = 0; g < ELSTM_GATES; g++)
-                for (u = 0; u < B; u++)
-                    for (j = 0; j < 4; j++) {
-                        size_t n = B * b + u, k = 4 * c + j;
-                        dst[b * stride_block + ((c * 4 + (size_t)g) * B + u) * 4 + j] =
-                            n < N && k < K ? src[g][n * K + k] : 0;
-                    }
-}
-
 void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
 {
+#if defined(ELSTM_S8_KERNEL_VNNI) || defined(ELSTM_S8_KERNEL_AVX2)
     const size_t N = (size_t)m->q.n_units, I = (size_t)m->q.n_input, Np = ELSTM_S8_PACK_NP(N);
-    const size_t gx = ELSTM_S8_PACK_GROUPS(I), gh = ELSTM_S8_PACK_GROUPS(N);
-    const size_t block = (gx + gh) * 4 * ELSTM_S8_BLOCK * 4;   /* bytes per block of units */
-    int32_t *bx = (int32_t *)dst, *bh = bx + 4 * Np;
-    int8_t *w = (int8_t *)(bh + 4 * Np);
-    size_t n, k;
-    int g;
+    const size_t blocks = Np / ELSTM_S8_BLOCK, fixes = fix_rows(m);
+    int32_t *bx = (int32_t *)dst, *bh = bx + 4 * Np, *fix_start = bh + 4 * Np;
+    int8_t *w = (int8_t *)((int32_t *)dst + ELSTM_S8_PACK_HEADER_INTS(Np));
+    pack_matrix a[2];
+    fix_writer fw;
+    uint8_t *rot;
+    size_t n, k, b, c, u, j;
+    int g, p;
+    matrices(m, a);
     memset(dst, 0, elstm_lstm_packed_bytes_s8(m));
     for (g = 0; g < ELSTM_GATES; g++)
         for (n = 0; n < N; n++) {
@@ -72,8 +152,33 @@ void elstm_lstm_pack_s8(const elstm_lstm_s8 *m, void *dst)
                                                (uint32_t)(m->q.zp_in + ELSTM_S8_PACK_SHIFT) * (uint32_t)sx);
             bh[(size_t)g * Np + n] = (int32_t)(0u - (uint32_t)(m->q.zp_h + ELSTM_S8_PACK_SHIFT) * (uint32_t)sh);
         }
-    pack_matrix(m->q.wx, N, I, block, w);
-    pack_matrix(m->q.wh, N, N, block, w + gx * 4 * ELSTM_S8_BLOCK * 4);
+    rot = (uint8_t *)(void *)(w + blocks * (ELSTM_S8_PACK_GROUPS(I) + ELSTM_S8_PACK_GROUPS(N)) * 16 * ELSTM_S8_BLOCK +
+                              fixes * (4 * ELSTM_S8_BLOCK + sizeof(int32_t)));
+    for (b = 0; b < blocks; b++)   /* [block][matrix][column group][gate][unit][4] */
+        for (p = 0; p < 2; p++)
+            for (c = 0; c < ELSTM_S8_PACK_GROUPS(a[p].K); c++) {
+                const size_t s = group_rotation(&a[p], b, c);
+                *rot++ = (uint8_t)(8 * s);
+                for (g = 0; g < ELSTM_GATES; g++)
+                    for (u = 0; u < ELSTM_S8_BLOCK; u++)
+                        for (j = 0; j < 4; j++) *w++ = packed_weight(&a[p], g, ELSTM_S8_BLOCK * b + u, c, j, s, 0);
+            }
+    fw.w = w;
+    fw.group = (int32_t *)(void *)(w + fixes * 4 * ELSTM_S8_BLOCK);
+    for (b = 0, n = 0; b < blocks; b++) {
+        size_t count[8] = {0};
+        int i;
+        block_fixes(a, b, write_fix, &fw, count);
+        for (i = 0; i < 8; i++) {
+            fix_start[8 * b + (size_t)i] = (int32_t)n;
+            n += count[i];
+        }
+    }
+    fix_start[8 * blocks] = (int32_t)n;
+#else
+    (void)m;
+    (void)dst;
+#endif
 }
 
 size_t elstm_lstm_packed_words_s8_dsp(const elstm_lstm_s8 *m)

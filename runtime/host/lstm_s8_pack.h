@@ -8,8 +8,7 @@
 #include "../lstm_s8_opt.h"
 
 /* Bytes elstm_lstm_pack_s8 writes for m, or 0 when this build's kernel reads no packed
- * layout (plain C, Cortex-M) or the model cannot be packed for it (a -128 weight with
- * the AVX2 kernel). */
+ * layout (plain C, Cortex-M). */
 size_t elstm_lstm_packed_bytes_s8(const elstm_lstm_s8 *m);
 
 /* Write the packed layout of m into dst [elstm_lstm_packed_bytes_s8(m)], 32-byte aligned. */

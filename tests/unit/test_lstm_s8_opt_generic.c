@@ -16,7 +16,7 @@ int main(void)
 #error "ELSTM_FORCE_GENERIC did not select the plain C kernel"
 #endif
     int packed = 0;
-    TEST_TRUE("the plain C kernel equals the reference on every step (120 models, h and c)",
+    TEST_TRUE("the plain C kernel equals the reference on every step (180 models, h and c)",
               s8_run_matrix("generic", &packed) == 0);
     TEST_TRUE("it reads no packed layout", packed == 0);
     return test_done();
