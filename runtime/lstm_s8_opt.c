@@ -300,8 +300,9 @@ static inline vec v_mul_p16(vec x, elstm_qmult q)
     return vsra(vsub(vadd(x, vset(1 + (1 << e))), vsll(vsrl(vadd(x, vset(1)), 31), 1)), e + 1);
 }
 
-/* The product of the int16 values held in two int32 lanes (madd with one high half 0). */
-static inline vec v_mul16(vec a, vec b) { return vmadd16(vand(a, vset(0xFFFF)), b); }
+/* The product of a value in [0, 32767] and an int16 value, each held in an int32 lane:
+ * vpmaddwd, a's high half being 0. */
+static inline vec v_mul16(vec a, vec b) { return vmadd16(a, b); }
 
 /* The table interpolated at a = |3x| scaled (frac_bits fraction bits), below saturation
  * (u = a >> frac_bits clamped to the table, unless `in_table`: u <= 254 already). */
@@ -336,9 +337,23 @@ static inline vec v_tanh(vec z, int32_t pow)
 }
 
 /* A gate's input to its activation: the saturating sum of its two requantized parts. */
+/* sat16(sat16(a) + sat16(b)) */
+static inline vec v_add_sat16(vec a, vec b)
+{
+#if defined(ELSTM_S8_KERNEL_AVX2)
+    /* vpackssdw saturates both to int16 (lanes a0-3 b0-3 | a4-7 b4-7 per register pair),
+     * vpaddsw adds with saturation, and the unpacks with an arithmetic shift widen back in
+     * order */
+    const __m256i s = _mm256_adds_epi16(_mm256_packs_epi32(a.l, a.h), _mm256_packs_epi32(b.l, b.h));
+    return v2(_mm256_srai_epi32(_mm256_unpacklo_epi16(s, s), 16), _mm256_srai_epi32(_mm256_unpackhi_epi16(s, s), 16));
+#else
+    return v_sat16(vadd(v_sat16(a), v_sat16(b)));
+#endif
+}
+
 static inline vec v_gate_z(vec ax, vec ah, elstm_qmult mx, elstm_qmult mh)
 {
-    return v_sat16(vadd(v_sat16(v_mul(ax, mx)), v_sat16(v_mul(ah, mh))));
+    return v_add_sat16(v_mul(ax, mx), v_mul(ah, mh));
 }
 
 /* 4 activations from p (n < 4 of them valid, the rest 0) as one 32-bit word. */
@@ -455,9 +470,9 @@ static void step_packed(elstm_lstm_ctx_s8 *ctx, const int8_t *x, int8_t *h_next)
         gc = v_tanh(v_gate_z(ax[ELSTM_GATE_C], ah[ELSTM_GATE_C], q->mx[ELSTM_GATE_C], q->mh[ELSTM_GATE_C]), -12);
         go = v_sigmoid(v_gate_z(ax[ELSTM_GATE_O], ah[ELSTM_GATE_O], q->mx[ELSTM_GATE_O], q->mh[ELSTM_GATE_O]));
         c = vload_c(ctx->c + VL * b, valid);
-        c = v_sat16(vadd(v_sat16(v_mul_p16(v_mul16(gf, c), q->m_fc)), v_sat16(v_mul_p16(v_mul16(gi, gc), q->m_ig))));
+        c = v_add_sat16(v_mul_p16(v_mul16(gf, c), q->m_fc), v_mul_p16(v_mul16(gi, gc), q->m_ig));
         if (q->cell_clip >= 0) c = vmax(vmin(c, vset(q->cell_clip)), vset(-q->cell_clip));
-        h = vadd(vset(q->zp_h), v_mul_p16(v_mul16(v_tanh(c, q->cell_pow), go), q->m_h));
+        h = vadd(vset(q->zp_h), v_mul_p16(v_mul16(go, v_tanh(c, q->cell_pow)), q->m_h));
         h = vmax(vmin(h, vset(127)), vset(-128));
         vstore_ch(ctx->c + VL * b, h_next + VL * b, c, h, valid);
     }
