@@ -39,12 +39,12 @@
  * block's values with the gate's constants in registers, then the cell and hidden update.
  * The sums of a whole block are one assembly function (block_sums_asm, below) that holds
  * all 14 registers: per unit the input loop (2 column pairs per pass), the 4 input sums
- * stored, the recurrent loop (2 pairs per pass up to a multiple of 32 pairs, then 32 per
- * pass) and the 4 recurrent sums stored, the loop bounds read from an argument block;
- * with the even pair counts of the layout no single pair is left over. Inputs of more
- * than 2 XV_MAX columns, and builds without optimization, take C loops instead. The
- * widening of h and x runs four columns at a time (SXTB16, PKHBT/PKHTB, SSUB16) with the
- * sums of v and the activations' Winograd term by SMLAD.
+ * stored, the recurrent loop (32 column pairs per pass, the first pass entered part-way
+ * when the count is not a multiple of 32) and the 4 recurrent sums stored, the loop bounds
+ * read from an argument block; with the even pair counts of the layout no single pair is
+ * left over. Inputs of more than 2 XV_MAX columns, and builds without optimization, take
+ * C loops instead. The widening of h and x runs four columns at a time (SXTB16,
+ * PKHBT/PKHTB, SSUB16) with the sums of v and the activations' Winograd term by SMLAD.
  *
  * The fast path (ctx->fast, decided at the first step after a reset): with every
  * requantizing shift a right shift of at least 2 (shift in [-31, -2]) and the sums
@@ -83,33 +83,41 @@
 #define ELSTM_S8_DSP_ASM 0
 #endif
 
-static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
-{
-    int32_t r;
-    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
-
-static inline int32_t smmlar(int32_t a, int32_t b, int32_t acc)
-{
-    int32_t r;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
-
-static inline int32_t ssat16(int32_t x)
-{
-    int32_t r;
-    __asm__("ssat %0, #16, %1" : "=r"(r) : "r"(x));
-    return r;
-}
-
-static inline int32_t ssat8(int32_t x)
-{
-    int32_t r;
-    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
-    return r;
-}
+/* One DSP instruction each, as inline functions of 1, 2 or 3 register operands. */
+#define ASM1(T, name, insn)                                    \
+    static inline T name(T a)                                  \
+    {                                                          \
+        T r;                                                   \
+        __asm__(insn : "=r"(r) : "r"(a));                      \
+        return r;                                              \
+    }
+#define ASM2(T, name, insn)                                    \
+    static inline T name(T a, T b)                             \
+    {                                                          \
+        T r;                                                   \
+        __asm__(insn : "=r"(r) : "r"(a), "r"(b));              \
+        return r;                                              \
+    }
+#define ASM3(T, name, insn)                                    \
+    static inline T name(T a, T b, T c)                        \
+    {                                                          \
+        T r;                                                   \
+        __asm__(insn : "=r"(r) : "r"(a), "r"(b), "r"(c));      \
+        return r;                                              \
+    }
+ASM3(int32_t, smlad, "smlad %0, %1, %2, %3")     /* c + a.lo b.lo + a.hi b.hi */
+ASM3(int32_t, smmlar, "smmlar %0, %1, %2, %3")   /* (c 2^32 + a b + 2^31) >> 32 */
+ASM2(int32_t, smmulr, "smmulr %0, %1, %2")       /* (a b + 2^31) >> 32 */
+ASM1(int32_t, ssat16, "ssat %0, #16, %1")
+ASM1(int32_t, ssat8, "ssat %0, #8, %1")
+ASM1(int32_t, ssat17, "ssat %0, #17, %1")
+ASM2(uint32_t, sxtab16_ror8, "sxtab16 %0, %1, %2, ror #8")   /* a + [b.byte1, b.byte3] */
+ASM1(uint32_t, sxtb16, "sxtb16 %0, %1")                       /* [a.byte0, a.byte2] */
+ASM1(uint32_t, sxtb16_ror8, "sxtb16 %0, %1, ror #8")          /* [a.byte1, a.byte3] */
+ASM2(uint32_t, ssub16, "ssub16 %0, %1, %2")
+ASM2(uint32_t, sadd16, "sadd16 %0, %1, %2")
+ASM2(uint32_t, pkhbt16, "pkhbt %0, %1, %2, lsl #16")          /* [a.lo, b.lo] */
+ASM2(uint32_t, pkhtb16, "pkhtb %0, %1, %2, asr #16")          /* [b.hi, a.hi] */
 
 /* Two column pairs k, k + 1 (words A0, B0, activations V0) and k + 2, k + 3 (A1, B1, V1) of
  * one unit: weight words by one LDM (ascending registers: a0 < b0 < a1 < b1 are fixed
@@ -131,13 +139,6 @@ static inline int32_t ssat8(int32_t x)
 #define PAIR_OUT                                                                            \
     [w] "+r"(w), [v] "+r"(v), [s1] "+r"(s1), [sf] "+r"(sf), [s2] "+r"(s2), [so] "+r"(so), \
         [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [h0] "=&r"(h0), [h1] "=&r"(h1)
-
-static inline uint32_t sxtab16_ror8(uint32_t add, uint32_t a)
-{
-    uint32_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(add), "r"(a));
-    return r;
-}
 
 /* The word sums s[0..3] (see the top) of one unit over `pairs` column pairs (even), added
  * to s; returns w past the unit's words. The assembly loops need 13 registers: without
@@ -190,39 +191,6 @@ typedef struct wide_k {
     int32_t off, cv;
 } wide_k;
 
-#define ASM2(name, insn)                                               \
-    static inline uint32_t name(uint32_t a, uint32_t b)                \
-    {                                                                  \
-        uint32_t r;                                                    \
-        __asm__(insn " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));        \
-        return r;                                                      \
-    }
-ASM2(ssub16, "ssub16")
-ASM2(sadd16, "sadd16")
-static inline uint32_t sxtb16(uint32_t a)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(a));
-    return r;
-}
-static inline uint32_t sxtb16_ror8(uint32_t a)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));
-    return r;
-}
-static inline uint32_t pkhbt16(uint32_t lo, uint32_t hi)   /* [lo.lo, hi.lo] */
-{
-    uint32_t r;
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-    return r;
-}
-static inline uint32_t pkhtb16(uint32_t hi, uint32_t lo)   /* [lo.hi, hi.hi] */
-{
-    uint32_t r;
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
-    return r;
-}
 
 /* v[k] = f (a[k] - zp) as int16 for k < n, 0 up to a multiple of 4; returns the offset
  * -128 sum v and the activations' term cv = sum over quads q of v(4q) v(4q+2) + v(4q+1) v(4q+3).
@@ -277,7 +245,10 @@ static inline void gate_sums(const int32_t s[4], int32_t *out)
 typedef struct sums_args {
     const uint32_t *w;         /*  0: the first unit's words; on return, past the last unit's */
     const int16_t *xv, *x_end; /*  4, 8: the widened inputs, an even number of pairs */
-    const int16_t *hv, *h_mid; /* 12, 16: the widened h; h_mid - hv: (pairs / 2 mod 16) pairs of pairs */
+    const int16_t *hv;         /* 12: the widened h */
+    uintptr_t h_entry;         /* 16: the PAIR2 the recurrent loop's first pass skips,
+                                * (16 - pairs / 2 mod 16) mod 16; the function turns it into
+                                * the address it jumps to */
     const int16_t *h_end;      /* 20 */
     int32_t xoff, hoff;        /* 24, 28: the raw rows' start values (widen) */
     int32_t *s, *s_end;        /* 32, 36: the rows S[u] of 8 sums, and past the last */
@@ -287,9 +258,11 @@ typedef struct sums_args {
 void elstm_s8_dsp_block_sums(sums_args *a);
 
 /* One PAIR2 with the function's registers: w r0, v r1, sums r3 (A), r10 (W(A)), r11 (B),
- * r12 (W(B)); r4-r7 the 4 weight words A0, B0, A1, B1, r8-r9 the 2 activation words. */
+ * r12 (W(B)); r4-r7 the 4 weight words A0, B0, A1, B1, r8-r9 the 2 activation words.
+ * Twelve 32-bit instructions (.w: every PAIR2 has the same size, the recurrent loop is
+ * entered part-way). */
 #define PAIR2_FIXED                                                                         \
-    "ldmia r0!, {r4, r5, r6, r7}\n\t"                                                      \
+    "ldmia.w r0!, {r4, r5, r6, r7}\n\t"                                                    \
     "ldrd r8, r9, [r1], #8\n\t"                                                            \
     "smlad r3, r4, r8, r3\n\tsmlad r3, r6, r9, r3\n\t"                                     \
     "smlad r11, r5, r8, r11\n\tsmlad r11, r7, r9, r11\n\t"                                 \
@@ -304,7 +277,9 @@ void elstm_s8_dsp_block_sums(sums_args *a);
 #define STORE_SUMS(off, off8)                                                               \
     "sub r3, r3, r10, lsl #8\n\tsub r11, r11, r12, lsl #8\n\t"                            \
     "strd r3, r10, [r2, #" off "]\n\tstrd r11, r12, [r2, #" off8 "]\n\t"
-/* Register lr holds the argument block; r2 the row S[u] (then the loop bounds). */
+/* Register lr holds the argument block; r2 the row S[u] (then the loop bounds). The
+ * recurrent loop runs 16 PAIR2 a pass; a count that is not a multiple of 16 enters the
+ * first pass part-way (at h_entry, computed once per call), as in Duff's device. */
 __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         ".syntax unified\n\t.thumb\n\t"
         ".macro elstm_s8_pair2\n\t" PAIR2_FIXED "\n\t.endm\n\t"   /* (one string stays < 4095 bytes) */
@@ -313,6 +288,8 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         "elstm_s8_dsp_block_sums:\n\t"
         "push {r4-r11, lr}\n\t"
         "mov lr, r0\n\t"
+        "adr.w r4, .Lelstm_s8_rec\n\tadr.w r5, .Lelstm_s8_rec1\n\tsub r5, r5, r4\n\t"   /* a PAIR2's bytes */
+        "ldr r6, [lr, #16]\n\tmla r4, r5, r6, r4\n\torr r4, r4, #1\n\tstr r4, [lr, #16]\n\t"
         "ldr r0, [lr, #0]\n"
         "1:\n\t"                                  /* a unit: the input columns */
         START_SUMS("24", "40")
@@ -320,16 +297,15 @@ __asm__(".pushsection .text.elstm_s8_dsp_block_sums,\"ax\",%progbits\n\t"
         "2:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 2b\n\t"
         "ldr r2, [lr, #32]\n\t" STORE_SUMS("0", "8")
         START_SUMS("28", "44")                    /* the recurrent columns */
-        "ldr r1, [lr, #12]\n\tldr r2, [lr, #16]\n\t"
-        "cmp r1, r2\n\tbeq 4f\n"
-        "3:\n\telstm_s8_pair2\n\tcmp r1, r2\n\tbne 3b\n"
-        "4:\n\tldr r2, [lr, #20]\n\tcmp r1, r2\n\tbeq 6f\n"
-        "5:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
+        "ldr r1, [lr, #12]\n\tldr r2, [lr, #20]\n\tldr r4, [lr, #16]\n\tbx r4\n\t"
+        ".p2align 2\n"
+        ".Lelstm_s8_rec:\n\telstm_s8_pair2\n"
+        ".Lelstm_s8_rec1:\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
         "elstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\telstm_s8_pair2\n\t"
-        "cmp r1, r2\n\tbne 5b\n"
-        "6:\n\tldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
+        "cmp r1, r2\n\tbne .Lelstm_s8_rec\n\t"
+        "ldr r2, [lr, #32]\n\t" STORE_SUMS("16", "24")
         "add r2, r2, #32\n\tstr r2, [lr, #32]\n\tldr r1, [lr, #36]\n\tcmp r2, r1\n\tbne 1b\n\t"
         "str r0, [lr, #0]\n\t"
         "pop {r4-r11, pc}\n\t"
@@ -353,7 +329,7 @@ static const uint32_t *block_sums(const uint32_t *w, const int8_t *x, int16_t *x
         a.xv = xv;
         a.x_end = xv + 2 * ip;
         a.hv = hv;
-        a.h_mid = hv + 4 * (np / 2 % 16);
+        a.h_entry = (uintptr_t)((16 - np / 2 % 16) % 16);
         a.h_end = hv + 2 * np;
         a.xoff = kx.off;
         a.hoff = kh.off;
@@ -402,13 +378,6 @@ static inline rq_const rq_of(elstm_qmult q)
     rq_const r;
     r.m = q.m;
     r.p = (int32_t)(1u << (32 + q.shift));
-    return r;
-}
-
-static inline int32_t smmulr(int32_t a, int32_t b)
-{
-    int32_t r;
-    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
     return r;
 }
 
@@ -503,9 +472,7 @@ static inline int32_t sigmoid(const int16_t *mid, int32_t z, int32_t round) { re
  * (round: TANH_ROUND). */
 static inline int32_t tanh_v(const int16_t *mid, int32_t v, int32_t round)
 {
-    int32_t s;
-    __asm__("ssat %0, #17, %1" : "=r"(s) : "r"(v));
-    return interp_sym(mid, s, 8, round) >> 8;
+    return interp_sym(mid, ssat17(v), 8, round) >> 8;
 }
 
 #if defined(ELSTM_S8_DSP_TEST)
