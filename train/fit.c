@@ -163,12 +163,7 @@ static elstm_status windowed_epoch(elstm_trainer *tr, void *ctx, int epoch, cons
             tr_sampler_skip(wd->sm, n - lo < B ? n - lo : B);
         }
     } else {
-        for (size_t k = 0; k < n; k++) perm[k] = k;
-        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-            size_t j = (size_t)tr_rng_below(&tr->rng, (uint64_t)k + 1), tmp = perm[k];
-            perm[k] = perm[j];
-            perm[j] = tmp;
-        }
+        tr_rng_shuffle(&tr->rng, perm, n);
     }
     for (size_t bi = 0; bi < batches; bi++) {
         size_t lo = bi * B, nb = n - lo < B ? n - lo : B;

@@ -3,13 +3,14 @@
 
 #include "rng.h"
 
-static uint64_t splitmix64(uint64_t *x)
+uint64_t tr_rng_mix(uint64_t z)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+static uint64_t splitmix64(uint64_t *x) { return tr_rng_mix(*x += 0x9e3779b97f4a7c15ULL); }
 
 void tr_rng_seed(tr_rng *r, uint64_t seed)
 {
@@ -38,4 +39,14 @@ double tr_rng_normal(tr_rng *r)
 {
     double u1 = 1.0 - tr_rng_uniform(r), u2 = tr_rng_uniform(r);
     return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+void tr_rng_shuffle(tr_rng *r, size_t *perm, size_t n)
+{
+    for (size_t k = 0; k < n; k++) perm[k] = k;
+    for (size_t k = n; k-- > 1;) {
+        size_t j = (size_t)tr_rng_below(r, (uint64_t)k + 1), t = perm[k];
+        perm[k] = perm[j];
+        perm[j] = t;
+    }
 }

@@ -16,13 +16,6 @@
 
 #include "internal.h"
 
-static uint64_t mix(uint64_t z) /* splitmix64's finalizer */
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 void tr_sampler_free(tr_sampler *sm)
 {
     free(sm->first);
@@ -94,13 +87,9 @@ void tr_sampler_batch(tr_sampler *sm, size_t nb, size_t *out)
             const size_t w = sm->drawn[j] / n, pos = sm->drawn[j] % n;
             if (sm->made[j] != w) { /* shuffle number w of this series */
                 tr_rng r;
-                tr_rng_seed(&r, mix(sm->seed ^ mix(0x5345524945530000ULL + sm->index[j]) ^ mix(~(uint64_t)w)));
-                for (size_t i = 0; i < n; i++) perm[i] = i;
-                for (size_t i = n - 1; i > 0; i--) {
-                    size_t x = (size_t)tr_rng_below(&r, (uint64_t)i + 1), t = perm[i];
-                    perm[i] = perm[x];
-                    perm[x] = t;
-                }
+                tr_rng_seed(&r, tr_rng_mix(sm->seed ^ tr_rng_mix(0x5345524945530000ULL + sm->index[j]) ^
+                                           tr_rng_mix(~(uint64_t)w)));
+                tr_rng_shuffle(&r, perm, n);
                 sm->made[j] = w;
             }
             out[k++] = sm->first[j] + perm[pos];
