@@ -9,7 +9,8 @@
 #   speed    edgelstm (an AVX2-only build and the default build) against PyTorch: PAIRS
 #            (3) interleaved rounds of 2 epochs each (training + validation per epoch),
 #            windows/s of the faster epoch, median ratio, peak memory, model bytes of
-#            the two builds compared (bench/speed_summary.py)                   (~10 min)
+#            the two builds compared, and the ceiling that this machine's FMA pipes put on
+#            any fp32 trainer of this model (bench/cores.c; bench/speed_summary.py)  (~10 min)
 #   quality  full trainings (20 epochs max, early stopping patience 5, best weights
 #            restored) of each; test MAE/RMSE in degC beside persistence       (~1-2 h)
 #   stations edgelstm alone, the seed's settings, on each of the three stations: test
@@ -81,6 +82,10 @@ if [ "$MODE" = speed ] || [ "$MODE" = all ]; then
   if grep -qw avx512f /proc/cpuinfo; then builds="$builds avx512:$E"; else echo "# no avx512f on this CPU: the AVX2 build only"; fi
   [ -x /usr/bin/time ] || { echo "bench_train: needs /usr/bin/time (Debian package time) for peak memory" >&2; exit 1; }
   rm -f "$OUT"/speed-*
+  # The FMA pipes of this machine with both threads busy (bench/cores.c fma, load-robust):
+  # speed_summary.py turns it into the most windows/s any fp32 trainer could reach here.
+  cc -O3 -mavx2 -mfma -pthread "$ROOT/bench/cores.c" -o "$OUT/cores" && "$OUT/cores" fma 2 3 >"$OUT/speed-fma.txt" ||
+    echo "# bench/cores.c did not run: no FMA ceiling in the table" >&2
   for i in $(seq 1 "$PAIRS"); do
     first=1
     for b in $builds; do
