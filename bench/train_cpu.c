@@ -7,7 +7,10 @@
  *
  *   make && cc -O2 -Iinclude bench/train_cpu.c build/libedgelstm.a \
  *       -lcsv -lzip -ljansson -lopenblas -lpthread -lm -o /tmp/train_cpu
- *   /tmp/train_cpu [THREADS [BATCHES [UNITS]]]      (defaults 1 20 128)
+ *   /tmp/train_cpu [THREADS [BATCHES [UNITS [EVAL]]]]   (defaults 1 20 128 0)
+ *
+ * EVAL > 0: then the forward pass alone (elstm_trainer_evaluate, as the validation of
+ * every epoch) over the first EVAL windows: windows per CPU-second and their MSE.
  *
  * Windows per CPU-second (process CPU time, every thread) changes far less with other
  * processes on the machine than windows per second of wall time, which it also prints.
@@ -30,11 +33,12 @@ int main(int argc, char **argv)
 {
     const int threads = argc > 1 ? atoi(argv[1]) : 1, batches = argc > 2 ? atoi(argv[2]) : 20;
     const int units = argc > 3 ? atoi(argv[3]) : 128, T = 168, I = 7, B = 32;
+    const int eval = argc > 4 ? atoi(argv[4]) : 0;
     const size_t rows = 4000, nw = rows - (size_t)T;
     float *x = malloc(rows * I * sizeof *x), *target = malloc(nw * sizeof *target);
     size_t *start = malloc(nw * sizeof *start), idx[32];
-    if (!x || !target || !start || threads < 1 || batches < 1 || units < 1) {
-        fprintf(stderr, "usage: train_cpu [THREADS [BATCHES [UNITS]]] (positive integers)\n");
+    if (!x || !target || !start || threads < 1 || batches < 1 || units < 1 || eval < 0 || (size_t)eval > nw) {
+        fprintf(stderr, "usage: train_cpu [THREADS [BATCHES [UNITS [EVAL]]]] (positive integers, EVAL < 3833)\n");
         return 2;
     }
     uint32_t s = 12345; /* inputs uniform in [-1, 1), the target a later input */
@@ -80,6 +84,19 @@ int main(int argc, char **argv)
     printf("threads %d, %d batches: %.1f windows per CPU-second, %.0f windows/s wall, loss %.9g, "
            "params hash %016llx\n",
            threads, batches, batches * B / (c1 - c0), batches * B / (w1 - w0), loss, (unsigned long long)h);
+    if (eval > 0) {
+        elstm_windows we = w;
+        we.n = (size_t)eval;
+        double mse = 0.0;
+        const double e0 = seconds(CLOCK_PROCESS_CPUTIME_ID), v0 = seconds(CLOCK_MONOTONIC);
+        if (elstm_trainer_evaluate(tr, &we, &mse, NULL, &d) != ELSTM_OK) {
+            fprintf(stderr, "train_cpu: %s\n", d.msg);
+            return 1;
+        }
+        const double e1 = seconds(CLOCK_PROCESS_CPUTIME_ID), v1 = seconds(CLOCK_MONOTONIC);
+        printf("evaluate %d windows: %.1f windows per CPU-second, %.0f windows/s wall, mse %.9g\n", eval,
+               eval / (e1 - e0), eval / (v1 - v0), mse);
+    }
     elstm_trainer_free(tr);
     free(x);
     free(target);

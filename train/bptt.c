@@ -117,23 +117,33 @@ static inline tv tv_ld(const float *p)
 
 static inline void tv_st(float *p, tv v) { memcpy(p, &v, sizeof v); }
 
-/* cell_forward on 16 units: the activations are stored back over Z (the backward pass
- * reads them), c, tanh c and h are written; nothing is read back from memory. */
-static inline __attribute__((always_inline)) void cell_forward16(float *ai, float *af, float *ag, float *ao,
-                                                                 const float *bias, size_t NN, const float *cp,
-                                                                 float *c, float *tc, float *h)
+/* cell_forward on 16 units, in two parts so that the out-of-order core overlaps the
+ * runs of a row: the gates' activations (stored back over Z: the backward pass reads
+ * them) and c; then, once every run of the row has its c, tanh c and h. Done in one
+ * part, each run was one long chain of dependent operations (sigmoid, c, tanh c) and
+ * the core waited on its latencies (issue 18: the split made the forward pass alone 5-7%
+ * faster, bench/train_cpu.c's EVAL; same floats). */
+static inline __attribute__((always_inline)) void cell_gates16(float *ai, float *af, float *ag, float *ao,
+                                                               const float *bias, size_t NN, const float *cp,
+                                                               float *c)
 {
     for (int k = 0; k < 16; k += TV_W) {
         const tv i = tv_sigmoid(tv_ld(ai + k) + tv_ld(bias + k)), f = tv_sigmoid(tv_ld(af + k) + tv_ld(bias + NN + k));
         const tv g = tv_tanh(tv_ld(ag + k) + tv_ld(bias + 2 * NN + k)), o = tv_sigmoid(tv_ld(ao + k) + tv_ld(bias + 3 * NN + k));
-        const tv cv = cp ? f * tv_ld(cp + k) + i * g : i * g, t = tv_tanh(cv);
         tv_st(ai + k, i);
         tv_st(af + k, f);
         tv_st(ag + k, g);
         tv_st(ao + k, o);
-        tv_st(c + k, cv);
+        tv_st(c + k, cp ? f * tv_ld(cp + k) + i * g : i * g);
+    }
+}
+
+static inline __attribute__((always_inline)) void cell_out16(const float *ao, const float *c, float *tc, float *h)
+{
+    for (int k = 0; k < 16; k += TV_W) {
+        const tv t = tv_tanh(tv_ld(c + k));
         tv_st(tc + k, t);
-        tv_st(h + k, o * t);
+        tv_st(h + k, tv_ld(ao + k) * t);
     }
 }
 
@@ -221,6 +231,14 @@ static void seq_add_dh(worker *w, const float *wd, int t)
     }
 }
 
+/* The slot of step t in Z, C and TC: its own when a backward pass will read them, else
+ * one of two (forward only: validation, evaluation), so that those stay in cache rather
+ * than being written out to memory for nothing. */
+static inline size_t step_slot(const worker *w, int t)
+{
+    return w->backward ? (size_t)t : (size_t)(t & 1);
+}
+
 static void slice_forward(worker *w)
 {
     const elstm_trainer *tr = w->tr;
@@ -243,33 +261,37 @@ static void slice_forward(worker *w)
         }
     }
     for (int t = 0; t < T; t++) {
-        float *ct = w->c + (size_t)t * n * NN, *tct = w->tc + (size_t)t * n * NN;
-        const float *cp = t > 0 ? w->c + (size_t)(t - 1) * n * NN : w->c0;
-        const size_t r0 = (size_t)t * n;
+        const size_t st = step_slot(w, t);
+        float *ct = w->c + st * n * NN, *tct = w->tc + st * n * NN;
+        const float *cp = t > 0 ? w->c + step_slot(w, t - 1) * n * NN : w->c0;
+        const size_t r0 = (size_t)t * n, z0 = st * n; /* rows of HX, of Z */
         /* Z[t] = [h_{t-1}, x_t] [Wh, Wx]^T: [n][N+I] x [N+I][G]; the bias is added by the
          * activations below */
 #if TGEMM_AVAILABLE
         if (w->zps) tgemm((int)n, G / 16, K1, hxat(w, r0, 0), TGEMM_A_PANELS, w->hps, tr->wcat_p,
-                          (size_t)K1 * 16, zat(w, r0, 0), 16, w->zps, 0);
+                          (size_t)K1 * 16, zat(w, z0, 0), 16, w->zps, 0);
         else
 #endif
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, G, K1, 1.0f, hxat(w, r0, 0), K1,
-                    tr->wcat, K1, 0.0f, zat(w, r0, 0), G);
+                    tr->wcat, K1, 0.0f, zat(w, z0, 0), G);
         for (size_t b = 0; b < n; b++) {
-            const size_t r = r0 + b;
-            for (size_t k0 = 0; k0 < NN; k0 += run) { /* units [k0, k0 + run) */
-                /* h_t goes to the next step's GEMM rows, or to hlast */
-                float *h = t + 1 < T ? hxat(w, r + n, k0) : w->hlast + b * NN + k0;
-                float *ai = zat(w, r, k0), *af = zat(w, r, NN + k0), *ag = zat(w, r, 2 * NN + k0),
-                      *ao = zat(w, r, 3 * NN + k0);
-                const float *cpb = cp ? cp + b * NN + k0 : NULL;
-                float *c = ct + b * NN + k0, *tc = tct + b * NN + k0;
+            const size_t r = r0 + b, rz = z0 + b;
+            /* h_t goes to the next step's GEMM rows, or to hlast */
+#define CELL_H(k0) (t + 1 < T ? hxat(w, r + n, k0) : w->hlast + b * NN + (k0))
 #if TGEMM_AVAILABLE
-                if (w->zps) cell_forward16(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h);
-                else
-#endif
-                cell_forward(ai, af, ag, ao, p.b + k0, NN, cpb, c, tc, h, NN);
+            if (w->zps) { /* runs of 16 units: first every run's gates and c, then tanh c and h */
+                for (size_t k0 = 0; k0 < NN; k0 += 16)
+                    cell_gates16(zat(w, rz, k0), zat(w, rz, NN + k0), zat(w, rz, 2 * NN + k0),
+                                 zat(w, rz, 3 * NN + k0), p.b + k0, NN, cp ? cp + b * NN + k0 : NULL,
+                                 ct + b * NN + k0);
+                for (size_t k0 = 0; k0 < NN; k0 += 16)
+                    cell_out16(zat(w, rz, 3 * NN + k0), ct + b * NN + k0, tct + b * NN + k0, CELL_H(k0));
+                continue;
             }
+#endif
+            cell_forward(zat(w, rz, 0), zat(w, rz, NN), zat(w, rz, 2 * NN), zat(w, rz, 3 * NN), p.b, NN,
+                         cp ? cp + b * NN : NULL, ct + b * NN, tct + b * NN, CELL_H(0), NN);
+#undef CELL_H
         }
     }
     if (w->ytgt) {
@@ -428,7 +450,7 @@ static void *slice_run(void *arg)
     if (w->h_out) { /* a chunk's final state (after the backward pass, which reads h0/c0) */
         const size_t NN = (size_t)w->tr->N;
         memcpy(w->h_out, w->hlast, w->n * NN * sizeof(float));
-        memcpy(w->c_out, w->c + (size_t)(w->tr->T - 1) * w->n * NN, w->n * NN * sizeof(float));
+        memcpy(w->c_out, w->c + step_slot(w, w->tr->T - 1) * w->n * NN, w->n * NN * sizeof(float));
     }
     return NULL;
 }

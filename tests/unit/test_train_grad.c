@@ -89,6 +89,17 @@ static void check_grads(const char *label, int N, int I, int T, int batch, int t
     snprintf(what, sizeof what, "%s: loss equals the double-precision forward", label);
     TEST_NEAR(what, loss, want, 2e-6 * (1.0 + want));
 
+    /* the forward pass alone (validation: two steps of Z, C, tanh C kept, not all T) over
+     * every window, in chunks of the trainer's batch */
+    size_t *all = malloc(nwin * sizeof *all);
+    for (size_t k = 0; k < nwin; k++) all[k] = k;
+    double mse = 0.0;
+    s = elstm_trainer_evaluate(tr, &w, &mse, NULL, &d);
+    double want_all = ref_loss(pd, &l, N, I, T, O, &w, all, nwin);
+    snprintf(what, sizeof what, "%s: evaluate's MSE equals the double-precision forward", label);
+    TEST_TRUE(what, s == ELSTM_OK && fabs(mse - want_all) <= 2e-6 * (1.0 + want_all));
+    free(all);
+
     const float *g = elstm_trainer_grads(tr);
     struct { const char *name; size_t off, count; } pieces[] = {
         {"input kernel, gate i", l.wx, (size_t)N * I},
