@@ -102,11 +102,35 @@ static void fill_input(float *x, size_t n)
     }
 }
 
-static void latency_ms(const double *t, long runs, double *tmin, double *tmed, double *tmax)
+/* Latency in milliseconds over `runs` sorted run times t [runs] (seconds). */
+typedef struct latency {
+    double min, median, max;
+    long runs;
+} latency;
+
+static latency latency_ms(const double *t, long runs)
 {
-    *tmin = t[0] * 1e3;
-    *tmed = (runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2])) * 1e3;
-    *tmax = t[runs - 1] * 1e3;
+    latency l;
+    l.min = t[0] * 1e3;
+    l.median = (runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2])) * 1e3;
+    l.max = t[runs - 1] * 1e3;
+    l.runs = runs;
+    return l;
+}
+
+/* --json's latency_ms object. */
+static json_t *latency_json(const latency *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "min", json_real(l->min));
+    json_object_set_new(o, "median", json_real(l->median));
+    json_object_set_new(o, "max", json_real(l->max));
+    return o;
+}
+
+static void latency_print(const latency *l)
+{
+    printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", l->min, l->median, l->max, l->runs);
 }
 
 /* A graph that is not a forecaster (e.g. a classifier): the executor that
@@ -146,20 +170,16 @@ static int bench_graph(const char *path, long threads, long runs, int json)
         goto out;
     }
     long n = time_runs(&b, runs, t);
-    double tmin, tmed, tmax;
-    latency_ms(t, n, &tmin, &tmed, &tmax);
+    const latency lat = latency_ms(t, n);
     size_t no = 0;
     const float *y = elstm_tflite_exec_output(b.exec, 0, &no);
     if (json) {
-        json_t *o = json_object(), *lat = json_object(), *out = json_array();
+        json_t *o = json_object(), *out = json_array();
         json_object_set_new(o, "model", json_string(path));
         json_object_set_new(o, "kernel", json_string("graph"));
         json_object_set_new(o, "threads", json_integer(1));
         json_object_set_new(o, "runs", json_integer(n));
-        json_object_set_new(lat, "min", json_real(tmin));
-        json_object_set_new(lat, "median", json_real(tmed));
-        json_object_set_new(lat, "max", json_real(tmax));
-        json_object_set_new(o, "latency_ms", lat);
+        json_object_set_new(o, "latency_ms", latency_json(&lat));
         for (size_t k = 0; k < no; k++) json_array_append_new(out, json_real(y[k]));
         json_object_set_new(o, "output", out);
         rc = cli_print_json(o);
@@ -167,7 +187,7 @@ static int bench_graph(const char *path, long threads, long runs, int json)
         printf("model:    %s (a %s graph of %d operators, input %s %s; not a forecaster)\n", path,
                elstm_tflite_type_name(in->type), (int)m->graph->n_ops, in->name, shape);
         printf("kernel:   graph executor (as 'edgelstm run'), 1 thread, batch 1\n");
-        printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, n);
+        latency_print(&lat);
         rc = 0;
     }
 out:
@@ -185,9 +205,8 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
     double macs = (double)top->n_output * top->n_units;
     for (int32_t l = 0; l < f->n_layers; l++)
         macs += (double)f->steps * 4.0 * f->layers[l].n_units * (double)(f->layers[l].n_input + f->layers[l].n_units);
-    double tmin, tmed, tmax;
-    latency_ms(t, runs, &tmin, &tmed, &tmax);
-    const double gmacs = macs / (tmed * 1e-3) / 1e9;
+    const latency lat = latency_ms(t, runs);
+    const double gmacs = macs / (lat.median * 1e-3) / 1e9;
     const char *kernel = f->dtype == ELSTM_FORECASTER_S8    ? S8_KERNEL_NAME
                          : f->dtype == ELSTM_FORECASTER_S16 ? "s16-ref"
                                                             : KERNEL_NAME;
@@ -195,7 +214,7 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
                         : f->dtype == ELSTM_FORECASTER_S16 ? "int16x8"
                                                            : "float32";
     if (json) {
-        json_t *o = json_object(), *lat = json_object(), *out = json_array();
+        json_t *o = json_object(), *out = json_array();
         json_object_set_new(o, "model", json_string(path));
         json_object_set_new(o, "kernel", json_string(kernel));
         json_object_set_new(o, "dtype", json_string(dtype));
@@ -207,10 +226,7 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
         json_object_set_new(o, "layers", json_integer(f->n_layers));
         json_object_set_new(o, "outputs", json_integer(top->n_output));
         json_object_set_new(o, "macs", json_integer((json_int_t)macs));
-        json_object_set_new(lat, "min", json_real(tmin));
-        json_object_set_new(lat, "median", json_real(tmed));
-        json_object_set_new(lat, "max", json_real(tmax));
-        json_object_set_new(o, "latency_ms", lat);
+        json_object_set_new(o, "latency_ms", latency_json(&lat));
         json_object_set_new(o, "gmac_per_s", json_real(gmacs));
         for (int32_t k = 0; k < top->n_output; k++) json_array_append_new(out, json_real(y[k]));
         json_object_set_new(o, "output", out);
@@ -222,7 +238,7 @@ static int report(const char *path, const elstm_forecaster *f, int threads, cons
            dtype, (int)m->n_units, layers, (int)m->n_input, (int)f->steps, (int)top->n_output,
            top->n_output == 1 ? "" : "s", macs / 1e6);
     printf("kernel:   %s, %d thread%s, batch 1\n", kernel, threads, threads == 1 ? "" : "s");
-    printf("latency:  min %.3f ms, median %.3f ms, max %.3f ms over %ld runs\n", tmin, tmed, tmax, runs);
+    latency_print(&lat);
     printf("speed:    %.1f GMAC/s (median)\n", gmacs);
     return 0;
 }
