@@ -13,6 +13,7 @@
 #ifndef EDGELSTM_CLI_H
 #define EDGELSTM_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +164,10 @@ int cli_train_run(cli_ctx *ctx, void **summary_json);
 void cli_intervals_print(FILE *f, const elstm_meta *meta);
 /* 1 once SIGINT or SIGTERM stopped a training run (the process should stop too). */
 int cli_train_interrupted(void);
+/* SIGINT and SIGTERM set cli_stop (a long run polls it: elstm_train_opts.stop) and a second
+ * signal ends the process at once; cli_catch_stop(0) restores the defaults. */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop(int on);
 extern const cli_opt cli_train_opts[];   /* --threads (with cli_model_opts: what fleet passes on) */
 
 extern const cli_command cli_cmd_data, cli_cmd_train, cli_cmd_backtest, cli_cmd_eval, cli_cmd_predict,

@@ -10,7 +10,6 @@
  * folds run --threads at a time, so the output is the same bytes for any --threads. */
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +27,6 @@ static const cli_opt backtest_opts[] = {
     {NULL, NULL, NULL, NULL},
 };
 static const cli_opt *const groups[] = {cli_data_opts, cli_model_opts, backtest_opts, cli_json_opt, NULL};
-
-static volatile sig_atomic_t g_stop = 0;
-static void on_signal(int sig)
-{
-    g_stop = 1;
-    signal(sig, SIG_DFL);
-}
 
 /* ---- mean and standard deviation of fold results of one shape ------------------------ */
 
@@ -288,15 +280,13 @@ static int run(cli_ctx *ctx)
             jobs[k].ds = &folds[k / n_seeds];
             jobs[k].seed = seeds[k % n_seeds];
         }
-        topts.stop = &g_stop;
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        topts.stop = &cli_stop;
+        cli_catch_stop(1);
         fprintf(stderr, "Backtest: %d fold%s x %d seed%s of LSTM(%d) + Dense(%d), %d at a time\n", K, K == 1 ? "" : "s",
                 n_seeds, n_seeds == 1 ? "" : "s", topts.units, elstm_meta_outputs(bm),
                 topts.threads < n_jobs ? topts.threads : n_jobs);
         s = elstm_backtest_train(jobs, n_jobs, &topts, lv.level, lv.n, topts.threads, &diag);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
+        cli_catch_stop(0);
         if (s != ELSTM_OK) {
             rc = cli_fail(s, &diag);
             goto done;

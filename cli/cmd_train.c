@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,13 +54,6 @@ static int is_windows_file(const char *path)
              memcmp(head, WINDOWS_MAGIC, strlen(WINDOWS_MAGIC)) == 0;
     if (f) fclose(f);
     return ok;
-}
-
-static volatile sig_atomic_t g_stop = 0;
-static void on_signal(int sig)
-{
-    g_stop = 1;
-    signal(sig, SIG_DFL); /* a second signal ends the process at once */
 }
 
 static void fmt_secs(double s, char *buf, size_t n)
@@ -126,7 +118,7 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     fprintf(stderr, "%s\n", e->improved ? " (best, saved)" : "");
     fflush(stderr);
     p->epoch_t0 = elstm_now_s(); /* the next epoch's bar measures from here */
-    if (p->stop_after == e->epoch) g_stop = 1;
+    if (p->stop_after == e->epoch) cli_stop = 1;
     if (p->poison_after == e->epoch) p->x[0] = NAN;
     return ELSTM_OK;
 }
@@ -228,16 +220,6 @@ static void progress_start(progress *pr, const char *out, elstm_meta *meta, cons
     if (resume) pr->saved_epoch = -1; /* from the earlier run; the checkpoint says which */
     pr->resuming = resume;
     pr->epoch_t0 = elstm_now_s();
-}
-
-/* SIGINT and SIGTERM stop training between batches (g_stop); 0 restores the defaults. */
-static void catch_signals(int on)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on ? on_signal : SIG_DFL;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* A fit that ended early: one sentence saying what happened, what MODEL holds and what
@@ -352,7 +334,7 @@ static int fit_done(const elstm_trainer *tr, const elstm_train_result *res, cons
     return o ? 0 : cli_error("out of memory");
 }
 
-int cli_train_interrupted(void) { return g_stop != 0; }
+int cli_train_interrupted(void) { return cli_stop != 0; }
 
 /* The first line of a training: what is trained on what. */
 /* A stateful epoch is one pass over the training split in chunks: --batch streams make far
@@ -468,7 +450,7 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
         goto done;
     }
     topts.checkpoint = ckpt;
-    topts.stop = &g_stop;
+    topts.stop = &cli_stop;
     topts.outputs = elstm_meta_outputs(&ds[0].meta);
     if ((s = elstm_trainer_create(&tr, &topts, ds[0].n_inputs, ds[0].meta.steps, &diag)) != ELSTM_OK) {
         rc = cli_fail(s, &diag);
@@ -476,14 +458,14 @@ int cli_train_run(cli_ctx *ctx, void **summary_json)
     }
     pr.epoch_seconds = json_array();
     announce(&topts, ds, nf, stateful, wtr.n, wva.n, ntest, resume);
-    catch_signals(1);
+    cli_catch_stop(1);
     elstm_train_callbacks cb = {&pr, on_batch, on_epoch, NULL};
     elstm_train_result res;
     elstm_meta meta = ds[0].meta; /* shared by every series */
     progress_start(&pr, out, &meta, &wtr, wva.n > 0, resume);
     s = stateful ? elstm_trainer_fit_stateful(tr, &ds[0], resume, &cb, &res, &diag) /* --deterministic: exact sums */
                  : elstm_trainer_fit_sets(tr, ds, nf, &wtr, &wva, cli_has(ctx, "--deterministic"), resume, &cb, &res, &diag);
-    catch_signals(0);
+    cli_catch_stop(0);
     if (pr.tty) fprintf(stderr, "\r\033[K");
     rc = s == ELSTM_OK ? fit_done(tr, &res, &topts, ds, nf, &lv, out, resume, summary, &pr)
                        : fit_failed(s, &diag, &res, out, ckpt, wva.n > 0);

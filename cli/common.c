@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,4 +400,21 @@ int cli_print_json(void *value)
     puts(s);
     free(s);
     return 0;
+}
+
+volatile sig_atomic_t cli_stop = 0;
+
+static void on_stop_signal(int sig)
+{
+    cli_stop = 1;
+    signal(sig, SIG_DFL); /* a second signal ends the process at once */
+}
+
+void cli_catch_stop(int on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }

@@ -104,6 +104,14 @@ static inline const char *test_root_dir(void)
     return s && *s ? s : ".";
 }
 
+/* The path of tests/fixtures/DIR/NAME (in a buffer that the next call reuses). */
+static inline const char *test_fixture(const char *dir, const char *name)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/%s/%s", test_root_dir(), dir, name);
+    return path;
+}
+
 static inline int test_done(void)
 {
     printf("# %s: %d checks, %d failed\n", test_suite_name, test_count, test_failures);

@@ -22,6 +22,7 @@
 
 #include "../../train/internal.h"
 #include "edgelstm/fileio.h"
+#include "../test_rng.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
@@ -118,11 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* ---- the structure-aware mutator ---------------------------------------------------------- */
 
 static uint64_t g_rand;
-static uint64_t next(void)
-{
-    g_rand = g_rand * 6364136223846793005ULL + 1442695040888963407ULL;
-    return g_rand >> 11;
-}
+static uint64_t next(void) { return test_lcg64(&g_rand) >> 11; }
 
 static void fix_crc(uint8_t *data, size_t size)
 {

@@ -32,6 +32,7 @@
 #include "edgelstm/meta.h"
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
+#include "../test_rng.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
@@ -241,11 +242,7 @@ out:
 /* ---- the structure-aware mutator ------------------------------------------------------------ */
 
 static uint64_t g_rand;
-static uint64_t next(void)
-{
-    g_rand = g_rand * 6364136223846793005ULL + 1442695040888963407ULL;
-    return g_rand >> 11;
-}
+static uint64_t next(void) { return test_lcg64(&g_rand) >> 11; }
 
 /* An edge value of some kind. */
 static json_t *edge_value(void)

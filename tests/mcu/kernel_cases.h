@@ -12,6 +12,8 @@
 
 #include "edgelstm/lstm.h"
 
+#include "../test_rng.h"
+
 /* Units that are and are not multiples of 16 (the Cortex-M assembly's block) and of 3 (the
  * Xtensa assembly's), one input, cell clipping, missing biases, and weights scaled up until
  * every gate saturates (pre-activations in the hundreds, then near 1e19: the kernels'
@@ -38,10 +40,7 @@ static const kc_shape kc_shapes[] = {
 static uint32_t kc_rng = 2463534242u;
 static float kc_rand(float scale)
 {
-    kc_rng ^= kc_rng << 13;
-    kc_rng ^= kc_rng >> 17;
-    kc_rng ^= kc_rng << 5;
-    return ((float)(kc_rng >> 8) / 16777216.0f * 2.0f - 1.0f) * scale;
+    return ((float)(test_xorshift32(&kc_rng) >> 8) / 16777216.0f * 2.0f - 1.0f) * scale;
 }
 
 /* A model of shape s with weights in w [KC_FLOATS(N, I)] (uniform, scaled like Glorot's

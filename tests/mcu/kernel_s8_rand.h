@@ -9,15 +9,10 @@
 #include <stdint.h>
 
 #include "edgelstm/quant.h"
+#include "../test_rng.h"
 
 static uint32_t ks8_rng = 2463534242u;
-static uint32_t next(void)
-{
-    ks8_rng ^= ks8_rng << 13;
-    ks8_rng ^= ks8_rng >> 17;
-    ks8_rng ^= ks8_rng << 5;
-    return ks8_rng;
-}
+static uint32_t next(void) { return test_xorshift32(&ks8_rng); }
 static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
 
 /* A multiplier m 2^(shift - 31), m in [2^30, 2^31). */

@@ -13,14 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../test_rng.h"
+
 static uint32_t rng = 88172645u;
-static uint32_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
+static uint32_t next(void) { return test_xorshift32(&rng); }
 
 typedef union fbits {
     float f;

@@ -24,13 +24,12 @@
 #include "edgelstm/codegen.h"
 #include "edgelstm/model.h"
 
+#include "../test_rng.h"
+
 static uint64_t rng = 88172645463325252ull;
 static float frand(float scale)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return ((float)(rng >> 40) / 16777216.0f * 2.0f - 1.0f) * scale;
+    return ((float)(test_xorshift64(&rng) >> 40) / 16777216.0f * 2.0f - 1.0f) * scale;
 }
 
 int main(int argc, char **argv)

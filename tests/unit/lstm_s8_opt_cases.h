@@ -18,15 +18,10 @@
 #include "edgelstm/quant.h"
 #include "elstm_test.h"
 #include "host/lstm_s8_pack.h"
+#include "test_rng.h"
 
 static uint64_t s8_rng = 0x9E3779B97F4A7C15ull;
-static uint32_t s8_next(void)
-{
-    s8_rng ^= s8_rng << 13;
-    s8_rng ^= s8_rng >> 7;
-    s8_rng ^= s8_rng << 17;
-    return (uint32_t)(s8_rng >> 32);
-}
+static uint32_t s8_next(void) { return (uint32_t)(test_xorshift64(&s8_rng) >> 32); }
 static int s8_int(int lo, int hi) { return lo + (int)(s8_next() % (uint32_t)(hi - lo + 1)); }
 static double s8_uniform(double lo, double hi) { return lo + (hi - lo) * (s8_next() / 4294967296.0); }
 

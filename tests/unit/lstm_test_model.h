@@ -15,13 +15,12 @@
 
 #include "edgelstm/lstm.h"
 
+#include "../test_rng.h"
+
 static uint64_t cases_rng = 0x2545F4914F6CDD1Dull;
 static float cases_uniform(float lo, float hi)
 {
-    cases_rng ^= cases_rng << 13;
-    cases_rng ^= cases_rng >> 7;
-    cases_rng ^= cases_rng << 17;
-    return lo + (hi - lo) * (float)((cases_rng >> 40) * (1.0 / 16777216.0));
+    return lo + (hi - lo) * (float)((test_xorshift64(&cases_rng) >> 40) * (1.0 / 16777216.0));
 }
 
 /* A random model whose arrays live in one malloc'd block at a float (4-byte, not 32-byte)

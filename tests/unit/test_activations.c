@@ -14,6 +14,7 @@
 
 #include "act.h"
 #include "elstm_test.h"
+#include "test_rng.h"
 
 typedef struct err_stats {
     double abs, rel, ulp;
@@ -52,10 +53,7 @@ static size_t n_inputs;
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint32_t rng32(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 11);
+    return (uint32_t)(test_xorshift64(&rng_state) >> 11);
 }
 
 static void make_inputs(void)

@@ -6,6 +6,7 @@
 
 #include "../../data/internal.h"
 #include "data_util.h"
+#include "test_rng.h"
 
 static void numbers(void)
 {
@@ -37,7 +38,7 @@ static void numbers(void)
     uint64_t x = 88172645463325252ull;
     int diff = 0;
     for (int i = 0; i < 200000; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        test_xorshift64(&x);
         char buf[64];
         int digits = (int)(x % 17) + 1, point = (int)((x >> 8) % (unsigned)(digits + 1));
         uint64_t m = (x >> 12) % 100000000000000000ull;

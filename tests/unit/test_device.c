@@ -16,16 +16,14 @@
 
 #include "device.h"
 #include "elstm_test.h"
+#include "test_rng.h"
 
 enum { N = 12, I = 12, T = 9, S = 3 };
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 static float frand(float lo, float hi)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return lo + (hi - lo) * (float)((rng >> 40) / 16777216.0);
+    return lo + (hi - lo) * (float)((test_xorshift64(&rng) >> 40) / 16777216.0);
 }
 
 static float W[4][N * I], U[4][N * N], B[4][N], WD[N], BD[1];

@@ -11,15 +11,10 @@
 #include "../../runtime/qmath.h"
 #include "edgelstm/quant.h"
 #include "elstm_test.h"
+#include "test_rng.h"
 
 static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next(void) { return test_xorshift64(&rng); }
 static double uniform(double lo, double hi) { return lo + (hi - lo) * (double)(next() >> 11) / 9007199254740992.0; }
 
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }

@@ -14,12 +14,7 @@
 
 #define TOL 1e-5
 
-static char path_buf[1024];
-static const char *fixture(const char *name)
-{
-    snprintf(path_buf, sizeof path_buf, "%s/tests/fixtures/tflite/%s", test_root_dir(), name);
-    return path_buf;
-}
+static const char *fixture(const char *name) { return test_fixture("tflite", name); }
 
 static json_t *cases_of(const char *name)
 {

@@ -76,9 +76,7 @@ static void compare(const char *what, const float *got, const entry *want, const
 int main(void)
 {
     test_suite("train-replay");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/train/replay.txt", test_root_dir());
-    if (!TEST_TRUE("reference file loads", load(path))) return test_done();
+    if (!TEST_TRUE("reference file loads", load(test_fixture("train", "replay.txt")))) return test_done();
     const entry *dims = get("dims"), *x = get("x"), *start = get("start"), *target = get("target"),
                 *p0 = get("params0"), *loss = get("loss"), *g1 = get("grad1"), *gl = get("gradlast"),
                 *pf = get("params");
