@@ -14,6 +14,7 @@
 #include "edgelstm/tflite.h"
 #include "multi/lstm_stack.h"
 #include "elstm_test.h"
+#include "fixture_util.h"
 
 #define TOL 1e-5
 
@@ -26,21 +27,14 @@ static json_t *record(const char *name)
     return json_load_file(fixture(json_name), 0, NULL);
 }
 
-static void floats(json_t *arr, float *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++) out[i] = (float)json_number_value(json_array_get(arr, i));
-}
-
 /* Forecaster NAME: its shape is the Keras model's; its outputs (fast stacked kernel and
  * reference) agree with the interpreter's within `tol`. Returns the largest difference. */
 static double forecaster_matches(const char *name, double tol)
 {
     char what[200], tfl[128];
-    snprintf(tfl, sizeof tfl, "%s.tflite", name);
     elstm_forecaster f;
     elstm_diag d;
-    elstm_diag_clear(&d);
-    elstm_status st = elstm_forecaster_load(fixture(tfl), &f, &d);
+    elstm_status st = fixture_forecaster("keras", name, tfl, sizeof tfl, &f, &d);
     snprintf(what, sizeof what, "%s: loads as a forecaster", name);
     if (!test_report(st == ELSTM_OK, what, "%s", d.msg)) return INFINITY;
     json_t *rec = record(name), *units = json_object_get(rec, "units"), *cases = json_object_get(rec, "cases");
@@ -71,8 +65,8 @@ static double forecaster_matches(const char *name, double tol)
         json_t *c = json_array_get(cases, k);
         ok = json_array_size(json_object_get(c, "input")) == nin && json_array_size(json_object_get(c, "output")) == nout;
         if (!ok) break;
-        floats(json_object_get(c, "input"), x, nin);
-        floats(json_object_get(c, "output"), want, nout);
+        fixture_floats(json_object_get(c, "input"), x, nin);
+        fixture_floats(json_object_get(c, "output"), want, nout);
         elstm_lstm_stack_window_f32(ctx, f.n_layers, x, f.steps, y);
         elstm_lstm_stack_window_f32_ref(ctx, f.n_layers, x, f.steps, yr);
         double dd = test_max_abs_diff_f32(y, want, nout, NULL), dr = test_max_abs_diff_f32(yr, want, nout, NULL);
@@ -97,11 +91,9 @@ static double forecaster_matches(const char *name, double tol)
 static void forecaster_refuses(const char *name, const char *needle)
 {
     char what[160], tfl[128];
-    snprintf(tfl, sizeof tfl, "%s.tflite", name);
     elstm_forecaster f;
     elstm_diag d;
-    elstm_diag_clear(&d);
-    elstm_status st = elstm_forecaster_load(fixture(tfl), &f, &d);
+    elstm_status st = fixture_forecaster("keras", name, tfl, sizeof tfl, &f, &d);
     snprintf(what, sizeof what, "%s: refused, naming %s", name, needle);
     test_report(st == ELSTM_ERR_UNSUPPORTED && strstr(d.msg, tfl) && strstr(d.msg, needle), what, "status %d: %s", st,
                 d.msg);

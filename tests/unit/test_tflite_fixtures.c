@@ -11,6 +11,7 @@
 #include "edgelstm/model.h"
 #include "edgelstm/tflite.h"
 #include "elstm_test.h"
+#include "fixture_util.h"
 
 #define TOL 1e-5
 
@@ -27,27 +28,13 @@ static json_t *cases_of(const char *name)
     return c;
 }
 
-static void floats(json_t *arr, float *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++) out[i] = (float)json_number_value(json_array_get(arr, i));
-}
-
-/* elstm_forecaster_load() on fixture NAME.tflite; `tfl` gets the file name. */
-static elstm_status load_fixture(const char *name, char *tfl, size_t n, elstm_forecaster *f,
-                                 elstm_diag *d)
-{
-    snprintf(tfl, n, "%s.tflite", name);
-    elstm_diag_clear(d);
-    return elstm_forecaster_load(fixture(tfl), f, d);
-}
-
 /* The forecaster importer gives the interpreter's answers on every recorded case. */
 static void forecaster_matches(const char *name)
 {
     char what[160], tfl[128];
     elstm_forecaster f;
     elstm_diag d;
-    elstm_status st = load_fixture(name, tfl, sizeof tfl, &f, &d);
+    elstm_status st = fixture_forecaster("tflite", name, tfl, sizeof tfl, &f, &d);
     snprintf(what, sizeof what, "%s: loads as a forecaster", name);
     if (!test_report(st == ELSTM_OK, what, "%s", d.msg)) return;
     json_t *cases = cases_of(name);
@@ -63,8 +50,8 @@ static void forecaster_matches(const char *name)
         ok = json_array_size(json_object_get(c, "input")) == nin &&
              json_array_size(json_object_get(c, "output")) == nout;
         if (!ok) break;
-        floats(json_object_get(c, "input"), x, nin);
-        floats(json_object_get(c, "output"), want, nout);
+        fixture_floats(json_object_get(c, "input"), x, nin);
+        fixture_floats(json_object_get(c, "output"), want, nout);
         elstm_lstm_window_f32_ref(&ctx, x, f.steps, y);
         double dd = test_max_abs_diff_f32(y, want, nout, NULL);
         if (dd > worst) worst = dd;
@@ -88,7 +75,7 @@ static void quantized_forecaster_matches(const char *name, double out_scale, int
     char what[160], tfl[128];
     elstm_forecaster f;
     elstm_diag d;
-    elstm_status st = load_fixture(name, tfl, sizeof tfl, &f, &d);
+    elstm_status st = fixture_forecaster("tflite", name, tfl, sizeof tfl, &f, &d);
     snprintf(what, sizeof what, "%s: loads as an int8 forecaster", name);
     if (!test_report(st == ELSTM_OK && f.dtype == ELSTM_FORECASTER_S8, what, "%s", d.msg)) return;
     json_t *cases = cases_of(name);
@@ -105,8 +92,8 @@ static void quantized_forecaster_matches(const char *name, double out_scale, int
     int same = 1;
     for (size_t k = 0; ok && k < json_array_size(cases); k++) {
         json_t *c = json_array_get(cases, k);
-        floats(json_object_get(c, "input"), x, nin);
-        floats(json_object_get(c, "output"), &want, 1);
+        fixture_floats(json_object_get(c, "input"), x, nin);
+        fixture_floats(json_object_get(c, "output"), &want, 1);
         elstm_net_window_s8(&ctx, x, f.steps, &y);
         ok = elstm_tflite_exec_run(e, x, nin, &d) == ELSTM_OK;
         same = same && ok && elstm_tflite_exec_output(e, 0, &got)[0] == y;
@@ -130,7 +117,7 @@ static void forecaster_refuses(const char *name, elstm_status want, const char *
     char what[160], tfl[128];
     elstm_forecaster f;
     elstm_diag d;
-    elstm_status st = load_fixture(name, tfl, sizeof tfl, &f, &d);
+    elstm_status st = fixture_forecaster("tflite", name, tfl, sizeof tfl, &f, &d);
     snprintf(what, sizeof what, "%s: refused as a forecaster (%s)", name, needle);
     test_report(st == want && strstr(d.msg, tfl) && strstr(d.msg, needle), what, "status %d: %s", st, d.msg);
     elstm_forecaster_free(&f);
