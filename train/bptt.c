@@ -391,24 +391,12 @@ static void slice_backward(worker *w)
              * [G][rows] x [rows][N+I] (the rows of step 0 hold h = 0, or a chunk's h0) */
             const int rows = (t_end - t) * (int)n;
 #if TGEMM_AVAILABLE
-            if (w->zps) { /* both operands as the panels they are; dw [K1][G] (transposed) */
-                tgemm_at(K1, G / 16, rows, hxat(w, r0, 0), w->hps, zat(w, r0, 0), w->zps, w->dw, (size_t)G,
+            if (w->zps) /* both operands as the panels they are; dw [K1 + 1][G] (transposed):
+                         * HX's column K1 holds ones, so dw's row K1 is the bias gradient,
+                         * the column sums of dZ */
+                tgemm_at(K1 + 1, G / 16, rows, hxat(w, r0, 0), w->hps, zat(w, r0, 0), w->zps, w->dw, (size_t)G,
                          t_end != T);
-                /* bias: column sums of dZ, row after row; TV_BSUM columns' sums at once
-                 * (independent chains: one chain is bound by the add's latency) */
-                enum { TV_BSUM = 64 / TV_W };
-                for (int j0 = 0; j0 < G; j0 += 64) {
-                    const float *zr[TV_BSUM];
-                    tv sum[TV_BSUM];
-                    for (int q = 0; q < TV_BSUM; q++) { /* a panel's rows are 16 apart */
-                        zr[q] = zat(w, r0, (size_t)(j0 + q * TV_W));
-                        sum[q] = tv_ld(g.b + j0 + q * TV_W);
-                    }
-                    for (int r = 0; r < rows; r++)
-                        for (int q = 0; q < TV_BSUM; q++) sum[q] += tv_ld(zr[q] + 16 * (size_t)r);
-                    for (int q = 0; q < TV_BSUM; q++) tv_st(g.b + j0 + q * TV_W, sum[q]);
-                }
-            } else
+            else
 #endif
             {
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K1, rows, 1.0f, zat(w, r0, 0), G,
@@ -422,7 +410,8 @@ static void slice_backward(worker *w)
         }
     }
     if (w->dc0) memcpy(w->dc0, w->dc, n * NN * sizeof(float)); /* dc after step 0: d loss / d c0 */
-    if (w->zps) { /* [dWh, dWx]^T [K1][G] */
+    if (w->zps) { /* [dWh, dWx]^T [K1][G], then the bias gradient */
+        memcpy(g.b, w->dw + (size_t)K1 * G, (size_t)G * sizeof(float));
         for (int c = 0; c < K1; c++) {
             const float *dr = w->dw + (size_t)c * G;
             float *dst = c < N ? g.wh + c : g.wx + (c - N);

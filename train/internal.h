@@ -60,8 +60,9 @@ typedef struct worker {
     struct elstm_trainer *tr;
     float *grad;   /* [total]       this slice's gradient (layout of elstm_param_layout) */
     float *hx;     /* step t's GEMM input rows [h_{t-1}, x_t] (h_{-1} = 0): [K1P/16][hps][16]
-                                    (16-column panels, row r = t n + b, K1P = N+I rounded up
-                                    to 16, the padding zero) when hps > 0, else [T][n][N+I] */
+                                    (16-column panels, row r = t n + b, K1P = N+I+1 rounded up
+                                    to 16; column N+I all ones, the rest of the padding zero)
+                                    when hps > 0, else [T][n][N+I] */
     size_t hps;    /* HX's panel stride in floats (as zps), 0 for the row-major layout */
     float *hlast;  /* [n][N]        hidden state after the last step */
     float *z;      /* gate activations (forward), then dZ (backward): [G/16][zps][16]

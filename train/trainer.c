@@ -91,7 +91,9 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
     if (tr->slice_cap < TR_UNIT) tr->slice_cap = (size_t)o->batch < TR_UNIT ? (size_t)o->batch : TR_UNIT;
     tr_layout_make(&tr->lay, (size_t)tr->N, (size_t)tr->I, (size_t)tr->O);
     size_t tot = tr->lay.total, N = (size_t)tr->N, T = (size_t)tr->T, S = tr->slice_cap;
-    size_t K1 = N + (size_t)tr->I, K1P = (K1 + 15) / 16 * 16;
+    /* K1P: [H, X]'s columns padded to 16 with room for a column of ones past them (the
+     * bias gradient comes out of the weight-gradient GEMM: bptt.c) */
+    size_t K1 = N + (size_t)tr->I, K1P = (K1 + 1 + 15) / 16 * 16;
     tr->params = tr_falloc(tot);
     tr->grad = tr_falloc(tot);
     tr->m = tr_falloc(tot);
@@ -123,6 +125,8 @@ elstm_status elstm_trainer_create(elstm_trainer **out, const elstm_train_opts *o
         w->dc = tr_falloc(S * N);
         w->y = tr_falloc(S * (size_t)tr->O);
         ok = w->grad && w->hx && w->hlast && w->dw && w->z && w->c && w->tc && w->dh && w->dc && w->y;
+        if (ok && tr->packed) /* column K1 of every row of [H, X] is 1 (nothing else writes it) */
+            for (size_t r = 0; r < w->hps / 16; r++) w->hx[K1 / 16 * w->hps + 16 * r + K1 % 16] = 1.0f;
     }
     if (!ok) {
         elstm_trainer_free(tr);

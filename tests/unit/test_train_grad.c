@@ -321,6 +321,7 @@ int main(void)
     check_grads("N=16 I=2 T=4 batch 11, 2 threads (packed recurrent GEMMs, row tails)", 16, 2, 4, 11, 2, 1);
     check_grads("N=32 I=3 T=3 batch 8, 1 thread (packed recurrent GEMMs)", 32, 3, 3, 8, 1, 1);
     check_grads("N=16 I=3 T=30 batch 21, 2 threads (full row blocks and tails, dW in k chunks)", 16, 3, 30, 21, 2, 1);
+    check_grads("N=16 I=16 T=3 batch 5, 1 thread (packed, N+I = 32: HX's column of ones in a panel of its own)", 16, 16, 3, 5, 1, 1);
     check_grads("N=4 I=3 T=5 batch 3, Dense(5), 2 threads", 4, 3, 5, 3, 2, 5);
     check_grads("N=16 I=2 T=6 batch 7, Dense(24), 2 threads (packed GEMMs)", 16, 2, 6, 7, 2, 24);
     return test_done();
