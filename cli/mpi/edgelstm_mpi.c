@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +37,6 @@
 #include "edgelstm/train.h"
 
 static int g_rank, g_size;
-static volatile sig_atomic_t g_stop;
-static void on_signal(int sig)
-{
-    g_stop = 1;
-    signal(sig, SIG_DFL);
-}
 
 static const cli_opt output_opt[] = {
     {"--output", "-o", "MODEL.tflite", "the model file to write (required; rank 0 writes it)"},
@@ -369,7 +362,7 @@ static elstm_status on_epoch(void *user, const elstm_trainer *tr, const elstm_ep
     fprintf(stderr, "epoch %d/%d: loss %.6g, val_loss %.6g (%.1f s)%s\n", e->epoch, e->epochs, e->loss, e->val_loss,
             e->seconds, e->improved ? ", best so far" : "");
     const char *stop = getenv("ELSTM_TEST_STOP_AFTER_EPOCH");
-    if (stop && atoi(stop) == e->epoch) g_stop = 1;
+    if (stop && atoi(stop) == e->epoch) cli_stop = 1;
     return ELSTM_OK;
 }
 
@@ -489,7 +482,7 @@ static int run_train(cli_ctx *ctx)
     elstm_diag d;
     elstm_diag_clear(&d);
     topts.checkpoint = ckpt;
-    topts.stop = &g_stop;
+    topts.stop = &cli_stop;
     topts.outputs = elstm_meta_outputs(&st.meta);
     elstm_status s = elstm_trainer_create(&st.tr, &topts, st.meta.n_inputs, st.meta.steps, &d);
     if (s != ELSTM_OK) rc = cli_fail(s, &d);
@@ -508,11 +501,9 @@ static int run_train(cli_ctx *ctx)
     elstm_train_dist dist = {nf, train_n, val_n, mine, mpi_sum, &rs, g_rank == 0};
     elstm_train_callbacks cb = {&bs, NULL, on_epoch, g_rank == 0 ? on_batch_windows : NULL};
     elstm_train_result res;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    cli_catch_stop(1);
     s = elstm_trainer_fit_dist(st.tr, &st.wtr, &st.wva, &dist, resume, &cb, &res, &d);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    cli_catch_stop(0);
     free(train_n);
     free(mine);
     free(goff);
